@@ -1,0 +1,84 @@
+"""Command line: ``python -m dashboard <command>``.
+
+    db upgrade                       create or upgrade the database, load reference data
+    demo [--seed N] [--years N] [--scale region|national] [--end YYYY-MM-DD] [--force]
+    import pages|stats|messages FILE [--sheet NAME]
+    collect vk|ok [--days N]
+    report --period 2026-Q3 [--municipality NAME] --format pptx|pdf|xlsx --out FILE
+
+Every command takes ``--database-url`` to override DATABASE_URL. Errors are
+printed in Russian and the exit code is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dashboard.db import DatabaseUnavailable, check_connection, make_engine
+from dashboard.settings import SettingsError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m dashboard", description="Дашборд госпабликов НСО")
+    p.add_argument("--database-url", help="адрес базы данных (по умолчанию DATABASE_URL)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="схема базы данных")
+    db.add_argument("action", choices=["upgrade"])
+
+    demo = sub.add_parser("demo", help="заполнить пустую базу демонстрационными данными")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--years", type=int, default=2)
+    demo.add_argument("--scale", choices=["region", "national"], default="region")
+    demo.add_argument("--end", help="последний день данных, YYYY-MM-DD (по умолчанию вчера)")
+    demo.add_argument("--force", action="store_true", help="удалить имеющиеся данные перед генерацией")
+
+    imp = sub.add_parser("import", help="импорт файла CSV/XLSX")
+    imp.add_argument("kind", choices=["pages", "stats", "messages"])
+    imp.add_argument("file")
+    imp.add_argument("--sheet", help="лист XLSX (по умолчанию первый)")
+
+    col = sub.add_parser("collect", help="сбор данных через API")
+    col.add_argument("source", choices=["vk", "ok"])
+    col.add_argument("--days", type=int, default=3, help="за сколько дней собирать публикации и комментарии")
+
+    rep = sub.add_parser("report", help="отчёт PPTX/PDF/XLSX")
+    rep.add_argument("--period", required=True, help="2026-Q3, 2026-09, 2026 или 2026-07-01..2026-09-30")
+    rep.add_argument("--municipality", help="название муниципалитета (по умолчанию вся область)")
+    rep.add_argument("--format", choices=["pptx", "pdf", "xlsx"], required=True)
+    rep.add_argument("--out", required=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        engine = make_engine(args.database_url)
+        check_connection(engine)
+        if args.command == "db":
+            from dashboard import migrate
+
+            migrate.upgrade(engine)
+            print("База данных в актуальном состоянии.")
+            return 0
+        if args.command == "demo":
+            from dashboard import demo
+
+            return demo.run_cli(engine, args)
+        if args.command == "import":
+            from dashboard import importer
+
+            return importer.run_cli(engine, args)
+        if args.command == "collect":
+            from dashboard import collect
+
+            return collect.run_cli(engine, args)
+        if args.command == "report":
+            from dashboard import reports
+
+            return reports.run_cli(engine, args)
+    except (DatabaseUnavailable, SettingsError) as e:
+        print(f"Ошибка: {e}", file=sys.stderr)
+        return 2
+    return 1

@@ -1,0 +1,132 @@
+"""Reporting periods: presets, parsing ("2026-Q3"), and the previous equal period. Pure logic."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS_RU = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
+             "сентябрь", "октябрь", "ноябрь", "декабрь")
+MONTHS_RU_GEN = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                 "сентября", "октября", "ноября", "декабря")
+
+PRESETS = {
+    "7d": "Последние 7 дней",
+    "30d": "Последние 30 дней",
+    "month": "Прошлый месяц",
+    "quarter": "Прошлый квартал",
+    "year": "Последние 12 месяцев",
+    "custom": "Свой период",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Closed interval of local calendar days [start, end]."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"Конец периода {self.end:%d.%m.%Y} раньше начала {self.start:%d.%m.%Y}.")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The equal-length period right before this one.
+
+        Whole calendar months, quarters and years map to the previous month,
+        quarter or year; any other period to the same number of days before it.
+        """
+        months = _whole_months(self)
+        if months:
+            start = _add_months(self.start, -months)
+            return Period(start, self.start - timedelta(days=1))
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def label(self) -> str:
+        """Russian label: 'III квартал 2026', 'октябрь 2026', '01.09.2026 – 30.09.2026'."""
+        months = _whole_months(self)
+        if months == 1:
+            return f"{MONTHS_RU[self.start.month - 1]} {self.start.year}"
+        if months == 3 and self.start.month in (1, 4, 7, 10):
+            q = (self.start.month - 1) // 3
+            return f"{('I', 'II', 'III', 'IV')[q]} квартал {self.start.year}"
+        if months == 12 and self.start.month == 1:
+            return f"{self.start.year} год"
+        return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
+
+
+def _add_months(d: date, n: int) -> date:
+    m = d.month - 1 + n
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def _whole_months(p: Period) -> int:
+    """Number of whole calendar months p covers exactly, else 0."""
+    if p.start.day != 1 or (p.end + timedelta(days=1)).day != 1:
+        return 0
+    nxt = p.end + timedelta(days=1)
+    return (nxt.year - p.start.year) * 12 + nxt.month - p.start.month
+
+
+def month(year: int, month_: int) -> Period:
+    start = date(year, month_, 1)
+    return Period(start, _add_months(start, 1) - timedelta(days=1))
+
+
+def quarter(year: int, q: int) -> Period:
+    start = date(year, 3 * (q - 1) + 1, 1)
+    return Period(start, _add_months(start, 3) - timedelta(days=1))
+
+
+def year(year_: int) -> Period:
+    return Period(date(year_, 1, 1), date(year_, 12, 31))
+
+
+def preset(name: str, today: date) -> Period:
+    """A preset period relative to ``today`` (the last day with data, usually)."""
+    if name == "7d":
+        return Period(today - timedelta(days=6), today)
+    if name == "30d":
+        return Period(today - timedelta(days=29), today)
+    if name == "month":
+        return month(*(_add_months(date(today.year, today.month, 1), -1).timetuple()[:2]))
+    if name == "quarter":
+        q = (today.month - 1) // 3  # current quarter index 0-3
+        return quarter(today.year, q) if q else quarter(today.year - 1, 4)
+    if name == "year":
+        start = _add_months(date(today.year, today.month, 1), -11)
+        return Period(start, today)
+    raise ValueError(f"Неизвестный период: {name}")
+
+
+_Q = re.compile(r"^(\d{4})-?Q([1-4])$", re.I)
+_M = re.compile(r"^(\d{4})-(\d{2})$")
+_Y = re.compile(r"^(\d{4})$")
+_R = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.\.|:|/)(\d{4}-\d{2}-\d{2})$")
+
+
+def parse(text: str) -> Period:
+    """Parse '2026-Q3', '2026-09', '2026' or '2026-07-01..2026-09-30'."""
+    s = text.strip()
+    if m := _Q.match(s):
+        return quarter(int(m[1]), int(m[2]))
+    if m := _M.match(s):
+        return month(int(m[1]), int(m[2]))
+    if m := _Y.match(s):
+        return year(int(m[1]))
+    if m := _R.match(s):
+        return Period(date.fromisoformat(m[1]), date.fromisoformat(m[2]))
+    raise ValueError(
+        f"Не удалось разобрать период {text!r}: ожидается 2026-Q3, 2026-09, 2026 "
+        "или 2026-07-01..2026-09-30."
+    )
+
+
+def last_full_quarter(today: date) -> Period:
+    return preset("quarter", today)

@@ -1,0 +1,94 @@
+"""Shared fixtures: fresh migrated databases on SQLite and PostgreSQL.
+
+PostgreSQL tests need ``TEST_POSTGRES_URL`` (``scripts/start-postgres.sh`` prints
+one). Without it they are skipped locally with that reason; on CI (``CI=true``)
+a missing server is an error, so CI can never pass without testing PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard import migrate  # noqa: E402
+from dashboard.db import make_engine  # noqa: E402
+
+BACKENDS = ("sqlite", "postgres")
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("TEST_POSTGRES_URL", "")
+    if not url:
+        msg = "PostgreSQL не настроен: задайте TEST_POSTGRES_URL (см. scripts/start-postgres.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return url
+
+
+def new_database(backend: str, tmp_path: Path):
+    """An empty, migrated database of the given backend; returns (engine, cleanup)."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        migrate.upgrade(engine)
+        return engine, engine.dispose
+    url = _postgres_url()
+    schema_name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
+    sep = "&" if "?" in url else "?"
+    engine = make_engine(f"{url}{sep}options=-csearch_path%3D{schema_name}")
+    migrate.upgrade(engine)
+
+    def cleanup():
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
+        admin.dispose()
+
+    return engine, cleanup
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path):
+    """A fresh migrated database with reference data, on each backend."""
+    eng, cleanup = new_database(request.param, tmp_path)
+    yield eng
+    cleanup()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """A fresh migrated SQLite database (for tests that are not about SQL dialects)."""
+    eng, cleanup = new_database("sqlite", tmp_path)
+    yield eng
+    cleanup()
+
+
+@pytest.fixture
+def fixture_engine(engine):
+    """The hand-built fixture data set (tests/fixture_data.py) on each backend."""
+    from tests import fixture_data
+
+    with engine.begin() as conn:
+        fixture_data.build(conn)
+    return engine
+
+
+@pytest.fixture
+def fixture_sqlite(sqlite_engine):
+    """The hand-built fixture data set on SQLite only."""
+    from tests import fixture_data
+
+    with sqlite_engine.begin() as conn:
+        fixture_data.build(conn)
+    return sqlite_engine
