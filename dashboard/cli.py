@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=["region", "national"], default="region")
     demo.add_argument("--end", help="последний день данных, YYYY-MM-DD (по умолчанию вчера)")
     demo.add_argument("--force", action="store_true", help="удалить имеющиеся данные перед генерацией")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="ничего не делать, если в базе уже есть данные (для скрипта запуска)")
 
     imp = sub.add_parser("import", help="импорт файла CSV/XLSX")
     imp.add_argument("kind", choices=["pages", "stats", "messages"])
@@ -51,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _has_pages(engine) -> bool:
+    from sqlalchemy import func, inspect, select
+
+    from dashboard import schema
+
+    if not inspect(engine).has_table("page"):
+        return False
+    with engine.connect() as conn:
+        return bool(conn.execute(select(func.count()).select_from(schema.page)).scalar())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -65,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from dashboard import demo
 
+            if args.if_empty and _has_pages(engine):
+                print("В базе уже есть данные: демонстрационные данные не создаются.")
+                return 0
             return demo.run_cli(engine, args)
         if args.command == "import":
             from dashboard import importer
