@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from dashboard import schema
-from dashboard.settings import DATA_DIR, Settings, get_settings
+from dashboard.settings import DATA_DIR, get_settings
 
 
 class DatabaseUnavailable(RuntimeError):

@@ -1,0 +1,44 @@
+"""Settings: environment over secrets.toml over defaults, and validation messages."""
+
+import pytest
+
+from dashboard.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults(tmp_path):
+    s = load_settings(env={}, secrets_path=tmp_path / "none.toml")
+    assert s.database_url.startswith("sqlite:///") and s.database_url.endswith("data/dashboard.db")
+    assert (s.norm_hours, s.norm_mode, s.display_tz) == (24, "calendar", "Asia/Novosibirsk")
+    assert s.norm_minutes == 1440
+    assert s.norm_label == "24 ч календарных"
+
+
+def test_env_overrides_secrets(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('database_url = "sqlite:///from-secrets.db"\nnorm_hours = 8\nRESPONSE_NORM_MODE = "working"\n',
+                       encoding="utf-8")
+    s = load_settings(env={}, secrets_path=secrets)
+    assert (s.database_url, s.norm_hours, s.norm_mode) == ("sqlite:///from-secrets.db", 8, "working")
+    s = load_settings(env={"DATABASE_URL": "postgresql://x/y", "RESPONSE_NORM_HOURS": "12"}, secrets_path=secrets)
+    assert (s.database_url, s.norm_hours, s.norm_mode) == ("postgresql://x/y", 12, "working")
+
+
+@pytest.mark.parametrize("env, fragment", [
+    ({"RESPONSE_NORM_HOURS": "10"}, "норма ответа должна быть одной из"),
+    ({"RESPONSE_NORM_HOURS": "сутки"}, "ожидалось целое число"),
+    ({"RESPONSE_NORM_MODE": "weekly"}, "RESPONSE_NORM_MODE"),
+])
+def test_bad_values_are_explained_in_russian(tmp_path, env, fragment):
+    with pytest.raises(SettingsError, match=fragment):
+        load_settings(env=env, secrets_path=tmp_path / "none.toml")
+
+
+def test_broken_secrets_file(tmp_path):
+    bad = tmp_path / "secrets.toml"
+    bad.write_text("norm_hours = = 8", encoding="utf-8")
+    with pytest.raises(SettingsError, match="ошибка в формате TOML"):
+        load_settings(env={}, secrets_path=bad)
+
+
+def test_working_mode_label():
+    assert Settings(norm_hours=8, norm_mode="working").norm_label == "8 ч рабочих"
