@@ -1,0 +1,218 @@
+"""Summary tables ``msg_daily`` and ``subs_daily``, recomputed inside the database.
+
+Writers (demo, importer, collector) call these in the same transaction right
+after writing raw rows, then ``db.touch_updated``::
+
+    summary.refresh_messages(conn, days_touched)
+    summary.refresh_subscribers(conn, since=earliest_snapshot_date_touched)
+    db.touch_updated(conn)
+
+Both functions delete the affected summary rows and rebuild them with one
+``INSERT ... SELECT ... GROUP BY`` each, so they are idempotent and a partial
+refresh gives exactly the rows of a full rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from itertools import islice
+
+from sqlalchemy import and_, case, delete, exists, func, insert, select, true, update
+from sqlalchemy.engine import Connection
+
+from dashboard import schema
+from dashboard.schema import CAL_BINS, N_BINS, RESPONSE_BIN_EDGES, WORK_BINS
+from queries.sql import month_start, week_start
+
+_DAYS_PER_STATEMENT = 500  # keeps IN (...) lists well within parameter limits
+FLOWS = ("posts", "views", "likes", "comments", "reposts")
+
+
+# -- messages ------------------------------------------------------------------
+
+def _bin_of(minutes):
+    """CASE expression: histogram bin index of ``minutes`` (NULL when unanswered)."""
+    whens = [(minutes.is_(None), None)]
+    whens += [(minutes < edge, i) for i, edge in enumerate(RESPONSE_BIN_EDGES[1:])]
+    return case(*whens, else_=N_BINS - 1)
+
+
+def _flag(cond):
+    return case((cond, 1), else_=0)
+
+
+def _messages_select(dialect: str, where):
+    """SELECT producing msg_daily rows from raw messages matching ``where``."""
+    m = schema.message
+    answered = m.c.first_response_at.is_not(None)
+    src = select(
+        m.c.received_day.label("day"),
+        m.c.municipality_id,
+        m.c.platform,
+        m.c.topic_id,
+        _flag(answered).label("answered"),
+        _flag(and_(m.c.status == "closed", m.c.first_response_at.is_(None))).label("closed"),
+        _flag(and_(answered, m.c.photo_report.is_(True))).label("photo"),
+        _flag(m.c.satisfaction == 1).label("pos"),
+        _flag(m.c.satisfaction == -1).label("neg"),
+        case((answered, m.c.response_minutes), else_=None).label("resp"),
+        case((answered, m.c.response_work_minutes), else_=None).label("resp_work"),
+        _bin_of(case((answered, m.c.response_minutes), else_=None)).label("hb"),
+        _bin_of(case((answered, m.c.response_work_minutes), else_=None)).label("wb"),
+    )
+    if where is not None:
+        src = src.where(where)
+    src = src.subquery("src")
+    c = src.c
+    cols = [
+        c.day.label("day"),
+        week_start(dialect, c.day).label("week"),
+        month_start(dialect, c.day).label("month"),
+        c.municipality_id.label("municipality_id"),
+        c.platform.label("platform"),
+        c.topic_id.label("topic_id"),
+        func.count().label("n_received"),
+        func.sum(c.answered).label("n_answered"),
+        func.sum(c.closed).label("n_closed"),
+        func.sum(c.photo).label("n_photo"),
+        func.sum(c.pos).label("n_sat_pos"),
+        func.sum(c.neg).label("n_sat_neg"),
+        func.coalesce(func.sum(c.resp), 0).label("sum_resp_min"),
+        func.coalesce(func.sum(c.resp_work), 0).label("sum_resp_work_min"),
+    ]
+    cols += [func.sum(_flag(c.hb == i)).label(name) for i, name in enumerate(CAL_BINS)]
+    cols += [func.sum(_flag(c.wb == i)).label(name) for i, name in enumerate(WORK_BINS)]
+    return select(*cols).group_by(c.day, c.municipality_id, c.platform, c.topic_id)
+
+
+def _chunks(items: list, size: int):
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> None:
+    """Recompute ``msg_daily`` for the given local days (None: every day).
+
+    One row per (day, municipality or NULL, platform, topic): received,
+    answered (first response given), closed without answer, answers with a
+    photo report, positive/negative satisfaction, sums of calendar and working
+    response minutes, and the response-time histograms over
+    ``schema.RESPONSE_BIN_EDGES`` (``h00..h20`` calendar, ``w00..w20`` working).
+    """
+    md, m = schema.msg_daily, schema.message
+    dialect = conn.dialect.name
+    sel_cols = [c.name for c in md.c if c.name != "id"]
+    if days is None:
+        conn.execute(delete(md))
+        conn.execute(insert(md).from_select(sel_cols, _messages_select(dialect, None)))
+        return
+    for chunk in _chunks(sorted(set(days)), _DAYS_PER_STATEMENT):
+        conn.execute(delete(md).where(md.c.day.in_(chunk)))
+        conn.execute(insert(md).from_select(
+            sel_cols, _messages_select(dialect, m.c.received_day.in_(chunk))))
+
+
+# -- subscribers -----------------------------------------------------------------
+
+def _subscribers_select(since: date | None):
+    """SELECT producing subs_daily rows for every snapshot date >= since.
+
+    Each snapshot adds (its level − the page's previous level) to its group's
+    subscriber total from its date on, and a page's first snapshot adds 1 to
+    the page count; running sums over the (date × group) grid give the
+    carried-forward totals in one pass over ``page_stats``.
+    """
+    ps, p = schema.page_stats, schema.page
+    by_page = {"partition_by": ps.c.page_id, "order_by": ps.c.on}
+    prev_level = func.lag(ps.c.subscribers).over(**by_page)
+    prev_on = func.lag(ps.c.on).over(**by_page)
+    snap = (
+        select(
+            ps.c.on,
+            func.coalesce(p.c.municipality_id, 0).label("mkey"),
+            p.c.platform,
+            (ps.c.subscribers - func.coalesce(prev_level, 0)).label("d_subs"),
+            _flag(prev_on.is_(None)).label("d_pages"),
+            *[ps.c[k] for k in FLOWS],
+        )
+        .join_from(ps, p, ps.c.page_id == p.c.id)
+        .cte("snap")
+    )
+    daily = (
+        select(
+            snap.c.on, snap.c.mkey, snap.c.platform,
+            func.sum(snap.c.d_subs).label("d_subs"),
+            func.sum(snap.c.d_pages).label("d_pages"),
+            *[func.sum(snap.c[k]).label(k) for k in FLOWS],
+        )
+        .group_by(snap.c.on, snap.c.mkey, snap.c.platform)
+        .cte("daily")
+    )
+    dates = select(ps.c.on).distinct().cte("dates")
+    groups = select(daily.c.mkey, daily.c.platform).distinct().cte("groups")
+    running = {"partition_by": (groups.c.mkey, groups.c.platform), "order_by": dates.c.on}
+    grid = (
+        select(
+            dates.c.on, groups.c.mkey, groups.c.platform,
+            func.sum(func.coalesce(daily.c.d_pages, 0)).over(**running).label("n_pages"),
+            func.sum(func.coalesce(daily.c.d_subs, 0)).over(**running).label("subscribers"),
+            *[func.coalesce(daily.c[k], 0).label(k) for k in FLOWS],
+        )
+        .select_from(
+            dates.join(groups, true()).outerjoin(daily, and_(
+                daily.c.on == dates.c.on,
+                daily.c.mkey == groups.c.mkey,
+                daily.c.platform == groups.c.platform,
+            ))
+        )
+        .subquery("grid")
+    )
+    g = grid.c
+    out = select(
+        g.on, func.nullif(g.mkey, 0).label("municipality_id"), g.platform,
+        g.n_pages, g.subscribers, *[g[k] for k in FLOWS],
+    ).where(g.n_pages > 0)
+    if since is not None:
+        out = out.where(g.on >= since)
+    return out
+
+
+def _update_page_latest(conn: Connection, since: date | None) -> None:
+    """page.last_subscribers / last_stats_on from each page's latest snapshot."""
+    ps, p = schema.page_stats, schema.page
+    latest_on = select(func.max(ps.c.on)).where(ps.c.page_id == p.c.id).scalar_subquery()
+    latest_level = (
+        select(ps.c.subscribers).where(ps.c.page_id == p.c.id)
+        .order_by(ps.c.on.desc()).limit(1).scalar_subquery()
+    )
+    stmt = update(p).values(last_subscribers=latest_level, last_stats_on=latest_on)
+    if since is not None:
+        stmt = stmt.where(exists().where(ps.c.page_id == p.c.id, ps.c.on >= since))
+    conn.execute(stmt)
+
+
+def refresh_subscribers(conn: Connection, since: date | None = None) -> None:
+    """Recompute ``subs_daily`` for every snapshot date >= ``since`` (None: all dates).
+
+    Per (date, municipality or NULL, platform): ``n_pages`` = pages with any
+    snapshot on or before the date; ``subscribers`` = sum of those pages'
+    latest level on or before the date (carried forward); posts, views, likes,
+    comments, reposts = sums of the snapshots dated exactly that day. Also
+    refreshes ``page.last_subscribers`` and ``page.last_stats_on``.
+    """
+    sd = schema.subs_daily
+    cols = ["on", "municipality_id", "platform", "n_pages", "subscribers", *FLOWS]
+    stmt = delete(sd)
+    if since is not None:
+        stmt = stmt.where(sd.c.on >= since)
+    conn.execute(stmt)
+    conn.execute(insert(sd).from_select(cols, _subscribers_select(since)))
+    _update_page_latest(conn, since)
+
+
+def rebuild_all(conn: Connection) -> None:
+    """Recompute both summary tables from scratch (after bulk loads or repairs)."""
+    refresh_messages(conn)
+    refresh_subscribers(conn)
