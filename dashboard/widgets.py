@@ -6,15 +6,30 @@ Only this module and pages/ import Streamlit.
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Callable, Sequence
 
+import pandas as pd
 import streamlit as st
 
+from dashboard import formatting as fmt
+from dashboard import periods
 from dashboard.db import make_engine
+from dashboard.kpi import KPIS
+from dashboard.schema import PLATFORM_LABELS, PLATFORMS
 from dashboard.settings import get_settings
-from queries.filters import Filters
+from queries.filters import REGIONAL, Filters, Norm
 
 QUERY_TTL_S = 300
+
+ALL = -1  # "no filter" option of the municipality and topic selectors
+REGIONAL_LABEL = "Региональные органы"
+DEMO_BANNER = "Демонстрационные данные: цифры сгенерированы и не являются реальными"
+
+# Sidebar widget keys; each is also the URL query parameter it is bound to.
+K_PERIOD, K_DATES, K_PLATFORMS, K_MUNICIPALITY, K_TOPIC = "period", "dates", "pl", "mo", "topic"
+DEFAULT_PRESET = "30d"
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,3 +61,219 @@ def q(fn: Callable, *args, **kwargs):
 def current_filters() -> Filters:
     """The filters chosen in the sidebar by app.py (pages call this, never build their own)."""
     return st.session_state["filters"]
+
+
+# -- start-up ---------------------------------------------------------------
+
+def database_is_empty(engine) -> bool:
+    """True when the schema is missing or no page is registered yet."""
+    from sqlalchemy import func, inspect, select
+
+    from dashboard import schema
+
+    if not inspect(engine).has_table("page"):
+        return True
+    with engine.connect() as conn:
+        return not conn.execute(select(func.count()).select_from(schema.page)).scalar()
+
+
+def ensure_database() -> None:
+    """Stop with a Russian error if the database is down; fill an empty one with demo data."""
+    from dashboard import db
+
+    engine = get_engine()
+    try:
+        db.check_connection(engine)
+    except db.DatabaseUnavailable as e:
+        st.error(f"**База данных недоступна.** {e}", icon="🛑")
+        st.stop()
+    if database_is_empty(engine):
+        _fill_with_demo(engine)
+
+
+def _fill_with_demo(engine) -> None:
+    from dashboard import demo, migrate
+
+    with st.spinner("Первый запуск: база пуста, создаём демонстрационные данные… Это займёт до минуты."):
+        migrate.upgrade(engine)
+        demo.generate(engine, seed=1)
+    st.cache_data.clear()
+    st.toast("База была пуста: загружены демонстрационные данные.", icon="ℹ️")
+
+
+def data_status():
+    from queries import reference
+
+    return q(reference.data_status)
+
+
+def demo_banner(status) -> None:
+    if status.is_demo:
+        st.warning(DEMO_BANNER, icon="⚠️")
+
+
+def footer(status) -> None:
+    """'Данные обновлены: 28.11.2026 14:05' in the display time zone."""
+    st.divider()
+    st.caption(f"Данные обновлены: {fmt.dt(local_time(status.updated_at))}"
+               f" · Норма ответа: {get_settings().norm_label}"
+               " · Центр управления регионом Новосибирской области")
+
+
+def local_time(utc: datetime | None) -> datetime | None:
+    """A naive UTC time converted to the display time zone (naive)."""
+    if utc is None:
+        return None
+    return utc.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).replace(tzinfo=None)
+
+
+def local_now() -> datetime:
+    return datetime.now(get_settings().tz).replace(tzinfo=None)
+
+
+# -- sidebar filters --------------------------------------------------------
+
+def municipality_options() -> tuple[list[int], dict[int, str]]:
+    """Selector options: all, each of the 35 municipalities, regional bodies."""
+    from queries import reference
+
+    m = q(reference.municipalities)
+    labels = {ALL: "Все муниципалитеты", **dict(zip(m["id"].astype(int), m["name"]))}
+    labels[REGIONAL] = REGIONAL_LABEL
+    return list(labels), labels
+
+
+def topic_options() -> tuple[list[int], dict[int, str]]:
+    from queries import reference
+
+    t = q(reference.topics)
+    labels = {ALL: "Все темы", **dict(zip(t["id"].astype(int), t["name"]))}
+    return list(labels), labels
+
+
+def sidebar_filters(status, *, visible: bool = True) -> Filters:
+    """Render the shared filters (bound to the URL) and store the Filters in the session."""
+    last_day = status.last_day or local_now().date()
+    first_day = status.first_day or last_day
+    box = (st.sidebar.container() if visible
+           else st.sidebar.expander("Фильтры (на этой странице не используются)", expanded=False))
+    with box:
+        if visible:
+            st.markdown("#### Фильтры")
+        preset = st.selectbox(
+            "Период", list(periods.PRESETS), index=list(periods.PRESETS).index(DEFAULT_PRESET),
+            format_func=periods.PRESETS.get, key=K_PERIOD, bind="query-params",
+        )
+        if preset == "custom":
+            default = periods.preset(DEFAULT_PRESET, last_day)
+            picked = st.date_input(
+                "Даты", value=(max(default.start, first_day), default.end),
+                min_value=first_day, max_value=last_day, format="DD.MM.YYYY",
+                key=K_DATES, bind="query-params",
+            )
+            start, end = _date_range(picked, default)
+        else:
+            p = periods.preset(preset, last_day)
+            start, end = p.start, p.end
+        st.caption(f"{fmt.d(start)} – {fmt.d(end)}")
+        platforms = st.multiselect(
+            "Платформы", list(PLATFORMS), format_func=PLATFORM_LABELS.get,
+            placeholder="Все платформы", key=K_PLATFORMS, bind="query-params",
+        )
+        m_opts, m_labels = municipality_options()
+        mun = st.selectbox("Муниципалитет", m_opts, format_func=m_labels.get,
+                           key=K_MUNICIPALITY, bind="query-params")
+        t_opts, t_labels = topic_options()
+        topic = st.selectbox("Тема обращений", t_opts, format_func=t_labels.get,
+                             key=K_TOPIC, bind="query-params")
+    f = Filters(
+        start=start, end=end,
+        platforms=tuple(platforms),
+        municipality_ids=() if mun in (ALL, None) else (int(mun),),
+        topic_ids=() if topic in (ALL, None) else (int(topic),),
+        norm=Norm.from_settings(get_settings()),
+    )
+    st.session_state["filters"] = f
+    return f
+
+
+def _date_range(picked, default: periods.Period) -> tuple[date, date]:
+    """st.date_input in range mode returns 0, 1 or 2 dates while the user is picking."""
+    if isinstance(picked, (tuple, list)):
+        if len(picked) == 2:
+            return picked[0], picked[1]
+        if len(picked) == 1:
+            return picked[0], picked[0]
+        return default.start, default.end
+    if isinstance(picked, date):
+        return picked, picked
+    return default.start, default.end
+
+
+def filters_caption(f: Filters) -> str:
+    """One line saying what is shown: period, platforms, municipality, topic."""
+    parts = [f"Период: {f.period.label()}"]
+    if f.platforms:
+        parts.append(", ".join(PLATFORM_LABELS[p] for p in f.platforms))
+    if f.municipality_ids:
+        _, labels = municipality_options()
+        parts.append(", ".join(labels.get(i, str(i)) for i in f.municipality_ids))
+    if f.topic_ids:
+        _, labels = topic_options()
+        parts.append("тема: " + ", ".join(labels.get(i, str(i)) for i in f.topic_ids))
+    return " · ".join(parts)
+
+
+# -- page building blocks ---------------------------------------------------
+
+def page_header(title: str, f: Filters | None = None, subtitle: str | None = None) -> None:
+    st.title(title, anchor=False)
+    if subtitle:
+        st.markdown(subtitle)
+    if f is not None:
+        st.caption(filters_caption(f))
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card: label, formatted value, formatted change and its colour rule."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"  # "normal" (up is good), "inverse", "off"
+    help: str | None = None
+
+
+def delta_color(code: str) -> str:
+    """st.metric colour rule from the KPI's direction (dashboard.kpi.KPIS[code].better)."""
+    better = KPIS[code].better if code in KPIS else "neutral"
+    return {"higher": "normal", "lower": "inverse"}.get(better, "off")
+
+
+def kpi_card(code: str, value: str, delta: str | None, label: str | None = None) -> Card:
+    k = KPIS[code]
+    return Card(label or k.name, value, delta if delta not in (None, fmt.NA) else None,
+                delta_color(code), k.formula)
+
+
+def metric_row(cards: Sequence[Card]) -> None:
+    """KPI cards in one row, each in a bordered box."""
+    for col, c in zip(st.columns(len(cards)), cards):
+        col.metric(c.label, c.value, c.delta, delta_color=c.delta_color, help=c.help, border=True)
+
+
+def chart(ch, **kwargs) -> None:
+    """Draw an Altair chart full width, without the actions menu."""
+    st.altair_chart(ch, use_container_width=True, **kwargs)
+
+
+def empty_note(what: str = "За выбранный период данных нет.") -> None:
+    st.info(what, icon="ℹ️")
+
+
+def table(df: pd.DataFrame, column_config: dict, **kwargs) -> None:
+    """st.dataframe showing only the configured columns, with Russian headers."""
+    cols = [c for c in column_config if c in df.columns]
+    st.dataframe(df[cols], column_config=column_config, hide_index=True,
+                 use_container_width=True, **kwargs)

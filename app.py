@@ -1,0 +1,68 @@
+"""Entry point: `streamlit run app.py`.
+
+Page config, navigation, the shared sidebar filters (bound to the URL), the demo-data
+banner and the footer. Pages read the filters with ``widgets.current_filters()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import widgets
+
+ROOT = Path(__file__).resolve().parent
+
+# (group, [(file, title, url_path, icon)]); a page is registered only if its file exists.
+NAVIGATION = {
+    "Главное": [
+        ("pages/overview.py", "Обзор", "overview", ":material/dashboard:"),
+        ("pages/map.py", "Карта", "map", ":material/map:"),
+        ("pages/rating.py", "Рейтинг", "rating", ":material/leaderboard:"),
+    ],
+    "Разбор": [
+        ("pages/municipality.py", "Муниципалитет", "municipality", ":material/location_city:"),
+        ("pages/messages.py", "Обращения", "messages", ":material/forum:"),
+        ("pages/registry.py", "Реестр госпабликов", "registry", ":material/list_alt:"),
+    ],
+    "Сервис": [
+        ("pages/report.py", "Отчёт", "report", ":material/slideshow:"),
+        ("pages/data.py", "Данные", "data", ":material/upload_file:"),
+        ("pages/method.py", "Методика", "method", ":material/menu_book:"),
+    ],
+}
+# Pages that do not depend on the sidebar filters.
+NO_FILTERS = {"data", "method"}
+
+
+def build_navigation() -> dict[str, list]:
+    groups: dict[str, list] = {}
+    for group, pages in NAVIGATION.items():
+        entries = [
+            st.Page(file, title=title, url_path=url, icon=icon, default=(url == "overview"))
+            for file, title, url, icon in pages
+            if (ROOT / file).exists()
+        ]
+        if entries:
+            groups[group] = entries
+    return groups
+
+
+st.set_page_config(
+    page_title="Госпаблики Новосибирской области",
+    page_icon=":material/public:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+pg = st.navigation(build_navigation())
+with st.sidebar:
+    st.markdown("**Госпаблики Новосибирской области**")
+
+widgets.ensure_database()
+status = widgets.data_status()
+widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS)
+widgets.demo_banner(status)
+pg.run()
+widgets.footer(status)

@@ -1,0 +1,142 @@
+"""Helpers for AppTest page tests: a fixture database file and running app.py on one page.
+
+    url = fixture_db_url(tmp_path)                 # hand-built data (tests/fixture_data.py)
+    at = run_page(url, "pages/overview.py")        # AppTest after switching to that page
+    at.sidebar.multiselect(key="pl").set_value(["vk"]).run()
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT_S = 60
+
+
+def fixture_db_url(tmp_path: Path, name: str = "fixture.db") -> str:
+    """An SQLite file holding the hand-built fixture data set; returns its URL."""
+    from dashboard import migrate
+    from dashboard.db import make_engine
+
+    url = f"sqlite:///{tmp_path / name}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    try:
+        from tests import fixture_data
+    except ImportError:  # pragma: no cover - until the fixture lands
+        engine.dispose()
+        pytest.skip("tests/fixture_data.py ещё не готов")
+    with engine.begin() as conn:
+        fixture_data.build(conn)
+    engine.dispose()
+    return url
+
+
+def demo_db_url(tmp_path: Path, seed: int = 1, name: str = "demo.db") -> str:
+    """An SQLite file holding generated demo data (slower; for smoke tests)."""
+    from dashboard import demo, migrate
+    from dashboard.db import make_engine
+
+    url = f"sqlite:///{tmp_path / name}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    demo.generate(engine, seed=seed)
+    engine.dispose()
+    return url
+
+
+@contextmanager
+def database(url: str):
+    """DATABASE_URL set to ``url`` for the duration, settings and caches reset."""
+    from dashboard.settings import get_settings
+
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    _clear_streamlit_caches()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = old
+        get_settings.cache_clear()
+        _clear_streamlit_caches()
+
+
+def _clear_streamlit_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def new_app(url: str, query_params: dict | None = None):
+    """An AppTest for app.py against ``url`` (not yet run). Call inside ``database(url)``."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    for k, v in (query_params or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def run_page(url: str, page: str, query_params: dict | None = None):
+    """Run app.py against the database at ``url`` and switch to ``page`` ("pages/x.py").
+
+    DATABASE_URL stays set to ``url`` for the rest of the test (reruns need it);
+    it is restored by the ``app_db`` fixture or on the next call.
+    """
+    from dashboard.settings import get_settings
+
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    _clear_streamlit_caches()
+    at = new_app(url, query_params)
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def assert_ok(at) -> None:
+    """No exception and no st.error on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at) -> dict[str, str]:
+    """{label: value} of every st.metric on the page."""
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at) -> str:
+    """All markdown, captions, titles and headers joined: for 'is it on the page' checks."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory) -> str:
+    """URL of the fixture database file, built once per test module."""
+    return fixture_db_url(tmp_path_factory.mktemp("appdb"))
+
+
+@pytest.fixture
+def app_db(fixture_db, monkeypatch) -> str:
+    """The fixture database as DATABASE_URL for one test (restored afterwards)."""
+    from dashboard.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", fixture_db)
+    get_settings.cache_clear()
+    yield fixture_db
+    get_settings.cache_clear()
