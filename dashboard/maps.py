@@ -130,17 +130,23 @@ def _missing(x) -> bool:
 
 
 def class_breaks(values, n_classes: int = N_CLASSES) -> list[float]:
-    """Upper bounds of all classes but the last, from quantiles of the known values.
+    """Upper bounds of all classes but the last: quantile classes of the known values.
 
-    Bounds are actual values (nearest rank), duplicates are merged, so fewer than
-    ``n_classes`` classes come out when values repeat; a value ``x`` falls in class
-    ``sum(x > b for b in breaks)``."""
-    known = sorted(float(v) for v in values if not _missing(v))
-    if not known:
-        return []
-    k = min(n_classes, len(set(known)))
-    uppers = {known[math.ceil(len(known) * i / k) - 1] for i in range(1, k)}
-    return sorted(b for b in uppers if b < known[-1])
+    Each bound is an actual value (nearest rank) taken from the values above the previous
+    bound, so a heap of equal values (say, many zeros) forms one class and the remaining
+    classes still split the rest evenly. Fewer than ``n_classes`` classes come out when
+    there are fewer distinct values. A value ``x`` falls in class ``sum(x > b for b in breaks)``."""
+    rest = sorted(float(v) for v in values if not _missing(v))
+    breaks: list[float] = []
+    for k in range(n_classes, 1, -1):
+        if not rest:
+            break
+        b = rest[math.ceil(len(rest) / k) - 1]
+        if b >= rest[-1]:
+            break
+        breaks.append(b)
+        rest = [v for v in rest if v > b]
+    return breaks
 
 
 def class_of(x: float, breaks: list[float]) -> int:
@@ -262,7 +268,12 @@ def oblast_bounds() -> list[list[float]]:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def _features(ch: Choropleth) -> dict:
+def _properties(ch: Choropleth, mid: int, selected: int | None) -> dict:
+    return {"municipality_id": mid, "name": ch.names[mid], "value_label": ch.labels[mid],
+            "colour": ch.colours[mid], "selected": mid == selected}
+
+
+def _features(ch: Choropleth, selected: int | None = None) -> dict:
     """Polygon features of the municipalities in ``ch`` with display properties."""
     geoms = _geometries()
     feats = []
@@ -272,13 +283,12 @@ def _features(ch: Choropleth) -> dict:
         feats.append({
             "type": "Feature",
             "geometry": geoms[name],
-            "properties": {"municipality_id": mid, "name": name, "value_label": ch.labels[mid],
-                           "colour": ch.colours[mid]},
+            "properties": _properties(ch, mid, selected),
         })
     return {"type": "FeatureCollection", "features": feats}
 
 
-def _marker_features(ch: Choropleth) -> dict:
+def _marker_features(ch: Choropleth, selected: int | None = None) -> dict:
     """Point features at the urban okrugs' centres."""
     centres = _centres()
     feats = []
@@ -288,8 +298,7 @@ def _marker_features(ch: Choropleth) -> dict:
             feats.append({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {"municipality_id": mid, "name": name, "value_label": ch.labels[mid],
-                               "colour": ch.colours[mid]},
+                "properties": _properties(ch, mid, selected),
             })
     return {"type": "FeatureCollection", "features": feats}
 
@@ -320,9 +329,16 @@ class _AttributionPrefix(MacroElement):
         self.prefix = prefix
 
 
+SELECTED_COLOUR = "#c8102e"
+
+
 def _style(feature: dict) -> dict:
-    return {"fillColor": feature["properties"]["colour"], "fillOpacity": 0.9,
-            "color": BORDER_COLOUR, "weight": 0.8, "opacity": 1}
+    props = feature["properties"]
+    if props.get("selected"):
+        return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": SELECTED_COLOUR,
+                "weight": 3, "opacity": 1}
+    return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": BORDER_COLOUR,
+            "weight": 0.8, "opacity": 1}
 
 
 def _highlight(_feature: dict) -> dict:
@@ -330,8 +346,10 @@ def _highlight(_feature: dict) -> dict:
 
 
 def _marker_style(feature: dict) -> dict:
-    return {"fillColor": feature["properties"]["colour"], "fillOpacity": 1,
-            "color": "#0b2545", "weight": 1.5, "radius": MARKER_RADIUS_PX}
+    props = feature["properties"]
+    return {"fillColor": props["colour"], "fillOpacity": 1, "radius": MARKER_RADIUS_PX,
+            "color": SELECTED_COLOUR if props.get("selected") else "#0b2545",
+            "weight": 3 if props.get("selected") else 1.5}
 
 
 def _tooltip(metric: MapMetric) -> folium.GeoJsonTooltip:
@@ -339,8 +357,11 @@ def _tooltip(metric: MapMetric) -> folium.GeoJsonTooltip:
                                  style=TOOLTIP_STYLE, sticky=True)
 
 
-def build_map(ch: Choropleth, tiles_url: str = "", height: int | str = "100%") -> folium.Map:
-    """The folium map: coloured polygons, urban okrug markers, local assets only."""
+def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
+              height: int | str = "100%") -> folium.Map:
+    """The folium map: coloured polygons, urban okrug markers, local assets only.
+
+    ``selected`` (a municipality id) is outlined in red."""
     (south, west), (north, east) = oblast_bounds()
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=6, min_zoom=5, max_zoom=12,
                    zoom_snap=0.25, zoom_delta=0.5, scroll_wheel_zoom=False, height=height,
@@ -354,11 +375,11 @@ def build_map(ch: Choropleth, tiles_url: str = "", height: int | str = "100%") -
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=" ", name="Подложка").add_to(m)
     folium.GeoJson(
-        _features(ch), name="Муниципалитеты", style_function=_style, highlight_function=_highlight,
+        _features(ch, selected), name="Муниципалитеты", style_function=_style, highlight_function=_highlight,
         tooltip=_tooltip(ch.metric), attribution=ATTRIBUTION_HTML,
     ).add_to(m)
     folium.GeoJson(
-        _marker_features(ch), name="Городские округа", style_function=_marker_style,
+        _marker_features(ch, selected), name="Городские округа", style_function=_marker_style,
         marker=folium.CircleMarker(radius=MARKER_RADIUS_PX), tooltip=_tooltip(ch.metric),
     ).add_to(m)
     _AttributionPrefix(LEAFLET_PREFIX).add_to(m)

@@ -1,0 +1,210 @@
+"""dashboard.maps: classes, colours, legend, features, offline HTML, click resolution."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pandas as pd
+import pytest
+
+from dashboard import maps
+from dashboard.reference import read_municipalities
+
+MUNICIPALITIES = read_municipalities()
+NBSP = "\u00a0"
+
+
+def frame(**columns) -> pd.DataFrame:
+    """A by_municipality-like frame: the 35 municipalities plus the regional row (id 0).
+
+    ``columns`` maps a metric column to a function of the municipality id."""
+    rows = []
+    for m in MUNICIPALITIES:
+        row = {"municipality_id": m["id"], "name": m["name"], "kind": m["kind"]}
+        row.update({col: fn(m["id"]) for col, fn in columns.items()})
+        rows.append(row)
+    rows.append({"municipality_id": 0, "name": "Региональные органы власти", "kind": None,
+                 **{col: 999.0 for col in columns}})
+    return pd.DataFrame(rows)
+
+
+def rendered(m) -> str:
+    """The map's standalone HTML with JSON \\uXXXX escapes decoded, so texts can be searched."""
+    html = m.get_root().render()
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), html)
+
+
+# -- classes and colours -----------------------------------------------------------
+
+
+def test_class_breaks_are_quantiles_of_known_values():
+    # 10 values 1..10 in 5 classes: nearest-rank quantiles at 20 %, 40 %, ... -> 2, 4, 6, 8
+    assert maps.class_breaks([*range(10, 0, -1), None, float("nan")]) == [2, 4, 6, 8]
+    assert [maps.class_of(x, [2, 4, 6, 8]) for x in (1, 2, 3, 8, 9, 10)] == [0, 0, 1, 3, 4, 4]
+
+
+def test_class_breaks_merge_repeated_values():
+    assert maps.class_breaks([0, 0, 0, 0, 0, 0, 0, 5, 10]) == [0, 5]
+    # 20 zeros make one class; the other four split 1..15 evenly
+    assert maps.class_breaks([0] * 20 + list(range(1, 16))) == [0, 4, 8, 12]
+    assert maps.class_breaks([3, 3, 3]) == []
+    assert maps.class_breaks([None, float("nan")]) == []
+
+
+def test_palette_is_sequential_and_direction_aware():
+    assert maps.palette(5, "neutral") == list(maps.PALETTE_NEUTRAL)
+    assert maps.palette(5, "higher") == list(maps.PALETTE_QUALITY)
+    assert maps.palette(5, "lower") == list(maps.PALETTE_QUALITY[::-1])
+    assert maps.palette(3, "neutral") == [maps.PALETTE_NEUTRAL[i] for i in (0, 2, 4)]
+    assert maps.palette(1, "neutral") == [maps.PALETTE_NEUTRAL[2]]
+
+
+def test_choropleth_colours_legend_and_labels():
+    # messages = id: 35 values, classes of 7 -> 1-7, 8-14, 15-21, 22-28, 29-35
+    ch = maps.choropleth(frame(messages=lambda i: i), "messages")
+    assert ch.legend == [(maps.PALETTE_NEUTRAL[k], f"{7 * k + 1} – {7 * k + 7}") for k in range(5)]
+    assert ch.colours[1] == ch.colours[7] == maps.PALETTE_NEUTRAL[0]
+    assert ch.colours[29] == ch.colours[35] == maps.PALETTE_NEUTRAL[4]
+    assert 0 not in ch.values  # regional bodies are not on the map
+    assert len(ch.values) == 35
+
+
+def test_lower_is_better_gets_the_darkest_colour_for_the_fastest_response():
+    ch = maps.choropleth(frame(median_response_min=lambda i: 30.0 * i), "median_response_min")
+    darkest = maps.PALETTE_QUALITY[-1]
+    assert ch.colours[1] == darkest and ch.colours[35] == maps.PALETTE_QUALITY[0]
+    assert ch.legend[0] == (darkest, f"30{NBSP}мин – 3{NBSP}ч 30{NBSP}мин")
+    assert ch.metric.scale_note.startswith("темнее — лучше")
+
+
+def test_missing_values_are_grey_and_listed_last_in_the_legend():
+    ch = maps.choropleth(frame(share_in_norm=lambda i: math.nan if i <= 5 else i / 100), "share_in_norm")
+    assert ch.colours[3] == maps.NO_DATA_COLOUR and ch.labels[3] == "нет данных"
+    assert ch.legend[-1] == (maps.NO_DATA_COLOUR, "нет данных")
+    assert ch.legend[0] == (maps.PALETTE_QUALITY[0], f"6,0{NBSP}% – 11,0{NBSP}%")
+    assert ch.labels[35] == f"35,0{NBSP}%"
+
+
+def test_all_missing_gives_a_grey_map_and_a_single_legend_row():
+    ch = maps.choropleth(frame(share_in_norm=lambda i: math.nan), "share_in_norm")
+    assert set(ch.colours.values()) == {maps.NO_DATA_COLOUR}
+    assert ch.legend == [(maps.NO_DATA_COLOUR, "нет данных")]
+
+
+def test_ranking_best_first_ties_share_a_place_and_no_data_last():
+    values = {1: 0.9, 2: 0.5, 3: 0.9, 4: math.nan}
+    ch = maps.choropleth(frame(share_in_norm=lambda i: values.get(i, 0.1)), "share_in_norm")
+    r = maps.ranking(ch)
+    assert r["municipality_id"].tolist()[:3] == [1, 3, 2]
+    assert r["place"].tolist()[:3] == [1, 1, 3]
+    assert r.iloc[-1]["municipality_id"] == 4 and pd.isna(r.iloc[-1]["place"])
+    fast = maps.ranking(maps.choropleth(frame(median_response_min=lambda i: 100 - i), "median_response_min"))
+    assert fast["municipality_id"].iloc[0] == 35  # lower is better: shortest first
+
+
+# -- the rendered map ----------------------------------------------------------------
+
+
+def geojson_layers(html: str) -> list[dict]:
+    """Every FeatureCollection embedded in the map's script."""
+    out = []
+    for m in re.finditer(r"_add\((\{\"features\".*?\}|\{\"type\": \"FeatureCollection\".*?\})\);", html):
+        out.append(json.loads(m.group(1)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def share_map():
+    ch = maps.choropleth(frame(share_in_norm=lambda i: i / 40), "share_in_norm")
+    return ch, rendered(maps.build_map(ch, selected=31))
+
+
+def test_every_municipality_is_a_feature_with_its_value(share_map):
+    ch, html = share_map
+    polygons, points = geojson_layers(html)
+    props = {f["properties"]["municipality_id"]: f["properties"] for f in polygons["features"]}
+    assert sorted(props) == list(range(1, 36))
+    for mid, p in props.items():
+        assert p["name"] == ch.names[mid]
+        assert p["value_label"] == ch.labels[mid]
+        assert p["colour"] == ch.colours[mid]
+    assert props[31]["selected"] and not props[1]["selected"]
+    assert sorted(f["properties"]["name"] for f in points["features"]) == sorted(maps.URBAN_OKRUGS)
+    assert all(f["geometry"]["type"] == "Point" for f in points["features"])
+
+
+def test_tooltip_shows_name_and_value(share_map):
+    _, html = share_map
+    assert '["name", "value_label"]' in html
+    assert '["Муниципалитет", "Ответ в срок"]' in html
+
+
+def test_no_cdn_anywhere_and_assets_are_local(share_map):
+    _, html = share_map
+    for word in ("cdn", "jsdelivr", "unpkg", "cdnjs", "bootstrapcdn", "googleapis", "code.jquery"):
+        assert word not in html.lower()
+    srcs = set(re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html))
+    assert srcs == {maps.LEAFLET_JS, maps.LEAFLET_CSS, maps.JQUERY_JS}
+    assert "tileLayer" not in html  # no tile server by default
+
+
+def test_attribution_and_prefix(share_map):
+    _, html = share_map
+    assert "© участники OpenStreetMap" in html
+    assert "setPrefix" in html and "leafletjs.com" in html
+
+
+def test_optional_tile_layer():
+    ch = maps.choropleth(frame(messages=lambda i: i), "messages")
+    html = rendered(maps.build_map(ch, tiles_url="http://tiles.local/{z}/{x}/{y}.png"))
+    assert "http://tiles.local/{z}/{x}/{y}.png" in html
+
+
+def test_streamlit_folium_gets_only_local_links(share_map):
+    """st_folium collects default_js/css of every element; none may point outside."""
+    import branca
+    import folium.elements
+
+    ch, _ = share_map
+    m = maps.build_map(ch)
+    links = []
+
+    def walk(el):
+        if isinstance(el, branca.colormap.ColorMap):
+            links.append("colormap pulls d3 from a CDN")
+        if isinstance(el, folium.elements.JSCSSMixin):
+            links.extend(url for _, url in el.default_js + el.default_css)
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    assert links and all(url.startswith("/app/static/vendor/") for url in links)
+
+
+# -- clicks and assets --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    ({"last_active_drawing": {"type": "Feature", "properties": {"municipality_id": 7, "name": "x"}}}, 7),
+    ({"last_active_drawing": {"properties": {"municipality_id": "12"}}}, 12),
+    ({"last_active_drawing": None}, None),
+    ({"last_active_drawing": {"properties": {}}}, None),
+    ({"last_active_drawing": {"properties": {"municipality_id": 0}}}, None),
+    ({"last_active_drawing": {"properties": {"municipality_id": "abc"}}}, None),
+    ({}, None),
+    (None, None),
+])
+def test_clicked_municipality_id(value, expected):
+    assert maps.clicked_municipality_id(value) == expected
+
+
+def test_ensure_assets_copies_leaflet_and_jquery(tmp_path):
+    target = maps.ensure_assets(tmp_path / "vendor")
+    for url in (maps.LEAFLET_JS, maps.LEAFLET_CSS, maps.JQUERY_JS):
+        path = target / url.removeprefix(maps.STATIC_URL + "/")
+        assert path.stat().st_size > 10_000
+    assert (target / "leaflet" / "images" / "layers.png").exists()
+    assert "Leaflet 1.9.3" in (target / "leaflet" / "leaflet.js").read_text(encoding="utf-8")[:300]
+    maps.ensure_assets(target)  # idempotent
