@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from dashboard import schema
+from dashboard.db import utcnow
+from dashboard.schema import MESSAGE_STATUSES, PLATFORM_LABELS
+from dashboard.settings import get_settings
+from dashboard.worktime import work_minutes
+from queries.aggregate import PENDING_STATUSES, REGIONAL_NAME, deadline_cutoff
 from queries.filters import Filters
+
+COLUMNS = ["message_id", "platform", "platform_label", "page_title", "page_url", "municipality",
+           "topic", "received_at", "status_label", "hours_overdue", "external_id"]
 
 
 def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, limit: int = 500) -> pd.DataFrame:
@@ -15,5 +25,40 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
     ``now``; oldest first, at most ``limit`` rows.
     Columns: message_id, platform, platform_label, page_title, page_url, municipality, topic,
     received_at (local time), status_label, hours_overdue (past the deadline, in the norm's
-    mode), external_id."""
-    raise NotImplementedError
+    mode), external_id.
+
+    The same messages as KPIS['overdue'] (unanswered, received before the cut-off
+    ``now`` − norm, or the norm counted back in working hours). hours_overdue = waiting time
+    − norm, in calendar hours or working hours (Mon–Fri 9–18) by the norm's mode.
+    received_at is naive local time (settings.display_tz)."""
+    now = now or utcnow()
+    tz = get_settings().tz
+    m, p, mu, t = schema.message, schema.page, schema.municipality, schema.topic
+    stmt = (
+        select(m.c.id.label("message_id"), m.c.platform, p.c.title.label("page_title"),
+               p.c.url.label("page_url"),
+               func.coalesce(mu.c.name, REGIONAL_NAME).label("municipality"),
+               t.c.name.label("topic"), m.c.received_at, m.c.status, m.c.external_id)
+        .select_from(m.join(p, m.c.page_id == p.c.id)
+                     .join(t, m.c.topic_id == t.c.id)
+                     .outerjoin(mu, m.c.municipality_id == mu.c.id))
+        .where(m.c.status.in_(PENDING_STATUSES), m.c.first_response_at.is_(None),
+               m.c.received_at < deadline_cutoff(now, f.norm),
+               m.c.received_day.between(f.start, f.end), *f.dims(m))
+        .order_by(m.c.received_at, m.c.id)
+        .limit(limit)
+    )
+    res = conn.execute(stmt)
+    df = pd.DataFrame(res.all(), columns=list(res.keys()))
+    if df.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    df["platform_label"] = df["platform"].map(PLATFORM_LABELS)
+    df["status_label"] = df["status"].map(MESSAGE_STATUSES)
+    if f.norm.mode == "working":
+        waited = [work_minutes(r, now, tz) / 60 for r in df["received_at"]]
+    else:
+        waited = [(now - r).total_seconds() / 3600 for r in df["received_at"]]
+    df["hours_overdue"] = pd.Series(waited, index=df.index, dtype="float64") - f.norm.hours
+    df["received_at"] = [r.replace(tzinfo=timezone.utc).astimezone(tz).replace(tzinfo=None)
+                         for r in df["received_at"]]
+    return df[COLUMNS]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
+from dashboard.db import utcnow
+from queries.aggregate import measures, none_if_nan
 from queries.filters import Filters
 
 
@@ -34,10 +36,39 @@ class Headline:
 
 def headline(conn: Connection, f: Filters, now: datetime | None = None) -> Headline:
     """All headline KPIs for f's period and dimensions. ``now`` (UTC, naive) defaults to the
-    current time and only matters for `due` and `overdue`."""
-    raise NotImplementedError
+    current time and only matters for `due` and `overdue`.
+
+    Formulas (dashboard.kpi.KPIS codes; details in queries.aggregate.add_kpis):
+
+    - pages ('pages'): pages open on the period end (``page``: opened_on <= end, not
+      closed by then); platform and municipality filters apply, topic does not.
+    - subscribers ('subscribers'): sum of each page's latest subscriber level on or before
+      the period end (``subs_daily`` at its last date <= end).
+    - messages ('messages'), answered: received in the period / of those, with a first
+      response (``msg_daily``, by local day of receipt).
+    - due, in_norm, share_in_norm ('share_in_norm'): in_norm = answered faster than the
+      norm (histogram bins below the norm, calendar or working minutes); due = messages
+      minus those still 'new'/'in_work' and received after ``now`` − norm (their deadline
+      has not come yet); share = in_norm / due.
+    - share_answered ('share_answered') = answered / messages.
+    - median_response_min ('median_response'): kpi.grouped_median of the summed
+      histogram; mean_response_min ('mean_response') = response minutes / answered;
+      both in the norm's mode.
+    - overdue ('overdue'): 'new'/'in_work', unanswered, received before ``now`` − norm.
+    - photo_share ('photo_share') = answers with a photo report / answered.
+    - satisfaction ('satisfaction') = positive / (positive + negative).
+    - posts: posts of snapshots dated in the period; posts_per_week ('posts_per_week') =
+      posts / pages / (days / 7).
+    - er ('er') = (likes + reposts + comments) / posts / subscribers, a share.
+    """
+    row = measures(conn, f, now).to_dict("records")[0]
+    return Headline(**{fl.name: none_if_nan(row[fl.name]) for fl in fields(Headline)})
 
 
 def headline_compare(conn: Connection, f: Filters, now: datetime | None = None) -> tuple[Headline, Headline]:
-    """(current period, previous equal period) with the same dimension filters."""
-    raise NotImplementedError
+    """(current period, previous equal period) with the same dimension filters.
+
+    The previous period is ``f.previous()`` (previous month/quarter/year for whole
+    calendar ones, else the same number of days before); ``now`` is the same for both."""
+    now = now or utcnow()
+    return headline(conn, f, now), headline(conn, f.previous(), now)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+
+from dashboard import schema
+from dashboard.db import get_meta
 
 
 @dataclass(frozen=True)
@@ -19,16 +23,58 @@ class DataStatus:
     n_messages: int
 
 
+def _sort_name(name: str) -> str:
+    """Alphabetical key that is the same on every backend (ё sorts as е)."""
+    return name.casefold().replace("ё", "е")
+
+
 def municipalities(conn: Connection) -> pd.DataFrame:
     """Columns: id, name, name_official, kind, oktmo, population, area_km2, center_lat, center_lon.
     Ordered: urban okrugs first (by population desc), then the rest by name."""
-    raise NotImplementedError
+    mu = schema.municipality
+    cols = ["id", "name", "name_official", "kind", "oktmo", "population", "area_km2",
+            "center_lat", "center_lon"]
+    rows = conn.execute(select(*[mu.c[c] for c in cols])).all()
+    urban = sorted((r for r in rows if r.kind == "urban_okrug"),
+                   key=lambda r: (-(r.population or 0), _sort_name(r.name)))
+    rest = sorted((r for r in rows if r.kind != "urban_okrug"), key=lambda r: _sort_name(r.name))
+    df = pd.DataFrame(urban + rest, columns=cols)
+    df["population"] = df["population"].astype("Int64")
+    return df
 
 
 def topics(conn: Connection) -> pd.DataFrame:
     """Columns: id, code, name; in sort_order."""
-    raise NotImplementedError
+    t = schema.topic
+    rows = conn.execute(select(t.c.id, t.c.code, t.c.name).order_by(t.c.sort_order, t.c.id)).all()
+    return pd.DataFrame(rows, columns=["id", "code", "name"])
+
+
+def _utc_naive(iso: str | None) -> datetime | None:
+    if not iso:
+        return None
+    t = datetime.fromisoformat(iso)
+    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
 
 
 def data_status(conn: Connection) -> DataStatus:
-    raise NotImplementedError
+    """Demo flag, last write time, the span of days with data, and page/message totals.
+
+    Read from the summary tables (``msg_daily``, ``subs_daily``) and ``page``, so it is
+    cheap at any scale; ``n_messages`` is the total of ``msg_daily.n_received``."""
+    md, sd = schema.msg_daily, schema.subs_daily
+    m_first, m_last, n_messages = conn.execute(
+        select(func.min(md.c.day), func.max(md.c.day), func.sum(md.c.n_received))).one()
+    s_first, s_last = conn.execute(select(func.min(sd.c.on), func.max(sd.c.on))).one()
+    n_pages = conn.execute(select(func.count()).select_from(schema.page)).scalar()
+    updated = get_meta(conn, schema.META_UPDATED_AT)
+    firsts = [d for d in (m_first, s_first) if d is not None]
+    lasts = [d for d in (m_last, s_last) if d is not None]
+    return DataStatus(
+        is_demo=get_meta(conn, schema.META_DEMO) == "1",
+        updated_at=_utc_naive(updated),
+        first_day=min(firsts) if firsts else None,
+        last_day=max(lasts) if lasts else None,
+        n_pages=int(n_pages or 0),
+        n_messages=int(n_messages or 0),
+    )

@@ -3,26 +3,83 @@
 from __future__ import annotations
 
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from dashboard import schema
+from dashboard.schema import PLATFORM_LABELS
+from queries.aggregate import add_kpis, key_column, message_sums, ratio
 from queries.filters import Filters
+from queries.sql import GRAINS, period_start
 
-GRAINS = ("day", "week", "month")
+
+def _check_grain(grain: str) -> None:
+    if grain not in GRAINS:
+        raise ValueError(f"Неизвестная детализация {grain!r}: ожидается day, week или month.")
 
 
 def messages_series(conn: Connection, f: Filters, grain: str = "week") -> pd.DataFrame:
     """Columns: period (date: the day, the Monday, or the 1st of month), messages, answered,
     in_norm, share_in_norm (in_norm / messages of the bucket, NaN if none),
-    median_response_min. Buckets with no messages are absent."""
-    raise NotImplementedError
+    median_response_min. Buckets with no messages are absent.
+
+    Buckets are msg_daily's day/week/month columns, cut to f's period (a week that starts
+    before the period counts only its days inside it). median_response_min is
+    kpi.grouped_median ('median_response') in the norm's mode. Also: mean_response_min."""
+    _check_grain(grain)
+    df = add_kpis(message_sums(conn, f, by=(grain,)), f)
+    df = df[df["messages"] > 0].rename(columns={grain: "period"}).sort_values("period")
+    df["share_in_norm"] = ratio(df["in_norm"], df["messages"]).values
+    cols = ["period", "messages", "answered", "in_norm", "share_in_norm",
+            "median_response_min", "mean_response_min"]
+    return df[cols].reset_index(drop=True)
 
 
 def messages_series_by(conn: Connection, f: Filters, by: str = "platform", grain: str = "week") -> pd.DataFrame:
-    """by='platform' or 'topic'. Columns: period, key (platform code or topic id), label, messages."""
-    raise NotImplementedError
+    """by='platform' or 'topic'. Columns: period, key (platform code or topic id), label, messages.
+
+    Ordered by period, then key."""
+    _check_grain(grain)
+    md = schema.msg_daily
+    if by == "platform":
+        key = md.c.platform
+    elif by == "topic":
+        key = md.c.topic_id
+    else:
+        raise ValueError(f"Неизвестная разбивка {by!r}: ожидается platform или topic.")
+    period = key_column(md, grain)
+    stmt = (select(period.label("period"), key.label("key"), func.sum(md.c.n_received).label("messages"))
+            .where(md.c.day.between(f.start, f.end), *f.dims(md))
+            .group_by(period, key).order_by(period, key))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=["period", "key", "messages"])
+    df["messages"] = df["messages"].astype("int64")
+    if by == "platform":
+        labels = PLATFORM_LABELS
+    else:
+        t = schema.topic
+        labels = dict(conn.execute(select(t.c.id, t.c.name)).all())
+    df["label"] = df["key"].map(labels)
+    return df[["period", "key", "label", "messages"]]
 
 
 def subscribers_series(conn: Connection, f: Filters, grain: str = "week") -> pd.DataFrame:
     """Subscribers at the last snapshot date within each bucket of f's period, by platform.
-    Columns: period, platform, platform_label, subscribers."""
-    raise NotImplementedError
+    Columns: period, platform, platform_label, subscribers.
+
+    Per bucket: subs_daily rows at the bucket's last snapshot date inside f's period
+    (KPIS['subscribers'] on that date). Buckets without a snapshot date are absent."""
+    _check_grain(grain)
+    sd = schema.subs_daily
+    bucket = period_start(conn.dialect.name, sd.c.on, grain)
+    where = [sd.c.on.between(f.start, f.end), *f.dims(sd)]
+    last = (select(bucket.label("period"), func.max(sd.c.on).label("last_on"))
+            .where(*where).group_by(bucket).subquery("last"))
+    stmt = (select(last.c.period, sd.c.platform, func.sum(sd.c.subscribers).label("subscribers"))
+            .join_from(sd, last, sd.c.on == last.c.last_on)
+            .where(*f.dims(sd))
+            .group_by(last.c.period, sd.c.platform)
+            .order_by(last.c.period, sd.c.platform))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=["period", "platform", "subscribers"])
+    df["subscribers"] = df["subscribers"].astype("int64")
+    df["platform_label"] = df["platform"].map(PLATFORM_LABELS)
+    return df[["period", "platform", "platform_label", "subscribers"]]

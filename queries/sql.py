@@ -2,7 +2,7 @@
 
 Every function takes the dialect name (``conn.dialect.name``) and a column or
 expression of type Date, and returns an expression that works on that backend.
-SQLite keeps dates as ISO text, PostgreSQL as ``date``; results are typed
+SQLite keeps dates as ISO text, PostgreSQL (and DuckDB) as ``date``; results are typed
 ``Date``/``Integer`` so SQLAlchemy converts them back to Python values.
 
 Constant arguments are rendered as SQL literals, not bound parameters, so the
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from sqlalchemy import Date, DateTime, Integer, cast, extract, func, literal_column, type_coerce
 
-POSTGRES = "postgresql"
+# Dialects with PostgreSQL-style date functions (DuckDB is used by bench/queries.py).
+PG_LIKE = ("postgresql", "duckdb")
 GRAINS = ("day", "week", "month")
 
 
@@ -24,7 +25,7 @@ def _lit(s: str):
 
 def week_start(dialect: str, day):
     """Monday of ``day``'s ISO week."""
-    if dialect == POSTGRES:
+    if dialect in PG_LIKE:
         return cast(func.date_trunc(_lit("week"), cast(day, DateTime)), Date)
     # Go back six days, then forward to the next Monday (or stay on it).
     return type_coerce(func.date(day, _lit("-6 days"), _lit("weekday 1")), Date)
@@ -32,7 +33,7 @@ def week_start(dialect: str, day):
 
 def month_start(dialect: str, day):
     """First day of ``day``'s month."""
-    if dialect == POSTGRES:
+    if dialect in PG_LIKE:
         return cast(func.date_trunc(_lit("month"), cast(day, DateTime)), Date)
     return type_coerce(func.date(day, _lit("start of month")), Date)
 
@@ -50,7 +51,7 @@ def period_start(dialect: str, day, grain: str):
 
 def weekday(dialect: str, day):
     """Weekday number, 0 = Monday … 6 = Sunday."""
-    if dialect == POSTGRES:
+    if dialect in PG_LIKE:
         return cast(extract("isodow", day), Integer) - 1
     # strftime('%w') is 0 = Sunday.
     return (cast(func.strftime(_lit("%w"), day), Integer) + 6) % 7

@@ -1,0 +1,249 @@
+"""Building blocks shared by the query modules.
+
+The ``*_sums`` functions each run one GROUP BY in the database and return a
+small DataFrame keyed by any of the dimension columns in ``KEYS``;
+``add_kpis`` then applies the formulas of ``dashboard.kpi.KPIS`` to those sums
+(ratios of a few dozen aggregated rows, never raw data).
+
+Sums and where they come from:
+
+- ``page_counts``: ``pages`` — pages open on a date (``page`` table).
+- ``subscriber_sums``: ``subscribers`` at the last snapshot date on or before
+  the period end, and the period's ``posts``, ``views``, ``likes``,
+  ``comments``, ``reposts`` (``subs_daily``).
+- ``message_sums``: ``messages``, ``answered``, ``closed``, ``photo``,
+  ``sat_pos``, ``sat_neg``, ``resp_sum`` (response minutes of answered
+  messages, in the norm's mode), ``in_norm`` (answered faster than the norm)
+  and the 21 histogram bins ``bin00..bin20`` in the norm's mode (``msg_daily``).
+- ``pending_sums``: unanswered messages still 'new' or 'in_work': ``not_due``
+  (received after the deadline cut-off, so not yet due) and ``overdue``
+  (received before it) — the only read of raw ``message`` rows, restricted by
+  the (status, received_at) index to open messages.
+"""
+
+from __future__ import annotations
+
+import operator
+from datetime import date, datetime, timedelta
+from functools import reduce
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy.engine import Connection
+
+from dashboard import schema
+from dashboard.db import utcnow
+from dashboard.kpi import bins_below, grouped_median
+from dashboard.settings import get_settings
+from dashboard.summary import FLOWS
+from dashboard.worktime import subtract_work_minutes
+from queries.filters import REGIONAL, Filters, Norm
+
+KEYS = ("municipality_id", "platform", "topic_id", "day", "week", "month")
+BIN_NAMES = tuple(f"bin{i:02d}" for i in range(schema.N_BINS))
+PENDING_STATUSES = ("new", "in_work")
+ALL_PARTS = ("pages", "subscribers", "messages", "pending")
+MESSAGE_PARTS = ("messages", "pending")
+REGIONAL_NAME = "Региональные органы власти"
+
+
+def key_column(table, name: str):
+    """The grouping expression for dimension ``name`` on ``table``.
+
+    ``municipality_id`` maps NULL (regional bodies) to ``REGIONAL`` (0); on the
+    raw ``message`` table ``day`` is ``received_day``.
+    """
+    if name == "municipality_id":
+        # A literal, not a bound parameter: PostgreSQL must see the same GROUP BY text.
+        return func.coalesce(table.c.municipality_id, literal_column(str(REGIONAL)))
+    if name == "day" and table is schema.message:
+        return table.c.received_day
+    return table.c[name]
+
+
+def _keys(table, by) -> list:
+    return [key_column(table, k).label(k) for k in by]
+
+
+def _flag(cond):
+    return case((cond, 1), else_=0)
+
+
+def bin_columns(norm: Norm) -> tuple[str, ...]:
+    """msg_daily histogram columns in the norm's mode (h.. calendar, w.. working)."""
+    return schema.CAL_BINS if norm.mode == "calendar" else schema.WORK_BINS
+
+
+def deadline_cutoff(now: datetime, norm: Norm) -> datetime:
+    """Latest receipt time (UTC) whose response deadline has passed at ``now``.
+
+    Calendar mode: now − norm. Working mode: the norm's minutes counted back
+    through working hours (Mon–Fri 9–18 local, ``worktime.subtract_work_minutes``).
+    """
+    if norm.mode == "working":
+        return subtract_work_minutes(now, norm.minutes, get_settings().tz)
+    return now - timedelta(minutes=norm.minutes)
+
+
+def _frame(conn: Connection, stmt, by) -> pd.DataFrame:
+    """Run ``stmt``; sums come back as ints (0 for NULL), keys as they are."""
+    res = conn.execute(stmt)
+    df = pd.DataFrame(res.all(), columns=list(res.keys()))
+    for c in df.columns:
+        if c not in by:
+            df[c] = pd.to_numeric(df[c]).fillna(0).astype("int64")
+    return df
+
+
+# -- sums ------------------------------------------------------------------------
+
+def page_counts(conn: Connection, f: Filters, by=(), on: date | None = None) -> pd.DataFrame:
+    """``pages``: pages open on ``on`` (default: period end) — KPIS['pages']."""
+    p = schema.page
+    on = on or f.end
+    is_open = and_(or_(p.c.opened_on.is_(None), p.c.opened_on <= on),
+                   or_(p.c.closed_on.is_(None), p.c.closed_on > on))
+    stmt = (select(*_keys(p, by), func.count().label("pages"))
+            .where(is_open, *f.dims(p)).group_by(*_keys(p, by)))
+    return _frame(conn, stmt, by)
+
+
+def subscriber_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
+    """``subscribers`` at the last snapshot date <= period end (KPIS['subscribers']) and
+    the flows (posts, views, likes, comments, reposts) of snapshots dated in the period."""
+    sd = schema.subs_daily
+    last = sd.alias("last")
+    last_on = (select(func.max(last.c.on))
+               .where(last.c.on <= f.end, *f.dims(last)).scalar_subquery())
+    in_period = sd.c.on.between(f.start, f.end)
+    stmt = (
+        select(*_keys(sd, by),
+               func.sum(case((sd.c.on == last_on, sd.c.subscribers), else_=0)).label("subscribers"),
+               *[func.sum(case((in_period, sd.c[k]), else_=0)).label(k) for k in FLOWS])
+        .where(or_(in_period, sd.c.on == last_on), *f.dims(sd))
+        .group_by(*_keys(sd, by))
+    )
+    return _frame(conn, stmt, by)
+
+
+def message_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
+    """Message counts, response sums and histogram over the period's days (msg_daily)."""
+    md = schema.msg_daily
+    bins = [md.c[b] for b in bin_columns(f.norm)]
+    below = bins[:bins_below(f.norm.minutes)]
+    resp = md.c.sum_resp_min if f.norm.mode == "calendar" else md.c.sum_resp_work_min
+    stmt = (
+        select(*_keys(md, by),
+               func.sum(md.c.n_received).label("messages"),
+               func.sum(md.c.n_answered).label("answered"),
+               func.sum(md.c.n_closed).label("closed"),
+               func.sum(md.c.n_photo).label("photo"),
+               func.sum(md.c.n_sat_pos).label("sat_pos"),
+               func.sum(md.c.n_sat_neg).label("sat_neg"),
+               func.sum(resp).label("resp_sum"),
+               func.sum(reduce(operator.add, below)).label("in_norm"),
+               *[func.sum(b).label(n) for b, n in zip(bins, BIN_NAMES)])
+        .where(md.c.day.between(f.start, f.end), *f.dims(md))
+        .group_by(*_keys(md, by))
+    )
+    return _frame(conn, stmt, by)
+
+
+def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=()) -> pd.DataFrame:
+    """Open unanswered messages of the period: ``not_due`` (received at or after the
+    deadline cut-off) and ``overdue`` (before it) — KPIS['overdue']."""
+    m = schema.message
+    cut = deadline_cutoff(now or utcnow(), f.norm)
+    stmt = (
+        select(*_keys(m, by),
+               func.sum(_flag(m.c.received_at >= cut)).label("not_due"),
+               func.sum(_flag(m.c.received_at < cut)).label("overdue"))
+        .where(m.c.status.in_(PENDING_STATUSES), m.c.first_response_at.is_(None),
+               m.c.received_day.between(f.start, f.end), *f.dims(m))
+        .group_by(*_keys(m, by))
+    )
+    return _frame(conn, stmt, by)
+
+
+def sums(conn: Connection, f: Filters, now: datetime | None = None, by=(),
+         parts=ALL_PARTS) -> pd.DataFrame:
+    """The chosen parts' sums side by side, outer-joined on the ``by`` keys (0 where absent)."""
+    makers = {
+        "pages": lambda: page_counts(conn, f, by),
+        "subscribers": lambda: subscriber_sums(conn, f, by),
+        "messages": lambda: message_sums(conn, f, by),
+        "pending": lambda: pending_sums(conn, f, now, by),
+    }
+    frames = [makers[p]() for p in parts]
+    if not by:
+        return pd.concat([fr.reset_index(drop=True) for fr in frames], axis=1)
+    df = reduce(lambda a, b: a.merge(b, on=list(by), how="outer"), frames)
+    return fill_zeros(df, by)
+
+
+def fill_zeros(df: pd.DataFrame, keep=()) -> pd.DataFrame:
+    """Counts missing after an outer/left join become 0 (every column except ``keep``)."""
+    for c in df.columns:
+        if c not in keep:
+            df[c] = pd.to_numeric(df[c]).fillna(0).astype("int64")
+    return df
+
+
+# -- formulas ----------------------------------------------------------------------
+
+def ratio(num, den) -> pd.Series:
+    """num / den as floats; NaN where den is 0."""
+    num = pd.Series(num, dtype="float64")
+    den = pd.Series(den, dtype="float64")
+    return num / den.where(den != 0)
+
+
+def add_kpis(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Add the KPI columns whose inputs are present (formulas: dashboard.kpi.KPIS).
+
+    - due = messages − not_due; share_in_norm = in_norm / due ('share_in_norm').
+    - share_answered = answered / messages ('share_answered').
+    - median_response_min = kpi.grouped_median(bins) ('median_response'),
+      mean_response_min = resp_sum / answered ('mean_response'); both in the
+      norm's mode (calendar or working minutes).
+    - photo_share = photo / answered ('photo_share');
+      satisfaction = sat_pos / (sat_pos + sat_neg) ('satisfaction').
+    - posts_per_week = posts / pages / (period days / 7) ('posts_per_week').
+    - er = (likes + reposts + comments) / posts / subscribers ('er'), a share.
+    """
+    df = df.copy()
+    cols = set(df.columns)
+    if "messages" in cols:
+        if "not_due" in cols:
+            df["due"] = df["messages"] - df["not_due"]
+            df["share_in_norm"] = ratio(df["in_norm"], df["due"]).values
+        df["share_answered"] = ratio(df["answered"], df["messages"]).values
+        df["median_response_min"] = [
+            _nan(grouped_median(list(row))) for row in df[list(BIN_NAMES)].itertuples(index=False)]
+        df["mean_response_min"] = ratio(df["resp_sum"], df["answered"]).values
+        df["photo_share"] = ratio(df["photo"], df["answered"]).values
+        df["satisfaction"] = ratio(df["sat_pos"], df["sat_pos"] + df["sat_neg"]).values
+    if "posts" in cols and "pages" in cols:
+        df["posts_per_week"] = (ratio(df["posts"], df["pages"]) / (f.period.days / 7)).values
+    if "posts" in cols and "subscribers" in cols:
+        reactions = df["likes"] + df["reposts"] + df["comments"]
+        subscribers = df["subscribers"].astype("float64").where(df["subscribers"] != 0)
+        df["er"] = ratio(reactions, df["posts"]).values / subscribers.values
+    return df
+
+
+def _nan(x):
+    return float("nan") if x is None else x
+
+
+def measures(conn: Connection, f: Filters, now: datetime | None = None, by=(),
+             parts=ALL_PARTS) -> pd.DataFrame:
+    """``sums`` followed by ``add_kpis``."""
+    return add_kpis(sums(conn, f, now, by, parts), f)
+
+
+def none_if_nan(x):
+    """NaN (pandas' missing) as None, numpy scalars as plain Python numbers."""
+    if x is None or (isinstance(x, float) and x != x):
+        return None
+    return x.item() if hasattr(x, "item") else x
