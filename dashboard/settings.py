@@ -15,6 +15,7 @@ Values come from environment variables first, then from ``.streamlit/secrets.tom
 | VK token              | ``VK_TOKEN``              | empty                                     |
 | OK API base URL       | ``OK_API_URL``            | ``https://api.ok.ru/fb.do``               |
 | OK credentials        | ``OK_ACCESS_TOKEN``, ``OK_APPLICATION_KEY``, ``OK_SECRET_KEY`` | empty |
+| API requests/s        | ``COLLECT_RATE``          | ``3`` (VK user token limit)               |
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Settings:
     ok_access_token: str = ""
     ok_application_key: str = ""
     ok_secret_key: str = ""
+    collect_rate: int = 3
 
     def __post_init__(self) -> None:
         if self.norm_hours not in NORM_HOURS_ALLOWED:
@@ -63,6 +65,8 @@ class Settings:
             raise SettingsError(
                 f"RESPONSE_NORM_HOURS={self.norm_hours}: норма ответа должна быть одной из: {allowed} ч."
             )
+        if self.collect_rate < 1:
+            raise SettingsError(f"COLLECT_RATE={self.collect_rate}: ожидалось не меньше 1 запроса в секунду.")
         if self.norm_mode not in NORM_MODES:
             raise SettingsError(
                 f"RESPONSE_NORM_MODE={self.norm_mode!r}: допустимо 'calendar' (календарные часы) "
@@ -87,7 +91,7 @@ class Settings:
         return replace(self, **changes)
 
 
-_INT_FIELDS = {"norm_hours", "import_max_mb"}
+_INT_FIELDS = {"norm_hours", "import_max_mb", "collect_rate"}
 
 
 def _read_secrets(path: Path) -> dict:
@@ -118,6 +122,7 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
         "ok_access_token": "OK_ACCESS_TOKEN",
         "ok_application_key": "OK_APPLICATION_KEY",
         "ok_secret_key": "OK_SECRET_KEY",
+        "collect_rate": "COLLECT_RATE",
     }
     for field, var in names.items():
         raw = env.get(var)
