@@ -15,32 +15,35 @@ from dashboard import widgets
 ROOT = Path(__file__).resolve().parent
 
 # (group, [(file, title, url_path, icon)]); a page is registered only if its file exists.
+# URL paths are transliterated Russian and deliberately differ from the file names:
+# AppTest.switch_page runs a page without app.py when its url_path equals its file stem
+# (Streamlit 1.67), which would hide the shared filters from the page tests.
 NAVIGATION = {
     "Главное": [
-        ("pages/overview.py", "Обзор", "overview", ":material/dashboard:"),
-        ("pages/map.py", "Карта", "map", ":material/map:"),
-        ("pages/rating.py", "Рейтинг", "rating", ":material/leaderboard:"),
+        ("pages/overview.py", "Обзор", "obzor", ":material/dashboard:"),
+        ("pages/map.py", "Карта", "karta", ":material/map:"),
+        ("pages/rating.py", "Рейтинг", "reiting", ":material/leaderboard:"),
     ],
     "Разбор": [
-        ("pages/municipality.py", "Муниципалитет", "municipality", ":material/location_city:"),
-        ("pages/messages.py", "Обращения", "messages", ":material/forum:"),
-        ("pages/registry.py", "Реестр госпабликов", "registry", ":material/list_alt:"),
+        ("pages/municipality.py", "Муниципалитет", "munitsipalitet", ":material/location_city:"),
+        ("pages/messages.py", "Обращения", "obrashcheniya", ":material/forum:"),
+        ("pages/registry.py", "Реестр госпабликов", "reestr", ":material/list_alt:"),
     ],
     "Сервис": [
-        ("pages/report.py", "Отчёт", "report", ":material/slideshow:"),
-        ("pages/data.py", "Данные", "data", ":material/upload_file:"),
-        ("pages/method.py", "Методика", "method", ":material/menu_book:"),
+        ("pages/report.py", "Отчёт", "otchet", ":material/slideshow:"),
+        ("pages/data.py", "Данные", "dannye", ":material/upload_file:"),
+        ("pages/method.py", "Методика", "metodika", ":material/menu_book:"),
     ],
 }
 # Pages that do not depend on the sidebar filters.
-NO_FILTERS = {"data", "method"}
+NO_FILTERS = {"dannye", "metodika"}
 
 
 def build_navigation() -> dict[str, list]:
     groups: dict[str, list] = {}
     for group, pages in NAVIGATION.items():
         entries = [
-            st.Page(file, title=title, url_path=url, icon=icon, default=(url == "overview"))
+            st.Page(file, title=title, url_path=url, icon=icon, default=(url == "obzor"))
             for file, title, url, icon in pages
             if (ROOT / file).exists()
         ]

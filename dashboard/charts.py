@@ -26,7 +26,7 @@ FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 INK = "#1f2a37"
 MUTED = "#6b7280"
 GRID = "#e5e7eb"
-ACCENT = "#2f6db5"          # main series
+ACCENT = "#1f4e8c"          # main series
 ACCENT_LIGHT = "#9fc0e6"
 GOOD = "#2e9e6b"
 BAD = "#d0543f"
@@ -35,7 +35,7 @@ NEUTRAL = "#b8c0cc"
 HIGHLIGHT = "#d97706"
 
 PLATFORM_COLORS = {"vk": "#2a6fdb", "ok": "#f28c28", "max": "#8b5cf6", "tg": "#38bdf8"}
-PALETTE = ["#2f6db5", "#f28c28", "#2e9e6b", "#8b5cf6", "#d0543f", "#38bdf8",
+PALETTE = ["#1f4e8c", "#f28c28", "#2e9e6b", "#8b5cf6", "#d0543f", "#38bdf8",
            "#a16207", "#db2777", "#64748b", "#0d9488", "#9ca3af"]
 
 WEEKDAYS_SHORT = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
@@ -104,6 +104,7 @@ def theme() -> alt.theme.ThemeConfig:
 @dataclass(frozen=True)
 class Metric:
     column: str        # column in by_municipality / rating frames
+    code: str          # dashboard.kpi.KPIS code ("score" for the composite rating)
     label: str         # Russian, for axes, headers and selectors
     kind: str          # "int", "num1", "pct", "minutes", "score"
     better: str        # "higher" | "lower" | "neutral"
@@ -129,11 +130,11 @@ def format_value(x, kind: str) -> str:
 
 def _metric(column: str, code: str, kind: str, label: str | None = None) -> Metric:
     k = KPIS[code]
-    return Metric(column, label or k.name, kind, k.better)
+    return Metric(column, code, label or k.name, kind, k.better)
 
 
 METRICS: dict[str, Metric] = {m.column: m for m in [
-    Metric("score", "Сводный рейтинг, баллы", "score", "higher"),
+    Metric("score", "score", "Сводный рейтинг, баллы", "score", "higher"),
     _metric("share_in_norm", "share_in_norm", "pct"),
     _metric("median_response_min", "median_response", "minutes"),
     _metric("mean_response_min", "mean_response", "minutes"),
@@ -374,15 +375,16 @@ def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
 # -- municipalities --------------------------------------------------------------
 
 def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = None,
-                      oblast_value: float | None = None, width="container", height=None,
-                      title: str | None = None) -> alt.Chart:
+                      oblast_value: float | None = None, worst_first: bool = False,
+                      width="container", height=None, title: str | None = None) -> alt.Chart:
     """Horizontal bars of one metric across municipalities, best on top; one highlighted,
-    an optional dashed rule at the oblast value. ``df``: municipality_id, name, <metric>."""
+    an optional dashed rule at the oblast value
+    (``worst_first`` puts the worst on top). ``df``: municipality_id, name, <metric>."""
     m = METRICS[metric]
     data = df.dropna(subset=[metric])
     if data.empty:
         return _empty(width=width, height=height or 200)
-    data = data.sort_values(metric, ascending=(m.better == "lower"))
+    data = data.sort_values(metric, ascending=(m.better == "lower") != worst_first, kind="stable")
     data = data.assign(
         value_label=data[metric].map(m.format),
         group=["выбран" if i == highlight_id else "прочие" for i in data["municipality_id"]],
@@ -441,3 +443,25 @@ def comparison(df: pd.DataFrame, metrics: Sequence[str], name_col: str = "name",
         charts.append((bars + text).properties(width=width, height=height))
     return alt.hconcat(*charts, spacing=18, title=title or alt.Undefined).resolve_scale(
         x="independent", color="shared")
+
+
+# -- league-table helpers ----------------------------------------------------------
+
+def rank_by(df: pd.DataFrame, metric: str, eligible: pd.Series | None = None) -> pd.Series:
+    """Rank 1 = best on ``metric`` (direction from METRICS), ties share the better place;
+    NaN for rows not ``eligible`` or without a value."""
+    m = METRICS[metric]
+    values = df[metric].where(eligible if eligible is not None else True)
+    return values.rank(ascending=(m.better == "lower"), method="min")
+
+
+def rank_change_label(change) -> str:
+    """'▲ 2' (moved up), '▼ 1' (down), '=' (same), '—' (not ranked before or now)."""
+    if change is None or pd.isna(change):
+        return "—"
+    change = int(change)
+    if change > 0:
+        return f"▲ {change}"
+    if change < 0:
+        return f"▼ {-change}"
+    return "="

@@ -236,44 +236,99 @@ def page_header(title: str, f: Filters | None = None, subtitle: str | None = Non
 
 @dataclass(frozen=True)
 class Card:
-    """One KPI card: label, formatted value, formatted change and its colour rule."""
+    """One KPI card: label, formatted value, formatted change and how to colour it."""
 
     label: str
     value: str
     delta: str | None = None
-    delta_color: str = "normal"  # "normal" (up is good), "inverse", "off"
+    color: str = "gray"     # st.metric delta_color: "green", "red" or "gray"
+    arrow: str = "off"      # st.metric delta_arrow: "up", "down" or "off"
     help: str | None = None
 
 
-def delta_color(code: str) -> str:
-    """st.metric colour rule from the KPI's direction (dashboard.kpi.KPIS[code].better)."""
+def change_style(code: str, change) -> tuple[str, str]:
+    """(colour, arrow) of a change of KPI ``code``: green when it moved the good way
+    (dashboard.kpi.KPIS[code].better), red when the bad way, grey when neutral or zero."""
+    if change is None or pd.isna(change) or change == 0:
+        return "gray", "off"
+    arrow = "up" if change > 0 else "down"
     better = KPIS[code].better if code in KPIS else "neutral"
-    return {"higher": "normal", "lower": "inverse"}.get(better, "off")
+    if better == "neutral":
+        return "gray", arrow
+    good = (change > 0) == (better == "higher")
+    return ("green" if good else "red"), arrow
 
 
-def kpi_card(code: str, value: str, delta: str | None, label: str | None = None) -> Card:
+def kpi_card(code: str, value: str, change=None, change_text: str | None = None,
+             label: str | None = None) -> Card:
+    """A card for KPI ``code``; ``change`` (numeric) decides colour and arrow, ``change_text``
+    is what is shown (Russian format)."""
     k = KPIS[code]
-    return Card(label or k.name, value, delta if delta not in (None, fmt.NA) else None,
-                delta_color(code), k.formula)
+    color, arrow = change_style(code, change)
+    text = change_text if change_text not in (None, fmt.NA) else None
+    return Card(label or k.name, value, text, color, arrow, k.formula)
 
 
-def metric_row(cards: Sequence[Card]) -> None:
+def metric_row(cards: Sequence[Card], description: str | None = "к пред. периоду") -> None:
     """KPI cards in one row, each in a bordered box."""
     for col, c in zip(st.columns(len(cards)), cards):
-        col.metric(c.label, c.value, c.delta, delta_color=c.delta_color, help=c.help, border=True)
+        col.metric(c.label, c.value, c.delta, delta_color=c.color, delta_arrow=c.arrow,
+                   help=c.help, border=True,
+                   delta_description=description if c.delta else None)
 
 
 def chart(ch, **kwargs) -> None:
-    """Draw an Altair chart full width, without the actions menu."""
-    st.altair_chart(ch, use_container_width=True, **kwargs)
+    """Draw an Altair chart full width in our own theme (dashboard.charts)."""
+    st.altair_chart(ch, width="stretch", theme=None, **kwargs)
 
 
 def empty_note(what: str = "За выбранный период данных нет.") -> None:
-    st.info(what, icon="ℹ️")
+    st.info(what, icon=":material/info:")
 
 
 def table(df: pd.DataFrame, column_config: dict, **kwargs) -> None:
     """st.dataframe showing only the configured columns, with Russian headers."""
     cols = [c for c in column_config if c in df.columns]
-    st.dataframe(df[cols], column_config=column_config, hide_index=True,
-                 use_container_width=True, **kwargs)
+    st.dataframe(df[cols], column_config=column_config, hide_index=True, width="stretch", **kwargs)
+
+
+def section(title: str, caption: str | None = None):
+    """A bordered section with a heading; use as ``with widgets.section("…"):``."""
+    box = st.container(border=True)
+    box.subheader(title, anchor=False)
+    if caption:
+        box.caption(caption)
+    return box
+
+
+def previous_caption(f: Filters) -> str:
+    p = f.period.previous()
+    return f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}."
+
+
+def grain_for(f: Filters) -> str:
+    """Time-series bucket for the period: days up to a month, weeks up to half a year, else months."""
+    days = f.period.days
+    return "day" if days <= 31 else ("week" if days <= 184 else "month")
+
+
+GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
+
+
+def change_text(cur, prev, kind: str = "int") -> tuple[float | None, str | None]:
+    """(numeric change, Russian text) of cur vs prev; kind: int, pct (shares, in п.п.),
+    minutes, num1. None when either side is missing."""
+    if cur is None or prev is None or pd.isna(cur) or pd.isna(prev):
+        return None, None
+    diff = cur - prev
+    if kind == "pct":
+        return diff, fmt.pp(diff)
+    if kind == "minutes":
+        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+        return diff, f"{sign}{fmt.duration(abs(diff))}"
+    if kind == "num1":
+        return diff, fmt.signed(diff, 1)
+    text = fmt.signed(diff)
+    if prev:
+        text += f" ({fmt.signed(diff / prev * 100, 1, chr(0xA0) + '%')})"
+    return diff, text

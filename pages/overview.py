@@ -1,0 +1,62 @@
+"""Обзор: the one screen for leadership — KPI cards, trends, best and worst, topics."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, widgets
+from dashboard import formatting as fmt
+from queries import breakdowns, kpis, rating, series
+
+TOP_N = 5
+
+f = widgets.current_filters()
+widgets.page_header("Обзор", f)
+
+cur, prev = widgets.q(kpis.headline_compare, f)
+
+
+def card(code: str, field: str, kind: str, value: str) -> widgets.Card:
+    change, text = widgets.change_text(getattr(cur, field), getattr(prev, field), kind)
+    return widgets.kpi_card(code, value, change, text)
+
+
+widgets.metric_row([
+    card("pages", "pages", "int", fmt.num(cur.pages)),
+    card("subscribers", "subscribers", "int", fmt.num(cur.subscribers)),
+    card("messages", "messages", "int", fmt.num(cur.messages)),
+    card("share_in_norm", "share_in_norm", "pct", fmt.pct(cur.share_in_norm)),
+    card("median_response", "median_response_min", "minutes", fmt.duration(cur.median_response_min)),
+    card("overdue", "overdue", "int", fmt.num(cur.overdue)),
+])
+st.caption(widgets.previous_caption(f) + f" Норма ответа: {widgets.get_settings().norm_label}.")
+
+grain = widgets.grain_for(f)
+trend = widgets.q(series.messages_series, f, grain=grain)
+left, right = st.columns(2)
+with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.messages_trend(trend, grain=grain))
+with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, "
+                                            f"{widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.timeliness_trend(trend, grain=grain))
+
+# Best and worst are always among all municipalities, whatever the municipality filter.
+ranked = widgets.q(rating.rating, f.with_(municipality_ids=()))
+ranked = ranked[ranked["enough_data"].astype(bool) & (ranked["municipality_id"] != 0)]
+ranked = ranked.dropna(subset=["share_in_norm"]).sort_values(["share_in_norm", "name"],
+                                                              ascending=[False, True])
+best, worst = ranked.head(TOP_N), ranked.tail(TOP_N).iloc[::-1]
+
+c1, c2, c3 = st.columns([1, 1, 1.2])
+with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", "Муниципалитеты с достаточным числом обращений"):
+    if best.empty:
+        widgets.empty_note()
+    else:
+        widgets.chart(charts.municipality_bars(best, "share_in_norm", height=TOP_N * 34))
+with c2, widgets.section(f"{TOP_N} отстающих по ответу в срок", "Сначала — с самой низкой долей"):
+    if worst.empty:
+        widgets.empty_note()
+    else:
+        widgets.chart(charts.municipality_bars(worst, "share_in_norm", height=TOP_N * 34, worst_first=True))
+with c3, widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
+    widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))
