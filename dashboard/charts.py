@@ -314,8 +314,8 @@ def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="contain
 
 def bucket_status(bucket: str, norm_hours: int) -> str:
     """'в норме', 'частично' or 'сверх нормы' for a response bucket under the norm."""
-    if bucket == "unanswered":
-        return "без ответа"
+    if bucket in ("none", "unanswered"):
+        return UNANSWERED_LABEL
     for code, _label, lo, hi in RESPONSE_BUCKETS:
         if code == bucket:
             norm = norm_hours * 60
@@ -336,7 +336,7 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
     status = [bucket_status(b, norm_hours) for b in dist_df["bucket"]]
     df = dist_df.assign(status=status,
                         text=[f"{fmt.pct(s)} ({fmt.num(m)})" for m, s in zip(dist_df["messages"], dist_df["share"])])
-    domain = ["в норме", "частично в норме", "сверх нормы", "без ответа"]
+    domain = ["в норме", "частично в норме", "сверх нормы", UNANSWERED_LABEL]
     colors = [GOOD, WARN, BAD, NEUTRAL]
     order = list(df["label"])
     base = alt.Chart(df, title=title or alt.Undefined).encode(

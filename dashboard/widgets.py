@@ -332,3 +332,29 @@ def change_text(cur, prev, kind: str = "int") -> tuple[float | None, str | None]
     if prev:
         text += f" ({fmt.signed(diff / prev * 100, 1, chr(0xA0) + '%')})"
     return diff, text
+
+
+# -- downloads ----------------------------------------------------------------
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for Russian Excel: UTF-8 with BOM, ';' between fields, ',' as decimal mark."""
+    return df.to_csv(index=False, sep=";", decimal=",", date_format="%d.%m.%Y").encode("utf-8-sig")
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
+    """One-sheet workbook with a bold frozen header row and fitted column widths."""
+    import io
+
+    from openpyxl.styles import Font
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        df.to_excel(xw, sheet_name=sheet[:31], index=False)
+        ws = xw.sheets[sheet[:31]]
+        ws.freeze_panes = "A2"
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for i, col in enumerate(df.columns, start=1):
+            width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, width + 2)
+    return buf.getvalue()

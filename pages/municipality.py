@@ -1,0 +1,123 @@
+"""Муниципалитет: the profile of one municipality (also opened from the map with ?m=<id>)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, widgets
+from dashboard import formatting as fmt
+from dashboard.schema import MUNICIPALITY_KINDS
+from queries import REGIONAL, breakdowns, kpis, pages, rating, reference, responses, series
+
+PARAM = "m"  # ?m=<municipality id>
+COMPARE_METRICS = ["share_in_norm", "median_response_min", "subs_per_1000", "messages_per_1000",
+                   "photo_share", "posts_per_week"]
+AVERAGE_NAME = "Среднее по муниципалитетам"
+
+
+def requested_id(ids: list[int], fallback: int) -> int:
+    """The municipality in the URL (?m=<id>) if valid, else ``fallback``."""
+    raw = st.query_params.get(PARAM)
+    try:
+        mid = int(raw) if raw is not None else None
+    except ValueError:
+        mid = None
+    return mid if mid in ids else fallback
+
+
+f0 = widgets.current_filters()
+munis = widgets.q(reference.municipalities)
+names = dict(zip(munis["id"].astype(int), munis["name"]))
+ids = list(names)
+sidebar_choice = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
+mid = st.selectbox("Муниципалитет", ids, format_func=names.get, key="profile_m",
+                   index=ids.index(requested_id(ids, sidebar_choice if sidebar_choice in ids else ids[0])))
+st.query_params[PARAM] = str(mid)
+me = munis[munis["id"] == mid].iloc[0]
+f = f0.with_(municipality_ids=(mid,))
+
+widgets.page_header(me["name"], f0.with_(municipality_ids=()))
+facts = [MUNICIPALITY_KINDS.get(me["kind"], me["kind"])]
+if not pd.isna(me["population"]):
+    facts.append(f"население {fmt.num(me['population'])} чел.")
+if not pd.isna(me.get("area_km2")):
+    facts.append(f"площадь {fmt.num(me['area_km2'])} км²")
+st.markdown(" · ".join(facts).capitalize())
+
+cur, prev = widgets.q(kpis.headline_compare, f)
+rt = widgets.q(rating.rating, f0.with_(municipality_ids=()))
+mine = rt[rt["municipality_id"] == mid].iloc[0]
+n_ranked = int(rt["rank"].notna().sum())
+
+
+def card(code: str, field: str, kind: str, value: str) -> widgets.Card:
+    change, text = widgets.change_text(getattr(cur, field), getattr(prev, field), kind)
+    return widgets.kpi_card(code, value, change, text)
+
+
+def rank_card() -> widgets.Card:
+    if not bool(mine["enough_data"]) or pd.isna(mine["rank"]):
+        return widgets.Card("Место в рейтинге", "мало данных", help="Меньше обращений, чем нужно для рейтинга.")
+    change = mine["rank_change"]
+    text = None if pd.isna(change) else charts.rank_change_label(change)
+    color, arrow = widgets.change_style("subscribers", change)  # "higher" is better, like moving up
+    return widgets.Card("Место в рейтинге", f"{fmt.num(mine['rank'])} из {n_ranked}", text, color, arrow,
+                        "Сводный рейтинг муниципалитетов, см. «Рейтинг» и «Методика».")
+
+
+widgets.metric_row([
+    rank_card(),
+    card("pages", "pages", "int", fmt.num(cur.pages)),
+    card("subscribers", "subscribers", "int", fmt.num(cur.subscribers)),
+    card("messages", "messages", "int", fmt.num(cur.messages)),
+    card("share_in_norm", "share_in_norm", "pct", fmt.pct(cur.share_in_norm)),
+    card("median_response", "median_response_min", "minutes", fmt.duration(cur.median_response_min)),
+    card("overdue", "overdue", "int", fmt.num(cur.overdue)),
+])
+st.caption(widgets.previous_caption(f))
+
+grain = widgets.grain_for(f)
+left, right = st.columns(2)
+with left, widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.subscribers_trend(widgets.q(series.subscribers_series, f, grain=grain), grain=grain))
+with right, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.messages_trend(widgets.q(series.messages_series, f, grain=grain), grain=grain))
+
+left, right = st.columns(2)
+with left, widgets.section("Темы обращений"):
+    widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))
+with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
+    widgets.chart(charts.response_distribution(widgets.q(responses.response_distribution, f), f.norm.hours))
+
+with widgets.section("Сравнение", "С муниципалитетами того же типа и средним по всем 35 муниципалитетам"):
+    others = rt[rt["municipality_id"] != REGIONAL]
+    peers = others[(others["kind"] == me["kind"]) & (others["municipality_id"] != mid)]
+    kind_label = MUNICIPALITY_KINDS.get(me["kind"], me["kind"])
+    rows = pd.DataFrame([
+        {"name": me["name"], **{c: mine[c] for c in COMPARE_METRICS}},
+        {"name": f"Среднее: {kind_label}", **{c: peers[c].mean() for c in COMPARE_METRICS}},
+        {"name": AVERAGE_NAME, **{c: others[c].mean() for c in COMPARE_METRICS}},
+    ])
+    widgets.chart(charts.comparison(rows, COMPARE_METRICS[:3], reference_name=AVERAGE_NAME, width=320))
+    widgets.chart(charts.comparison(rows, COMPARE_METRICS[3:], reference_name=AVERAGE_NAME, width=320))
+
+with widgets.section("Страницы", "Официальные страницы органов власти и учреждений муниципалитета"):
+    reg = widgets.q(pages.registry, f.with_(platforms=f0.platforms))
+    if reg.empty:
+        widgets.empty_note("Страниц не найдено.")
+    else:
+        reg = reg.assign(last_post=[fmt.dt(widgets.local_time(t)) if not pd.isna(t) else fmt.NA
+                                    for t in reg["last_post_at"]],
+                         subscribers_text=reg["subscribers"].map(fmt.num),
+                         stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA))
+        widgets.table(reg, {
+            "platform_label": st.column_config.TextColumn("Платформа", width="small"),
+            "title": st.column_config.TextColumn("Страница", width="medium"),
+            "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
+            "organisation": st.column_config.TextColumn("Организация", width="medium"),
+            "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
+            "subscribers_text": st.column_config.TextColumn("Подписчики", width="small"),
+            "stats_text": st.column_config.TextColumn("Данные на", width="small"),
+            "last_post": st.column_config.TextColumn("Последняя публикация", width="small"),
+        }, key="profile_pages")
