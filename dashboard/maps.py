@@ -347,7 +347,7 @@ def _highlight(_feature: dict) -> dict:
 
 def _marker_style(feature: dict) -> dict:
     props = feature["properties"]
-    return {"fillColor": props["colour"], "fillOpacity": 1, "radius": MARKER_RADIUS_PX,
+    return {"fill": True, "fillColor": props["colour"], "fillOpacity": 1, "radius": MARKER_RADIUS_PX,
             "color": SELECTED_COLOUR if props.get("selected") else "#0b2545",
             "weight": 3 if props.get("selected") else 1.5}
 

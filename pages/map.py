@@ -19,8 +19,8 @@ from dashboard.settings import get_settings
 from queries import REGIONAL, breakdowns
 
 PROFILE_PAGE = "pages/municipality.py"
-MAP_HEIGHT = 600
-TABLE_HEIGHT = 452
+MAP_HEIGHT = 560
+TABLE_HEIGHT = 400
 
 
 def open_profile(municipality_id: int | None) -> None:
@@ -29,34 +29,34 @@ def open_profile(municipality_id: int | None) -> None:
         st.switch_page(PROFILE_PAGE, query_params={"m": str(municipality_id)})
 
 
+LEGEND_CSS = """<style>
+.map-legend { font-size: 0.92rem; line-height: 1.55; margin-bottom: 0.2rem; }
+.map-legend-title { font-weight: 600; }
+.map-legend-note { color: #5b6b7f; font-size: 0.85rem; margin-bottom: 0.3rem; }
+.map-legend-row { display: flex; align-items: center; gap: 0.5rem; white-space: nowrap; }
+.map-legend-swatch { display: inline-block; width: 1.6rem; height: 0.95rem; flex: none;
+  border: 1px solid #5b6b7f; border-radius: 2px; }
+</style>"""
+
+
 def legend(ch: maps.Choropleth) -> None:
     """The map legend: one swatch per class, drawn by Streamlit (no JS on the map)."""
     unit = KPIS[ch.metric.kpi].unit
     rows = "".join(
-        f'<div class="map-legend-row"><span class="map-legend-swatch" style="background:{colour}"></span>'
-        f"{html.escape(label)}</div>"
+        f'<div class="map-legend-row"><span class="map-legend-swatch" style="background:{colour}">'
+        f"</span>{html.escape(label)}</div>"
         for colour, label in ch.legend
     )
     st.markdown(
-        f"""<style>
-        .map-legend {{ font-size: 0.92rem; line-height: 1.5; margin-bottom: 0.4rem; }}
-        .map-legend-title {{ font-weight: 600; }}
-        .map-legend-note {{ color: #5b6b7f; font-size: 0.85rem; margin-bottom: 0.25rem; }}
-        .map-legend-row {{ display: flex; align-items: center; gap: 0.5rem; white-space: nowrap; }}
-        .map-legend-swatch {{ display: inline-block; width: 1.6rem; height: 0.95rem;
-            border: 1px solid #5b6b7f; border-radius: 2px; flex: none; }}
-        </style>
-        <div class="map-legend">
-          <div class="map-legend-title">{html.escape(ch.metric.label)}, {html.escape(unit)}</div>
-          <div class="map-legend-note">{html.escape(ch.metric.scale_note)}</div>
-          {rows}
-        </div>""",
+        f'{LEGEND_CSS}<div class="map-legend">'
+        f'<div class="map-legend-title">{html.escape(ch.metric.label)}, {html.escape(unit)}</div>'
+        f'<div class="map-legend-note">{html.escape(ch.metric.scale_note)}</div>{rows}</div>',
         unsafe_allow_html=True,
     )
 
 
-def ranked_table(ch: maps.Choropleth) -> int | None:
-    """Compact ranking beside the map; returns the municipality of a selected row."""
+def ranked_table(ch: maps.Choropleth) -> None:
+    """Compact ranking beside the map, best first, with each row's map colour."""
     rank = maps.ranking(ch)
     shown = pd.DataFrame({
         "place": rank["place"],
@@ -65,20 +65,16 @@ def ranked_table(ch: maps.Choropleth) -> int | None:
         "value": rank["value_label"],
     })
     colours = rank["colour"].tolist()
-    styled = shown.style.apply(
-        lambda col: [f"color: {c}; font-size: 1.1rem" for c in colours], subset=["swatch"])
-    event = st.dataframe(
+    styled = shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
+    st.dataframe(
         styled, hide_index=True, height=TABLE_HEIGHT, width="stretch",
         column_config={
-            "place": st.column_config.NumberColumn("№", width=40),
-            "swatch": st.column_config.TextColumn("", width=28),
+            "place": st.column_config.NumberColumn("№", width=36),
+            "swatch": st.column_config.TextColumn("", width=24),
             "name": st.column_config.TextColumn("Муниципалитет"),
             "value": st.column_config.TextColumn(ch.metric.label),
         },
-        on_select="rerun", selection_mode="single-row", key="map_ranking",
     )
-    selected = event.selection.rows if event is not None else []
-    return int(rank["municipality_id"].iloc[selected[0]]) if selected else None
 
 
 f = widgets.current_filters()
@@ -94,17 +90,17 @@ data = widgets.q(breakdowns.by_municipality, f.with_(municipality_ids=()))
 ch = maps.choropleth(data, metric_code)
 
 maps.ensure_assets()
-left, right = st.columns([7, 4], gap="medium")
+left, right = st.columns([3, 2], gap="medium")
 with left:
     clicked = streamlit_folium.st_folium(
         maps.build_map(ch, get_settings().map_tiles_url, selected=selected),
         key="municipality_map", height=MAP_HEIGHT, use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
-    st.caption("Городские округа показаны кружками в их центрах. Нажмите на муниципалитет "
-               "на карте или в таблице, чтобы открыть его профиль.")
+    st.caption("Городские округа показаны кружками в их центрах. "
+               "Нажмите на муниципалитет, чтобы открыть его профиль.")
 with right:
     legend(ch)
-    picked = ranked_table(ch)
+    ranked_table(ch)
 
-open_profile(maps.clicked_municipality_id(clicked) or picked)
+open_profile(maps.clicked_municipality_id(clicked))
