@@ -1,0 +1,190 @@
+"""Local fake VK and OK APIs for the collection tests (http.server on 127.0.0.1).
+
+One server answers both: ``{base}/method/<name>`` in VK format and ``{base}/fb.do``
+(``method`` parameter) in OK format. Tests fill ``FakeApi`` with canned groups,
+walls and comment threads, and inject failures:
+
+- ``fail(method, code, times=1)``: the next ``times`` calls of ``method`` answer error ``code``;
+- ``deny(method, group, code)``: every call of ``method`` for that group answers ``code``;
+- ``drop(method, times=1)``: the next calls of ``method`` close the connection unanswered;
+- ``page_size``: at most this many items per list response (forces paging).
+
+Every request is logged in ``calls`` as ``(method, params)``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class FakeApi:
+    vk_groups: dict[int, dict] = field(default_factory=dict)       # id → group object
+    walls: dict[int, list[dict]] = field(default_factory=dict)      # id → posts, newest first
+    # (group id, post id) → top-level comments; each may carry "replies": [...] (its thread)
+    comments: dict[tuple[int, int], list[dict]] = field(default_factory=dict)
+    ok_groups: dict[str, dict] = field(default_factory=dict)        # uid → group object
+    page_size: int = 100
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    base_url: str = ""
+    _fail: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    _drop: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _deny: dict[tuple[str, str], int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def vk_url(self) -> str:
+        return f"{self.base_url}/method"
+
+    @property
+    def ok_url(self) -> str:
+        return f"{self.base_url}/fb.do"
+
+    # --- failure injection ---
+
+    def fail(self, method: str, code: int, times: int = 1) -> None:
+        self._fail[method] += [code] * times
+
+    def drop(self, method: str, times: int = 1) -> None:
+        self._drop[method] += times
+
+    def deny(self, method: str, group: int | str, code: int) -> None:
+        self._deny[(method, str(group))] = code
+
+    def methods(self) -> list[str]:
+        """Names of the methods called, in order."""
+        return [m for m, _ in self.calls]
+
+    # --- dispatch ---
+
+    def answer(self, method: str, params: dict) -> dict | None:
+        """The JSON body for one call, or None to drop the connection."""
+        with self._lock:
+            self.calls.append((method, params))
+            if self._drop[method]:
+                self._drop[method] -= 1
+                return None
+            if self._fail[method]:
+                return self._error(method, self._fail[method].pop(0))
+        group = params.get("owner_id", params.get("group_ids", params.get("uids", ""))).lstrip("-")
+        for g in group.split(","):
+            if (method, g) in self._deny:
+                return self._error(method, self._deny[(method, g)])
+        handler = {
+            "groups.getById": self._groups_get_by_id,
+            "wall.get": self._wall_get,
+            "wall.getComments": self._wall_get_comments,
+            "group.getInfo": self._group_get_info,
+        }[method]
+        return handler(params)
+
+    @staticmethod
+    def _error(method: str, code: int) -> dict:
+        if "." in method and method.split(".")[0] == "group":  # OK format
+            return {"error_code": code, "error_msg": f"fake OK error {code}", "error_data": None}
+        return {"error": {"error_code": code, "error_msg": f"fake VK error {code}", "request_params": []}}
+
+    def _page(self, items: list, params: dict) -> list:
+        offset = int(params.get("offset", 0))
+        count = min(int(params.get("count", 20)), self.page_size)
+        return items[offset:offset + count]
+
+    def _groups_get_by_id(self, params: dict) -> dict:
+        ids = [int(x) for x in params["group_ids"].split(",")]
+        return {"response": {"groups": [self.vk_groups[i] for i in ids if i in self.vk_groups],
+                             "profiles": []}}
+
+    def _wall_get(self, params: dict) -> dict:
+        posts = self.walls.get(-int(params["owner_id"]), [])
+        return {"response": {"count": len(posts), "items": self._page(posts, params)}}
+
+    def _wall_get_comments(self, params: dict) -> dict:
+        key = (-int(params["owner_id"]), int(params["post_id"]))
+        top = self.comments.get(key, [])
+        if "comment_id" in params:
+            parent = next(c for c in top if c["id"] == int(params["comment_id"]))
+            replies = parent.get("replies", [])
+            return {"response": {"count": len(replies), "current_level_count": len(replies),
+                                 "items": self._page(replies, params)}}
+        n_thread = int(params.get("thread_items_count", 0))
+        items = []
+        for c in self._page(top, params):
+            c = dict(c)
+            replies = c.pop("replies", [])
+            c["thread"] = {"count": len(replies), "items": replies[:n_thread], "can_post": True}
+            items.append(c)
+        total = len(top) + sum(len(c.get("replies", [])) for c in top)
+        return {"response": {"count": total, "current_level_count": len(top), "items": items}}
+
+    def _group_get_info(self, params: dict) -> list:
+        return [self.ok_groups[u] for u in params["uids"].split(",") if u in self.ok_groups]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: FakeApi
+
+    def do_POST(self):  # noqa: N802 - http.server API
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8")
+        params = dict(parse_qsl(body, keep_blank_values=True))
+        if self.path.startswith("/method/"):
+            method = self.path.removeprefix("/method/")
+        elif self.path == "/fb.do":
+            method = params.get("method", "")
+        else:
+            self.send_error(404)
+            return
+        payload = self.api.answer(method, params)
+        if payload is None:
+            self.close_connection = True  # reply with nothing: the client sees a dropped connection
+            return
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@contextmanager
+def serve(api: FakeApi | None = None):
+    """Run ``api`` on 127.0.0.1 (random port) for the duration of the block."""
+    api = api or FakeApi()
+    handler = type("Handler", (_Handler,), {"api": api})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    api.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield api
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class FakeClock:
+    """A monotonic clock that only moves when someone sleeps; records every sleep."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def backoffs(self) -> list[float]:
+        """Sleeps of a second or more: the retry backoffs (rate-limit waits are shorter)."""
+        return [s for s in self.sleeps if s >= 1]
