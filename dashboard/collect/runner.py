@@ -4,8 +4,12 @@ A source (``vk.VkSource``, ``ok.OkSource``) turns registered pages into
 ``PageData`` (or ``PageSkipped``) by calling its API; it never touches the database.
 ``CollectionRun`` feeds it the pages still to do today and writes each page's
 result in its own transaction, together with the page's ``collect_state`` row,
-the summary refresh and ``meta.data_updated_at``. So an interrupted run keeps the
-pages it finished, and the next run the same day continues with the rest.
+``msg_daily`` for the days its messages fall on, and ``meta.data_updated_at``. So an
+interrupted run keeps the pages it finished, and the next run the same day
+continues with the rest. ``subs_daily`` (a rebuild that reads all of
+``page_stats``) is refreshed once, in ``finish()``; every page transaction records
+the earliest stale date in ``meta``, so a run killed before ``finish()`` is
+repaired by whichever run finishes next.
 
 Flows in a snapshot: the ``page_stats`` row dated D (the run's local day) counts
 the posts published on the local days from the page's previous snapshot date
