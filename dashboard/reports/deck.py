@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
+from datetime import timedelta
 
 import pandas as pd
 
@@ -77,10 +79,61 @@ class Table:
     highlight: frozenset[int] = frozenset()
     pt: float = theme.TABLE_PT
 
+    MAX_ROW_H = 0.5
+
+    CELL_PAD = 0.16  # inches of left + right cell margin
+
+    @cached_property
+    def widths(self) -> list[float]:
+        """Column widths in inches: every column gets what its longest cell (and longest header
+        word) needs, the rest of the box is shared by weight; when space is short, text
+        columns (left-aligned) give way and are shortened with an ellipsis."""
+        need = []
+        for j, col in enumerate(self.columns):
+            whole = theme.text_width(col.header, self.pt, True)
+            words = [whole] if whole <= 1.2 else [theme.text_width(w, self.pt, True) for w in col.header.split()]
+            cells = [theme.text_width(r[j].text, self.pt, r[j].bold) for r in self.rows]
+            need.append(max(words + cells + [0.3]) + self.CELL_PAD)
+        free = self.box.w - sum(need)
+        weights = [c.weight for c in self.columns]
+        if free >= 0:
+            return [n + free * w / sum(weights) for n, w in zip(need, weights)]
+        flexible = [j for j, c in enumerate(self.columns) if c.align == "left"]
+        fixed = sum(n for j, n in enumerate(need) if j not in flexible)
+        room = self.box.w - fixed
+        if not flexible or room <= 0.5 * len(flexible):
+            return [self.box.w * w / sum(weights) for w in weights]
+        flex_w = sum(weights[j] for j in flexible)
+        return [room * weights[j] / flex_w if j in flexible else need[j] for j in range(len(need))]
+
+    @cached_property
+    def cells(self) -> tuple[tuple[Cell, ...], ...]:
+        """The rows with texts shortened to their column widths (what both renderers draw)."""
+        return tuple(tuple(Cell(theme.fit_text(c.text, self.pt, c.bold, w - self.CELL_PAD), c.color, c.bold)
+                           for c, w in zip(row, self.widths)) for row in self.rows)
+
+    @property
+    def header_lines(self) -> int:
+        """2 when some header does not fit its column on one line, else 1."""
+        too_wide = any(theme.text_width(c.header, self.pt, True) > w - self.CELL_PAD
+                       for c, w in zip(self.columns, self.widths))
+        return 2 if too_wide else 1
+
+    @property
+    def header_h(self) -> float:
+        base = min(self.box.h / (len(self.rows) + 1), self.MAX_ROW_H)
+        return max(base, self.header_lines * self.pt * 1.2 / 72 + 0.12)
+
     @property
     def row_h(self) -> float:
-        """Row height in inches: fill the box, but never taller than a comfortable row."""
-        return min(self.box.h / (len(self.rows) + 1), 0.5)
+        """Data row height in inches: fill the box, but never taller than a comfortable row."""
+        if not self.rows:
+            return 0.0
+        return min((self.box.h - self.header_h) / len(self.rows), self.MAX_ROW_H)
+
+    @property
+    def height(self) -> float:
+        return self.header_h + self.row_h * len(self.rows)
 
 
 Block = Rect | Text | Picture | Table
@@ -104,13 +157,14 @@ class Deck:
 # -- chart places: images are rendered for exactly these boxes ----------------------------
 
 FULL = CONTENT
+TREND_BOX, TREND_NOTE = CONTENT.split_v(CONTENT.h - 0.45, 0.35, gap=0.1)
 MAP_BOX, MAP_SIDE = CONTENT.split_h(8.4, 3.9)
 HALF_LEFT, HALF_RIGHT = CONTENT.split_h(1, 1)
 TOPIC_CHART, TOPIC_TABLE = CONTENT.split_h(6.6, 5.7)
 CHART_BOXES = {
     "map": MAP_BOX,
-    "messages": FULL,
-    "timeliness": FULL,
+    "messages": TREND_BOX,
+    "timeliness": TREND_BOX,
     "topics": TOPIC_CHART,
     "responses": TOPIC_CHART,
 }
@@ -132,11 +186,19 @@ def value_text(kind: str, x) -> str:
     return fmt.num(x, 1)
 
 
+def _delta(kind: str, cur, prev) -> float | None:
+    """cur − prev rounded to the precision it is shown with (so '±0,0 п.п.' is no change)."""
+    if _missing(cur) or _missing(prev):
+        return None
+    digits = {"share": 3, "minutes": 0, "rate": 1}.get(kind)
+    return cur - prev if digits is None else round(cur - prev, digits) + 0.0
+
+
 def change_text(kind: str, cur, prev) -> str:
     """Change from prev to cur in the KPI's own terms: '+1 234 (+5,2 %)', '+2,1 п.п.', '−25 мин'."""
-    if _missing(cur) or _missing(prev):
+    delta = _delta(kind, cur, prev)
+    if delta is None:
         return fmt.NA
-    delta = cur - prev
     if kind == "count":
         rel = f" ({fmt.signed(delta / prev * 100, 1, fmt.NBSP + '%')})" if prev else ""
         return fmt.signed(delta) + rel
@@ -148,13 +210,13 @@ def change_text(kind: str, cur, prev) -> str:
     return fmt.signed(delta, 1)
 
 
-def tone(code: str, cur, prev) -> str:
+def tone(code: str, kind: str, cur, prev) -> str:
     """Colour of a change: better → GOOD, worse → BAD, neutral KPI or no change → NEUTRAL."""
+    delta = _delta(kind, cur, prev)
     better = KPIS[code].better
-    if _missing(cur) or _missing(prev) or cur == prev or better == "neutral":
+    if not delta or better == "neutral":
         return theme.NEUTRAL
-    improved = (cur > prev) == (better == "higher")
-    return theme.GOOD if improved else theme.BAD
+    return theme.GOOD if (delta > 0) == (better == "higher") else theme.BAD
 
 
 def rank_change_cell(x) -> Cell:
@@ -172,6 +234,11 @@ def _cells(*values) -> tuple[Cell, ...]:
     return tuple(v if isinstance(v, Cell) else Cell(str(v)) for v in values)
 
 
+def _cap(s: str) -> str:
+    """'III квартал 2026' stays, 'октябрь 2026' → 'Октябрь 2026'."""
+    return s[:1].upper() + s[1:]
+
+
 def _brief(formula: str) -> str:
     """The first clause of a KPI formula, for the method slide."""
     return formula.split("; ")[0].split(". ")[0].rstrip(".") + "."
@@ -186,7 +253,7 @@ def title_slide(c: ReportContent) -> Slide:
     lines = (
         Line("Официальные страницы органов власти в социальных сетях", 20, color=theme.WHITE),
         Line(c.scope_name, 40, bold=True, color=theme.WHITE, space_before=10),
-        Line(c.period.label().capitalize(), 28, color=theme.WHITE, space_before=8),
+        Line(_cap(c.period.label()), 28, color=theme.WHITE, space_before=8),
     )
     below = Box(inner.x, band.y + band.h + 0.35, inner.w, 1.2)
     info = (
@@ -214,7 +281,7 @@ def kpi_slide(c: ReportContent) -> Slide:
             Line(KPIS[code].name, theme.CARD_LABEL_PT, color=theme.MUTED),
             Line(value_text(kind, cur), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY, space_before=4),
             Line(change_text(kind, cur, prev), theme.CARD_NOTE_PT + 2, bold=True,
-                 color=tone(code, cur, prev), space_before=2),
+                 color=tone(code, kind, cur, prev), space_before=2),
             *notes,
         )))
     return Slide("Главные показатели", blocks,
@@ -232,13 +299,14 @@ def map_slide(c: ReportContent, png: bytes) -> Slide:
         rows = tuple(_cells(r.name, fmt.pct(r.share_in_norm)) for r in urban.itertuples())
         side += [Text(top, lines),
                  Table(Box(table_box.x, table_box.y, table_box.w, min(table_box.h, 0.45 * (len(rows) + 1))),
-                       (Column("Городские округа", weight=2.2), Column("В срок", "right")), rows)]
+                       (Column("Городские округа", weight=3.0), Column("В срок", "right")), rows)]
     else:
         side += rank_panel(c, top, table_box)
-    note = Box(MAP_SIDE.x, CONTENT.y + CONTENT.h - 0.5, MAP_SIDE.w, 0.5)
-    side.append(Text(note, (Line("Серым — нет обращений со сроком ответа.", 12, color=theme.MUTED),)))
+    note = Box(MAP_SIDE.x, CONTENT.y + CONTENT.h - 0.6, MAP_SIDE.w, 0.6)
+    side.append(Text(note, (Line("Кружки — городские округа, малые в масштабе области. "
+                                 "Серым — нет обращений со сроком ответа.", 12, color=theme.MUTED),)))
     return Slide("Ответ в срок по муниципалитетам", [Picture(MAP_BOX, png, "map"), *side],
-                 subtitle=f"Доля обращений с ответом не позже нормы ({c.norm_label}), {c.period.label()}")
+                 subtitle=f"Доля ответов не позже нормы ({c.norm_label}), {c.period.label()}")
 
 
 def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
@@ -302,8 +370,29 @@ def rating_slides(c: ReportContent, per_slide: int = 18) -> list[Slide]:
     return slides
 
 
-def chart_slide(title: str, subtitle: str, png: bytes, name: str) -> Slide:
-    return Slide(title, [Picture(CHART_BOXES[name], png, name)], subtitle=subtitle)
+def partial_buckets_note(c: ReportContent) -> str:
+    """'Первая и последняя недели периода неполные.' when the period cuts weeks or months."""
+    p = c.period
+    if c.grain == "week":
+        first, last = p.start.weekday() != 0, p.end.weekday() != 6
+        words = ("Первая", "последняя", "недели", "неполные", "неделя", "неполная")
+    elif c.grain == "month":
+        first, last = p.start.day != 1, (p.end + timedelta(days=1)).day != 1
+        words = ("Первый", "последний", "месяцы", "неполные", "месяц", "неполный")
+    else:
+        return ""
+    if first and last:
+        return f"{words[0]} и {words[1]} {words[2]} периода {words[3]}."
+    if first or last:
+        return f"{words[0] if first else _cap(words[1])} {words[4]} периода {words[5]}."
+    return ""
+
+
+def trend_slide(title: str, subtitle: str, png: bytes, name: str, note: str) -> Slide:
+    blocks: list[Block] = [Picture(CHART_BOXES[name], png, name)]
+    if note:
+        blocks.append(Text(TREND_NOTE, (Line(note, 12, color=theme.MUTED),)))
+    return Slide(title, blocks, subtitle=subtitle)
 
 
 def topics_slide(c: ReportContent, png: bytes) -> Slide:
@@ -317,8 +406,9 @@ def topics_slide(c: ReportContent, png: bytes) -> Slide:
 
 
 def responses_slide(c: ReportContent, png: bytes) -> Slide:
+    platforms = c.platforms[c.platforms["messages"] > 0]  # broadcast-only channels get no messages
     rows = tuple(_cells(r.platform_label, fmt.num(r.messages), fmt.pct(r.share_in_norm),
-                        fmt.duration(r.median_response_min)) for r in c.platforms.itertuples())
+                        fmt.duration(r.median_response_min)) for r in platforms.itertuples())
     cols = (Column("Платформа", weight=1.5), Column("Обращения", "right", 1.1), Column("В срок", "right", 0.9),
             Column("Медиана", "right", 1.1))
     box = Box(TOPIC_TABLE.x, TOPIC_TABLE.y, TOPIC_TABLE.w, min(TOPIC_TABLE.h, 0.45 * (len(rows) + 1)))
@@ -329,7 +419,7 @@ def responses_slide(c: ReportContent, png: bytes) -> Slide:
              Line(f"Доля с ответом: {fmt.pct(h.share_answered)}", 16, space_before=6))
     return Slide("Время первого ответа", [Picture(TOPIC_CHART, png, "responses"), Table(box, cols, rows),
                                           Text(text_box, lines)],
-                 subtitle=f"{c.scope_name}, {c.period.label()}; по платформам — справа")
+                 subtitle=f"{c.scope_name}, {c.period.label()}")
 
 
 def movers(c: ReportContent, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -341,15 +431,14 @@ def movers(c: ReportContent, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def movers_slide(c: ReportContent) -> Slide:
-    cols = (Column("Муниципалитет", weight=2.4), Column("Место", "center", 1.2), Column("Изм.", "center", 0.8),
-            Column("Балл", "right", 1.3), Column("В срок", "right", 1.2))
+    cols = (Column("Муниципалитет", weight=2.7), Column("Место", "center", 1.0), Column("Изм. места", "center", 0.9),
+            Column("Изм. балла", "right", 0.9), Column("В срок, п.п.", "right", 1.1))
 
     def rows(df: pd.DataFrame) -> tuple[tuple[Cell, ...], ...]:
         return tuple(_cells(
             r.name, f"{int(r.prev_rank)} → {int(r.rank)}", rank_change_cell(r.rank_change),
-            f"{fmt.num(r.score, 1)} ({fmt.signed(r.score_change, 1)})",
-            Cell(fmt.pp(r.share_in_norm - r.prev_share_in_norm)
-                 if not _missing(r.prev_share_in_norm) else fmt.NA)) for r in df.itertuples())
+            fmt.signed(r.score_change, 1), fmt.signed((r.share_in_norm - r.prev_share_in_norm) * 100, 1))
+            for r in df.itertuples())
 
     up, down = movers(c)
     blocks: list[Block] = []
@@ -360,12 +449,12 @@ def movers_slide(c: ReportContent) -> Slide:
         if df.empty:
             blocks.append(Text(body, (Line("Нет муниципалитетов с изменением места.", 16, color=theme.MUTED),)))
         else:
-            blocks.append(Table(Box(body.x, body.y, body.w, 0.5 * (len(df) + 1)), cols, rows(df)))
+            blocks.append(Table(Box(body.x, body.y, body.w, 0.55 * (len(df) + 1)), cols, rows(df), pt=13))
     note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.5, CONTENT.w, 0.5)
     blocks.append(Text(note, (Line(
-        f"Место и балл рейтинга: {c.previous.label()} → {c.period.label()}; «В срок» — изменение доли ответов "
-        "в срок, п.п.", 12, color=theme.MUTED),)))
-    return Slide("Лучшая динамика и наибольшее снижение", blocks, subtitle="Изменение места в рейтинге муниципалитетов")
+        f"Место в рейтинге: {c.previous.label()} → {c.period.label()}. Изменение балла рейтинга (0–100) и доли "
+        "ответов в срок (п.п.) — к прошлому периоду.", 12, color=theme.MUTED),)))
+    return Slide("Динамика рейтинга", blocks, subtitle="Муниципалитеты, сильнее всего изменившие место")
 
 
 def pages_slide(c: ReportContent, limit: int = 14) -> Slide:
@@ -429,11 +518,12 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
     if c.is_oblast:
         slides += rating_slides(c)
     grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
+    note = partial_buckets_note(c)
     slides += [
-        chart_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {fmt.num(c.headline.messages)}",
-                    images["messages"], "messages"),
-        chart_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {fmt.pct(c.headline.share_in_norm)} "
-                    f"за период, норма {c.norm_label}", images["timeliness"], "timeliness"),
+        trend_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {fmt.num(c.headline.messages)}",
+                    images["messages"], "messages", note),
+        trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {fmt.pct(c.headline.share_in_norm)} "
+                    "за период", images["timeliness"], "timeliness", f"Норма ответа: {c.norm_label}. {note}".strip()),
         topics_slide(c, images["topics"]),
         responses_slide(c, images["responses"]),
     ]

@@ -58,12 +58,15 @@ def px(inches: float) -> int:
     return int(round(inches * theme.CHART_PX_PER_IN))
 
 
-def to_png(chart: alt.TopLevelMixin, box: Box, *, fit: bool = True) -> bytes:
-    """Render ``chart`` to a PNG that fills ``box`` at 2x resolution, Russian number formats."""
+def to_png(chart: alt.TopLevelMixin, box: Box, overrides: dict | None = None) -> bytes:
+    """Render ``chart`` to a PNG that fills ``box`` at 2x resolution, Russian number formats.
+
+    ``overrides`` is merged into the top-level spec last (e.g. padding for labels past the bars)."""
     spec = chart.to_dict()
-    if fit and not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+    if not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
         spec.update(width=px(box.w), height=px(box.h), autosize={"type": "fit", "contains": "padding"})
     spec["config"] = _merge(spec.get("config", {}), REPORT_CONFIG)
+    spec = _merge(spec, overrides or {})
     vlc = _vl_convert()
     return vlc.vegalite_to_png(spec, scale=2, format_locale="ru-RU", time_format_locale="ru-RU")
 
@@ -88,7 +91,8 @@ def status_map(municipalities: pd.DataFrame, metric: str = maps.DEFAULT_METRIC,
         for mid, name in ch.names.items() if name in props])
     scale = alt.Scale(domain=[label for _, label in ch.legend], range=[colour for colour, _ in ch.legend])
     color = alt.Color("cls:N", title=ch.metric.label, scale=scale,
-                      legend=alt.Legend(orient="left", symbolType="square", symbolSize=500))
+                      legend=alt.Legend(orient="bottom", direction="horizontal", columns=3,
+                                        symbolType="square", symbolSize=400, columnPadding=24))
     areas = alt.Chart(alt.Data(values=boundaries()["features"])).transform_lookup(
         lookup="properties.name", from_=alt.LookupData(data, "name", ["cls", "selected"]),
     ).mark_geoshape(stroke=maps.BORDER_COLOUR, strokeWidth=0.8).encode(color=color)
@@ -105,6 +109,14 @@ def status_map(municipalities: pd.DataFrame, metric: str = maps.DEFAULT_METRIC,
 
 
 # -- every image of a deck --------------------------------------------------------
+
+# Per-chart adjustments for slide sizes: room for value labels right of the longest bar,
+# a two-column legend where one row would not fit.
+OVERRIDES = {
+    "topics": {"padding": {"left": 8, "top": 8, "bottom": 8, "right": 110}},
+    "responses": {"config": {"legend": {"columns": 2}, "text": {"fontSize": 15}}},
+}
+
 
 def chart_definitions(c) -> dict[str, alt.TopLevelMixin]:
     """The deck's charts (keys of deck.CHART_BOXES) for a ReportContent."""
@@ -125,5 +137,5 @@ def chart_images(c, progress=lambda fraction, text: None) -> dict[str, bytes]:
     out = {}
     for i, (name, chart) in enumerate(defs.items()):
         progress(i / len(defs), f"Графики: {i + 1} из {len(defs)}…")
-        out[name] = to_png(chart, CHART_BOXES[name])
+        out[name] = to_png(chart, CHART_BOXES[name], OVERRIDES.get(name))
     return out

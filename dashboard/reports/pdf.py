@@ -15,7 +15,6 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
@@ -30,9 +29,7 @@ ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
 
 @lru_cache(maxsize=1)
 def _register_fonts() -> None:
-    theme.check_fonts()
-    pdfmetrics.registerFont(TTFont(FONT, str(theme.PDF_FONT_FILES["regular"])))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(theme.PDF_FONT_FILES["bold"])))
+    theme.text_width("", 10)  # registers DejaVu Sans and DejaVu Sans Bold (or fails in Russian)
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
 
 
@@ -77,35 +74,38 @@ class _Page:
                          preserveAspectRatio=True, anchor="c", mask="auto")
 
     def table(self, block: Table) -> None:
-        box, row_h = block.box, block.row_h
-        total = sum(c.weight for c in block.columns)
-        widths = [box.w * c.weight / total for c in block.columns]
-        rows = [[(c.header, theme.WHITE, True) for c in block.columns]]
-        rows += [[(c.text, c.color or theme.TEXT, c.bold) for c in r] for r in block.rows]
-        for i, cells in enumerate(rows):
-            y = box.y + i * row_h
-            if i == 0:
-                fill = theme.BLUE
-            elif (i - 1) in block.highlight:
-                fill = theme.HIGHLIGHT
-            else:
-                fill = theme.LIGHT if i % 2 == 0 else theme.WHITE
-            self.rect(Box(box.x, y, box.w, row_h), fill)
+        box, widths = block.box, block.widths
+        header = Box(box.x, box.y, box.w, block.header_h)
+        self.rect(header, theme.BLUE)
+        x = box.x
+        for col, w in zip(block.columns, widths):
+            self._header_cell(Box(x, box.y, w, block.header_h), col.header, col.align, block.pt)
+            x += w
+        for i, row in enumerate(block.cells):
+            y = box.y + block.header_h + i * block.row_h
+            fill = theme.HIGHLIGHT if i in block.highlight else (theme.LIGHT if i % 2 else theme.WHITE)
+            self.rect(Box(box.x, y, box.w, block.row_h), fill)
             x = box.x
-            for j, (text, color, bold) in enumerate(cells):
-                col = block.columns[j]
-                self._cell(Box(x, y, widths[j], row_h), text, color, bold or i == 0, col.align, block.pt)
-                x += widths[j]
+            for col, w, cell in zip(block.columns, widths, row):
+                self._cell(Box(x, y, w, block.row_h), cell.text, cell.color or theme.TEXT, cell.bold,
+                           col.align, block.pt)
+                x += w
         self.c.setStrokeColor(HexColor("#" + theme.GRID))
         self.c.setLineWidth(0.5)
-        bottom = box.y + len(rows) * row_h
+        bottom = box.y + block.height
         self.c.line(box.x * IN, self._y(bottom), (box.x + box.w) * IN, self._y(bottom))
+
+    def _header_cell(self, box: Box, text: str, align: str, pt: float) -> None:
+        """Header text, wrapped to two lines if needed, centred vertically."""
+        style = ParagraphStyle("h", fontName=FONT_BOLD, fontSize=pt, leading=pt * 1.15,
+                               textColor=HexColor("#" + theme.WHITE), alignment=ALIGN[align])
+        p = Paragraph(escape(text), style)
+        _, h = p.wrap(box.w * IN - 0.12 * IN, box.h * IN)
+        p.drawOn(self.c, box.x * IN + 0.06 * IN, self._y(box.y + box.h / 2) - h / 2)
 
     def _cell(self, box: Box, text: str, color: str, bold: bool, align: str, pt: float) -> None:
         font = FONT_BOLD if bold else FONT
         pad = 0.06 * IN
-        width = box.w * IN - 2 * pad
-        text = _fit(text, font, pt, width)
         self.c.setFont(font, pt)
         self.c.setFillColor(HexColor("#" + color))
         base = self._y(box.y + box.h / 2) - pt * 0.35
@@ -115,15 +115,6 @@ class _Page:
             self.c.drawCentredString((box.x + box.w / 2) * IN, base, text)
         else:
             self.c.drawString(box.x * IN + pad, base, text)
-
-
-def _fit(text: str, font: str, pt: float, width: float) -> str:
-    """Shorten text with an ellipsis to fit width points."""
-    if pdfmetrics.stringWidth(text, font, pt) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", font, pt) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def render(deck: Deck) -> bytes:

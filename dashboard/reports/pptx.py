@@ -80,42 +80,38 @@ def _picture(slide, block: Picture) -> None:
     pic.name = f"chart:{block.name}"
 
 
+def _cell(cell, text: str, fill: str, line: Line, align: str) -> None:
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = _color(fill)
+    cell.margin_left = cell.margin_right = Inches(0.06)
+    cell.margin_top = cell.margin_bottom = Inches(0.01)
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    cell.text_frame.word_wrap = True
+    p = cell.text_frame.paragraphs[0]
+    p.alignment = ALIGN[align]
+    run = p.add_run()
+    run.text = text
+    _style_run(run, line)
+
+
 def _table(slide, block: Table) -> None:
-    box, n_rows, n_cols = block.box, len(block.rows) + 1, len(block.columns)
-    row_h = block.row_h
-    shape = slide.shapes.add_table(n_rows, n_cols, Inches(box.x), Inches(box.y), Inches(box.w),
-                                   Inches(row_h * n_rows))
+    box = block.box
+    shape = slide.shapes.add_table(len(block.rows) + 1, len(block.columns), Inches(box.x), Inches(box.y),
+                                   Inches(box.w), Inches(block.height))
     table = shape.table
     # Plain look: our own fills instead of the built-in table style's banding.
     table.first_row = False
     table.horz_banding = False
-    total = sum(c.weight for c in block.columns)
+    for j, w in enumerate(block.widths):
+        table.columns[j].width = Inches(w)
+    table.rows[0].height = Inches(block.header_h)
     for j, col in enumerate(block.columns):
-        table.columns[j].width = Inches(box.w * col.weight / total)
-    for i in range(n_rows):
-        table.rows[i].height = Inches(row_h)
-    header = [(c.header, theme.WHITE, True) for c in block.columns]
-    for i in range(n_rows):
-        if i == 0:
-            cells, fill = header, theme.BLUE
-        else:
-            cells = [(c.text, c.color or theme.TEXT, c.bold) for c in block.rows[i - 1]]
-            fill = theme.HIGHLIGHT if (i - 1) in block.highlight else (theme.LIGHT if i % 2 == 0 else theme.WHITE)
-        for j, (text, color, bold) in enumerate(cells):
-            cell = table.cell(i, j)
-            cell.fill.solid()
-            cell.fill.fore_color.rgb = _color(fill)
-            cell.margin_left = cell.margin_right = Inches(0.06)
-            cell.margin_top = cell.margin_bottom = Inches(0.01)
-            cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-            tf = cell.text_frame
-            tf.word_wrap = True
-            p = tf.paragraphs[0]
-            p.alignment = ALIGN["center" if i == 0 and block.columns[j].align == "center"
-                                else block.columns[j].align]
-            run = p.add_run()
-            run.text = text
-            _style_run(run, Line(text, block.pt, bold=bold or i == 0, color=color))
+        _cell(table.cell(0, j), col.header, theme.BLUE, Line(col.header, block.pt, True, theme.WHITE), col.align)
+    for i, row in enumerate(block.cells, start=1):
+        table.rows[i].height = Inches(block.row_h)
+        fill = theme.HIGHLIGHT if (i - 1) in block.highlight else (theme.LIGHT if (i - 1) % 2 else theme.WHITE)
+        for j, (col, c) in enumerate(zip(block.columns, row)):
+            _cell(table.cell(i, j), c.text, fill, Line(c.text, block.pt, c.bold, c.color or theme.TEXT), col.align)
 
 
 def _title(slide, block: Text) -> None:
@@ -151,7 +147,6 @@ def render(deck: Deck) -> bytes:
                 _picture(slide, block)
             elif isinstance(block, Table):
                 _table(slide, block)
-        _frame(slide, s, number, deck)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

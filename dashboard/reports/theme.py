@@ -7,6 +7,7 @@ slide looks the same in PowerPoint and in the PDF. Sizes are in inches and point
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 # 16:9 slide.
@@ -41,7 +42,7 @@ SUBTITLE_PT = 16
 BODY_PT = 16
 TABLE_PT = 13
 CARD_LABEL_PT = 15
-CARD_VALUE_PT = 32
+CARD_VALUE_PT = 28
 CARD_NOTE_PT = 13
 FOOTER_PT = 10
 
@@ -71,6 +72,41 @@ def check_fonts() -> None:
         raise ReportError(
             f"Не найдены шрифты {', '.join(missing)}: установите пакет fonts-dejavu-core "
             "(apt-get install fonts-dejavu-core) — без них кириллица в PDF и графиках не отображается.")
+
+
+@lru_cache(maxsize=1)
+def _measure_fonts() -> tuple[str, str]:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    check_fonts()
+    names = ("DejaVuSans", "DejaVuSans-Bold")
+    for name, key in zip(names, ("regular", "bold")):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(PDF_FONT_FILES[key])))
+    return names
+
+
+def text_width(text: str, pt: float, bold: bool = False) -> float:
+    """Width of a one-line text in inches, measured with DejaVu Sans (wider than Arial,
+    so what fits in the PDF also fits in PowerPoint)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(text, _measure_fonts()[1 if bold else 0], pt) / 72
+
+
+def fit_text(text: str, pt: float, bold: bool, width: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``width`` inches on one line."""
+    if text_width(text, pt, bold) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if text_width(text[:mid].rstrip() + "…", pt, bold) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
 
 
 @dataclass(frozen=True)
