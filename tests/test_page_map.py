@@ -1,0 +1,139 @@
+"""AppTest of «Карта» on the fixture database: legend, ranking, metric choice, click to profile.
+
+``st_folium`` is a custom component AppTest cannot draw: it is patched to record the map
+it gets and to return what a click in the browser would (tests/test_browser.py clicks
+for real)."""
+
+from __future__ import annotations
+
+import json
+import re
+from unittest import mock
+
+import pytest
+
+from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page  # noqa: F401
+from tests.fixture_data import BAGAN, NOV, NSK, NSK_DISTRICT, OCT
+
+PAGE = "pages/map.py"
+PROFILE = "pages/municipality.py"
+NBSP = "\u00a0"
+
+
+class FakeStFolium:
+    """Stands in for streamlit_folium.st_folium: keeps the maps, returns a preset value."""
+
+    def __init__(self, value=None):
+        self.value = value
+        self.maps = []
+
+    def __call__(self, fig, **kwargs):
+        self.maps.append((fig, kwargs))
+        return self.value
+
+
+def click_on(municipality_id: int) -> dict:
+    """What st_folium returns after a click on a municipality's polygon."""
+    return {"last_active_drawing": {"type": "Feature", "geometry": None,
+                                    "properties": {"municipality_id": municipality_id}}}
+
+
+def set_period(at, f, fake) -> None:
+    """Pick ``f``'s dates in the sidebar (custom period)."""
+    with mock.patch("streamlit_folium.st_folium", fake):
+        at.sidebar.selectbox(key="period").set_value("custom").run()
+        at.sidebar.date_input(key="dates").set_value((f.start, f.end)).run()
+
+
+def open_map(url, fake, query_params=None):
+    with mock.patch("streamlit_folium.st_folium", fake):
+        return run_page(url, PAGE, query_params)
+
+
+def polygon_properties(fake) -> dict[int, dict]:
+    """municipality_id -> feature properties of the polygons on the last map drawn."""
+    fig, _ = fake.maps[-1]
+    html = fig.get_root().render()
+    html = re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), html)
+    layer = json.loads(re.search(r"_add\((\{\"features\".*?\})\);", html).group(1))
+    return {f["properties"]["municipality_id"]: f["properties"] for f in layer["features"]}
+
+
+def ranking_rows(at) -> list[list]:
+    df = at.dataframe[0].value
+    data = df.data if hasattr(df, "data") else df  # a Styler or a DataFrame
+    return data[["place", "name", "value"]].astype(object).values.tolist()
+
+
+def test_map_draws_35_municipalities_with_legend_and_ranking(app_db):
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    assert_ok(at)
+    assert at.title[0].value == "Карта"
+    props = polygon_properties(fake)
+    assert sorted(props) == list(range(1, 36))
+    _, kwargs = fake.maps[-1]
+    assert kwargs["key"] and "last_active_drawing" in kwargs["returned_objects"]
+    legend = next(m.value for m in at.markdown if "map-legend" in m.value)
+    assert "Ответ в срок, %" in legend and "темнее — лучше" in legend
+    assert len(at.dataframe[0].value) == 35
+
+
+@pytest.mark.parametrize("period", [NOV, OCT], ids=["nov", "oct"])
+def test_values_on_the_map_equal_the_query(app_db, period):
+    """Feature labels and the ranking show queries.breakdowns.by_municipality for the
+    sidebar's period, formatted; another period shows other numbers."""
+    from dashboard import maps
+    from dashboard.db import make_engine
+    from queries import breakdowns
+
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    set_period(at, period, fake)
+    with mock.patch("streamlit_folium.st_folium", fake):
+        at.button_group(key="metric").set_value("messages").run()
+    assert_ok(at)
+    assert at.caption[0].value == f"Период: {period.period.label()}"
+    engine = make_engine(app_db)
+    with engine.connect() as conn:
+        expected = breakdowns.by_municipality(conn, period).set_index("municipality_id")["messages"]
+        other = breakdowns.by_municipality(conn, OCT if period is NOV else NOV)
+    assert other.set_index("municipality_id")["messages"][NSK] != expected[NSK]
+    engine.dispose()
+    props = polygon_properties(fake)
+    for mid in (NSK, NSK_DISTRICT, BAGAN):
+        assert props[mid]["value_label"] == maps.METRICS["messages"].format(expected[mid])
+    assert expected[NSK] > 0
+    rows = ranking_rows(at)
+    assert rows[0][1] == props[int(expected.drop(0).idxmax())]["name"]
+    assert rows[0][2] == maps.METRICS["messages"].format(expected.drop(0).max())
+
+
+def test_metric_choice_changes_legend_and_table(app_db):
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    with mock.patch("streamlit_folium.st_folium", fake):
+        at.button_group(key="metric").set_value("median_response_min").run()
+    assert_ok(at)
+    legend = next(m.value for m in at.markdown if "map-legend" in m.value)
+    assert "Медиана первого ответа" in legend and "быстрее" in legend
+    values = [row[2] for row in ranking_rows(at)]
+    assert all(re.search(r"\d\xa0(мин|ч|дн)|нет данных", v) for v in values)
+    assert any(v != "нет данных" for v in values)
+
+
+def test_click_on_a_municipality_opens_its_profile(app_db):
+    fake = FakeStFolium(click_on(NSK_DISTRICT))
+    at = open_map(app_db, fake)
+    assert_ok(at)
+    m = at.query_params.get("m")
+    assert (m[0] if isinstance(m, list) else m) == str(NSK_DISTRICT)
+    assert "Новосибирский район" in at.title[0].value
+
+
+def test_no_click_stays_on_the_map(app_db):
+    fake = FakeStFolium({"last_active_drawing": None})
+    at = open_map(app_db, fake)
+    assert_ok(at)
+    assert at.title[0].value == "Карта"
+    assert "m" not in at.query_params
