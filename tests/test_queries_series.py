@@ -1,0 +1,116 @@
+"""Time series on the fixture. November 2026 weeks start on Mondays 2, 9, 16, 23 November
+(1 November, a Sunday, belongs to the week of 26 October and has no messages)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from queries import Norm, series
+from tests.fixture_data import NOV, OCT, TOPIC_ID
+
+W1, W2, W3, W4 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)
+
+
+def test_messages_series_by_week(fixture_engine):
+    # Week of 2.11: 1-6, 23-26 (10, all answered): 30 90 200 600 1500 4000 100 500 40 1440;
+    #   < 24 h: 7; median: 5th of 10 is 200 in [180, 240) with 4 below -> 180 + 1 × 60 = 240.
+    # Week of 9.11: 7-11, 27, 28 (7); answers 45 10 300 2000 5; < 24 h: 4;
+    #   median 2.5th of 5 in [45, 60) with 2 below -> 45 + 0.5 × 15 = 52.5.
+    # Week of 16.11: 12-16 (5): 120 20 60 1000 180, all < 24 h; median in [120, 180): 150.
+    # Week of 23.11: 17-22 (6); answers 21 (5) and 22 (15); median 1st of 2 in [5, 10): 10.
+    with fixture_engine.connect() as conn:
+        df = series.messages_series(conn, NOV, "week")
+    assert list(df.columns[:6]) == ["period", "messages", "answered", "in_norm", "share_in_norm",
+                                    "median_response_min"]
+    assert list(df["period"]) == [W1, W2, W3, W4]
+    assert list(df["messages"]) == [10, 7, 5, 6]
+    assert list(df["answered"]) == [10, 5, 5, 2]
+    assert list(df["in_norm"]) == [7, 4, 5, 2]
+    assert list(df["share_in_norm"]) == pytest.approx([7 / 10, 4 / 7, 5 / 5, 2 / 6])
+    assert list(df["median_response_min"]) == pytest.approx([240.0, 52.5, 150.0, 10.0])
+
+
+def test_messages_series_by_month_and_day(fixture_engine):
+    with fixture_engine.connect() as conn:
+        month = series.messages_series(conn, NOV, "month")
+        day = series.messages_series(conn, NOV, "day")
+        two_months = series.messages_series(conn, NOV.with_(start=OCT.start), "month")
+        working = series.messages_series(conn, NOV.with_(norm=Norm(8, "working")), "month")
+    assert list(month["period"]) == [date(2026, 11, 1)]
+    assert (month["messages"][0], month["answered"][0], month["in_norm"][0]) == (28, 22, 18)
+    assert month["share_in_norm"][0] == pytest.approx(18 / 28)
+    assert month["median_response_min"][0] == pytest.approx(120.0)
+    assert list(two_months["period"]) == [date(2026, 10, 1), date(2026, 11, 1)]
+    assert list(two_months["messages"]) == [8, 28]
+    assert (working["in_norm"][0], working["median_response_min"][0]) == (18, pytest.approx(105.0))
+    # Days with messages: 2-6, 9-13, 16-19, 21, 23, 24, 26-28 November.
+    assert len(day) == 20
+    assert day.set_index("period").loc[date(2026, 11, 2), "messages"] == 3      # 1, 2, 23
+    assert day.set_index("period").loc[date(2026, 11, 28), "messages"] == 2     # 20, 21
+    assert day["messages"].sum() == 28
+
+
+def test_messages_series_filters(fixture_engine):
+    with fixture_engine.connect() as conn:
+        nsk = series.messages_series(conn, NOV.with_(municipality_ids=(31,)), "week")
+        snow = series.messages_series(conn, NOV.with_(topic_ids=(TOPIC_ID["snow"],)), "week")
+    # Новосибирск: week 2.11: 1-6; 9.11: 7-9; 16.11: 16; 23.11: 17, 18, 20, 21, 22.
+    assert list(nsk["messages"]) == [6, 3, 1, 5]
+    # Snow: 27 (9.11), 11 (13.11), 16 (21.11): no snow in the first and last weeks.
+    assert list(snow["period"]) == [W2, W3]
+    assert list(snow["messages"]) == [2, 1]
+
+
+def test_messages_series_by_platform_and_topic(fixture_engine):
+    with fixture_engine.connect() as conn:
+        by_platform = series.messages_series_by(conn, NOV, "platform", "week")
+        by_topic = series.messages_series_by(conn, NOV, "topic", "month")
+    assert list(by_platform.columns) == ["period", "key", "label", "messages"]
+    got = {(r.period, r.key): r.messages for r in by_platform.itertuples()}
+    # Week 2.11: VK 1-5, 23, 24; OK 6, 25, 26. Week 9.11: VK 10, 11, 27, 28; OK 7; MAX 8, 9.
+    # Week 16.11: VK 13-16; OK 12. Week 23.11: VK 17, 19-22; OK 18.
+    assert got == {
+        (W1, "ok"): 3, (W1, "vk"): 7,
+        (W2, "max"): 2, (W2, "ok"): 1, (W2, "vk"): 4,
+        (W3, "ok"): 1, (W3, "vk"): 4,
+        (W4, "ok"): 1, (W4, "vk"): 5,
+    }
+    assert set(by_platform.loc[by_platform["key"] == "max", "label"]) == {"MAX"}
+    # Month: roads 15, housing 6, improvement 3, education 1, snow 3 (in topic id order).
+    assert list(by_topic["key"]) == [TOPIC_ID[c] for c in ("roads", "housing", "improvement", "education", "snow")]
+    assert list(by_topic["messages"]) == [15, 6, 3, 1, 3]
+    assert by_topic["label"].iloc[0] == "Дороги"
+
+
+def test_subscribers_series(fixture_engine):
+    # Snapshot dates in November: 1 (week of 26.10), 16 and 30 (their own weeks).
+    # 1.11: VK 1200 (p1) + 210 (p5) + 400 (p8, from 16.10) + 5000 (p9, from 1.10) = 6810;
+    #       OK 520 + 100 (p6, from 1.10) = 620; Telegram 300 (from 16.10); MAX: no snapshot yet.
+    # 16.11: VK 1300 + 210 + 60 + 400 + 5200 = 7170; OK 620; MAX 50; Telegram 350.
+    # 30.11: VK 1400 + 220 + 60 + 420 + 5200 = 7300; OK 540 + 100 = 640; MAX 80; Telegram 350.
+    with fixture_engine.connect() as conn:
+        weekly = series.subscribers_series(conn, NOV, "week")
+        monthly = series.subscribers_series(conn, NOV, "month")
+        vk_nsk = series.subscribers_series(conn, NOV.with_(platforms=("vk",), municipality_ids=(31,)), "day")
+    assert list(weekly.columns) == ["period", "platform", "platform_label", "subscribers"]
+    got = {(r.period, r.platform): r.subscribers for r in weekly.itertuples()}
+    assert got == {
+        (date(2026, 10, 26), "ok"): 620, (date(2026, 10, 26), "tg"): 300, (date(2026, 10, 26), "vk"): 6810,
+        (W3, "max"): 50, (W3, "ok"): 620, (W3, "tg"): 350, (W3, "vk"): 7170,
+        (date(2026, 11, 30), "max"): 80, (date(2026, 11, 30), "ok"): 640,
+        (date(2026, 11, 30), "tg"): 350, (date(2026, 11, 30), "vk"): 7300,
+    }
+    assert {(r.platform, r.subscribers) for r in monthly.itertuples()} == {
+        ("max", 80), ("ok", 640), ("tg", 350), ("vk", 7300)}
+    assert set(monthly["period"]) == {date(2026, 11, 1)}
+    # VK in Новосибирск: pages 1 and 8: 1.11: 1200 + 400; 16.11: 1300 + 400; 30.11: 1400 + 420.
+    assert list(vk_nsk["period"]) == [date(2026, 11, 1), date(2026, 11, 16), date(2026, 11, 30)]
+    assert list(vk_nsk["subscribers"]) == [1600, 1700, 1820]
+    assert set(vk_nsk["platform_label"]) == {"ВКонтакте"}
+
+
+def test_unknown_grain_is_rejected(fixture_engine):
+    with fixture_engine.connect() as conn, pytest.raises(ValueError, match="детализация"):
+        series.messages_series(conn, NOV, "year")
