@@ -9,6 +9,11 @@ walls and comment threads, and inject failures:
 - ``drop(method, times=1)``: the next calls of ``method`` close the connection unanswered;
 - ``page_size``: at most this many items per list response (forces paging).
 
+With ``auto=True`` any group asked for that is not canned is invented on the fly
+(subscribers from its id, two recent posts, a comment answered after 45 minutes and
+one unanswered), so ``python -m tests.fakeapi --port 8765`` can stand in for VK and
+OK when trying ``python -m dashboard collect`` on any registry (see docs/COLLECT.md).
+
 Every request is logged in ``calls`` as ``(method, params)``.
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +37,7 @@ class FakeApi:
     comments: dict[tuple[int, int], list[dict]] = field(default_factory=dict)
     ok_groups: dict[str, dict] = field(default_factory=dict)        # uid → group object
     page_size: int = 100
+    auto: bool = False
     calls: list[tuple[str, dict]] = field(default_factory=list)
     base_url: str = ""
     _fail: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -96,7 +103,11 @@ class FakeApi:
         return items[offset:offset + count]
 
     def _groups_get_by_id(self, params: dict) -> dict:
-        ids = [int(x) for x in params["group_ids"].split(",")]
+        ids = [int(x) for x in params["group_ids"].split(",") if x.isdigit()]
+        if self.auto:
+            for gid in ids:
+                if gid not in self.vk_groups:
+                    self._invent_vk(gid)
         return {"response": {"groups": [self.vk_groups[i] for i in ids if i in self.vk_groups],
                              "profiles": []}}
 
@@ -123,7 +134,31 @@ class FakeApi:
         return {"response": {"count": total, "current_level_count": len(top), "items": items}}
 
     def _group_get_info(self, params: dict) -> list:
+        if self.auto:
+            for uid in params["uids"].split(","):
+                if uid.isdigit() and uid not in self.ok_groups:
+                    self.ok_groups[uid] = {"uid": uid, "name": f"Группа {uid}",
+                                           "members_count": 500 + int(uid) % 5000}
         return [self.ok_groups[u] for u in params["uids"].split(",") if u in self.ok_groups]
+
+
+    def _invent_vk(self, gid: int) -> None:
+        now = int(time.time())
+        self.vk_groups[gid] = {"id": gid, "name": f"Сообщество {gid}", "screen_name": f"club{gid}",
+                               "is_closed": 0, "members_count": 1000 + gid % 9000, "verified": 1}
+        day_ago = now - 86400
+        self.walls[gid] = [
+            {"id": 2, "date": now - 7200, "views": {"count": 120}, "likes": {"count": 7},
+             "comments": {"count": 0}, "reposts": {"count": 1}},
+            {"id": 1, "date": day_ago, "views": {"count": 340}, "likes": {"count": 21},
+             "comments": {"count": 3}, "reposts": {"count": 2}},
+        ]
+        self.comments[(gid, 1)] = [
+            {"id": 10, "from_id": 1001, "date": day_ago + 600, "text": "Когда отремонтируют дорогу?",
+             "replies": [{"id": 11, "from_id": -gid, "date": day_ago + 600 + 45 * 60,
+                          "text": "Ремонт запланирован на следующую неделю"}]},
+            {"id": 12, "from_id": 1002, "date": day_ago + 1200, "text": "Не вывозят мусор"},
+        ]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -154,13 +189,18 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+def _server(api: FakeApi, port: int) -> ThreadingHTTPServer:
+    """An HTTP server for ``api`` on 127.0.0.1 (port 0: any free port); sets ``api.base_url``."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), type("Handler", (_Handler,), {"api": api}))
+    api.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    return server
+
+
 @contextmanager
 def serve(api: FakeApi | None = None):
     """Run ``api`` on 127.0.0.1 (random port) for the duration of the block."""
     api = api or FakeApi()
-    handler = type("Handler", (_Handler,), {"api": api})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    api.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = _server(api, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -188,3 +228,25 @@ class FakeClock:
     def backoffs(self) -> list[float]:
         """Sleeps of a second or more: the retry backoffs (rate-limit waits are shorter)."""
         return [s for s in self.sleeps if s >= 1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.fakeapi [--port N]``: serve invented VK and OK data until Ctrl+C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.fakeapi", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    port = parser.parse_args(argv).port
+    api = FakeApi(auto=True)
+    server = _server(api, port)
+    print(f"VK_API_URL={api.vk_url} OK_API_URL={api.ok_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -408,3 +408,17 @@ def test_cli_reports_api_failure(sqlite_engine, monkeypatch, capsys):
         assert run_cli(sqlite_engine, _Args("vk")) == 1
     err = capsys.readouterr().err
     assert "ошибка API 5" in err and "продолжит" in err
+
+
+def test_fake_server_invents_groups_for_the_docs_example(sqlite_engine):
+    """docs/COLLECT.md runs `python -m tests.fakeapi`: it must answer for any registered id."""
+    with sqlite_engine.begin() as conn:
+        ids = build_pages(conn)
+    with serve(FakeApi(auto=True)) as api:
+        report = collect(sqlite_engine, "vk", settings=settings_for(api), sleep=FakeClock().sleep)
+    assert (len(report.done), len(report.skipped)) == (7, 0)
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(S.page.c.last_subscribers).where(
+            S.page.c.id == ids["vk101"])).scalar() == 1101
+        statuses = sorted(s for (s,) in conn.execute(select(S.message.c.status)))
+    assert statuses == ["answered"] * 7 + ["new"] * 7
