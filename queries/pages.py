@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from dashboard import schema
-from dashboard.schema import PLATFORM_LABELS
+from dashboard.schema import PLATFORM_LABELS, PLATFORMS
 from queries.aggregate import REGIONAL_NAME, key_column
 from queries.filters import REGIONAL, Filters
 
@@ -29,6 +29,9 @@ def registry(conn: Connection, f: Filters | None = None, search: str | None = No
     municipality_id, municipality, verified, gospubliki, subscribers, stats_on, last_post_at,
     opened_on, closed_on. Ordered by municipality, organisation, platform.
 
+    Order: municipality id (regional bodies last), organisation name, platform in
+    schema.PLATFORMS order (VK, OK, MAX, Telegram).
+
     Closed pages (closed_on set) are left out unless ``include_closed``. subscribers and
     stats_on are the page's latest snapshot (page.last_subscribers / last_stats_on);
     municipality_id is 0 and municipality 'Региональные органы власти' for regional
@@ -45,7 +48,8 @@ def registry(conn: Connection, f: Filters | None = None, search: str | None = No
         .select_from(p.join(o, p.c.organisation_id == o.c.id)
                      .outerjoin(mu, p.c.municipality_id == mu.c.id))
         .order_by(case((p.c.municipality_id.is_(None), 1), else_=0), p.c.municipality_id,
-                  o.c.name, p.c.platform, p.c.id)
+                  o.c.name, case({k: i for i, k in enumerate(PLATFORMS)}, value=p.c.platform),
+                  p.c.id)
     )
     if f is not None:
         stmt = stmt.where(*f.dims(p))

@@ -69,6 +69,12 @@ def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.Data
     everyone = f.with_(municipality_ids=())
     cur = score_table(_municipalities_only(by_municipality(conn, everyone, now)))
     prev = score_table(_municipalities_only(by_municipality(conn, everyone.previous(), now)))
+    return with_previous_rank(cur, prev)
+
+
+def with_previous_rank(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
+    """Add prev_rank and rank_change (prev_rank − rank: positive = moved up) to a scored
+    table, sorted by rank with unranked municipalities last (by name)."""
     cur = cur.merge(prev[["municipality_id", "rank"]].rename(columns={"rank": "prev_rank"}),
                     on="municipality_id", how="left")
     cur["rank_change"] = cur["prev_rank"] - cur["rank"]
