@@ -28,8 +28,9 @@ def file_format(data: bytes, file_name: str) -> str:
     """'xlsx' or 'csv', from the extension and the first bytes."""
     ext = PurePath(file_name).suffix.lower()
     if ext in (".xls", ".ods") or data.startswith(_OLE_MAGIC):
+        what = "ODS" if ext == ".ods" else "XLS (Excel 97–2003)"
         raise FileRejected(
-            f"Формат {ext or 'XLS'} не поддерживается: сохраните файл в Excel как «Книга Excel (*.xlsx)» "
+            f"Формат {what} не поддерживается: сохраните файл как «Книга Excel (*.xlsx)» "
             "или «CSV UTF-8 (разделитель — запятая)»."
         )
     if ext in (".xlsx", ".xlsm") or data.startswith(_XLSX_MAGIC):

@@ -59,7 +59,7 @@ class MunicipalityMatcher:
         if s is None:
             return None
         digits = re.sub(r"\D", "", s)
-        if len(digits) == 11 and digits.endswith("000"):
+        if len(digits) == 11:  # a settlement's code: the unit is its first 8 digits
             digits = digits[:8]
         if digits in self.by_oktmo:
             return self.by_oktmo[digits]
