@@ -15,12 +15,13 @@ from dashboard import widgets
 ROOT = Path(__file__).resolve().parent
 
 # (group, [(file, title, url_path, icon)]); a page is registered only if its file exists.
+# The default page (url_path "") is served at the app's root.
 # URL paths are transliterated Russian and deliberately differ from the file names:
 # AppTest.switch_page runs a page without app.py when its url_path equals its file stem
 # (Streamlit 1.67), which would hide the shared filters from the page tests.
 NAVIGATION = {
     "Главное": [
-        ("pages/overview.py", "Обзор", "obzor", ":material/dashboard:"),
+        ("pages/overview.py", "Обзор", "", ":material/dashboard:"),
         ("pages/map.py", "Карта", "karta", ":material/map:"),
         ("pages/rating.py", "Рейтинг", "reiting", ":material/leaderboard:"),
     ],
@@ -43,7 +44,7 @@ def build_navigation() -> dict[str, list]:
     groups: dict[str, list] = {}
     for group, pages in NAVIGATION.items():
         entries = [
-            st.Page(file, title=title, url_path=url, icon=icon, default=(url == "obzor"))
+            st.Page(file, title=title, url_path=url or None, icon=icon, default=(url == ""))
             for file, title, url, icon in pages
             if (ROOT / file).exists()
         ]
@@ -54,15 +55,12 @@ def build_navigation() -> dict[str, list]:
 
 st.set_page_config(
     page_title="Госпаблики Новосибирской области",
-    page_icon=":material/public:",
+    page_icon="🏛️",  # an emoji favicon is inline; a :material: one is fetched from fonts.gstatic.com
     layout="wide",
     initial_sidebar_state="expanded",
 )
 
 pg = st.navigation(build_navigation())
-with st.sidebar:
-    st.markdown("**Госпаблики Новосибирской области**")
-
 widgets.ensure_database()
 status = widgets.data_status()
 widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS)

@@ -150,14 +150,6 @@ METRICS: dict[str, Metric] = {m.column: m for m in [
 ]}
 
 
-def _axis_for(kind: str, title: str) -> alt.Axis:
-    if kind in ("pct", "pct2"):
-        return alt.Axis(title=title, labelExpr=PCT_LABEL)
-    if kind == "minutes":
-        return alt.Axis(title=f"{title}, ч", labelExpr="format(datum.value / 60, ',.0f')")
-    return alt.Axis(title=title, format=",~f")
-
-
 def _size(chart: alt.Chart, width, height) -> alt.Chart:
     return chart.properties(width=width, height=height)
 
@@ -168,7 +160,7 @@ def _empty(title: str = "Нет данных за выбранный перио�
         fontSize=14, color=MUTED).encode(text="t:N"), width, height)
 
 
-def _time_x(title: str = "Период", fmt_: str = "%d.%m.%Y", grain: str | None = None) -> alt.X:
+def _time_x(title: str | None = None, grain: str | None = None) -> alt.X:
     label_fmt = "%b %Y" if grain == "month" else "%d.%m"
     return alt.X("period:T", title=title, axis=alt.Axis(format=label_fmt, labelAngle=0,
                                                         labelOverlap=True, tickCount=8))
@@ -263,7 +255,8 @@ def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week"
     return _size(alt.Chart(df, title=title or alt.Undefined).mark_line(interpolate="monotone").encode(
         x=_time_x(grain=grain),
         y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")),
-        color=alt.Color("label:N", title="Тема", sort=order, scale=alt.Scale(domain=order)),
+        color=alt.Color("label:N", title="Тема", sort=order, scale=alt.Scale(domain=order),
+                        legend=alt.Legend(orient="right", labelLimit=200)),
         tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Тема"),
                  alt.Tooltip("messages_label:N", title="Обращений")],
     ), width, height)
@@ -304,8 +297,8 @@ def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="contain
     height = height or 30 * len(df) + 20
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         y=alt.Y("topic:N", title=None, sort=list(df["topic"])),
-        x=alt.X("messages:Q", title="Обращений", axis=alt.Axis(format=",~f"),
-                scale=alt.Scale(domainMax=float(df["messages"].max()) * 1.25)),
+        x=alt.X("messages:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(df["messages"].max()) * 1.3)),
         tooltip=[alt.Tooltip("topic:N", title="Тема"), alt.Tooltip("text:N", title="Обращений, доля")],
     )
     return _size(base.mark_bar(color=ACCENT) + base.mark_text(align="left", dx=4).encode(text="text:N"),
@@ -392,8 +385,8 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     height = height or max(120, 22 * len(data) + 20)
     base = alt.Chart(data, title=title or alt.Undefined).encode(
         y=alt.Y("name:N", title=None, sort=list(data["name"])),
-        x=alt.X(f"{metric}:Q", axis=_axis_for(m.kind, m.label),
-                scale=alt.Scale(domainMax=float(data[metric].max()) * 1.2 or 1)),
+        x=alt.X(f"{metric}:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(data[metric].max()) * 1.25 or 1)),
         tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
     )
     bars = base.mark_bar().encode(color=alt.Color(

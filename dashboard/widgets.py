@@ -269,12 +269,11 @@ def kpi_card(code: str, value: str, change=None, change_text: str | None = None,
     return Card(label or k.name, value, text, color, arrow, k.formula)
 
 
-def metric_row(cards: Sequence[Card], description: str | None = "к пред. периоду") -> None:
+def metric_row(cards: Sequence[Card]) -> None:
     """KPI cards in one row, each in a bordered box."""
     for col, c in zip(st.columns(len(cards)), cards):
         col.metric(c.label, c.value, c.delta, delta_color=c.color, delta_arrow=c.arrow,
-                   help=c.help, border=True,
-                   delta_description=description if c.delta else None)
+                   help=c.help, border=True)
 
 
 def chart(ch, **kwargs) -> None:
@@ -286,16 +285,37 @@ def empty_note(what: str = "За выбранный период данных н
     st.info(what, icon=":material/info:")
 
 
-def table(df: pd.DataFrame, column_config: dict, **kwargs) -> None:
-    """st.dataframe showing only the configured columns, with Russian headers."""
+UP_COLOR, DOWN_COLOR = "#1e7d4f", "#b3372b"
+
+
+def _arrow_style(v) -> str:
+    s = str(v)
+    if s.startswith("▲"):
+        return f"color: {UP_COLOR}; font-weight: 600"
+    if s.startswith("▼"):
+        return f"color: {DOWN_COLOR}; font-weight: 600"
+    return ""
+
+
+def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (), **kwargs) -> None:
+    """st.dataframe showing only the configured columns, with Russian headers; text columns
+    listed in ``arrows`` colour '▲ …' green and '▼ …' red."""
     cols = [c for c in column_config if c in df.columns]
-    st.dataframe(df[cols], column_config=column_config, hide_index=True, width="stretch", **kwargs)
+    data = df[cols].reset_index(drop=True)
+    if arrows:
+        data = data.style.map(_arrow_style, subset=[c for c in arrows if c in cols])
+    st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
+
+
+def table_height(rows: int) -> int:
+    """Pixel height that shows ``rows`` rows and the header without scrolling."""
+    return 35 * (rows + 1) + 3
 
 
 def section(title: str, caption: str | None = None):
     """A bordered section with a heading; use as ``with widgets.section("…"):``."""
     box = st.container(border=True)
-    box.subheader(title, anchor=False)
+    box.markdown(f"#### {title}")
     if caption:
         box.caption(caption)
     return box

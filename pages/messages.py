@@ -38,9 +38,10 @@ left, right = st.columns(2)
 with left, widgets.section("По платформам", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
     widgets.chart(charts.by_platform_area(widgets.q(series.messages_series_by, f, by="platform", grain=grain),
                                           grain=grain))
-with right, widgets.section("По темам", f"Крупнейшие темы, {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.by_topic_lines(widgets.q(series.messages_series_by, f, by="topic", grain=grain),
-                                        grain=grain))
+topic_grain = "week" if grain == "day" else grain  # daily lines of many topics are unreadable
+with right, widgets.section("По темам", f"Пять крупнейших тем, {widgets.GRAIN_LABELS[topic_grain]}"):
+    widgets.chart(charts.by_topic_lines(widgets.q(series.messages_series_by, f, by="topic", grain=topic_grain),
+                                        top=5, grain=topic_grain))
 
 left, right = st.columns(2)
 with left, widgets.section("Когда пишут", "Обращения по дням недели и часам, местное время"):

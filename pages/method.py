@@ -29,11 +29,12 @@ with widgets.section("Норма ответа"):
     st.caption(f"Часовой пояс отображения: {settings.display_tz}. Норма задаётся настройками "
                "RESPONSE_NORM_HOURS и RESPONSE_NORM_MODE.")
 
-with widgets.section("Показатели"):
-    for k in KPIS.values():
-        st.markdown(f"##### {k.name}")
+st.markdown("### Показатели")
+columns = st.columns(2)
+for i, k in enumerate(KPIS.values()):
+    with columns[i % 2], widgets.section(k.name):
         lines = [f"**Формула.** {k.formula}",
-                 f"**Единица.** {k.unit} · **Оценка:** {DIRECTION[k.better]}.",
+                 f"**Единица:** {k.unit} · **оценка:** {DIRECTION[k.better]}.",
                  f"**Источник.** {k.source}"]
         if k.note:
             lines.append(f"**Примечание.** {k.note}")

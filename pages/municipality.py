@@ -31,13 +31,15 @@ munis = widgets.q(reference.municipalities)
 names = dict(zip(munis["id"].astype(int), munis["name"]))
 ids = list(names)
 sidebar_choice = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
-mid = st.selectbox("Муниципалитет", ids, format_func=names.get, key="profile_m",
-                   index=ids.index(requested_id(ids, sidebar_choice if sidebar_choice in ids else ids[0])))
+head, pick = st.columns([3, 1], vertical_alignment="bottom")
+mid = pick.selectbox("Муниципалитет", ids, format_func=names.get, key="profile_m",
+                     index=ids.index(requested_id(ids, sidebar_choice if sidebar_choice in ids else ids[0])))
 st.query_params[PARAM] = str(mid)
 me = munis[munis["id"] == mid].iloc[0]
 f = f0.with_(municipality_ids=(mid,))
 
-widgets.page_header(me["name"], f0.with_(municipality_ids=()))
+with head:
+    widgets.page_header(me["name"], f0.with_(municipality_ids=()))
 facts = [MUNICIPALITY_KINDS.get(me["kind"], me["kind"])]
 if not pd.isna(me["population"]):
     facts.append(f"население {fmt.num(me['population'])} чел.")
@@ -68,7 +70,6 @@ def rank_card() -> widgets.Card:
 
 widgets.metric_row([
     rank_card(),
-    card("pages", "pages", "int", fmt.num(cur.pages)),
     card("subscribers", "subscribers", "int", fmt.num(cur.subscribers)),
     card("messages", "messages", "int", fmt.num(cur.messages)),
     card("share_in_norm", "share_in_norm", "pct", fmt.pct(cur.share_in_norm)),

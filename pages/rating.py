@@ -68,12 +68,13 @@ with table_tab:
                    "с предыдущим равным периодом.")
         widgets.table(lg, {
             "place_text": st.column_config.TextColumn("Место", width="small"),
-            "change_text": st.column_config.TextColumn("Изменение места", width="small"),
+            "change_text": st.column_config.TextColumn("Изменение", width="small",
+                                                       help="Изменение места к предыдущему периоду"),
             "name": st.column_config.TextColumn("Муниципалитет", width="medium"),
             "kind_text": st.column_config.TextColumn("Тип"),
             "value_text": st.column_config.TextColumn(m.label),
             "messages_text": st.column_config.TextColumn("Обращений за период"),
-        }, height=36 * min(len(lg), 20) + 40, key="league")
+        }, arrows=["change_text"], height=widgets.table_height(len(lg)), key="league")
     with right:
         with widgets.section("Как считается"):
             if metric == "score":
