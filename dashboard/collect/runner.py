@@ -35,7 +35,7 @@ from dashboard import formatting as fmt
 from dashboard import schema, summary
 from dashboard.db import get_meta, set_meta, touch_updated, upsert, utcnow
 from dashboard.facts import message_times
-from dashboard.collect.client import ApiError
+from dashboard.collect.client import ApiError, JsonClient
 from dashboard.collect.topics import classify
 
 S = schema
@@ -100,6 +100,7 @@ class Source(Protocol):
     platform: str  # page.platform
     label: str     # Russian name for messages
     api_url: str
+    client: JsonClient
 
     def fetch(self, targets: list[Target], since: datetime) -> Iterator[tuple[Target, PageData | PageSkipped]]:
         """Yield each target with its data or the reason it was skipped, in order.
@@ -213,6 +214,11 @@ def from_unix(ts: int | float) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None)
 
 
+def _naive_utc(when: datetime) -> datetime:
+    """An aware time, or a naive one taken as UTC, as naive UTC."""
+    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+
+
 def local_day(ts_utc: datetime, tz: ZoneInfo) -> date:
     return ts_utc.replace(tzinfo=timezone.utc).astimezone(tz).date()
 
@@ -237,8 +243,7 @@ class CollectionRun:
         self.engine = engine
         self.source = source
         self.tz = tz
-        self.now = (now.astimezone(timezone.utc).replace(tzinfo=None)
-                    if now is not None and now.tzinfo else (now or utcnow()))
+        self.now = _naive_utc(now) if now is not None else utcnow()
         self.run_day = local_day(self.now, tz)
         self.window_start = self.run_day - timedelta(days=days)
         self.results: list[PageResult] = []
@@ -272,7 +277,7 @@ class CollectionRun:
             label=self.source.label, run_day=self.run_day, pages_total=self.pages_total,
             results=self.results, done_earlier=self.done_earlier,
             skipped_earlier=self.skipped_earlier,
-            requests=getattr(getattr(self.source, "client", None), "requests_made", 0),
+            requests=self.source.client.requests_made,
         )
         with self.engine.begin() as conn:
             self._refresh_subscribers(conn)
