@@ -1,0 +1,117 @@
+"""End to end in a real browser: ``streamlit run app.py`` on the demo database, driven by
+Debian's Chromium through Playwright, on localhost only (every other host is blocked and
+recorded, so a CDN link would fail the map test).
+
+Skipped with a reason when /usr/bin/chromium is missing, unless CI is set: then it fails.
+Screenshots of every page go to artifacts/screenshots/ (scripts/screenshots.py takes the
+full set at both screen sizes).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from tests import browser
+
+if not browser.CHROMIUM.exists():
+    reason = f"нет браузера {browser.CHROMIUM}: apt-get install -y chromium (см. scripts/setup.sh --dev)"
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+PAGES = browser.app_pages()
+MAP_URL = next(url for url, title in PAGES if title == "Карта")
+OVERVIEW_URL = next(url for url, title in PAGES if title == "Обзор")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The app on a free localhost port, with its own demo database (seed 1)."""
+    tmp = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{tmp / 'demo.db'}"
+    browser.build_demo_database(url)
+    with browser.running_app(url, tmp / "streamlit.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_api.sync_playwright() as p:
+        b = browser.launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def outside():
+    """Requests to non-local hosts made (and blocked) during a test."""
+    return []
+
+
+@pytest.fixture
+def page(chromium, outside):
+    pg = browser.new_page(chromium, 1920, 1080, outside)
+    yield pg
+    pg.context.close()
+
+
+def errors_on(page) -> list[str]:
+    return [e.inner_text() for e in page.locator(browser.ERROR_SELECTOR).all()]
+
+
+@pytest.mark.parametrize("url_path, title", PAGES, ids=[t for _, t in PAGES])
+def test_every_page_loads_without_errors(app_url, page, outside, url_path, title):
+    browser.open_page(page, app_url, url_path)
+    if url_path == MAP_URL:
+        browser.count_map_shapes(page)
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() != ""
+    assert errors_on(page) == []
+    assert outside == []
+    browser.screenshot(page, f"test_{url_path or 'overview'}_1920x1080")
+
+
+def test_map_draws_all_municipalities_offline(app_url, page, outside):
+    browser.open_page(page, app_url, MAP_URL)
+    shapes = browser.count_map_shapes(page, minimum=35)
+    assert shapes >= 35  # 35 polygons (+ the urban okrugs' circle markers)
+    frame = browser.map_frame(page)
+    assert "OpenStreetMap" in frame.locator(".leaflet-control-attribution").inner_text()
+    assert frame.locator(".leaflet-control-attribution svg").count() == 0  # no flag in the prefix
+    assert outside == [], f"запросы к внешним адресам: {outside}"
+    assert errors_on(page) == []
+
+
+def test_click_on_the_map_opens_the_profile(app_url, page):
+    browser.open_page(page, app_url, MAP_URL)
+    browser.count_map_shapes(page)
+    # The urban okrugs' markers are drawn last; the first one is город Новосибирск.
+    marker = browser.map_frame(page).locator("path.leaflet-interactive").nth(35)
+    box = marker.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(re.compile(r"[?&]m=\d+"), timeout=20_000)
+    browser.wait_idle(page)
+    assert "Новосибирск" in page.locator('[data-testid="stMain"] h1').first.inner_text()
+    assert errors_on(page) == []
+
+
+def first_metric_value(page) -> str:
+    return page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+
+
+def test_sidebar_filter_changes_a_kpi_on_the_overview(app_url, page):
+    browser.open_page(page, app_url, OVERVIEW_URL)
+    before = [v.inner_text() for v in page.locator('[data-testid="stMetricValue"]').all()]
+    assert before
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Муниципалитет")
+    box.locator('[data-baseweb="select"]').click()
+    page.get_by_role("option", name="город Бердск").click()
+    page.wait_for_url(re.compile(r"[?&]mo="), timeout=20_000)
+    browser.wait_idle(page)
+    after = [v.inner_text() for v in page.locator('[data-testid="stMetricValue"]').all()]
+    assert len(after) == len(before) and after != before
+    assert errors_on(page) == []
