@@ -34,7 +34,7 @@ from dashboard.db import DatabaseUnavailable, touch_updated, utcnow
 from dashboard.formatting import dt, num, plural
 from dashboard.importer_columns import SPECS, find_header
 from dashboard.importer_kinds import KINDS
-from dashboard.importer_read import FileRejected, read_rows
+from dashboard.importer_read import FileRejected, file_format, read_rows, sheet_names
 from dashboard.importer_refs import MunicipalityMatcher, PageIndex, TopicMatcher
 from dashboard.importer_rows import Context, Problems, RowError, RowReader, shown_value
 from dashboard.settings import Settings, get_settings
@@ -136,7 +136,6 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes, fi
 
 def _load(source, file_name: str, settings: Settings) -> bytes:
     """The file's bytes, refusing files over the size limit before reading them."""
-    limit = settings.import_max_mb * 1024 * 1024
     if isinstance(source, (bytes, bytearray)):
         size = len(source)
     else:
@@ -144,17 +143,22 @@ def _load(source, file_name: str, settings: Settings) -> bytes:
             size = os.path.getsize(source)
         except OSError as e:
             raise FileRejected(f"Файл не найден или недоступен: {source}.") from e
-    if size > limit:
-        raise FileRejected(
-            f"Файл слишком большой: {num(size / 1024 / 1024, 1)} МБ при пределе {num(settings.import_max_mb)} МБ "
-            "(настройка IMPORT_MAX_MB). Разделите файл на части или увеличьте предел."
-        )
+    check_size(size, settings)
     if isinstance(source, (bytes, bytearray)):
         return bytes(source)
     try:
         return Path(source).read_bytes()
     except OSError as e:
         raise FileRejected(f"Не удалось прочитать файл {source}: {e.strerror}.") from e
+
+
+def check_size(size: int, settings: Settings) -> None:
+    """Refuse files over IMPORT_MAX_MB (before anything reads them)."""
+    if size > settings.import_max_mb * 1024 * 1024:
+        raise FileRejected(
+            f"Файл слишком большой: {num(size / 1024 / 1024, 1)} МБ при пределе {num(settings.import_max_mb)} МБ "
+            "(настройка IMPORT_MAX_MB). Разделите файл на части или увеличьте предел."
+        )
 
 
 def _import_rows(engine: Engine, kind: str, file_name: str, rows, settings: Settings,
@@ -276,6 +280,45 @@ def preview(data: bytes, file_name: str, kind: str, sheet: str | None = None, n:
     frame.insert(0, "Строка", [str(number) for number, _ in rows[pos + 1:pos + 1 + n]])
     recognised = {header.written[f]: spec.column(f).label for f in header.index}
     return Preview(frame, recognised, header.ignored, len(rows) - pos - 1)
+
+
+@dataclass
+class Upload:
+    """What the «Данные» page shows for a chosen file before importing it."""
+
+    sheets: list[str]            # sheet names of an XLSX book (empty for CSV)
+    preview: Preview | None
+    problem: str | None          # why the file cannot be imported, in Russian
+
+
+def inspect_upload(data: bytes, file_name: str, kind: str, sheet: str | None = None,
+                   settings: Settings | None = None) -> Upload:
+    """Size check, sheet list and preview of an uploaded file; never raises for a bad file."""
+    settings = settings or get_settings()
+    sheets: list[str] = []
+    try:
+        check_size(len(data), settings)
+        if data.strip() and file_format(data, file_name) == "xlsx":
+            sheets = sheet_names(data)
+        return Upload(sheets, preview(data, file_name, kind, sheet), None)
+    except FileRejected as e:
+        return Upload(sheets, None, str(e))
+
+
+def columns_frame(kind: str) -> pd.DataFrame:
+    """The accepted columns of a kind: header, aliases, required, values (the page's help table)."""
+    spec = SPECS[kind]
+    groups = {f: g for g in spec.one_of for f in g}
+
+    def need(c) -> str:
+        if c.required:
+            return "да"
+        if c.field in groups:
+            return "или " + " / ".join(f"«{spec.column(f).label}»" for f in groups[c.field] if f != c.field)
+        return ""
+
+    return pd.DataFrame([{"Столбец": c.label, "Другие названия": ", ".join(c.aliases),
+                          "Обязательный": need(c), "Значения": c.doc} for c in spec.columns])
 
 
 def _unique_names(cells: list) -> list[str]:
