@@ -36,6 +36,9 @@ NAVIGATION = {
         ("pages/method.py", "Методика", "metodika", ":material/menu_book:"),
     ],
 }
+# The default page is served at the root; its url_path only names it (and must differ
+# from the file stem, see above).
+DEFAULT_PAGE_KEY = "obzor"
 # Pages that do not depend on the sidebar filters.
 NO_FILTERS = {"dannye", "metodika"}
 
@@ -44,7 +47,7 @@ def build_navigation() -> dict[str, list]:
     groups: dict[str, list] = {}
     for group, pages in NAVIGATION.items():
         entries = [
-            st.Page(file, title=title, url_path=url or None, icon=icon, default=(url == ""))
+            st.Page(file, title=title, url_path=url or DEFAULT_PAGE_KEY, icon=icon, default=(url == ""))
             for file, title, url, icon in pages
             if (ROOT / file).exists()
         ]

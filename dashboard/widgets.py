@@ -127,7 +127,21 @@ def local_time(utc: datetime | None) -> datetime | None:
     return utc.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).replace(tzinfo=None)
 
 
+NOW_KEY = "now_utc"
+
+
+def pinned_now() -> datetime | None:
+    """The "current time" (naive UTC) for deadline-dependent figures: None = the real clock.
+
+    Tests pin it through ``st.session_state["now_utc"]`` so overdue counts are reproducible;
+    pass it as ``now=`` to queries (None keeps query results cacheable)."""
+    return st.session_state.get(NOW_KEY)
+
+
 def local_now() -> datetime:
+    pinned = pinned_now()
+    if pinned is not None:
+        return local_time(pinned)
     return datetime.now(get_settings().tz).replace(tzinfo=None)
 
 

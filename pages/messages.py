@@ -15,7 +15,7 @@ OVERDUE_LIMIT = 500
 f = widgets.current_filters()
 widgets.page_header("Обращения жителей", f)
 
-cur, prev = widgets.q(kpis.headline_compare, f)
+cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
 
 
 def card(code: str, field: str, kind: str, value: str) -> widgets.Card:
@@ -71,7 +71,7 @@ with widgets.section("По платформам: сводка"):
 with widgets.section("Просроченные обращения без ответа",
                      "Статус «новое» или «в работе», срок ответа истёк. Сначала самые старые. "
                      "Имена и контакты жителей не хранятся и не показываются."):
-    od = widgets.q(backlog.overdue_messages, f, limit=OVERDUE_LIMIT)
+    od = widgets.q(backlog.overdue_messages, f, now=widgets.pinned_now(), limit=OVERDUE_LIMIT)
     if od.empty:
         st.success("Просроченных обращений нет.", icon=":material/check_circle:")
     else:

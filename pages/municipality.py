@@ -47,8 +47,8 @@ if not pd.isna(me.get("area_km2")):
     facts.append(f"площадь {fmt.num(me['area_km2'])} км²")
 st.markdown(" · ".join(facts).capitalize())
 
-cur, prev = widgets.q(kpis.headline_compare, f)
-rt = widgets.q(rating.rating, f0.with_(municipality_ids=()))
+cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
+rt = widgets.q(rating.rating, f0.with_(municipality_ids=()), now=widgets.pinned_now())
 mine = rt[rt["municipality_id"] == mid].iloc[0]
 n_ranked = int(rt["rank"].notna().sum())
 

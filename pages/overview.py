@@ -13,7 +13,7 @@ TOP_N = 5
 f = widgets.current_filters()
 widgets.page_header("Обзор", f)
 
-cur, prev = widgets.q(kpis.headline_compare, f)
+cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
 
 
 def card(code: str, field: str, kind: str, value: str) -> widgets.Card:
@@ -41,7 +41,7 @@ with right, widgets.section("Ответ в срок", f"Доля обращен�
     widgets.chart(charts.timeliness_trend(trend, grain=grain))
 
 # Best and worst are always among all municipalities, whatever the municipality filter.
-ranked = widgets.q(rating.rating, f.with_(municipality_ids=()))
+ranked = widgets.q(rating.rating, f.with_(municipality_ids=()), now=widgets.pinned_now())
 ranked = ranked[ranked["enough_data"].astype(bool) & (ranked["municipality_id"] != 0)]
 ranked = ranked.dropna(subset=["share_in_norm"]).sort_values(["share_in_norm", "name"],
                                                               ascending=[False, True])

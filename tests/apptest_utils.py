@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -77,28 +78,33 @@ def _clear_streamlit_caches() -> None:
     st.cache_resource.clear()
 
 
-def new_app(url: str, query_params: dict | None = None):
-    """An AppTest for app.py against ``url`` (not yet run). Call inside ``database(url)``."""
+def new_app(url: str, query_params: dict | None = None, now: datetime | None = None):
+    """An AppTest for app.py against ``url`` (not yet run), its clock pinned to ``now``
+    (naive UTC, see widgets.pinned_now). Call inside ``database(url)``."""
     from streamlit.testing.v1 import AppTest
+
+    from dashboard.widgets import NOW_KEY
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     for k, v in (query_params or {}).items():
         at.query_params[k] = v
+    if now is not None:
+        at.session_state[NOW_KEY] = now
     return at
 
 
-def run_page(url: str, page: str, query_params: dict | None = None):
+def run_page(url: str, page: str, query_params: dict | None = None, now: datetime | None = None):
     """Run app.py against the database at ``url`` and switch to ``page`` ("pages/x.py").
 
     DATABASE_URL stays set to ``url`` for the rest of the test (reruns need it);
-    it is restored by the ``app_db`` fixture or on the next call.
+    use the ``app_db`` fixture, which restores it afterwards.
     """
     from dashboard.settings import get_settings
 
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     _clear_streamlit_caches()
-    at = new_app(url, query_params)
+    at = new_app(url, query_params, now)
     at.run()
     if page != "pages/overview.py":
         at.switch_page(page)

@@ -1,0 +1,70 @@
+"""Обзор on the hand-built fixture (tests/fixture_data.py; figures by hand in
+tests/test_queries_kpis.py). The default period (last 30 days to the last day with data,
+30.11.2026) is November 2026; the previous one is October."""
+
+from __future__ import annotations
+
+from dashboard import formatting as fmt
+from queries import kpis
+from tests.apptest_utils import app_db, assert_ok, fixture_db, metrics, run_page, texts  # noqa: F401
+from tests.fixture_data import NOV, NOW
+
+PAGE = "pages/overview.py"
+
+
+def test_cards_show_the_hand_computed_november_figures(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    assert at.title[0].value == "Обзор"
+    assert "Период: ноябрь 2026" in texts(at)
+    assert metrics(at) == {
+        "Госпаблики": "9",
+        "Подписчики": fmt.num(8370),           # '8 370'
+        "Обращения": "28",
+        "Ответ в срок": fmt.pct(18 / 26),      # '69,2 %'
+        "Медиана первого ответа": "2\u00a0ч",  # 120 min
+        "Просрочено без ответа": "2",
+    }
+
+
+def test_deltas_are_against_october(app_db, fixture_db):
+    from dashboard.db import make_engine
+
+    at = run_page(app_db, PAGE, now=NOW)
+    deltas = {m.label: m.proto.delta for m in at.metric}
+    # 28 messages in November against 8 in October (messages 101-108).
+    assert deltas["Обращения"] == f"+20 ({fmt.signed(250.0, 1, chr(0xA0) + '%')})"
+    engine = make_engine(fixture_db)
+    with engine.connect() as conn:
+        cur, prev = kpis.headline_compare(conn, NOV, NOW)
+    engine.dispose()
+    assert deltas["Ответ в срок"] == fmt.pp(cur.share_in_norm - prev.share_in_norm)
+    assert deltas["Просрочено без ответа"] == fmt.signed(cur.overdue - prev.overdue) + (
+        f" ({fmt.signed((cur.overdue - prev.overdue) / prev.overdue * 100, 1, chr(0xA0) + '%')})"
+        if prev.overdue else "")
+
+
+def test_platform_filter_changes_the_cards(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.multiselect(key="pl").set_value(["vk"]).run()
+    assert_ok(at)
+    m = metrics(at)
+    # VK pages 1, 5, 7, 8, 9: subscribers 1400 + 220 + 60 + 420 + 5200; messages on them: 20.
+    assert (m["Госпаблики"], m["Подписчики"], m["Обращения"]) == ("5", fmt.num(7300), "20")
+    assert "ВКонтакте" in texts(at)
+
+
+def test_municipality_filter_changes_the_cards(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(31).run()  # город Новосибирск: pages 1, 2, 3, 4, 8
+    assert_ok(at)
+    m = metrics(at)
+    assert (m["Госпаблики"], m["Подписчики"], m["Обращения"]) == ("5", fmt.num(2790), "15")
+
+
+def test_sections_are_there(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    body = texts(at)
+    for heading in ("Обращения", "Ответ в срок", "5 лучших по ответу в срок",
+                    "5 отстающих по ответу в срок", "Темы обращений"):
+        assert f"#### {heading}" in body or heading in body
