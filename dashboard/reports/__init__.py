@@ -14,12 +14,13 @@ import difflib
 import re
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import Engine
 
+from dashboard import periods
 from dashboard.periods import Period
 from dashboard.reports.theme import ReportError
 from queries.filters import Norm
@@ -64,6 +65,32 @@ def build_report(engine: Engine, period: Period, municipality_id: int | None, fm
         data = renderer.render(d)
     progress(1.0, "Готово")
     return data
+
+
+PERIOD_KINDS = {"month": "Месяц", "quarter": "Квартал", "year": "Год", "custom": "Свой период"}
+
+
+def period_choices(kind: str, first_day: date, last_day: date) -> list[Period]:
+    """Months, quarters or years overlapping the data (first_day..last_day), newest first."""
+    step = {"month": periods.month, "quarter": periods.quarter, "year": periods.year}[kind]
+    out, p = [], None
+    y, n = last_day.year, {"month": last_day.month, "quarter": (last_day.month - 1) // 3 + 1, "year": 0}[kind]
+    while True:
+        p = step(y) if kind == "year" else step(y, n)
+        if p.end < first_day:
+            return out
+        out.append(p)
+        if kind == "year":
+            y -= 1
+        else:
+            n -= 1
+            if n == 0:
+                y, n = y - 1, (12 if kind == "month" else 4)
+
+
+def default_choice(choices: list[Period], last_day: date) -> Period:
+    """The newest complete period (ending on or before the last day with data), else the newest."""
+    return next((p for p in choices if p.end <= last_day), choices[0])
 
 
 def file_name(scope_name: str, period: Period, fmt: str) -> str:
@@ -114,7 +141,7 @@ def resolve_municipality(names: dict[int, str], query: str) -> int:
 
 def run_cli(engine: Engine, args) -> int:
     """``python -m dashboard report --period P [--municipality NAME] --format F --out FILE``."""
-    from dashboard import periods
+    from dashboard import formatting as fmt
     from queries import reference
 
     try:
@@ -139,6 +166,6 @@ def run_cli(engine: Engine, args) -> int:
         print(f"Ошибка: {e}", file=sys.stderr)
         return 2
     scope = "Новосибирская область" if municipality_id is None else names[municipality_id]
-    print(f"Отчёт ({scope}, {period.label()}) сохранён в {out}: {len(data) / 1024:,.0f} КБ "
-          f"за {time.monotonic() - started:.1f} с.".replace(",", " "))
+    print(f"Отчёт ({scope}, {period.label()}) сохранён в {out}: {fmt.num(len(data) / 1024)} КБ "
+          f"за {fmt.num(time.monotonic() - started, 1)} с.")
     return 0

@@ -86,10 +86,10 @@ class ReportContent:
 
 
 def grain_for(period: Period) -> str:
-    """Series grain that gives a readable number of points for the period."""
-    if period.days <= 45:
+    """Series grain as on the app's pages: days up to a month, weeks up to half a year, else months."""
+    if period.days <= 31:
         return "day"
-    if period.days <= 200:
+    if period.days <= 184:
         return "week"
     return "month"
 

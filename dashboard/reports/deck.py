@@ -291,7 +291,7 @@ def kpi_slide(c: ReportContent) -> Slide:
 def map_slide(c: ReportContent, png: bytes) -> Slide:
     m = c.municipalities
     side: list[Block] = []
-    top, table_box = MAP_SIDE.split_v(1.3, 4.2, gap=0.2)
+    top, table_box, _note = MAP_SIDE.split_v(1.3, MAP_SIDE.h - 2.3, 0.6, gap=0.2)
     if c.is_oblast:
         lines = (Line("По области", theme.CARD_LABEL_PT, color=theme.MUTED),
                  Line(fmt.pct(c.headline.share_in_norm), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY))
@@ -325,7 +325,7 @@ def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
                   else f"место не изменилось" if change.text == "=" else "нет данных за прошлый период",
                   theme.CARD_NOTE_PT, color=change.color or theme.MUTED))
     pos = ranked.index.get_loc(row.name)
-    window = ranked.iloc[max(0, pos - 4):pos + 5]
+    window = ranked.iloc[max(0, pos - 3):pos + 4]
     rows = tuple(_cells(str(int(r.rank)), r.name, fmt.num(r.score, 1)) for r in window.itertuples())
     hi = frozenset(i for i, r in enumerate(window.itertuples()) if r.municipality_id == c.municipality_id)
     return [Text(top, lines),
@@ -459,16 +459,15 @@ def movers_slide(c: ReportContent) -> Slide:
 
 def pages_slide(c: ReportContent, limit: int = 14) -> Slide:
     df = c.pages.sort_values("subscribers", ascending=False, na_position="last")
-    rows = tuple(_cells(r.platform_label, r.title, r.organisation, fmt.num(r.subscribers),
-                        fmt.d(r.last_post_at), "да" if r.verified else "нет") for r in df.head(limit).itertuples())
-    cols = (Column("Сеть", weight=0.8), Column("Страница", weight=3.0), Column("Организация", weight=3.0),
-            Column("Подписчики", "right", 1.1), Column("Посл. публикация", "center", 1.3),
-            Column("Госметка", "center", 0.8))
+    rows = tuple(_cells(r.platform_label, r.title, fmt.num(r.subscribers), fmt.d(r.last_post_at),
+                        "да" if r.verified else "нет") for r in df.head(limit).itertuples())
+    cols = (Column("Сеть", "center", 0.8), Column("Страница", weight=4.0), Column("Подписчики", "right", 1.1),
+            Column("Последняя публикация", "center", 1.3), Column("Госметка", "center", 0.8))
     box = Box(CONTENT.x, CONTENT.y, CONTENT.w, min(CONTENT.h - 0.5, 0.34 * (len(rows) + 1)))
     more = (f"Показаны {len(rows)} из {len(df)} (по числу подписчиков); полный список — в XLSX."
             if len(df) > limit else f"Всего страниц: {len(df)}.")
     note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.4, CONTENT.w, 0.4)
-    blocks: list[Block] = [Table(box, cols, rows, pt=12)] if rows else []
+    blocks: list[Block] = [Table(box, cols, rows)] if rows else []
     blocks.append(Text(note, (Line(more if rows else "Страниц нет.", 12, color=theme.MUTED),)))
     return Slide("Страницы муниципалитета", blocks, subtitle=c.scope_name)
 

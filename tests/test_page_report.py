@@ -1,0 +1,63 @@
+"""The «Отчёт» page: selectors, one button per format, a download after building."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page  # noqa: F401
+
+PAGE = "pages/report.py"
+
+
+def _button(at, key):
+    return next(b for b in at.button if b.key == key)
+
+
+def test_page_shows_selectors_and_buttons(app_db):
+    at = run_page(app_db, PAGE)
+    assert_ok(at)
+    assert {b.key for b in at.button} >= {"build_pptx", "build_pdf", "build_xlsx"}
+    scope = at.selectbox(key="report_scope")
+    assert scope.value is None  # the whole oblast by default
+    assert "Новосибирская область" in scope.options
+    # Fixture data: October–November 2026; the default quarter is the newest one with data.
+    assert at.selectbox(key="report_period_quarter").value.label() == "IV квартал 2026"
+
+
+def test_xlsx_button_builds_a_workbook_for_download(app_db):
+    at = run_page(app_db, PAGE)
+    at.segmented_control(key="report_kind").set_value("month").run()
+    month = at.selectbox(key="report_period_month")
+    assert month.value.label() == "ноябрь 2026"
+    _button(at, "build_xlsx").click().run()
+    assert_ok(at)
+    key, data, name = at.session_state["report_files"]["xlsx"]
+    assert name == "Отчёт — Новосибирская область — ноябрь 2026.xlsx"
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[0] == "Сведения"
+    assert wb["Сведения"]["B4"].value == "ноябрь 2026"
+    downloads = at.get("download_button")
+    assert len(downloads) == 1
+
+
+def test_municipality_scope_and_unknown_period_message(app_db):
+    at = run_page(app_db, PAGE)
+    at.selectbox(key="report_scope").select_index(1).run()  # the first municipality in the list
+    at.segmented_control(key="report_kind").set_value("year").run()
+    assert at.selectbox(key="report_period_year").value.label() == "2026 год"
+    assert_ok(at)
+
+
+@pytest.mark.parametrize("fmt", ["pptx"])
+def test_second_request_is_served_from_the_cache(app_db, fmt):
+    at = run_page(app_db, PAGE)
+    at.segmented_control(key="report_kind").set_value("month").run()
+    _button(at, f"build_{fmt}").click().run()
+    assert_ok(at)
+    first = at.session_state["report_files"][fmt][1]
+    at.session_state["report_files"] = {}
+    _button(at, f"build_{fmt}").click().run()
+    assert at.session_state["report_files"][fmt][1] is first
