@@ -1,0 +1,127 @@
+"""The app shell: filters in the sidebar and the URL, banner, footer, start-up cases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+
+from dashboard import formatting as fmt
+from tests.apptest_utils import (  # noqa: F401
+    app_db, assert_ok, fixture_db, metrics, new_app, run_page, texts,
+)
+from tests.fixture_data import NOW
+
+MY_PAGES = ("pages/overview.py", "pages/rating.py", "pages/municipality.py", "pages/messages.py",
+            "pages/registry.py", "pages/method.py")
+
+
+def test_every_page_runs_with_the_shared_shell(app_db):
+    for page in MY_PAGES:
+        at = run_page(app_db, page, now=NOW)
+        assert_ok(at)
+        assert at.title, page
+        # Footer in local time: meta.data_updated_at 28.11.2026 11:30 UTC = 18:30 in Novosibirsk.
+        assert "Данные обновлены: 28.11.2026 18:30" in texts(at), page
+
+
+def test_filters_are_hidden_where_they_do_not_apply(app_db):
+    at = run_page(app_db, "pages/method.py", now=NOW)
+    assert "Фильтры (на этой странице не используются)" in [e.label for e in at.sidebar.expander]
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    assert not at.sidebar.expander
+
+
+def test_no_demo_banner_on_real_data(app_db):
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    assert not at.warning
+
+
+def test_demo_banner_when_demo_flag_is_set(app_db, fixture_db):
+    from dashboard import db, schema
+
+    engine = db.make_engine(fixture_db)
+    with engine.begin() as conn:
+        db.set_meta(conn, schema.META_DEMO, "1")
+    try:
+        at = run_page(app_db, "pages/rating.py", now=NOW)
+        assert [w.value for w in at.warning] == [
+            "Демонстрационные данные: цифры сгенерированы и не являются реальными"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": schema.META_DEMO})
+        engine.dispose()
+
+
+def test_url_parameters_reproduce_the_view(app_db):
+    # Bound widgets store the option's label in the URL.
+    at = run_page(app_db, "pages/overview.py", now=NOW,
+                  query_params={"pl": "ВКонтакте", "mo": "город Новосибирск"})
+    assert_ok(at)
+    f = at.session_state["filters"]
+    assert (f.platforms, f.municipality_ids) == (("vk",), (31,))
+    # Novosibirsk's VK pages 1 and 8: subscribers 1400 + 420; messages on them 9 + 1.
+    m = metrics(at)
+    assert (m["Госпаблики"], m["Подписчики"], m["Обращения"]) == ("2", fmt.num(1820), "10")
+
+
+def test_filters_are_kept_across_pages(app_db):
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at.sidebar.multiselect(key="pl").set_value(["vk"]).run()
+    at.switch_page("pages/messages.py").run()
+    assert_ok(at)
+    assert at.sidebar.multiselect(key="pl").value == ["vk"]
+    assert metrics(at)["Обращения"] == "20"
+
+
+def test_custom_period(app_db):
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at.sidebar.selectbox(key="period").set_value("custom").run()
+    at.sidebar.date_input(key="dates").set_value((date(2026, 10, 1), date(2026, 10, 31))).run()
+    assert_ok(at)
+    assert "Период: октябрь 2026" in texts(at)
+    assert metrics(at)["Обращения"] == "8"  # messages 101-108
+
+
+def test_regional_bodies_filter(app_db):
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(0).run()
+    # Regional page 9 (page 10 closed in October): 5200 subscribers, messages 14 and 15.
+    m = metrics(at)
+    assert (m["Госпаблики"], m["Подписчики"], m["Обращения"]) == ("1", fmt.num(5200), "2")
+
+
+def test_database_down_gives_a_russian_error(monkeypatch):
+    from dashboard.settings import get_settings
+
+    url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/nowhere?connect_timeout=2"
+    monkeypatch.setenv("DATABASE_URL", url)  # restored after the test
+    at = run_page(url, "pages/overview.py")
+    get_settings.cache_clear()
+    assert not at.exception
+    assert len(at.error) == 1 and "База данных недоступна" in at.error[0].value
+    assert "secret" not in at.error[0].value
+    assert not at.title
+
+
+def test_empty_database_is_filled_with_demo_data(tmp_path, monkeypatch):
+    from dashboard import demo
+    from dashboard.settings import get_settings
+
+    real = demo.generate
+    calls = []
+
+    def small(engine, seed=1, **kw):
+        calls.append(seed)
+        return real(engine, seed=seed, years=1, messages_per_year=3000)
+
+    monkeypatch.setattr(demo, "generate", small)
+    url = f"sqlite:///{tmp_path / 'empty.db'}"   # not even migrated
+    monkeypatch.setenv("DATABASE_URL", url)  # restored after the test
+    at = run_page(url, "pages/overview.py")
+    get_settings.cache_clear()
+    assert_ok(at)
+    assert calls == [1]
+    assert [t.value for t in at.toast] == ["База была пуста: загружены демонстрационные данные."]
+    assert "Демонстрационные данные" in at.warning[0].value
+    assert int(metrics(at)["Госпаблики"].replace("\u00a0", "")) > 0
