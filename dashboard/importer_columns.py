@@ -237,3 +237,20 @@ def find_header(rows: list[Row], spec: Spec) -> tuple[int, Header]:
         f"Ожидаются столбцы — {expected_columns(spec)}. "
         f"В файле (строка {number}): {found or 'пусто'}."
     )
+
+
+def markdown_table(kind: str) -> str:
+    """The accepted columns of ``kind`` as a Markdown table (docs/IMPORT.md embeds it verbatim)."""
+    spec = SPECS[kind]
+    groups = {f: g for g in spec.one_of for f in g}
+    lines = ["| column | other accepted headers | required | values |", "|---|---|---|---|"]
+    for c in spec.columns:
+        if c.required:
+            need = "yes"
+        elif c.field in groups:
+            need = "or " + " / ".join(f"«{spec.column(f).label}»" for f in groups[c.field] if f != c.field)
+        else:
+            need = ""
+        aliases = ", ".join(f"«{a}»" for a in c.aliases)
+        lines.append(f"| «{c.label}» | {aliases} | {need} | {c.doc} |")
+    return "\n".join(lines)

@@ -47,7 +47,8 @@ class RowError:
         if self.value is not None and self.column:
             where.append(f"значение «{self.value}»" if self.value else "пусто")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        message = self.message if self.message.endswith((".", "?", "!", "»")) else self.message + "."
+        return f"{prefix}: {message}" if prefix else message
 
 
 class Problems:

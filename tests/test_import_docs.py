@@ -1,0 +1,49 @@
+"""docs/IMPORT.md keeps up with the importer: every column and alias, every topic, commands that work."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from dashboard.cli import main
+from dashboard.importer_columns import SPECS, markdown_table
+from dashboard.importer_refs import TOPIC_ALIASES
+from dashboard.reference import TOPICS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = (ROOT / "docs" / "IMPORT.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", list(SPECS))
+def test_every_column_and_alias_is_documented(kind):
+    assert markdown_table(kind) in DOC, f"regenerate the {kind} table in docs/IMPORT.md from markdown_table()"
+
+
+def test_every_topic_and_alias_is_documented():
+    for code, name in TOPICS:
+        assert f"| «{name}» | `{code}` |" in DOC
+        for alias in TOPIC_ALIASES.get(code, ()):
+            assert f"«{alias}»" in DOC
+
+
+def _commands() -> list[list[str]]:
+    block = re.search(r"```bash\n(.*?)```", DOC, re.S).group(1)
+    return [shlex.split(line.split("-m dashboard", 1)[1]) for line in block.splitlines() if "-m dashboard" in line]
+
+
+def test_documented_commands_work_as_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    url = f"sqlite:///{tmp_path / 'doc.db'}"
+    commands = _commands()
+    assert [c[:2] for c in commands] == [["db", "upgrade"], ["import", "pages"], ["import", "stats"],
+                                         ["import", "messages"]]
+    for argv in commands:
+        assert main(["--database-url", url, *argv]) == 0, argv
+    out = capsys.readouterr().out
+    shown = re.search(r"Output:\n\n```\n(.*?)```", DOC, re.S).group(1)
+    for line in shown.splitlines():
+        assert line in out
+    for argv in commands[1:]:
+        assert main(["--database-url", url, *argv]) == 0
+    assert capsys.readouterr().out.count("добавлено 0, обновлено 0, без изменений") == 3
