@@ -31,11 +31,12 @@ FLOWS = ("posts", "views", "likes", "comments", "reposts")
 
 # -- messages ------------------------------------------------------------------
 
-def _bin_of(minutes):
-    """CASE expression: histogram bin index of ``minutes`` (NULL when unanswered)."""
-    whens = [(minutes.is_(None), None)]
-    whens += [(minutes < edge, i) for i, edge in enumerate(RESPONSE_BIN_EDGES[1:])]
-    return case(*whens, else_=N_BINS - 1)
+def _in_bin(minutes, i: int):
+    """Condition: ``minutes`` falls in histogram bin i (false for NULL: unanswered)."""
+    cond = minutes >= RESPONSE_BIN_EDGES[i]
+    if i + 1 < N_BINS:
+        cond = and_(cond, minutes < RESPONSE_BIN_EDGES[i + 1])
+    return cond
 
 
 def _flag(cond):
@@ -58,8 +59,6 @@ def _messages_select(dialect: str, where):
         _flag(m.c.satisfaction == -1).label("neg"),
         case((answered, m.c.response_minutes), else_=None).label("resp"),
         case((answered, m.c.response_work_minutes), else_=None).label("resp_work"),
-        _bin_of(case((answered, m.c.response_minutes), else_=None)).label("hb"),
-        _bin_of(case((answered, m.c.response_work_minutes), else_=None)).label("wb"),
     )
     if where is not None:
         src = src.where(where)
@@ -81,8 +80,8 @@ def _messages_select(dialect: str, where):
         func.coalesce(func.sum(c.resp), 0).label("sum_resp_min"),
         func.coalesce(func.sum(c.resp_work), 0).label("sum_resp_work_min"),
     ]
-    cols += [func.sum(_flag(c.hb == i)).label(name) for i, name in enumerate(CAL_BINS)]
-    cols += [func.sum(_flag(c.wb == i)).label(name) for i, name in enumerate(WORK_BINS)]
+    cols += [func.sum(_flag(_in_bin(c.resp, i))).label(name) for i, name in enumerate(CAL_BINS)]
+    cols += [func.sum(_flag(_in_bin(c.resp_work, i))).label(name) for i, name in enumerate(WORK_BINS)]
     return select(*cols).group_by(c.day, c.municipality_id, c.platform, c.topic_id)
 
 
