@@ -444,7 +444,7 @@ def rank_by(df: pd.DataFrame, metric: str, eligible: pd.Series | None = None) ->
     """Rank 1 = best on ``metric`` (direction from METRICS), ties share the better place;
     NaN for rows not ``eligible`` or without a value."""
     m = METRICS[metric]
-    values = df[metric].where(eligible if eligible is not None else True)
+    values = df[metric] if eligible is None else df[metric].where(eligible)
     return values.rank(ascending=(m.better == "lower"), method="min")
 
 

@@ -146,3 +146,21 @@ def app_db(fixture_db, monkeypatch) -> str:
     get_settings.cache_clear()
     yield fixture_db
     get_settings.cache_clear()
+
+
+def shown(frame) -> "pd.DataFrame":
+    """The data of an st.dataframe element with the headers the user sees (column_config labels)."""
+    import json
+
+    config = json.loads(frame.proto.columns or "{}")
+    df = frame.value
+    return df.rename(columns={c: cfg["label"] for c, cfg in config.items() if cfg.get("label")})
+
+
+def table_with(at, header: str):
+    """The first table on the page that has a column titled ``header``, as shown()."""
+    for frame in at.dataframe:
+        df = shown(frame)
+        if header in df.columns:
+            return df
+    raise AssertionError(f"no table with column {header!r}")

@@ -1,0 +1,87 @@
+"""Рейтинг on the fixture: November 2026. Only Новосибирский район (10 messages) and
+город Новосибирск (15) reach RATING_MIN_MESSAGES; every other municipality is «мало данных».
+Composite by hand (two ranked, min-max 0/100 per component, weights 40/20/20/10/10):
+share in norm 2/3 > 9/14 -> район 40; median 180 > 105 min -> город 20; subs per 1000:
+город (2790 on 1.63 mln) < район (320 on its population) -> район 20; photo reports
+район 2/7 > город 1/12 (answers 1, 3 on page 1; 10, 25 outside) -> район 10; posts per week
+-> город 10 ... the query's result is the reference: район 70, город 30."""
+
+from __future__ import annotations
+
+from queries import rating
+from tests.apptest_utils import (  # noqa: F401
+    app_db, assert_ok, fixture_db, run_page, table_with, texts,
+)
+from tests.fixture_data import NOV, NOW
+
+PAGE = "pages/rating.py"
+
+
+def league(at):
+    return table_with(at, "Изменение")
+
+
+def test_league_table_composite(app_db, fixture_db):
+    from dashboard.db import make_engine
+
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    assert at.title[0].value == "Рейтинг муниципалитетов"
+    df = league(at)
+    assert list(df.columns) == ["Место", "Изменение", "Муниципалитет", "Тип", "Сводный рейтинг, баллы",
+                                "Обращений за период"]
+    assert len(df) == 35
+    top = df.head(2)
+    assert list(top["Муниципалитет"]) == ["Новосибирский район", "город Новосибирск"]
+    assert list(top["Место"]) == ["1", "2"]
+    engine = make_engine(fixture_db)
+    with engine.connect() as conn:
+        q = rating.rating(conn, NOV, NOW).set_index("name")
+    engine.dispose()
+    assert list(top["Сводный рейтинг, баллы"]) == [
+        f"{q.loc['Новосибирский район', 'score']:.1f}".replace(".", ","),
+        f"{q.loc['город Новосибирск', 'score']:.1f}".replace(".", ",")]
+    assert list(top["Сводный рейтинг, баллы"]) == ["70,0", "30,0"]
+    # Not ranked before (October had < 10 messages everywhere): no arrow.
+    assert list(top["Изменение"]) == ["—", "—"]
+    rest = df.iloc[2:]
+    assert set(rest["Сводный рейтинг, баллы"]) == {"мало данных"} and set(rest["Место"]) == {"—"}
+    assert "Ранжировано: 2 из 35" in texts(at)
+    # Weights are shown with the method note.
+    body = texts(at)
+    assert "Ответ в срок — **40 %**".replace(" %", "\u00a0%") in body
+    assert "мало данных" in body
+
+
+def test_single_kpi_ranking(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.selectbox(key="metric").set_value("messages").run()
+    assert_ok(at)
+    df = league(at)
+    assert df.columns[4] == "Обращения"
+    # Messages rank every municipality: 15 (город), 10 (район), 1 (Баганский), then zeros share 4th.
+    assert list(df["Муниципалитет"].head(3)) == ["город Новосибирск", "Новосибирский район", "Баганский район"]
+    assert list(df["Обращения"].head(4)) == ["15", "10", "1", "0"]
+    assert list(df["Место"].head(4)) == ["1", "2", "3", "4"]
+
+
+def test_comparison_with_the_average(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.multiselect(key="cmp").set_value([31, 19]).run()
+    assert_ok(at)
+    table = table_with(at, "Ответ в срок")
+    assert list(table["Муниципалитет"]) == ["город Новосибирск", "Новосибирский район",
+                                            "Среднее по муниципалитетам"]
+    assert list(table["Ответ в срок"])[:2] == ["64,3\u00a0%", "66,7\u00a0%"]  # 9/14, 2/3
+
+
+def test_peers_of_the_same_kind(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.radio(key="cmp_mode").set_value("Такие же, как мой").run()
+    at.selectbox(key="cmp_mine").set_value(31).run()
+    assert_ok(at)
+    names = list(table_with(at, "Ответ в срок")["Муниципалитет"])
+    # The five urban okrugs: Новосибирск and the four others, then the average.
+    assert names[0] == "город Новосибирск" and len(names) == 6
+    assert set(names[1:5]) == {"город Бердск", "город Искитим", "город Обь", "рабочий посёлок Кольцово"}
+    assert "городской округ" in texts(at)
