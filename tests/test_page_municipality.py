@@ -1,0 +1,59 @@
+"""Муниципалитет on the fixture, November 2026 (figures by hand in tests/test_queries_*.py)."""
+
+from __future__ import annotations
+
+from dashboard import formatting as fmt
+from tests.apptest_utils import (  # noqa: F401
+    app_db, assert_ok, fixture_db, metrics, run_page, table_with, texts,
+)
+from tests.fixture_data import NOW
+
+PAGE = "pages/municipality.py"
+
+
+def test_profile_of_novosibirsk(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    assert at.title[0].value == "город Новосибирск"  # first in the list: the largest city
+    m = metrics(at)
+    # Pages 1, 2, 3, 4, 8: subscribers 1400 + 540 + 80 + 350 + 420; messages 9 + 3 + 2 + 1.
+    assert m["Подписчики"] == fmt.num(2790)
+    assert m["Обращения"] == "15"
+    assert m["Место в рейтинге"] == "2 из 2"
+    assert m["Просрочено без ответа"] == "2"  # messages 17 and 18
+    pages = table_with(at, "Госметка")
+    assert sorted(pages["Страница"]) == ["Страница 1", "Страница 2", "Страница 3", "Страница 4", "Страница 8"]
+    assert list(pages.loc[pages["Страница"] == "Страница 1", "Подписчики"]) == [fmt.num(1400)]
+    assert at.query_params["m"] == "31"  # the URL names the profile shown
+
+
+def test_opened_by_url_parameter(app_db):
+    # The map opens a profile with st.switch_page(..., query_params={"m": id}).
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at.query_params["m"] = "19"
+    at.switch_page(PAGE).run()
+    assert_ok(at)
+    assert at.title[0].value == "Новосибирский район"
+    m = metrics(at)
+    # Pages 5 and 6: 220 + 100 subscribers; messages 10, 11, 12, 19, 23-28.
+    assert (m["Подписчики"], m["Обращения"], m["Место в рейтинге"]) == (fmt.num(320), "10", "1 из 2")
+
+
+def test_url_parameter_on_first_load(app_db, fixture_db):
+    from tests.apptest_utils import new_app
+
+    at = new_app(fixture_db, {"m": "1"}, NOW)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert_ok(at)
+    assert at.title[0].value == "Баганский район"
+    assert metrics(at)["Место в рейтинге"] == "мало данных"  # 1 message
+
+
+def test_selector_changes_the_profile(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.selectbox(key="profile_m").set_value(1).run()
+    assert_ok(at)
+    assert at.title[0].value == "Баганский район"
+    assert metrics(at)["Подписчики"] == fmt.num(60)
+    assert "Сравнение" in texts(at)
