@@ -124,28 +124,9 @@ def generate(engine: Engine, seed: int = 1, years: int = 2, scale: str = "region
                 _wipe(conn)
             municipalities = _municipalities(conn)
             topic_ids = _topic_ids(conn)
-            rng = np.random.default_rng(seed)
-            step(0.05, "Организации и страницы")
-            orgs = build_organisations(municipalities, cfg.institutions, rng)
-            pages = build_pages(orgs, municipalities, start, end, rng)
-            zone = Zone(get_settings().tz, datetime.combine(start, datetime.min.time()) - timedelta(days=2),
-                        datetime.combine(end, datetime.min.time()) + timedelta(days=400))
-            step(0.15, "Статистика страниц")
-            stats = build_page_stats(pages, start, end, rng)
-            posted = last_post_at(pages, stats, end, zone, rng)
-            step(0.3, "Обращения жителей")
-            populations = np.array([m["population"] or 10_000 for m in municipalities], dtype=float)
-            capital = int(np.argmax(populations)) + 1
-            responders = build_responders(len(municipalities), capital, rng)
-            shares = municipality_shares(populations, capital, rng)
-            messages = build_messages(pages, shares, responders, capital, start, end, per_year, zone, rng)
+            data = build(municipalities, seed, start, end, cfg.institutions, per_year, step)
             step(0.5, "Запись в базу данных")
-            _write_organisations(conn, orgs)
-            _write_pages(conn, pages, posted)
-            with _indexes_rebuilt(conn, schema.page_stats, schema.message):
-                _write_page_stats(conn, stats)
-                _write_messages(conn, messages, pages, topic_ids)
-            _sync_sequences(conn)
+            _write(conn, data, topic_ids)
             step(0.8, "Сводные таблицы")
             summary.refresh_messages(conn)
             summary.refresh_subscribers(conn)
@@ -154,8 +135,41 @@ def generate(engine: Engine, seed: int = 1, years: int = 2, scale: str = "region
             db.touch_updated(conn)
         _analyze(conn)
     step(1.0, "Готово")
-    return DemoResult(seed, start, end, len(orgs), len(pages), len(stats), len(messages),
+    return DemoResult(seed, start, end, len(data.orgs), len(data.pages), len(data.stats), len(data.messages),
                       time.perf_counter() - started)
+
+
+@dataclass
+class DemoData:
+    """Everything generated, before it is written."""
+
+    orgs: Organisations
+    pages: Pages
+    last_post_at: np.ndarray  # per page, UTC
+    stats: PageStats
+    messages: Messages
+
+
+def build(municipalities: list[dict], seed: int, start: date, end: date, institutions: int,
+          messages_per_year: int, step: Progress) -> DemoData:
+    """Generate all rows in memory; one generator seeded with ``seed`` drives every draw in a fixed order."""
+    rng = np.random.default_rng(seed)
+    step(0.05, "Организации и страницы")
+    orgs = build_organisations(municipalities, institutions, rng)
+    pages = build_pages(orgs, municipalities, start, end, rng)
+    midnight = datetime.min.time()
+    zone = Zone(get_settings().tz, datetime.combine(start, midnight) - timedelta(days=2),
+                datetime.combine(end, midnight) + timedelta(days=400))
+    step(0.15, "Статистика страниц")
+    stats = build_page_stats(pages, start, end, rng)
+    posted = last_post_at(pages, stats, end, zone, rng)
+    step(0.3, "Обращения жителей")
+    populations = np.array([m["population"] or 10_000 for m in municipalities], dtype=float)
+    capital = int(np.argmax(populations)) + 1  # город Новосибирск
+    responders = build_responders(len(municipalities), capital, rng)
+    shares = municipality_shares(populations, capital, rng)
+    messages = build_messages(pages, shares, responders, capital, start, end, messages_per_year, zone, rng)
+    return DemoData(orgs, pages, posted, stats, messages)
 
 
 def _has_data(conn: Connection) -> bool:
@@ -191,7 +205,7 @@ def _topic_ids(conn: Connection) -> np.ndarray:
 
 # -- bulk writing ------------------------------------------------------------------------
 
-_CHUNK = 100_000
+_CHUNK = 100_000  # message rows converted to Python values at a time
 
 
 class _fast_load:
@@ -236,7 +250,7 @@ def _analyze(conn: Connection) -> None:
 
 
 def _bulk_insert(conn: Connection, table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    """Insert plain tuples fast: PostgreSQL COPY, else DBAPI executemany in chunks."""
+    """Insert plain tuples fast: PostgreSQL COPY, SQLite DBAPI executemany."""
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     if conn.dialect.name == "postgresql":
@@ -246,19 +260,7 @@ def _bulk_insert(conn: Connection, table, columns: Sequence[str], rows: Iterable
                 copy.write_row(row)
         return
     sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    rows = iter(rows)
-    cursor = conn.connection.driver_connection.cursor()
-    while chunk := _take(rows, _CHUNK):
-        cursor.executemany(sql, chunk)
-
-
-def _take(it, n: int) -> list:
-    out = []
-    for row in it:
-        out.append(row)
-        if len(out) == n:
-            break
-    return out
+    conn.connection.driver_connection.cursor().executemany(sql, rows)  # streams the iterator
 
 
 def _dates(values: np.ndarray) -> list[str | None]:
@@ -274,6 +276,15 @@ def _times(values: np.ndarray) -> list[str | None]:
 
 def _nullable(values: np.ndarray, missing) -> list:
     return [None if v == missing else v for v in values.tolist()]
+
+
+def _write(conn: Connection, data: DemoData, topic_ids: np.ndarray) -> None:
+    _write_organisations(conn, data.orgs)
+    _write_pages(conn, data.pages, data.last_post_at)
+    with _indexes_rebuilt(conn, schema.page_stats, schema.message):
+        _write_page_stats(conn, data.stats)
+        _write_messages(conn, data.messages, data.pages, topic_ids)
+    _sync_sequences(conn)
 
 
 def _write_organisations(conn: Connection, orgs: Organisations) -> None:
