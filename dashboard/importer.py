@@ -194,7 +194,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows, settings: Sett
             progress(0.75, "Запись…")
             result = ImportResult(kind, file_name, ok=True, added=len(plan.new), updated=len(plan.changed),
                                   unchanged=plan.unchanged)
-            if plan.new or plan.changed:
+            if plan.writes:
                 result.notes += handler.write(conn, ctx, plan)
                 touch_updated(conn)
             if header.ignored:

@@ -55,6 +55,11 @@ class Plan:
     unchanged: int = 0
     before: dict = field(default_factory=dict)   # key → stored row, for changed rows
     extra: dict = field(default_factory=dict)
+    side_writes: int = 0   # other rows to change: organisations, pages' last post time
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.new or self.changed or self.side_writes)
 
 
 def _chunks(items: list, size: int = _CHUNK):
@@ -173,6 +178,7 @@ class PagesKind:
                 plan.before[c.key] = old
             else:
                 plan.unchanged += 1
+        plan.side_writes = sum(1 for changes in plan.extra["org_updates"].values() if changes)
         return plan
 
     @staticmethod
@@ -187,13 +193,16 @@ class PagesKind:
                 "sector": c.extra["sector"], "municipality_id": mun,
             })
             return ("new", key)
-        changes = plan.extra["org_updates"].setdefault(found.id, {})  # the first row of an org wins
+        updates = plan.extra["org_updates"]
+        if found.id in updates:  # the organisation's first row in the file decides
+            return found.id
+        changes = updates[found.id] = {}
         if c.extra["org_kind"] and c.extra["org_kind"] != found.kind:
-            changes.setdefault("kind", c.extra["org_kind"])
+            changes["kind"] = c.extra["org_kind"]
         if c.extra["sector"] and c.extra["sector"] != found.sector:
-            changes.setdefault("sector", c.extra["sector"])
+            changes["sector"] = c.extra["sector"]
         if mun != found.municipality_id:
-            changes.setdefault("municipality_id", mun)
+            changes["municipality_id"] = mun
         return found.id
 
     def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
@@ -290,6 +299,8 @@ class StatsKind:
             if c.extra["last_post_at"] is not None:
                 latest = plan.extra["last_post"]
                 latest[c.key[0]] = _later(latest.get(c.key[0]), c.extra["last_post_at"])
+        plan.extra["last_post"] = _moving_forward(conn, plan.extra["last_post"])
+        plan.side_writes = len(plan.extra["last_post"])
         return plan
 
     def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
@@ -301,12 +312,19 @@ class StatsKind:
         return []
 
 
-def _raise_last_post(conn: Connection, latest: dict) -> None:
-    """page.last_post_at moves forward only."""
+def _moving_forward(conn: Connection, latest: dict) -> dict:
+    """The entries of {page id: last post time} later than the page's stored one."""
     p = schema.page
-    for page_id, when in latest.items():
-        conn.execute(update(p).where(p.c.id == page_id, (p.c.last_post_at.is_(None)) | (p.c.last_post_at < when))
-                     .values(last_post_at=when))
+    stored = {}
+    for chunk in _chunks(sorted(latest)):
+        stored.update(conn.execute(select(p.c.id, p.c.last_post_at).where(p.c.id.in_(chunk))).all())
+    return {pid: when for pid, when in latest.items() if stored.get(pid) is None or stored[pid] < when}
+
+
+def _raise_last_post(conn: Connection, latest: dict) -> None:
+    """Set page.last_post_at (already filtered by _moving_forward)."""
+    p = schema.page
+    _update_by_id(conn, p, [{"id": pid, "last_post_at": when} for pid, when in latest.items()], ["last_post_at"])
 
 
 # --- messages ---------------------------------------------------------------------------------

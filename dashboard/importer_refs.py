@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -27,6 +28,25 @@ REGIONAL_WORDS = {
     "область", "новосибирская область", "нсо", "регион", "региональный", "региональный уровень",
     "областной", "областной уровень", "правительство новосибирской области",
 }
+
+
+def memoised(fn: Callable) -> Callable:
+    """Cache a matcher's answer per raw value (files repeat the same page or topic a lot)."""
+    cache: dict = {}
+
+    def wrapper(value):
+        key = (type(value), value)
+        if key not in cache:
+            try:
+                cache[key] = (True, fn(value))
+            except ValueError as e:
+                cache[key] = (False, str(e))
+        ok, answer = cache[key]
+        if not ok:
+            raise ValueError(answer)
+        return answer
+
+    return wrapper
 
 
 def municipality_core(name: str) -> str:
@@ -114,6 +134,7 @@ class TopicMatcher:
                 if code in ids:
                     self.by_key.setdefault(norm(alias), ids[code])
         self.other = ids.get("other")
+        self.match = memoised(self._match)
 
     @classmethod
     def load(cls, conn: Connection) -> "TopicMatcher":
@@ -121,7 +142,7 @@ class TopicMatcher:
         rows = conn.execute(select(t.c.id, t.c.code, t.c.name).order_by(t.c.sort_order, t.c.id))
         return cls([tuple(r) for r in rows])
 
-    def match(self, value) -> int | None:
+    def _match(self, value) -> int | None:
         """Topic id; an empty cell is «Прочее»."""
         s = text(value)
         if s is None:
@@ -157,6 +178,7 @@ class PageIndex:
                 ref = None
             if ref is not None:
                 self.by_url.setdefault((ref.platform, ref.external_id), info)
+        self.by_url_value = memoised(self._by_url_value)
 
     @classmethod
     def load(cls, conn: Connection) -> "PageIndex":
@@ -164,7 +186,8 @@ class PageIndex:
         rows = conn.execute(select(p.c.id, p.c.platform, p.c.external_id, p.c.url, p.c.municipality_id))
         return cls([tuple(r) for r in rows])
 
-    def by_url_value(self, value) -> PageInfo | None:
+    def _by_url_value(self, value) -> PageInfo | None:
+        """The page a URL cell points to (None for an empty cell)."""
         ref = parse_page_url(value)
         if ref is None:
             return None

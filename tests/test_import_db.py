@@ -151,3 +151,30 @@ def test_success_is_logged_and_data_time_touched(engine):
     assert "добавлено 4" in log.message
     with engine.connect() as conn:
         assert dbmod.get_meta(conn, schema.META_UPDATED_AT)
+
+
+def test_organisation_type_and_sector_update_from_the_file(engine):
+    load_pages(engine)
+    header = ["Муниципалитет", "Организация", "Тип организации", "Сфера", "Ссылка"]
+    rows = [["Баганский район", "администрация баганского  района", "подведомственное учреждение", "культура",
+             "https://vk.com/club101"]]
+    result = run(engine, "pages", csv_bytes(header, rows))
+    assert counts(result) == (0, 0, 1)
+    assert result.notes == ["Обновлено организаций: 1."]
+    o = schema.organisation
+    with engine.connect() as conn:
+        org = conn.execute(select(o).where(o.c.name == "Администрация Баганского района")).one()
+    assert (org.kind, org.sector) == ("institution", "culture")
+
+
+def test_page_with_an_explicit_id_is_found_by_its_url_too(engine):
+    header = ["Муниципалитет", "Организация", "Ссылка", "ID страницы"]
+    rows = [["г. Обь", "Администрация города Оби", "https://vk.com/adm_ob", "club777"]]
+    assert counts(run(engine, "pages", csv_bytes(header, rows))) == (1, 0, 0)
+    p = schema.page
+    with engine.connect() as conn:
+        page = conn.execute(select(p)).one()
+    assert (page.platform, page.external_id, page.url, page.municipality_id, page.title) == \
+        ("vk", "777", "https://vk.com/adm_ob", 34, "Администрация города Оби")
+    stats = [["vk.ru/adm_ob", "01.11.2026", "900"], ["https://vk.com/club777", "02.11.2026", "910"]]
+    assert counts(run(engine, "stats", csv_bytes(STATS_HEADER[:3], stats))) == (2, 0, 0)
