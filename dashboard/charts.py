@@ -160,10 +160,17 @@ def _empty(title: str = "Нет данных за выбранный перио�
         fontSize=14, color=MUTED).encode(text="t:N"), width, height)
 
 
-def _time_x(title: str | None = None, grain: str | None = None) -> alt.X:
+def _time_x(grain: str | None = None, periods=None) -> alt.X:
+    """Time axis: 'dd.mm' labels (month names for months); with few buckets, one tick per
+    bucket so weekly ticks fall on the Mondays the data is keyed by."""
     label_fmt = "%b %Y" if grain == "month" else "%d.%m"
-    return alt.X("period:T", title=title, axis=alt.Axis(format=label_fmt, labelAngle=0,
-                                                        labelOverlap=True, tickCount=8))
+    values = alt.Undefined
+    if periods is not None:
+        days = sorted(pd.to_datetime(pd.Series(periods).drop_duplicates()))
+        if 1 < len(days) <= 14:
+            values = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]
+    return alt.X("period:T", title=None, axis=alt.Axis(format=label_fmt, labelAngle=0, values=values,
+                                                       labelOverlap=True, tickCount=8))
 
 
 def _with_period(df: pd.DataFrame) -> pd.DataFrame:
@@ -188,10 +195,10 @@ def messages_trend(series_df: pd.DataFrame, grain: str = "week", width="containe
                alt.Tooltip("messages_label:N", title="Обращений"),
                alt.Tooltip("answered_label:N", title="С ответом")]
     area = base.mark_area(opacity=0.18, interpolate="monotone").encode(
-        x=_time_x(grain=grain), y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")))
+        x=_time_x(grain, df["period"]), y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")))
     line = base.mark_line(interpolate="monotone").encode(
-        x=_time_x(grain=grain), y="messages:Q", tooltip=tooltip)
-    points = base.mark_point(size=30).encode(x=_time_x(grain=grain), y="messages:Q", tooltip=tooltip)
+        x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
+    points = base.mark_point(size=30).encode(x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
     return _size(alt.layer(area, line, points), width, height)
 
 
@@ -208,8 +215,8 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
               axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
     tooltip = [alt.Tooltip("period_label:N", title="Период с"),
                alt.Tooltip("share_label:N", title="Ответ в срок")]
-    line = base.mark_line(color=GOOD, interpolate="monotone").encode(x=_time_x(grain=grain), y=y)
-    points = base.mark_point(color=GOOD, size=30).encode(x=_time_x(grain=grain), y=y, tooltip=tooltip)
+    line = base.mark_line(color=GOOD, interpolate="monotone").encode(x=_time_x(grain, df["period"]), y=y)
+    points = base.mark_point(color=GOOD, size=30).encode(x=_time_x(grain, df["period"]), y=y, tooltip=tooltip)
     layers = [line, points]
     if norm_share_target is not None:
         target = pd.DataFrame({"y": [norm_share_target],
@@ -231,7 +238,7 @@ def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="con
     labels = [PLATFORM_LABELS[k] for k in keys]
     return _size(alt.Chart(df, title=title or alt.Undefined).mark_area(
         interpolate="monotone", opacity=0.85).encode(
-        x=_time_x(grain=grain),
+        x=_time_x(grain, df["period"]),
         y=alt.Y("sum(messages):Q", title="Обращений", stack="zero", axis=alt.Axis(format=",~f")),
         color=alt.Color("label:N", title="Платформа",
                         scale=alt.Scale(domain=labels, range=[PLATFORM_COLORS[k] for k in keys])),
@@ -253,7 +260,7 @@ def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week"
     order = keep + (["Прочие темы"] if len(totals) > top else [])
     df = _with_period(df).assign(messages_label=df["messages"].map(fmt.num))
     return _size(alt.Chart(df, title=title or alt.Undefined).mark_line(interpolate="monotone").encode(
-        x=_time_x(grain=grain),
+        x=_time_x(grain, df["period"]),
         y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")),
         color=alt.Color("label:N", title="Тема", sort=order, scale=alt.Scale(domain=order),
                         legend=alt.Legend(orient="right", labelLimit=200)),
@@ -271,7 +278,7 @@ def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", 
     keys = [k for k in PLATFORM_COLORS if k in set(data["platform"])]
     return _size(alt.Chart(data, title=title or alt.Undefined).mark_area(
         interpolate="monotone", opacity=0.85).encode(
-        x=_time_x(grain=grain),
+        x=_time_x(grain, df["period"]),
         y=alt.Y("subscribers:Q", title="Подписчиков", stack="zero", axis=alt.Axis(format=",~f")),
         color=alt.Color("platform_label:N", title="Платформа",
                         scale=alt.Scale(domain=[PLATFORM_LABELS[k] for k in keys],

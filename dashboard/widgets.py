@@ -24,7 +24,7 @@ from queries.filters import REGIONAL, Filters, Norm
 QUERY_TTL_S = 300
 
 ALL = -1  # "no filter" option of the municipality and topic selectors
-REGIONAL_LABEL = "Региональные органы"
+REGIONAL_LABEL = "Региональные органы власти"
 DEMO_BANNER = "Демонстрационные данные: цифры сгенерированы и не являются реальными"
 
 # Sidebar widget keys; each is also the URL query parameter it is bound to.

@@ -1,0 +1,136 @@
+"""Chart builders: Russian labels and formats, platform colours, norm marking, static export."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from dashboard import charts
+
+NBSP = "\u00a0"
+
+
+def svg_texts(chart) -> list[str]:
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    return [t.replace("&#160;", NBSP) for t in re.findall(r">([^<>]+)</text>", svg)]
+
+
+@pytest.fixture
+def weekly():
+    periods = [date(2026, 9, 7) + timedelta(weeks=i) for i in range(8)]
+    return pd.DataFrame({"period": periods, "messages": [1200 + 100 * i for i in range(8)],
+                         "answered": [1000 + 90 * i for i in range(8)], "in_norm": [900] * 8,
+                         "share_in_norm": [0.5 + 0.05 * i for i in range(8)],
+                         "median_response_min": [120.0] * 8})
+
+
+def test_theme_is_ours_with_the_russian_locale():
+    assert alt.theme.active == charts.THEME
+    config = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()["config"]
+    assert config["locale"]["number"]["decimal"] == ","
+    assert config["locale"]["number"]["thousands"] == NBSP
+    assert "DejaVu Sans" in config["font"]
+
+
+def test_messages_trend_axis_in_russian(weekly):
+    texts = svg_texts(charts.messages_trend(weekly, width=600, height=250))
+    assert f"1{NBSP}000" in texts          # thousands separated by a non-breaking space
+    assert "07.09" in texts                 # weekly ticks on the Mondays of the data
+    assert "Обращений" in texts
+    assert any(re.fullmatch(r"\d\d\.\d\d", t) for t in texts)  # dd.mm dates
+
+
+def test_timeliness_trend_percent_axis(weekly):
+    texts = svg_texts(charts.timeliness_trend(weekly, norm_share_target=0.9, width=600, height=250))
+    assert f"100{NBSP}%" in texts and f"40{NBSP}%" in texts
+    assert f"цель 90{NBSP}%" in texts
+
+
+def test_month_axis_uses_russian_month_names():
+    df = pd.DataFrame({"period": [date(2026, m, 1) for m in range(1, 7)], "messages": [1] * 6,
+                       "answered": [1] * 6})
+    texts = svg_texts(charts.messages_trend(df, grain="month", width=600, height=250))
+    assert "янв 2026" in texts and "июн 2026" in texts
+
+
+def test_platform_colours():
+    df = pd.DataFrame({"period": [date(2026, 9, 7)] * 3, "key": ["vk", "ok", "max"],
+                       "label": ["ВКонтакте", "Одноклассники", "MAX"], "messages": [10, 5, 2]})
+    color = charts.by_platform_area(df).to_dict()["encoding"]["color"]["scale"]
+    assert dict(zip(color["domain"], color["range"])) == {
+        "ВКонтакте": charts.PLATFORM_COLORS["vk"], "Одноклассники": charts.PLATFORM_COLORS["ok"],
+        "MAX": charts.PLATFORM_COLORS["max"]}
+
+
+@pytest.mark.parametrize("norm, expected", [
+    (24, ["в норме", "в норме", "в норме", "сверх нормы", "без ответа"]),
+    (8, ["в норме", "в норме", "сверх нормы", "сверх нормы", "без ответа"]),
+    (12, ["в норме", "в норме", "частично в норме", "сверх нормы", "без ответа"]),
+    (72, ["в норме", "в норме", "в норме", "частично в норме", "без ответа"]),
+])
+def test_response_buckets_against_the_norm(norm, expected):
+    buckets = ["lt1h", "1_8h", "8_24h", "gt24h", "none"]
+    assert [charts.bucket_status(b, norm) for b in buckets] == expected
+
+
+def test_response_distribution_labels():
+    df = pd.DataFrame({"bucket": ["lt1h", "1_8h", "8_24h", "gt24h", "none"],
+                       "label": ["до 1 ч", "1–8 ч", "8–24 ч", "более 24 ч", "без ответа"],
+                       "messages": [500, 300, 100, 50, 50]})
+    df["share"] = df["messages"] / 1000
+    texts = svg_texts(charts.response_distribution(df, 24, width=600))
+    assert f"50,0{NBSP}% (500)" in texts
+    assert "Время первого ответа (норма 24 ч)" in texts
+
+
+def test_municipality_bars_order_highlight_and_oblast_rule():
+    df = pd.DataFrame({"municipality_id": [1, 2, 3], "name": ["А", "Б", "В"],
+                       "median_response_min": [300.0, 60.0, 90.0]})
+    spec = charts.municipality_bars(df, "median_response_min", highlight_id=3, oblast_value=150).to_dict()
+    bars = spec["layer"][0]
+    assert bars["encoding"]["y"]["sort"] == ["Б", "В", "А"]  # lower is better: fastest on top
+    texts = svg_texts(charts.municipality_bars(df, "median_response_min", oblast_value=150, width=400))
+    assert "5 ч".replace(" ", NBSP) in texts and f"по области: 2{NBSP}ч 30{NBSP}мин" in texts
+    worst = charts.municipality_bars(df, "median_response_min", worst_first=True).to_dict()
+    assert worst["layer"][0]["encoding"]["y"]["sort"] == ["А", "В", "Б"]
+
+
+def test_comparison_names_every_metric():
+    df = pd.DataFrame({"name": ["А", "Б", "Среднее"], "share_in_norm": [0.8, 0.6, 0.7],
+                       "subs_per_1000": [120.5, 80.0, 100.0]})
+    texts = svg_texts(charts.comparison(df, ["share_in_norm", "subs_per_1000"], reference_name="Среднее"))
+    assert "Ответ в срок" in texts and "Подписки на 1000 жителей" in texts
+    assert f"80,0{NBSP}%" in texts and "120,5" in texts
+
+
+def test_heatmap_fills_the_week():
+    df = pd.DataFrame({"weekday": [0, 6], "hour": [9, 23], "messages": [10, 2]})
+    data = charts.weekday_hour_heatmap(df).to_dict()
+    values = next(iter(data["datasets"].values()))
+    assert len(values) == 7 * 24
+    assert {v["day"] for v in values} == set(charts.WEEKDAYS_SHORT)
+
+
+def test_empty_frames_give_a_message_not_an_error(weekly):
+    for chart in (charts.messages_trend(weekly.iloc[:0]), charts.timeliness_trend(weekly.iloc[:0]),
+                  charts.topic_bars(pd.DataFrame(columns=["topic", "messages", "share"]))):
+        assert "Нет данных за выбранный период" in svg_texts(chart.properties(width=300))
+
+
+def test_png_export_for_slides(weekly, tmp_path):
+    out = tmp_path / "trend.png"
+    charts.messages_trend(weekly, width=800, height=300).save(str(out), format="png", scale_factor=1)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rank_helpers():
+    df = pd.DataFrame({"share_in_norm": [0.9, 0.5, 0.9, None], "ok": [True, True, True, False]})
+    assert list(charts.rank_by(df, "share_in_norm")[:3]) == [1, 3, 1]
+    ranked = charts.rank_by(df.assign(share_in_norm=[0.9, 0.5, 0.7, 0.99]), "share_in_norm", df["ok"])
+    assert list(ranked[:3]) == [1, 3, 2] and pd.isna(ranked[3])
+    assert [charts.rank_change_label(c) for c in (2, -1, 0, None)] == ["▲ 2", "▼ 1", "=", "—"]

@@ -1,0 +1,57 @@
+"""Обращения on the fixture, November 2026, norm 24 calendar hours, NOW = 28.11 19:00 local."""
+
+from __future__ import annotations
+
+from dashboard import formatting as fmt
+from tests.apptest_utils import (  # noqa: F401
+    app_db, assert_ok, fixture_db, metrics, run_page, table_with, texts,
+)
+from tests.fixture_data import NOW
+
+PAGE = "pages/messages.py"
+
+
+def test_cards(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    assert at.title[0].value == "Обращения жителей"
+    assert metrics(at) == {
+        "Обращения": "28",
+        "Доля с ответом": fmt.pct(22 / 28),
+        "Ответ в срок": fmt.pct(18 / 26),
+        "Медиана первого ответа": "2\u00a0ч",
+        "Просрочено без ответа": "2",
+        "Ответы с фотоотчётом": fmt.pct(4 / 22),
+    }
+
+
+def test_overdue_list_has_no_resident_data(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    od = table_with(at, "Просрочено на")
+    # 17 received Mon 23.11 10:00, due 24.11 10:00 -> 105 h late; 18 received 26.11 10:00 -> 33 h.
+    assert list(od["Поступило"]) == ["23.11.2026 10:00", "26.11.2026 10:00"]
+    assert list(od["Просрочено на"]) == [fmt.duration(105 * 60), fmt.duration(33 * 60)]
+    assert list(od["Страница"]) == ["Страница 1", "Страница 2"]
+    assert list(od["Тема"]) == ["Дороги", "Дороги"]
+    assert list(od.columns) == ["Поступило", "Просрочено на", "Муниципалитет", "Страница", "Ссылка",
+                                "Платформа", "Тема", "Статус"]
+    assert "**2** обращения." in texts(at)
+
+
+def test_platform_summary_and_filter(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    plat = table_with(at, "Медиана первого ответа")
+    assert dict(zip(plat["Платформа"], plat["Обращений"]))["ВКонтакте"] == "20"
+    at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
+    assert_ok(at)
+    # OK pages 2 and 6: messages 6, 7, 18 and 12, 25, 26; page 10 closed.
+    assert metrics(at)["Обращения"] == "6"
+    od = table_with(at, "Просрочено на")
+    assert list(od["Страница"]) == ["Страница 2"]
+
+
+def test_no_overdue_says_so(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(1).run()  # Баганский район: one answered message
+    assert_ok(at)
+    assert [s.value for s in at.success] == ["Просроченных обращений нет."]

@@ -1,0 +1,37 @@
+"""Методика: generated from dashboard.kpi and the settings."""
+
+from __future__ import annotations
+
+from dashboard.kpi import KPIS, RATING_WEIGHTS, RESPONSE_BUCKETS
+from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page, texts  # noqa: F401
+
+PAGE = "pages/method.py"
+
+
+def test_every_kpi_formula_is_shown(app_db):
+    at = run_page(app_db, PAGE)
+    assert_ok(at)
+    body = texts(at)
+    for k in KPIS.values():
+        assert f"#### {k.name}" in body
+        assert k.formula in body
+        assert k.source in body
+
+
+def test_norm_weights_and_buckets(app_db):
+    at = run_page(app_db, PAGE)
+    body = texts(at)
+    assert "Текущая норма первого ответа: **24 ч календарных**" in body
+    weights = at.dataframe[0].value
+    assert list(weights["Показатель"]) == [KPIS[c].name for c in RATING_WEIGHTS]
+    assert list(weights["Вес"]) == ["40\u00a0%", "20\u00a0%", "20\u00a0%", "10\u00a0%", "10\u00a0%"]
+    for _code, label, _lo, _hi in RESPONSE_BUCKETS:
+        assert f"«{label}»" in body
+
+
+def test_working_hours_norm(app_db, monkeypatch):
+    monkeypatch.setenv("RESPONSE_NORM_HOURS", "8")
+    monkeypatch.setenv("RESPONSE_NORM_MODE", "working")
+    at = run_page(app_db, PAGE)
+    assert "Текущая норма первого ответа: **8 ч рабочих**" in texts(at)
+    assert "пн–пт 9:00–18:00" in texts(at)

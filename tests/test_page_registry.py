@@ -1,0 +1,77 @@
+"""Реестр госпабликов on the fixture: ten pages, page 10 closed on 20.10.2026."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from dashboard import formatting as fmt
+from tests.apptest_utils import (  # noqa: F401
+    app_db, assert_ok, fixture_db, run_page, table_with, texts,
+)
+from tests.fixture_data import NOW
+
+PAGE = "pages/registry.py"
+
+
+def test_open_pages_listed(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    reg = table_with(at, "Госметка")
+    assert len(reg) == 9
+    assert "Найдено **9** страниц." in texts(at)
+    assert list(reg.columns) == ["Муниципалитет", "Организация", "Платформа", "Страница", "Ссылка", "Госметка",
+                                 "«Госпаблики»", "Подписчики", "Последняя публикация", "Отрасль"]
+    row = reg[reg["Страница"] == "Страница 9"].iloc[0]
+    assert row["Муниципалитет"] == "Региональные органы власти"
+    assert bool(row["Госметка"]) and row["Подписчики"] == 5200
+
+
+def test_search_and_filters(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.text_input(key="q").set_value("Школа").run()
+    assert list(table_with(at, "Госметка")["Страница"]) == ["Страница 8"]
+    at.text_input(key="q").set_value("").run()
+    at.toggle(key="closed").set_value(True).run()
+    assert len(table_with(at, "Госметка")) == 10
+    at.selectbox(key="mark").set_value("no").run()
+    # Without госметка: pages 3, 4, 6, 8 and the closed 10.
+    assert sorted(table_with(at, "Госметка")["Страница"]) == [
+        "Страница 10", "Страница 3", "Страница 4", "Страница 6", "Страница 8"]
+    at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
+    assert sorted(table_with(at, "Госметка")["Страница"]) == ["Страница 10", "Страница 6"]
+
+
+def test_compliance(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    comp = table_with(at, "Итог")
+    assert len(comp) == 35
+    rows = comp.set_index("Муниципалитет")
+    # Новосибирск: мэрия has VK and OK with госметка and posted on 27.11 -> compliant.
+    assert tuple(rows.loc["город Новосибирск", ["Итог", "ВКонтакте", "Одноклассники", "Госметка"]]) == (
+        "✓", "✓", "✓", "✓")
+    # Баганский район: no OK page.
+    assert tuple(rows.loc["Баганский район", ["Итог", "ВКонтакте", "Одноклассники"]]) == ("✗", "✓", "✗")
+    # Новосибирский район: its OK page has no госметка and last posted on 01.11.
+    assert tuple(rows.loc["Новосибирский район", ["Итог", "Госметка"]]) == ("✗", "✗")
+    assert "Соответствуют всем требованиям: **1 из 35**" in texts(at)
+
+
+def test_downloads(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Скачать CSV", "Скачать Excel"]
+
+
+def test_csv_and_xlsx_for_russian_excel():
+    from dashboard.widgets import csv_bytes, xlsx_bytes
+
+    df = pd.DataFrame({"Страница": ["Мэрия"], "Подписчики": [1234567], "Доля": [0.5]})
+    raw = csv_bytes(df)
+    assert raw.startswith("\ufeff".encode())
+    assert raw.decode("utf-8-sig").splitlines() == ["Страница;Подписчики;Доля", "Мэрия;1234567;0,5"]
+    back = pd.read_excel(io.BytesIO(xlsx_bytes(df, "Реестр")), sheet_name="Реестр")
+    assert list(back.columns) == ["Страница", "Подписчики", "Доля"]
+    assert back.iloc[0]["Подписчики"] == 1234567
+    assert fmt.num(back.iloc[0]["Подписчики"]) == "1\u00a0234\u00a0567"
