@@ -365,7 +365,7 @@ def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
     (south, west), (north, east) = oblast_bounds()
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=6, min_zoom=5, max_zoom=12,
                    zoom_snap=0.25, zoom_delta=0.5, scroll_wheel_zoom=False, height=height,
-                   control_scale=False)
+                   font_size="0.8rem")
     m.default_js = MAP_JS
     m.default_css = MAP_CSS
     m.get_root().header.add_child(Element(

@@ -19,8 +19,8 @@ from dashboard.settings import get_settings
 from queries import REGIONAL, breakdowns
 
 PROFILE_PAGE = "pages/municipality.py"
-MAP_HEIGHT = 560
-TABLE_HEIGHT = 400
+MAP_HEIGHT = 500
+TABLE_HEIGHT = MAP_HEIGHT
 
 
 def open_profile(municipality_id: int | None) -> None:
@@ -30,27 +30,29 @@ def open_profile(municipality_id: int | None) -> None:
 
 
 LEGEND_CSS = """<style>
-.map-legend { font-size: 0.92rem; line-height: 1.55; margin-bottom: 0.2rem; }
+.map-legend { display: flex; flex-wrap: wrap; align-items: center; gap: 0.2rem 1.1rem;
+  font-size: 0.92rem; margin: 0.1rem 0 0.2rem 0; }
 .map-legend-title { font-weight: 600; }
-.map-legend-note { color: #5b6b7f; font-size: 0.85rem; margin-bottom: 0.3rem; }
-.map-legend-row { display: flex; align-items: center; gap: 0.5rem; white-space: nowrap; }
-.map-legend-swatch { display: inline-block; width: 1.6rem; height: 0.95rem; flex: none;
+.map-legend-note { color: #5b6b7f; font-size: 0.85rem; }
+.map-legend-item { display: inline-flex; align-items: center; gap: 0.4rem; white-space: nowrap; }
+.map-legend-swatch { display: inline-block; width: 1.5rem; height: 0.9rem; flex: none;
   border: 1px solid #5b6b7f; border-radius: 2px; }
 </style>"""
 
 
 def legend(ch: maps.Choropleth) -> None:
-    """The map legend: one swatch per class, drawn by Streamlit (no JS on the map)."""
+    """The map legend in one line above the map: a swatch per class, drawn by Streamlit
+    (a legend inside the map would need extra JS)."""
     unit = KPIS[ch.metric.kpi].unit
-    rows = "".join(
-        f'<div class="map-legend-row"><span class="map-legend-swatch" style="background:{colour}">'
-        f"</span>{html.escape(label)}</div>"
+    items = "".join(
+        f'<span class="map-legend-item"><span class="map-legend-swatch" style="background:{colour}">'
+        f"</span>{html.escape(label)}</span>"
         for colour, label in ch.legend
     )
     st.markdown(
         f'{LEGEND_CSS}<div class="map-legend">'
-        f'<div class="map-legend-title">{html.escape(ch.metric.label)}, {html.escape(unit)}</div>'
-        f'<div class="map-legend-note">{html.escape(ch.metric.scale_note)}</div>{rows}</div>',
+        f'<span class="map-legend-title">{html.escape(ch.metric.label)}, {html.escape(unit)}</span>'
+        f'{items}<span class="map-legend-note">{html.escape(ch.metric.scale_note)}</span></div>',
         unsafe_allow_html=True,
     )
 
@@ -90,6 +92,7 @@ data = widgets.q(breakdowns.by_municipality, f.with_(municipality_ids=()))
 ch = maps.choropleth(data, metric_code)
 
 maps.ensure_assets()
+legend(ch)
 left, right = st.columns([3, 2], gap="medium")
 with left:
     clicked = streamlit_folium.st_folium(
@@ -100,7 +103,6 @@ with left:
     st.caption("Городские округа показаны кружками в их центрах. "
                "Нажмите на муниципалитет, чтобы открыть его профиль.")
 with right:
-    legend(ch)
     ranked_table(ch)
 
 open_profile(maps.clicked_municipality_id(clicked))

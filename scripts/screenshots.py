@@ -3,6 +3,7 @@
     .venv/bin/python scripts/screenshots.py              # demo database (seed 1) in a temp dir
     .venv/bin/python scripts/screenshots.py --db URL     # an existing database
     .venv/bin/python scripts/screenshots.py --full       # also the whole scrolled page
+    .venv/bin/python scripts/screenshots.py --page karta # only some pages (URL path; "" = Обзор)
 
 Starts ``streamlit run app.py`` on a free localhost port, opens each page in Debian's
 Chromium (headless, no internet: other hosts are blocked and listed), waits for the page
@@ -21,12 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import browser  # noqa: E402
 
 
-def take_all(base: str, full: bool) -> tuple[list[Path], list[str]]:
-    """Screenshot every page at every size; returns the files and blocked outside requests."""
+def take_all(base: str, full: bool, only: list[str] | None = None) -> tuple[list[Path], list[str]]:
+    """Screenshot every page (or those in ``only``) at every size; returns the files and
+    the blocked requests to outside hosts."""
     from playwright.sync_api import sync_playwright
 
     files, outside = [], []
-    pages = browser.app_pages()
+    pages = [(u, t) for u, t in browser.app_pages() if only is None or u in only]
     with sync_playwright() as p:
         chromium = browser.launch_chromium(p)
         for width, height in browser.SIZES:
@@ -39,7 +41,7 @@ def take_all(base: str, full: bool) -> tuple[list[Path], list[str]]:
                 files.append(browser.screenshot(page, name))
                 if full:
                     files.append(browser.screenshot(page, f"{name}_full", full=True))
-                errors = page.locator(browser.ERROR_SELECTOR).count()
+                errors = browser.page_errors(page)
                 print(f"{title:<20} {width}×{height}  {'ОШИБКА на странице' if errors else 'ok'}")
             page.context.close()
         chromium.close()
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Снимки экрана всех страниц (1920×1080 и 1366×768).")
     ap.add_argument("--db", help="DATABASE_URL; по умолчанию — демо-база во временной папке")
     ap.add_argument("--full", action="store_true", help="также снимок всей страницы с прокруткой")
+    ap.add_argument("--page", action="append", metavar="URL_PATH",
+                    help="только эта страница (путь в адресе, '' — Обзор); можно несколько раз")
     args = ap.parse_args(argv)
     if not browser.CHROMIUM.exists():
         print(f"Нет браузера {browser.CHROMIUM}: установите пакет chromium.", file=sys.stderr)
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             print("Создаю демо-базу…")
             browser.build_demo_database(url)
         with browser.running_app(url, Path(tmp) / "streamlit.log") as base:
-            files, outside = take_all(base, args.full)
+            files, outside = take_all(base, args.full, args.page)
     print(f"Сохранено {len(files)} снимков в {browser.SCREENSHOTS}")
     if outside:
         print("Заблокированы запросы к внешним адресам:", *sorted(set(outside)), sep="\n  ", file=sys.stderr)

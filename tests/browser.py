@@ -30,6 +30,8 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+# Streamlit's own modal when a URL names no page (e.g. a deep link served in MPA v1 mode).
+PAGE_NOT_FOUND = "Page not found"
 IDLE_SELECTOR = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
@@ -140,6 +142,13 @@ def wait_idle(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector(IDLE_SELECTOR, timeout=timeout_ms)
     page.wait_for_timeout(300)  # let charts finish their first paint
     page.wait_for_selector(IDLE_SELECTOR, timeout=timeout_ms)
+
+
+def page_errors(page) -> list[str]:
+    """Texts of exceptions, st.error boxes and 'page not found' dialogs on the page."""
+    found = [e.inner_text() for e in page.locator(ERROR_SELECTOR).all()]
+    found += [PAGE_NOT_FOUND] * page.get_by_text(PAGE_NOT_FOUND, exact=True).count()
+    return found
 
 
 def open_page(page, base: str, url_path: str, query: str = "") -> None:

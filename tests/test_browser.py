@@ -60,17 +60,13 @@ def page(chromium, outside):
     pg.context.close()
 
 
-def errors_on(page) -> list[str]:
-    return [e.inner_text() for e in page.locator(browser.ERROR_SELECTOR).all()]
-
-
 @pytest.mark.parametrize("url_path, title", PAGES, ids=[t for _, t in PAGES])
 def test_every_page_loads_without_errors(app_url, page, outside, url_path, title):
     browser.open_page(page, app_url, url_path)
     if url_path == MAP_URL:
         browser.count_map_shapes(page)
     assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() != ""
-    assert errors_on(page) == []
+    assert browser.page_errors(page) == []
     assert outside == []
     browser.screenshot(page, f"test_{url_path or 'overview'}_1920x1080")
 
@@ -83,7 +79,7 @@ def test_map_draws_all_municipalities_offline(app_url, page, outside):
     assert "OpenStreetMap" in frame.locator(".leaflet-control-attribution").inner_text()
     assert frame.locator(".leaflet-control-attribution svg").count() == 0  # no flag in the prefix
     assert outside == [], f"запросы к внешним адресам: {outside}"
-    assert errors_on(page) == []
+    assert browser.page_errors(page) == []
 
 
 def test_click_on_the_map_opens_the_profile(app_url, page):
@@ -96,7 +92,7 @@ def test_click_on_the_map_opens_the_profile(app_url, page):
     page.wait_for_url(re.compile(r"[?&]m=\d+"), timeout=20_000)
     browser.wait_idle(page)
     assert "Новосибирск" in page.locator('[data-testid="stMain"] h1').first.inner_text()
-    assert errors_on(page) == []
+    assert browser.page_errors(page) == []
 
 
 def first_metric_value(page) -> str:
@@ -107,11 +103,10 @@ def test_sidebar_filter_changes_a_kpi_on_the_overview(app_url, page):
     browser.open_page(page, app_url, OVERVIEW_URL)
     before = [v.inner_text() for v in page.locator('[data-testid="stMetricValue"]').all()]
     assert before
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Муниципалитет")
-    box.locator('[data-baseweb="select"]').click()
-    page.get_by_role("option", name="город Бердск").click()
+    page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Муниципалитет").click()
+    page.get_by_role("option", name="город Бердск", exact=True).click()
     page.wait_for_url(re.compile(r"[?&]mo="), timeout=20_000)
     browser.wait_idle(page)
     after = [v.inner_text() for v in page.locator('[data-testid="stMetricValue"]').all()]
     assert len(after) == len(before) and after != before
-    assert errors_on(page) == []
+    assert browser.page_errors(page) == []
