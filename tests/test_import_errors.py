@@ -185,3 +185,27 @@ def test_database_down_is_a_clear_error(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'db.sqlite'}")
     with pytest.raises(DatabaseUnavailable, match="База данных недоступна.*ничего не записано"):
         run(engine, "messages", csv_bytes(MESSAGES_HEADER, MESSAGES_ROWS))
+
+
+def test_postgres_down_is_a_clear_error():
+    engine = make_engine("postgresql+psycopg://nobody:secret@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(DatabaseUnavailable, match="База данных недоступна") as e:
+        run(engine, "messages", csv_bytes(MESSAGES_HEADER, MESSAGES_ROWS))
+    assert "secret" not in str(e.value)
+
+
+def test_a_crash_while_writing_leaves_the_database_as_it_was(engine, monkeypatch):
+    """Raw rows are written before the summaries; a failure there must undo them."""
+    from dashboard import summary
+
+    load_pages(engine)
+    before, n_log = dump(engine), len(log_rows(engine))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(summary, "refresh_messages", crash)
+    with pytest.raises(RuntimeError, match="killed"):
+        run(engine, "messages", csv_bytes(MESSAGES_HEADER, MESSAGES_ROWS))
+    assert dump(engine) == before
+    assert len(log_rows(engine)) == n_log
