@@ -88,10 +88,13 @@ def deadline_cutoff(now: datetime, norm: Norm) -> datetime:
 def _frame(conn: Connection, stmt, by) -> pd.DataFrame:
     """Run ``stmt``; sums come back as ints (0 for NULL), keys as they are."""
     res = conn.execute(stmt)
-    df = pd.DataFrame(res.all(), columns=list(res.keys()))
-    for c in df.columns:
-        if c not in by:
-            df[c] = pd.to_numeric(df[c]).fillna(0).astype("int64")
+    cols = list(res.keys())
+    is_sum = [c not in by for c in cols]
+    rows = [tuple(int(v or 0) if s else v for s, v in zip(is_sum, r)) for r in res]
+    df = pd.DataFrame(rows, columns=cols)
+    sums_ = [c for c, s in zip(cols, is_sum) if s]
+    if sums_:
+        df[sums_] = df[sums_].astype("int64")
     return df
 
 
@@ -183,9 +186,8 @@ def sums(conn: Connection, f: Filters, now: datetime | None = None, by=(),
 
 def fill_zeros(df: pd.DataFrame, keep=()) -> pd.DataFrame:
     """Counts missing after an outer/left join become 0 (every column except ``keep``)."""
-    for c in df.columns:
-        if c not in keep:
-            df[c] = pd.to_numeric(df[c]).fillna(0).astype("int64")
+    cols = [c for c in df.columns if c not in keep]
+    df[cols] = df[cols].fillna(0).astype("int64")
     return df
 
 
