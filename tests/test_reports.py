@@ -48,7 +48,7 @@ OBLAST_TITLES = [
 # -- fixtures: one database and one file per format for the module --------------------
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
+def report_engine(tmp_path_factory):
     eng, cleanup = new_database("sqlite", tmp_path_factory.mktemp("reports"))
     with eng.begin() as conn:
         fixture_data.build(conn)
@@ -61,10 +61,10 @@ def _build(engine, fmt_: str, municipality_id: int | None = None) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def expected(engine):
+def expected(report_engine):
     """The query results the reports must show."""
     f = Filters(NOV.start, NOV.end, norm=NORM)
-    with engine.connect() as conn:
+    with report_engine.connect() as conn:
         cur, prev = kpis.headline_compare(conn, f, fixture_data.NOW)
         return {
             "cur": cur, "prev": prev,
@@ -75,18 +75,18 @@ def expected(engine):
 
 
 @pytest.fixture(scope="module")
-def pptx_file(engine):
-    return Presentation(io.BytesIO(_build(engine, "pptx")))
+def pptx_file(report_engine):
+    return Presentation(io.BytesIO(_build(report_engine, "pptx")))
 
 
 @pytest.fixture(scope="module")
-def xlsx_file(engine):
-    return load_workbook(io.BytesIO(_build(engine, "xlsx")))
+def xlsx_file(report_engine):
+    return load_workbook(io.BytesIO(_build(report_engine, "xlsx")))
 
 
 @pytest.fixture(scope="module")
-def pdf_bytes(engine):
-    return _build(engine, "pdf")
+def pdf_bytes(report_engine):
+    return _build(report_engine, "pdf")
 
 
 def slide_title(slide) -> str | None:
@@ -177,8 +177,8 @@ def test_pptx_method_slide_prints_kpi_formulas(pptx_file):
     assert "Норма ответа: 24 ч календарных" in text
 
 
-def test_municipality_deck_compares_with_the_oblast(engine, expected):
-    prs = Presentation(io.BytesIO(_build(engine, "pptx", NSK)))
+def test_municipality_deck_compares_with_the_oblast(report_engine, expected):
+    prs = Presentation(io.BytesIO(_build(report_engine, "pptx", NSK)))
     titles = [slide_title(s) for s in prs.slides]
     assert "Страницы муниципалитета" in titles
     assert not any(t and t.startswith("Рейтинг муниципалитетов") for t in titles)
@@ -270,8 +270,8 @@ def test_xlsx_dates_and_info_sheet(xlsx_file):
     assert theme.DEMO_LABEL not in info
 
 
-def test_municipality_workbook_lists_its_pages(engine):
-    wb = load_workbook(io.BytesIO(_build(engine, "xlsx", NSK)))
+def test_municipality_workbook_lists_its_pages(report_engine):
+    wb = load_workbook(io.BytesIO(_build(report_engine, "xlsx", NSK)))
     assert "Страницы" in wb.sheetnames and "Изменения" not in wb.sheetnames
     ws = wb["Страницы"]
     assert ws["B2"].value == "Страница"
@@ -349,9 +349,9 @@ def test_resolve_municipality_ambiguous():
         resolve_municipality(NAMES, "район")
 
 
-def test_cli_writes_a_report(engine, tmp_path, capsys):
+def test_cli_writes_a_report(report_engine, tmp_path, capsys):
     out = tmp_path / "r.xlsx"
-    url = engine.url.render_as_string(hide_password=False)
+    url = report_engine.url.render_as_string(hide_password=False)
     code = main(["--database-url", url, "report", "--period", "2026-11", "--municipality", "новосибирск",
                  "--format", "xlsx", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
@@ -366,8 +366,8 @@ def test_cli_writes_a_report(engine, tmp_path, capsys):
     (["--period", "2020-Q1"], "За период «I квартал 2020» данных нет: данные есть с"),
     (["--period", "2026-11", "--municipality", "Бердк"], "Муниципалитет «Бердк» не найден"),
 ])
-def test_cli_bad_input_gets_a_russian_error(engine, tmp_path, capsys, args, message):
-    url = engine.url.render_as_string(hide_password=False)
+def test_cli_bad_input_gets_a_russian_error(report_engine, tmp_path, capsys, args, message):
+    url = report_engine.url.render_as_string(hide_password=False)
     code = main(["--database-url", url, "report", *args, "--format", "xlsx", "--out", str(tmp_path / "r.xlsx")])
     assert code == 2
     err = capsys.readouterr().err
@@ -375,6 +375,15 @@ def test_cli_bad_input_gets_a_russian_error(engine, tmp_path, capsys, args, mess
     assert not (tmp_path / "r.xlsx").exists()
 
 
-def test_unknown_format_is_refused(engine):
+def test_unknown_format_is_refused(report_engine):
     with pytest.raises(ReportError, match="Неизвестный формат"):
-        build_report(engine, NOV, None, "docx")
+        build_report(report_engine, NOV, None, "docx")
+
+
+def test_workbook_numbers_on_each_backend(fixture_engine):
+    """SQLite and PostgreSQL give the same workbook numbers (the queries run on both)."""
+    wb = load_workbook(io.BytesIO(_build(fixture_engine, "xlsx")))
+    ws = wb["Показатели"]
+    values = {ws.cell(i, 1).value: ws.cell(i, 3).value for i in range(3, ws.max_row + 1)}
+    assert values["Обращения"] == len([m for m in fixture_data.MESSAGES if m[3].startswith("2026-11")])
+    assert wb["Рейтинг"].max_row == 2 + 35

@@ -90,8 +90,11 @@ class Table:
         columns (left-aligned) give way and are shortened with an ellipsis."""
         need = []
         for j, col in enumerate(self.columns):
+            # Short headers stay on one line; longer ones may wrap onto two: room for the
+            # longest word and half the header.
             whole = theme.text_width(col.header, self.pt, True)
-            words = [whole] if whole <= 1.2 else [theme.text_width(w, self.pt, True) for w in col.header.split()]
+            words = [whole] if whole <= 0.8 else [whole / 2, *(theme.text_width(w, self.pt, True)
+                                                                for w in col.header.split())]
             cells = [theme.text_width(r[j].text, self.pt, r[j].bold) for r in self.rows]
             need.append(max(words + cells + [0.3]) + self.CELL_PAD)
         free = self.box.w - sum(need)
@@ -432,12 +435,12 @@ def movers(c: ReportContent, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def movers_slide(c: ReportContent) -> Slide:
     cols = (Column("Муниципалитет", weight=2.7), Column("Место", "center", 1.0), Column("Изм. места", "center", 0.9),
-            Column("Изм. балла", "right", 0.9), Column("В срок, п.п.", "right", 1.1))
+            Column("Изм. балла", "right", 0.9), Column("В срок", "right", 1.1))
 
     def rows(df: pd.DataFrame) -> tuple[tuple[Cell, ...], ...]:
         return tuple(_cells(
             r.name, f"{int(r.prev_rank)} → {int(r.rank)}", rank_change_cell(r.rank_change),
-            fmt.signed(r.score_change, 1), fmt.signed((r.share_in_norm - r.prev_share_in_norm) * 100, 1))
+            fmt.signed(r.score_change, 1), fmt.pp(r.share_in_norm - r.prev_share_in_norm))
             for r in df.itertuples())
 
     up, down = movers(c)
