@@ -64,6 +64,7 @@ st.set_page_config(
 )
 
 pg = st.navigation(build_navigation())
+widgets.page_style()
 widgets.ensure_database()
 status = widgets.data_status()
 widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS)

@@ -393,7 +393,7 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     base = alt.Chart(data, title=title or alt.Undefined).encode(
         y=alt.Y("name:N", title=None, sort=list(data["name"])),
         x=alt.X(f"{metric}:Q", title=None, axis=None,
-                scale=alt.Scale(domainMax=float(data[metric].max()) * 1.25 or 1)),
+                scale=alt.Scale(domainMax=float(data[metric].max()) * 1.3 or 1)),
         tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
     )
     bars = base.mark_bar().encode(color=alt.Color(

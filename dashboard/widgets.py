@@ -107,6 +107,31 @@ def data_status():
     return q(reference.data_status)
 
 
+# Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
+_CSS = """
+<style>
+[data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2vw, 2.3rem); }
+[data-testid="stMetricDelta"] { font-size: 0.8rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+/* Below 1600 px a row of KPI cards wraps into rows of three instead of truncating numbers. */
+@media (max-width: 1600px) {
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {
+    flex-wrap: wrap;
+  }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
+      > [data-testid="stColumn"] {
+    flex: 1 1 calc(33.333% - 1rem); min-width: calc(33.333% - 1rem);
+  }
+}
+</style>
+"""
+
+
+def page_style() -> None:
+    """A few layout tweaks the theme cannot express (fonts sizes of KPI cards, top padding)."""
+    st.html(_CSS)
+
+
 def demo_banner(status) -> None:
     if status.is_demo:
         st.warning(DEMO_BANNER, icon="⚠️")

@@ -47,7 +47,7 @@ ranked = ranked.dropna(subset=["share_in_norm"]).sort_values(["share_in_norm", "
                                                               ascending=[False, True])
 best, worst = ranked.head(TOP_N), ranked.tail(TOP_N).iloc[::-1]
 
-c1, c2, c3 = st.columns([1, 1, 1.2])
+c1, c2 = st.columns(2)
 with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", "Муниципалитеты с достаточным числом обращений"):
     if best.empty:
         widgets.empty_note()
@@ -58,5 +58,5 @@ with c2, widgets.section(f"{TOP_N} отстающих по ответу в ср�
         widgets.empty_note()
     else:
         widgets.chart(charts.municipality_bars(worst, "share_in_norm", height=TOP_N * 34, worst_first=True))
-with c3, widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
+with widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
     widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))
