@@ -115,30 +115,45 @@ def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> No
 
 # -- subscribers -----------------------------------------------------------------
 
-def _subscribers_select(since: date | None):
+def _subscribers_select(conn: Connection, since: date | None):
     """SELECT producing subs_daily rows for every snapshot date >= since.
 
     Each snapshot adds (its level − the page's previous level) to its group's
     subscriber total from its date on, and a page's first snapshot adds 1 to
     the page count; running sums over the (date × group) grid give the
-    carried-forward totals in one pass over ``page_stats``.
+    carried-forward totals.
+
+    Full rebuild (``since`` None): one pass over ``page_stats`` with LAG().
+    Partial (``since`` set): only snapshots dated >= since are read, each
+    looking up its page's previous level by index; the running sums start from
+    the kept subs_daily rows of the last date before ``since``.
     """
-    ps, p = schema.page_stats, schema.page
-    by_page = {"partition_by": ps.c.page_id, "order_by": ps.c.on}
-    prev_level = func.lag(ps.c.subscribers).over(**by_page)
-    prev_on = func.lag(ps.c.on).over(**by_page)
+    ps, p, sd = schema.page_stats, schema.page, schema.subs_daily
+    if since is None:
+        prev_level = func.lag(ps.c.subscribers).over(partition_by=ps.c.page_id, order_by=ps.c.on)
+        base_on = None
+    else:
+        prev = ps.alias("prev")
+        prev_level = (select(prev.c.subscribers)
+                      .where(prev.c.page_id == ps.c.page_id, prev.c.on < ps.c.on)
+                      .order_by(prev.c.on.desc()).limit(1).scalar_subquery())
+        base_on = conn.execute(select(func.max(sd.c.on)).where(sd.c.on < since)).scalar()
     snap = (
         select(
             ps.c.on,
             func.coalesce(p.c.municipality_id, 0).label("mkey"),
             p.c.platform,
             (ps.c.subscribers - func.coalesce(prev_level, 0)).label("d_subs"),
-            _flag(prev_on.is_(None)).label("d_pages"),
+            _flag(prev_level.is_(None)).label("d_pages"),  # subscribers is never NULL
             *[ps.c[k] for k in FLOWS],
         )
         .join_from(ps, p, ps.c.page_id == p.c.id)
-        .cte("snap")
     )
+    dates = select(ps.c.on).distinct()
+    if since is not None:
+        snap = snap.where(ps.c.on >= since)
+        dates = dates.where(ps.c.on >= since)
+    snap, dates = snap.cte("snap"), dates.cte("dates")
     daily = (
         select(
             snap.c.on, snap.c.mkey, snap.c.platform,
@@ -149,33 +164,43 @@ def _subscribers_select(since: date | None):
         .group_by(snap.c.on, snap.c.mkey, snap.c.platform)
         .cte("daily")
     )
-    dates = select(ps.c.on).distinct().cte("dates")
-    groups = select(daily.c.mkey, daily.c.platform).distinct().cte("groups")
+    group_sel = select(daily.c.mkey, daily.c.platform)
+    base = None
+    if base_on is not None:
+        base = (select(func.coalesce(sd.c.municipality_id, 0).label("mkey"), sd.c.platform,
+                       sd.c.n_pages, sd.c.subscribers)
+                .where(sd.c.on == base_on).cte("base"))
+        group_sel = group_sel.union(select(base.c.mkey, base.c.platform))
+    else:
+        group_sel = group_sel.distinct()
+    groups = group_sel.cte("groups")
     running = {"partition_by": (groups.c.mkey, groups.c.platform), "order_by": dates.c.on}
+    n_pages = func.sum(func.coalesce(daily.c.d_pages, 0)).over(**running)
+    subscribers = func.sum(func.coalesce(daily.c.d_subs, 0)).over(**running)
+    frm = dates.join(groups, true()).outerjoin(daily, and_(
+        daily.c.on == dates.c.on,
+        daily.c.mkey == groups.c.mkey,
+        daily.c.platform == groups.c.platform,
+    ))
+    if base is not None:
+        frm = frm.outerjoin(base, and_(base.c.mkey == groups.c.mkey, base.c.platform == groups.c.platform))
+        n_pages = n_pages + func.coalesce(base.c.n_pages, 0)
+        subscribers = subscribers + func.coalesce(base.c.subscribers, 0)
     grid = (
         select(
             dates.c.on, groups.c.mkey, groups.c.platform,
-            func.sum(func.coalesce(daily.c.d_pages, 0)).over(**running).label("n_pages"),
-            func.sum(func.coalesce(daily.c.d_subs, 0)).over(**running).label("subscribers"),
+            n_pages.label("n_pages"),
+            subscribers.label("subscribers"),
             *[func.coalesce(daily.c[k], 0).label(k) for k in FLOWS],
         )
-        .select_from(
-            dates.join(groups, true()).outerjoin(daily, and_(
-                daily.c.on == dates.c.on,
-                daily.c.mkey == groups.c.mkey,
-                daily.c.platform == groups.c.platform,
-            ))
-        )
+        .select_from(frm)
         .subquery("grid")
     )
     g = grid.c
-    out = select(
+    return select(
         g.on, func.nullif(g.mkey, 0).label("municipality_id"), g.platform,
         g.n_pages, g.subscribers, *[g[k] for k in FLOWS],
     ).where(g.n_pages > 0)
-    if since is not None:
-        out = out.where(g.on >= since)
-    return out
 
 
 def _update_page_latest(conn: Connection, since: date | None) -> None:
@@ -200,6 +225,9 @@ def refresh_subscribers(conn: Connection, since: date | None = None) -> None:
     latest level on or before the date (carried forward); posts, views, likes,
     comments, reposts = sums of the snapshots dated exactly that day. Also
     refreshes ``page.last_subscribers`` and ``page.last_stats_on``.
+
+    A partial refresh trusts the kept rows before ``since``: pass the earliest
+    snapshot date written (or changed) since the last refresh.
     """
     sd = schema.subs_daily
     cols = ["on", "municipality_id", "platform", "n_pages", "subscribers", *FLOWS]
@@ -207,7 +235,7 @@ def refresh_subscribers(conn: Connection, since: date | None = None) -> None:
     if since is not None:
         stmt = stmt.where(sd.c.on >= since)
     conn.execute(stmt)
-    conn.execute(insert(sd).from_select(cols, _subscribers_select(since)))
+    conn.execute(insert(sd).from_select(cols, _subscribers_select(conn, since)))
     _update_page_latest(conn, since)
 
 
