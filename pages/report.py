@@ -116,7 +116,7 @@ def _build(key: tuple, fmt_: str, period, municipality_id, norm: Norm) -> bytes:
             box.update(label="Отчёт не сформирован", state="error")
             st.error(str(e))
             return b""
-        box.update(label=f"{BUTTONS[fmt_]} готов: {fmt.num(len(data) / 1024)} КБ", state="complete",
+        box.update(label=f"Готово: {BUTTONS[fmt_]}, {fmt.num(len(data) / 1024)} КБ", state="complete",
                    expanded=False)
     return data
 

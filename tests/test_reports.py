@@ -140,8 +140,8 @@ def test_pptx_headline_numbers_equal_the_queries(pptx_file, expected):
     assert fmt.num(cur.subscribers) in text
     assert fmt.num(cur.pages) in text
     assert fmt.duration(cur.median_response_min) in text
-    assert deck.change_text("count", cur.messages, prev.messages) in text
-    assert deck.change_text("share", cur.share_in_norm, prev.share_in_norm) in text
+    assert deck.change_text("int", cur.messages, prev.messages) in text
+    assert deck.change_text("pct", cur.share_in_norm, prev.share_in_norm) in text
     assert f"октябрь 2026: {fmt.num(prev.messages)}" in text
 
 
@@ -302,22 +302,24 @@ def test_demo_label_on_every_slide_page_and_sheet(fixture_sqlite, tmp_path):
 # -- formats of changes ------------------------------------------------------------
 
 @pytest.mark.parametrize("kind, cur, prev, text", [
-    ("count", 120, 100, "+20 (+20,0\u00a0%)"),
-    ("count", 5, 0, "+5"),
-    ("share", 0.8, 0.75, "+5,0\u00a0п.п."),
-    ("share", 0.75, 0.75004, "±0,0\u00a0п.п."),
+    ("int", 120, 100, "+20 (+20,0\u00a0%)"),
+    ("int", 5, 0, "+5"),
+    ("pct", 0.8, 0.75, "+5,0\u00a0п.п."),
+    ("pct", 0.75, 0.75004, "±0,0\u00a0п.п."),
+    ("pct2", 0.0123, 0.0101, "+0,22\u00a0п.п."),
     ("minutes", 60, 85, "−25\u00a0мин"),
-    ("count", None, 3, "—"),
+    ("num1", 2.5, 2.0, "+0,5"),
+    ("int", None, 3, "—"),
 ])
 def test_change_text(kind, cur, prev, text):
     assert deck.change_text(kind, cur, prev) == text
 
 
 @pytest.mark.parametrize("code, kind, cur, prev, colour", [
-    ("share_in_norm", "share", 0.8, 0.7, theme.GOOD),
+    ("share_in_norm", "pct", 0.8, 0.7, theme.GOOD),
     ("median_response", "minutes", 80, 60, theme.BAD),
-    ("messages", "count", 10, 5, theme.NEUTRAL),
-    ("share_in_norm", "share", 0.70001, 0.7, theme.NEUTRAL),  # shown as ±0,0 п.п.
+    ("messages", "int", 10, 5, theme.NEUTRAL),
+    ("share_in_norm", "pct", 0.70001, 0.7, theme.NEUTRAL),  # shown as ±0,0 п.п.
 ])
 def test_tone(code, kind, cur, prev, colour):
     assert deck.tone(code, kind, cur, prev) == colour

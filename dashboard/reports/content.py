@@ -27,23 +27,21 @@ from queries.kpis import Headline
 OBLAST_NAME = "Новосибирская область"
 
 # Headline KPIs shown in reports: (KPI code in dashboard.kpi.KPIS, Headline attribute, kind).
-# kind decides formatting and how a change is expressed:
-#   count   — a number of items; change as a signed number (and % for messages)
-#   share   — 0..1; change in percentage points
-#   minutes — a duration; change as a signed duration
+# kind is a format kind of dashboard.charts.format_value (int, pct, pct2, minutes, num1);
+# it also decides how a change is expressed (numbers, percentage points, durations).
 HEADLINE_KPIS = (
-    ("messages", "messages", "count"),
-    ("share_in_norm", "share_in_norm", "share"),
-    ("share_answered", "share_answered", "share"),
+    ("messages", "messages", "int"),
+    ("share_in_norm", "share_in_norm", "pct"),
+    ("share_answered", "share_answered", "pct"),
     ("median_response", "median_response_min", "minutes"),
-    ("subscribers", "subscribers", "count"),
-    ("pages", "pages", "count"),
-    ("overdue", "overdue", "count"),
-    ("satisfaction", "satisfaction", "share"),
+    ("subscribers", "subscribers", "int"),
+    ("pages", "pages", "int"),
+    ("overdue", "overdue", "int"),
+    ("satisfaction", "satisfaction", "pct"),
     ("mean_response", "mean_response_min", "minutes"),
-    ("photo_share", "photo_share", "share"),
-    ("posts_per_week", "posts_per_week", "rate"),
-    ("er", "er", "share"),
+    ("photo_share", "photo_share", "pct"),
+    ("posts_per_week", "posts_per_week", "num1"),
+    ("er", "er", "pct2"),
 )
 CARD_KPIS = HEADLINE_KPIS[:8]  # the eight on the KPI slide; the workbook has all
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pandas as pd
 
+from dashboard import charts
 from dashboard import formatting as fmt
 from dashboard.kpi import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
 from dashboard.reports import theme
@@ -159,7 +160,6 @@ class Deck:
 
 # -- chart places: images are rendered for exactly these boxes ----------------------------
 
-FULL = CONTENT
 TREND_BOX, TREND_NOTE = CONTENT.split_v(CONTENT.h - 0.45, 0.35, gap=0.1)
 MAP_BOX, MAP_SIDE = CONTENT.split_h(8.4, 3.9)
 HALF_LEFT, HALF_RIGHT = CONTENT.split_h(1, 1)
@@ -180,20 +180,17 @@ def _missing(x) -> bool:
 
 
 def value_text(kind: str, x) -> str:
-    if kind == "count":
-        return fmt.num(x)
-    if kind == "share":
-        return fmt.pct(x)
-    if kind == "minutes":
-        return fmt.duration(x)
-    return fmt.num(x, 1)
+    return charts.format_value(x, kind)
+
+
+PP_DIGITS = {"pct": 1, "pct2": 2}
 
 
 def _delta(kind: str, cur, prev) -> float | None:
     """cur − prev rounded to the precision it is shown with (so '±0,0 п.п.' is no change)."""
     if _missing(cur) or _missing(prev):
         return None
-    digits = {"share": 3, "minutes": 0, "rate": 1}.get(kind)
+    digits = {"pct": 3, "pct2": 4, "minutes": 0, "num1": 1, "num2": 2}.get(kind)
     return cur - prev if digits is None else round(cur - prev, digits) + 0.0
 
 
@@ -202,15 +199,15 @@ def change_text(kind: str, cur, prev) -> str:
     delta = _delta(kind, cur, prev)
     if delta is None:
         return fmt.NA
-    if kind == "count":
+    if kind == "int":
         rel = f" ({fmt.signed(delta / prev * 100, 1, fmt.NBSP + '%')})" if prev else ""
         return fmt.signed(delta) + rel
-    if kind == "share":
-        return fmt.pp(delta)
+    if kind in PP_DIGITS:
+        return fmt.pp(delta, PP_DIGITS[kind])
     if kind == "minutes":
         sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
         return sign + fmt.duration(abs(delta))
-    return fmt.signed(delta, 1)
+    return fmt.signed(delta, 2 if kind == "num2" else 1)
 
 
 def tone(code: str, kind: str, cur, prev) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
@@ -36,10 +36,14 @@ FORMATS = {
     "signed1": "+#,##0.0;-#,##0.0;0.0",
     "date": "dd.mm.yyyy",
     "datetime": "dd.mm.yyyy hh:mm",
+    "minutes": "#,##0.0",
+    "pp2": '+0.00" п.п.";-0.00" п.п.";0.00" п.п."',
+    "signed2": "+#,##0.00;-#,##0.00;0.00",
     "text": "@",
 }
-KIND_FOR = {"count": "int", "share": "pct", "minutes": "num1", "rate": "num1"}
-CHANGE_KIND = {"count": "signed", "share": "pp", "minutes": "signed1", "rate": "signed1"}
+# Format of a change by the value's kind; shares change in percentage points.
+CHANGE_KIND = {"int": "signed", "pct": "pp", "pct2": "pp2", "minutes": "signed1", "num1": "signed1",
+               "num2": "signed2"}
 
 HEADER_FILL = PatternFill("solid", fgColor=theme.BLUE)
 HEADER_FONT = Font(bold=True, color=theme.WHITE)
@@ -177,7 +181,7 @@ def kpi_frame(c: ReportContent) -> tuple[pd.DataFrame, list[Col]]:
     for code, attr, kind in HEADLINE_KPIS:
         cur, prev = getattr(c.headline, attr), getattr(c.headline_prev, attr)
         change = None if cur is None or prev is None else cur - prev
-        if kind == "share" and change is not None:
+        if kind in ("pct", "pct2") and change is not None:
             change *= 100
         row = {"name": KPIS[code].name, "unit": "мин" if kind == "minutes" else KPIS[code].unit,
                "cur": cur, "prev": prev, "change": change, "kind": kind}
@@ -198,7 +202,7 @@ def _write_kpis(wb: Workbook, c: ReportContent) -> None:
     for i, kind in enumerate(df["kind"], start=3):  # per-row formats: counts, shares, minutes
         for j, col in enumerate(cols, start=1):
             if col.source in ("cur", "prev", "oblast"):
-                ws.cell(i, j).number_format = FORMATS[KIND_FOR[kind]]
+                ws.cell(i, j).number_format = FORMATS[kind]
             elif col.source == "change":
                 ws.cell(i, j).number_format = FORMATS[CHANGE_KIND[kind]]
     for j in range(3, len(cols) + 1):
