@@ -28,6 +28,12 @@ KIND_HELP = {
 }
 EXAMPLES = {"pages": "pages.csv", "stats": "stats.xlsx", "messages": "messages.csv"}
 HISTORY_ROWS = 50
+HELP_COLUMNS = {
+    "Столбец": st.column_config.TextColumn(width="small"),
+    "Другие названия": st.column_config.TextColumn(width="large"),
+    "Обязательный": st.column_config.TextColumn(width="small"),
+    "Значения": st.column_config.TextColumn(width="large"),
+}
 
 settings = get_settings()
 engine = widgets.get_engine()
@@ -49,7 +55,7 @@ def show_result(result: importer.ImportResult) -> None:
             st.caption(note)
         return
     st.error(result.headline(), icon=":material/error:")
-    st.dataframe(result.errors_frame(), hide_index=True, width="stretch")
+    st.table(result.errors_frame(), hide_index=True, border="horizontal")  # wraps long messages
     hidden = result.error_count - len(result.errors)
     if hidden > 0:
         st.caption(f"Показаны первые {len(result.errors)} ошибок из {fmt.num(result.error_count)}. "
@@ -103,11 +109,11 @@ with widgets.section("Загрузка файла"):
         if last and last[0] == run_key:
             show_result(last[1])
 
-with widgets.section("Какие столбцы принимаются",
-                     "Заголовки сравниваются без учёта регистра, буквы ё и лишних пробелов. "
-                     "Даты: 28.11.2026, 28.11.2026 14:05, 2026-11-28T14:05:00 или число Excel; время без "
-                     "часового пояса — новосибирское."):
-    st.dataframe(importer.columns_frame(kind), hide_index=True, width="stretch")
+with st.expander(f"Какие столбцы принимаются: {KIND_CHOICES[kind].lower()}", icon=":material/help:"):
+    st.caption("Заголовки сравниваются без учёта регистра, буквы ё и лишних пробелов. "
+               "Даты: 28.11.2026, 28.11.2026 14:05, 2026-11-28T14:05:00 или число Excel; время без "
+               "часового пояса — новосибирское. Подробно — docs/IMPORT.md.")
+    st.dataframe(importer.columns_frame(kind), hide_index=True, width="stretch", column_config=HELP_COLUMNS)
     example = DATA_DIR / "examples" / EXAMPLES[kind]
     if example.exists():
         st.download_button(f"Пример файла: {example.name}", example.read_bytes(), file_name=example.name,

@@ -1,0 +1,74 @@
+"""«Данные» in a real browser: upload, preview, import, result, errors and history.
+
+AppTest cannot upload files, so this drives ``streamlit run app.py`` through Chromium
+(tests/browser.py). Skipped with a reason when /usr/bin/chromium is missing (fails on CI).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dashboard import migrate
+from dashboard.db import make_engine
+from tests import browser
+from tests.import_helpers import EXAMPLES, MESSAGES_HEADER, csv_bytes, log_rows, run
+
+if not browser.CHROMIUM.exists():
+    reason = f"нет браузера {browser.CHROMIUM}: apt-get install -y chromium (см. scripts/setup.sh --dev)"
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+DATA_URL = next(url for url, title in browser.app_pages() if title == "Данные")
+
+
+def upload(page, path) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    browser.wait_idle(page)
+
+
+def test_upload_preview_import_and_history(tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    assert run(engine, "pages", (EXAMPLES / "pages.csv").read_bytes(), "pages.csv").ok
+    engine.dispose()
+    bad = tmp_path / "плохой.csv"
+    bad.write_bytes(csv_bytes(MESSAGES_HEADER[:4], [["x1", "https://vk.com/club210000010", "вчера", "Дороги"]]))
+
+    outside: list[str] = []
+    with browser.running_app(url, tmp_path / "streamlit.log") as base, sync_api.sync_playwright() as p:
+        chromium = browser.launch_chromium(p)
+        page = browser.new_page(chromium, 1920, 1080, outside)
+        browser.open_page(page, base, "")  # then by the sidebar, as a user would
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Данные", exact=True).click()
+        browser.wait_idle(page)
+        assert page.url.endswith(f"/{DATA_URL}")
+        assert page.get_by_text("Выберите файл").count() == 1
+
+        page.get_by_text("Сообщения жителей", exact=True).click()
+        browser.wait_idle(page)
+        upload(page, EXAMPLES / "messages.csv")
+        assert page.get_by_text("Предпросмотр:").count() == 1
+        assert page.get_by_text("первые строки из 12").count() == 1
+
+        page.get_by_role("button", name="Импортировать").click()
+        page.get_by_text("импортирован: добавлено 12").wait_for(timeout=60_000)
+        browser.wait_idle(page)
+        assert browser.page_errors(page) == []
+        browser.screenshot(page, "data-imported", full=True)
+
+        upload(page, bad)
+        page.get_by_role("button", name="Импортировать").click()
+        page.get_by_text("не импортирован, в базу ничего не записано").wait_for(timeout=60_000)
+        browser.wait_idle(page)
+        browser.screenshot(page, "data-rejected", full=True)
+        chromium.close()
+    assert outside == []
+    # Tables are drawn on a canvas: read the history the page showed from the log it reads.
+    assert [(r.file_name, r.status, r.rows_added) for r in log_rows(make_engine(url))] == [
+        ("pages.csv", "ok", 12), ("messages.csv", "ok", 12), ("плохой.csv", "rejected", 0)]
