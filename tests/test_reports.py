@@ -260,7 +260,7 @@ def test_xlsx_numbers_equal_the_queries(xlsx_file, expected):
 
 def test_xlsx_dates_and_info_sheet(xlsx_file):
     d = xlsx_file["Динамика"]
-    assert d["A2"].value == "Начало периода"
+    assert d["A2"].value == "День"  # a month: daily buckets
     assert d["A3"].value.date() == date(2026, 11, 2)  # the first day with messages
     assert d["A3"].number_format == "dd.mm.yyyy"
     info = {r[0].value: r[1].value for r in xlsx_file["Сведения"].iter_rows(min_row=3) if r[0].value}
@@ -389,3 +389,23 @@ def test_workbook_numbers_on_each_backend(fixture_engine):
     values = {ws.cell(i, 1).value: ws.cell(i, 3).value for i in range(3, ws.max_row + 1)}
     assert values["Обращения"] == len([m for m in fixture_data.MESSAGES if m[3].startswith("2026-11")])
     assert wb["Рейтинг"].max_row == 2 + 35
+
+
+def test_demo_deck_for_the_last_full_quarter(tmp_path):
+    """Smoke test on generated demo data: every slide built, demo label on each, charts present."""
+    from dashboard import demo
+
+    eng, cleanup = new_database("sqlite", tmp_path)
+    try:
+        demo.generate(eng, seed=1, years=1, end=date(2026, 11, 27))
+        quarter = periods.last_full_quarter(date(2026, 11, 27))
+        prs = Presentation(io.BytesIO(build_report(eng, quarter, None, "pptx")))
+    finally:
+        cleanup()
+    assert quarter.label() == "III квартал 2026"
+    titles = [slide_title(s) for s in prs.slides]
+    assert titles[5:7] == ["Обращения по неделям", "Ответ в срок по неделям"]
+    assert all(theme.DEMO_LABEL in slide_text(s) for s in prs.slides)
+    rows = table_rows(prs.slides[3])
+    assert [r[0] for r in rows[1:6]] == ["1", "2", "3", "4", "5"]
+    assert "Динамика рейтинга" in titles and "Нет муниципалитетов" not in slide_text(prs.slides[9])

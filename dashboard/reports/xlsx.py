@@ -138,8 +138,9 @@ RATING_COLS = [
     Col("subs_per_1000", KPIS["subs_per_1000"].name, "num1"), Col("photo_share", KPIS["photo_share"].name, "pct"),
     Col("posts_per_week", KPIS["posts_per_week"].name, "num1"), Col("enough_data", "Достаточно данных"),
 ]
+PERIOD_HEADERS = {"day": "День", "week": "Неделя (понедельник)", "month": "Месяц (первое число)"}
 SERIES_COLS = [
-    Col("period", "Начало периода", "date"), Col("messages", KPIS["messages"].name, "int"),
+    Col("period", "Период", "date"), Col("messages", KPIS["messages"].name, "int"),
     Col("answered", "С ответом", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
     Col("share_in_norm", "Доля ответов в срок", "pct"),
     Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
@@ -258,7 +259,8 @@ def render(c: ReportContent) -> bytes:
     munis = c.municipalities.assign(kind_label=c.municipalities["kind"].map(MUNICIPALITY_KINDS).fillna(""))
     table("Муниципалитеты", "Показатели по муниципалитетам (карта)", munis, MUNICIPALITY_COLS, freeze_cols=1)
     grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
-    table("Динамика", f"Обращения и ответ в срок {grain} ({scope})", c.series, SERIES_COLS)
+    series_cols = [Col("period", PERIOD_HEADERS[c.grain], "date"), *SERIES_COLS[1:]]
+    table("Динамика", f"Обращения и ответ в срок {grain} ({scope})", c.series, series_cols)
     table("Темы", f"Темы обращений ({scope})", c.topics, TOPIC_COLS)
     table("Время ответа", f"Время первого ответа ({scope})", c.responses, RESPONSE_COLS)
     table("Платформы", f"Показатели по платформам ({scope})", c.platforms, PLATFORM_COLS)
