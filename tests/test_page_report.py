@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -43,12 +44,17 @@ def test_xlsx_button_builds_a_workbook_for_download(app_db):
     assert len(downloads) == 1
 
 
-def test_municipality_scope_and_unknown_period_message(app_db):
+def test_municipality_scope_year_and_custom_dates(app_db):
     at = run_page(app_db, PAGE)
     at.selectbox(key="report_scope").select_index(1).run()  # the first municipality in the list
     at.segmented_control(key="report_kind").set_value("year").run()
     assert at.selectbox(key="report_period_year").value.label() == "2026 год"
     assert_ok(at)
+    at.segmented_control(key="report_kind").set_value("custom").run()
+    dates = at.date_input(key="report_dates")
+    dates.set_value((date(2026, 11, 2), date(2026, 11, 8))).run()
+    assert_ok(at)
+    assert "02.11.2026 – 08.11.2026" in "\n".join(c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("fmt", ["pptx"])
