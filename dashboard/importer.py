@@ -32,9 +32,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from dashboard import schema
 from dashboard.db import DatabaseUnavailable, touch_updated, utcnow
 from dashboard.formatting import dt, num, plural
-from dashboard.importer_columns import SPECS, find_header
-from dashboard.importer_kinds import KINDS
-from dashboard.importer_read import FileRejected, file_format, read_rows, sheet_names
+from dashboard.importer_columns import SPECS, Header, find_header
+from dashboard.importer_kinds import KINDS, Plan
+from dashboard.importer_read import FileRejected, Row, file_format, read_rows, sheet_names
 from dashboard.importer_refs import MunicipalityMatcher, PageIndex, TopicMatcher
 from dashboard.importer_rows import Context, Problems, RowError, RowReader, shown_value
 from dashboard.settings import Settings, get_settings
@@ -161,36 +161,15 @@ def check_size(size: int, settings: Settings) -> None:
         )
 
 
-def _import_rows(engine: Engine, kind: str, file_name: str, rows, settings: Settings,
+def _import_rows(engine: Engine, kind: str, file_name: str, rows: list[Row], settings: Settings,
                  problems: Problems, progress: Progress) -> ImportResult:
     """Check every row, then write them all in one transaction (or raise _Rejected)."""
     handler = KINDS[kind]
-    try:
-        pos, header = find_header(rows, SPECS[kind])
-    except FileRejected as e:
-        problems.add(None, None, None, str(e))
-        raise _Rejected from e
-    data_rows = rows[pos + 1:]
-    if not data_rows:
-        problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
-        raise _Rejected
+    header, data_rows = _split_header(rows, kind, problems)
     try:
         with engine.begin() as conn:
             ctx = _context(conn, settings)
-            cands = []
-            for i, (number, cells) in enumerate(data_rows):
-                if i % 500 == 0:
-                    progress(0.05 + 0.55 * i / len(data_rows), f"Проверка строк: {num(i)} из {num(len(data_rows))}")
-                cand = handler.parse(RowReader(header, number, cells, problems), ctx)
-                if cand is not None:
-                    cands.append(cand)
-            handler.check(cands)
-            if problems:
-                raise _Rejected
-            progress(0.65, "Сравнение с базой…")
-            plan = handler.plan(conn, ctx, cands)
-            if problems:
-                raise _Rejected
+            plan = _checked_plan(conn, handler, ctx, header, data_rows, problems, progress)
             progress(0.75, "Запись…")
             result = ImportResult(kind, file_name, ok=True, added=len(plan.new), updated=len(plan.changed),
                                   unchanged=plan.unchanged)
@@ -208,6 +187,40 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows, settings: Sett
         raise _Rejected from e
     except OperationalError as e:
         raise _unavailable(engine, e) from e
+
+
+def _split_header(rows: list[Row], kind: str, problems: Problems) -> tuple[Header, list[Row]]:
+    """The recognised header and the data rows under it."""
+    try:
+        pos, header = find_header(rows, SPECS[kind])
+    except FileRejected as e:
+        problems.add(None, None, None, str(e))
+        raise _Rejected from e
+    data_rows = rows[pos + 1:]
+    if not data_rows:
+        problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
+        raise _Rejected
+    return header, data_rows
+
+
+def _checked_plan(conn: Connection, handler, ctx: Context, header: Header, data_rows: list[Row],
+                  problems: Problems, progress: Progress) -> Plan:
+    """Parse and check every row, then compare with the stored rows; _Rejected on any problem."""
+    cands = []
+    for i, (number, cells) in enumerate(data_rows):
+        if i % 500 == 0:
+            progress(0.05 + 0.55 * i / len(data_rows), f"Проверка строк: {num(i)} из {num(len(data_rows))}")
+        cand = handler.parse(RowReader(header, number, cells, problems), ctx)
+        if cand is not None:
+            cands.append(cand)
+    handler.check(cands)
+    if problems:
+        raise _Rejected
+    progress(0.65, "Сравнение с базой…")
+    plan = handler.plan(conn, ctx, cands)
+    if problems:
+        raise _Rejected
+    return plan
 
 
 def _context(conn: Connection, settings: Settings) -> Context:
