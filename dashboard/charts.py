@@ -241,7 +241,8 @@ def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="con
         x=_time_x(grain, df["period"]),
         y=alt.Y("sum(messages):Q", title="Обращений", stack="zero", axis=alt.Axis(format=",~f")),
         color=alt.Color("label:N", title="Платформа",
-                        scale=alt.Scale(domain=labels, range=[PLATFORM_COLORS[k] for k in keys])),
+                        scale=alt.Scale(domain=labels, range=[PLATFORM_COLORS[k] for k in keys]),
+                        legend=alt.Legend(columns=2)),
         order=alt.Order("key:N"),
         tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Платформа"),
                  alt.Tooltip("messages_label:N", title="Обращений")],
@@ -282,7 +283,8 @@ def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", 
         y=alt.Y("subscribers:Q", title="Подписчиков", stack="zero", axis=alt.Axis(format=",~f")),
         color=alt.Color("platform_label:N", title="Платформа",
                         scale=alt.Scale(domain=[PLATFORM_LABELS[k] for k in keys],
-                                        range=[PLATFORM_COLORS[k] for k in keys])),
+                                        range=[PLATFORM_COLORS[k] for k in keys]),
+                        legend=alt.Legend(columns=2)),
         order=alt.Order("platform:N"),
         tooltip=[alt.Tooltip("period_label:N", title="Дата"),
                  alt.Tooltip("platform_label:N", title="Платформа"),
@@ -305,7 +307,7 @@ def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="contain
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         y=alt.Y("topic:N", title=None, sort=list(df["topic"])),
         x=alt.X("messages:Q", title=None, axis=None,
-                scale=alt.Scale(domainMax=float(df["messages"].max()) * 1.3)),
+                scale=alt.Scale(domainMax=float(df["messages"].max()) * 1.4)),
         tooltip=[alt.Tooltip("topic:N", title="Тема"), alt.Tooltip("text:N", title="Обращений, доля")],
     )
     return _size(base.mark_bar(color=ACCENT) + base.mark_text(align="left", dx=4).encode(text="text:N"),
@@ -349,7 +351,7 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
     )
     bars = base.mark_bar(size=56).encode(
         color=alt.Color("status:N", title=f"Норма ответа {norm_hours} ч",
-                        scale=alt.Scale(domain=domain, range=colors)))
+                        scale=alt.Scale(domain=domain, range=colors), legend=alt.Legend(columns=2)))
     return _size(bars + base.mark_text(dy=-8).encode(text="text:N"), width, height)
 
 
@@ -408,39 +410,37 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     return _size(alt.layer(*layers), width, height)
 
 
-def comparison(df: pd.DataFrame, metrics: Sequence[str], name_col: str = "name",
-               reference_name: str | None = None, width=260, height=None,
-               title: str | None = None) -> alt.Chart:
-    """Side by side: one small bar chart per metric, a bar per row of ``df`` (2-5
-    municipalities, and the oblast average as the row named ``reference_name``, drawn grey)."""
-    rows = []
-    for metric in metrics:
-        m = METRICS[metric]
-        for _, r in df.iterrows():
-            rows.append({"name": r[name_col], "metric": m.label, "value": r[metric],
-                         "value_label": m.format(r[metric]),
-                         "is_ref": r[name_col] == reference_name})
-    data = pd.DataFrame(rows)
-    if data.empty:
-        return _empty(width=width, height=height or 200)
+def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
+                    reference_name: str | None = None, show_names: bool = True,
+                    width="container", height=None) -> alt.Chart:
+    """One metric for 2-5 municipalities (rows of ``df``) and the average (the row named
+    ``reference_name``, drawn grey): a bar each, titled with the metric's name."""
+    m = METRICS[metric]
     names = list(df[name_col])
     colors = [NEUTRAL if n == reference_name else PALETTE[i % len(PALETTE)] for i, n in enumerate(names)]
-    height = height or 28 * len(names) + 10
-    charts = []
-    for metric in metrics:
-        m = METRICS[metric]
-        part = data[data["metric"] == m.label]
-        vmax = pd.to_numeric(part["value"], errors="coerce").max()
-        base = alt.Chart(part, title=alt.Title(m.label, fontSize=13)).encode(
-            y=alt.Y("name:N", title=None, sort=names, axis=alt.Axis(labels=not charts)),
-            x=alt.X("value:Q", title=None, axis=None,
-                    scale=alt.Scale(domainMax=float(vmax) * 1.45 if vmax and vmax > 0 else 1)),
-            tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
-        )
-        bars = base.mark_bar().encode(color=alt.Color("name:N", legend=None,
-                                                      scale=alt.Scale(domain=names, range=colors)))
-        text = base.mark_text(align="left", dx=4).encode(text="value_label:N")
-        charts.append((bars + text).properties(width=width, height=height))
+    part = pd.DataFrame({"name": names, "value": pd.to_numeric(df[metric], errors="coerce"),
+                         "value_label": [m.format(v) for v in df[metric]]})
+    vmax = part["value"].max()
+    base = alt.Chart(part, title=alt.Title(m.label, fontSize=13)).encode(
+        y=alt.Y("name:N", title=None, sort=names, axis=alt.Axis(labels=show_names, ticks=False)),
+        x=alt.X("value:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(vmax) * 1.5 if vmax and vmax > 0 else 1)),
+        tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("name:N", legend=None,
+                                                  scale=alt.Scale(domain=names, range=colors)))
+    text = base.mark_text(align="left", dx=4).encode(text="value_label:N")
+    return (bars + text).properties(width=width, height=height or 28 * len(names) + 10)
+
+
+def comparison(df: pd.DataFrame, metrics: Sequence[str], name_col: str = "name",
+               reference_name: str | None = None, width=260, height=None,
+               title: str | None = None) -> alt.HConcatChart:
+    """Side by side (for static export): comparison_bars for each metric, names on the first."""
+    if df.empty:
+        return _empty(width=width, height=height or 200)
+    charts = [comparison_bars(df, metric, name_col, reference_name, show_names=(i == 0),
+                              width=width, height=height) for i, metric in enumerate(metrics)]
     return alt.hconcat(*charts, spacing=18, title=title or alt.Undefined).resolve_scale(
         x="independent", color="shared")
 

@@ -417,3 +417,14 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
             width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
             ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, width + 2)
     return buf.getvalue()
+
+
+def comparison_grid(rows: pd.DataFrame, metrics: Sequence[str], reference_name: str, per_row: int = 3) -> None:
+    """charts.comparison_bars for each metric, ``per_row`` to a row; names on the first of a row."""
+    from dashboard import charts
+
+    for i in range(0, len(metrics), per_row):
+        chunk = metrics[i:i + per_row]
+        for j, (col, metric) in enumerate(zip(st.columns(per_row), chunk)):
+            with col:
+                chart(charts.comparison_bars(rows, metric, reference_name=reference_name, show_names=(j == 0)))

@@ -100,8 +100,7 @@ with widgets.section("Сравнение", "С муниципалитетами 
         {"name": f"Среднее: {kind_label}", **{c: peers[c].mean() for c in COMPARE_METRICS}},
         {"name": AVERAGE_NAME, **{c: others[c].mean() for c in COMPARE_METRICS}},
     ])
-    widgets.chart(charts.comparison(rows, COMPARE_METRICS[:3], reference_name=AVERAGE_NAME, width=320))
-    widgets.chart(charts.comparison(rows, COMPARE_METRICS[3:], reference_name=AVERAGE_NAME, width=320))
+    widgets.comparison_grid(rows, COMPARE_METRICS, AVERAGE_NAME)
 
 with widgets.section("Страницы", "Официальные страницы органов власти и учреждений муниципалитета"):
     reg = widgets.q(pages.registry, f.with_(platforms=f0.platforms))

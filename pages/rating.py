@@ -123,10 +123,7 @@ with compare_tab:
         table_rows = pd.concat([rows, pd.DataFrame([{"name": AVERAGE_NAME, **avg}])], ignore_index=True)
         with widgets.section("Сравнение с другими муниципалитетами",
                              "Серым — среднее по всем 35 муниципалитетам (без весов по населению)."):
-            widgets.chart(charts.comparison(table_rows, COMPARE_METRICS[:4], reference_name=AVERAGE_NAME,
-                                            width=300))
-            widgets.chart(charts.comparison(table_rows, COMPARE_METRICS[4:], reference_name=AVERAGE_NAME,
-                                            width=300))
+            widgets.comparison_grid(table_rows, COMPARE_METRICS, AVERAGE_NAME, per_row=4)
         show = pd.DataFrame({"Муниципалитет": table_rows["name"]})
         for c in COMPARE_METRICS:
             show[charts.METRICS[c].label] = table_rows[c].map(charts.METRICS[c].format)
