@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from pathlib import PurePath
 
@@ -88,13 +89,16 @@ def detect_delimiter(first_line: str) -> str:
 
 def read_csv(data: bytes) -> list[Row]:
     text = decode_csv(data)
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip()), "")
-    delimiter = detect_delimiter(first)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    hint = re.fullmatch(r'"?sep=(.)"?', first.strip(), re.I)  # Excel's "sep=;" line
+    delimiter = hint.group(1) if hint else detect_delimiter(first)
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for number, cells in enumerate(reader, start=1):
+        # Excel hides the "sep=" line, so the row after it is row 1 there.
+        for number, cells in enumerate(reader, start=0 if hint else 1):
+            if hint and number == 0:
+                continue
             if any(c.strip() for c in cells):
                 rows.append((number, cells))
     except csv.Error as e:

@@ -135,3 +135,16 @@ def test_derived_message_fields(db):
     assert tuple(rows[0]) == ("m1", date(2026, 11, 2), 8, 150, 105, "vk", 1)
     assert tuple(rows[1])[1:5] == (date(2026, 11, 2), 21, None, None)
     assert tuple(rows[2])[5:] == ("vk", 32)  # город Бердск
+
+
+def test_excel_sep_line(db):
+    data = b"sep=,\r\n" + csv_bytes(MESSAGES_HEADER, MESSAGES_ROWS, delimiter=",")
+    assert run(db, "messages", data).ok
+    assert stored_messages(db) == EXPECTED_MESSAGES
+
+
+def test_rows_after_a_sep_line_are_numbered_as_excel_shows_them(db):
+    rows = [list(r) for r in MESSAGES_ROWS]
+    rows[1][2] = "завтра"
+    result = run(db, "messages", b"sep=;\r\n" + csv_bytes(MESSAGES_HEADER, rows))
+    assert (result.errors[0].row, result.errors[0].column) == (3, "Дата поступления")
