@@ -67,7 +67,7 @@ with widgets.section("Загрузка файла"):
                     key="import_kind")
     st.caption(KIND_HELP[kind])
     upload = st.file_uploader(
-        "Файл CSV или XLSX", type=["csv", "txt", "tsv", "xlsx", "xlsm"], key=f"upload_{kind}",
+        "Файл CSV или XLSX", type=["csv", "txt", "tsv", "xlsx", "xlsm"], key="upload",
         help=f"CSV в UTF-8 или Windows-1251 с разделителем «;», «,» или табуляцией, либо книга Excel. "
              f"Не больше {settings.import_max_mb} МБ.",
     )
