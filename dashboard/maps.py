@@ -260,12 +260,27 @@ def _walk_coords(geometry: dict):
             yield from ring
 
 
-@lru_cache(maxsize=1)
-def oblast_bounds() -> list[list[float]]:
-    """[[south, west], [north, east]] of all boundaries."""
-    pts = [p for g in _geometries().values() for p in _walk_coords(g)]
+@lru_cache(maxsize=4)
+def bounds(names: tuple[str, ...] | None = None) -> list[list[float]]:
+    """[[south, west], [north, east]] of the named boundaries (all when None)."""
+    geoms = _geometries()
+    pts = [p for name, g in geoms.items() if names is None or name in names for p in _walk_coords(g)]
     lons, lats = [p[0] for p in pts], [p[1] for p in pts]
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def oblast_bounds() -> list[list[float]]:
+    return bounds()
+
+
+# What the map can be zoomed to: the whole oblast, or the Novosibirsk agglomeration
+# where the five urban okrugs are big enough to see and click.
+VIEWS = {"oblast": "Вся область", "agglomeration": "Новосибирская агломерация"}
+DEFAULT_VIEW = "oblast"
+
+
+def view_bounds(view: str) -> list[list[float]]:
+    return bounds(URBAN_OKRUGS) if view == "agglomeration" else bounds()
 
 
 def _properties(ch: Choropleth, mid: int, selected: int | None) -> dict:
@@ -308,8 +323,8 @@ def _marker_features(ch: Choropleth, selected: int | None = None) -> dict:
 LEAFLET_PREFIX = '<a href="https://leafletjs.com" title="Библиотека интерактивных карт">Leaflet</a>'
 ATTRIBUTION_HTML = (f'<a href="https://www.openstreetmap.org/copyright">'
                     f'{BOUNDARIES_ATTRIBUTION.split(" (")[0]}</a> (ODbL)')
-MAP_BACKGROUND = "#eef2f6"
-BORDER_COLOUR = "#5b6b7f"
+MAP_BACKGROUND = "#dde3ea"
+BORDER_COLOUR = "#ffffff"
 TOOLTIP_STYLE = ("font-family: 'Source Sans', 'Source Sans Pro', 'DejaVu Sans', sans-serif; "
                  "font-size: 14px; padding: 4px 6px;")
 
@@ -338,7 +353,7 @@ def _style(feature: dict) -> dict:
         return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": SELECTED_COLOUR,
                 "weight": 3, "opacity": 1}
     return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": BORDER_COLOUR,
-            "weight": 0.8, "opacity": 1}
+            "weight": 1.1, "opacity": 1}
 
 
 def _highlight(_feature: dict) -> dict:
@@ -357,13 +372,35 @@ def _tooltip(metric: MapMetric) -> folium.GeoJsonTooltip:
                                  style=TOOLTIP_STYLE, sticky=True)
 
 
+LABEL_CSS = (".okrug-label { font-size: 13px; font-weight: 600; color: #0b2545; white-space: nowrap;"
+             " text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }")
+
+
+def _short_name(name: str) -> str:
+    """'город Бердск' -> 'Бердск', 'рабочий посёлок Кольцово' -> 'Кольцово'."""
+    return name.removeprefix("город ").removeprefix("рабочий посёлок ")
+
+
+def _add_okrug_labels(m: folium.Map, ch: Choropleth) -> None:
+    """Permanent name labels of the urban okrugs (plain Leaflet divIcons, not clickable)."""
+    centres = _centres()
+    for mid, name in ch.names.items():
+        if name in URBAN_OKRUGS and name in centres:
+            folium.Marker(
+                centres[name], interactive=False, keyboard=False,
+                icon=folium.DivIcon(html=f'<div class="okrug-label">{_short_name(name)}</div>',
+                                    icon_size=(0, 0), icon_anchor=(-8, 8), class_name="okrug-label-icon"),
+            ).add_to(m)
+
+
 def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
-              height: int | str = "100%") -> folium.Map:
+              view: str = DEFAULT_VIEW, height: int | str = "100%") -> folium.Map:
     """The folium map: coloured polygons, urban okrug markers, local assets only.
 
-    ``selected`` (a municipality id) is outlined in red."""
-    (south, west), (north, east) = oblast_bounds()
-    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=6, min_zoom=5, max_zoom=12,
+    ``selected`` (a municipality id) is outlined in red. ``view`` (a key of VIEWS) sets
+    the initial extent; the okrug markers are only needed, and only drawn, oblast-wide."""
+    (south, west), (north, east) = view_bounds(view)
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=6, min_zoom=5, max_zoom=13,
                    zoom_snap=0.25, zoom_delta=0.5, scroll_wheel_zoom=False, height=height,
                    font_size="0.8rem")
     m.default_js = MAP_JS
@@ -371,19 +408,22 @@ def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
     m.get_root().header.add_child(Element(
         f"<style>.leaflet-container {{ background: {MAP_BACKGROUND}; }}"
         f".leaflet-tooltip.foliumtooltip table th {{ text-align: left; padding-right: 8px;"
-        f" font-weight: 400; color: #5b6b7f; }}</style>"))
+        f" font-weight: 400; color: #5b6b7f; }}{LABEL_CSS}</style>"))
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=" ", name="Подложка").add_to(m)
     folium.GeoJson(
         _features(ch, selected), name="Муниципалитеты", style_function=_style, highlight_function=_highlight,
         tooltip=_tooltip(ch.metric), attribution=ATTRIBUTION_HTML,
     ).add_to(m)
-    folium.GeoJson(
-        _marker_features(ch, selected), name="Городские округа", style_function=_marker_style,
-        marker=folium.CircleMarker(radius=MARKER_RADIUS_PX), tooltip=_tooltip(ch.metric),
-    ).add_to(m)
+    if view == "agglomeration":
+        _add_okrug_labels(m, ch)
+    if view == "oblast":
+        folium.GeoJson(
+            _marker_features(ch, selected), name="Городские округа", style_function=_marker_style,
+            marker=folium.CircleMarker(radius=MARKER_RADIUS_PX), tooltip=_tooltip(ch.metric),
+        ).add_to(m)
     _AttributionPrefix(LEAFLET_PREFIX).add_to(m)
-    m.fit_bounds(oblast_bounds(), padding=(8, 8))
+    m.fit_bounds([[south, west], [north, east]], padding=(8, 8))
     return m
 
 

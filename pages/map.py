@@ -92,16 +92,24 @@ data = widgets.q(breakdowns.by_municipality, f.with_(municipality_ids=()))
 ch = maps.choropleth(data, metric_code)
 
 maps.ensure_assets()
-legend(ch)
+legend_col, view_col = st.columns([3, 2], gap="medium", vertical_alignment="center")
+with legend_col:
+    legend(ch)
+with view_col:
+    view = st.segmented_control(
+        "Масштаб", list(maps.VIEWS), default=maps.DEFAULT_VIEW, required=True,
+        format_func=maps.VIEWS.get, key="view", bind="query-params", label_visibility="collapsed",
+    ) or maps.DEFAULT_VIEW
 left, right = st.columns([3, 2], gap="medium")
 with left:
     clicked = streamlit_folium.st_folium(
-        maps.build_map(ch, get_settings().map_tiles_url, selected=selected),
+        maps.build_map(ch, get_settings().map_tiles_url, selected=selected, view=view),
         key="municipality_map", height=MAP_HEIGHT, use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
-    st.caption("Городские округа показаны кружками в их центрах. "
-               "Нажмите на муниципалитет, чтобы открыть его профиль.")
+    st.caption(("Городские округа показаны кружками в их центрах; крупнее — в масштабе "
+                "«Новосибирская агломерация». " if view == "oblast" else "")
+               + "Нажмите на муниципалитет, чтобы открыть его профиль.")
 with right:
     ranked_table(ch)
 

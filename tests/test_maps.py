@@ -162,13 +162,15 @@ def test_optional_tile_layer():
     assert "http://tiles.local/{z}/{x}/{y}.png" in html
 
 
-def test_streamlit_folium_gets_only_local_links(share_map):
+@pytest.mark.parametrize("view", list(maps.VIEWS))
+def test_streamlit_folium_gets_only_local_links(share_map, view):
     """st_folium collects default_js/css of every element; none may point outside."""
     import branca
     import folium.elements
 
     ch, _ = share_map
-    m = maps.build_map(ch)
+    m = maps.build_map(ch, view=view)
+    assert not re.search(r"cdn|https?://(?!leafletjs\.com|www\.openstreetmap\.org)", rendered(m))
     links = []
 
     def walk(el):
@@ -208,3 +210,17 @@ def test_ensure_assets_copies_leaflet_and_jquery(tmp_path):
     assert (target / "leaflet" / "images" / "layers.png").exists()
     assert "Leaflet 1.9.3" in (target / "leaflet" / "leaflet.js").read_text(encoding="utf-8")[:300]
     maps.ensure_assets(target)  # idempotent
+
+
+def test_agglomeration_view_zooms_to_the_urban_okrugs():
+    ch = maps.choropleth(frame(messages=lambda i: i), "messages")
+    html = rendered(maps.build_map(ch, view="agglomeration"))
+    (layer,) = geojson_layers(html)  # all 35 polygons, no okrug markers at this scale
+    assert len(layer["features"]) == 35
+    labels = re.findall(r'class=\\?"okrug-label\\?">([^<]+)<', html)
+    assert sorted(labels) == ["Бердск", "Искитим", "Кольцово", "Новосибирск", "Обь"]
+    (south, west), (north, east) = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html).group(1))
+    # Новосибирск, Бердск, Искитим, Обь, Кольцово lie within about 1 degree
+    assert 54.4 < south < north < 55.3 and 82.5 < west < east < 83.6
+    oblast = rendered(maps.build_map(ch))
+    assert json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", oblast).group(1)) == maps.bounds()

@@ -137,3 +137,17 @@ def test_no_click_stays_on_the_map(app_db):
     assert_ok(at)
     assert at.title[0].value == "Карта"
     assert "m" not in at.query_params
+
+
+def test_agglomeration_view_is_passed_to_the_map(app_db):
+    from dashboard import maps
+
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    with mock.patch("streamlit_folium.st_folium", fake):
+        at.button_group(key="view").set_value("agglomeration").run()
+    assert_ok(at)
+    html = fake.maps[-1][0].get_root().render()
+    bounds = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html).group(1))
+    assert bounds == maps.view_bounds("agglomeration")
+    assert len(polygon_properties(fake)) == 35
