@@ -97,7 +97,7 @@ class Table:
             words = [whole] if whole <= 0.8 else [whole / 2, *(theme.text_width(w, self.pt, True)
                                                                 for w in col.header.split())]
             cells = [theme.text_width(r[j].text, self.pt, r[j].bold) for r in self.rows]
-            need.append(max(words + cells + [0.3]) + self.CELL_PAD)
+            need.append(max(words + cells + [0.3]) + self.CELL_PAD + 0.02)  # + rounding slack
         free = self.box.w - sum(need)
         weights = [c.weight for c in self.columns]
         if free >= 0:
