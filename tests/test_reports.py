@@ -409,3 +409,10 @@ def test_demo_deck_for_the_last_full_quarter(tmp_path):
     rows = table_rows(prs.slides[3])
     assert [r[0] for r in rows[1:6]] == ["1", "2", "3", "4", "5"]
     assert "Динамика рейтинга" in titles and "Нет муниципалитетов" not in slide_text(prs.slides[9])
+
+
+def test_missing_fonts_give_a_russian_message(monkeypatch, tmp_path):
+    monkeypatch.setattr(theme, "PDF_FONT_FILES", {"regular": tmp_path / "DejaVuSans.ttf",
+                                                  "bold": tmp_path / "DejaVuSans-Bold.ttf"})
+    with pytest.raises(ReportError, match="Не найдены шрифты .*fonts-dejavu-core"):
+        theme.check_fonts()
