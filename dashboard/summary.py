@@ -9,7 +9,10 @@ after writing raw rows, then ``db.touch_updated``::
 
 Both functions delete the affected summary rows and rebuild them with one
 ``INSERT ... SELECT ... GROUP BY`` each, so they are idempotent and a partial
-refresh gives exactly the rows of a full rebuild.
+refresh gives exactly the rows of a full rebuild. Timings on 2 busy cores
+(SQLite): region demo (55k messages, 47k snapshots) ~1.5 s for both full
+rebuilds; 70,000 pages × 52 weekly snapshots: full subscriber rebuild ~50 s,
+a refresh since the last week ~2 s.
 """
 
 from __future__ import annotations
