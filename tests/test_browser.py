@@ -93,6 +93,13 @@ def test_click_on_the_map_opens_the_profile(app_url, page):
     browser.wait_idle(page)
     assert "Новосибирск" in page.locator('[data-testid="stMain"] h1').first.inner_text()
     assert browser.page_errors(page) == []
+    # Back on the map, the old click must not send us to the profile again.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Карта", exact=True).click()
+    browser.wait_idle(page)
+    assert browser.count_map_shapes(page) >= 35
+    page.wait_for_timeout(1500)
+    browser.wait_idle(page)
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "Карта"
 
 
 def first_metric_value(page) -> str:
