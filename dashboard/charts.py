@@ -251,14 +251,14 @@ def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="con
 
 def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week",
                    width="container", height=260, title: str | None = None) -> alt.Chart:
-    """Messages per bucket for the largest topics (messages_series_by(by='topic')); the rest as «Прочие»."""
+    """Messages per bucket for the ``top`` largest topics (messages_series_by(by='topic'))."""
     if series_by_df.empty:
         return _empty(width=width, height=height)
     totals = series_by_df.groupby("label")["messages"].sum().sort_values(ascending=False)
     keep = list(totals.index[:top])
-    df = series_by_df.assign(label=series_by_df["label"].where(series_by_df["label"].isin(keep), "Прочие темы"))
+    df = series_by_df[series_by_df["label"].isin(keep)]
     df = df.groupby(["period", "label"], as_index=False)["messages"].sum()
-    order = keep + (["Прочие темы"] if len(totals) > top else [])
+    order = keep
     df = _with_period(df).assign(messages_label=df["messages"].map(fmt.num))
     return _size(alt.Chart(df, title=title or alt.Undefined).mark_line(interpolate="monotone").encode(
         x=_time_x(grain, df["period"]),
@@ -337,7 +337,7 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
         return _empty(width=width, height=height)
     status = [bucket_status(b, norm_hours) for b in dist_df["bucket"]]
     df = dist_df.assign(status=status,
-                        text=[f"{fmt.pct(s)} ({fmt.num(m)})" for m, s in zip(dist_df["messages"], dist_df["share"])])
+                        text=[f"{fmt.pct(s)}\n{fmt.num(m)}" for m, s in zip(dist_df["messages"], dist_df["share"])])
     domain = ["в норме", "частично в норме", "сверх нормы", UNANSWERED_LABEL]
     colors = [GOOD, WARN, BAD, NEUTRAL]
     order = list(df["label"])
@@ -345,14 +345,15 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
         x=alt.X("label:N", title=f"Время первого ответа (норма {norm_hours} ч)", sort=order,
                 axis=alt.Axis(labelAngle=0)),
         y=alt.Y("share:Q", title="Доля обращений", axis=alt.Axis(labelExpr=PCT_LABEL),
-                scale=alt.Scale(domainMax=float(df["share"].max()) * 1.2)),
+                scale=alt.Scale(domainMax=float(df["share"].max()) * 1.3)),
         tooltip=[alt.Tooltip("label:N", title="Время ответа"), alt.Tooltip("text:N", title="Доля (обращений)"),
                  alt.Tooltip("status:N", title="Норма")],
     )
     bars = base.mark_bar(size=56).encode(
         color=alt.Color("status:N", title=f"Норма ответа {norm_hours} ч",
                         scale=alt.Scale(domain=domain, range=colors), legend=alt.Legend(columns=2)))
-    return _size(bars + base.mark_text(dy=-8).encode(text="text:N"), width, height)
+    labels = base.mark_text(baseline="bottom", dy=-18, lineBreak="\n", lineHeight=14).encode(text="text:N")
+    return _size(bars + labels, width, height)
 
 
 def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
@@ -365,7 +366,8 @@ def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
                        hour_label=[f"{int(h):02d}:00–{int(h):02d}:59" for h in data["hour"]],
                        messages_label=data["messages"].map(fmt.num))
     return _size(alt.Chart(data, title=title or alt.Undefined).mark_rect(cornerRadius=2).encode(
-        x=alt.X("hour:O", title="Час (местное время)", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("hour:O", title="Час (местное время)",
+                axis=alt.Axis(labelAngle=0, labelExpr="datum.value % 3 == 0 ? datum.value : ''")),
         y=alt.Y("day:O", title=None, sort=list(WEEKDAYS_SHORT)),
         color=alt.Color("messages:Q", title="Обращений", scale=alt.Scale(scheme="blues"),
                         legend=alt.Legend(orient="right", format=",~f")),

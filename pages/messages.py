@@ -80,8 +80,8 @@ with widgets.section("Просроченные обращения без отв�
         od = od.assign(received_text=pd.to_datetime(od["received_at"]).map(fmt.dt),
                        overdue_text=od["hours_overdue"].map(lambda h: fmt.duration(h * 60)))
         widgets.table(od, {
-            "received_text": st.column_config.TextColumn("Поступило", width="small"),
-            "overdue_text": st.column_config.TextColumn("Просрочено на", width="small"),
+            "received_text": st.column_config.TextColumn("Поступило", width=130),
+            "overdue_text": st.column_config.TextColumn("Просрочено на", width=110),
             "municipality": st.column_config.TextColumn("Муниципалитет"),
             "page_title": st.column_config.TextColumn("Страница", width="medium"),
             "page_url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
