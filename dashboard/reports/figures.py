@@ -96,9 +96,11 @@ def status_map(municipalities: pd.DataFrame, metric: str = maps.DEFAULT_METRIC,
     areas = alt.Chart(alt.Data(values=boundaries()["features"])).transform_lookup(
         lookup="properties.name", from_=alt.LookupData(data, "name", ["cls", "selected"]),
     ).mark_geoshape(stroke=maps.BORDER_COLOUR, strokeWidth=0.8).encode(color=color)
-    markers = alt.Chart(data[data["urban"]]).mark_circle(
-        size=260, stroke=maps.BORDER_COLOUR, strokeWidth=1.5, opacity=1,
-    ).encode(longitude="lon:Q", latitude="lat:Q", color=alt.Color("cls:N", scale=scale, legend=None))
+    markers = alt.Chart(data[data["urban"]]).mark_circle(size=260, opacity=1).encode(
+        longitude="lon:Q", latitude="lat:Q", color=alt.Color("cls:N", scale=scale, legend=None),
+        stroke=alt.condition("datum.selected", alt.value(maps.SELECTED_COLOUR), alt.value(maps.BORDER_COLOUR)),
+        strokeWidth=alt.condition("datum.selected", alt.value(4), alt.value(1.5)),
+    )
     layers = [areas, markers]
     if highlight_id is not None:
         layers.append(alt.Chart(alt.Data(values=boundaries()["features"])).transform_lookup(
