@@ -104,13 +104,15 @@ def peers_of(df: pd.DataFrame, mid: int, n: int = PEERS) -> list[int]:
 with compare_tab:
     munis = cur[cur["municipality_id"] != REGIONAL].sort_values("name")
     names = dict(zip(munis["municipality_id"].astype(int), munis["name"]))
-    how = st.radio("Кого сравнить", ["Выбрать вручную", "Такие же, как мой"], horizontal=True, key="cmp_mode")
+    mode_col, pick_col = st.columns([1, 2], vertical_alignment="bottom")
+    how = mode_col.radio("Кого сравнить", ["Выбрать вручную", "Такие же, как мой"], horizontal=True,
+                         key="cmp_mode")
     if how == "Выбрать вручную":
-        chosen = st.multiselect(f"Муниципалитеты (от 2 до {MAX_COMPARE})", list(names), format_func=names.get,
+        chosen = pick_col.multiselect(f"Муниципалитеты (от 2 до {MAX_COMPARE})", list(names), format_func=names.get,
                                 max_selections=MAX_COMPARE, key="cmp",
                                 default=[mine] if mine else None, placeholder="Выберите муниципалитеты")
     else:
-        my = st.selectbox("Мой муниципалитет", list(names), format_func=names.get, key="cmp_mine",
+        my = pick_col.selectbox("Мой муниципалитет", list(names), format_func=names.get, key="cmp_mine",
                           index=list(names).index(mine) if mine in names else 0)
         chosen = peers_of(munis, my)
         kind = MUNICIPALITY_KINDS[munis.loc[munis["municipality_id"] == my, "kind"].iloc[0]]
