@@ -24,7 +24,7 @@ Sums and where they come from:
 from __future__ import annotations
 
 import operator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import reduce
 
 import pandas as pd
@@ -83,6 +83,29 @@ def deadline_cutoff(now: datetime, norm: Norm) -> datetime:
     if norm.mode == "working":
         return subtract_work_minutes(now, norm.minutes, get_settings().tz)
     return now - timedelta(minutes=norm.minutes)
+
+
+def open_messages_in_period(f: Filters) -> list:
+    """WHERE clauses on raw ``message``: still open (new / in work, no response) and
+    received on a local day of f's period.
+
+    The received_at bounds repeat the period in UTC so that the (status, received_at)
+    index serves the query (open messages are few; the period's messages are many).
+    """
+    m = schema.message
+    tz = get_settings().tz
+
+    def utc_midnight(d: date) -> datetime:
+        local = datetime(d.year, d.month, d.day, tzinfo=tz)
+        return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+    return [
+        m.c.status.in_(PENDING_STATUSES),
+        m.c.first_response_at.is_(None),
+        m.c.received_at >= utc_midnight(f.start),
+        m.c.received_at < utc_midnight(f.end + timedelta(days=1)),
+        m.c.received_day.between(f.start, f.end),
+    ]
 
 
 def _frame(conn: Connection, stmt, by) -> pd.DataFrame:
@@ -161,8 +184,7 @@ def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=(
         select(*_keys(m, by),
                func.sum(_flag(m.c.received_at >= cut)).label("not_due"),
                func.sum(_flag(m.c.received_at < cut)).label("overdue"))
-        .where(m.c.status.in_(PENDING_STATUSES), m.c.first_response_at.is_(None),
-               m.c.received_day.between(f.start, f.end), *f.dims(m))
+        .where(*open_messages_in_period(f), *f.dims(m))
         .group_by(*_keys(m, by))
     )
     return _frame(conn, stmt, by)

@@ -13,7 +13,7 @@ from dashboard.db import utcnow
 from dashboard.schema import MESSAGE_STATUSES, PLATFORM_LABELS
 from dashboard.settings import get_settings
 from dashboard.worktime import work_minutes
-from queries.aggregate import PENDING_STATUSES, REGIONAL_NAME, deadline_cutoff
+from queries.aggregate import REGIONAL_NAME, deadline_cutoff, open_messages_in_period
 from queries.filters import Filters
 
 COLUMNS = ["message_id", "platform", "platform_label", "page_title", "page_url", "municipality",
@@ -42,9 +42,7 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
         .select_from(m.join(p, m.c.page_id == p.c.id)
                      .join(t, m.c.topic_id == t.c.id)
                      .outerjoin(mu, m.c.municipality_id == mu.c.id))
-        .where(m.c.status.in_(PENDING_STATUSES), m.c.first_response_at.is_(None),
-               m.c.received_at < deadline_cutoff(now, f.norm),
-               m.c.received_day.between(f.start, f.end), *f.dims(m))
+        .where(*open_messages_in_period(f), m.c.received_at < deadline_cutoff(now, f.norm), *f.dims(m))
         .order_by(m.c.received_at, m.c.id)
         .limit(limit)
     )
