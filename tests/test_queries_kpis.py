@@ -28,7 +28,7 @@ November 2026, no filters, by hand:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -152,7 +152,7 @@ def test_headline_topic_filter(fixture_engine):
 
 def test_headline_empty_period(fixture_engine):
     with fixture_engine.connect() as conn:
-        h = kpis.headline(conn, NOV.with_(start=NOV.start.replace(year=2020), end=NOV.end.replace(year=2020)), NOW)
+        h = kpis.headline(conn, NOV.with_(start=date(2020, 11, 1), end=date(2020, 11, 30)), NOW)
     assert (h.pages, h.subscribers, h.messages, h.due, h.overdue, h.posts) == (0, 0, 0, 0, 0, 0)
     assert h.share_in_norm is None and h.median_response_min is None and h.er is None
     assert h.posts_per_week is None

@@ -79,7 +79,8 @@ def test_messages_series_by_platform_and_topic(fixture_engine):
     }
     assert set(by_platform.loc[by_platform["key"] == "max", "label"]) == {"MAX"}
     # Month: roads 15, housing 6, improvement 3, education 1, snow 3 (in topic id order).
-    assert list(by_topic["key"]) == [TOPIC_ID[c] for c in ("roads", "housing", "improvement", "education", "snow")]
+    codes = ("roads", "housing", "improvement", "education", "snow")
+    assert list(by_topic["key"]) == [TOPIC_ID[c] for c in codes]
     assert list(by_topic["messages"]) == [15, 6, 3, 1, 3]
     assert by_topic["label"].iloc[0] == "Дороги"
 

@@ -58,7 +58,8 @@ def test_msg_daily_row(fixture_engine):
     assert [r[f"h{i:02d}"] for i in range(21)] == [0] * 5 + [1, 0, 0, 1] + [0] * 12
     assert [r[f"w{i:02d}"] for i in range(21)] == [r[f"h{i:02d}"] for i in range(21)]
     # 11.11: message 9 on MAX, closed without an answer.
-    assert (closed["platform"], closed["n_received"], closed["n_answered"], closed["n_closed"]) == ("max", 1, 0, 1)
+    assert closed["platform"] == "max"
+    assert (closed["n_received"], closed["n_answered"], closed["n_closed"]) == (1, 0, 1)
     assert closed["sum_resp_min"] == 0 and sum(closed[f"h{i:02d}"] for i in range(21)) == 0
     assert sum(total) == 36
 
@@ -124,7 +125,8 @@ def test_subscribers_carry_forward(fixture_engine):
     r = rows[(date(2026, 11, 16), NSK, "vk")]
     assert (r.n_pages, r.subscribers, r.posts, r.views) == (2, 1300 + 400, 14, 6500)
     r = rows[(date(2026, 11, 30), NSK, "vk")]
-    assert (r.n_pages, r.subscribers, r.posts, r.comments, r.reposts) == (2, 1400 + 420, 16 + 9, 32 + 5, 8 + 3)
+    assert (r.n_pages, r.subscribers) == (2, 1400 + 420)
+    assert (r.posts, r.comments, r.reposts) == (16 + 9, 32 + 5, 8 + 3)
     # Regional VK (page 9): no snapshot on 30.11 but a row with the 16.11 level.
     r = rows[(date(2026, 11, 30), None, "vk")]
     assert (r.n_pages, r.subscribers, r.posts) == (1, 5200, 0)
@@ -144,7 +146,8 @@ def test_partial_subscriber_refresh_equals_full_rebuild(fixture_engine):
         # A new snapshot date for page 6, a corrected level for page 1 on 16.11, and a new page.
         conn.execute(insert(ps), [{"page_id": 6, "on": date(2026, 11, 20), "subscribers": 130, "posts": 1,
                                    "views": 10, "likes": 1, "comments": 0, "reposts": 0}])
-        conn.execute(update(ps).where(ps.c.page_id == 1, ps.c.on == date(2026, 11, 16)).values(subscribers=1250))
+        conn.execute(update(ps).where(ps.c.page_id == 1, ps.c.on == date(2026, 11, 16))
+                     .values(subscribers=1250))
         conn.execute(insert(schema.page), [{"id": 11, "platform": "max", "external_id": "fx11", "url": "u",
                                             "title": "Новая", "organisation_id": 2,
                                             "municipality_id": NSK_DISTRICT, "verified": False,
