@@ -20,7 +20,7 @@ from queries import REGIONAL, breakdowns
 
 PROFILE_PAGE = "pages/municipality.py"
 MAP_HEIGHT = 500
-TABLE_HEIGHT = MAP_HEIGHT
+TABLE_HEIGHT = MAP_HEIGHT - 52  # the scale switch sits above the table
 
 
 def open_profile(municipality_id: int | None) -> None:
@@ -92,15 +92,14 @@ data = widgets.q(breakdowns.by_municipality, f.with_(municipality_ids=()))
 ch = maps.choropleth(data, metric_code)
 
 maps.ensure_assets()
-legend_col, view_col = st.columns([3, 2], gap="medium", vertical_alignment="center")
-with legend_col:
-    legend(ch)
-with view_col:
+legend(ch)
+left, right = st.columns([3, 2], gap="medium")
+with right:
     view = st.segmented_control(
         "Масштаб", list(maps.VIEWS), default=maps.DEFAULT_VIEW, required=True,
         format_func=maps.VIEWS.get, key="view", bind="query-params", label_visibility="collapsed",
     ) or maps.DEFAULT_VIEW
-left, right = st.columns([3, 2], gap="medium")
+    ranked_table(ch)
 with left:
     clicked = streamlit_folium.st_folium(
         maps.build_map(ch, get_settings().map_tiles_url, selected=selected, view=view),
@@ -110,7 +109,5 @@ with left:
     st.caption(("Городские округа показаны кружками в их центрах; крупнее — в масштабе "
                 "«Новосибирская агломерация». " if view == "oblast" else "")
                + "Нажмите на муниципалитет, чтобы открыть его профиль.")
-with right:
-    ranked_table(ch)
 
 open_profile(maps.clicked_municipality_id(clicked))
