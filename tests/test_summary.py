@@ -38,6 +38,9 @@ def test_refresh_is_idempotent(fixture_engine):
         summary.refresh_messages(conn, [date(2026, 11, 2), date(2026, 11, 3)])
         summary.refresh_subscribers(conn, since=date(2026, 11, 16))
         assert _snapshot(conn) == before
+        # More days than one statement takes (chunks of 500), including days without messages.
+        summary.refresh_messages(conn, (date(2025, 6, 1) + timedelta(days=i) for i in range(800)))
+        assert _snapshot(conn) == before
     assert len(before[0]) > 0 and len(before[1]) > 0
 
 
