@@ -15,10 +15,10 @@ Sums and where they come from:
   ``sat_pos``, ``sat_neg``, ``resp_sum`` (response minutes of answered
   messages, in the norm's mode), ``in_norm`` (answered faster than the norm)
   and the 21 histogram bins ``bin00..bin20`` in the norm's mode (``msg_daily``).
-- ``pending_sums``: unanswered messages still 'new' or 'in_work': ``not_due``
-  (received after the deadline cut-off, so not yet due) and ``overdue``
-  (received before it) — the only read of raw ``message`` rows, restricted by
-  the (status, received_at) index to open messages.
+- ``pending_sums``: unanswered messages: ``not_due`` (received after the
+  deadline cut-off, so not yet due) and ``overdue`` (still 'new' or 'in_work'
+  and received before it) — the only read of raw ``message`` rows here,
+  served by the (status, received_at) index.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from queries.filters import REGIONAL, Filters, Norm
 
 KEYS = ("municipality_id", "platform", "topic_id", "day", "week", "month")
 BIN_NAMES = tuple(f"bin{i:02d}" for i in range(schema.N_BINS))
-PENDING_STATUSES = ("new", "in_work")
+PENDING_STATUSES = ("new", "in_work")              # open: can still be answered
+UNANSWERED_STATUSES = (*PENDING_STATUSES, "closed")  # every status without an answer
 ALL_PARTS = ("pages", "subscribers", "messages", "pending")
 MESSAGE_PARTS = ("messages", "pending")
 REGIONAL_NAME = "Региональные органы власти"
@@ -85,12 +86,12 @@ def deadline_cutoff(now: datetime, norm: Norm) -> datetime:
     return now - timedelta(minutes=norm.minutes)
 
 
-def open_messages_in_period(f: Filters) -> list:
-    """WHERE clauses on raw ``message``: still open (new / in work, no response) and
-    received on a local day of f's period.
+def unanswered_in_period(f: Filters, statuses=UNANSWERED_STATUSES) -> list:
+    """WHERE clauses on raw ``message``: no response yet, status in ``statuses``, received
+    on a local day of f's period.
 
     The received_at bounds repeat the period in UTC so that the (status, received_at)
-    index serves the query (open messages are few; the period's messages are many).
+    index serves the query (unanswered messages are few; the period's messages are many).
     """
     m = schema.message
     tz = get_settings().tz
@@ -100,7 +101,7 @@ def open_messages_in_period(f: Filters) -> list:
         return local.astimezone(timezone.utc).replace(tzinfo=None)
 
     return [
-        m.c.status.in_(PENDING_STATUSES),
+        m.c.status.in_(statuses),
         m.c.first_response_at.is_(None),
         m.c.received_at >= utc_midnight(f.start),
         m.c.received_at < utc_midnight(f.end + timedelta(days=1)),
@@ -176,15 +177,17 @@ def message_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
 
 
 def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=()) -> pd.DataFrame:
-    """Open unanswered messages of the period: ``not_due`` (received at or after the
-    deadline cut-off) and ``overdue`` (before it) — KPIS['overdue']."""
+    """Unanswered messages of the period around the deadline cut-off (``now`` − norm):
+    ``not_due`` — received at or after it, so their deadline has not come yet (any status);
+    ``overdue`` — still 'new' or 'in_work' and received before it (KPIS['overdue'])."""
     m = schema.message
     cut = deadline_cutoff(now or utcnow(), f.norm)
+    is_open = m.c.status.in_(PENDING_STATUSES)
     stmt = (
         select(*_keys(m, by),
                func.sum(_flag(m.c.received_at >= cut)).label("not_due"),
-               func.sum(_flag(m.c.received_at < cut)).label("overdue"))
-        .where(*open_messages_in_period(f), *f.dims(m))
+               func.sum(_flag(and_(m.c.received_at < cut, is_open))).label("overdue"))
+        .where(*unanswered_in_period(f), *f.dims(m))
         .group_by(*_keys(m, by))
     )
     return _frame(conn, stmt, by)

@@ -13,7 +13,7 @@ from dashboard.db import utcnow
 from dashboard.schema import MESSAGE_STATUSES, PLATFORM_LABELS
 from dashboard.settings import get_settings
 from dashboard.worktime import work_minutes
-from queries.aggregate import REGIONAL_NAME, deadline_cutoff, open_messages_in_period
+from queries.aggregate import PENDING_STATUSES, REGIONAL_NAME, deadline_cutoff, unanswered_in_period
 from queries.filters import Filters
 
 COLUMNS = ["message_id", "platform", "platform_label", "page_title", "page_url", "municipality",
@@ -42,7 +42,8 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
         .select_from(m.join(p, m.c.page_id == p.c.id)
                      .join(t, m.c.topic_id == t.c.id)
                      .outerjoin(mu, m.c.municipality_id == mu.c.id))
-        .where(*open_messages_in_period(f), m.c.received_at < deadline_cutoff(now, f.norm), *f.dims(m))
+        .where(*unanswered_in_period(f, PENDING_STATUSES), m.c.received_at < deadline_cutoff(now, f.norm),
+               *f.dims(m))
         .order_by(m.c.received_at, m.c.id)
         .limit(limit)
     )

@@ -48,8 +48,8 @@ def headline(conn: Connection, f: Filters, now: datetime | None = None) -> Headl
       response (``msg_daily``, by local day of receipt).
     - due, in_norm, share_in_norm ('share_in_norm'): in_norm = answered faster than the
       norm (histogram bins below the norm, calendar or working minutes); due = messages
-      minus those still 'new'/'in_work' and received after ``now`` − norm (their deadline
-      has not come yet); share = in_norm / due.
+      minus the unanswered ones received after ``now`` − norm (their deadline has not
+      come yet), i.e. answered + unanswered older than the norm; share = in_norm / due.
     - share_answered ('share_answered') = answered / messages.
     - median_response_min ('median_response'): kpi.grouped_median of the summed
       histogram; mean_response_min ('mean_response') = response minutes / answered;

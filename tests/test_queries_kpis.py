@@ -31,7 +31,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import insert
 
+from dashboard import schema, summary
+from dashboard.facts import message_times
 from dashboard.worktime import subtract_work_minutes
 from queries import REGIONAL, Norm, kpis
 from queries.aggregate import deadline_cutoff
@@ -160,3 +163,22 @@ def test_headline_empty_period(fixture_engine):
 
 def test_previous_period_of_filters():
     assert OCT == NOV.previous()
+
+
+def test_recent_unanswered_messages_are_not_due_whatever_their_status(fixture_engine):
+    # A message closed without an answer 3 h before NOW: its 24 h deadline has not come,
+    # so it is not due (not counted against the share) and not overdue.
+    received = local_to_utc("2026-11-28 16:00")
+    with fixture_engine.begin() as conn:
+        conn.execute(insert(schema.message), [{
+            "id": 500, "platform": "vk", "external_id": "m500", "page_id": 1, "municipality_id": 31,
+            "topic_id": TOPIC_ID["other"], "kind": "comment", "received_at": received,
+            "first_response_at": None, "status": "closed", "photo_report": False, "satisfaction": None,
+            **message_times(received, None, TZ)}])
+        summary.refresh_messages(conn, [date(2026, 11, 28)])
+    with fixture_engine.connect() as conn:
+        h = kpis.headline(conn, NOV, NOW)
+        eight = kpis.headline(conn, NOV.with_(norm=Norm(8, "calendar")), NOW)
+    assert (h.messages, h.due, h.in_norm, h.overdue) == (29, 26, 18, 2)
+    # Under the 8 h norm it is not due either (received 3 h ago), while 19 and 20 are overdue.
+    assert (eight.messages, eight.due, eight.overdue) == (29, 28, 4)
