@@ -91,14 +91,25 @@ def ensure_database() -> None:
         _fill_with_demo(engine)
 
 
+@st.cache_resource(show_spinner=False)
+def _first_start_lock():
+    """One lock per server process: two first visitors must not both generate demo data."""
+    import threading
+
+    return threading.Lock()
+
+
 def _fill_with_demo(engine) -> None:
     from dashboard import demo, migrate
 
     with st.spinner("Первый запуск: база пуста, создаём демонстрационные данные… Это займёт до минуты."):
-        migrate.upgrade(engine)
-        demo.generate(engine, seed=1)
+        with _first_start_lock():
+            if not database_is_empty(engine):  # another session has just filled it
+                return
+            migrate.upgrade(engine)
+            demo.generate(engine, seed=1)
     st.cache_data.clear()
-    st.toast("База была пуста: загружены демонстрационные данные.", icon="ℹ️")
+    st.toast("База была пуста: загружены демонстрационные данные.", icon=":material/info:")
 
 
 def data_status():
