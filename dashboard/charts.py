@@ -314,6 +314,30 @@ def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="contain
                  width, height)
 
 
+def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="container",
+                  height=None, title: str | None = None) -> alt.Chart:
+    """Messages (or subscribers, pages) by platform (queries.breakdowns.by_platform), in the
+    platform colours, with the count and share printed. Platforms with zero are left out."""
+    df = by_platform_df[by_platform_df[value] > 0] if not by_platform_df.empty else by_platform_df
+    if df.empty:
+        return _empty(width=width, height=height or 160)
+    total = df[value].sum()
+    order = [k for k in PLATFORM_COLORS if k in set(df["platform"])]
+    df = df.set_index("platform").loc[order].reset_index()
+    df = df.assign(text=[f"{fmt.num(v)} · {fmt.pct(v / total, 0)}" for v in df[value]])
+    labels = list(df["platform_label"])
+    base = alt.Chart(df, title=title or alt.Undefined).encode(
+        y=alt.Y("platform_label:N", title=None, sort=labels),
+        x=alt.X(f"{value}:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(df[value].max()) * 1.4)),
+        tooltip=[alt.Tooltip("platform_label:N", title="Платформа"), alt.Tooltip("text:N", title="Всего, доля")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("platform_label:N", legend=None, scale=alt.Scale(
+        domain=labels, range=[PLATFORM_COLORS[k] for k in order])))
+    return _size(bars + base.mark_text(align="left", dx=4).encode(text="text:N"), width,
+                 height or 36 * len(df) + 20)
+
+
 def bucket_status(bucket: str, norm_hours: int) -> str:
     """'в норме', 'частично' or 'сверх нормы' for a response bucket under the norm."""
     if bucket in ("none", "unanswered"):

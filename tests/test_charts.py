@@ -134,3 +134,13 @@ def test_rank_helpers():
     ranked = charts.rank_by(df.assign(share_in_norm=[0.9, 0.5, 0.7, 0.99]), "share_in_norm", df["ok"])
     assert list(ranked[:3]) == [1, 3, 2] and pd.isna(ranked[3])
     assert [charts.rank_change_label(c) for c in (2, -1, 0, None)] == ["▲ 2", "▼ 1", "=", "—"]
+
+
+def test_platform_bars_in_platform_colours_without_empty_platforms():
+    df = pd.DataFrame({"platform": ["ok", "vk", "tg"], "platform_label": ["Одноклассники", "ВКонтакте", "Telegram"],
+                       "messages": [100, 300, 0], "subscribers": [10, 30, 5]})
+    spec = charts.platform_bars(df, "messages").to_dict()
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["ВКонтакте", "Одноклассники"]
+    assert scale["range"] == [charts.PLATFORM_COLORS["vk"], charts.PLATFORM_COLORS["ok"]]
+    assert f"300 · 75{NBSP}%" in svg_texts(charts.platform_bars(df, "messages", width=300))
