@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -51,26 +50,6 @@ def demo_db_url(tmp_path: Path, seed: int = 1, name: str = "demo.db") -> str:
     return url
 
 
-@contextmanager
-def database(url: str):
-    """DATABASE_URL set to ``url`` for the duration, settings and caches reset."""
-    from dashboard.settings import get_settings
-
-    old = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
-    _clear_streamlit_caches()
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = old
-        get_settings.cache_clear()
-        _clear_streamlit_caches()
-
-
 def _clear_streamlit_caches() -> None:
     import streamlit as st
 
@@ -79,8 +58,8 @@ def _clear_streamlit_caches() -> None:
 
 
 def new_app(url: str, query_params: dict | None = None, now: datetime | None = None):
-    """An AppTest for app.py against ``url`` (not yet run), its clock pinned to ``now``
-    (naive UTC, see widgets.pinned_now). Call inside ``database(url)``."""
+    """An AppTest for app.py (not yet run), its clock pinned to ``now`` (naive UTC, see
+    widgets.pinned_now). DATABASE_URL must already point at ``url`` (see run_page)."""
     from streamlit.testing.v1 import AppTest
 
     from dashboard.widgets import NOW_KEY

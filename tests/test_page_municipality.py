@@ -57,3 +57,13 @@ def test_selector_changes_the_profile(app_db):
     assert at.title[0].value == "Баганский район"
     assert metrics(at)["Подписчики"] == fmt.num(60)
     assert "Сравнение" in texts(at)
+
+
+def test_platform_filter_changes_the_profile(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
+    assert_ok(at)
+    m = metrics(at)
+    # Novosibirsk's OK page 2: 540 subscribers; messages 6, 7, 18.
+    assert (m["Подписчики"], m["Обращения"]) == (fmt.num(540), "3")
+    assert list(table_with(at, "Госметка")["Страница"]) == ["Страница 2"]

@@ -85,3 +85,15 @@ def test_peers_of_the_same_kind(app_db):
     assert names[0] == "город Новосибирск" and len(names) == 6
     assert set(names[1:5]) == {"город Бердск", "город Искитим", "город Обь", "рабочий посёлок Кольцово"}
     assert "городской округ" in texts(at)
+
+
+def test_period_filter_changes_the_table(app_db):
+    from datetime import date
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="period").set_value("custom").run()
+    at.sidebar.date_input(key="dates").set_value((date(2026, 10, 1), date(2026, 10, 31))).run()
+    assert_ok(at)
+    # October: 5 messages in город Новосибирск at most, nobody reaches 10.
+    assert "Ранжировано: 0 из 35" in texts(at)
+    assert set(league(at)["Сводный рейтинг, баллы"]) == {"мало данных"}
