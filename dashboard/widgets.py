@@ -201,8 +201,32 @@ def topic_options() -> tuple[list[int], dict[int, str]]:
     return list(labels), labels
 
 
+PROFILE_PARAM = "m"  # ?m=<municipality id>: the map's link to a municipality's profile
+
+
+def take_profile_link() -> None:
+    """Turn ?m=<id> into the shared municipality filter (and drop it from the URL)."""
+    raw = st.query_params.get(PROFILE_PARAM)
+    if raw is None:
+        return
+    del st.query_params[PROFILE_PARAM]
+    try:
+        mid = int(raw)
+    except ValueError:
+        return
+    _, labels = municipality_options()
+    if mid in labels and mid != ALL:
+        st.session_state[K_MUNICIPALITY] = mid
+
+
+def choose_municipality(mid: int) -> None:
+    """Select a municipality in the shared filter (use from widget callbacks)."""
+    st.session_state[K_MUNICIPALITY] = mid
+
+
 def sidebar_filters(status, *, visible: bool = True) -> Filters:
     """Render the shared filters (bound to the URL) and store the Filters in the session."""
+    take_profile_link()
     last_day = status.last_day or local_now().date()
     first_day = status.first_day or last_day
     box = (st.sidebar.container() if visible

@@ -1,4 +1,4 @@
-"""Муниципалитет: the profile of one municipality (also opened from the map with ?m=<id>)."""
+"""Муниципалитет: the profile of one municipality (the map opens it with ?m=<id>)."""
 
 from __future__ import annotations
 
@@ -10,31 +10,27 @@ from dashboard import formatting as fmt
 from dashboard.schema import MUNICIPALITY_KINDS
 from queries import REGIONAL, breakdowns, kpis, pages, rating, reference, responses, series
 
-PARAM = "m"  # ?m=<municipality id>
 COMPARE_METRICS = ["share_in_norm", "median_response_min", "subs_per_1000", "messages_per_1000",
                    "photo_share", "posts_per_week"]
 AVERAGE_NAME = "Среднее по муниципалитетам"
 
 
-def requested_id(ids: list[int], fallback: int) -> int:
-    """The municipality in the URL (?m=<id>) if valid, else ``fallback``."""
-    raw = st.query_params.get(PARAM)
-    try:
-        mid = int(raw) if raw is not None else None
-    except ValueError:
-        mid = None
-    return mid if mid in ids else fallback
+def on_pick(key: str) -> None:
+    widgets.choose_municipality(st.session_state[key])
 
 
+# The profile follows the shared municipality filter (the map links here with ?m=<id>, which
+# app.py turns into that filter); choosing here changes the filter too.
 f0 = widgets.current_filters()
 munis = widgets.q(reference.municipalities)
 names = dict(zip(munis["id"].astype(int), munis["name"]))
 ids = list(names)
-sidebar_choice = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
+chosen = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
+mid = chosen if chosen in ids else ids[0]
 head, pick = st.columns([3, 1], vertical_alignment="bottom")
-mid = pick.selectbox("Муниципалитет", ids, format_func=names.get, key="profile_m",
-                     index=ids.index(requested_id(ids, sidebar_choice if sidebar_choice in ids else ids[0])))
-st.query_params[PARAM] = str(mid)
+pick_key = f"profile_pick_{mid}"  # a new widget per municipality, so it always shows the filter's
+pick.selectbox("Муниципалитет", ids, index=ids.index(mid), format_func=names.get, key=pick_key,
+               on_change=on_pick, args=(pick_key,))
 me = munis[munis["id"] == mid].iloc[0]
 f = f0.with_(municipality_ids=(mid,))
 

@@ -24,7 +24,6 @@ def test_profile_of_novosibirsk(app_db):
     pages = table_with(at, "Госметка")
     assert sorted(pages["Страница"]) == ["Страница 1", "Страница 2", "Страница 3", "Страница 4", "Страница 8"]
     assert list(pages.loc[pages["Страница"] == "Страница 1", "Подписчики"]) == [fmt.num(1400)]
-    assert at.query_params["m"] == "31"  # the URL names the profile shown
 
 
 def test_opened_by_url_parameter(app_db):
@@ -34,6 +33,7 @@ def test_opened_by_url_parameter(app_db):
     at.switch_page(PAGE).run()
     assert_ok(at)
     assert at.title[0].value == "Новосибирский район"
+    assert at.sidebar.selectbox(key="mo").value == 19 and "m" not in at.query_params
     m = metrics(at)
     # Pages 5 and 6: 220 + 100 subscribers; messages 10, 11, 12, 19, 23-28.
     assert (m["Подписчики"], m["Обращения"], m["Место в рейтинге"]) == (fmt.num(320), "10", "1 из 2")
@@ -52,9 +52,10 @@ def test_url_parameter_on_first_load(app_db, fixture_db):
 
 def test_selector_changes_the_profile(app_db):
     at = run_page(app_db, PAGE, now=NOW)
-    at.selectbox(key="profile_m").set_value(1).run()
+    at.selectbox(key="profile_pick_31").set_value(1).run()
     assert_ok(at)
     assert at.title[0].value == "Баганский район"
+    assert at.sidebar.selectbox(key="mo").value == 1  # the shared filter follows
     assert metrics(at)["Подписчики"] == fmt.num(60)
     assert "Сравнение" in texts(at)
 
@@ -67,3 +68,10 @@ def test_platform_filter_changes_the_profile(app_db):
     # Novosibirsk's OK page 2: 540 subscribers; messages 6, 7, 18.
     assert (m["Подписчики"], m["Обращения"]) == (fmt.num(540), "3")
     assert list(table_with(at, "Госметка")["Страница"]) == ["Страница 2"]
+
+
+def test_follows_the_shared_municipality_filter(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(19).run()
+    assert_ok(at)
+    assert at.title[0].value == "Новосибирский район"
