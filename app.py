@@ -39,6 +39,8 @@ NAVIGATION = {
 # The default page is served at the root; its url_path only names it (and must differ
 # from the file stem, see above).
 DEFAULT_PAGE_KEY = "obzor"
+# The municipality profile: the map links to it with ?m=<id>.
+PROFILE = "munitsipalitet"
 # Pages that do not depend on the sidebar filters.
 NO_FILTERS = {"dannye", "metodika"}
 
@@ -67,7 +69,7 @@ pg = st.navigation(build_navigation())
 widgets.page_style()
 widgets.ensure_database()
 status = widgets.data_status()
-widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS)
+widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS, on_profile=pg.url_path == PROFILE)
 widgets.demo_banner(status)
 pg.run()
 widgets.footer(status)

@@ -201,22 +201,34 @@ def topic_options() -> tuple[list[int], dict[int, str]]:
     return list(labels), labels
 
 
-PROFILE_PARAM = "m"  # ?m=<municipality id>: the map's link to a municipality's profile
+PROFILE_PARAM = "m"  # ?m=<municipality id>: a link to a municipality's profile (from the map)
+_PROFILE_SHOWN = "_profile_m_shown"
 
 
-def take_profile_link() -> None:
-    """Turn ?m=<id> into the shared municipality filter (and drop it from the URL)."""
-    raw = st.query_params.get(PROFILE_PARAM)
-    if raw is None:
+def take_profile_link(on_profile: bool) -> None:
+    """On the profile page, a new ?m=<id> selects that municipality in the shared filter.
+
+    The profile page keeps ?m= equal to the municipality it shows (show_profile_link), so
+    only a link that names another one changes the filter; elsewhere ?m= is ignored."""
+    if not on_profile:
+        st.session_state.pop(_PROFILE_SHOWN, None)
         return
-    del st.query_params[PROFILE_PARAM]
+    raw = st.query_params.get(PROFILE_PARAM)
+    if raw is None or raw == st.session_state.get(_PROFILE_SHOWN):
+        return
     try:
         mid = int(raw)
     except ValueError:
         return
     _, labels = municipality_options()
-    if mid in labels and mid != ALL:
+    if mid in labels and mid not in (ALL, REGIONAL):
         st.session_state[K_MUNICIPALITY] = mid
+
+
+def show_profile_link(mid: int) -> None:
+    """Put the profile shown into the URL (?m=<id>), so the link can be shared."""
+    st.query_params[PROFILE_PARAM] = str(mid)
+    st.session_state[_PROFILE_SHOWN] = str(mid)
 
 
 def choose_municipality(mid: int) -> None:
@@ -224,9 +236,10 @@ def choose_municipality(mid: int) -> None:
     st.session_state[K_MUNICIPALITY] = mid
 
 
-def sidebar_filters(status, *, visible: bool = True) -> Filters:
-    """Render the shared filters (bound to the URL) and store the Filters in the session."""
-    take_profile_link()
+def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -> Filters:
+    """Render the shared filters (bound to the URL) and store the Filters in the session.
+    ``on_profile``: the municipality profile page is shown (see take_profile_link)."""
+    take_profile_link(on_profile)
     last_day = status.last_day or local_now().date()
     first_day = status.first_day or last_day
     box = (st.sidebar.container() if visible

@@ -31,6 +31,7 @@ head, pick = st.columns([3, 1], vertical_alignment="bottom")
 pick_key = f"profile_pick_{mid}"  # a new widget per municipality, so it always shows the filter's
 pick.selectbox("Муниципалитет", ids, index=ids.index(mid), format_func=names.get, key=pick_key,
                on_change=on_pick, args=(pick_key,))
+widgets.show_profile_link(mid)
 me = munis[munis["id"] == mid].iloc[0]
 f = f0.with_(municipality_ids=(mid,))
 

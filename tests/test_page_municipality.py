@@ -33,7 +33,7 @@ def test_opened_by_url_parameter(app_db):
     at.switch_page(PAGE).run()
     assert_ok(at)
     assert at.title[0].value == "Новосибирский район"
-    assert at.sidebar.selectbox(key="mo").value == 19 and "m" not in at.query_params
+    assert at.sidebar.selectbox(key="mo").value == 19 and at.query_params["m"] == "19"
     m = metrics(at)
     # Pages 5 and 6: 220 + 100 subscribers; messages 10, 11, 12, 19, 23-28.
     assert (m["Подписчики"], m["Обращения"], m["Место в рейтинге"]) == (fmt.num(320), "10", "1 из 2")
@@ -56,6 +56,7 @@ def test_selector_changes_the_profile(app_db):
     assert_ok(at)
     assert at.title[0].value == "Баганский район"
     assert at.sidebar.selectbox(key="mo").value == 1  # the shared filter follows
+    assert at.query_params["m"] == "1"
     assert metrics(at)["Подписчики"] == fmt.num(60)
     assert "Сравнение" in texts(at)
 
@@ -74,4 +75,16 @@ def test_follows_the_shared_municipality_filter(app_db):
     at = run_page(app_db, PAGE, now=NOW)
     at.sidebar.selectbox(key="mo").set_value(19).run()
     assert_ok(at)
+    assert at.title[0].value == "Новосибирский район"
+
+
+def test_link_does_not_override_a_later_choice(app_db):
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at.query_params["m"] = "19"
+    at.switch_page(PAGE).run()
+    at.sidebar.selectbox(key="mo").set_value(1).run()  # ?m=19 is still in the URL at this point
+    assert at.title[0].value == "Баганский район"
+    at.switch_page("pages/overview.py").run()
+    at.query_params["m"] = "19"  # the map links to Новосибирский район again
+    at.switch_page(PAGE).run()
     assert at.title[0].value == "Новосибирский район"
