@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from dashboard import formatting as fmt
 from tests.apptest_utils import (  # noqa: F401
-    app_db, assert_ok, fixture_db, metrics, new_app, run_page, texts,
+    app_db, assert_ok, fixture_db, metrics, run_page, texts,
 )
 from tests.fixture_data import NOW
 
