@@ -34,7 +34,7 @@ widgets.page_header("Реестр госпабликов")
 st.caption("Официальные страницы органов власти и подведомственных учреждений. "
            "Фильтры платформ и муниципалитета действуют, период — нет.")
 
-c1, c2, c3, c4 = st.columns([2, 1.2, 1.2, 1])
+c1, c2, c3, c4 = st.columns([2, 1.2, 1.2, 0.9], vertical_alignment="bottom")
 search = c1.text_input("Поиск", placeholder="Название, организация или адрес страницы", key="q",
                        bind="query-params")
 kinds = c2.multiselect("Тип организации", list(ORG_KINDS), format_func=ORG_KINDS.get,
@@ -42,7 +42,7 @@ kinds = c2.multiselect("Тип организации", list(ORG_KINDS), format_
 mark = c3.selectbox("Госметка", ["all", "yes", "no"],
                     format_func={"all": "Все страницы", "yes": "Есть госметка", "no": "Нет госметки"}.get,
                     key="mark")
-closed = c4.toggle("Показать закрытые", key="closed")
+closed = c4.toggle("С закрытыми", key="closed", help="Показать и закрытые страницы")
 
 reg = widgets.q(pages.registry, f, search=search.strip() or None, include_closed=closed)
 if kinds:
@@ -62,15 +62,15 @@ with tab_pages:
     st.markdown(f"Найдено **{fmt.num(len(reg))}** {fmt.plural(len(reg), 'страница', 'страницы', 'страниц')}.")
     widgets.table(reg, {
         "municipality": st.column_config.TextColumn("Муниципалитет"),
-        "organisation": st.column_config.TextColumn("Организация", width="medium"),
-        "platform_label": st.column_config.TextColumn("Платформа", width="small"),
         "title": st.column_config.TextColumn("Страница", width="medium"),
-        "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
+        "platform_label": st.column_config.TextColumn("Платформа", width="small"),
+        "subscribers": st.column_config.NumberColumn("Подписчики", format="localized", width="small"),
         "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
         "gospubliki": st.column_config.CheckboxColumn("«Госпаблики»", width="small",
                                                       help="Подключена к инструменту «Госпаблики»"),
-        "subscribers": st.column_config.NumberColumn("Подписчики", format="localized"),
         "last_post_at": st.column_config.DatetimeColumn("Последняя публикация", format="DD.MM.YYYY HH:mm"),
+        "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
+        "organisation": st.column_config.TextColumn("Организация", width="medium"),
         "sector_text": st.column_config.TextColumn("Отрасль"),
     }, key="registry", height=560)
     export = export_frame(reg)
