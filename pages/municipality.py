@@ -109,12 +109,12 @@ with widgets.section("Страницы", "Официальные страниц�
                          subscribers_text=reg["subscribers"].map(fmt.num),
                          stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA))
         widgets.table(reg, {
-            "platform_label": st.column_config.TextColumn("Платформа", width="small"),
             "title": st.column_config.TextColumn("Страница", width="medium"),
+            "platform_label": st.column_config.TextColumn("Платформа", width="small"),
+            "subscribers_text": st.column_config.TextColumn("Подписчики", width="small"),
+            "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
+            "last_post": st.column_config.TextColumn("Последняя публикация", width="small"),
+            "stats_text": st.column_config.TextColumn("Данные на", width="small"),
             "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
             "organisation": st.column_config.TextColumn("Организация", width="medium"),
-            "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
-            "subscribers_text": st.column_config.TextColumn("Подписчики", width="small"),
-            "stats_text": st.column_config.TextColumn("Данные на", width="small"),
-            "last_post": st.column_config.TextColumn("Последняя публикация", width="small"),
         }, key="profile_pages")
