@@ -57,40 +57,43 @@ mine = f.municipality_ids[0] if len(f.municipality_ids) == 1 and f.municipality_
 table_tab, compare_tab = st.tabs(["Таблица рейтинга", "Сравнение"])
 
 with table_tab:
-    left, right = st.columns([2.2, 1])
+    pick, method = st.columns([1, 2])
+    metric = pick.selectbox("Показатель", RANK_METRICS, format_func=lambda c: charts.METRICS[c].label,
+                            key="metric", bind="query-params")
+    lg = league(cur, prev, metric)
+    m = charts.METRICS[metric]
+    ranked = int(lg["place"].notna().sum())
+    with method, widgets.section("Как считается"):
+        if metric == "score":
+            weights = " · ".join(f"{KPIS[c].name} — **{fmt.pct(w, 0)}**" for c, w in RATING_WEIGHTS.items())
+            st.markdown(f"Сводный балл 0–100 — сумма баллов по показателям с весами: {weights}.")
+            st.caption("Каждый показатель переводится в баллы 0–100 среди ранжируемых муниципалитетов "
+                       "(лучший — 100, худший — 0). Подробнее — на странице «Методика».")
+        else:
+            st.markdown(KPIS[m.code].formula)
+        if metric in MESSAGE_METRICS:
+            st.caption(f"Муниципалитеты, получившие меньше {RATING_MIN_MESSAGES} обращений за период, "
+                       f"не ранжируются: «{LOW_DATA}».")
+    left, right = st.columns([1.6, 1])
     with left:
-        metric = st.selectbox("Показатель", RANK_METRICS, format_func=lambda c: charts.METRICS[c].label,
-                              key="metric", bind="query-params")
-        lg = league(cur, prev, metric)
-        m = charts.METRICS[metric]
-        ranked = int(lg["place"].notna().sum())
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «▲» — поднялся, «▼» — опустился по сравнению "
                    "с предыдущим равным периодом.")
         widgets.table(lg, {
-            "place_text": st.column_config.TextColumn("Место", width="small"),
-            "change_text": st.column_config.TextColumn("Изменение", width="small",
+            "place_text": st.column_config.TextColumn("Место", width=60),
+            "change_text": st.column_config.TextColumn("Изменение", width=90,
                                                        help="Изменение места к предыдущему периоду"),
-            "name": st.column_config.TextColumn("Муниципалитет", width="medium"),
-            "kind_text": st.column_config.TextColumn("Тип"),
-            "value_text": st.column_config.TextColumn(m.label),
-            "messages_text": st.column_config.TextColumn("Обращений за период"),
+            "name": st.column_config.TextColumn("Муниципалитет", width=190),
+            "value_text": st.column_config.TextColumn("Баллы" if metric == "score" else m.label, width=110,
+                                                      help=m.label),
+            "messages_text": st.column_config.TextColumn("Обращений", width="small"),
+            "kind_text": st.column_config.TextColumn("Тип", width="small"),
         }, arrows=["change_text"], height=widgets.table_height(len(lg)), key="league")
     with right:
-        with widgets.section("Как считается"):
-            if metric == "score":
-                st.markdown("Сводный балл 0–100 — сумма баллов по показателям с весами:")
-                st.markdown("\n".join(f"- {KPIS[c].name} — **{fmt.pct(w, 0)}**" for c, w in RATING_WEIGHTS.items()))
-                st.caption("Каждый показатель переводится в баллы 0–100 среди ранжируемых "
-                           "муниципалитетов (лучший — 100, худший — 0). Подробнее — на странице «Методика».")
-            else:
-                st.markdown(KPIS[m.code].formula)
-            if metric in MESSAGE_METRICS:
-                st.caption(f"Муниципалитеты, получившие меньше {RATING_MIN_MESSAGES} обращений за период, "
-                           f"не ранжируются: «{LOW_DATA}».")
         if ranked:
             with widgets.section(m.label):
                 shown = lg[lg["place"].notna()]
-                widgets.chart(charts.municipality_bars(shown, metric, highlight_id=mine, height=18 * len(shown) + 30))
+                widgets.chart(charts.municipality_bars(shown, metric, highlight_id=mine,
+                                                       height=25 * len(shown) + 10))
 
 
 def peers_of(df: pd.DataFrame, mid: int, n: int = PEERS) -> list[int]:
