@@ -329,7 +329,7 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         y=alt.Y("platform_label:N", title=None, sort=labels),
         x=alt.X(f"{value}:Q", title=None, axis=None,
-                scale=alt.Scale(domainMax=float(df[value].max()) * 1.4)),
+                scale=alt.Scale(domainMax=float(df[value].max()) * 1.9)),
         tooltip=[alt.Tooltip("platform_label:N", title="Платформа"), alt.Tooltip("text:N", title="Всего, доля")],
     )
     bars = base.mark_bar().encode(color=alt.Color("platform_label:N", legend=None, scale=alt.Scale(

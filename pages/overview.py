@@ -58,7 +58,7 @@ with c2, widgets.section(f"{TOP_N} отстающих по ответу в ср�
         widgets.empty_note()
     else:
         widgets.chart(charts.municipality_bars(worst, "share_in_norm", height=TOP_N * 34, worst_first=True))
-c1, c2 = st.columns([3, 2])
+c1, c2 = st.columns([1.4, 1])
 with c1, widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
     widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))
 with c2, widgets.section("Платформы", "Telegram — только публикации, обращений в нём нет"):
