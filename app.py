@@ -15,25 +15,28 @@ from dashboard import widgets
 ROOT = Path(__file__).resolve().parent
 
 # (group, [(file, title, url_path, icon)]); a page is registered only if its file exists.
+# The page files live in app_pages/, not pages/: a pages/ folder beside the entry point
+# switches Streamlit's first session after a start to the legacy folder navigation, and a
+# shared link to any page then opens with a "Page not found" dialog.
 # The default page (url_path "") is served at the app's root.
 # URL paths are transliterated Russian and deliberately differ from the file names:
 # AppTest.switch_page runs a page without app.py when its url_path equals its file stem
 # (Streamlit 1.67), which would hide the shared filters from the page tests.
 NAVIGATION = {
     "Главное": [
-        ("pages/overview.py", "Обзор", "", ":material/dashboard:"),
-        ("pages/map.py", "Карта", "karta", ":material/map:"),
-        ("pages/rating.py", "Рейтинг", "reiting", ":material/leaderboard:"),
+        ("app_pages/overview.py", "Обзор", "", ":material/dashboard:"),
+        ("app_pages/map.py", "Карта", "karta", ":material/map:"),
+        ("app_pages/rating.py", "Рейтинг", "reiting", ":material/leaderboard:"),
     ],
     "Разбор": [
-        ("pages/municipality.py", "Муниципалитет", "munitsipalitet", ":material/location_city:"),
-        ("pages/messages.py", "Обращения", "obrashcheniya", ":material/forum:"),
-        ("pages/registry.py", "Реестр госпабликов", "reestr", ":material/list_alt:"),
+        ("app_pages/municipality.py", "Муниципалитет", "munitsipalitet", ":material/location_city:"),
+        ("app_pages/messages.py", "Обращения", "obrashcheniya", ":material/forum:"),
+        ("app_pages/registry.py", "Реестр госпабликов", "reestr", ":material/list_alt:"),
     ],
     "Сервис": [
-        ("pages/report.py", "Отчёт", "otchet", ":material/slideshow:"),
-        ("pages/data.py", "Данные", "dannye", ":material/upload_file:"),
-        ("pages/method.py", "Методика", "metodika", ":material/menu_book:"),
+        ("app_pages/report.py", "Отчёт", "otchet", ":material/slideshow:"),
+        ("app_pages/data.py", "Данные", "dannye", ":material/upload_file:"),
+        ("app_pages/method.py", "Методика", "metodika", ":material/menu_book:"),
     ],
 }
 # The default page is served at the root; its url_path only names it (and must differ
@@ -42,7 +45,7 @@ DEFAULT_PAGE_KEY = "obzor"
 # The municipality profile: the map links to it with ?m=<id>.
 PROFILE = "munitsipalitet"
 # Pages that do not depend on the sidebar filters.
-NO_FILTERS = {"dannye", "metodika"}
+NO_FILTERS = {"dannye", "metodika", "otchet"}
 
 
 def build_navigation() -> dict[str, list]:

@@ -1,6 +1,6 @@
 """Shared Streamlit building blocks: engine and query cache, filters, KPI cards, banners.
 
-Only this module and pages/ import Streamlit.
+Only this module and app_pages/ import Streamlit.
 """
 
 from __future__ import annotations

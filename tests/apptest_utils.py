@@ -1,7 +1,7 @@
 """Helpers for AppTest page tests: a fixture database file and running app.py on one page.
 
     url = fixture_db_url(tmp_path)                 # hand-built data (tests/fixture_data.py)
-    at = run_page(url, "pages/overview.py")        # AppTest after switching to that page
+    at = run_page(url, "app_pages/overview.py")        # AppTest after switching to that page
     at.sidebar.multiselect(key="pl").set_value(["vk"]).run()
 """
 
@@ -73,7 +73,7 @@ def new_app(url: str, query_params: dict | None = None, now: datetime | None = N
 
 
 def run_page(url: str, page: str, query_params: dict | None = None, now: datetime | None = None):
-    """Run app.py against the database at ``url`` and switch to ``page`` ("pages/x.py").
+    """Run app.py against the database at ``url`` and switch to ``page`` ("app_pages/x.py").
 
     DATABASE_URL stays set to ``url`` for the rest of the test (reruns need it);
     use the ``app_db`` fixture, which restores it afterwards.
@@ -85,7 +85,7 @@ def run_page(url: str, page: str, query_params: dict | None = None, now: datetim
     _clear_streamlit_caches()
     at = new_app(url, query_params, now)
     at.run()
-    if page != "pages/overview.py":
+    if page != "app_pages/overview.py":
         at.switch_page(page)
         at.run()
     return at

@@ -30,11 +30,18 @@ OVERVIEW_URL = next(url for url, title in PAGES if title == "Обзор")
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """The app on a free localhost port, with its own demo database (seed 1)."""
+def demo_db(tmp_path_factory):
+    """A demo database (seed 1) shared by the module's servers."""
     tmp = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{tmp / 'demo.db'}"
     browser.build_demo_database(url)
+    return url, tmp
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db):
+    """The app on a free localhost port."""
+    url, tmp = demo_db
     with browser.running_app(url, tmp / "streamlit.log") as base:
         yield base
 
@@ -69,6 +76,25 @@ def test_every_page_loads_without_errors(app_url, page, outside, url_path, title
     assert browser.page_errors(page) == []
     assert outside == []
     browser.screenshot(page, f"test_{url_path or 'overview'}_1920x1080")
+
+
+def test_shared_link_is_the_first_visit_of_a_fresh_server(demo_db, chromium, outside):
+    """A link to a page with filters, opened before anyone has visited the root."""
+    url, tmp = demo_db
+    registry = next(u for u, t in PAGES if t == "Реестр госпабликов")
+    with browser.running_app(url, tmp / "streamlit-fresh.log") as base:
+        page = browser.new_page(chromium, 1366, 768, outside)
+        try:
+            browser.open_page(page, base, registry, "mo=город+Бердск")
+            assert browser.page_errors(page) == []
+            assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "Реестр госпабликов"
+            # The municipality filter from the link applies: fewer pages than for the oblast.
+            found = page.get_by_text(re.compile(r"^Найдено \d+")).first.inner_text()
+            browser.open_page(page, base, registry)
+            found_all = page.get_by_text(re.compile(r"^Найдено \d+")).first.inner_text()
+            assert int(re.search(r"\d+", found)[0]) < int(re.search(r"\d+", found_all)[0])
+        finally:
+            page.context.close()
 
 
 def test_map_draws_all_municipalities_offline(app_url, page, outside):

@@ -15,7 +15,7 @@ from dashboard.db import make_engine
 from tests.apptest_utils import assert_ok, fixture_db_url, run_page, texts
 from tests.import_helpers import EXAMPLES, MESSAGES_HEADER, csv_bytes, run
 
-PAGE = "pages/data.py"
+PAGE = "app_pages/data.py"
 
 
 def test_empty_state_and_columns_help(tmp_path):

@@ -15,8 +15,8 @@ import pytest
 from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page  # noqa: F401
 from tests.fixture_data import BAGAN, NOV, NSK, NSK_DISTRICT, OCT
 
-PAGE = "pages/map.py"
-PROFILE = "pages/municipality.py"
+PAGE = "app_pages/map.py"
+PROFILE = "app_pages/municipality.py"
 NBSP = "\u00a0"
 
 

@@ -8,7 +8,7 @@ from tests.apptest_utils import (  # noqa: F401
 )
 from tests.fixture_data import NOW
 
-PAGE = "pages/messages.py"
+PAGE = "app_pages/messages.py"
 
 
 def test_cards(app_db):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dashboard.kpi import KPIS, RATING_WEIGHTS, RESPONSE_BUCKETS
 from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page, texts  # noqa: F401
 
-PAGE = "pages/method.py"
+PAGE = "app_pages/method.py"
 
 
 def test_every_kpi_formula_is_shown(app_db):

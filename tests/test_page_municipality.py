@@ -8,7 +8,7 @@ from tests.apptest_utils import (  # noqa: F401
 )
 from tests.fixture_data import NOW
 
-PAGE = "pages/municipality.py"
+PAGE = "app_pages/municipality.py"
 
 
 def test_profile_of_novosibirsk(app_db):
@@ -28,7 +28,7 @@ def test_profile_of_novosibirsk(app_db):
 
 def test_opened_by_url_parameter(app_db):
     # The map opens a profile with st.switch_page(..., query_params={"m": id}).
-    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at = run_page(app_db, "app_pages/overview.py", now=NOW)
     at.query_params["m"] = "19"
     at.switch_page(PAGE).run()
     assert_ok(at)
@@ -79,12 +79,12 @@ def test_follows_the_shared_municipality_filter(app_db):
 
 
 def test_link_does_not_override_a_later_choice(app_db):
-    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at = run_page(app_db, "app_pages/overview.py", now=NOW)
     at.query_params["m"] = "19"
     at.switch_page(PAGE).run()
     at.sidebar.selectbox(key="mo").set_value(1).run()  # ?m=19 is still in the URL at this point
     assert at.title[0].value == "Баганский район"
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     at.query_params["m"] = "19"  # the map links to Новосибирский район again
     at.switch_page(PAGE).run()
     assert at.title[0].value == "Новосибирский район"

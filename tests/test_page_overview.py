@@ -9,7 +9,7 @@ from queries import kpis
 from tests.apptest_utils import app_db, assert_ok, fixture_db, metrics, run_page, texts  # noqa: F401
 from tests.fixture_data import NOV, NOW
 
-PAGE = "pages/overview.py"
+PAGE = "app_pages/overview.py"
 
 
 def test_cards_show_the_hand_computed_november_figures(app_db):

@@ -14,7 +14,7 @@ from tests.apptest_utils import (  # noqa: F401
 )
 from tests.fixture_data import NOV, NOW
 
-PAGE = "pages/rating.py"
+PAGE = "app_pages/rating.py"
 
 
 def league(at):

@@ -12,7 +12,7 @@ from tests.apptest_utils import (  # noqa: F401
 )
 from tests.fixture_data import NOW
 
-PAGE = "pages/registry.py"
+PAGE = "app_pages/registry.py"
 
 
 def test_open_pages_listed(app_db):

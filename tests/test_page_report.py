@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page  # noqa: F401
 
-PAGE = "pages/report.py"
+PAGE = "app_pages/report.py"
 
 
 def _button(at, key):

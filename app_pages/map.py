@@ -18,7 +18,7 @@ from dashboard.kpi import KPIS
 from dashboard.settings import get_settings
 from queries import REGIONAL, breakdowns
 
-PROFILE_PAGE = "pages/municipality.py"
+PROFILE_PAGE = "app_pages/municipality.py"
 MAP_HEIGHT = 500
 TABLE_HEIGHT = MAP_HEIGHT - 52  # the scale switch sits above the table
 
