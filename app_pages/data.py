@@ -66,6 +66,7 @@ with widgets.section("Загрузка файла"):
     kind = st.radio("Что загружаем", list(KIND_CHOICES), format_func=KIND_CHOICES.get, horizontal=True,
                     key="import_kind")
     st.caption(KIND_HELP[kind])
+    widgets.russian_file_uploader(f"до {settings.import_max_mb} МБ · CSV, TXT, TSV, XLSX, XLSM")
     upload = st.file_uploader(
         "Файл CSV или XLSX", type=["csv", "txt", "tsv", "xlsx", "xlsm"], key="upload",
         help=f"CSV в UTF-8 или Windows-1251 с разделителем «;», «,» или табуляцией, либо книга Excel. "

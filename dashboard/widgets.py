@@ -143,6 +143,17 @@ def page_style() -> None:
     st.html(_CSS)
 
 
+def russian_file_uploader(instructions: str) -> None:
+    """Replace the English texts of st.file_uploader ("Upload", "200MB per file") on this page;
+    Streamlit has no setting for them."""
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{instructions}"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzone"] button > * {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "Выбрать файл"; font-size: 0.875rem; }}
+</style>""")
+
+
 def demo_banner(status) -> None:
     if status.is_demo:
         st.warning(DEMO_BANNER, icon="⚠️")
