@@ -113,7 +113,7 @@ with widgets.section("Загрузка файла"):
 with st.expander(f"Какие столбцы принимаются: {KIND_CHOICES[kind].lower()}", icon=":material/help:"):
     st.caption("Заголовки сравниваются без учёта регистра, буквы ё и лишних пробелов. "
                "Даты: 28.11.2026, 28.11.2026 14:05, 2026-11-28T14:05:00 или число Excel; время без "
-               "часового пояса — новосибирское. Подробно — docs/IMPORT.md.")
+               "часового пояса — новосибирское.")
     st.dataframe(importer.columns_frame(kind), hide_index=True, width="stretch", column_config=HELP_COLUMNS)
     example = DATA_DIR / "examples" / EXAMPLES[kind]
     if example.exists():

@@ -12,7 +12,7 @@ in Excel), column and value. Otherwise every row is written in one transaction,
 together with the summary refresh, ``meta.data_updated_at`` and the
 ``import_log`` row; so a crash leaves the database as it was. Rejected files are
 logged too, in a transaction of their own. Column names and formats:
-``dashboard/importer_columns.py`` and docs/IMPORT.md.
+``dashboard/importer_columns.py`` and README.md.
 """
 
 from __future__ import annotations

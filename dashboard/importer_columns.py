@@ -3,7 +3,7 @@
 Headers are compared after ``importer_values.norm`` (case, ё/е, punctuation and extra
 spaces do not matter); a unit after a comma or in brackets is ignored too, so
 "Подписчики, чел." and "Подписчики (чел.)" both mean "Подписчики".
-docs/IMPORT.md lists every alias; tests/test_import_docs.py keeps the two in step.
+README.md lists every alias; tests/test_import_docs.py keeps the two in step.
 """
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ def find_header(rows: list[Row], spec: Spec) -> tuple[int, Header]:
 
 
 def markdown_table(kind: str) -> str:
-    """The accepted columns of ``kind`` as a Markdown table (docs/IMPORT.md embeds it verbatim)."""
+    """The accepted columns of ``kind`` as a Markdown table (README.md embeds it verbatim)."""
     spec = SPECS[kind]
     groups = {f: g for g in spec.one_of for f in g}
     lines = ["| column | other accepted headers | required | values |", "|---|---|---|---|"]

@@ -12,7 +12,7 @@ walls and comment threads, and inject failures:
 With ``auto=True`` any group asked for that is not canned is invented on the fly
 (subscribers from its id, two recent posts, a comment answered after 45 minutes and
 one unanswered), so ``python -m tests.fakeapi --port 8765`` can stand in for VK and
-OK when trying ``python -m dashboard collect`` on any registry (see docs/COLLECT.md).
+OK when trying ``python -m dashboard collect`` on any registry (see the README, "Collection from VK and OK").
 
 Every request is logged in ``calls`` as ``(method, params)``.
 """

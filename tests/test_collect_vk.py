@@ -411,7 +411,7 @@ def test_cli_reports_api_failure(sqlite_engine, monkeypatch, capsys):
 
 
 def test_fake_server_invents_groups_for_the_docs_example(sqlite_engine):
-    """docs/COLLECT.md runs `python -m tests.fakeapi`: it must answer for any registered id."""
+    """The README's collection section runs `python -m tests.fakeapi`: it must answer for any registered id."""
     with sqlite_engine.begin() as conn:
         ids = build_pages(conn)
     with serve(FakeApi(auto=True)) as api:
