@@ -33,7 +33,7 @@ widgets.metric_row([
 ])
 st.caption(widgets.previous_caption(f) + f" Норма ответа: {widgets.get_settings().norm_label}.")
 
-grain = widgets.grain_for(f)
+grain = f.period.grain()
 left, right = st.columns(2)
 with left, widgets.section("По платформам", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
     widgets.chart(charts.by_platform_area(widgets.q(series.messages_series_by, f, by="platform", grain=grain),

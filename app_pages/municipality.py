@@ -75,7 +75,7 @@ widgets.metric_row([
 ])
 st.caption(widgets.previous_caption(f))
 
-grain = widgets.grain_for(f)
+grain = f.period.grain()
 left, right = st.columns(2)
 with left, widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
     widgets.chart(charts.subscribers_trend(widgets.q(series.subscribers_series, f, grain=grain), grain=grain))

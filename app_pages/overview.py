@@ -31,7 +31,7 @@ widgets.metric_row([
 ])
 st.caption(widgets.previous_caption(f) + f" Норма ответа: {widgets.get_settings().norm_label}.")
 
-grain = widgets.grain_for(f)
+grain = f.period.grain()
 trend = widgets.q(series.messages_series, f, grain=grain)
 left, right = st.columns(2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):

@@ -48,6 +48,13 @@ class Period:
             return Period(start, self.start - timedelta(days=1))
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
+    def grain(self) -> str:
+        """Time-series bucket that suits the period: days up to a month, weeks up to half a
+        year, else months (the same on screens and in reports)."""
+        if self.days <= 31:
+            return "day"
+        return "week" if self.days <= 184 else "month"
+
     def label(self) -> str:
         """Russian label: 'III квартал 2026', 'октябрь 2026', '01.09.2026 – 30.09.2026'."""
         months = _whole_months(self)

@@ -424,12 +424,6 @@ def previous_caption(f: Filters) -> str:
     return f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}."
 
 
-def grain_for(f: Filters) -> str:
-    """Time-series bucket for the period: days up to a month, weeks up to half a year, else months."""
-    days = f.period.days
-    return "day" if days <= 31 else ("week" if days <= 184 else "month")
-
-
 GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
 
 

@@ -181,3 +181,13 @@ def test_subtract_work_minutes():
     for minutes in (1, 60, 330, 331, 480, 1440, 2880, 4320):
         start = subtract_work_minutes(end, minutes, TZ)
         assert work_minutes(start, end, TZ) == minutes
+
+
+def test_period_grain_follows_its_length():
+    from dashboard.periods import Period, month, quarter, year
+
+    assert month(2026, 2).grain() == "day"                                   # 28 days
+    assert Period(date(2026, 1, 1), date(2026, 2, 1)).grain() == "week"      # 32 days
+    assert quarter(2026, 3).grain() == "week"
+    assert Period(date(2026, 1, 1), date(2026, 7, 3)).grain() == "week"      # 184 days
+    assert year(2026).grain() == "month"

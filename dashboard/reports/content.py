@@ -83,15 +83,6 @@ class ReportContent:
         return None if rows.empty else rows.iloc[0]
 
 
-def grain_for(period: Period) -> str:
-    """Series grain as on the app's pages: days up to a month, weeks up to half a year, else months."""
-    if period.days <= 31:
-        return "day"
-    if period.days <= 184:
-        return "week"
-    return "month"
-
-
 def scope_filters(period: Period, municipality_id: int | None, norm: Norm) -> Filters:
     ids = () if municipality_id is None else (municipality_id,)
     return Filters(period.start, period.end, municipality_ids=ids, norm=norm)
@@ -138,7 +129,7 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
     now = now or db.utcnow()
     f = scope_filters(period, municipality_id, norm)
     oblast_f = scope_filters(period, None, norm)
-    grain = grain_for(period)
+    grain = period.grain()
     with engine.connect() as conn:
         status = reference.data_status(conn)
         check_period(period, status)
