@@ -16,21 +16,9 @@ f = widgets.current_filters()
 widgets.page_header("Обращения жителей", f)
 
 cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
-
-
-def card(code: str, field: str, kind: str, value: str) -> widgets.Card:
-    change, text = widgets.change_text(getattr(cur, field), getattr(prev, field), kind)
-    return widgets.kpi_card(code, value, change, text)
-
-
-widgets.metric_row([
-    card("messages", "messages", "int", fmt.num(cur.messages)),
-    card("share_answered", "share_answered", "pct", fmt.pct(cur.share_answered)),
-    card("share_in_norm", "share_in_norm", "pct", fmt.pct(cur.share_in_norm)),
-    card("median_response", "median_response_min", "minutes", fmt.duration(cur.median_response_min)),
-    card("overdue", "overdue", "int", fmt.num(cur.overdue)),
-    card("photo_share", "photo_share", "pct", fmt.pct(cur.photo_share)),
-])
+widgets.metric_row(widgets.headline_cards(cur, prev, [
+    "messages", "share_answered", "share_in_norm", "median_response", "overdue", "photo_share",
+]))
 st.caption(widgets.previous_caption(f) + f" Норма ответа: {widgets.get_settings().norm_label}.")
 
 grain = f.period.grain()

@@ -50,29 +50,19 @@ mine = rt[rt["municipality_id"] == mid].iloc[0]
 n_ranked = int(rt["rank"].notna().sum())
 
 
-def card(code: str, field: str, kind: str, value: str) -> widgets.Card:
-    change, text = widgets.change_text(getattr(cur, field), getattr(prev, field), kind)
-    return widgets.kpi_card(code, value, change, text)
-
-
 def rank_card() -> widgets.Card:
     if not bool(mine["enough_data"]) or pd.isna(mine["rank"]):
         return widgets.Card("Место в рейтинге", "мало данных", help="Меньше обращений, чем нужно для рейтинга.")
     change = mine["rank_change"]
     text = None if pd.isna(change) else charts.rank_change_label(change)
-    color, arrow = widgets.change_style("subscribers", change)  # "higher" is better, like moving up
-    return widgets.Card("Место в рейтинге", f"{fmt.num(mine['rank'])} из {n_ranked}", text, color, arrow,
+    color, _ = widgets.change_style("subscribers", change)  # "higher" is better, like moving up
+    # The label already carries ▲/▼: no second arrow.
+    return widgets.Card("Место в рейтинге", f"{fmt.num(mine['rank'])} из {n_ranked}", text, color, "off",
                         "Сводный рейтинг муниципалитетов, см. «Рейтинг» и «Методика».")
 
 
-widgets.metric_row([
-    rank_card(),
-    card("subscribers", "subscribers", "int", fmt.num(cur.subscribers)),
-    card("messages", "messages", "int", fmt.num(cur.messages)),
-    card("share_in_norm", "share_in_norm", "pct", fmt.pct(cur.share_in_norm)),
-    card("median_response", "median_response_min", "minutes", fmt.duration(cur.median_response_min)),
-    card("overdue", "overdue", "int", fmt.num(cur.overdue)),
-])
+widgets.metric_row([rank_card(), *widgets.headline_cards(
+    cur, prev, ["subscribers", "messages", "share_in_norm", "median_response", "overdue"])])
 st.caption(widgets.previous_caption(f))
 
 grain = f.period.grain()

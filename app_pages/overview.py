@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, widgets
-from dashboard import formatting as fmt
 from queries import breakdowns, kpis, rating, series
 
 TOP_N = 5
@@ -14,21 +13,9 @@ f = widgets.current_filters()
 widgets.page_header("Обзор", f)
 
 cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
-
-
-def card(code: str, field: str, kind: str, value: str) -> widgets.Card:
-    change, text = widgets.change_text(getattr(cur, field), getattr(prev, field), kind)
-    return widgets.kpi_card(code, value, change, text)
-
-
-widgets.metric_row([
-    card("pages", "pages", "int", fmt.num(cur.pages)),
-    card("subscribers", "subscribers", "int", fmt.num(cur.subscribers)),
-    card("messages", "messages", "int", fmt.num(cur.messages)),
-    card("share_in_norm", "share_in_norm", "pct", fmt.pct(cur.share_in_norm)),
-    card("median_response", "median_response_min", "minutes", fmt.duration(cur.median_response_min)),
-    card("overdue", "overdue", "int", fmt.num(cur.overdue)),
-])
+widgets.metric_row(widgets.headline_cards(cur, prev, [
+    "pages", "subscribers", "messages", "share_in_norm", "median_response", "overdue",
+]))
 st.caption(widgets.previous_caption(f) + f" Норма ответа: {widgets.get_settings().norm_label}.")
 
 grain = f.period.grain()

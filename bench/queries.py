@@ -3,8 +3,8 @@
     .venv/bin/python bench/queries.py [--scales region,national] [--repeat 5] [--postgres URL]
 
 For each scale it builds (once, cached under bench/out/) a SQLite database with
-`python -m dashboard demo`'s generator (seed 1, one year), copies the same rows
-into PostgreSQL (if a URL is given or TEST_POSTGRES_URL is set) and into DuckDB,
+`python -m dashboard demo`'s generator (seed 1, one year), the same rows in
+PostgreSQL (if a URL is given or TEST_POSTGRES_URL is set) and in DuckDB,
 then runs each query function from ``queries/`` on all three and prints the
 median wall time per query and the ratio SQLite / DuckDB as a Markdown table.
 DuckDB runs the very same SQLAlchemy queries (duckdb-engine) over the same
@@ -56,21 +56,6 @@ def build_sqlite(scale: str) -> Engine:
     return make_engine(f"sqlite:///{path}")
 
 
-def _copy_tables(src: Engine, dst: Engine) -> None:
-    """Copy every table's rows from src to dst (schema already created in dst)."""
-    chunk = 200_000
-    with src.connect() as s, dst.begin() as d:
-        for table in schema.metadata.sorted_tables:
-            d.execute(table.delete())
-            offset = 0
-            while True:
-                df = pd.read_sql(select(table).limit(chunk).offset(offset), s)
-                if df.empty:
-                    break
-                d.execute(table.insert(), df.astype(object).where(df.notna(), None).to_dict("records"))
-                offset += chunk
-
-
 def build_duckdb(scale: str, src: Engine) -> Engine:
     path = OUT / f"{scale}.duckdb"
     if not path.exists():
@@ -91,6 +76,8 @@ def build_duckdb(scale: str, src: Engine) -> Engine:
 
 
 def build_postgres(scale: str, url: str, src: Engine) -> Engine:
+    """The same rows in PostgreSQL: the generator is deterministic, so it is simply run again
+    (it loads with COPY)."""
     name = f"bench_{scale}"
     admin = make_engine(url)
     with admin.begin() as conn:
@@ -106,10 +93,9 @@ def build_postgres(scale: str, url: str, src: Engine) -> Engine:
         want = s.execute(select(func.count()).select_from(schema.message)).scalar()
     if have != want:
         t0 = time.perf_counter()
-        _copy_tables(src, eng)
-        with eng.begin() as c:
-            c.execute(text("ANALYZE"))
-        print(f"  PostgreSQL {scale}: copied in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        demo.generate(eng, seed=SEED, years=YEARS, scale=scale, end=datetime.fromisoformat(END).date(),
+                      force=True)
+        print(f"  PostgreSQL {scale}: generated in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return eng
 
 

@@ -7,7 +7,7 @@ so the same seed and end date always give the same rows. Used by ``dashboard.dem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 

@@ -367,6 +367,30 @@ def kpi_card(code: str, value: str, change=None, change_text: str | None = None,
     return Card(label or k.name, value, text, color, arrow, k.formula)
 
 
+# KPI code -> (Headline field, kind of change for change_text, value formatter).
+HEADLINE_CARDS = {
+    "pages": ("pages", "int", fmt.num),
+    "subscribers": ("subscribers", "int", fmt.num),
+    "messages": ("messages", "int", fmt.num),
+    "share_answered": ("share_answered", "pct", fmt.pct),
+    "share_in_norm": ("share_in_norm", "pct", fmt.pct),
+    "median_response": ("median_response_min", "minutes", fmt.duration),
+    "overdue": ("overdue", "int", fmt.num),
+    "photo_share": ("photo_share", "pct", fmt.pct),
+}
+
+
+def headline_cards(cur, prev, codes: Sequence[str]) -> list[Card]:
+    """Cards for headline KPIs (queries.kpis.Headline of this and the previous period)."""
+    cards = []
+    for code in codes:
+        field, kind, format_ = HEADLINE_CARDS[code]
+        value = getattr(cur, field)
+        change, text = change_text(value, getattr(prev, field), kind)
+        cards.append(kpi_card(code, format_(value), change, text))
+    return cards
+
+
 def metric_row(cards: Sequence[Card]) -> None:
     """KPI cards in one row, each in a bordered box."""
     for col, c in zip(st.columns(len(cards)), cards):

@@ -11,8 +11,6 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TIMEOUT_S = 60
@@ -26,11 +24,8 @@ def fixture_db_url(tmp_path: Path, name: str = "fixture.db") -> str:
     url = f"sqlite:///{tmp_path / name}"
     engine = make_engine(url)
     migrate.upgrade(engine)
-    try:
-        from tests import fixture_data
-    except ImportError:  # pragma: no cover - until the fixture lands
-        engine.dispose()
-        pytest.skip("tests/fixture_data.py ещё не готов")
+    from tests import fixture_data
+
     with engine.begin() as conn:
         fixture_data.build(conn)
     engine.dispose()
@@ -110,24 +105,7 @@ def texts(at) -> str:
     return "\n".join(parts)
 
 
-@pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory) -> str:
-    """URL of the fixture database file, built once per test module."""
-    return fixture_db_url(tmp_path_factory.mktemp("appdb"))
-
-
-@pytest.fixture
-def app_db(fixture_db, monkeypatch) -> str:
-    """The fixture database as DATABASE_URL for one test (restored afterwards)."""
-    from dashboard.settings import get_settings
-
-    monkeypatch.setenv("DATABASE_URL", fixture_db)
-    get_settings.cache_clear()
-    yield fixture_db
-    get_settings.cache_clear()
-
-
-def shown(frame) -> "pd.DataFrame":
+def shown(frame):
     """The data of an st.dataframe element with the headers the user sees (column_config labels)."""
     import json
 

@@ -92,3 +92,24 @@ def fixture_sqlite(sqlite_engine):
     with sqlite_engine.begin() as conn:
         fixture_data.build(conn)
     return sqlite_engine
+
+
+# -- the app on the fixture database (AppTest) ---------------------------------------
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory) -> str:
+    """URL of the fixture database file, built once per test module."""
+    from tests.apptest_utils import fixture_db_url
+
+    return fixture_db_url(tmp_path_factory.mktemp("appdb"))
+
+
+@pytest.fixture
+def app_db(fixture_db, monkeypatch) -> str:
+    """The fixture database as DATABASE_URL for one test (restored afterwards)."""
+    from dashboard.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", fixture_db)
+    get_settings.cache_clear()
+    yield fixture_db
+    get_settings.cache_clear()

@@ -7,9 +7,7 @@ from datetime import date
 from sqlalchemy import text
 
 from dashboard import formatting as fmt
-from tests.apptest_utils import (  # noqa: F401
-    app_db, assert_ok, fixture_db, metrics, run_page, texts,
-)
+from tests.apptest_utils import assert_ok, metrics, run_page, texts
 from tests.fixture_data import NOW
 
 MY_PAGES = ("app_pages/overview.py", "app_pages/rating.py", "app_pages/municipality.py", "app_pages/messages.py",

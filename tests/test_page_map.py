@@ -12,7 +12,7 @@ from unittest import mock
 
 import pytest
 
-from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page  # noqa: F401
+from tests.apptest_utils import assert_ok, run_page
 from tests.fixture_data import BAGAN, NOV, NSK, NSK_DISTRICT, OCT
 
 PAGE = "app_pages/map.py"

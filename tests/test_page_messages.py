@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dashboard import formatting as fmt
-from tests.apptest_utils import (  # noqa: F401
-    app_db, assert_ok, fixture_db, metrics, run_page, table_with, texts,
-)
+from tests.apptest_utils import assert_ok, metrics, run_page, table_with, texts
 from tests.fixture_data import NOW
 
 PAGE = "app_pages/messages.py"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboard.kpi import KPIS, RATING_WEIGHTS, RESPONSE_BUCKETS
-from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page, texts  # noqa: F401
+from tests.apptest_utils import assert_ok, run_page, texts
 
 PAGE = "app_pages/method.py"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dashboard import formatting as fmt
 from queries import kpis
-from tests.apptest_utils import app_db, assert_ok, fixture_db, metrics, run_page, texts  # noqa: F401
+from tests.apptest_utils import assert_ok, metrics, run_page, texts
 from tests.fixture_data import NOV, NOW
 
 PAGE = "app_pages/overview.py"

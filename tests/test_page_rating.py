@@ -9,9 +9,7 @@ share in norm 2/3 > 9/14 -> район 40; median 180 > 105 min -> город 20
 from __future__ import annotations
 
 from queries import rating
-from tests.apptest_utils import (  # noqa: F401
-    app_db, assert_ok, fixture_db, run_page, table_with, texts,
-)
+from tests.apptest_utils import assert_ok, run_page, table_with, texts
 from tests.fixture_data import NOV, NOW
 
 PAGE = "app_pages/rating.py"

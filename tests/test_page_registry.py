@@ -7,9 +7,7 @@ import io
 import pandas as pd
 
 from dashboard import formatting as fmt
-from tests.apptest_utils import (  # noqa: F401
-    app_db, assert_ok, fixture_db, run_page, table_with, texts,
-)
+from tests.apptest_utils import assert_ok, run_page, table_with, texts
 from tests.fixture_data import NOW
 
 PAGE = "app_pages/registry.py"

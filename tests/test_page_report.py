@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from tests.apptest_utils import app_db, assert_ok, fixture_db, run_page  # noqa: F401
+from tests.apptest_utils import assert_ok, run_page
 
 PAGE = "app_pages/report.py"
 

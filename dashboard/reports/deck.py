@@ -322,7 +322,7 @@ def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
     lines = (Line("Место в рейтинге", theme.CARD_LABEL_PT, color=theme.MUTED),
              Line(f"{rank} из {len(ranked)}", theme.CARD_VALUE_PT, bold=True, color=theme.NAVY),
              Line(f"{change.text} к периоду «{c.previous.label()}»" if change.text not in ("=", fmt.NA)
-                  else f"место не изменилось" if change.text == "=" else "нет данных за прошлый период",
+                  else "место не изменилось" if change.text == "=" else "нет данных за прошлый период",
                   theme.CARD_NOTE_PT, color=change.color or theme.MUTED))
     pos = ranked.index.get_loc(row.name)
     window = ranked.iloc[max(0, pos - 3):pos + 4]
