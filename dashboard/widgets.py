@@ -87,8 +87,19 @@ def ensure_database() -> None:
     except db.DatabaseUnavailable as e:
         st.error(f"**База данных недоступна.** {e}", icon="🛑")
         st.stop()
+    _upgrade_schema_once()
     if database_is_empty(engine):
         _fill_with_demo(engine)
+
+
+@st.cache_resource(show_spinner="Обновляем структуру базы данных…")
+def _upgrade_schema_once() -> bool:
+    """Bring the schema to the current version once per server process (a no-op when it is),
+    so a database made by an older version of the app keeps working."""
+    from dashboard import migrate
+
+    migrate.upgrade(get_engine())
+    return True
 
 
 @st.cache_resource(show_spinner=False)
@@ -100,13 +111,12 @@ def _first_start_lock():
 
 
 def _fill_with_demo(engine) -> None:
-    from dashboard import demo, migrate
+    from dashboard import demo
 
     with st.spinner("Первый запуск: база пуста, создаём демонстрационные данные… Это займёт до минуты."):
         with _first_start_lock():
             if not database_is_empty(engine):  # another session has just filled it
                 return
-            migrate.upgrade(engine)
             demo.generate(engine, seed=1)
     st.cache_data.clear()
     st.toast("База была пуста: загружены демонстрационные данные.", icon=":material/info:")
