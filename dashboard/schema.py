@@ -181,8 +181,22 @@ message = Table(
     Index(None, "page_id"),
 )
 
-_bin_columns = [Column(name, Integer, nullable=False, default=0) for name in CAL_BINS + WORK_BINS]
+HOURS = tuple(f"n_hour{h:02d}" for h in range(24))  # messages received in local hour h
 
+
+def _measure_columns() -> list[Column]:
+    """The measure columns shared by msg_daily and its coarser rollups."""
+    counts = ["n_received", "n_answered", "n_closed", "n_open", "n_photo", "n_sat_pos", "n_sat_neg",
+              "sum_resp_min", "sum_resp_work_min", *CAL_BINS, *WORK_BINS, *HOURS]
+    return [Column(name, Integer, nullable=False, default=0) for name in counts]
+
+
+# Measures (all per group and local day of receipt):
+#   n_received; n_answered (first response given); n_closed (closed without answer);
+#   n_open ('new' or 'in_work' and no response yet); n_photo (answers with a photo
+#   report); n_sat_pos / n_sat_neg; sum_resp_min / sum_resp_work_min (calendar /
+#   working minutes of answered messages); response histograms h00..h20 (calendar)
+#   and w00..w20 (working); n_hour00..n_hour23 (messages by local hour of receipt).
 msg_daily = Table(
     "msg_daily", metadata,
     Column("id", Integer, primary_key=True),
@@ -192,17 +206,40 @@ msg_daily = Table(
     Column("municipality_id", Integer),      # NULL: regional bodies
     Column("platform", String(8), nullable=False),
     Column("topic_id", Integer, nullable=False),
-    Column("n_received", Integer, nullable=False, default=0),
-    Column("n_answered", Integer, nullable=False, default=0),
-    Column("n_closed", Integer, nullable=False, default=0),      # closed without answer
-    Column("n_photo", Integer, nullable=False, default=0),       # answers with a photo report
-    Column("n_sat_pos", Integer, nullable=False, default=0),
-    Column("n_sat_neg", Integer, nullable=False, default=0),
-    Column("sum_resp_min", Integer, nullable=False, default=0),  # calendar minutes, answered only
-    Column("sum_resp_work_min", Integer, nullable=False, default=0),
-    *_bin_columns,
+    *_measure_columns(),
     Index(None, "day", "municipality_id", "platform"),
 )
+
+# msg_daily summed over topics: for queries that neither group by nor filter on topic.
+msg_daily_mp = Table(
+    "msg_daily_mp", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("week", Date, nullable=False),
+    Column("month", Date, nullable=False),
+    Column("municipality_id", Integer),
+    Column("platform", String(8), nullable=False),
+    *_measure_columns(),
+    Index(None, "day"),
+    Index(None, "municipality_id", "day"),
+)
+
+# msg_daily summed over municipalities: topic queries without a municipality dimension.
+msg_daily_pt = Table(
+    "msg_daily_pt", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("week", Date, nullable=False),
+    Column("month", Date, nullable=False),
+    Column("platform", String(8), nullable=False),
+    Column("topic_id", Integer, nullable=False),
+    *_measure_columns(),
+    Index(None, "day"),
+)
+
+MSG_ROLLUPS = (msg_daily, msg_daily_mp, msg_daily_pt)
+MSG_MEASURES = tuple(c.name for c in msg_daily.c
+                     if c.name not in ("id", "day", "week", "month", "municipality_id", "platform", "topic_id"))
 
 subs_daily = Table(
     "subs_daily", metadata,

@@ -1,4 +1,5 @@
-"""Summary tables ``msg_daily`` and ``subs_daily``, recomputed inside the database.
+"""Summary tables ``msg_daily`` (with its rollups ``msg_daily_mp``, ``msg_daily_pt``)
+and ``subs_daily``, recomputed inside the database.
 
 Writers (demo, importer, collector) call these in the same transaction right
 after writing raw rows, then ``db.touch_updated``::
@@ -25,11 +26,12 @@ from sqlalchemy import and_, case, delete, exists, func, insert, select, true, u
 from sqlalchemy.engine import Connection
 
 from dashboard import schema
-from dashboard.schema import CAL_BINS, N_BINS, RESPONSE_BIN_EDGES, WORK_BINS
-from queries.sql import month_start, week_start
+from dashboard.schema import CAL_BINS, HOURS, MSG_MEASURES, N_BINS, RESPONSE_BIN_EDGES, WORK_BINS
+from dashboard.sqlfn import month_start, week_start
 
 _DAYS_PER_STATEMENT = 500  # keeps IN (...) lists well within parameter limits
 FLOWS = ("posts", "views", "likes", "comments", "reposts")
+OPEN_STATUSES = ("new", "in_work")  # can still be answered
 
 
 # -- messages ------------------------------------------------------------------
@@ -57,6 +59,8 @@ def _messages_select(dialect: str, where):
         m.c.topic_id,
         _flag(answered).label("answered"),
         _flag(and_(m.c.status == "closed", m.c.first_response_at.is_(None))).label("closed"),
+        _flag(and_(m.c.status.in_(OPEN_STATUSES), m.c.first_response_at.is_(None))).label("open"),
+        m.c.received_hour.label("hour"),
         _flag(and_(answered, m.c.photo_report.is_(True))).label("photo"),
         _flag(m.c.satisfaction == 1).label("pos"),
         _flag(m.c.satisfaction == -1).label("neg"),
@@ -77,6 +81,7 @@ def _messages_select(dialect: str, where):
         func.count().label("n_received"),
         func.sum(c.answered).label("n_answered"),
         func.sum(c.closed).label("n_closed"),
+        func.sum(c.open).label("n_open"),
         func.sum(c.photo).label("n_photo"),
         func.sum(c.pos).label("n_sat_pos"),
         func.sum(c.neg).label("n_sat_neg"),
@@ -85,6 +90,7 @@ def _messages_select(dialect: str, where):
     ]
     cols += [func.sum(_flag(_in_bin(c.resp, i))).label(name) for i, name in enumerate(CAL_BINS)]
     cols += [func.sum(_flag(_in_bin(c.resp_work, i))).label(name) for i, name in enumerate(WORK_BINS)]
+    cols += [func.sum(_flag(c.hour == h)).label(name) for h, name in enumerate(HOURS)]
     return select(*cols).group_by(c.day, c.municipality_id, c.platform, c.topic_id)
 
 
@@ -94,26 +100,52 @@ def _chunks(items: list, size: int):
         yield chunk
 
 
-def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> None:
-    """Recompute ``msg_daily`` for the given local days (None: every day).
+def _rollup_select(table, where):
+    """SELECT producing ``table``'s rows (a coarser rollup) from msg_daily rows matching ``where``."""
+    md = schema.msg_daily
+    keys = [md.c[c.name] for c in table.c if c.name != "id" and c.name not in MSG_MEASURES]
+    stmt = select(*keys, *[func.sum(md.c[k]).label(k) for k in MSG_MEASURES])
+    if where is not None:
+        stmt = stmt.where(where)
+    return stmt.group_by(*keys)
 
-    One row per (day, municipality or NULL, platform, topic): received,
-    answered (first response given), closed without answer, answers with a
-    photo report, positive/negative satisfaction, sums of calendar and working
-    response minutes, and the response-time histograms over
-    ``schema.RESPONSE_BIN_EDGES`` (``h00..h20`` calendar, ``w00..w20`` working).
+
+def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> None:
+    """Recompute ``msg_daily`` and its rollups for the given local days (None: every day).
+
+    ``msg_daily``: one row per (day, municipality or NULL, platform, topic):
+    received, answered (first response given), closed without answer, open
+    ('new'/'in_work' without a response), answers with a photo report,
+    positive/negative satisfaction, sums of calendar and working response
+    minutes, the response-time histograms over ``schema.RESPONSE_BIN_EDGES``
+    (``h00..h20`` calendar, ``w00..w20`` working) and receipts per local hour
+    (``n_hour00..n_hour23``).
+
+    ``msg_daily_mp`` (no topic) and ``msg_daily_pt`` (no municipality) are the
+    same measures summed from the fresh msg_daily rows of the same days.
     """
     md, m = schema.msg_daily, schema.message
     dialect = conn.dialect.name
-    sel_cols = [c.name for c in md.c if c.name != "id"]
+    rollups = (schema.msg_daily_mp, schema.msg_daily_pt)
+
+    def cols(table):
+        return [c.name for c in table.c if c.name != "id"]
+
     if days is None:
-        conn.execute(delete(md))
-        conn.execute(insert(md).from_select(sel_cols, _messages_select(dialect, None)))
+        for table in (md, *rollups):
+            conn.execute(delete(table))
+        conn.execute(insert(md).from_select(cols(md), _messages_select(dialect, None)))
+        for table in rollups:
+            conn.execute(insert(table).from_select(cols(table), _rollup_select(table, None)))
         return
     for chunk in _chunks(sorted(set(days)), _DAYS_PER_STATEMENT):
-        conn.execute(delete(md).where(md.c.day.in_(chunk)))
+        for table in (md, *rollups):
+            conn.execute(delete(table).where(table.c.day.in_(chunk)))
         conn.execute(insert(md).from_select(
-            sel_cols, _messages_select(dialect, m.c.received_day.in_(chunk))))
+            cols(md), _messages_select(dialect, m.c.received_day.in_(chunk))))
+        for table in rollups:
+            conn.execute(insert(table).from_select(
+                cols(table), _rollup_select(table, md.c.day.in_(chunk))))
 
 
 # -- subscribers -----------------------------------------------------------------

@@ -14,11 +14,14 @@ Sums and where they come from:
 - ``message_sums``: ``messages``, ``answered``, ``closed``, ``photo``,
   ``sat_pos``, ``sat_neg``, ``resp_sum`` (response minutes of answered
   messages, in the norm's mode), ``in_norm`` (answered faster than the norm)
-  and the 21 histogram bins ``bin00..bin20`` in the norm's mode (``msg_daily``).
+  and the 21 histogram bins ``bin00..bin20`` in the norm's mode.
 - ``pending_sums``: unanswered messages: ``not_due`` (received after the
   deadline cut-off, so not yet due) and ``overdue`` (still 'new' or 'in_work'
-  and received before it) — the only read of raw ``message`` rows here,
-  served by the (status, received_at) index.
+  and received before it) — from the summaries' ``n_open`` for days before the
+  cut-off's local date; raw ``message`` rows only for the days after it.
+
+Message sums read the smallest rollup that has the needed dimensions
+(``message_table``: ``msg_daily_mp``, ``msg_daily_pt`` or ``msg_daily``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import reduce
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 from sqlalchemy.engine import Connection
 
 from dashboard import schema
@@ -68,6 +71,19 @@ def _keys(table, by) -> list:
 
 def _flag(cond):
     return case((cond, 1), else_=0)
+
+
+def message_table(f: Filters, by=()):
+    """The smallest message summary holding every dimension f filters on or ``by`` groups by:
+    ``msg_daily_mp`` without topic, ``msg_daily_pt`` with topic but no municipality,
+    ``msg_daily`` otherwise. All three hold the same measures per day."""
+    topic = bool(f.topic_ids) or "topic_id" in by
+    municipality = bool(f.municipality_ids) or "municipality_id" in by
+    if not topic:
+        return schema.msg_daily_mp
+    if not municipality:
+        return schema.msg_daily_pt
+    return schema.msg_daily
 
 
 def bin_columns(norm: Norm) -> tuple[str, ...]:
@@ -154,8 +170,9 @@ def subscriber_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
 
 
 def message_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
-    """Message counts, response sums and histogram over the period's days (msg_daily)."""
-    md = schema.msg_daily
+    """Message counts, response sums and histogram over the period's days (msg_daily or a
+    coarser rollup, ``message_table``)."""
+    md = message_table(f, by)
     bins = [md.c[b] for b in bin_columns(f.norm)]
     below = bins[:bins_below(f.norm.minutes)]
     resp = md.c.sum_resp_min if f.norm.mode == "calendar" else md.c.sum_resp_work_min
@@ -179,17 +196,32 @@ def message_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
 def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=()) -> pd.DataFrame:
     """Unanswered messages of the period around the deadline cut-off (``now`` − norm):
     ``not_due`` — received at or after it, so their deadline has not come yet (any status);
-    ``overdue`` — still 'new' or 'in_work' and received before it (KPIS['overdue'])."""
-    m = schema.message
+    ``overdue`` — still 'new' or 'in_work' and received before it (KPIS['overdue']).
+
+    Days whose local date is before the cut-off's local date were received entirely
+    before it: their ``overdue`` is the summaries' ``n_open`` ('new'/'in_work' without a
+    response) and ``not_due`` is 0. Only the days from the cut-off's local date on (a few,
+    usually none of a closed period) read raw ``message`` rows."""
     cut = deadline_cutoff(now or utcnow(), f.norm)
-    is_open = m.c.status.in_(PENDING_STATUSES)
-    stmt = (
-        select(*_keys(m, by),
-               func.sum(_flag(m.c.received_at >= cut)).label("not_due"),
-               func.sum(_flag(and_(m.c.received_at < cut, is_open))).label("overdue"))
-        .where(*unanswered_in_period(f), *f.dims(m))
-        .group_by(*_keys(m, by))
-    )
+    cut_day = cut.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).date()
+    parts = []
+    if f.start < cut_day:
+        md = message_table(f, by)
+        parts.append(
+            select(*_keys(md, by), literal_column("0").label("not_due"), md.c.n_open.label("overdue"))
+            .where(md.c.day.between(f.start, min(f.end, cut_day - timedelta(days=1))), *f.dims(md)))
+    if f.end >= cut_day:
+        m = schema.message
+        is_open = m.c.status.in_(PENDING_STATUSES)
+        parts.append(
+            select(*_keys(m, by),
+                   _flag(m.c.received_at >= cut).label("not_due"),
+                   _flag(and_(m.c.received_at < cut, is_open)).label("overdue"))
+            .where(*unanswered_in_period(f.with_(start=max(f.start, cut_day))), *f.dims(m)))
+    u = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("pending")
+    keys = [u.c[k] for k in by]
+    stmt = (select(*keys, func.sum(u.c.not_due).label("not_due"), func.sum(u.c.overdue).label("overdue"))
+            .group_by(*keys))
     return _frame(conn, stmt, by)
 
 

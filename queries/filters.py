@@ -71,7 +71,7 @@ class Filters:
         out = []
         if self.platforms:
             out.append(table.c.platform.in_(self.platforms))
-        m = self.municipality_clause(table.c.municipality_id)
+        m = self.municipality_clause(table.c.municipality_id) if "municipality_id" in table.c else None
         if m is not None:
             out.append(m)
         if topic and self.topic_ids and "topic_id" in table.c:

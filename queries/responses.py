@@ -6,11 +6,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from dashboard import schema
+from dashboard.schema import HOURS
 from dashboard.kpi import RESPONSE_BUCKETS, UNANSWERED_LABEL, bins_below
-from queries.aggregate import BIN_NAMES, message_sums, ratio
+from queries.aggregate import BIN_NAMES, message_sums, message_table, ratio
 from queries.filters import Filters
-from queries.sql import weekday
+from dashboard.sqlfn import weekday
 
 UNANSWERED_CODE = "none"
 
@@ -38,18 +38,20 @@ def weekday_hour(conn: Connection, f: Filters) -> pd.DataFrame:
     """Messages by local weekday (0 = Monday) and hour (0-23); only non-empty cells.
     Columns: weekday, hour, messages.
 
-    Grouped in the database over raw ``message`` rows of f's period (local day and hour of
-    receipt; counted per day and hour first, so the weekday is computed once per day),
+    Summed in the database from the summaries' receipts per local hour
+    (``n_hour00..n_hour23``) over f's period, on the smallest rollup with f's
+    dimensions (totals per day first, so the weekday is computed once per day);
     ordered by weekday, hour."""
-    m = schema.message
-    per_day = (select(m.c.received_day.label("day"), m.c.received_hour.label("hour"),
-                      func.count().label("n"))
-               .where(m.c.received_day.between(f.start, f.end), *f.dims(m))
-               .group_by(m.c.received_day, m.c.received_hour)
+    md = message_table(f)
+    per_day = (select(md.c.day, *[func.sum(md.c[h]).label(h) for h in HOURS])
+               .where(md.c.day.between(f.start, f.end), *f.dims(md))
+               .group_by(md.c.day)
                .subquery("per_day"))
     wd = weekday(conn.dialect.name, per_day.c.day)
-    stmt = (select(wd.label("weekday"), per_day.c.hour, func.sum(per_day.c.n).label("messages"))
-            .group_by(wd, per_day.c.hour)
-            .order_by(wd, per_day.c.hour))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=["weekday", "hour", "messages"])
-    return df.astype("int64")
+    stmt = (select(wd.label("weekday"), *[func.sum(per_day.c[h]).label(h) for h in HOURS])
+            .group_by(wd).order_by(wd))
+    wide = pd.DataFrame(conn.execute(stmt).all(), columns=["weekday", *HOURS])
+    long = wide.melt(id_vars="weekday", var_name="hour", value_name="messages")
+    long["hour"] = long["hour"].map({h: i for i, h in enumerate(HOURS)})
+    long = long[long["messages"].fillna(0) > 0].sort_values(["weekday", "hour"])
+    return long[["weekday", "hour", "messages"]].reset_index(drop=True).astype("int64")

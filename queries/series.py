@@ -8,9 +8,9 @@ from sqlalchemy.engine import Connection
 
 from dashboard import schema
 from dashboard.schema import PLATFORM_LABELS
-from queries.aggregate import add_kpis, key_column, message_sums, ratio
+from queries.aggregate import add_kpis, key_column, message_sums, message_table, ratio
 from queries.filters import Filters
-from queries.sql import GRAINS, period_start
+from dashboard.sqlfn import GRAINS, period_start
 
 
 def _check_grain(grain: str) -> None:
@@ -40,7 +40,7 @@ def messages_series_by(conn: Connection, f: Filters, by: str = "platform", grain
 
     Ordered by period, then key."""
     _check_grain(grain)
-    md = schema.msg_daily
+    md = message_table(f, (by if by == "platform" else "topic_id",))
     if by == "platform":
         key = md.c.platform
     elif by == "topic":
