@@ -59,3 +59,22 @@ def test_weekday_hour(fixture_engine):
     }
     # Roads on OK: 6 (Fri 17), 18 (Thu 10), 25 (Wed 10).
     assert [tuple(r) for r in roads.itertuples(index=False)] == [(2, 10, 1), (3, 10, 1), (4, 17, 1)]
+
+
+def test_weekday_hour_equals_raw_group_by(fixture_engine):
+    """The rollups' hour columns give what a GROUP BY over raw messages gives, per filter."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from dashboard import schema
+
+    m = schema.message
+    filters = [NOV, NOV.with_(municipality_ids=(REGIONAL,)), NOV.with_(topic_ids=(TOPIC_ID["roads"],)),
+               NOV.with_(platforms=("vk",), municipality_ids=(REGIONAL,), topic_ids=(TOPIC_ID["roads"],))]
+    with fixture_engine.connect() as conn:
+        for f in filters:
+            got = {(r.weekday, r.hour): r.messages for r in responses.weekday_hour(conn, f).itertuples()}
+            rows = conn.execute(select(m.c.received_day, m.c.received_hour)
+                                .where(m.c.received_day.between(f.start, f.end), *f.dims(m))).all()
+            assert got == dict(Counter((d.weekday(), h) for d, h in rows))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from dashboard import schema, summary
 from dashboard.facts import message_times
@@ -18,7 +18,7 @@ def _rows(conn, table):
 
 
 def _snapshot(conn):
-    return _rows(conn, schema.msg_daily), _rows(conn, schema.subs_daily)
+    return (*[_rows(conn, t) for t in schema.MSG_ROLLUPS], _rows(conn, schema.subs_daily))
 
 
 def _message(mid, page_id, municipality_id, platform, topic, local, delay, status):
@@ -101,9 +101,9 @@ def test_partial_refresh_equals_full_rebuild(fixture_engine):
                                           "answered")])
         summary.refresh_messages(conn, {date(2026, 11, 23), date(2026, 11, 2), date(2026, 11, 17),
                                         date(2026, 11, 30)})
-        partial = _rows(conn, schema.msg_daily)
+        partial = [_rows(conn, t) for t in schema.MSG_ROLLUPS]
         summary.refresh_messages(conn)
-        assert _rows(conn, schema.msg_daily) == partial
+        assert [_rows(conn, t) for t in schema.MSG_ROLLUPS] == partial
         md = schema.msg_daily
         assert conn.execute(select(md).where(md.c.day == date(2026, 11, 17))).first() is None
         answered_17 = conn.execute(select(md.c.n_answered, md.c.sum_resp_min).where(
@@ -176,4 +176,66 @@ def test_partial_subscriber_refresh_equals_full_rebuild(fixture_engine):
 def test_refresh_on_empty_database(engine):
     with engine.begin() as conn:
         summary.rebuild_all(conn)
-        assert _snapshot(conn) == ([], [])
+        assert _snapshot(conn) == ([], [], [], [])
+
+
+def _summed(rows: list[dict], keys: tuple[str, ...]) -> dict:
+    """Measures of msg_daily rows summed per ``keys`` (the rollup computed in Python)."""
+    out: dict = {}
+    for r in rows:
+        acc = out.setdefault(tuple(r[k] for k in keys), dict.fromkeys(schema.MSG_MEASURES, 0))
+        for k in schema.MSG_MEASURES:
+            acc[k] += r[k]
+    return out
+
+
+def test_rollups_are_msg_daily_summed(fixture_engine):
+    with fixture_engine.connect() as conn:
+        daily = [dict(r) for r in conn.execute(select(schema.msg_daily)).mappings()]
+        for table in (schema.msg_daily_mp, schema.msg_daily_pt):
+            keys = tuple(c.name for c in table.c if c.name != "id" and c.name not in schema.MSG_MEASURES)
+            got = {tuple(r[k] for k in keys): {k: r[k] for k in schema.MSG_MEASURES}
+                   for r in conn.execute(select(table)).mappings()}
+            assert got == _summed(daily, keys)
+    assert len(got) < len(daily)
+
+
+def test_open_and_hour_counts(fixture_engine):
+    md, m = schema.msg_daily, schema.message
+    with fixture_engine.connect() as conn:
+        n_open = conn.execute(select(func.sum(md.c.n_open))).scalar()
+        raw_open = conn.execute(select(func.count()).where(
+            m.c.status.in_(("new", "in_work")), m.c.first_response_at.is_(None))).scalar()
+        hours = conn.execute(select(*[func.sum(md.c[h]) for h in schema.HOURS])).one()
+        raw_hours = dict(conn.execute(select(m.c.received_hour, func.count()).group_by(m.c.received_hour)).all())
+        nov_2 = conn.execute(select(md).where(md.c.day == date(2026, 11, 2), md.c.municipality_id == NSK,
+                                              md.c.platform == "vk")).mappings().one()
+    # Open (new / in work, no response): 17, 18, 19, 20 and 108 (October); 9, 27, 106 are closed.
+    assert n_open == raw_open == 5
+    assert list(hours) == [raw_hours.get(h, 0) for h in range(24)] and sum(hours) == 36
+    # 2.11: message 1 at 10:xx, message 2 at 11:xx local.
+    assert (nov_2["n_hour10"], nov_2["n_hour11"], nov_2["n_open"]) == (1, 1, 0)
+
+
+def test_upgrade_from_0001_rebuilds_summaries(tmp_path):
+    """A database with data upgraded 0001 -> head has the summaries of a fresh one."""
+    from dashboard import migrate
+    from dashboard.db import make_engine
+    from tests import fixture_data
+
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrate.upgrade(fresh)
+    with fresh.begin() as conn:
+        fixture_data.build(conn)
+        raw = {t: conn.execute(select(t)).mappings().all()
+               for t in (schema.organisation, schema.page, schema.page_stats, schema.message)}
+        want = _snapshot(conn)
+    old = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(old, "0001")
+    with old.begin() as conn:
+        for t, rows in raw.items():  # raw tables did not change in 0002
+            conn.execute(insert(t), [dict(r) for r in rows])
+        summary.refresh_subscribers(conn)
+    migrate.upgrade(old)
+    with old.connect() as conn:
+        assert _snapshot(conn) == want
