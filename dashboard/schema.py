@@ -139,6 +139,8 @@ page = Table(
     Column("last_post_at", DateTime),
     UniqueConstraint("platform", "external_id"),
     Index(None, "municipality_id", "platform"),
+    # Covers page counts grouped by platform / municipality (queries.aggregate.page_counts).
+    Index(None, "platform", "municipality_id", "opened_on", "closed_on"),
 )
 
 page_stats = Table(

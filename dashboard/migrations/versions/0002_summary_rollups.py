@@ -1,4 +1,5 @@
-"""msg_daily gains n_open and receipts per local hour; coarser rollups msg_daily_mp, msg_daily_pt
+"""msg_daily gains n_open and receipts per local hour; coarser rollups msg_daily_mp, msg_daily_pt;
+a covering index for page counts
 
 Summary tables hold derived data only, so msg_daily is dropped and created in its
 new shape, and all three are rebuilt from the raw ``message`` rows.
@@ -54,11 +55,15 @@ def upgrade() -> None:
     _create('msg_daily_mp', [municipality(), platform()], [['day'], ['municipality_id', 'day']])
     _create('msg_daily_pt', [platform(), topic()], [['day']])
 
+    op.create_index(op.f('ix_page_platform_municipality_id_opened_on_closed_on'), 'page',
+                    ['platform', 'municipality_id', 'opened_on', 'closed_on'], unique=False)
+
     from dashboard import summary  # the current definitions: this head revision's shape
     summary.refresh_messages(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_page_platform_municipality_id_opened_on_closed_on'), table_name='page')
     for name in ('msg_daily_pt', 'msg_daily_mp'):
         op.drop_table(name)
     with op.batch_alter_table('msg_daily', schema=None) as batch_op:
