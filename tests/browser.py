@@ -35,6 +35,19 @@ PAGE_NOT_FOUND = "Page not found"
 IDLE_SELECTOR = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
+def require_chromium():
+    """Skip the calling test module when Debian's Chromium or Playwright is missing (fail on
+    CI instead, so CI never passes without the browser tests); returns playwright.sync_api."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        reason = f"нет браузера {CHROMIUM}: apt-get install -y chromium (см. scripts/setup.sh --dev)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")
+
+
 def app_pages() -> list[tuple[str, str]]:
     """(url_path, title) of every page registered in app.py whose file exists.
 

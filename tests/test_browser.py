@@ -9,20 +9,13 @@ full set at both screen sizes).
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
 from tests import browser
 
-if not browser.CHROMIUM.exists():
-    reason = f"нет браузера {browser.CHROMIUM}: apt-get install -y chromium (см. scripts/setup.sh --dev)"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = browser.require_chromium()
 
 PAGES = browser.app_pages()
 MAP_URL = next(url for url, title in PAGES if title == "Карта")

@@ -6,22 +6,12 @@ AppTest cannot upload files, so this drives ``streamlit run app.py`` through Chr
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from dashboard import migrate
 from dashboard.db import make_engine
 from tests import browser
 from tests.import_helpers import EXAMPLES, MESSAGES_HEADER, csv_bytes, log_rows, run
 
-if not browser.CHROMIUM.exists():
-    reason = f"нет браузера {browser.CHROMIUM}: apt-get install -y chromium (см. scripts/setup.sh --dev)"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = browser.require_chromium()
 
 DATA_URL = next(url for url, title in browser.app_pages() if title == "Данные")
 
