@@ -8,18 +8,16 @@ import streamlit as st
 
 from dashboard import charts, widgets
 from dashboard import formatting as fmt
-from queries import backlog, breakdowns, kpis, responses, series
+from queries import backlog, breakdowns, responses, series
 
 OVERDUE_LIMIT = 500
 
 f = widgets.current_filters()
 widgets.page_header("Обращения жителей", f)
 
-cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
-widgets.metric_row(widgets.headline_cards(cur, prev, [
+cur, prev = widgets.headline_header(f, [
     "messages", "share_answered", "share_in_norm", "median_response", "overdue", "photo_share",
-]))
-st.caption(widgets.previous_caption(f) + f" Норма ответа: {widgets.get_settings().norm_label}.")
+])
 
 grain = f.period.grain()
 left, right = st.columns(2)

@@ -94,8 +94,7 @@ with widgets.section("Страницы", "Официальные страниц�
     if reg.empty:
         widgets.empty_note("Страниц не найдено.")
     else:
-        reg = reg.assign(last_post=[fmt.dt(widgets.local_time(t)) if not pd.isna(t) else fmt.NA
-                                    for t in reg["last_post_at"]],
+        reg = reg.assign(last_post=reg["last_post_at"].map(widgets.local_time_text),
                          subscribers_text=reg["subscribers"].map(fmt.num),
                          stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA))
         widgets.table(reg, {

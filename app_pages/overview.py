@@ -5,18 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, widgets
-from queries import breakdowns, kpis, rating, series
+from queries import breakdowns, rating, series
 
 TOP_N = 5
 
 f = widgets.current_filters()
 widgets.page_header("Обзор", f)
 
-cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
-widgets.metric_row(widgets.headline_cards(cur, prev, [
+cur, prev = widgets.headline_header(f, [
     "pages", "subscribers", "messages", "share_in_norm", "median_response", "overdue",
-]))
-st.caption(widgets.previous_caption(f) + f" Норма ответа: {widgets.get_settings().norm_label}.")
+])
 
 grain = f.period.grain()
 trend = widgets.q(series.messages_series, f, grain=grain)

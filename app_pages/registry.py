@@ -93,8 +93,7 @@ with tab_check:
     shown = comp.assign(
         **{c: comp[c].map(lambda v: YES if bool(v) else NO)
            for c in ("has_vk", "has_ok", "verified", "posted_recently", "compliant")},
-        last_post_text=pd.to_datetime(comp["last_post_at"]).map(
-            lambda t: fmt.dt(widgets.local_time(t)) if not pd.isna(t) else fmt.NA),
+        last_post_text=pd.to_datetime(comp["last_post_at"]).map(widgets.local_time_text),
         pages_text=comp["pages_total"].map(fmt.num),
     )
     widgets.table(shown, {

@@ -186,6 +186,16 @@ message = Table(
 HOURS = tuple(f"n_hour{h:02d}" for h in range(24))  # messages received in local hour h
 
 
+def _day_columns() -> list[Column]:
+    """The id and time keys shared by msg_daily and its coarser rollups."""
+    return [
+        Column("id", Integer, primary_key=True),
+        Column("day", Date, nullable=False),
+        Column("week", Date, nullable=False),    # Monday of that week
+        Column("month", Date, nullable=False),   # first day of that month
+    ]
+
+
 def _measure_columns() -> list[Column]:
     """The measure columns shared by msg_daily and its coarser rollups."""
     counts = ["n_received", "n_answered", "n_closed", "n_open", "n_photo", "n_sat_pos", "n_sat_neg",
@@ -201,10 +211,7 @@ def _measure_columns() -> list[Column]:
 #   and w00..w20 (working); n_hour00..n_hour23 (messages by local hour of receipt).
 msg_daily = Table(
     "msg_daily", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("week", Date, nullable=False),    # Monday of that week
-    Column("month", Date, nullable=False),   # first day of that month
+    *_day_columns(),
     Column("municipality_id", Integer),      # NULL: regional bodies
     Column("platform", String(8), nullable=False),
     Column("topic_id", Integer, nullable=False),
@@ -215,10 +222,7 @@ msg_daily = Table(
 # msg_daily summed over topics: for queries that neither group by nor filter on topic.
 msg_daily_mp = Table(
     "msg_daily_mp", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("week", Date, nullable=False),
-    Column("month", Date, nullable=False),
+    *_day_columns(),
     Column("municipality_id", Integer),
     Column("platform", String(8), nullable=False),
     *_measure_columns(),
@@ -229,10 +233,7 @@ msg_daily_mp = Table(
 # msg_daily summed over municipalities: topic queries without a municipality dimension.
 msg_daily_pt = Table(
     "msg_daily_pt", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("week", Date, nullable=False),
-    Column("month", Date, nullable=False),
+    *_day_columns(),
     Column("platform", String(8), nullable=False),
     Column("topic_id", Integer, nullable=False),
     *_measure_columns(),

@@ -184,6 +184,11 @@ def local_time(utc: datetime | None) -> datetime | None:
     return utc.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).replace(tzinfo=None)
 
 
+def local_time_text(utc) -> str:
+    """A naive UTC time (or NaT/None) as '28.11.2026 14:05' in the display time zone."""
+    return fmt.NA if utc is None or pd.isna(utc) else fmt.dt(local_time(utc))
+
+
 NOW_KEY = "now_utc"
 
 
@@ -399,6 +404,17 @@ def headline_cards(cur, prev, codes: Sequence[str]) -> list[Card]:
         change, text = change_text(value, getattr(prev, field), kind)
         cards.append(kpi_card(code, format_(value), change, text))
     return cards
+
+
+def headline_header(f: Filters, codes: Sequence[str]):
+    """KPI cards for ``codes`` with their change against the previous equal period, and the
+    caption naming that period and the norm; returns (current, previous) Headline."""
+    from queries import kpis
+
+    cur, prev = q(kpis.headline_compare, f, now=pinned_now())
+    metric_row(headline_cards(cur, prev, codes))
+    st.caption(previous_caption(f) + f" Норма ответа: {get_settings().norm_label}.")
+    return cur, prev
 
 
 def metric_row(cards: Sequence[Card]) -> None:
