@@ -29,11 +29,20 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
-from dashboard import demo, migrate, schema  # noqa: E402
-from dashboard.db import make_engine  # noqa: E402
-from dashboard.periods import last_full_quarter  # noqa: E402
-from queries import Filters  # noqa: E402
-from queries import backlog, breakdowns, kpis, pages, rating, responses, series  # noqa: E402
+from dashboard.core import migrate, schema
+from dashboard.core.db import make_engine  # noqa: E402
+from dashboard.core.periods import last_full_quarter  # noqa: E402
+from dashboard.writers import demo  # noqa: E402
+from queries import (  # noqa: E402
+    Filters,  # noqa: E402
+    backlog,
+    breakdowns,
+    kpis,
+    pages,
+    rating,
+    responses,
+    series,
+)
 
 OUT = ROOT / "bench" / "out"
 SEED = 1

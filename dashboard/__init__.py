@@ -1,5 +1,11 @@
 """Dashboard of the official social-media pages of Novosibirsk oblast.
 
-Pure logic (settings, schema, KPIs, demo data, imports, charts, maps, reports)
-lives here free of Streamlit; only ``dashboard.widgets`` and ``app_pages/`` import it.
+Layers, each a sub-package; imports point down only:
+
+    ui/            Streamlit shell (entry point, cache, start-up, sidebar, cards)
+    presentation/  charts, maps, reports
+    writers/       importing, collect, demo, summaries
+    core/          settings, schema, db, periods, metrics, formatting
+
+``queries/`` (top level) sits between presentation and the core; ``pages/`` on top.
 """

@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dashboard.db import DatabaseUnavailable, check_connection, make_engine
-from dashboard.settings import SettingsError
+from dashboard.core.db import DatabaseUnavailable, check_connection, make_engine
+from dashboard.core.settings import SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _has_pages(engine) -> bool:
     from sqlalchemy import func, inspect, select
 
-    from dashboard import schema
+    from dashboard.core import schema
 
     if not inspect(engine).has_table("page"):
         return False
@@ -70,28 +70,28 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(args.database_url)
         check_connection(engine)
         if args.command == "db":
-            from dashboard import migrate
+            from dashboard.core import migrate
 
             migrate.upgrade(engine)
             print("База данных в актуальном состоянии.")
             return 0
         if args.command == "demo":
-            from dashboard import demo
+            from dashboard.writers import demo
 
             if args.if_empty and _has_pages(engine):
                 print("В базе уже есть данные: демонстрационные данные не создаются.")
                 return 0
             return demo.run_cli(engine, args)
         if args.command == "import":
-            from dashboard import importer
+            from dashboard.writers.importing import importer
 
             return importer.run_cli(engine, args)
         if args.command == "collect":
-            from dashboard import collect
+            from dashboard.writers import collect
 
             return collect.run_cli(engine, args)
         if args.command == "report":
-            from dashboard import reports
+            from dashboard.presentation import reports
 
             return reports.run_cli(engine, args)
     except (DatabaseUnavailable, SettingsError) as e:

@@ -2,7 +2,7 @@
 
 The ``*_sums`` functions each run one GROUP BY in the database and return a
 small DataFrame keyed by any of the dimension columns in ``KEYS``;
-``add_kpis`` then applies the formulas of ``dashboard.kpi.KPIS`` to those sums
+``add_kpis`` then applies the formulas of ``dashboard.core.metrics.KPIS`` to those sums
 (ratios of a few dozen aggregated rows, never raw data).
 
 Sums and where they come from:
@@ -34,12 +34,12 @@ import pandas as pd
 from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 from sqlalchemy.engine import Connection
 
-from dashboard import schema
-from dashboard.db import utcnow
-from dashboard.kpi import bins_below, grouped_median
-from dashboard.settings import get_settings
-from dashboard.summary import FLOWS
-from dashboard.worktime import subtract_work_minutes
+from dashboard.core import schema
+from dashboard.core.db import utcnow
+from dashboard.core.metrics import bins_below, grouped_median
+from dashboard.core.settings import get_settings
+from dashboard.core.worktime import subtract_work_minutes
+from dashboard.writers.summary import FLOWS
 from queries.filters import REGIONAL, Filters, Norm
 
 KEYS = ("municipality_id", "platform", "topic_id", "day", "week", "month")
@@ -258,7 +258,7 @@ def ratio(num, den) -> pd.Series:
 
 
 def add_kpis(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Add the KPI columns whose inputs are present (formulas: dashboard.kpi.KPIS).
+    """Add the KPI columns whose inputs are present (formulas: dashboard.core.metrics.KPIS).
 
     - due = messages − not_due; share_in_norm = in_norm / due ('share_in_norm').
     - share_answered = answered / messages ('share_answered').

@@ -8,12 +8,17 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from dashboard import schema
-from dashboard.db import utcnow
-from dashboard.schema import MESSAGE_STATUSES, PLATFORM_LABELS
-from dashboard.settings import get_settings
-from dashboard.worktime import work_minutes
-from queries.aggregate import PENDING_STATUSES, REGIONAL_NAME, deadline_cutoff, unanswered_in_period
+from dashboard.core import schema
+from dashboard.core.db import utcnow
+from dashboard.core.schema import MESSAGE_STATUSES, PLATFORM_LABELS
+from dashboard.core.settings import get_settings
+from dashboard.core.worktime import work_minutes
+from queries.aggregate import (
+    PENDING_STATUSES,
+    REGIONAL_NAME,
+    deadline_cutoff,
+    unanswered_in_period,
+)
 from queries.filters import Filters
 
 COLUMNS = ["message_id", "platform", "platform_label", "page_title", "page_url", "municipality",

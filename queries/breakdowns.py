@@ -1,6 +1,6 @@
 """The headline KPIs split by municipality, platform and topic.
 
-Formulas as in ``queries.kpis.headline`` (dashboard.kpi.KPIS codes), per group.
+Formulas as in ``queries.kpis.headline`` (dashboard.core.metrics.KPIS codes), per group.
 """
 
 from __future__ import annotations
@@ -11,9 +11,16 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from dashboard import schema
-from dashboard.schema import PLATFORM_LABELS, PLATFORMS
-from queries.aggregate import MESSAGE_PARTS, REGIONAL_NAME, add_kpis, fill_zeros, ratio, sums
+from dashboard.core import schema
+from dashboard.core.schema import PLATFORM_LABELS, PLATFORMS
+from queries.aggregate import (
+    MESSAGE_PARTS,
+    REGIONAL_NAME,
+    add_kpis,
+    fill_zeros,
+    ratio,
+    sums,
+)
 from queries.filters import REGIONAL, Filters
 
 MUNICIPALITY_COLUMNS = [

@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy import or_
 
-from dashboard.periods import Period
-from dashboard.settings import Settings
+from dashboard.core.periods import Period
+from dashboard.core.settings import Settings
 
 # Pseudo municipality id for regional bodies (municipality_id IS NULL).
 REGIONAL = 0

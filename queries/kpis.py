@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from dashboard.db import utcnow
+from dashboard.core.db import utcnow
 from queries.aggregate import measures, none_if_nan
 from queries.filters import Filters
 
 
 @dataclass(frozen=True)
 class Headline:
-    """Formulas: dashboard.kpi.KPIS[<field name>]."""
+    """Formulas: dashboard.core.metrics.KPIS[<field name>]."""
 
     pages: int
     subscribers: int
@@ -38,7 +38,7 @@ def headline(conn: Connection, f: Filters, now: datetime | None = None) -> Headl
     """All headline KPIs for f's period and dimensions. ``now`` (UTC, naive) defaults to the
     current time and only matters for `due` and `overdue`.
 
-    Formulas (dashboard.kpi.KPIS codes; details in queries.aggregate.add_kpis):
+    Formulas (dashboard.core.metrics.KPIS codes; details in queries.aggregate.add_kpis):
 
     - pages ('pages'): pages open on the period end (``page``: opened_on <= end, not
       closed by then); platform and municipality filters apply, topic does not.

@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
-from dashboard import schema
-from dashboard.schema import PLATFORM_LABELS, PLATFORMS
+from dashboard.core import schema
+from dashboard.core.schema import PLATFORM_LABELS, PLATFORMS
 from queries.aggregate import REGIONAL_NAME, key_column
 from queries.filters import REGIONAL, Filters
 

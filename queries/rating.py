@@ -7,8 +7,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from dashboard.db import utcnow
-from dashboard.kpi import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
+from dashboard.core.db import utcnow
+from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
 from queries.breakdowns import by_municipality
 from queries.filters import REGIONAL, Filters
 
@@ -51,7 +51,7 @@ def score_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.DataFrame:
-    """The 35 municipalities with the composite score (dashboard.kpi.RATING_WEIGHTS: each
+    """The 35 municipalities with the composite score (dashboard.core.metrics.RATING_WEIGHTS: each
     component min-max scaled to 0..100 across ranked municipalities, lower-is-better
     components inverted), rank (1 = best), previous period's rank and rank_change
     (positive = moved up). Municipalities with fewer than RATING_MIN_MESSAGES messages get
@@ -59,7 +59,7 @@ def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.Data
     Columns: by_municipality's columns + score, rank, prev_rank, rank_change, enough_data.
 
     score = Σ weight × scaled component over share_in_norm, median_response (inverted),
-    subs_per_1000, photo_share, posts_per_week (dashboard.kpi codes). A ranked
+    subs_per_1000, photo_share, posts_per_week (dashboard.core.metrics codes). A ranked
     municipality missing a component (e.g. no answers, so no median) gets 0 for it; if all
     ranked values are equal, each gets 100. Ties share the better rank. The municipality
     filter is ignored (a municipality is always rated among all 35); the regional

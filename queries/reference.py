@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
 
-from dashboard import schema
-from dashboard.db import get_meta
+from dashboard.core import schema
+from dashboard.core.db import get_meta
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,10 @@ def data_status(conn: Connection) -> DataStatus:
         n_pages=int(n_pages or 0),
         n_messages=int(n_messages or 0),
     )
+
+
+def has_pages(conn: Connection) -> bool:
+    """True when the schema exists and at least one page is registered."""
+    if not inspect(conn).has_table("page"):
+        return False
+    return conn.execute(select(schema.page.c.id).limit(1)).first() is not None

@@ -6,17 +6,17 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from dashboard.schema import HOURS
-from dashboard.kpi import RESPONSE_BUCKETS, UNANSWERED_LABEL, bins_below
+from dashboard.core.metrics import RESPONSE_BUCKETS, UNANSWERED_LABEL, bins_below
+from dashboard.core.schema import HOURS
+from dashboard.core.sql_dates import weekday
 from queries.aggregate import BIN_NAMES, message_sums, message_table, ratio
 from queries.filters import Filters
-from dashboard.sqlfn import weekday
 
 UNANSWERED_CODE = "none"
 
 
 def response_distribution(conn: Connection, f: Filters) -> pd.DataFrame:
-    """Buckets of first-response time (dashboard.kpi.RESPONSE_BUCKETS, in the norm's mode:
+    """Buckets of first-response time (dashboard.core.metrics.RESPONSE_BUCKETS, in the norm's mode:
     calendar or working minutes) plus 'без ответа'. Always 5 rows in that order.
     Columns: bucket, label, messages, share (of all messages).
 

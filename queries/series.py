@@ -6,11 +6,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from dashboard import schema
-from dashboard.schema import PLATFORM_LABELS
+from dashboard.core import schema
+from dashboard.core.schema import PLATFORM_LABELS
+from dashboard.core.sql_dates import GRAINS, period_start
 from queries.aggregate import add_kpis, key_column, message_sums, message_table, ratio
 from queries.filters import Filters
-from dashboard.sqlfn import GRAINS, period_start
 
 
 def _check_grain(grain: str) -> None:

@@ -32,4 +32,7 @@ req=requirements.txt
 [ "$DEV" = 1 ] && req=requirements-dev.txt
 .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req" 2>&1 \
   | grep -v "is ignored: it is neither a file nor a directory" || true
-.venv/bin/python -c "import streamlit, sqlalchemy" # fail loudly if the install did not work
+# The project itself, editable: the entry point dashboard/ui/app.py imports the packages
+# dashboard and queries from the repository.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+.venv/bin/python -c "import streamlit, sqlalchemy, dashboard, queries" # fail loudly if the install did not work

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/python -m dashboard db upgrade
 .venv/bin/python -m dashboard demo --if-empty
-exec .venv/bin/streamlit run app.py "$@"
+exec .venv/bin/streamlit run dashboard/ui/app.py "$@"

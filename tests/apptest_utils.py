@@ -1,7 +1,7 @@
 """Helpers for AppTest page tests: a fixture database file and running app.py on one page.
 
     url = fixture_db_url(tmp_path)                 # hand-built data (tests/fixture_data.py)
-    at = run_page(url, "app_pages/overview.py")        # AppTest after switching to that page
+    at = run_page(url, "pages/overview.py")        # AppTest after switching to that page
     at.sidebar.multiselect(key="pl").set_value(["vk"]).run()
 """
 
@@ -12,14 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "dashboard" / "ui" / "app.py")
 TIMEOUT_S = 60
 
 
 def fixture_db_url(tmp_path: Path, name: str = "fixture.db") -> str:
     """An SQLite file holding the hand-built fixture data set; returns its URL."""
-    from dashboard import migrate
-    from dashboard.db import make_engine
+    from dashboard.core import migrate
+    from dashboard.core.db import make_engine
 
     url = f"sqlite:///{tmp_path / name}"
     engine = make_engine(url)
@@ -34,8 +34,9 @@ def fixture_db_url(tmp_path: Path, name: str = "fixture.db") -> str:
 
 def demo_db_url(tmp_path: Path, seed: int = 1, name: str = "demo.db") -> str:
     """An SQLite file holding generated demo data (slower; for smoke tests)."""
-    from dashboard import demo, migrate
-    from dashboard.db import make_engine
+    from dashboard.core import migrate
+    from dashboard.core.db import make_engine
+    from dashboard.writers import demo
 
     url = f"sqlite:///{tmp_path / name}"
     engine = make_engine(url)
@@ -57,7 +58,7 @@ def new_app(url: str, query_params: dict | None = None, now: datetime | None = N
     widgets.pinned_now). DATABASE_URL must already point at ``url`` (see run_page)."""
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.widgets import NOW_KEY
+    from dashboard.ui.widgets import NOW_KEY
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     for k, v in (query_params or {}).items():
@@ -68,22 +69,27 @@ def new_app(url: str, query_params: dict | None = None, now: datetime | None = N
 
 
 def run_page(url: str, page: str, query_params: dict | None = None, now: datetime | None = None):
-    """Run app.py against the database at ``url`` and switch to ``page`` ("app_pages/x.py").
+    """Run app.py against the database at ``url`` and switch to ``page`` ("pages/x.py").
 
     DATABASE_URL stays set to ``url`` for the rest of the test (reruns need it);
     use the ``app_db`` fixture, which restores it afterwards.
     """
-    from dashboard.settings import get_settings
+    from dashboard.core.settings import get_settings
 
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     _clear_streamlit_caches()
     at = new_app(url, query_params, now)
     at.run()
-    if page != "app_pages/overview.py":
-        at.switch_page(page)
+    if page != "pages/overview.py":
+        switch_page(at, page)
         at.run()
     return at
+
+
+def switch_page(at, page: str):
+    """``at.switch_page`` for a page file named from the repository root ("pages/x.py")."""
+    return at.switch_page(str(ROOT / page))
 
 
 def assert_ok(at) -> None:

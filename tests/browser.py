@@ -21,6 +21,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
+APP = ROOT / "dashboard" / "ui" / "app.py"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
     "--no-first-run", "--disable-component-update", "--disable-sync",
@@ -49,16 +50,15 @@ def require_chromium():
 
 
 def app_pages() -> list[tuple[str, str]]:
-    """(url_path, title) of every page registered in app.py whose file exists.
+    """(url_path, title) of every page registered in the entry point.
 
-    Read from app.py's NAVIGATION literal, so the list follows the app."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    Read from its NAVIGATION literal (without running Streamlit), so the list follows the app."""
+    tree = ast.parse(APP.read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "NAVIGATION" for t in node.targets):
             nav = ast.literal_eval(node.value)
-            return [(url, title) for group in nav.values() for file, title, url, _icon in group
-                    if (ROOT / file).exists()]
-    raise AssertionError("app.py: NAVIGATION not found")
+            return [(url, title) for group in nav.values() for _file, title, url, _icon in group]
+    raise AssertionError(f"{APP}: NAVIGATION not found")
 
 
 def free_port() -> int:
@@ -69,8 +69,9 @@ def free_port() -> int:
 
 def build_demo_database(url: str) -> None:
     """A migrated database at ``url`` filled with the demo data (seed 1)."""
-    from dashboard import demo, migrate
-    from dashboard.db import make_engine
+    from dashboard.core import migrate
+    from dashboard.core.db import make_engine
+    from dashboard.writers import demo
 
     engine = make_engine(url)
     try:
@@ -82,13 +83,13 @@ def build_demo_database(url: str) -> None:
 
 @contextmanager
 def running_app(database_url: str, log_path: Path, timeout_s: float = 90):
-    """``streamlit run app.py`` on a free localhost port; yields the base URL."""
-    from dashboard import maps
+    """``streamlit run dashboard/ui/app.py`` on a free localhost port; yields the base URL."""
+    from dashboard.ui import startup
 
-    maps.ensure_assets()
+    startup.ensure_map_assets()
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP.relative_to(ROOT)), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with log_path.open("wb") as log:

@@ -18,8 +18,8 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard import migrate  # noqa: E402
-from dashboard.db import make_engine  # noqa: E402
+from dashboard.core import migrate  # noqa: E402
+from dashboard.core.db import make_engine  # noqa: E402
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -107,7 +107,7 @@ def fixture_db(tmp_path_factory) -> str:
 @pytest.fixture
 def app_db(fixture_db, monkeypatch) -> str:
     """The fixture database as DATABASE_URL for one test (restored afterwards)."""
-    from dashboard.settings import get_settings
+    from dashboard.core.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", fixture_db)
     get_settings.cache_clear()

@@ -32,10 +32,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from dashboard import schema, summary
-from dashboard.db import touch_updated
-from dashboard.facts import message_times
-from dashboard.reference import TOPICS
+from dashboard.core import schema
+from dashboard.core.db import touch_updated
+from dashboard.core.message_fields import message_times
+from dashboard.core.reference_data import TOPICS
+from dashboard.writers import summary
 from queries.filters import Filters
 
 TZ = ZoneInfo("Asia/Novosibirsk")

@@ -9,8 +9,9 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import select
 
-from dashboard import importer, schema
-from dashboard.settings import Settings
+from dashboard.core import schema
+from dashboard.core.settings import Settings
+from dashboard.writers.importing import importer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "data" / "examples"

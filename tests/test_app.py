@@ -6,12 +6,12 @@ from datetime import date
 
 from sqlalchemy import text
 
-from dashboard import formatting as fmt
-from tests.apptest_utils import assert_ok, metrics, run_page, texts
+from dashboard.core import formatting as fmt
+from tests.apptest_utils import assert_ok, metrics, run_page, switch_page, texts
 from tests.fixture_data import NOW
 
-MY_PAGES = ("app_pages/overview.py", "app_pages/rating.py", "app_pages/municipality.py", "app_pages/messages.py",
-            "app_pages/registry.py", "app_pages/method.py")
+MY_PAGES = ("pages/overview.py", "pages/rating.py", "pages/municipality.py", "pages/messages.py",
+            "pages/registry.py", "pages/method.py")
 
 
 def test_every_page_runs_with_the_shared_shell(app_db):
@@ -24,25 +24,25 @@ def test_every_page_runs_with_the_shared_shell(app_db):
 
 
 def test_filters_are_hidden_where_they_do_not_apply(app_db):
-    at = run_page(app_db, "app_pages/method.py", now=NOW)
+    at = run_page(app_db, "pages/method.py", now=NOW)
     assert "Фильтры (на этой странице не используются)" in [e.label for e in at.sidebar.expander]
-    at = run_page(app_db, "app_pages/overview.py", now=NOW)
+    at = run_page(app_db, "pages/overview.py", now=NOW)
     assert not at.sidebar.expander
 
 
 def test_no_demo_banner_on_real_data(app_db):
-    at = run_page(app_db, "app_pages/overview.py", now=NOW)
+    at = run_page(app_db, "pages/overview.py", now=NOW)
     assert not at.warning
 
 
 def test_demo_banner_when_demo_flag_is_set(app_db, fixture_db):
-    from dashboard import db, schema
+    from dashboard.core import db, schema
 
     engine = db.make_engine(fixture_db)
     with engine.begin() as conn:
         db.set_meta(conn, schema.META_DEMO, "1")
     try:
-        at = run_page(app_db, "app_pages/rating.py", now=NOW)
+        at = run_page(app_db, "pages/rating.py", now=NOW)
         assert [w.value for w in at.warning] == [
             "Демонстрационные данные: цифры сгенерированы и не являются реальными"]
     finally:
@@ -53,7 +53,7 @@ def test_demo_banner_when_demo_flag_is_set(app_db, fixture_db):
 
 def test_url_parameters_reproduce_the_view(app_db):
     # Bound widgets store the option's label in the URL.
-    at = run_page(app_db, "app_pages/overview.py", now=NOW,
+    at = run_page(app_db, "pages/overview.py", now=NOW,
                   query_params={"pl": "ВКонтакте", "mo": "город Новосибирск"})
     assert_ok(at)
     f = at.session_state["filters"]
@@ -64,16 +64,16 @@ def test_url_parameters_reproduce_the_view(app_db):
 
 
 def test_filters_are_kept_across_pages(app_db):
-    at = run_page(app_db, "app_pages/overview.py", now=NOW)
+    at = run_page(app_db, "pages/overview.py", now=NOW)
     at.sidebar.multiselect(key="pl").set_value(["vk"]).run()
-    at.switch_page("app_pages/messages.py").run()
+    switch_page(at, "pages/messages.py").run()
     assert_ok(at)
     assert at.sidebar.multiselect(key="pl").value == ["vk"]
     assert metrics(at)["Обращения"] == "20"
 
 
 def test_custom_period(app_db):
-    at = run_page(app_db, "app_pages/overview.py", now=NOW)
+    at = run_page(app_db, "pages/overview.py", now=NOW)
     at.sidebar.selectbox(key="period").set_value("custom").run()
     at.sidebar.date_input(key="dates").set_value((date(2026, 10, 1), date(2026, 10, 31))).run()
     assert_ok(at)
@@ -82,7 +82,7 @@ def test_custom_period(app_db):
 
 
 def test_regional_bodies_filter(app_db):
-    at = run_page(app_db, "app_pages/overview.py", now=NOW)
+    at = run_page(app_db, "pages/overview.py", now=NOW)
     at.sidebar.selectbox(key="mo").set_value(0).run()
     # Regional page 9 (page 10 closed in October): 5200 subscribers, messages 14 and 15.
     m = metrics(at)
@@ -90,11 +90,11 @@ def test_regional_bodies_filter(app_db):
 
 
 def test_database_down_gives_a_russian_error(monkeypatch):
-    from dashboard.settings import get_settings
+    from dashboard.core.settings import get_settings
 
     url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/nowhere?connect_timeout=2"
     monkeypatch.setenv("DATABASE_URL", url)  # restored after the test
-    at = run_page(url, "app_pages/overview.py")
+    at = run_page(url, "pages/overview.py")
     get_settings.cache_clear()
     assert not at.exception
     assert len(at.error) == 1 and "База данных недоступна" in at.error[0].value
@@ -103,8 +103,8 @@ def test_database_down_gives_a_russian_error(monkeypatch):
 
 
 def test_empty_database_is_filled_with_demo_data(tmp_path, monkeypatch):
-    from dashboard import demo
-    from dashboard.settings import get_settings
+    from dashboard.core.settings import get_settings
+    from dashboard.writers import demo
 
     real = demo.generate
     calls = []
@@ -116,7 +116,7 @@ def test_empty_database_is_filled_with_demo_data(tmp_path, monkeypatch):
     monkeypatch.setattr(demo, "generate", small)
     url = f"sqlite:///{tmp_path / 'empty.db'}"   # not even migrated
     monkeypatch.setenv("DATABASE_URL", url)  # restored after the test
-    at = run_page(url, "app_pages/overview.py")
+    at = run_page(url, "pages/overview.py")
     get_settings.cache_clear()
     assert_ok(at)
     assert calls == [1]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from dashboard import charts
+from dashboard.presentation import charts
 
 NBSP = "\u00a0"
 

@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from dashboard.collect.client import ApiError, NetworkError, RateLimiter
-from dashboard.collect.topics import classify, normalise
-from dashboard.collect.vk import group_key, make_client
+from dashboard.writers.collect.client import ApiError, NetworkError, RateLimiter
+from dashboard.writers.collect.topics import classify, normalise
+from dashboard.writers.collect.vk import group_key, make_client
 from tests.fakeapi import FakeApi, FakeClock, serve
 
 

@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import func, insert, select
 
-from dashboard import schema as S
-from dashboard.collect import collect
-from dashboard.collect.ok import signature
-from dashboard.settings import Settings
+from dashboard.core import schema as S
+from dashboard.core.settings import Settings
+from dashboard.writers.collect import collect
+from dashboard.writers.collect.ok import signature
 from tests.fakeapi import FakeApi, FakeClock, serve
 
 NOW = datetime(2026, 11, 20, 5, 0, tzinfo=timezone.utc)

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, insert, select
 
-from dashboard import schema as S
-from dashboard.collect import MissingToken, collect, make_source, run_cli
-from dashboard.collect.client import ApiError
-from dashboard.collect.runner import CollectionRun
-from dashboard.settings import Settings
+from dashboard.core import schema as S
+from dashboard.core.settings import Settings
+from dashboard.writers.collect import MissingToken, collect, make_source, run_cli
+from dashboard.writers.collect.client import ApiError
+from dashboard.writers.collect.runner import CollectionRun
 from tests.conftest import BACKENDS, new_database
 from tests.fakeapi import FakeApi, FakeClock, serve
 
@@ -372,13 +372,13 @@ class _Args:
 
 
 def test_cli_without_token_exits_2(sqlite_engine, monkeypatch, capsys):
-    monkeypatch.setattr("dashboard.collect.get_settings", lambda: Settings())
+    monkeypatch.setattr("dashboard.writers.collect.get_settings", lambda: Settings())
     assert run_cli(sqlite_engine, _Args("vk")) == 2
     assert "не задан токен VK" in capsys.readouterr().err
 
 
 def test_cli_bad_days_exits_2(sqlite_engine, monkeypatch, capsys):
-    monkeypatch.setattr("dashboard.collect.get_settings", lambda: Settings(vk_token="x"))
+    monkeypatch.setattr("dashboard.writers.collect.get_settings", lambda: Settings(vk_token="x"))
     assert run_cli(sqlite_engine, _Args("vk", days=0)) == 2
     assert "--days 0" in capsys.readouterr().err
 
@@ -387,7 +387,7 @@ def test_cli_runs_with_progress_and_summary(sqlite_engine, monkeypatch, capsys):
     with sqlite_engine.begin() as conn:
         ids = build_pages(conn)
     with serve(vk_world()) as api:
-        monkeypatch.setattr("dashboard.collect.get_settings",
+        monkeypatch.setattr("dashboard.writers.collect.get_settings",
                             lambda: Settings(vk_api_url=api.vk_url, vk_token="t", collect_rate=1000))
         assert run_cli(sqlite_engine, _Args("vk")) == 0
     out, err = capsys.readouterr()
@@ -403,7 +403,7 @@ def test_cli_reports_api_failure(sqlite_engine, monkeypatch, capsys):
         build_pages(conn)
     with serve(vk_world()) as api:
         api.fail("groups.getById", 5)  # authorisation failed: not retried
-        monkeypatch.setattr("dashboard.collect.get_settings",
+        monkeypatch.setattr("dashboard.writers.collect.get_settings",
                             lambda: Settings(vk_api_url=api.vk_url, vk_token="t", collect_rate=1000))
         assert run_cli(sqlite_engine, _Args("vk")) == 1
     err = capsys.readouterr().err

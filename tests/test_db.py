@@ -3,8 +3,14 @@
 import pytest
 from sqlalchemy import func, inspect, select
 
-from dashboard import migrate, schema
-from dashboard.db import DatabaseUnavailable, check_connection, get_meta, make_engine, set_meta
+from dashboard.core import migrate, schema
+from dashboard.core.db import (
+    DatabaseUnavailable,
+    check_connection,
+    get_meta,
+    make_engine,
+    set_meta,
+)
 
 
 def test_database_down_gives_russian_message():

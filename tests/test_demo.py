@@ -13,9 +13,12 @@ import numpy as np
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from dashboard import cli, db, demo, facts, schema
-from dashboard.demo_times import Zone, add_work_minutes, message_times
-from dashboard.settings import get_settings
+from dashboard import cli
+from dashboard.core import db, schema
+from dashboard.core import message_fields as facts
+from dashboard.core.settings import get_settings
+from dashboard.writers import demo
+from dashboard.writers.demo.times import Zone, add_work_minutes, message_times
 from tests.conftest import new_database
 
 END = date(2026, 11, 27)

@@ -4,8 +4,8 @@ import argparse
 import re
 from pathlib import Path
 
-from dashboard import settings
 from dashboard.cli import build_parser
+from dashboard.core import settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

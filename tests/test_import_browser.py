@@ -6,8 +6,8 @@ AppTest cannot upload files, so this drives ``streamlit run app.py`` through Chr
 
 from __future__ import annotations
 
-from dashboard import migrate
-from dashboard.db import make_engine
+from dashboard.core import migrate
+from dashboard.core.db import make_engine
 from tests import browser
 from tests.import_helpers import EXAMPLES, MESSAGES_HEADER, csv_bytes, log_rows, run
 

@@ -4,8 +4,9 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from dashboard import db as dbmod
-from dashboard import schema, summary
+from dashboard.core import db as dbmod
+from dashboard.core import schema
+from dashboard.writers import summary
 from tests.import_helpers import (
     EXAMPLES,
     MESSAGES_HEADER,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
-from dashboard.importer_columns import SPECS, markdown_table
-from dashboard.importer_refs import TOPIC_ALIASES
-from dashboard.reference import TOPICS
+from dashboard.core.reference_data import TOPICS
+from dashboard.writers.importing.columns import SPECS, markdown_table
+from dashboard.writers.importing.references import TOPIC_ALIASES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from dashboard.db import DatabaseUnavailable, make_engine
-from dashboard.importer import import_file
-from dashboard.settings import Settings
+from dashboard.core.db import DatabaseUnavailable, make_engine
+from dashboard.core.settings import Settings
+from dashboard.writers.importing.importer import import_file
 from tests.import_helpers import (
     MESSAGES_HEADER,
     MESSAGES_ROWS,
@@ -196,7 +196,7 @@ def test_postgres_down_is_a_clear_error():
 
 def test_a_crash_while_writing_leaves_the_database_as_it_was(engine, monkeypatch):
     """Raw rows are written before the summaries; a failure there must undo them."""
-    from dashboard import summary
+    from dashboard.writers import summary
 
     load_pages(engine)
     before, n_log = dump(engine), len(log_rows(engine))

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from dashboard import schema
+from dashboard.core import schema
 from tests.import_helpers import (
     MESSAGES_HEADER,
     MESSAGES_ROWS,

@@ -1,8 +1,8 @@
 """What the «Данные» page does with an upload (inspect_upload, columns help) and the CLI command."""
 
-from dashboard import importer
 from dashboard.cli import main
-from dashboard.settings import Settings
+from dashboard.core.settings import Settings
+from dashboard.writers.importing import importer
 from tests.import_helpers import (
     EXAMPLES,
     MESSAGES_HEADER,

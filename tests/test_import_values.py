@@ -5,11 +5,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard import reference
-from dashboard.importer_columns import MESSAGES, PAGES, STATS, find_header, match_header
-from dashboard.importer_read import FileRejected, decode_csv, detect_delimiter
-from dashboard.importer_refs import MunicipalityMatcher, TopicMatcher
-from dashboard.importer_values import (
+from dashboard.core import reference_data as reference
+from dashboard.writers.importing.columns import (
+    MESSAGES,
+    PAGES,
+    STATS,
+    find_header,
+    match_header,
+)
+from dashboard.writers.importing.read import FileRejected, decode_csv, detect_delimiter
+from dashboard.writers.importing.references import MunicipalityMatcher, TopicMatcher
+from dashboard.writers.importing.values import (
     parse_bool,
     parse_date,
     parse_datetime,

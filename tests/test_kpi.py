@@ -6,13 +6,19 @@ from datetime import date, datetime
 
 import pytest
 
-from dashboard import formatting as fmt
-from dashboard import periods
-from dashboard.kpi import KPIS, RATING_WEIGHTS, bin_index, bins_below, grouped_median
-from dashboard.periods import Period
-from dashboard.schema import N_BINS, RESPONSE_BIN_EDGES
-from dashboard.settings import NORM_HOURS_ALLOWED
-from dashboard.worktime import subtract_work_minutes, work_minutes
+from dashboard.core import formatting as fmt
+from dashboard.core import periods
+from dashboard.core.metrics import (
+    KPIS,
+    RATING_WEIGHTS,
+    bin_index,
+    bins_below,
+    grouped_median,
+)
+from dashboard.core.periods import Period
+from dashboard.core.schema import N_BINS, RESPONSE_BIN_EDGES
+from dashboard.core.settings import NORM_HOURS_ALLOWED
+from dashboard.core.worktime import subtract_work_minutes, work_minutes
 from tests.fixture_data import TZ, local_to_utc
 
 NB = "\u00a0"
@@ -184,7 +190,7 @@ def test_subtract_work_minutes():
 
 
 def test_period_grain_follows_its_length():
-    from dashboard.periods import Period, month, quarter, year
+    from dashboard.core.periods import Period, month, quarter, year
 
     assert month(2026, 2).grain() == "day"                                   # 28 days
     assert Period(date(2026, 1, 1), date(2026, 2, 1)).grain() == "week"      # 32 days

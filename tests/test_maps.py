@@ -1,4 +1,4 @@
-"""dashboard.maps: classes, colours, legend, features, offline HTML, click resolution."""
+"""dashboard.presentation.maps: classes, colours, legend, features, offline HTML, click resolution."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import re
 import pandas as pd
 import pytest
 
-from dashboard import maps
-from dashboard.reference import read_municipalities
+from dashboard.core.reference_data import read_municipalities
+from dashboard.presentation import maps
 
 MUNICIPALITIES = read_municipalities()
 NBSP = "\u00a0"

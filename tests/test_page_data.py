@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlalchemy import insert
 
-from dashboard import schema
-from dashboard.db import make_engine
+from dashboard.core import schema
+from dashboard.core.db import make_engine
 from tests.apptest_utils import assert_ok, fixture_db_url, run_page, texts
 from tests.import_helpers import EXAMPLES, MESSAGES_HEADER, csv_bytes, run
 
-PAGE = "app_pages/data.py"
+PAGE = "pages/data.py"
 
 
 def test_empty_state_and_columns_help(tmp_path):

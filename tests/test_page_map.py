@@ -15,8 +15,8 @@ import pytest
 from tests.apptest_utils import assert_ok, run_page
 from tests.fixture_data import BAGAN, NOV, NSK, NSK_DISTRICT, OCT
 
-PAGE = "app_pages/map.py"
-PROFILE = "app_pages/municipality.py"
+PAGE = "pages/map.py"
+PROFILE = "pages/municipality.py"
 NBSP = "\u00a0"
 
 
@@ -83,8 +83,8 @@ def test_map_draws_35_municipalities_with_legend_and_ranking(app_db):
 def test_values_on_the_map_equal_the_query(app_db, period):
     """Feature labels and the ranking show queries.breakdowns.by_municipality for the
     sidebar's period, formatted; another period shows other numbers."""
-    from dashboard import maps
-    from dashboard.db import make_engine
+    from dashboard.core.db import make_engine
+    from dashboard.presentation import maps
     from queries import breakdowns
 
     fake = FakeStFolium()
@@ -140,7 +140,7 @@ def test_no_click_stays_on_the_map(app_db):
 
 
 def test_agglomeration_view_is_passed_to_the_map(app_db):
-    from dashboard import maps
+    from dashboard.presentation import maps
 
     fake = FakeStFolium()
     at = open_map(app_db, fake)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dashboard import formatting as fmt
+from dashboard.core import formatting as fmt
 from tests.apptest_utils import assert_ok, metrics, run_page, table_with, texts
 from tests.fixture_data import NOW
 
-PAGE = "app_pages/messages.py"
+PAGE = "pages/messages.py"
 
 
 def test_cards(app_db):

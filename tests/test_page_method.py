@@ -1,11 +1,11 @@
-"""Методика: generated from dashboard.kpi and the settings."""
+"""Методика: generated from dashboard.core.metrics and the settings."""
 
 from __future__ import annotations
 
-from dashboard.kpi import KPIS, RATING_WEIGHTS, RESPONSE_BUCKETS
+from dashboard.core.metrics import KPIS, RATING_WEIGHTS, RESPONSE_BUCKETS
 from tests.apptest_utils import assert_ok, run_page, texts
 
-PAGE = "app_pages/method.py"
+PAGE = "pages/method.py"
 
 
 def test_every_kpi_formula_is_shown(app_db):

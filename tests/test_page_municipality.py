@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from dashboard import formatting as fmt
-from tests.apptest_utils import assert_ok, metrics, run_page, table_with, texts
+from dashboard.core import formatting as fmt
+from tests.apptest_utils import (
+    assert_ok,
+    metrics,
+    run_page,
+    switch_page,
+    table_with,
+    texts,
+)
 from tests.fixture_data import NOW
 
-PAGE = "app_pages/municipality.py"
+PAGE = "pages/municipality.py"
 
 
 def test_profile_of_novosibirsk(app_db):
@@ -26,9 +33,9 @@ def test_profile_of_novosibirsk(app_db):
 
 def test_opened_by_url_parameter(app_db):
     # The map opens a profile with st.switch_page(..., query_params={"m": id}).
-    at = run_page(app_db, "app_pages/overview.py", now=NOW)
+    at = run_page(app_db, "pages/overview.py", now=NOW)
     at.query_params["m"] = "19"
-    at.switch_page(PAGE).run()
+    switch_page(at, PAGE).run()
     assert_ok(at)
     assert at.title[0].value == "Новосибирский район"
     assert at.sidebar.selectbox(key="mo").value == 19 and at.query_params["m"] == "19"
@@ -42,7 +49,7 @@ def test_url_parameter_on_first_load(app_db, fixture_db):
 
     at = new_app(fixture_db, {"m": "1"}, NOW)
     at.run()
-    at.switch_page(PAGE).run()
+    switch_page(at, PAGE).run()
     assert_ok(at)
     assert at.title[0].value == "Баганский район"
     assert metrics(at)["Место в рейтинге"] == "мало данных"  # 1 message
@@ -77,12 +84,12 @@ def test_follows_the_shared_municipality_filter(app_db):
 
 
 def test_link_does_not_override_a_later_choice(app_db):
-    at = run_page(app_db, "app_pages/overview.py", now=NOW)
+    at = run_page(app_db, "pages/overview.py", now=NOW)
     at.query_params["m"] = "19"
-    at.switch_page(PAGE).run()
+    switch_page(at, PAGE).run()
     at.sidebar.selectbox(key="mo").set_value(1).run()  # ?m=19 is still in the URL at this point
     assert at.title[0].value == "Баганский район"
-    at.switch_page("app_pages/overview.py").run()
+    switch_page(at, "pages/overview.py").run()
     at.query_params["m"] = "19"  # the map links to Новосибирский район again
-    at.switch_page(PAGE).run()
+    switch_page(at, PAGE).run()
     assert at.title[0].value == "Новосибирский район"

@@ -4,12 +4,12 @@ tests/test_queries_kpis.py). The default period (last 30 days to the last day wi
 
 from __future__ import annotations
 
-from dashboard import formatting as fmt
+from dashboard.core import formatting as fmt
 from queries import kpis
 from tests.apptest_utils import assert_ok, metrics, run_page, texts
 from tests.fixture_data import NOV, NOW
 
-PAGE = "app_pages/overview.py"
+PAGE = "pages/overview.py"
 
 
 def test_cards_show_the_hand_computed_november_figures(app_db):
@@ -28,7 +28,7 @@ def test_cards_show_the_hand_computed_november_figures(app_db):
 
 
 def test_deltas_are_against_october(app_db, fixture_db):
-    from dashboard.db import make_engine
+    from dashboard.core.db import make_engine
 
     at = run_page(app_db, PAGE, now=NOW)
     deltas = {m.label: m.proto.delta for m in at.metric}

@@ -12,7 +12,7 @@ from queries import rating
 from tests.apptest_utils import assert_ok, run_page, table_with, texts
 from tests.fixture_data import NOV, NOW
 
-PAGE = "app_pages/rating.py"
+PAGE = "pages/rating.py"
 
 
 def league(at):
@@ -20,7 +20,7 @@ def league(at):
 
 
 def test_league_table_composite(app_db, fixture_db):
-    from dashboard.db import make_engine
+    from dashboard.core.db import make_engine
 
     at = run_page(app_db, PAGE, now=NOW)
     assert_ok(at)

@@ -6,11 +6,11 @@ import io
 
 import pandas as pd
 
-from dashboard import formatting as fmt
+from dashboard.core import formatting as fmt
 from tests.apptest_utils import assert_ok, run_page, table_with, texts
 from tests.fixture_data import NOW
 
-PAGE = "app_pages/registry.py"
+PAGE = "pages/registry.py"
 
 
 def test_open_pages_listed(app_db):
@@ -63,7 +63,7 @@ def test_downloads(app_db):
 
 
 def test_csv_and_xlsx_for_russian_excel():
-    from dashboard.widgets import csv_bytes, xlsx_bytes
+    from dashboard.ui.widgets import csv_bytes, xlsx_bytes
 
     df = pd.DataFrame({"Страница": ["Мэрия"], "Подписчики": [1234567], "Доля": [0.5]})
     raw = csv_bytes(df)

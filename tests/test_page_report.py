@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from tests.apptest_utils import assert_ok, run_page
 
-PAGE = "app_pages/report.py"
+PAGE = "pages/report.py"
 
 
 def _button(at, key):

@@ -33,12 +33,13 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import insert
 
-from dashboard import schema, summary
-from dashboard.facts import message_times
-from dashboard.worktime import subtract_work_minutes
+from dashboard.core import schema
+from dashboard.core.message_fields import message_times
+from dashboard.core.worktime import subtract_work_minutes
+from dashboard.writers import summary
 from queries import REGIONAL, Norm, kpis
 from queries.aggregate import deadline_cutoff
-from tests.fixture_data import NOV, NOW, OCT, TZ, TOPIC_ID, local_to_utc
+from tests.fixture_data import NOV, NOW, OCT, TOPIC_ID, TZ, local_to_utc
 
 
 def test_headline_november_calendar_24h(fixture_engine):

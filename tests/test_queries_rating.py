@@ -1,4 +1,4 @@
-"""Composite rating of municipalities (dashboard.kpi.RATING_WEIGHTS)."""
+"""Composite rating of municipalities (dashboard.core.metrics.RATING_WEIGHTS)."""
 
 from __future__ import annotations
 

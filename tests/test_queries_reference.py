@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from dashboard import db, schema
+from dashboard.core import db, schema
 from queries import reference
 from tests.fixture_data import UPDATED_AT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.kpi import UNANSWERED_LABEL
+from dashboard.core.metrics import UNANSWERED_LABEL
 from queries import REGIONAL, Norm, responses
 from tests.fixture_data import NOV, TOPIC_ID
 
@@ -67,7 +67,7 @@ def test_weekday_hour_equals_raw_group_by(fixture_engine):
 
     from sqlalchemy import select
 
-    from dashboard import schema
+    from dashboard.core import schema
 
     m = schema.message
     filters = [NOV, NOV.with_(municipality_ids=(REGIONAL,)), NOV.with_(topic_ids=(TOPIC_ID["roads"],)),

@@ -17,10 +17,16 @@ from PIL import Image, ImageStat
 from pptx import Presentation
 from pptx.util import Inches
 
-from dashboard import db, formatting as fmt, periods, schema
 from dashboard.cli import main
-from dashboard.reports import build_report, deck, resolve_municipality, theme
-from dashboard.reports.theme import ReportError
+from dashboard.core import db, periods, schema
+from dashboard.core import formatting as fmt
+from dashboard.presentation.reports import (
+    build_report,
+    deck,
+    resolve_municipality,
+    theme,
+)
+from dashboard.presentation.reports.theme import ReportError
 from queries import breakdowns, kpis, rating
 from queries.filters import Filters, Norm
 from tests import fixture_data
@@ -393,7 +399,7 @@ def test_workbook_numbers_on_each_backend(fixture_engine):
 
 def test_demo_deck_for_the_last_full_quarter(tmp_path):
     """Smoke test on generated demo data: every slide built, demo label on each, charts present."""
-    from dashboard import demo
+    from dashboard.writers import demo
 
     eng, cleanup = new_database("sqlite", tmp_path)
     try:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.settings import Settings, SettingsError, load_settings
+from dashboard.core.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults(tmp_path):

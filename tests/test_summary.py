@@ -1,4 +1,4 @@
-"""Summary tables (dashboard.summary) on the fixture, SQLite and PostgreSQL."""
+"""Summary tables (dashboard.writers.summary) on the fixture, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
-from dashboard import schema, summary
-from dashboard.facts import message_times
+from dashboard.core import schema
+from dashboard.core.message_fields import message_times
+from dashboard.writers import summary
 from tests.fixture_data import NSK, NSK_DISTRICT, TOPIC_ID, TZ, local_to_utc
 
 
@@ -219,8 +220,8 @@ def test_open_and_hour_counts(fixture_engine):
 
 def test_upgrade_from_0001_rebuilds_summaries(tmp_path):
     """A database with data upgraded 0001 -> head has the summaries of a fresh one."""
-    from dashboard import migrate
-    from dashboard.db import make_engine
+    from dashboard.core import migrate
+    from dashboard.core.db import make_engine
     from tests import fixture_data
 
     fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")

@@ -1,0 +1,296 @@
+"""Database schema (SQLAlchemy Core tables).
+
+Raw facts: ``municipality``, ``topic``, ``organisation``, ``page``, ``page_stats``,
+``message``. Summary tables, kept up to date on every write by
+``dashboard.writers.summary``: ``msg_daily`` and ``subs_daily``. Every screen reads the
+summaries, so a page view never scans raw messages (see README, "Speed").
+
+Times are stored in UTC without a zone; ``message.received_day`` and
+``received_hour`` are the local (display time zone) calendar day and hour,
+written together with the message.
+
+Re-imports and re-collection are idempotent through the unique keys
+(platform + external id) on ``page`` and ``message`` and (page, date) on
+``page_stats``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Platforms. Telegram is broadcast-only (41-ФЗ): no messages, no response norm.
+PLATFORMS = ("vk", "ok", "max", "tg")
+PLATFORM_LABELS = {"vk": "ВКонтакте", "ok": "Одноклассники", "max": "MAX", "tg": "Telegram"}
+MESSAGE_PLATFORMS = ("vk", "ok", "max")
+
+MUNICIPALITY_KINDS = {
+    "urban_okrug": "городской округ",
+    "municipal_district": "муниципальный район",
+    "municipal_okrug": "муниципальный округ",
+}
+
+ORG_KINDS = {
+    "regional": "региональный орган власти",
+    "municipal_admin": "администрация муниципалитета",
+    "institution": "подведомственное учреждение",
+}
+ORG_SECTORS = {
+    "education": "образование",
+    "health": "здравоохранение",
+    "culture": "культура",
+    "social": "социальная защита",
+    "sport": "спорт",
+    "housing": "ЖКХ",
+    "transport": "транспорт",
+    "other": "прочее",
+}
+
+MESSAGE_STATUSES = {
+    "new": "новое",
+    "in_work": "в работе",
+    "answered": "дан ответ",
+    "closed": "закрыто без ответа",
+}
+MESSAGE_KINDS = {"comment": "комментарий", "private": "личное сообщение"}
+
+# Response-time histogram kept in msg_daily: bin i holds responses with
+# RESPONSE_BIN_EDGES[i] <= minutes < RESPONSE_BIN_EDGES[i+1]; the last bin is open.
+# Every allowed norm (settings.NORM_HOURS_ALLOWED) is an edge.
+RESPONSE_BIN_EDGES = (0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 960,
+                      1440, 2160, 2880, 4320, 10080)
+N_BINS = len(RESPONSE_BIN_EDGES)
+CAL_BINS = tuple(f"h{i:02d}" for i in range(N_BINS))   # calendar minutes
+WORK_BINS = tuple(f"w{i:02d}" for i in range(N_BINS))  # working minutes (Mon-Fri 9-18)
+
+
+municipality = Table(
+    "municipality", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("name_official", String(255), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("oktmo", String(11), nullable=False, unique=True),
+    Column("admin_center", String(120)),
+    Column("center_lat", Float),
+    Column("center_lon", Float),
+    Column("area_km2", Float),
+    Column("population", Integer),
+    Column("population_year", Integer),
+)
+
+topic = Table(
+    "topic", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("sort_order", Integer, nullable=False, default=0),
+)
+
+organisation = Table(
+    "organisation", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("sector", String(32)),
+    Column("municipality_id", Integer, ForeignKey("municipality.id")),
+)
+
+page = Table(
+    "page", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(8), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("url", String(255), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("organisation_id", Integer, ForeignKey("organisation.id"), nullable=False),
+    # Denormalised from organisation so that filters need no join.
+    Column("municipality_id", Integer, ForeignKey("municipality.id")),
+    Column("verified", Boolean, nullable=False, default=False),       # госметка
+    Column("gospubliki", Boolean, nullable=False, default=False),     # connected to «Госпаблики»
+    Column("opened_on", Date),
+    Column("closed_on", Date),
+    # Latest figures, maintained on write (registry reads them directly).
+    Column("last_subscribers", Integer),
+    Column("last_stats_on", Date),
+    Column("last_post_at", DateTime),
+    UniqueConstraint("platform", "external_id"),
+    Index(None, "municipality_id", "platform"),
+    # Covers page counts grouped by platform / municipality (queries.aggregate.page_counts).
+    Index(None, "platform", "municipality_id", "opened_on", "closed_on"),
+)
+
+page_stats = Table(
+    "page_stats", metadata,
+    Column("page_id", Integer, ForeignKey("page.id"), primary_key=True),
+    Column("on", Date, primary_key=True),
+    # Level on that date.
+    Column("subscribers", Integer, nullable=False),
+    # Flows since the page's previous snapshot (posts published, and the
+    # views/likes/comments/reposts those posts collected).
+    Column("posts", Integer, nullable=False, default=0),
+    Column("views", Integer, nullable=False, default=0),
+    Column("likes", Integer, nullable=False, default=0),
+    Column("comments", Integer, nullable=False, default=0),
+    Column("reposts", Integer, nullable=False, default=0),
+    Index(None, "on"),
+)
+
+message = Table(
+    "message", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(8), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("page_id", Integer, ForeignKey("page.id"), nullable=False),
+    Column("municipality_id", Integer, ForeignKey("municipality.id")),  # denormalised
+    Column("topic_id", Integer, ForeignKey("topic.id"), nullable=False),
+    Column("kind", String(16), nullable=False, default="comment"),
+    Column("received_at", DateTime, nullable=False),       # UTC
+    Column("received_day", Date, nullable=False),          # local date
+    Column("received_hour", SmallInteger, nullable=False),  # local hour 0-23
+    Column("first_response_at", DateTime),                 # UTC
+    Column("response_minutes", Integer),                   # calendar minutes
+    Column("response_work_minutes", Integer),              # working minutes
+    Column("status", String(16), nullable=False),
+    Column("photo_report", Boolean, nullable=False, default=False),
+    Column("satisfaction", SmallInteger),                  # -1, 0, 1 or NULL
+    UniqueConstraint("platform", "external_id"),
+    Index(None, "received_day"),
+    Index(None, "status", "received_at"),
+    Index(None, "page_id"),
+)
+
+HOURS = tuple(f"n_hour{h:02d}" for h in range(24))  # messages received in local hour h
+
+
+def _day_columns() -> list[Column]:
+    """The id and time keys shared by msg_daily and its coarser rollups."""
+    return [
+        Column("id", Integer, primary_key=True),
+        Column("day", Date, nullable=False),
+        Column("week", Date, nullable=False),    # Monday of that week
+        Column("month", Date, nullable=False),   # first day of that month
+    ]
+
+
+def _measure_columns() -> list[Column]:
+    """The measure columns shared by msg_daily and its coarser rollups."""
+    counts = ["n_received", "n_answered", "n_closed", "n_open", "n_photo", "n_sat_pos", "n_sat_neg",
+              "sum_resp_min", "sum_resp_work_min", *CAL_BINS, *WORK_BINS, *HOURS]
+    return [Column(name, Integer, nullable=False, default=0) for name in counts]
+
+
+# Measures (all per group and local day of receipt):
+#   n_received; n_answered (first response given); n_closed (closed without answer);
+#   n_open ('new' or 'in_work' and no response yet); n_photo (answers with a photo
+#   report); n_sat_pos / n_sat_neg; sum_resp_min / sum_resp_work_min (calendar /
+#   working minutes of answered messages); response histograms h00..h20 (calendar)
+#   and w00..w20 (working); n_hour00..n_hour23 (messages by local hour of receipt).
+msg_daily = Table(
+    "msg_daily", metadata,
+    *_day_columns(),
+    Column("municipality_id", Integer),      # NULL: regional bodies
+    Column("platform", String(8), nullable=False),
+    Column("topic_id", Integer, nullable=False),
+    *_measure_columns(),
+    Index(None, "day", "municipality_id", "platform"),
+)
+
+# msg_daily summed over topics: for queries that neither group by nor filter on topic.
+msg_daily_mp = Table(
+    "msg_daily_mp", metadata,
+    *_day_columns(),
+    Column("municipality_id", Integer),
+    Column("platform", String(8), nullable=False),
+    *_measure_columns(),
+    Index(None, "day"),
+    Index(None, "municipality_id", "day"),
+)
+
+# msg_daily summed over municipalities: topic queries without a municipality dimension.
+msg_daily_pt = Table(
+    "msg_daily_pt", metadata,
+    *_day_columns(),
+    Column("platform", String(8), nullable=False),
+    Column("topic_id", Integer, nullable=False),
+    *_measure_columns(),
+    Index(None, "day"),
+)
+
+MSG_ROLLUPS = (msg_daily, msg_daily_mp, msg_daily_pt)
+MSG_MEASURES = tuple(c.name for c in msg_daily.c
+                     if c.name not in ("id", "day", "week", "month", "municipality_id", "platform", "topic_id"))
+
+subs_daily = Table(
+    "subs_daily", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("on", Date, nullable=False),      # a date on which some page has a snapshot
+    Column("municipality_id", Integer),      # NULL: regional bodies
+    Column("platform", String(8), nullable=False),
+    Column("n_pages", Integer, nullable=False, default=0),      # pages with any snapshot <= on
+    Column("subscribers", Integer, nullable=False, default=0),  # sum of each page's latest level <= on
+    Column("posts", Integer, nullable=False, default=0),        # flows of snapshots dated `on`
+    Column("views", Integer, nullable=False, default=0),
+    Column("likes", Integer, nullable=False, default=0),
+    Column("comments", Integer, nullable=False, default=0),
+    Column("reposts", Integer, nullable=False, default=0),
+    Index(None, "on", "municipality_id", "platform"),
+)
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+# Keys used in `meta`.
+META_DEMO = "demo"                 # "1" while the database holds generated demo data
+META_DEMO_SEED = "demo_seed"
+META_UPDATED_AT = "data_updated_at"  # ISO UTC time of the last successful write
+
+import_log = Table(
+    "import_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),  # UTC
+    Column("file_name", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),    # pages | stats | messages | collect-vk | collect-ok
+    Column("status", String(16), nullable=False),  # ok | rejected
+    Column("rows_added", Integer, nullable=False, default=0),
+    Column("rows_updated", Integer, nullable=False, default=0),
+    Column("rows_unchanged", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("message", Text),
+)
+
+# Resume point of a collection run: one row per (source, page); a rerun skips
+# pages already done in the same run and continues from the stored cursor.
+collect_state = Table(
+    "collect_state", metadata,
+    Column("source", String(16), primary_key=True),   # vk | ok
+    Column("page_id", Integer, ForeignKey("page.id"), primary_key=True),
+    Column("run_day", Date, nullable=False),
+    Column("cursor", Text),
+    Column("done", Boolean, nullable=False, default=False),
+)

@@ -1,0 +1,493 @@
+"""Altair chart builders shared by the app and the report (PNG export via vl-convert).
+
+One theme of our own (``gospubliki``: offline fonts, calm palette, Russian number and
+date locale in ``config.locale``) is registered and enabled on import. Builders are pure:
+they take the DataFrames returned by ``queries`` (columns as in their docstrings) and
+return ``alt.Chart`` objects with Russian titles; width and height are parameters
+(``"container"`` fills the page in Streamlit; give numbers for a static export).
+Nothing here needs a selection to be read, so PNG export keeps the meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import altair as alt
+import pandas as pd
+
+from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS, RESPONSE_BUCKETS, UNANSWERED_LABEL
+from dashboard.core.schema import PLATFORM_LABELS
+
+THEME = "gospubliki"
+FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+
+INK = "#1f2a37"
+MUTED = "#6b7280"
+GRID = "#e5e7eb"
+ACCENT = "#1f4e8c"          # main series
+ACCENT_LIGHT = "#9fc0e6"
+GOOD = "#2e9e6b"
+BAD = "#d0543f"
+WARN = "#e5a33b"
+NEUTRAL = "#b8c0cc"
+HIGHLIGHT = "#d97706"
+
+PLATFORM_COLORS = {"vk": "#2a6fdb", "ok": "#f28c28", "max": "#8b5cf6", "tg": "#38bdf8"}
+PALETTE = ["#1f4e8c", "#f28c28", "#2e9e6b", "#8b5cf6", "#d0543f", "#38bdf8",
+           "#a16207", "#db2777", "#64748b", "#0d9488", "#9ca3af"]
+
+WEEKDAYS_SHORT = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+
+LOCALE = {
+    "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0₽"]},
+    "time": {
+        "dateTime": "%A, %e %B %Y г. %X",
+        "date": "%d.%m.%Y",
+        "time": "%H:%M:%S",
+        "periods": ["", ""],
+        "days": ["воскресенье", "понедельник", "вторник", "среда", "четверг", "пятница", "суббота"],
+        "shortDays": ["вс", "пн", "вт", "ср", "чт", "пт", "сб"],
+        "months": ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
+                   "сентябрь", "октябрь", "ноябрь", "декабрь"],
+        "shortMonths": ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт",
+                        "ноя", "дек"],
+    },
+}
+
+# Axis label expressions that stay Russian whatever the renderer's locale support.
+PCT_LABEL = "format(datum.value * 100, '.0f') + '\u00a0%'"
+DATE_FORMAT = "%d.%m.%Y"
+
+
+@alt.theme.register(THEME, enable=True)
+def theme() -> alt.theme.ThemeConfig:
+    """Calm, readable on a big screen and in slides; fonts available offline."""
+    label, title = 12, 13
+    return {
+        "config": {
+            "locale": LOCALE,
+            "font": FONT,
+            "background": "white",
+            "view": {"stroke": None, "continuousWidth": 640, "continuousHeight": 300},
+            "padding": 8,
+            "title": {"font": FONT, "fontSize": 15, "fontWeight": 600, "color": INK,
+                      "anchor": "start", "offset": 10},
+            "axis": {
+                "labelFont": FONT, "titleFont": FONT, "labelFontSize": label,
+                "titleFontSize": title, "labelColor": MUTED, "titleColor": INK,
+                "titleFontWeight": 500, "gridColor": GRID, "domainColor": NEUTRAL,
+                "tickColor": NEUTRAL, "labelLimit": 260,
+            },
+            "axisX": {"grid": False},
+            "axisY": {"domain": False, "ticks": False, "titlePadding": 10},
+            "axisBand": {"grid": False},
+            "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label,
+                       "titleFontSize": title, "titleColor": INK, "labelColor": INK,
+                       "orient": "bottom", "symbolType": "circle", "labelLimit": 240},
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": title,
+                       "labelColor": INK, "titleFontSize": title},
+            "range": {"category": PALETTE},
+            "line": {"strokeWidth": 2.5, "color": ACCENT},
+            "bar": {"color": ACCENT, "cornerRadiusEnd": 2},
+            "area": {"color": ACCENT},
+            "point": {"color": ACCENT, "filled": True, "size": 50},
+            "text": {"font": FONT, "fontSize": label, "color": INK},
+            "rule": {"color": MUTED},
+        }
+    }
+
+
+# -- metrics: how each municipality metric is labelled and formatted -----------
+
+@dataclass(frozen=True)
+class Metric:
+    column: str        # column in by_municipality / rating frames
+    code: str          # dashboard.core.metrics.KPIS code ("score" for the composite rating)
+    label: str         # Russian, for axes, headers and selectors
+    kind: str          # "int", "num1", "pct", "minutes", "score"
+    better: str        # "higher" | "lower" | "neutral"
+
+    def format(self, x) -> str:
+        return format_value(x, self.kind)
+
+
+def format_value(x, kind: str) -> str:
+    """A value in Russian format by kind: int, num1, num2, pct, pct2, minutes, score."""
+    if kind == "pct":
+        return fmt.pct(x)
+    if kind == "pct2":
+        return fmt.pct(x, 2)
+    if kind == "minutes":
+        return fmt.duration(x)
+    if kind in ("num1", "score"):
+        return fmt.num(x, 1)
+    if kind == "num2":
+        return fmt.num(x, 2)
+    return fmt.num(x)
+
+
+def _metric(column: str, code: str, kind: str, label: str | None = None) -> Metric:
+    k = KPIS[code]
+    return Metric(column, code, label or k.name, kind, k.better)
+
+
+METRICS: dict[str, Metric] = {m.column: m for m in [
+    Metric("score", "score", "Сводный рейтинг, баллы", "score", "higher"),
+    _metric("share_in_norm", "share_in_norm", "pct"),
+    _metric("median_response_min", "median_response", "minutes"),
+    _metric("mean_response_min", "mean_response", "minutes"),
+    _metric("subs_per_1000", "subs_per_1000", "num1"),
+    _metric("subscribers", "subscribers", "int"),
+    _metric("messages", "messages", "int"),
+    _metric("messages_per_1000", "messages_per_1000", "num1"),
+    _metric("overdue", "overdue", "int"),
+    _metric("photo_share", "photo_share", "pct"),
+    _metric("posts_per_week", "posts_per_week", "num1"),
+    _metric("er", "er", "pct2"),
+    _metric("pages", "pages", "int"),
+]}
+
+
+def _size(chart: alt.Chart, width, height) -> alt.Chart:
+    return chart.properties(width=width, height=height)
+
+
+def _empty(title: str = "Нет данных за выбранный период", width="container", height=200) -> alt.Chart:
+    """A blank chart with a message, so callers never have to special-case empty frames."""
+    return _size(alt.Chart(pd.DataFrame({"t": [title]})).mark_text(
+        fontSize=14, color=MUTED).encode(text="t:N"), width, height)
+
+
+def _time_x(grain: str | None = None, periods=None) -> alt.X:
+    """Time axis: 'dd.mm' labels (month names for months); with few buckets, one tick per
+    bucket so weekly ticks fall on the Mondays the data is keyed by."""
+    label_fmt = "%b %Y" if grain == "month" else "%d.%m"
+    values = alt.Undefined
+    if periods is not None:
+        days = sorted(pd.to_datetime(pd.Series(periods).drop_duplicates()))
+        if 1 < len(days) <= 14:
+            values = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]
+    return alt.X("period:T", title=None, axis=alt.Axis(format=label_fmt, labelAngle=0, values=values,
+                                                       labelOverlap=True, tickCount=8))
+
+
+def _with_period(df: pd.DataFrame) -> pd.DataFrame:
+    """``period`` as datetime64 (JSON-serialisable) plus a Russian ``period_label``."""
+    period = pd.to_datetime(df["period"])
+    return df.assign(period=period, period_label=period.dt.strftime(DATE_FORMAT))
+
+
+# -- time series ---------------------------------------------------------------
+
+def messages_trend(series_df: pd.DataFrame, grain: str = "week", width="container",
+                   height=260, title: str | None = None) -> alt.Chart:
+    """Messages per bucket (queries.series.messages_series): bars with answered shown inside."""
+    if series_df.empty:
+        return _empty(width=width, height=height)
+    df = _with_period(series_df).assign(
+        messages_label=series_df["messages"].map(fmt.num),
+        answered_label=series_df["answered"].map(fmt.num),
+    )
+    base = alt.Chart(df, title=title or alt.Undefined)
+    tooltip = [alt.Tooltip("period_label:N", title="Период с"),
+               alt.Tooltip("messages_label:N", title="Обращений"),
+               alt.Tooltip("answered_label:N", title="С ответом")]
+    area = base.mark_area(opacity=0.18, interpolate="monotone").encode(
+        x=_time_x(grain, df["period"]), y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")))
+    line = base.mark_line(interpolate="monotone").encode(
+        x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
+    points = base.mark_point(size=30).encode(x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
+    return _size(alt.layer(area, line, points), width, height)
+
+
+def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
+                     grain: str = "week", width="container", height=260,
+                     title: str | None = None) -> alt.Chart:
+    """Share answered within the norm per bucket; an optional target line."""
+    df = series_df.dropna(subset=["share_in_norm"]) if not series_df.empty else series_df
+    if df.empty:
+        return _empty(width=width, height=height)
+    df = _with_period(df).assign(share_label=df["share_in_norm"].map(fmt.pct))
+    base = alt.Chart(df, title=title or alt.Undefined)
+    y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
+              axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
+    tooltip = [alt.Tooltip("period_label:N", title="Период с"),
+               alt.Tooltip("share_label:N", title="Ответ в срок")]
+    line = base.mark_line(color=GOOD, interpolate="monotone").encode(x=_time_x(grain, df["period"]), y=y)
+    points = base.mark_point(color=GOOD, size=30).encode(x=_time_x(grain, df["period"]), y=y, tooltip=tooltip)
+    layers = [line, points]
+    if norm_share_target is not None:
+        target = pd.DataFrame({"y": [norm_share_target],
+                               "label": [f"цель {fmt.pct(norm_share_target, 0)}"]})
+        rule = alt.Chart(target).mark_rule(strokeDash=[5, 4], color=MUTED).encode(y="y:Q")
+        text = alt.Chart(target).mark_text(align="left", dx=4, dy=-7, color=MUTED).encode(
+            y="y:Q", text="label:N", x=alt.value(0))
+        layers += [rule, text]
+    return _size(alt.layer(*layers), width, height)
+
+
+def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="container",
+                     height=260, title: str | None = None) -> alt.Chart:
+    """Messages per bucket stacked by platform (queries.series.messages_series_by(by='platform'))."""
+    if series_by_df.empty:
+        return _empty(width=width, height=height)
+    df = _with_period(series_by_df).assign(messages_label=series_by_df["messages"].map(fmt.num))
+    keys = [k for k in PLATFORM_COLORS if k in set(df["key"])]
+    labels = [PLATFORM_LABELS[k] for k in keys]
+    return _size(alt.Chart(df, title=title or alt.Undefined).mark_area(
+        interpolate="monotone", opacity=0.85).encode(
+        x=_time_x(grain, df["period"]),
+        y=alt.Y("sum(messages):Q", title="Обращений", stack="zero", axis=alt.Axis(format=",~f")),
+        color=alt.Color("label:N", title="Платформа",
+                        scale=alt.Scale(domain=labels, range=[PLATFORM_COLORS[k] for k in keys]),
+                        legend=alt.Legend(columns=2)),
+        order=alt.Order("key:N"),
+        tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Платформа"),
+                 alt.Tooltip("messages_label:N", title="Обращений")],
+    ), width, height)
+
+
+def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week",
+                   width="container", height=260, title: str | None = None) -> alt.Chart:
+    """Messages per bucket for the ``top`` largest topics (messages_series_by(by='topic'))."""
+    if series_by_df.empty:
+        return _empty(width=width, height=height)
+    totals = series_by_df.groupby("label")["messages"].sum().sort_values(ascending=False)
+    keep = list(totals.index[:top])
+    df = series_by_df[series_by_df["label"].isin(keep)]
+    df = df.groupby(["period", "label"], as_index=False)["messages"].sum()
+    order = keep
+    df = _with_period(df).assign(messages_label=df["messages"].map(fmt.num))
+    return _size(alt.Chart(df, title=title or alt.Undefined).mark_line(interpolate="monotone").encode(
+        x=_time_x(grain, df["period"]),
+        y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")),
+        color=alt.Color("label:N", title="Тема", sort=order, scale=alt.Scale(domain=order),
+                        legend=alt.Legend(orient="right", labelLimit=200)),
+        tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Тема"),
+                 alt.Tooltip("messages_label:N", title="Обращений")],
+    ), width, height)
+
+
+def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", height=260,
+                      title: str | None = None) -> alt.Chart:
+    """Subscribers by platform over time (queries.series.subscribers_series), stacked."""
+    if df.empty:
+        return _empty(width=width, height=height)
+    data = _with_period(df).assign(subscribers_label=df["subscribers"].map(fmt.num))
+    keys = [k for k in PLATFORM_COLORS if k in set(data["platform"])]
+    return _size(alt.Chart(data, title=title or alt.Undefined).mark_area(
+        interpolate="monotone", opacity=0.85).encode(
+        x=_time_x(grain, df["period"]),
+        y=alt.Y("subscribers:Q", title="Подписчиков", stack="zero", axis=alt.Axis(format=",~f")),
+        color=alt.Color("platform_label:N", title="Платформа",
+                        scale=alt.Scale(domain=[PLATFORM_LABELS[k] for k in keys],
+                                        range=[PLATFORM_COLORS[k] for k in keys]),
+                        legend=alt.Legend(columns=2)),
+        order=alt.Order("platform:N"),
+        tooltip=[alt.Tooltip("period_label:N", title="Дата"),
+                 alt.Tooltip("platform_label:N", title="Платформа"),
+                 alt.Tooltip("subscribers_label:N", title="Подписчиков")],
+    ), width, height)
+
+
+# -- distributions -------------------------------------------------------------
+
+def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="container",
+               height=None, title: str | None = None) -> alt.Chart:
+    """Horizontal bars of messages by topic with the share printed (queries.breakdowns.by_topic)."""
+    if by_topic_df.empty:
+        return _empty(width=width, height=height or 200)
+    df = by_topic_df.sort_values("messages", ascending=False)
+    if top:
+        df = df.head(top)
+    df = df.assign(text=[f"{fmt.num(m)} · {fmt.pct(s, 0)}" for m, s in zip(df["messages"], df["share"])])
+    height = height or 30 * len(df) + 20
+    base = alt.Chart(df, title=title or alt.Undefined).encode(
+        y=alt.Y("topic:N", title=None, sort=list(df["topic"])),
+        x=alt.X("messages:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(df["messages"].max()) * 1.4)),
+        tooltip=[alt.Tooltip("topic:N", title="Тема"), alt.Tooltip("text:N", title="Обращений, доля")],
+    )
+    return _size(base.mark_bar(color=ACCENT) + base.mark_text(align="left", dx=4).encode(text="text:N"),
+                 width, height)
+
+
+def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="container",
+                  height=None, title: str | None = None) -> alt.Chart:
+    """Messages (or subscribers, pages) by platform (queries.breakdowns.by_platform), in the
+    platform colours, with the count and share printed. Platforms with zero are left out."""
+    df = by_platform_df[by_platform_df[value] > 0] if not by_platform_df.empty else by_platform_df
+    if df.empty:
+        return _empty(width=width, height=height or 160)
+    total = df[value].sum()
+    order = [k for k in PLATFORM_COLORS if k in set(df["platform"])]
+    df = df.set_index("platform").loc[order].reset_index()
+    df = df.assign(text=[f"{fmt.num(v)} · {fmt.pct(v / total, 0)}" for v in df[value]])
+    labels = list(df["platform_label"])
+    base = alt.Chart(df, title=title or alt.Undefined).encode(
+        y=alt.Y("platform_label:N", title=None, sort=labels),
+        x=alt.X(f"{value}:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(df[value].max()) * 1.9)),
+        tooltip=[alt.Tooltip("platform_label:N", title="Платформа"), alt.Tooltip("text:N", title="Всего, доля")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("platform_label:N", legend=None, scale=alt.Scale(
+        domain=labels, range=[PLATFORM_COLORS[k] for k in order])))
+    return _size(bars + base.mark_text(align="left", dx=4).encode(text="text:N"), width,
+                 height or 36 * len(df) + 20)
+
+
+def bucket_status(bucket: str, norm_hours: int) -> str:
+    """'в норме', 'частично' or 'сверх нормы' for a response bucket under the norm."""
+    if bucket in ("none", "unanswered"):
+        return UNANSWERED_LABEL
+    for code, _label, lo, hi in RESPONSE_BUCKETS:
+        if code == bucket:
+            norm = norm_hours * 60
+            if hi is not None and hi <= norm:
+                return "в норме"
+            if lo >= norm:
+                return "сверх нормы"
+            return "частично в норме"
+    return "сверх нормы"
+
+
+def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="container", height=240,
+                          title: str | None = None) -> alt.Chart:
+    """Bars of the response buckets (queries.responses.response_distribution), coloured by
+    whether the bucket lies within the norm; the norm is named in the legend."""
+    if dist_df.empty or dist_df["messages"].sum() == 0:
+        return _empty(width=width, height=height)
+    status = [bucket_status(b, norm_hours) for b in dist_df["bucket"]]
+    df = dist_df.assign(status=status,
+                        text=[f"{fmt.pct(s)}\n{fmt.num(m)}" for m, s in zip(dist_df["messages"], dist_df["share"])])
+    domain = ["в норме", "частично в норме", "сверх нормы", UNANSWERED_LABEL]
+    colors = [GOOD, WARN, BAD, NEUTRAL]
+    order = list(df["label"])
+    base = alt.Chart(df, title=title or alt.Undefined).encode(
+        x=alt.X("label:N", title=f"Время первого ответа (норма {norm_hours} ч)", sort=order,
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="Доля обращений", axis=alt.Axis(labelExpr=PCT_LABEL),
+                scale=alt.Scale(domainMax=float(df["share"].max()) * 1.3)),
+        tooltip=[alt.Tooltip("label:N", title="Время ответа"), alt.Tooltip("text:N", title="Доля (обращений)"),
+                 alt.Tooltip("status:N", title="Норма")],
+    )
+    bars = base.mark_bar(size=56).encode(
+        color=alt.Color("status:N", title=f"Норма ответа {norm_hours} ч",
+                        scale=alt.Scale(domain=domain, range=colors), legend=alt.Legend(columns=2)))
+    labels = base.mark_text(baseline="bottom", dy=-18, lineBreak="\n", lineHeight=14).encode(text="text:N")
+    return _size(bars + labels, width, height)
+
+
+def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
+                         title: str | None = None) -> alt.Chart:
+    """Messages by local weekday × hour (queries.responses.weekday_hour); empty cells are 0."""
+    full = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"]).to_frame(index=False)
+    data = full.merge(df, on=["weekday", "hour"], how="left").fillna({"messages": 0}) if not df.empty \
+        else full.assign(messages=0)
+    data = data.assign(day=[WEEKDAYS_SHORT[int(w)] for w in data["weekday"]],
+                       hour_label=[f"{int(h):02d}:00–{int(h):02d}:59" for h in data["hour"]],
+                       messages_label=data["messages"].map(fmt.num))
+    return _size(alt.Chart(data, title=title or alt.Undefined).mark_rect(cornerRadius=2).encode(
+        x=alt.X("hour:O", title="Час (местное время)",
+                axis=alt.Axis(labelAngle=0, labelExpr="datum.value % 3 == 0 ? datum.value : ''")),
+        y=alt.Y("day:O", title=None, sort=list(WEEKDAYS_SHORT)),
+        color=alt.Color("messages:Q", title="Обращений", scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(orient="right", format=",~f")),
+        tooltip=[alt.Tooltip("day:N", title="День"), alt.Tooltip("hour_label:N", title="Время"),
+                 alt.Tooltip("messages_label:N", title="Обращений")],
+    ), width, height)
+
+
+# -- municipalities --------------------------------------------------------------
+
+def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = None,
+                      oblast_value: float | None = None, worst_first: bool = False,
+                      width="container", height=None, title: str | None = None) -> alt.Chart:
+    """Horizontal bars of one metric across municipalities, best on top; one highlighted,
+    an optional dashed rule at the oblast value
+    (``worst_first`` puts the worst on top). ``df``: municipality_id, name, <metric>."""
+    m = METRICS[metric]
+    data = df.dropna(subset=[metric])
+    if data.empty:
+        return _empty(width=width, height=height or 200)
+    data = data.sort_values(metric, ascending=(m.better == "lower") != worst_first, kind="stable")
+    data = data.assign(
+        value_label=data[metric].map(m.format),
+        group=["выбран" if i == highlight_id else "прочие" for i in data["municipality_id"]],
+    )
+    height = height or max(120, 22 * len(data) + 20)
+    base = alt.Chart(data, title=title or alt.Undefined).encode(
+        y=alt.Y("name:N", title=None, sort=list(data["name"])),
+        x=alt.X(f"{metric}:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(data[metric].max()) * 1.3 or 1)),
+        tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
+    )
+    bars = base.mark_bar().encode(color=alt.Color(
+        "group:N", legend=None, scale=alt.Scale(domain=["выбран", "прочие"], range=[HIGHLIGHT, ACCENT])))
+    text = base.mark_text(align="left", dx=4).encode(text="value_label:N")
+    layers = [bars, text]
+    if oblast_value is not None and not pd.isna(oblast_value):
+        ob = pd.DataFrame({"x": [oblast_value], "label": [f"по области: {m.format(oblast_value)}"]})
+        layers.append(alt.Chart(ob).mark_rule(strokeDash=[5, 4], color=INK).encode(x="x:Q"))
+        layers.append(alt.Chart(ob).mark_text(align="left", dx=4, baseline="top", color=INK).encode(
+            x="x:Q", y=alt.value(0), text="label:N"))
+    return _size(alt.layer(*layers), width, height)
+
+
+def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
+                    reference_name: str | None = None, show_names: bool = True,
+                    width="container", height=None) -> alt.Chart:
+    """One metric for 2-5 municipalities (rows of ``df``) and the average (the row named
+    ``reference_name``, drawn grey): a bar each, titled with the metric's name."""
+    m = METRICS[metric]
+    names = list(df[name_col])
+    colors = [NEUTRAL if n == reference_name else PALETTE[i % len(PALETTE)] for i, n in enumerate(names)]
+    part = pd.DataFrame({"name": names, "value": pd.to_numeric(df[metric], errors="coerce"),
+                         "value_label": [m.format(v) for v in df[metric]]})
+    vmax = part["value"].max()
+    base = alt.Chart(part, title=alt.Title(m.label, fontSize=13)).encode(
+        y=alt.Y("name:N", title=None, sort=names, axis=alt.Axis(labels=show_names, ticks=False)),
+        x=alt.X("value:Q", title=None, axis=None,
+                scale=alt.Scale(domainMax=float(vmax) * 1.5 if vmax and vmax > 0 else 1)),
+        tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("name:N", legend=None,
+                                                  scale=alt.Scale(domain=names, range=colors)))
+    text = base.mark_text(align="left", dx=4).encode(text="value_label:N")
+    return (bars + text).properties(width=width, height=height or 28 * len(names) + 10)
+
+
+def comparison(df: pd.DataFrame, metrics: Sequence[str], name_col: str = "name",
+               reference_name: str | None = None, width=260, height=None,
+               title: str | None = None) -> alt.HConcatChart:
+    """Side by side (for static export): comparison_bars for each metric, names on the first."""
+    if df.empty:
+        return _empty(width=width, height=height or 200)
+    charts = [comparison_bars(df, metric, name_col, reference_name, show_names=(i == 0),
+                              width=width, height=height) for i, metric in enumerate(metrics)]
+    return alt.hconcat(*charts, spacing=18, title=title or alt.Undefined).resolve_scale(
+        x="independent", color="shared")
+
+
+# -- league-table helpers ----------------------------------------------------------
+
+def rank_by(df: pd.DataFrame, metric: str, eligible: pd.Series | None = None) -> pd.Series:
+    """Rank 1 = best on ``metric`` (direction from METRICS), ties share the better place;
+    NaN for rows not ``eligible`` or without a value."""
+    m = METRICS[metric]
+    values = df[metric] if eligible is None else df[metric].where(eligible)
+    return values.rank(ascending=(m.better == "lower"), method="min")
+
+
+def rank_change_label(change) -> str:
+    """'▲ 2' (moved up), '▼ 1' (down), '=' (same), '—' (not ranked before or now)."""
+    if change is None or pd.isna(change):
+        return "—"
+    change = int(change)
+    if change > 0:
+        return f"▲ {change}"
+    if change < 0:
+        return f"▼ {-change}"
+    return "="

@@ -1,0 +1,445 @@
+"""The choropleth map of the 35 municipalities. Pure logic: folium, no Streamlit.
+
+The map must draw in a closed network, so nothing here may point at a public CDN:
+
+- Leaflet and jQuery come from the installed ``xstatic-leaflet`` / ``xstatic-jquery``
+  packages; :func:`ensure_assets` copies them into the entry point's ``static/vendor/``
+  (git-ignored; see ``dashboard.ui.startup``), which Streamlit serves at ``/app/static/vendor/...`` (``server.enableStaticServing``).
+  Folium's Bootstrap / Font Awesome links are dropped (nothing here uses them).
+- No tile layer unless ``settings.map_tiles_url`` is set.
+- No branca colormap (streamlit-folium would add d3 from a CDN): classes and colours are
+  computed here and the legend is returned as data for the page to draw.
+
+The five urban okrugs are a few pixels wide at oblast scale but hold most residents, so
+each also gets a circle marker of fixed pixel size at its centre, coloured like its area.
+Every feature (polygon or marker) carries ``municipality_id`` so a click resolves to a
+municipality (:func:`clicked_municipality_id`).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import folium
+import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS
+from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, boundaries
+
+# -- static assets ------------------------------------------------------------
+
+STATIC_URL = "/app/static/vendor"
+
+LEAFLET_JS = f"{STATIC_URL}/leaflet/leaflet.js"
+LEAFLET_CSS = f"{STATIC_URL}/leaflet/leaflet.css"
+JQUERY_JS = f"{STATIC_URL}/jquery/jquery.min.js"
+MAP_JS = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_JS)]
+MAP_CSS = [("leaflet_css", LEAFLET_CSS)]
+
+
+def _asset_sources() -> dict[str, Path]:
+    """Installed XStatic data folders, by vendor sub-folder name."""
+    import xstatic.pkg.jquery
+    import xstatic.pkg.leaflet
+
+    return {"leaflet": Path(xstatic.pkg.leaflet.BASE_DIR), "jquery": Path(xstatic.pkg.jquery.BASE_DIR)}
+
+
+_ASSET_FILES = {
+    "leaflet": ("leaflet.js", "leaflet.css", "images"),
+    "jquery": ("jquery.min.js",),
+}
+
+
+def ensure_assets(target: Path) -> Path:
+    """Copy Leaflet and jQuery from the installed XStatic packages into ``target``.
+
+    Idempotent and cheap when the files are already there; returns ``target``."""
+    sources = _asset_sources()
+    for pkg, names in _ASSET_FILES.items():
+        for name in names:
+            src, dst = sources[pkg] / name, target / pkg / name
+            if src.is_dir():
+                if not dst.is_dir():
+                    shutil.copytree(src, dst, dirs_exist_ok=True)
+            elif not dst.exists() or dst.stat().st_size != src.stat().st_size:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dst)
+    return target
+
+
+# -- metrics, classes and colours ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapMetric:
+    """A column of ``queries.breakdowns.by_municipality`` that the map can show."""
+
+    code: str          # column name
+    kpi: str           # key in dashboard.core.metrics.KPIS (name, unit, direction)
+    format: Callable[[float], str]
+
+    @property
+    def label(self) -> str:
+        return KPIS[self.kpi].name
+
+    @property
+    def better(self) -> str:
+        """'higher', 'lower' or 'neutral' (from the KPI catalogue)."""
+        return KPIS[self.kpi].better
+
+    @property
+    def scale_note(self) -> str:
+        """What a darker colour means, for the legend."""
+        if self.better == "neutral":
+            return "темнее — больше"
+        return "темнее — лучше" + (" (быстрее ответ)" if self.better == "lower" else "")
+
+
+METRICS: dict[str, MapMetric] = {m.code: m for m in (
+    MapMetric("share_in_norm", "share_in_norm", fmt.pct),
+    MapMetric("median_response_min", "median_response", fmt.duration),
+    MapMetric("subs_per_1000", "subs_per_1000", lambda x: fmt.num(x, 1)),
+    MapMetric("messages", "messages", fmt.num),
+    MapMetric("messages_per_1000", "messages_per_1000", lambda x: fmt.num(x, 2)),
+)}
+DEFAULT_METRIC = "share_in_norm"
+
+# ColorBrewer sequential palettes, light to dark. Neutral volumes in blues; quality
+# metrics in yellow-greens with the darkest colour on the better end.
+PALETTE_NEUTRAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+PALETTE_QUALITY = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
+NO_DATA_COLOUR = "#d0d4da"
+NO_DATA_LABEL = "нет данных"
+N_CLASSES = 5
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def class_breaks(values, n_classes: int = N_CLASSES) -> list[float]:
+    """Upper bounds of all classes but the last: quantile classes of the known values.
+
+    Each bound is an actual value (nearest rank) taken from the values above the previous
+    bound, so a heap of equal values (say, many zeros) forms one class and the remaining
+    classes still split the rest evenly. Fewer than ``n_classes`` classes come out when
+    there are fewer distinct values. A value ``x`` falls in class ``sum(x > b for b in breaks)``."""
+    rest = sorted(float(v) for v in values if not _missing(v))
+    breaks: list[float] = []
+    for k in range(n_classes, 1, -1):
+        if not rest:
+            break
+        b = rest[math.ceil(len(rest) / k) - 1]
+        if b >= rest[-1]:
+            break
+        breaks.append(b)
+        rest = [v for v in rest if v > b]
+    return breaks
+
+
+def class_of(x: float, breaks: list[float]) -> int:
+    return sum(x > b for b in breaks)
+
+
+def palette(n: int, better: str) -> list[str]:
+    """``n`` colours for classes in ascending value order.
+
+    Sequential, spread over the 5-step palette; for 'lower is better' metrics the order
+    is reversed so that the darkest colour always marks the better end."""
+    base = PALETTE_NEUTRAL if better == "neutral" else PALETTE_QUALITY
+    if n <= 0:
+        return []
+    if n == 1:
+        picks = [base[len(base) // 2]]
+    else:
+        picks = [base[round(i * (len(base) - 1) / (n - 1))] for i in range(n)]
+    return picks[::-1] if better == "lower" else picks
+
+
+@dataclass(frozen=True)
+class Choropleth:
+    """Colours and labels of one metric over the municipalities (regional bodies excluded)."""
+
+    metric: MapMetric
+    values: dict[int, float | None]   # municipality_id -> value (None: no data)
+    colours: dict[int, str]           # municipality_id -> fill colour
+    labels: dict[int, str]            # municipality_id -> formatted value
+    names: dict[int, str]             # municipality_id -> name
+    legend: list[tuple[str, str]]     # (colour, label), ascending values, then "нет данных"
+
+
+def choropleth(df: pd.DataFrame, metric_code: str) -> Choropleth:
+    """Classify ``by_municipality`` rows by a metric column into coloured classes."""
+    metric = METRICS[metric_code]
+    rows = df[df["municipality_id"] > 0]
+    values = {int(r.municipality_id): (None if _missing(v := getattr(r, metric.code)) else float(v))
+              for r in rows.itertuples()}
+    names = {int(r.municipality_id): r.name for r in rows.itertuples()}
+    breaks = class_breaks(values.values())
+    known = [v for v in values.values() if v is not None]
+    n = len(breaks) + 1 if known else 0
+    colours_by_class = palette(n, metric.better)
+
+    colours, labels = {}, {}
+    members: dict[int, list[float]] = {}
+    for mid, v in values.items():
+        if v is None:
+            colours[mid], labels[mid] = NO_DATA_COLOUR, NO_DATA_LABEL
+            continue
+        c = class_of(v, breaks)
+        members.setdefault(c, []).append(v)
+        colours[mid], labels[mid] = colours_by_class[c], metric.format(v)
+
+    legend = []
+    for c in range(n):
+        lo, hi = min(members[c]), max(members[c])
+        text = metric.format(lo) if lo == hi else f"{metric.format(lo)} – {metric.format(hi)}"
+        legend.append((colours_by_class[c], text))
+    if any(v is None for v in values.values()):
+        legend.append((NO_DATA_COLOUR, NO_DATA_LABEL))
+    return Choropleth(metric, values, colours, labels, names, legend)
+
+
+def ranking(ch: Choropleth) -> pd.DataFrame:
+    """Municipalities ranked best first (largest first for neutral metrics), no-data last.
+
+    Columns: municipality_id, place (1.. or None), name, value, value_label, colour.
+    Equal values share a place."""
+    ascending = ch.metric.better == "lower"
+    known = sorted(((v, mid) for mid, v in ch.values.items() if v is not None),
+                   key=lambda t: (t[0] if ascending else -t[0], ch.names[t[1]]))
+    rows, place, prev = [], 0, None
+    for i, (v, mid) in enumerate(known, start=1):
+        if v != prev:
+            place, prev = i, v
+        rows.append((mid, place, ch.names[mid], v, ch.labels[mid], ch.colours[mid]))
+    for mid in sorted((m for m, v in ch.values.items() if v is None), key=ch.names.get):
+        rows.append((mid, None, ch.names[mid], None, ch.labels[mid], ch.colours[mid]))
+    out = pd.DataFrame(rows, columns=["municipality_id", "place", "name", "value", "value_label", "colour"])
+    out["place"] = out["place"].astype("Int64")
+    return out
+
+
+# -- geometry -------------------------------------------------------------------
+
+URBAN_OKRUGS = ("город Новосибирск", "город Бердск", "город Искитим", "город Обь",
+                "рабочий посёлок Кольцово")
+MARKER_RADIUS_PX = 7
+
+
+@lru_cache(maxsize=1)
+def _geometries() -> dict[str, dict]:
+    """name -> GeoJSON geometry (already simplified in the data file; read once)."""
+    return {f["properties"]["name"]: f["geometry"] for f in boundaries()["features"]}
+
+
+@lru_cache(maxsize=1)
+def _centres() -> dict[str, tuple[float, float]]:
+    """name -> (lat, lon) of the administrative centre, for the urban okrugs' markers."""
+    return {f["properties"]["name"]: (f["properties"]["center_lat"], f["properties"]["center_lon"])
+            for f in boundaries()["features"]}
+
+
+def _walk_coords(geometry: dict):
+    coords = geometry["coordinates"]
+    polygons = coords if geometry["type"] == "MultiPolygon" else [coords]
+    for polygon in polygons:
+        for ring in polygon:
+            yield from ring
+
+
+@lru_cache(maxsize=4)
+def bounds(names: tuple[str, ...] | None = None) -> list[list[float]]:
+    """[[south, west], [north, east]] of the named boundaries (all when None)."""
+    geoms = _geometries()
+    pts = [p for name, g in geoms.items() if names is None or name in names for p in _walk_coords(g)]
+    lons, lats = [p[0] for p in pts], [p[1] for p in pts]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def oblast_bounds() -> list[list[float]]:
+    return bounds()
+
+
+# What the map can be zoomed to: the whole oblast, or the Novosibirsk agglomeration
+# where the five urban okrugs are big enough to see and click.
+VIEWS = {"oblast": "Вся область", "agglomeration": "Новосибирская агломерация"}
+DEFAULT_VIEW = "oblast"
+
+
+def view_bounds(view: str) -> list[list[float]]:
+    return bounds(URBAN_OKRUGS) if view == "agglomeration" else bounds()
+
+
+def _properties(ch: Choropleth, mid: int, selected: int | None) -> dict:
+    return {"municipality_id": mid, "name": ch.names[mid], "value_label": ch.labels[mid],
+            "colour": ch.colours[mid], "selected": mid == selected}
+
+
+def _features(ch: Choropleth, selected: int | None = None) -> dict:
+    """Polygon features of the municipalities in ``ch`` with display properties."""
+    geoms = _geometries()
+    feats = []
+    for mid, name in ch.names.items():
+        if name not in geoms:
+            continue
+        feats.append({
+            "type": "Feature",
+            "geometry": geoms[name],
+            "properties": _properties(ch, mid, selected),
+        })
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _marker_features(ch: Choropleth, selected: int | None = None) -> dict:
+    """Point features at the urban okrugs' centres."""
+    centres = _centres()
+    feats = []
+    for mid, name in ch.names.items():
+        if name in URBAN_OKRUGS and name in centres:
+            lat, lon = centres[name]
+            feats.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": _properties(ch, mid, selected),
+            })
+    return {"type": "FeatureCollection", "features": feats}
+
+
+# -- the folium map ---------------------------------------------------------------
+
+LEAFLET_PREFIX = '<a href="https://leafletjs.com" title="Библиотека интерактивных карт">Leaflet</a>'
+ATTRIBUTION_HTML = (f'<a href="https://www.openstreetmap.org/copyright">'
+                    f'{BOUNDARIES_ATTRIBUTION.split(" (")[0]}</a> (ODbL)')
+MAP_BACKGROUND = "#dde3ea"
+BORDER_COLOUR = "#ffffff"
+TOOLTIP_STYLE = ("font-family: 'Source Sans', 'Source Sans Pro', 'DejaVu Sans', sans-serif; "
+                 "font-size: 14px; padding: 4px 6px;")
+
+
+class _AttributionPrefix(MacroElement):
+    """Replaces Leaflet's attribution prefix (Leaflet 1.9 shows a flag icon there)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, prefix: str):
+        super().__init__()
+        self._name = "AttributionPrefix"
+        self.prefix = prefix
+
+
+SELECTED_COLOUR = "#c8102e"
+
+
+def _style(feature: dict) -> dict:
+    props = feature["properties"]
+    if props.get("selected"):
+        return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": SELECTED_COLOUR,
+                "weight": 3, "opacity": 1}
+    return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": BORDER_COLOUR,
+            "weight": 1.1, "opacity": 1}
+
+
+def _highlight(_feature: dict) -> dict:
+    return {"weight": 2.5, "color": "#0b2545", "fillOpacity": 1}
+
+
+def _marker_style(feature: dict) -> dict:
+    props = feature["properties"]
+    return {"fill": True, "fillColor": props["colour"], "fillOpacity": 1, "radius": MARKER_RADIUS_PX,
+            "color": SELECTED_COLOUR if props.get("selected") else "#0b2545",
+            "weight": 3 if props.get("selected") else 1.5}
+
+
+def _tooltip(metric: MapMetric) -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(fields=["name", "value_label"], aliases=["Муниципалитет", metric.label],
+                                 style=TOOLTIP_STYLE, sticky=True)
+
+
+LABEL_CSS = (".okrug-label { font-size: 13px; font-weight: 600; color: #0b2545; white-space: nowrap;"
+             " text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }")
+
+
+def _short_name(name: str) -> str:
+    """'город Бердск' -> 'Бердск', 'рабочий посёлок Кольцово' -> 'Кольцово'."""
+    return name.removeprefix("город ").removeprefix("рабочий посёлок ")
+
+
+def _add_okrug_labels(m: folium.Map, ch: Choropleth) -> None:
+    """Permanent name labels of the urban okrugs (plain Leaflet divIcons, not clickable)."""
+    centres = _centres()
+    for mid, name in ch.names.items():
+        if name in URBAN_OKRUGS and name in centres:
+            folium.Marker(
+                centres[name], interactive=False, keyboard=False,
+                icon=folium.DivIcon(html=f'<div class="okrug-label">{_short_name(name)}</div>',
+                                    icon_size=(0, 0), icon_anchor=(-8, 8), class_name="okrug-label-icon"),
+            ).add_to(m)
+
+
+def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
+              view: str = DEFAULT_VIEW, height: int | str = "100%") -> folium.Map:
+    """The folium map: coloured polygons, urban okrug markers, local assets only.
+
+    ``selected`` (a municipality id) is outlined in red. ``view`` (a key of VIEWS) sets
+    the initial extent; the okrug markers are only needed, and only drawn, oblast-wide."""
+    (south, west), (north, east) = view_bounds(view)
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=6, min_zoom=5, max_zoom=13,
+                   zoom_snap=0.25, zoom_delta=0.5, scroll_wheel_zoom=False, height=height,
+                   font_size="0.8rem")
+    m.default_js = MAP_JS
+    m.default_css = MAP_CSS
+    m.get_root().header.add_child(Element(
+        f"<style>.leaflet-container {{ background: {MAP_BACKGROUND}; }}"
+        f".leaflet-tooltip.foliumtooltip table th {{ text-align: left; padding-right: 8px;"
+        f" font-weight: 400; color: #5b6b7f; }}{LABEL_CSS}</style>"))
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=" ", name="Подложка").add_to(m)
+    folium.GeoJson(
+        _features(ch, selected), name="Муниципалитеты", style_function=_style, highlight_function=_highlight,
+        tooltip=_tooltip(ch.metric), attribution=ATTRIBUTION_HTML,
+    ).add_to(m)
+    if view == "agglomeration":
+        _add_okrug_labels(m, ch)
+    if view == "oblast":
+        folium.GeoJson(
+            _marker_features(ch, selected), name="Городские округа", style_function=_marker_style,
+            marker=folium.CircleMarker(radius=MARKER_RADIUS_PX), tooltip=_tooltip(ch.metric),
+        ).add_to(m)
+    _AttributionPrefix(LEAFLET_PREFIX).add_to(m)
+    m.fit_bounds([[south, west], [north, east]], padding=(8, 8))
+    return m
+
+
+# -- clicks ------------------------------------------------------------------------
+
+
+def clicked_municipality_id(value) -> int | None:
+    """The municipality a ``st_folium`` return value says was clicked, or None.
+
+    Reads ``last_active_drawing`` (the clicked GeoJSON feature, polygon or marker) and
+    its ``municipality_id`` property."""
+    if not isinstance(value, dict):
+        return None
+    feature = value.get("last_active_drawing")
+    if not isinstance(feature, dict):
+        return None
+    props = feature.get("properties") or {}
+    mid = props.get("municipality_id")
+    try:
+        return int(mid) if mid is not None and int(mid) > 0 else None
+    except (TypeError, ValueError):
+        return None

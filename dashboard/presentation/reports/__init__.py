@@ -1,0 +1,171 @@
+"""Reports: a slide deck (PPTX), the same slides as a PDF, and the tables as XLSX.
+
+    content.gather  — every number, from queries/ (the same functions the pages use)
+    figures         — chart images: dashboard.presentation.charts definitions + the static map, via vl-convert
+    deck            — the slides as positioned blocks (shared by PPTX and PDF)
+    pptx, pdf, xlsx — renderers
+
+``build_report`` is used by the «Отчёт» page and by ``python -m dashboard report``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import Engine
+
+from dashboard.core import periods
+from dashboard.core.periods import Period
+from dashboard.presentation.reports.theme import ReportError
+from queries.filters import Norm
+
+FORMATS = {
+    "pptx": ("Презентация PowerPoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "pdf": ("PDF", "application/pdf"),
+    "xlsx": ("Книга Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+Progress = Callable[[float, str], None]
+
+
+def _quiet(_fraction: float, _text: str) -> None:
+    pass
+
+
+def build_report(engine: Engine, period: Period, municipality_id: int | None, fmt: str,
+                 progress: Progress | None = None, norm: Norm | None = None,
+                 now: datetime | None = None) -> bytes:
+    """The report file's bytes. ``progress(fraction, text)`` is called as work proceeds."""
+    from dashboard.presentation.reports import content, deck, figures
+
+    if fmt not in FORMATS:
+        raise ReportError(f"Неизвестный формат отчёта {fmt!r}: допустимы {', '.join(FORMATS)}.")
+    progress = progress or _quiet
+    progress(0.05, "Запрос данных…")
+    c = content.gather(engine, period, municipality_id, norm, now)
+    if fmt == "xlsx":
+        from dashboard.presentation.reports import xlsx
+
+        progress(0.6, "Запись таблиц…")
+        data = xlsx.render(c)
+    else:
+        images = figures.chart_images(c, lambda f, t: progress(0.15 + 0.7 * f, t))
+        progress(0.9, "Сборка слайдов…")
+        d = deck.build(c, images)
+        if fmt == "pptx":
+            from dashboard.presentation.reports import pptx as renderer
+        else:
+            from dashboard.presentation.reports import pdf as renderer
+        data = renderer.render(d)
+    progress(1.0, "Готово")
+    return data
+
+
+PERIOD_KINDS = {"month": "Месяц", "quarter": "Квартал", "year": "Год", "custom": "Свой период"}
+
+
+def period_choices(kind: str, first_day: date, last_day: date) -> list[Period]:
+    """Months, quarters or years overlapping the data (first_day..last_day), newest first."""
+    step = {"month": periods.month, "quarter": periods.quarter, "year": periods.year}[kind]
+    out, p = [], None
+    y, n = last_day.year, {"month": last_day.month, "quarter": (last_day.month - 1) // 3 + 1, "year": 0}[kind]
+    while True:
+        p = step(y) if kind == "year" else step(y, n)
+        if p.end < first_day:
+            return out
+        out.append(p)
+        if kind == "year":
+            y -= 1
+        else:
+            n -= 1
+            if n == 0:
+                y, n = y - 1, (12 if kind == "month" else 4)
+
+
+def default_choice(choices: list[Period], last_day: date) -> Period:
+    """The newest complete period (ending on or before the last day with data), else the newest."""
+    return next((p for p in choices if p.end <= last_day), choices[0])
+
+
+def file_name(scope_name: str, period: Period, fmt: str) -> str:
+    """'Отчёт — Новосибирская область — III квартал 2026.pptx'."""
+    return f"Отчёт — {scope_name} — {period.label()}.{fmt}"
+
+
+# -- municipality names ---------------------------------------------------------------
+
+GENERIC_WORDS = {"город", "район", "рабочий", "поселок"}
+
+
+def _norm_name(s: str) -> str:
+    return re.sub(r"\s+", " ", s.strip().lower().replace("ё", "е"))
+
+
+def resolve_municipality(names: dict[int, str], query: str) -> int:
+    """The id of the municipality called ``query``: case and ё/е do not matter, and a unique
+    whole-word part of a name is enough ('бердск' → 'город Бердск'). Unknown or ambiguous
+    names raise ReportError listing the close matches."""
+    q = _norm_name(query)
+    normed = {mid: _norm_name(n) for mid, n in names.items()}
+    exact = [mid for mid, n in normed.items() if n == q]
+    if exact:
+        return exact[0]
+    pattern = re.compile(rf"(^|\s){re.escape(q)}(\s|$)")
+    partial = [mid for mid, n in normed.items() if q and pattern.search(n)]
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        hint = ", ".join(f"«{names[mid]}»" for mid in sorted(partial, key=names.get))
+        raise ReportError(f"Название «{query}» подходит к нескольким муниципалитетам: {hint}. Уточните название.")
+    # Close matches against whole names and their distinctive words ('бердск', 'баганский').
+    variants = {}
+    for mid, n in normed.items():
+        for v in [n, *(w for w in n.split() if w not in GENERIC_WORDS)]:
+            variants.setdefault(v, mid)
+    close = difflib.get_close_matches(q, list(variants), n=8, cutoff=0.6)
+    options = list(dict.fromkeys(variants[v] for v in close))[:5]
+    if options:
+        hint = ", ".join(f"«{names[mid]}»" for mid in options)
+        raise ReportError(f"Муниципалитет «{query}» не найден. Возможно, имелось в виду: {hint}.")
+    raise ReportError(f"Муниципалитет «{query}» не найден. Название — как в справочнике, например "
+                      "«город Бердск» или «Баганский район».")
+
+
+# -- CLI ------------------------------------------------------------------------------
+
+def run_cli(engine: Engine, args) -> int:
+    """``python -m dashboard report --period P [--municipality NAME] --format F --out FILE``."""
+    from dashboard.core import formatting as fmt
+    from queries import reference
+
+    try:
+        try:
+            period = periods.parse(args.period)
+        except ValueError as e:
+            why = str(e) if re.search("[а-яё]", str(e), re.I) else (
+                "ожидается 2026-Q3, 2026-09, 2026 или 2026-07-01..2026-09-30 (существующие даты)")
+            raise ReportError(f"--period {args.period!r}: {why}") from e
+        municipality_id = None
+        with engine.connect() as conn:
+            names = reference.municipalities(conn).set_index("id")["name"].to_dict()
+        if args.municipality:
+            municipality_id = resolve_municipality(names, args.municipality)
+        out = Path(args.out)
+        if not out.parent.exists():
+            raise ReportError(f"--out: папка {out.parent} не существует.")
+        started = time.monotonic()
+        data = build_report(engine, period, municipality_id, args.format)
+        out.write_bytes(data)
+    except ReportError as e:
+        print(f"Ошибка: {e}", file=sys.stderr)
+        return 2
+    scope = "Новосибирская область" if municipality_id is None else names[municipality_id]
+    print(f"Отчёт ({scope}, {period.label()}) сохранён в {out}: {fmt.num(len(data) / 1024)} КБ "
+          f"за {fmt.num(time.monotonic() - started, 1)} с.")
+    return 0

@@ -1,0 +1,161 @@
+"""Everything a report shows, gathered from ``queries/`` in one read.
+
+``gather`` runs the same query functions the pages run, with the same filters, so
+every number in a deck, PDF or workbook equals the number on screen. Nothing here
+counts or averages raw rows; the only arithmetic is the difference between two
+periods' query results (rating score change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from dashboard.core import db
+from dashboard.core import formatting as fmt
+from dashboard.core.periods import Period
+from dashboard.core.settings import WORKDAY_END_HOUR, WORKDAY_START_HOUR, get_settings
+from dashboard.presentation.reports.theme import ReportError
+from queries import breakdowns, kpis, pages, rating, reference, responses, series
+from queries.filters import Filters, Norm
+from queries.kpis import Headline
+
+OBLAST_NAME = "Новосибирская область"
+
+# Headline KPIs shown in reports: (KPI code in dashboard.core.metrics.KPIS, Headline attribute, kind).
+# kind is a format kind of dashboard.presentation.charts.format_value (int, pct, pct2, minutes, num1);
+# it also decides how a change is expressed (numbers, percentage points, durations).
+HEADLINE_KPIS = (
+    ("messages", "messages", "int"),
+    ("share_in_norm", "share_in_norm", "pct"),
+    ("share_answered", "share_answered", "pct"),
+    ("median_response", "median_response_min", "minutes"),
+    ("subscribers", "subscribers", "int"),
+    ("pages", "pages", "int"),
+    ("overdue", "overdue", "int"),
+    ("satisfaction", "satisfaction", "pct"),
+    ("mean_response", "mean_response_min", "minutes"),
+    ("photo_share", "photo_share", "pct"),
+    ("posts_per_week", "posts_per_week", "num1"),
+    ("er", "er", "pct2"),
+)
+CARD_KPIS = HEADLINE_KPIS[:8]  # the eight on the KPI slide; the workbook has all
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """The query results behind one report."""
+
+    period: Period
+    previous: Period
+    municipality_id: int | None      # None: the whole oblast
+    scope_name: str
+    data_date: date | None           # «Данные на …»
+    is_demo: bool
+    norm: Norm
+    norm_label: str
+    now: datetime
+    grain: str                       # of the series: day | week | month
+    headline: Headline               # scope, current period
+    headline_prev: Headline          # scope, previous equal period
+    oblast: Headline | None          # whole oblast, current period (municipality reports)
+    municipalities: pd.DataFrame     # breakdowns.by_municipality, whole oblast
+    rating: pd.DataFrame             # rating.rating + prev_score, score_change, prev_share_in_norm
+    series: pd.DataFrame             # series.messages_series for the scope
+    topics: pd.DataFrame             # breakdowns.by_topic for the scope
+    responses: pd.DataFrame          # responses.response_distribution for the scope
+    platforms: pd.DataFrame          # breakdowns.by_platform for the scope
+    pages: pd.DataFrame | None       # pages.registry of the municipality (municipality reports)
+
+    @property
+    def is_oblast(self) -> bool:
+        return self.municipality_id is None
+
+    def rating_row(self) -> pd.Series | None:
+        """The municipality's row of the rating (municipality reports)."""
+        if self.municipality_id is None:
+            return None
+        rows = self.rating[self.rating["municipality_id"] == self.municipality_id]
+        return None if rows.empty else rows.iloc[0]
+
+
+def scope_filters(period: Period, municipality_id: int | None, norm: Norm) -> Filters:
+    ids = () if municipality_id is None else (municipality_id,)
+    return Filters(period.start, period.end, municipality_ids=ids, norm=norm)
+
+
+def data_date(status: reference.DataStatus, tz: ZoneInfo) -> date | None:
+    """The date the data is current to: last write (local date), else the last day with data."""
+    if status.updated_at is not None:
+        return status.updated_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+    return status.last_day
+
+
+def check_period(period: Period, status: reference.DataStatus) -> None:
+    """A report on a period without any data would be all dashes: refuse with the data range."""
+    if status.first_day is None or status.last_day is None:
+        raise ReportError("В базе нет данных: загрузите выгрузки ЦУР, запустите сбор или демо-данные.")
+    if period.end < status.first_day or period.start > status.last_day:
+        raise ReportError(
+            f"За период «{period.label()}» данных нет: данные есть с {fmt.d(status.first_day)} "
+            f"по {fmt.d(status.last_day)}.")
+
+
+def rating_with_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """The current rating plus the previous period's score and share within the norm."""
+    prev = previous[["municipality_id", "score", "share_in_norm"]].rename(
+        columns={"score": "prev_score", "share_in_norm": "prev_share_in_norm"})
+    out = current.merge(prev, on="municipality_id", how="left")
+    out["score_change"] = out["score"] - out["prev_score"]
+    return out
+
+
+def norm_label(norm: Norm) -> str:
+    """'24 ч календарных' / '8 ч рабочих (пн–пт 9:00–18:00)'."""
+    if norm.mode == "calendar":
+        return f"{norm.hours} ч календарных"
+    return f"{norm.hours} ч рабочих (пн–пт {WORKDAY_START_HOUR}:00–{WORKDAY_END_HOUR}:00)"
+
+
+def gather(engine: Engine, period: Period, municipality_id: int | None = None,
+           norm: Norm | None = None, now: datetime | None = None) -> ReportContent:
+    """Run every query a report needs, in one connection."""
+    settings = get_settings()
+    norm = norm or Norm.from_settings(settings)
+    now = now or db.utcnow()
+    f = scope_filters(period, municipality_id, norm)
+    oblast_f = scope_filters(period, None, norm)
+    grain = period.grain()
+    with engine.connect() as conn:
+        status = reference.data_status(conn)
+        check_period(period, status)
+        names = reference.municipalities(conn).set_index("id")["name"]
+        cur, prev = kpis.headline_compare(conn, f, now)
+        rating_df = rating_with_changes(rating.rating(conn, oblast_f, now),
+                                        rating.rating(conn, oblast_f.previous(), now))
+        return ReportContent(
+            period=period,
+            previous=period.previous(),
+            municipality_id=municipality_id,
+            scope_name=OBLAST_NAME if municipality_id is None else str(names[municipality_id]),
+            data_date=data_date(status, settings.tz),
+            is_demo=status.is_demo,
+            norm=norm,
+            norm_label=norm_label(norm),
+            now=now,
+            grain=grain,
+            headline=cur,
+            headline_prev=prev,
+            oblast=None if municipality_id is None else kpis.headline(conn, oblast_f, now),
+            municipalities=breakdowns.by_municipality(conn, oblast_f, now),
+            rating=rating_df,
+            series=series.messages_series(conn, f, grain),
+            topics=breakdowns.by_topic(conn, f),
+            responses=responses.response_distribution(conn, f),
+            platforms=breakdowns.by_platform(conn, f, now),
+            pages=None if municipality_id is None else pages.registry(conn, f),
+        )

@@ -1,0 +1,534 @@
+"""The slide model: what is on each slide, where, and in which words.
+
+``build`` turns a ``ReportContent`` and the chart images into a ``Deck`` of slides made
+of four kinds of blocks (rectangle, text, picture, table) placed in inches. The PPTX and
+PDF renderers draw these blocks one-to-one, so both formats carry the same content and
+layout, and every wording and number format is decided here, once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+
+import pandas as pd
+
+from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
+from dashboard.presentation import charts
+from dashboard.presentation.reports import theme
+from dashboard.presentation.reports.content import CARD_KPIS, ReportContent
+from dashboard.presentation.reports.theme import CONTENT, Box
+
+# -- blocks -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rect:
+    box: Box
+    fill: str
+    line: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    pt: float = theme.BODY_PT
+    bold: bool = False
+    color: str = theme.TEXT
+    bullet: bool = False
+    space_before: float = 0  # points
+
+
+@dataclass(frozen=True)
+class Text:
+    box: Box
+    lines: tuple[Line, ...]
+    align: str = "left"      # left | center | right
+    valign: str = "top"      # top | middle | bottom
+    role: str = ""           # "title": the slide title (PPTX puts it in the title placeholder)
+
+
+@dataclass(frozen=True)
+class Picture:
+    box: Box
+    png: bytes
+    name: str = ""           # chart key, for tests and alt text
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    align: str = "left"
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    color: str | None = None
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    box: Box
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    highlight: frozenset[int] = frozenset()
+    pt: float = theme.TABLE_PT
+
+    MAX_ROW_H = 0.5
+
+    CELL_PAD = 0.16  # inches of left + right cell margin
+
+    @cached_property
+    def widths(self) -> list[float]:
+        """Column widths in inches: every column gets what its longest cell (and longest header
+        word) needs, the rest of the box is shared by weight; when space is short, text
+        columns (left-aligned) give way and are shortened with an ellipsis."""
+        need = []
+        for j, col in enumerate(self.columns):
+            # Short headers stay on one line; longer ones may wrap onto two: room for the
+            # longest word and half the header.
+            whole = theme.text_width(col.header, self.pt, True)
+            words = [whole] if whole <= 0.8 else [whole / 2, *(theme.text_width(w, self.pt, True)
+                                                                for w in col.header.split())]
+            cells = [theme.text_width(r[j].text, self.pt, r[j].bold) for r in self.rows]
+            need.append(max(words + cells + [0.3]) + self.CELL_PAD + 0.02)  # + rounding slack
+        free = self.box.w - sum(need)
+        weights = [c.weight for c in self.columns]
+        if free >= 0:
+            return [n + free * w / sum(weights) for n, w in zip(need, weights)]
+        flexible = [j for j, c in enumerate(self.columns) if c.align == "left"]
+        fixed = sum(n for j, n in enumerate(need) if j not in flexible)
+        room = self.box.w - fixed
+        if not flexible or room <= 0.5 * len(flexible):
+            return [self.box.w * w / sum(weights) for w in weights]
+        flex_w = sum(weights[j] for j in flexible)
+        return [room * weights[j] / flex_w if j in flexible else need[j] for j in range(len(need))]
+
+    @cached_property
+    def cells(self) -> tuple[tuple[Cell, ...], ...]:
+        """The rows with texts shortened to their column widths (what both renderers draw)."""
+        return tuple(tuple(Cell(theme.fit_text(c.text, self.pt, c.bold, w - self.CELL_PAD), c.color, c.bold)
+                           for c, w in zip(row, self.widths)) for row in self.rows)
+
+    @property
+    def header_lines(self) -> int:
+        """2 when some header does not fit its column on one line, else 1."""
+        too_wide = any(theme.text_width(c.header, self.pt, True) > w - self.CELL_PAD
+                       for c, w in zip(self.columns, self.widths))
+        return 2 if too_wide else 1
+
+    @property
+    def header_h(self) -> float:
+        base = min(self.box.h / (len(self.rows) + 1), self.MAX_ROW_H)
+        return max(base, self.header_lines * self.pt * 1.2 / 72 + 0.12)
+
+    @property
+    def row_h(self) -> float:
+        """Data row height in inches: fill the box, but never taller than a comfortable row."""
+        if not self.rows:
+            return 0.0
+        return min((self.box.h - self.header_h) / len(self.rows), self.MAX_ROW_H)
+
+    @property
+    def height(self) -> float:
+        return self.header_h + self.row_h * len(self.rows)
+
+
+Block = Rect | Text | Picture | Table
+
+
+@dataclass
+class Slide:
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    subtitle: str = ""
+    title_bar: bool = True
+
+
+@dataclass
+class Deck:
+    title: str
+    demo: bool
+    slides: list[Slide]
+
+
+# -- chart places: images are rendered for exactly these boxes ----------------------------
+
+TREND_BOX, TREND_NOTE = CONTENT.split_v(CONTENT.h - 0.45, 0.35, gap=0.1)
+MAP_BOX, MAP_SIDE = CONTENT.split_h(8.4, 3.9)
+HALF_LEFT, HALF_RIGHT = CONTENT.split_h(1, 1)
+TOPIC_CHART, TOPIC_TABLE = CONTENT.split_h(6.6, 5.7)
+CHART_BOXES = {
+    "map": MAP_BOX,
+    "messages": TREND_BOX,
+    "timeliness": TREND_BOX,
+    "topics": TOPIC_CHART,
+    "responses": TOPIC_CHART,
+}
+
+# -- value formats ------------------------------------------------------------------
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def value_text(kind: str, x) -> str:
+    return charts.format_value(x, kind)
+
+
+PP_DIGITS = {"pct": 1, "pct2": 2}
+
+
+def _delta(kind: str, cur, prev) -> float | None:
+    """cur − prev rounded to the precision it is shown with (so '±0,0 п.п.' is no change)."""
+    if _missing(cur) or _missing(prev):
+        return None
+    digits = {"pct": 3, "pct2": 4, "minutes": 0, "num1": 1, "num2": 2}.get(kind)
+    return cur - prev if digits is None else round(cur - prev, digits) + 0.0
+
+
+def change_text(kind: str, cur, prev) -> str:
+    """Change from prev to cur in the KPI's own terms: '+1 234 (+5,2 %)', '+2,1 п.п.', '−25 мин'."""
+    delta = _delta(kind, cur, prev)
+    if delta is None:
+        return fmt.NA
+    if kind == "int":
+        rel = f" ({fmt.signed(delta / prev * 100, 1, fmt.NBSP + '%')})" if prev else ""
+        return fmt.signed(delta) + rel
+    if kind in PP_DIGITS:
+        return fmt.pp(delta, PP_DIGITS[kind])
+    if kind == "minutes":
+        sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+        return sign + fmt.duration(abs(delta))
+    return fmt.signed(delta, 2 if kind == "num2" else 1)
+
+
+def tone(code: str, kind: str, cur, prev) -> str:
+    """Colour of a change: better → GOOD, worse → BAD, neutral KPI or no change → NEUTRAL."""
+    delta = _delta(kind, cur, prev)
+    better = KPIS[code].better
+    if not delta or better == "neutral":
+        return theme.NEUTRAL
+    return theme.GOOD if (delta > 0) == (better == "higher") else theme.BAD
+
+
+def rank_change_cell(x) -> Cell:
+    if _missing(x):
+        return Cell(fmt.NA, theme.MUTED)
+    x = int(x)
+    if x > 0:
+        return Cell(f"▲ {x}", theme.GOOD)
+    if x < 0:
+        return Cell(f"▼ {-x}", theme.BAD)
+    return Cell("=", theme.MUTED)
+
+
+def _cells(*values) -> tuple[Cell, ...]:
+    return tuple(v if isinstance(v, Cell) else Cell(str(v)) for v in values)
+
+
+def _cap(s: str) -> str:
+    """'III квартал 2026' stays, 'октябрь 2026' → 'Октябрь 2026'."""
+    return s[:1].upper() + s[1:]
+
+
+def _brief(formula: str) -> str:
+    """The first clause of a KPI formula, for the method slide."""
+    return formula.split("; ")[0].split(". ")[0].rstrip(".") + "."
+
+
+# -- slides -------------------------------------------------------------------------
+
+
+def title_slide(c: ReportContent) -> Slide:
+    band = Box(0, 1.9, theme.SLIDE_W, 3.2)
+    inner = Box(theme.MARGIN + 0.3, band.y + 0.3, theme.CONTENT_W - 0.6, band.h - 0.6)
+    lines = (
+        Line("Официальные страницы органов власти в социальных сетях", 20, color=theme.WHITE),
+        Line(c.scope_name, 40, bold=True, color=theme.WHITE, space_before=10),
+        Line(_cap(c.period.label()), 28, color=theme.WHITE, space_before=8),
+    )
+    below = Box(inner.x, band.y + band.h + 0.35, inner.w, 1.2)
+    info = (
+        Line(f"Данные на {fmt.d(c.data_date)}", 20, bold=True, color=theme.NAVY),
+        Line(f"Норма ответа: {c.norm_label}. Сравнение — с периодом «{c.previous.label()}».",
+             16, color=theme.MUTED, space_before=6),
+    )
+    return Slide("Отчёт", [Rect(band, theme.NAVY), Text(inner, lines, valign="middle"), Text(below, info)],
+                 title_bar=False)
+
+
+def kpi_slide(c: ReportContent) -> Slide:
+    cols, rows = 4, 2
+    grid = [b for row in CONTENT.split_v(*([1] * rows), gap=0.3) for b in row.split_h(*([1] * cols), gap=0.3)]
+    blocks: list[Block] = []
+    for box, (code, attr, kind) in zip(grid, CARD_KPIS):
+        cur, prev = getattr(c.headline, attr), getattr(c.headline_prev, attr)
+        notes = [Line(f"{c.previous.label()}: {value_text(kind, prev)}", theme.CARD_NOTE_PT,
+                      color=theme.MUTED, space_before=4)]
+        if c.oblast is not None:
+            notes.insert(0, Line(f"Область: {value_text(kind, getattr(c.oblast, attr))}",
+                                 theme.CARD_NOTE_PT, color=theme.MUTED, space_before=6))
+        blocks.append(Rect(box, theme.LIGHT))
+        blocks.append(Text(Box(box.x + 0.2, box.y + 0.15, box.w - 0.4, box.h - 0.3), (
+            Line(KPIS[code].name, theme.CARD_LABEL_PT, color=theme.MUTED),
+            Line(value_text(kind, cur), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY, space_before=4),
+            Line(change_text(kind, cur, prev), theme.CARD_NOTE_PT + 2, bold=True,
+                 color=tone(code, kind, cur, prev), space_before=2),
+            *notes,
+        )))
+    return Slide("Главные показатели", blocks,
+                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — к периоду «{c.previous.label()}»")
+
+
+def map_slide(c: ReportContent, png: bytes) -> Slide:
+    m = c.municipalities
+    side: list[Block] = []
+    top, table_box, _note = MAP_SIDE.split_v(1.3, MAP_SIDE.h - 2.3, 0.6, gap=0.2)
+    if c.is_oblast:
+        lines = (Line("По области", theme.CARD_LABEL_PT, color=theme.MUTED),
+                 Line(fmt.pct(c.headline.share_in_norm), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY))
+        urban = m[m["kind"] == "urban_okrug"].sort_values("share_in_norm", ascending=False)
+        rows = tuple(_cells(r.name, fmt.pct(r.share_in_norm)) for r in urban.itertuples())
+        side += [Text(top, lines),
+                 Table(Box(table_box.x, table_box.y, table_box.w, min(table_box.h, 0.45 * (len(rows) + 1))),
+                       (Column("Городские округа", weight=3.0), Column("В срок", "right")), rows)]
+    else:
+        side += rank_panel(c, top, table_box)
+    note = Box(MAP_SIDE.x, CONTENT.y + CONTENT.h - 0.6, MAP_SIDE.w, 0.6)
+    side.append(Text(note, (Line("Кружки — городские округа, малые в масштабе области. "
+                                 "Серым — нет обращений со сроком ответа.", 12, color=theme.MUTED),)))
+    return Slide("Ответ в срок по муниципалитетам", [Picture(MAP_BOX, png, "map"), *side],
+                 subtitle=f"Доля ответов не позже нормы ({c.norm_label}), {c.period.label()}")
+
+
+def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
+    """The municipality's place in the rating and its neighbours."""
+    row = c.rating_row()
+    ranked = c.rating[c.rating["enough_data"].astype(bool)].sort_values("rank")
+    if row is None or not bool(row["enough_data"]):
+        return [Text(top, (Line("Место в рейтинге", theme.CARD_LABEL_PT, color=theme.MUTED),
+                           Line(f"мало данных (< {RATING_MIN_MESSAGES} обращений)", 18, bold=True,
+                                color=theme.NAVY)))]
+    rank = int(row["rank"])
+    change = rank_change_cell(row["rank_change"])
+    lines = (Line("Место в рейтинге", theme.CARD_LABEL_PT, color=theme.MUTED),
+             Line(f"{rank} из {len(ranked)}", theme.CARD_VALUE_PT, bold=True, color=theme.NAVY),
+             Line(f"{change.text} к периоду «{c.previous.label()}»" if change.text not in ("=", fmt.NA)
+                  else "место не изменилось" if change.text == "=" else "нет данных за прошлый период",
+                  theme.CARD_NOTE_PT, color=change.color or theme.MUTED))
+    pos = ranked.index.get_loc(row.name)
+    window = ranked.iloc[max(0, pos - 3):pos + 4]
+    rows = tuple(_cells(str(int(r.rank)), r.name, fmt.num(r.score, 1)) for r in window.itertuples())
+    hi = frozenset(i for i, r in enumerate(window.itertuples()) if r.municipality_id == c.municipality_id)
+    return [Text(top, lines),
+            Table(Box(table_box.x, table_box.y, table_box.w, min(table_box.h, 0.42 * (len(rows) + 1))),
+                  (Column("Место", "right", 0.8), Column("Муниципалитет", weight=2.6), Column("Балл", "right")),
+                  rows, hi)]
+
+
+RATING_COLUMNS = (
+    Column("Место", "right", 0.7), Column("Муниципалитет", weight=2.6), Column("Балл", "right", 0.8),
+    Column("Изм. места", "center", 0.9), Column("Обращения", "right", 1.1), Column("Ответ в срок", "right", 1.1),
+    Column("Медиана ответа", "right", 1.3), Column("Подписки на 1000 жит.", "right", 1.3),
+)
+
+
+def rating_rows(df: pd.DataFrame) -> list[tuple[Cell, ...]]:
+    out = []
+    for r in df.itertuples():
+        ranked = bool(r.enough_data)
+        out.append(_cells(
+            str(int(r.rank)) if ranked else "—", r.name,
+            fmt.num(r.score, 1) if ranked else Cell("мало данных", theme.MUTED),
+            rank_change_cell(r.rank_change) if ranked else Cell(""),
+            fmt.num(r.messages), fmt.pct(r.share_in_norm), fmt.duration(r.median_response_min),
+            fmt.num(r.subs_per_1000, 1)))
+    return out
+
+
+def rating_slides(c: ReportContent, per_slide: int = 18) -> list[Slide]:
+    df = c.rating.sort_values(["enough_data", "rank", "name"], ascending=[False, True, True])
+    rows = rating_rows(df)
+    ids = list(df["municipality_id"])
+    pages = [rows[i:i + per_slide] for i in range(0, len(rows), per_slide)]
+    slides = []
+    for n, chunk in enumerate(pages):
+        first = n * per_slide
+        hi = frozenset(i for i in range(len(chunk)) if ids[first + i] == c.municipality_id)
+        box = Box(CONTENT.x, CONTENT.y, CONTENT.w, min(CONTENT.h, (len(chunk) + 1) * 0.3))
+        suffix = f" ({first + 1}–{first + len(chunk)})" if len(pages) > 1 else ""
+        slides.append(Slide(f"Рейтинг муниципалитетов{suffix}", [Table(box, RATING_COLUMNS, tuple(chunk), hi)],
+                            subtitle=f"{c.period.label()}; изменение места — к периоду «{c.previous.label()}»"))
+    return slides
+
+
+def partial_buckets_note(c: ReportContent) -> str:
+    """'Первая и последняя недели периода неполные.' when the period cuts weeks or months."""
+    p = c.period
+    if c.grain == "week":
+        first, last = p.start.weekday() != 0, p.end.weekday() != 6
+        words = ("Первая", "последняя", "недели", "неполные", "неделя", "неполная")
+    elif c.grain == "month":
+        first, last = p.start.day != 1, (p.end + timedelta(days=1)).day != 1
+        words = ("Первый", "последний", "месяцы", "неполные", "месяц", "неполный")
+    else:
+        return ""
+    if first and last:
+        return f"{words[0]} и {words[1]} {words[2]} периода {words[3]}."
+    if first or last:
+        return f"{words[0] if first else _cap(words[1])} {words[4]} периода {words[5]}."
+    return ""
+
+
+def trend_slide(title: str, subtitle: str, png: bytes, name: str, note: str) -> Slide:
+    blocks: list[Block] = [Picture(CHART_BOXES[name], png, name)]
+    if note:
+        blocks.append(Text(TREND_NOTE, (Line(note, 12, color=theme.MUTED),)))
+    return Slide(title, blocks, subtitle=subtitle)
+
+
+def topics_slide(c: ReportContent, png: bytes) -> Slide:
+    rows = tuple(_cells(r.topic, fmt.num(r.messages), fmt.pct(r.share), fmt.pct(r.share_in_norm))
+                 for r in c.topics.itertuples())
+    cols = (Column("Тема", weight=2.4), Column("Обращения", "right", 1.1), Column("Доля", "right", 0.9),
+            Column("В срок", "right", 0.9))
+    box = Box(TOPIC_TABLE.x, TOPIC_TABLE.y, TOPIC_TABLE.w, min(TOPIC_TABLE.h, 0.42 * (len(rows) + 1)))
+    return Slide("Темы обращений", [Picture(TOPIC_CHART, png, "topics"), Table(box, cols, rows)],
+                 subtitle=f"{c.scope_name}, {c.period.label()}")
+
+
+def responses_slide(c: ReportContent, png: bytes) -> Slide:
+    platforms = c.platforms[c.platforms["messages"] > 0]  # broadcast-only channels get no messages
+    rows = tuple(_cells(r.platform_label, fmt.num(r.messages), fmt.pct(r.share_in_norm),
+                        fmt.duration(r.median_response_min)) for r in platforms.itertuples())
+    cols = (Column("Платформа", weight=1.5), Column("Обращения", "right", 1.1), Column("В срок", "right", 0.9),
+            Column("Медиана", "right", 1.1))
+    box = Box(TOPIC_TABLE.x, TOPIC_TABLE.y, TOPIC_TABLE.w, min(TOPIC_TABLE.h, 0.45 * (len(rows) + 1)))
+    text_box = Box(TOPIC_TABLE.x, box.y + box.h + 0.4, TOPIC_TABLE.w, 1.6)
+    h = c.headline
+    lines = (Line(f"Медиана первого ответа: {fmt.duration(h.median_response_min)}", 16),
+             Line(f"Среднее время первого ответа: {fmt.duration(h.mean_response_min)}", 16, space_before=6),
+             Line(f"Доля с ответом: {fmt.pct(h.share_answered)}", 16, space_before=6))
+    return Slide("Время первого ответа", [Picture(TOPIC_CHART, png, "responses"), Table(box, cols, rows),
+                                          Text(text_box, lines)],
+                 subtitle=f"{c.scope_name}, {c.period.label()}")
+
+
+def movers(c: ReportContent, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(best improvements, largest declines) by rank change, then by score change."""
+    df = c.rating[c.rating["enough_data"].astype(bool) & c.rating["rank_change"].notna()]
+    up = df[df["rank_change"] > 0].sort_values(["rank_change", "score_change"], ascending=False).head(n)
+    down = df[df["rank_change"] < 0].sort_values(["rank_change", "score_change"], ascending=True).head(n)
+    return up, down
+
+
+def movers_slide(c: ReportContent) -> Slide:
+    cols = (Column("Муниципалитет", weight=2.7), Column("Место", "center", 1.0), Column("Изм. места", "center", 0.9),
+            Column("Изм. балла", "right", 0.9), Column("В срок", "right", 1.1))
+
+    def rows(df: pd.DataFrame) -> tuple[tuple[Cell, ...], ...]:
+        return tuple(_cells(
+            r.name, f"{int(r.prev_rank)} → {int(r.rank)}", rank_change_cell(r.rank_change),
+            fmt.signed(r.score_change, 1), fmt.pp(r.share_in_norm - r.prev_share_in_norm))
+            for r in df.itertuples())
+
+    up, down = movers(c)
+    blocks: list[Block] = []
+    for box, title, df, color in ((HALF_LEFT, "Лучшая динамика", up, theme.GOOD),
+                                  (HALF_RIGHT, "Наибольшее снижение", down, theme.BAD)):
+        head, body = box.split_v(0.5, box.h - 0.7, gap=0.2)
+        blocks.append(Text(head, (Line(title, 20, bold=True, color=color),)))
+        if df.empty:
+            blocks.append(Text(body, (Line("Нет муниципалитетов с изменением места.", 16, color=theme.MUTED),)))
+        else:
+            blocks.append(Table(Box(body.x, body.y, body.w, 0.55 * (len(df) + 1)), cols, rows(df), pt=13))
+    note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.5, CONTENT.w, 0.5)
+    blocks.append(Text(note, (Line(
+        f"Место в рейтинге: {c.previous.label()} → {c.period.label()}. Изменение балла рейтинга (0–100) и доли "
+        "ответов в срок (п.п.) — к прошлому периоду.", 12, color=theme.MUTED),)))
+    return Slide("Динамика рейтинга", blocks, subtitle="Муниципалитеты, сильнее всего изменившие место")
+
+
+def pages_slide(c: ReportContent, limit: int = 14) -> Slide:
+    df = c.pages.sort_values("subscribers", ascending=False, na_position="last")
+    rows = tuple(_cells(r.platform_label, r.title, fmt.num(r.subscribers), fmt.d(r.last_post_at),
+                        "да" if r.verified else "нет") for r in df.head(limit).itertuples())
+    cols = (Column("Сеть", "center", 0.8), Column("Страница", weight=4.0), Column("Подписчики", "right", 1.1),
+            Column("Последняя публикация", "center", 1.3), Column("Госметка", "center", 0.8))
+    box = Box(CONTENT.x, CONTENT.y, CONTENT.w, min(CONTENT.h - 0.5, 0.34 * (len(rows) + 1)))
+    more = (f"Показаны {len(rows)} из {len(df)} (по числу подписчиков); полный список — в XLSX."
+            if len(df) > limit else f"Всего страниц: {len(df)}.")
+    note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.4, CONTENT.w, 0.4)
+    blocks: list[Block] = [Table(box, cols, rows)] if rows else []
+    blocks.append(Text(note, (Line(more if rows else "Страниц нет.", 12, color=theme.MUTED),)))
+    return Slide("Страницы муниципалитета", blocks, subtitle=c.scope_name)
+
+
+def method_slide(c: ReportContent) -> Slide:
+    items = [f"{KPIS[k].name}: {_brief(KPIS[k].formula)}"
+             for k in ("messages", "share_in_norm", "share_answered", "median_response", "subs_per_1000", "overdue")]
+    weights = ", ".join(f"{KPIS[k].name.lower()} {int(w * 100)} %" for k, w in RATING_WEIGHTS.items())
+    items.append(f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам "
+                 f"({weights}); при менее {RATING_MIN_MESSAGES} обращений — «мало данных», без места.")
+    items.append(f"Норма ответа: {c.norm_label}. Изменения — к периоду «{c.previous.label()}».")
+    lines = [Line(t, 15, bullet=True, space_before=8) for t in items]
+    if c.is_demo:
+        lines.append(Line(theme.DEMO_LABEL, 20, bold=True, color=theme.DEMO, space_before=18))
+    return Slide("Методика", [Text(CONTENT, tuple(lines))],
+                 subtitle="Полные определения — на странице «Методика» дашборда")
+
+
+def frame(s: Slide, number: int, footer: str, demo: bool) -> list[Block]:
+    """The template around a slide: title bar, demo label, footer with source and date, number."""
+    out: list[Block] = []
+    if s.title_bar:
+        out.append(Rect(Box(0, 0, theme.SLIDE_W, theme.TITLE_BAR_H), theme.NAVY))
+        lines = [Line(s.title, theme.TITLE_PT, bold=True, color=theme.WHITE)]
+        if s.subtitle:
+            lines.append(Line(s.subtitle, theme.SUBTITLE_PT - 2, color="D5DEEA"))
+        title_w = theme.CONTENT_W - (3.6 if demo else 0)
+        out.append(Text(Box(theme.MARGIN, 0.05, title_w, theme.TITLE_BAR_H - 0.1), tuple(lines),
+                        valign="middle", role="title"))
+    if demo:
+        badge = Box(theme.SLIDE_W - theme.MARGIN - 3.4, 0.2 if s.title_bar else 0.3, 3.4, 0.55)
+        out += [Rect(badge, theme.DEMO),
+                Text(badge, (Line(theme.DEMO_LABEL, 12, bold=True, color=theme.WHITE),), "center", "middle")]
+    y = theme.SLIDE_H - theme.FOOTER_H
+    out += [Rect(Box(theme.MARGIN, y, theme.CONTENT_W, 0.01), theme.GRID),
+            Text(Box(theme.MARGIN, y, theme.CONTENT_W - 1, theme.FOOTER_H),
+                 (Line(footer, theme.FOOTER_PT, color=theme.MUTED),), valign="middle"),
+            Text(Box(theme.SLIDE_W - theme.MARGIN - 1, y, 1, theme.FOOTER_H),
+                 (Line(str(number), theme.FOOTER_PT, color=theme.MUTED),), "right", "middle")]
+    return out
+
+
+def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
+    """The deck for the content; ``images`` maps CHART_BOXES keys to PNGs rendered for those boxes."""
+    scope = c.scope_name
+    slides = [title_slide(c), kpi_slide(c), map_slide(c, images["map"])]
+    if c.is_oblast:
+        slides += rating_slides(c)
+    grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
+    note = partial_buckets_note(c)
+    slides += [
+        trend_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {fmt.num(c.headline.messages)}",
+                    images["messages"], "messages", note),
+        trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {fmt.pct(c.headline.share_in_norm)} "
+                    "за период", images["timeliness"], "timeliness", f"Норма ответа: {c.norm_label}. {note}".strip()),
+        topics_slide(c, images["topics"]),
+        responses_slide(c, images["responses"]),
+    ]
+    slides.append(movers_slide(c) if c.is_oblast else pages_slide(c))
+    slides.append(method_slide(c))
+    footer = f"{theme.SOURCE_NOTE} · Данные на {fmt.d(c.data_date)}"
+    for number, s in enumerate(slides, start=1):
+        s.blocks += frame(s, number, footer, c.is_demo)
+    return Deck(f"{scope}: {c.period.label()}", c.is_demo, slides)

@@ -1,0 +1,152 @@
+"""The deck as a PowerPoint file (python-pptx), 16:9, our own template drawn in code.
+
+Blocks from ``deck.py`` (content and the template frame: title bar, footer, slide
+number, demo label) map to native shapes: rectangles, text boxes, pictures and real
+PowerPoint tables; the slide title goes into the layout's title placeholder.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.util import Inches, Pt
+
+from dashboard.presentation.reports import theme
+from dashboard.presentation.reports.deck import Deck, Line, Picture, Rect, Table, Text
+from dashboard.presentation.reports.theme import Box
+
+ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
+ANCHOR = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}
+
+
+def _color(hex_: str) -> RGBColor:
+    return RGBColor.from_string(hex_)
+
+
+def _rect(slide, box: Box, fill: str, line: str | None = None):
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(box.x), Inches(box.y), Inches(box.w), Inches(box.h))
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = _color(fill)
+    if line:
+        shape.line.color.rgb = _color(line)
+    else:
+        shape.line.fill.background()
+    shape.shadow.inherit = False
+    return shape
+
+
+def _style_run(run, line: Line) -> None:
+    run.font.name = theme.PPTX_FONT
+    run.font.size = Pt(line.pt)
+    run.font.bold = line.bold
+    run.font.color.rgb = _color(line.color)
+
+
+def _fill(tf, lines, align: str = "left", valign: str = "top") -> None:
+    """Write ``lines`` into a text frame, one paragraph each."""
+    tf.word_wrap = True
+    tf.vertical_anchor = ANCHOR[valign]
+    tf.margin_left = tf.margin_right = Inches(0.05)
+    tf.margin_top = tf.margin_bottom = Inches(0.03)
+    for i, line in enumerate(lines):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        p.alignment = ALIGN[align]
+        if line.space_before:
+            p.space_before = Pt(line.space_before)
+        run = p.add_run()
+        run.text = ("•\u00a0" if line.bullet else "") + line.text
+        _style_run(run, line)
+
+
+def _text(slide, box: Box, lines, align: str = "left", valign: str = "top", name: str = ""):
+    tb = slide.shapes.add_textbox(Inches(box.x), Inches(box.y), Inches(box.w), Inches(box.h))
+    if name:
+        tb.name = name
+    _fill(tb.text_frame, lines, align, valign)
+    return tb
+
+
+def _picture(slide, block: Picture) -> None:
+    """The image fitted into its box, keeping its aspect ratio, centred."""
+    pic = slide.shapes.add_picture(io.BytesIO(block.png), Inches(block.box.x), Inches(block.box.y))
+    scale = min(Inches(block.box.w) / pic.width, Inches(block.box.h) / pic.height)
+    pic.width, pic.height = int(pic.width * scale), int(pic.height * scale)
+    pic.left = int(Inches(block.box.x) + (Inches(block.box.w) - pic.width) / 2)
+    pic.top = int(Inches(block.box.y) + (Inches(block.box.h) - pic.height) / 2)
+    pic.name = f"chart:{block.name}"
+
+
+def _cell(cell, text: str, fill: str, line: Line, align: str) -> None:
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = _color(fill)
+    cell.margin_left = cell.margin_right = Inches(0.06)
+    cell.margin_top = cell.margin_bottom = Inches(0.01)
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    cell.text_frame.word_wrap = True
+    p = cell.text_frame.paragraphs[0]
+    p.alignment = ALIGN[align]
+    run = p.add_run()
+    run.text = text
+    _style_run(run, line)
+
+
+def _table(slide, block: Table) -> None:
+    box = block.box
+    shape = slide.shapes.add_table(len(block.rows) + 1, len(block.columns), Inches(box.x), Inches(box.y),
+                                   Inches(box.w), Inches(block.height))
+    table = shape.table
+    # Plain look: our own fills instead of the built-in table style's banding.
+    table.first_row = False
+    table.horz_banding = False
+    for j, w in enumerate(block.widths):
+        table.columns[j].width = Inches(w)
+    table.rows[0].height = Inches(block.header_h)
+    for j, col in enumerate(block.columns):
+        _cell(table.cell(0, j), col.header, theme.BLUE, Line(col.header, block.pt, True, theme.WHITE), col.align)
+    for i, row in enumerate(block.cells, start=1):
+        table.rows[i].height = Inches(block.row_h)
+        fill = theme.HIGHLIGHT if (i - 1) in block.highlight else (theme.LIGHT if (i - 1) % 2 else theme.WHITE)
+        for j, (col, c) in enumerate(zip(block.columns, row)):
+            _cell(table.cell(i, j), c.text, fill, Line(c.text, block.pt, c.bold, c.color or theme.TEXT), col.align)
+
+
+def _title(slide, block: Text) -> None:
+    """The slide title in the real title placeholder (outline view, accessibility), placed in the bar."""
+    title = slide.shapes.title
+    b = block.box
+    title.left, title.top, title.width, title.height = Inches(b.x), Inches(b.y), Inches(b.w), Inches(b.h)
+    title.text_frame.clear()
+    _fill(title.text_frame, block.lines, block.align, block.valign)
+    tree = slide.shapes._spTree
+    tree.remove(title._element)
+    tree.append(title._element)  # above the title bar
+
+
+def render(deck: Deck) -> bytes:
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(theme.SLIDE_W), Inches(theme.SLIDE_H)
+    prs.core_properties.title = deck.title
+    prs.core_properties.author = "Дашборд госпабликов НСО"
+    layout = prs.slide_layouts[5]  # "Title Only"
+    for s in deck.slides:
+        slide = prs.slides.add_slide(layout)
+        if not s.title_bar:
+            slide.shapes._spTree.remove(slide.shapes.title._element)
+        for block in s.blocks:
+            if isinstance(block, Rect):
+                _rect(slide, block.box, block.fill, block.line)
+            elif isinstance(block, Text) and block.role == "title":
+                _title(slide, block)
+            elif isinstance(block, Text):
+                _text(slide, block.box, block.lines, block.align, block.valign)
+            elif isinstance(block, Picture):
+                _picture(slide, block)
+            elif isinstance(block, Table):
+                _table(slide, block)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()

@@ -1,0 +1,277 @@
+"""The tables behind every chart and slide as an Excel workbook (openpyxl).
+
+One sheet per table, Russian headers, Excel number formats (thousands, percents,
+dates), a caption row and a frozen header row on every sheet, column widths that fit,
+and a «Сведения» sheet with scope, period, date of data and the demo-data label.
+Values are written as numbers, not text, so they can be re-used.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS
+from dashboard.core.schema import MUNICIPALITY_KINDS
+from dashboard.presentation.reports import theme
+from dashboard.presentation.reports.content import HEADLINE_KPIS, ReportContent
+from dashboard.presentation.reports.deck import movers
+
+# Excel number formats by kind (Russian Excel shows "1 234" and "12,5%").
+FORMATS = {
+    "int": "#,##0",
+    "num1": "#,##0.0",
+    "num2": "#,##0.00",
+    "pct": "0.0%",
+    "pct2": "0.00%",
+    "pp": '+0.0" п.п.";-0.0" п.п.";0.0" п.п."',
+    "signed": "+#,##0;-#,##0;0",
+    "signed1": "+#,##0.0;-#,##0.0;0.0",
+    "date": "dd.mm.yyyy",
+    "datetime": "dd.mm.yyyy hh:mm",
+    "minutes": "#,##0.0",
+    "pp2": '+0.00" п.п.";-0.00" п.п.";0.00" п.п."',
+    "signed2": "+#,##0.00;-#,##0.00;0.00",
+    "text": "@",
+}
+# Format of a change by the value's kind; shares change in percentage points.
+CHANGE_KIND = {"int": "signed", "pct": "pp", "pct2": "pp2", "minutes": "signed1", "num1": "signed1",
+               "num2": "signed2"}
+
+HEADER_FILL = PatternFill("solid", fgColor=theme.BLUE)
+HEADER_FONT = Font(bold=True, color=theme.WHITE)
+CAPTION_FONT = Font(bold=True, size=13, color=theme.NAVY)
+DEMO_FONT = Font(bold=True, size=12, color=theme.DEMO)
+
+
+@dataclass(frozen=True)
+class Col:
+    source: str      # DataFrame column
+    header: str      # Russian header
+    kind: str = "text"
+
+
+def _cell_value(v, kind: str):
+    """A DataFrame value as an Excel cell value: None for missing, Python scalars."""
+    if v is None or pd.isna(v):
+        return None
+    if hasattr(v, "item"):  # numpy scalar
+        v = v.item()
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if kind == "date" and isinstance(v, datetime):
+        v = v.date()
+    if kind == "text" and isinstance(v, bool):
+        return "да" if v else "нет"
+    return v
+
+
+def _width(values: list, header: str) -> float:
+    longest = max([len(header) / 2 + 2] + [len(str(v)) for v in values if v is not None], default=8)
+    return min(max(10, longest + 2), 60)
+
+
+def write_table(wb: Workbook, title: str, caption: str, df: pd.DataFrame, cols: list[Col],
+                demo: bool, freeze_cols: int = 0) -> None:
+    """One sheet: caption (row 1), header (row 2, frozen), data rows."""
+    ws = wb.create_sheet(title)
+    ws.cell(1, 1, f"{caption} — {theme.DEMO_LABEL}" if demo else caption).font = DEMO_FONT if demo else CAPTION_FONT
+    for j, col in enumerate(cols, start=1):
+        cell = ws.cell(2, j, col.header)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for i, row in enumerate(df[[c.source for c in cols]].itertuples(index=False), start=3):
+        for j, (col, v) in enumerate(zip(cols, row), start=1):
+            cell = ws.cell(i, j, _cell_value(v, col.kind))
+            cell.number_format = FORMATS[col.kind]
+    for j, col in enumerate(cols, start=1):
+        shown = [_shown(v, col.kind) for v in df[col.source]] if len(df) else []
+        ws.column_dimensions[get_column_letter(j)].width = _width(shown, col.header)
+    ws.row_dimensions[2].height = 32
+    ws.freeze_panes = ws.cell(3, 1 + freeze_cols)
+    if len(df):
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{len(df) + 2}"
+
+
+def _shown(v, kind: str) -> str | None:
+    """Roughly what Excel will display, for column widths."""
+    v = _cell_value(v, kind)
+    if v is None:
+        return None
+    if kind in ("pct", "pct2"):
+        return fmt.pct(v, 2)
+    if kind in ("date", "datetime"):
+        return "00.00.0000 00:00" if kind == "datetime" else "00.00.0000"
+    if isinstance(v, (int, float)):
+        return fmt.num(v, 1) + "  "
+    return str(v)
+
+
+# -- sheet contents -------------------------------------------------------------------
+
+MUNICIPALITY_COLS = [
+    Col("name", "Муниципалитет"), Col("kind_label", "Вид"), Col("population", "Население, чел.", "int"),
+    Col("pages", KPIS["pages"].name, "int"), Col("subscribers", KPIS["subscribers"].name, "int"),
+    Col("subs_per_1000", KPIS["subs_per_1000"].name, "num1"), Col("messages", KPIS["messages"].name, "int"),
+    Col("messages_per_1000", KPIS["messages_per_1000"].name, "num2"), Col("answered", "С ответом", "int"),
+    Col("due", "Срок ответа наступил", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
+    Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
+    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+    Col("mean_response_min", KPIS["mean_response"].name + ", мин", "num1"),
+    Col("overdue", KPIS["overdue"].name, "int"), Col("photo_share", KPIS["photo_share"].name, "pct"),
+    Col("posts", "Публикации", "int"), Col("posts_per_week", KPIS["posts_per_week"].name, "num1"),
+    Col("er", KPIS["er"].name, "pct2"),
+]
+RATING_COLS = [
+    Col("rank", "Место", "int"), Col("name", "Муниципалитет"), Col("score", "Балл", "num1"),
+    Col("prev_rank", "Место в прошлом периоде", "int"), Col("rank_change", "Изменение места", "signed"),
+    Col("prev_score", "Балл в прошлом периоде", "num1"), Col("score_change", "Изменение балла", "signed1"),
+    Col("messages", KPIS["messages"].name, "int"), Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
+    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+    Col("subs_per_1000", KPIS["subs_per_1000"].name, "num1"), Col("photo_share", KPIS["photo_share"].name, "pct"),
+    Col("posts_per_week", KPIS["posts_per_week"].name, "num1"), Col("enough_data", "Достаточно данных"),
+]
+PERIOD_HEADERS = {"day": "День", "week": "Неделя (понедельник)", "month": "Месяц (первое число)"}
+SERIES_COLS = [
+    Col("period", "Период", "date"), Col("messages", KPIS["messages"].name, "int"),
+    Col("answered", "С ответом", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
+    Col("share_in_norm", "Доля ответов в срок", "pct"),
+    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+]
+TOPIC_COLS = [
+    Col("topic", "Тема"), Col("messages", KPIS["messages"].name, "int"), Col("share", "Доля обращений", "pct"),
+    Col("answered", "С ответом", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
+    Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
+    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+]
+RESPONSE_COLS = [
+    Col("label", "Время первого ответа"), Col("messages", KPIS["messages"].name, "int"),
+    Col("share", "Доля обращений", "pct"),
+]
+PLATFORM_COLS = [
+    Col("platform_label", "Платформа"), Col("pages", KPIS["pages"].name, "int"),
+    Col("subscribers", KPIS["subscribers"].name, "int"), Col("messages", KPIS["messages"].name, "int"),
+    Col("due", "Срок ответа наступил", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
+    Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
+    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+]
+MOVER_COLS = [
+    Col("group", "Группа"), Col("name", "Муниципалитет"), Col("prev_rank", "Место было", "int"),
+    Col("rank", "Место стало", "int"), Col("rank_change", "Изменение места", "signed"),
+    Col("score", "Балл", "num1"), Col("score_change", "Изменение балла", "signed1"),
+    Col("share_in_norm_pp", "Изменение доли ответов в срок", "pp"),
+]
+PAGE_COLS = [
+    Col("platform_label", "Сеть"), Col("title", "Страница"), Col("url", "Адрес"),
+    Col("organisation", "Организация"), Col("subscribers", KPIS["subscribers"].name, "int"),
+    Col("stats_on", "Дата статистики", "date"), Col("last_post_at", "Последняя публикация", "datetime"),
+    Col("opened_on", "Открыта", "date"), Col("verified", "Госметка"), Col("gospubliki", "Подключена к «Госпабликам»"),
+]
+
+
+def kpi_frame(c: ReportContent) -> tuple[pd.DataFrame, list[Col]]:
+    """One row per headline KPI; value columns hold numbers, each row with its own format."""
+    rows = []
+    for code, attr, kind in HEADLINE_KPIS:
+        cur, prev = getattr(c.headline, attr), getattr(c.headline_prev, attr)
+        change = None if cur is None or prev is None else cur - prev
+        if kind in ("pct", "pct2") and change is not None:
+            change *= 100
+        row = {"name": KPIS[code].name, "unit": "мин" if kind == "minutes" else KPIS[code].unit,
+               "cur": cur, "prev": prev, "change": change, "kind": kind}
+        if c.oblast is not None:
+            row["oblast"] = getattr(c.oblast, attr)
+        rows.append(row)
+    cols = [Col("name", "Показатель"), Col("unit", "Единица"), Col("cur", c.period.label()),
+            Col("prev", c.previous.label()), Col("change", "Изменение")]
+    if c.oblast is not None:
+        cols.append(Col("oblast", f"Область, {c.period.label()}"))
+    return pd.DataFrame(rows), cols
+
+
+def _write_kpis(wb: Workbook, c: ReportContent) -> None:
+    df, cols = kpi_frame(c)
+    write_table(wb, "Показатели", f"Главные показатели — {c.scope_name}, {c.period.label()}", df, cols, c.is_demo)
+    ws = wb["Показатели"]
+    for i, kind in enumerate(df["kind"], start=3):  # per-row formats: counts, shares, minutes
+        for j, col in enumerate(cols, start=1):
+            if col.source in ("cur", "prev", "oblast"):
+                ws.cell(i, j).number_format = FORMATS[kind]
+            elif col.source == "change":
+                ws.cell(i, j).number_format = FORMATS[CHANGE_KIND[kind]]
+    for j in range(3, len(cols) + 1):
+        ws.column_dimensions[get_column_letter(j)].width = 20
+
+
+def _write_info(wb: Workbook, c: ReportContent, sheets: list[tuple[str, str]]) -> None:
+    ws = wb.active
+    ws.title = "Сведения"
+    ws.cell(1, 1, "Отчёт о работе официальных страниц органов власти в социальных сетях").font = CAPTION_FONT
+    info = [
+        ("Территория", c.scope_name, "text"),
+        ("Период", c.period.label(), "text"),
+        ("Начало периода", c.period.start, "date"),
+        ("Конец периода", c.period.end, "date"),
+        ("Сравнение с периодом", c.previous.label(), "text"),
+        ("Данные на", c.data_date, "date"),
+        ("Норма ответа", c.norm_label, "text"),
+        ("Отчёт сформирован (UTC)", c.now.replace(microsecond=0), "datetime"),
+        ("Источник", theme.SOURCE_NOTE, "text"),
+    ]
+    for i, (k, v, kind) in enumerate(info, start=3):
+        ws.cell(i, 1, k).font = Font(bold=True)
+        cell = ws.cell(i, 2, v)
+        cell.number_format = FORMATS[kind]
+        cell.alignment = Alignment(horizontal="left")
+    row = len(info) + 4
+    if c.is_demo:
+        ws.cell(row, 1, theme.DEMO_LABEL).font = DEMO_FONT
+        row += 2
+    ws.cell(row, 1, "Листы").font = Font(bold=True)
+    for i, (name, about) in enumerate(sheets, start=row + 1):
+        ws.cell(i, 1, name)
+        ws.cell(i, 2, about)
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 70
+    ws.freeze_panes = "A2"
+
+
+def render(c: ReportContent) -> bytes:
+    wb = Workbook()
+    scope, label, demo = c.scope_name, c.period.label(), c.is_demo
+    sheets: list[tuple[str, str]] = []
+
+    def table(title: str, about: str, df: pd.DataFrame, cols: list[Col], freeze_cols: int = 0) -> None:
+        write_table(wb, title, f"{about} — {label}", df, cols, demo, freeze_cols)
+        sheets.append((title, about))
+
+    _write_kpis(wb, c)
+    sheets.append(("Показатели", f"Главные показатели ({scope}) и изменение к периоду «{c.previous.label()}»"))
+    rating = c.rating.sort_values(["enough_data", "rank", "name"], ascending=[False, True, True])
+    table("Рейтинг", "Рейтинг муниципалитетов", rating, RATING_COLS, freeze_cols=2)
+    munis = c.municipalities.assign(kind_label=c.municipalities["kind"].map(MUNICIPALITY_KINDS).fillna(""))
+    table("Муниципалитеты", "Показатели по муниципалитетам (карта)", munis, MUNICIPALITY_COLS, freeze_cols=1)
+    grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
+    series_cols = [Col("period", PERIOD_HEADERS[c.grain], "date"), *SERIES_COLS[1:]]
+    table("Динамика", f"Обращения и ответ в срок {grain} ({scope})", c.series, series_cols)
+    table("Темы", f"Темы обращений ({scope})", c.topics, TOPIC_COLS)
+    table("Время ответа", f"Время первого ответа ({scope})", c.responses, RESPONSE_COLS)
+    table("Платформы", f"Показатели по платформам ({scope})", c.platforms, PLATFORM_COLS)
+    if c.is_oblast:
+        up, down = movers(c)
+        both = pd.concat([up.assign(group="Лучшая динамика"), down.assign(group="Наибольшее снижение")])
+        both = both.assign(share_in_norm_pp=(both["share_in_norm"] - both["prev_share_in_norm"]) * 100)
+        table("Изменения", "Лучшая динамика и наибольшее снижение в рейтинге", both, MOVER_COLS)
+    else:
+        table("Страницы", f"Страницы муниципалитета ({scope})", c.pages, PAGE_COLS)
+    _write_info(wb, c, sheets)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

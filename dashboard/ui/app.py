@@ -1,0 +1,75 @@
+"""Entry point: ``streamlit run dashboard/ui/app.py`` (from the repository root).
+
+Page config, navigation, the shared sidebar filters (bound to the URL), the demo-data
+banner and the footer. Pages read the filters with ``widgets.current_filters()``.
+
+The entry point lives here, not beside ``pages/``: a ``pages/`` folder next to the entry
+point switches Streamlit's first session after a start to its legacy folder navigation,
+and a shared link to any page then opens with «Page not found». Streamlit serves
+``static/`` from beside the entry point, so the map's assets live in ``dashboard/ui/static``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.ui import startup, widgets
+
+# (group, [(file in pages/, title, url_path, icon)]).
+# The default page (url_path "") is served at the app's root.
+# URL paths are transliterated Russian and deliberately differ from the file names:
+# AppTest.switch_page runs a page without the entry point when its url_path equals its
+# file stem (Streamlit 1.67), which would hide the shared filters from the page tests.
+NAVIGATION = {
+    "Главное": [
+        ("overview.py", "Обзор", "", ":material/dashboard:"),
+        ("map.py", "Карта", "karta", ":material/map:"),
+        ("rating.py", "Рейтинг", "reiting", ":material/leaderboard:"),
+    ],
+    "Разбор": [
+        ("municipality.py", "Муниципалитет", "munitsipalitet", ":material/location_city:"),
+        ("messages.py", "Обращения", "obrashcheniya", ":material/forum:"),
+        ("registry.py", "Реестр госпабликов", "reestr", ":material/list_alt:"),
+    ],
+    "Сервис": [
+        ("report.py", "Отчёт", "otchet", ":material/slideshow:"),
+        ("data.py", "Данные", "dannye", ":material/upload_file:"),
+        ("method.py", "Методика", "metodika", ":material/menu_book:"),
+    ],
+}
+# The default page is served at the root; its url_path only names it (and must differ
+# from the file stem, see above).
+DEFAULT_PAGE_KEY = "obzor"
+# The municipality profile: the map links to it with ?m=<id>.
+PROFILE = "munitsipalitet"
+# Pages that do not depend on the sidebar filters.
+NO_FILTERS = {"dannye", "metodika", "otchet"}
+
+
+def build_navigation() -> dict[str, list]:
+    """st.Page objects by group; a listed page file that is missing is an error, not a gap."""
+    missing = [file for pages in NAVIGATION.values() for file, *_ in pages if not (widgets.PAGES_DIR / file).is_file()]
+    if missing:
+        raise FileNotFoundError(f"pages/: нет файлов страниц {', '.join(missing)}")
+    return {
+        group: [st.Page(widgets.PAGES_DIR / file, title=title, url_path=url or DEFAULT_PAGE_KEY, icon=icon, default=(url == ""))
+                for file, title, url, icon in pages]
+        for group, pages in NAVIGATION.items()
+    }
+
+
+st.set_page_config(
+    page_title="Госпаблики Новосибирской области",
+    page_icon="🏛️",  # an emoji favicon is inline; a :material: one is fetched from fonts.gstatic.com
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+pg = st.navigation(build_navigation())
+widgets.page_style()
+startup.ensure_database()
+status = widgets.data_status()
+widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS, on_profile=pg.url_path == PROFILE)
+widgets.demo_banner(status)
+pg.run()
+widgets.footer(status)

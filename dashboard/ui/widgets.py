@@ -1,0 +1,474 @@
+"""Shared Streamlit building blocks: engine and query cache, filters, KPI cards, banners."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.core import periods
+from dashboard.core.db import make_engine
+from dashboard.core.metrics import KPIS
+from dashboard.core.schema import PLATFORM_LABELS, PLATFORMS
+from dashboard.core.settings import get_settings
+from queries.filters import REGIONAL, Filters, Norm
+
+QUERY_TTL_S = 300
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+
+ALL = -1  # "no filter" option of the municipality and topic selectors
+REGIONAL_LABEL = "Региональные органы власти"
+DEMO_BANNER = "Демонстрационные данные: цифры сгенерированы и не являются реальными"
+
+# Sidebar widget keys; each is also the URL query parameter it is bound to.
+K_PERIOD, K_DATES, K_PLATFORMS, K_MUNICIPALITY, K_TOPIC = "period", "dates", "pl", "mo", "topic"
+DEFAULT_PRESET = "30d"
+
+
+@st.cache_resource(show_spinner=False)
+def get_engine():
+    return make_engine(get_settings().database_url)
+
+
+def data_version() -> str:
+    """Changes whenever data is written (meta.data_updated_at); part of every cache key."""
+    from dashboard.core import db, schema
+
+    with get_engine().connect() as conn:
+        return db.get_meta(conn, schema.META_UPDATED_AT) or ""
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def _run(qualname: str, args: tuple, kwargs: tuple, version: str):
+    module, name = qualname.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    with get_engine().connect() as conn:
+        return fn(conn, *args, **dict(kwargs))
+
+
+def q(fn: Callable, *args, **kwargs):
+    """Run a query function from ``queries`` through the cache: ``q(kpis.headline, f)``."""
+    return _run(f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())), data_version())
+
+
+def current_filters() -> Filters:
+    """The filters chosen in the sidebar by app.py (pages call this, never build their own)."""
+    return st.session_state["filters"]
+
+
+def data_status():
+    from queries import reference
+
+    return q(reference.data_status)
+
+
+# Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
+_CSS = """
+<style>
+[data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2vw, 2.3rem); }
+[data-testid="stMetricDelta"] { font-size: 0.8rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+/* Below 1600 px a row of KPI cards wraps into rows of three instead of truncating numbers. */
+@media (max-width: 1600px) {
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {
+    flex-wrap: wrap;
+  }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
+      > [data-testid="stColumn"] {
+    flex: 1 1 calc(33.333% - 1rem); min-width: calc(33.333% - 1rem);
+  }
+}
+</style>
+"""
+
+
+def page_style() -> None:
+    """A few layout tweaks the theme cannot express (fonts sizes of KPI cards, top padding)."""
+    st.html(_CSS)
+
+
+def russian_file_uploader(instructions: str) -> None:
+    """Replace the English texts of st.file_uploader ("Upload", "200MB per file") on this page;
+    Streamlit has no setting for them."""
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{instructions}"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzone"] button > * {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "Выбрать файл"; font-size: 0.875rem; }}
+</style>""")
+
+
+def demo_banner(status) -> None:
+    if status.is_demo:
+        st.warning(DEMO_BANNER, icon="⚠️")
+
+
+def footer(status) -> None:
+    """'Данные обновлены: 28.11.2026 14:05' in the display time zone."""
+    st.divider()
+    st.caption(f"Данные обновлены: {fmt.dt(local_time(status.updated_at))}"
+               f" · Норма ответа: {get_settings().norm_label}"
+               " · Центр управления регионом Новосибирской области")
+
+
+def local_time(utc: datetime | None) -> datetime | None:
+    """A naive UTC time converted to the display time zone (naive)."""
+    if utc is None:
+        return None
+    return utc.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).replace(tzinfo=None)
+
+
+def local_time_text(utc) -> str:
+    """A naive UTC time (or NaT/None) as '28.11.2026 14:05' in the display time zone."""
+    return fmt.NA if utc is None or pd.isna(utc) else fmt.dt(local_time(utc))
+
+
+NOW_KEY = "now_utc"
+
+
+def pinned_now() -> datetime | None:
+    """The "current time" (naive UTC) for deadline-dependent figures: None = the real clock.
+
+    Tests pin it through ``st.session_state["now_utc"]`` so overdue counts are reproducible;
+    pass it as ``now=`` to queries (None keeps query results cacheable)."""
+    return st.session_state.get(NOW_KEY)
+
+
+def local_now() -> datetime:
+    pinned = pinned_now()
+    if pinned is not None:
+        return local_time(pinned)
+    return datetime.now(get_settings().tz).replace(tzinfo=None)
+
+
+# -- sidebar filters --------------------------------------------------------
+
+def municipality_options() -> tuple[list[int], dict[int, str]]:
+    """Selector options: all, each of the 35 municipalities, regional bodies."""
+    from queries import reference
+
+    m = q(reference.municipalities)
+    labels = {ALL: "Все муниципалитеты", **dict(zip(m["id"].astype(int), m["name"]))}
+    labels[REGIONAL] = REGIONAL_LABEL
+    return list(labels), labels
+
+
+def topic_options() -> tuple[list[int], dict[int, str]]:
+    from queries import reference
+
+    t = q(reference.topics)
+    labels = {ALL: "Все темы", **dict(zip(t["id"].astype(int), t["name"]))}
+    return list(labels), labels
+
+
+PROFILE_PARAM = "m"  # ?m=<municipality id>: a link to a municipality's profile (from the map)
+_PROFILE_SHOWN = "_profile_m_shown"
+
+
+def take_profile_link(on_profile: bool) -> None:
+    """On the profile page, a new ?m=<id> selects that municipality in the shared filter.
+
+    The profile page keeps ?m= equal to the municipality it shows (show_profile_link), so
+    only a link that names another one changes the filter; elsewhere ?m= is ignored."""
+    if not on_profile:
+        st.session_state.pop(_PROFILE_SHOWN, None)
+        return
+    raw = st.query_params.get(PROFILE_PARAM)
+    if raw is None or raw == st.session_state.get(_PROFILE_SHOWN):
+        return
+    try:
+        mid = int(raw)
+    except ValueError:
+        return
+    _, labels = municipality_options()
+    if mid in labels and mid not in (ALL, REGIONAL):
+        st.session_state[K_MUNICIPALITY] = mid
+
+
+def show_profile_link(mid: int) -> None:
+    """Put the profile shown into the URL (?m=<id>), so the link can be shared."""
+    st.query_params[PROFILE_PARAM] = str(mid)
+    st.session_state[_PROFILE_SHOWN] = str(mid)
+
+
+def choose_municipality(mid: int) -> None:
+    """Select a municipality in the shared filter (use from widget callbacks)."""
+    st.session_state[K_MUNICIPALITY] = mid
+
+
+def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -> Filters:
+    """Render the shared filters (bound to the URL) and store the Filters in the session.
+    ``on_profile``: the municipality profile page is shown (see take_profile_link)."""
+    take_profile_link(on_profile)
+    last_day = status.last_day or local_now().date()
+    first_day = status.first_day or last_day
+    box = (st.sidebar.container() if visible
+           else st.sidebar.expander("Фильтры (на этой странице не используются)", expanded=False))
+    with box:
+        if visible:
+            st.markdown("#### Фильтры")
+        preset = st.selectbox(
+            "Период", list(periods.PRESETS), index=list(periods.PRESETS).index(DEFAULT_PRESET),
+            format_func=periods.PRESETS.get, key=K_PERIOD, bind="query-params",
+        )
+        if preset == "custom":
+            default = periods.preset(DEFAULT_PRESET, last_day)
+            picked = st.date_input(
+                "Даты", value=(max(default.start, first_day), default.end),
+                min_value=first_day, max_value=last_day, format="DD.MM.YYYY",
+                key=K_DATES, bind="query-params",
+            )
+            start, end = _date_range(picked, default)
+        else:
+            p = periods.preset(preset, last_day)
+            start, end = p.start, p.end
+        st.caption(f"{fmt.d(start)} – {fmt.d(end)}")
+        platforms = st.multiselect(
+            "Платформы", list(PLATFORMS), format_func=PLATFORM_LABELS.get,
+            placeholder="Все платформы", key=K_PLATFORMS, bind="query-params",
+        )
+        m_opts, m_labels = municipality_options()
+        mun = st.selectbox("Муниципалитет", m_opts, format_func=m_labels.get,
+                           key=K_MUNICIPALITY, bind="query-params")
+        t_opts, t_labels = topic_options()
+        topic = st.selectbox("Тема обращений", t_opts, format_func=t_labels.get,
+                             key=K_TOPIC, bind="query-params")
+    f = Filters(
+        start=start, end=end,
+        platforms=tuple(platforms),
+        municipality_ids=() if mun in (ALL, None) else (int(mun),),
+        topic_ids=() if topic in (ALL, None) else (int(topic),),
+        norm=Norm.from_settings(get_settings()),
+    )
+    st.session_state["filters"] = f
+    return f
+
+
+def _date_range(picked, default: periods.Period) -> tuple[date, date]:
+    """st.date_input in range mode returns 0, 1 or 2 dates while the user is picking."""
+    if isinstance(picked, (tuple, list)):
+        if len(picked) == 2:
+            return picked[0], picked[1]
+        if len(picked) == 1:
+            return picked[0], picked[0]
+        return default.start, default.end
+    if isinstance(picked, date):
+        return picked, picked
+    return default.start, default.end
+
+
+def filters_caption(f: Filters) -> str:
+    """One line saying what is shown: period, platforms, municipality, topic."""
+    parts = [f"Период: {f.period.label()}"]
+    if f.platforms:
+        parts.append(", ".join(PLATFORM_LABELS[p] for p in f.platforms))
+    if f.municipality_ids:
+        _, labels = municipality_options()
+        parts.append(", ".join(labels.get(i, str(i)) for i in f.municipality_ids))
+    if f.topic_ids:
+        _, labels = topic_options()
+        parts.append("тема: " + ", ".join(labels.get(i, str(i)) for i in f.topic_ids))
+    return " · ".join(parts)
+
+
+# -- page building blocks ---------------------------------------------------
+
+def page_header(title: str, f: Filters | None = None, subtitle: str | None = None) -> None:
+    st.title(title, anchor=False)
+    if subtitle:
+        st.markdown(subtitle)
+    if f is not None:
+        st.caption(filters_caption(f))
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card: label, formatted value, formatted change and how to colour it."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    color: str = "gray"     # st.metric delta_color: "green", "red" or "gray"
+    arrow: str = "off"      # st.metric delta_arrow: "up", "down" or "off"
+    help: str | None = None
+
+
+def change_style(code: str, change) -> tuple[str, str]:
+    """(colour, arrow) of a change of KPI ``code``: green when it moved the good way
+    (dashboard.core.metrics.KPIS[code].better), red when the bad way, grey when neutral or zero."""
+    if change is None or pd.isna(change) or change == 0:
+        return "gray", "off"
+    arrow = "up" if change > 0 else "down"
+    better = KPIS[code].better if code in KPIS else "neutral"
+    if better == "neutral":
+        return "gray", arrow
+    good = (change > 0) == (better == "higher")
+    return ("green" if good else "red"), arrow
+
+
+def kpi_card(code: str, value: str, change=None, change_text: str | None = None,
+             label: str | None = None) -> Card:
+    """A card for KPI ``code``; ``change`` (numeric) decides colour and arrow, ``change_text``
+    is what is shown (Russian format)."""
+    k = KPIS[code]
+    color, arrow = change_style(code, change)
+    text = change_text if change_text not in (None, fmt.NA) else None
+    return Card(label or k.name, value, text, color, arrow, k.formula)
+
+
+# KPI code -> (Headline field, kind of change for change_text, value formatter).
+HEADLINE_CARDS = {
+    "pages": ("pages", "int", fmt.num),
+    "subscribers": ("subscribers", "int", fmt.num),
+    "messages": ("messages", "int", fmt.num),
+    "share_answered": ("share_answered", "pct", fmt.pct),
+    "share_in_norm": ("share_in_norm", "pct", fmt.pct),
+    "median_response": ("median_response_min", "minutes", fmt.duration),
+    "overdue": ("overdue", "int", fmt.num),
+    "photo_share": ("photo_share", "pct", fmt.pct),
+}
+
+
+def headline_cards(cur, prev, codes: Sequence[str]) -> list[Card]:
+    """Cards for headline KPIs (queries.kpis.Headline of this and the previous period)."""
+    cards = []
+    for code in codes:
+        field, kind, format_ = HEADLINE_CARDS[code]
+        value = getattr(cur, field)
+        change, text = change_text(value, getattr(prev, field), kind)
+        cards.append(kpi_card(code, format_(value), change, text))
+    return cards
+
+
+def headline_header(f: Filters, codes: Sequence[str]):
+    """KPI cards for ``codes`` with their change against the previous equal period, and the
+    caption naming that period and the norm; returns (current, previous) Headline."""
+    from queries import kpis
+
+    cur, prev = q(kpis.headline_compare, f, now=pinned_now())
+    metric_row(headline_cards(cur, prev, codes))
+    st.caption(previous_caption(f) + f" Норма ответа: {get_settings().norm_label}.")
+    return cur, prev
+
+
+def metric_row(cards: Sequence[Card]) -> None:
+    """KPI cards in one row, each in a bordered box."""
+    for col, c in zip(st.columns(len(cards)), cards):
+        col.metric(c.label, c.value, c.delta, delta_color=c.color, delta_arrow=c.arrow,
+                   help=c.help, border=True)
+
+
+def chart(ch, **kwargs) -> None:
+    """Draw an Altair chart full width in our own theme (dashboard.presentation.charts)."""
+    st.altair_chart(ch, width="stretch", theme=None, **kwargs)
+
+
+def empty_note(what: str = "За выбранный период данных нет.") -> None:
+    st.info(what, icon=":material/info:")
+
+
+UP_COLOR, DOWN_COLOR = "#1e7d4f", "#b3372b"
+
+
+def _arrow_style(v) -> str:
+    s = str(v)
+    if s.startswith("▲"):
+        return f"color: {UP_COLOR}; font-weight: 600"
+    if s.startswith("▼"):
+        return f"color: {DOWN_COLOR}; font-weight: 600"
+    return ""
+
+
+def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (), **kwargs) -> None:
+    """st.dataframe showing only the configured columns, with Russian headers; text columns
+    listed in ``arrows`` colour '▲ …' green and '▼ …' red."""
+    cols = [c for c in column_config if c in df.columns]
+    data = df[cols].reset_index(drop=True)
+    if arrows:
+        data = data.style.map(_arrow_style, subset=[c for c in arrows if c in cols])
+    st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
+
+
+def table_height(rows: int) -> int:
+    """Pixel height that shows ``rows`` rows and the header without scrolling."""
+    return 35 * (rows + 1) + 3
+
+
+def section(title: str, caption: str | None = None):
+    """A bordered section with a heading; use as ``with widgets.section("…"):``."""
+    box = st.container(border=True)
+    box.markdown(f"#### {title}")
+    if caption:
+        box.caption(caption)
+    return box
+
+
+def previous_caption(f: Filters) -> str:
+    p = f.period.previous()
+    return f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}."
+
+
+GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
+
+
+def change_text(cur, prev, kind: str = "int") -> tuple[float | None, str | None]:
+    """(numeric change, Russian text) of cur vs prev; kind: int, pct (shares, in п.п.),
+    minutes, num1. None when either side is missing."""
+    if cur is None or prev is None or pd.isna(cur) or pd.isna(prev):
+        return None, None
+    diff = cur - prev
+    if kind == "pct":
+        return diff, fmt.pp(diff)
+    if kind == "minutes":
+        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+        return diff, f"{sign}{fmt.duration(abs(diff))}"
+    if kind == "num1":
+        return diff, fmt.signed(diff, 1)
+    text = fmt.signed(diff)
+    if prev:
+        text += f" ({fmt.signed(diff / prev * 100, 1, chr(0xA0) + '%')})"
+    return diff, text
+
+
+# -- downloads ----------------------------------------------------------------
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for Russian Excel: UTF-8 with BOM, ';' between fields, ',' as decimal mark."""
+    return df.to_csv(index=False, sep=";", decimal=",", date_format="%d.%m.%Y").encode("utf-8-sig")
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
+    """One-sheet workbook with a bold frozen header row and fitted column widths."""
+    import io
+
+    from openpyxl.styles import Font
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        df.to_excel(xw, sheet_name=sheet[:31], index=False)
+        ws = xw.sheets[sheet[:31]]
+        ws.freeze_panes = "A2"
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for i, col in enumerate(df.columns, start=1):
+            width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, width + 2)
+    return buf.getvalue()
+
+
+def comparison_grid(rows: pd.DataFrame, metrics: Sequence[str], reference_name: str, per_row: int = 3) -> None:
+    """charts.comparison_bars for each metric, ``per_row`` to a row; names on the first of a row."""
+    from dashboard.presentation import charts
+
+    for i in range(0, len(metrics), per_row):
+        chunk = metrics[i:i + per_row]
+        for j, (col, metric) in enumerate(zip(st.columns(per_row), chunk)):
+            with col:
+                chart(charts.comparison_bars(rows, metric, reference_name=reference_name, show_names=(j == 0)))

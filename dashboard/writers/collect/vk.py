@@ -1,0 +1,221 @@
+"""VK (API 5.199): subscribers, recent posts and residents' comments with the page's replies.
+
+Per run: ``groups.getById`` (fields ``members_count,verified``) for up to 500
+pages per request; then per page ``wall.get`` (100 posts per request, newest
+first, until the posts are older than the window) and, for every post in the
+window that has comments, ``wall.getComments`` with ``thread_items_count=10``
+(100 top-level comments per request). A top-level comment by a resident
+(``from_id > 0``) becomes a message; the earliest reply in its thread written by
+the community itself (``from_id == -group_id``) is the first response. When the
+thread holds more replies than VK returned inline and none of those is the
+community's, the whole thread is read with ``comment_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from dashboard.writers.collect.client import ApiError, JsonClient
+from dashboard.writers.collect.runner import (
+    Comment,
+    PageData,
+    PageSkipped,
+    Post,
+    Target,
+    chunked,
+    from_unix,
+    lookup_batch,
+)
+
+API_VERSION = "5.199"
+BATCH = 500          # groups.getById ids per request
+WALL_COUNT = 100     # wall.get maximum
+COMMENTS_COUNT = 100  # wall.getComments maximum
+THREAD_ITEMS = 10    # wall.getComments thread_items_count maximum
+
+RETRY_CODES = (6, 9, 29)  # too many requests per second, flood control, rate limit
+SKIP_REASONS = {
+    15: "доступ запрещён (сообщество закрыто или стена скрыта)",
+    100: "неверный идентификатор сообщества",
+    203: "доступ к сообществу запрещён",
+}
+POST_SKIP_CODES = (15, 212)  # comments of one post hidden: keep the page, drop those comments
+
+
+def vk_error(payload: object) -> tuple[int, str] | None:
+    """``(code, message)`` of a VK error response, else None."""
+    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+        err = payload["error"]
+        return int(err.get("error_code", 0)), str(err.get("error_msg", ""))
+    return None
+
+
+def make_client(**options) -> JsonClient:
+    return JsonClient(error_of=vk_error, retry_codes=RETRY_CODES, **options)
+
+
+def skip_reason(e: ApiError) -> str:
+    return f"{SKIP_REASONS.get(e.code, 'ошибка API')} (ошибка VK {e.code}: {e.api_message})"
+
+
+def group_key(external_id: str) -> str:
+    """Normalise a page's external id: '123', '-123', 'club123', 'public123' → '123'."""
+    key = external_id.strip().lower().lstrip("-")
+    for prefix in ("club", "public", "event"):
+        if key.startswith(prefix) and key[len(prefix):].isdigit():
+            return key[len(prefix):]
+    return key
+
+
+class VkSource:
+    """Collects registered VK pages through ``client``."""
+
+    name = "vk"
+    platform = "vk"
+    label = "ВКонтакте"
+
+    def __init__(self, api_url: str, token: str, client: JsonClient):
+        self.api_url = api_url.rstrip("/")
+        self.token = token
+        self.client = client
+
+    def call(self, method: str, **params) -> object:
+        payload = self.client.call(
+            f"{self.api_url}/{method}", {**params, "access_token": self.token, "v": API_VERSION}, method)
+        return payload["response"]
+
+    def fetch(self, targets: list[Target], since: datetime) -> Iterator[tuple[Target, PageData | PageSkipped]]:
+        for batch in chunked(targets, BATCH):
+            groups = lookup_batch(batch, self._groups, SKIP_REASONS, skip_reason)
+            for target in batch:
+                info = groups[target.page_id]
+                yield target, info if isinstance(info, PageSkipped) else self._page_or_skip(info, since)
+
+    # --- groups.getById ---
+
+    def _groups(self, batch: list[Target]) -> dict[int, dict | PageSkipped]:
+        resp = self.call("groups.getById", group_ids=",".join(group_key(t.external_id) for t in batch),
+                         fields="members_count,verified")
+        groups = resp.get("groups", []) if isinstance(resp, dict) else resp  # 5.199 object, older list
+        found: dict[str, dict] = {}
+        for g in groups:
+            found[str(g.get("id"))] = g
+            if g.get("screen_name"):
+                found[str(g["screen_name"]).lower()] = g
+        return {t.page_id: _usable(found.get(group_key(t.external_id))) for t in batch}
+
+    # --- one page ---
+
+    def _page_or_skip(self, group: dict, since: datetime) -> PageData | PageSkipped:
+        try:
+            return self._page(group, since)
+        except ApiError as e:
+            if e.code in SKIP_REASONS:
+                return PageSkipped(skip_reason(e))
+            raise
+
+    def _page(self, group: dict, since: datetime) -> PageData:
+        gid = int(group["id"])
+        items, last_post_at = self._wall(gid, since)
+        comments: list[Comment] = []
+        for item in items:
+            if _count(item, "comments"):
+                comments += self._comments(gid, int(item["id"]))
+        return PageData(
+            subscribers=int(group["members_count"]),
+            verified=bool(group.get("verified")),
+            posts=[Post(id=int(i["id"]), published_at=from_unix(i["date"]), views=_count(i, "views"),
+                        likes=_count(i, "likes"), comments=_count(i, "comments"),
+                        reposts=_count(i, "reposts"))
+                   for i in items],
+            comments=comments,
+            last_post_at=last_post_at,
+        )
+
+    def _wall(self, gid: int, since: datetime) -> tuple[list[dict], datetime | None]:
+        """Posts published at or after ``since`` (newest first) and the newest post's time."""
+        posts: list[dict] = []
+        newest: datetime | None = None
+        offset = 0
+        while True:
+            resp = self.call("wall.get", owner_id=-gid, count=WALL_COUNT, offset=offset)
+            items = resp.get("items", [])
+            for item in items:
+                when = from_unix(item["date"])
+                newest = when if newest is None else max(newest, when)
+                if when >= since:
+                    posts.append(item)
+                elif not item.get("is_pinned"):  # a pinned post may be old and still on top
+                    return posts, newest
+            offset += len(items)
+            if not items or offset >= int(resp.get("count", 0)):
+                return posts, newest
+
+    def _comments(self, gid: int, post_id: int) -> list[Comment]:
+        """Residents' top-level comments on one post, each with the page's first reply."""
+        out: list[Comment] = []
+        try:
+            for c in self._paged_comments(gid, post_id, thread_items_count=THREAD_ITEMS):
+                if c.get("deleted") or int(c.get("from_id", 0)) <= 0:
+                    continue
+                reply = self._first_reply(gid, post_id, c)
+                out.append(Comment(
+                    external_id=f"{gid}_{post_id}_{c['id']}",
+                    received_at=from_unix(c["date"]),
+                    first_response_at=from_unix(reply["date"]) if reply else None,
+                    text=c.get("text") or "",
+                    photo_report=_has_photo(reply),
+                ))
+        except ApiError as e:
+            if e.code not in POST_SKIP_CODES:
+                raise
+        return out
+
+    def _paged_comments(self, gid: int, post_id: int, **params) -> Iterator[dict]:
+        offset = 0
+        while True:
+            resp = self.call("wall.getComments", owner_id=-gid, post_id=post_id, count=COMMENTS_COUNT,
+                             offset=offset, sort="asc", **params)
+            items = resp.get("items", [])
+            yield from items
+            offset += len(items)
+            total = resp.get("current_level_count", resp.get("count", 0))
+            if not items or offset >= int(total):
+                return
+
+    def _first_reply(self, gid: int, post_id: int, comment: dict) -> dict | None:
+        """The community's earliest reply in the comment's thread, or None."""
+        thread = comment.get("thread") or {}
+        inline = thread.get("items") or []
+        reply = _earliest_by(gid, inline)
+        if reply is None and int(thread.get("count", 0)) > len(inline):
+            reply = _earliest_by(gid, self._paged_comments(gid, post_id, comment_id=comment["id"]))
+        return reply
+
+
+def _usable(group: dict | None) -> dict | PageSkipped:
+    """The group, or why it cannot be collected."""
+    if group is None:
+        return PageSkipped("сообщество не найдено (VK не вернул его)")
+    if group.get("deactivated"):
+        return PageSkipped(f"сообщество удалено или заблокировано ({group['deactivated']})")
+    if group.get("is_closed"):
+        return PageSkipped("сообщество закрытое или частное")
+    if group.get("members_count") is None:
+        return PageSkipped("VK не сообщил число подписчиков")
+    return group
+
+
+def _earliest_by(gid: int, replies) -> dict | None:
+    own = [r for r in replies if int(r.get("from_id", 0)) == -gid and not r.get("deleted")]
+    return min(own, key=lambda r: (r["date"], r["id"])) if own else None
+
+
+def _count(item: dict, key: str) -> int:
+    value = item.get(key)
+    return int(value.get("count", 0)) if isinstance(value, dict) else 0
+
+
+def _has_photo(reply: dict | None) -> bool:
+    return bool(reply) and any(a.get("type") == "photo" for a in reply.get("attachments") or [])

@@ -1,0 +1,370 @@
+"""File imports of ЦУР exports: pages, stats and messages from CSV or XLSX.
+
+One entry point for the command line (``run_cli``) and the «Данные» page
+(``import_file``, ``preview``, ``import_history``)::
+
+    result = import_file(engine, "messages", "export.xlsx", sheet="Обращения")
+    print(result.report())
+
+A file is read and checked whole before anything is written. Any problem →
+nothing is written and the result lists each problem with its row (as numbered
+in Excel), column and value. Otherwise every row is written in one transaction,
+together with the summary refresh, ``meta.data_updated_at`` and the
+``import_log`` row; so a crash leaves the database as it was. Rejected files are
+logged too, in a transaction of their own. Column names and formats:
+``dashboard/importer_columns.py`` and README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timezone
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from dashboard.core import schema
+from dashboard.core.db import DatabaseUnavailable, touch_updated, utcnow
+from dashboard.core.formatting import dt, num, plural
+from dashboard.core.settings import Settings, get_settings
+from dashboard.writers.importing.columns import SPECS, Header, find_header
+from dashboard.writers.importing.kinds import KINDS, Plan
+from dashboard.writers.importing.read import (
+    FileRejected,
+    Row,
+    file_format,
+    read_rows,
+    sheet_names,
+)
+from dashboard.writers.importing.references import (
+    MunicipalityMatcher,
+    PageIndex,
+    TopicMatcher,
+)
+from dashboard.writers.importing.rows import (
+    Context,
+    Problems,
+    RowError,
+    RowReader,
+    shown_value,
+)
+
+KIND_LABELS = {"pages": "страницы", "stats": "статистика страниц", "messages": "сообщения"}
+LOG_KIND_LABELS = {**{k: v.capitalize() for k, v in KIND_LABELS.items()},
+                   "collect-vk": "Сбор ВКонтакте", "collect-ok": "Сбор Одноклассники"}
+LOG_STATUS_LABELS = {"ok": "выполнен", "rejected": "отклонён"}
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportResult:
+    """What happened to one file."""
+
+    kind: str
+    file_name: str
+    ok: bool
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_SHOWN
+    error_count: int = 0
+    rows_rejected: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "rejected"
+
+    def headline(self) -> str:
+        what = f"Файл «{self.file_name}» ({KIND_LABELS.get(self.kind, self.kind)})"
+        if self.ok:
+            return (f"{what} импортирован: добавлено {num(self.added)}, обновлено {num(self.updated)}, "
+                    f"без изменений {num(self.unchanged)}.")
+        n = self.error_count
+        found = f"{num(n)} {plural(n, 'ошибка', 'ошибки', 'ошибок')}"
+        if self.rows_rejected:
+            r = self.rows_rejected
+            found += f" в {num(r)} {plural(r, 'строке', 'строках', 'строках')}"
+        return f"{what} не импортирован, в базу ничего не записано. Найдено: {found}."
+
+    def report(self) -> str:
+        """Headline, notes and every listed problem, one per line."""
+        lines = [self.headline(), *self.notes]
+        lines += [f"  {e.text()}" for e in self.errors]
+        hidden = self.error_count - len(self.errors)
+        if hidden > 0:
+            lines.append(f"  …и ещё {num(hidden)} {plural(hidden, 'ошибка', 'ошибки', 'ошибок')} "
+                         f"(показаны первые {len(self.errors)}).")
+        return "\n".join(lines)
+
+    def errors_frame(self) -> pd.DataFrame:
+        """The listed problems as a table for the page."""
+        return pd.DataFrame(
+            [{"Строка": "" if e.row is None else str(e.row), "Столбец": e.column or "",
+              "Значение": e.value or "", "Ошибка": e.message} for e in self.errors],
+            columns=["Строка", "Столбец", "Значение", "Ошибка"],
+        )
+
+
+class _Rejected(Exception):
+    """Internal: leave the transaction without writing."""
+
+
+def _no_progress(fraction: float, text: str) -> None:
+    pass
+
+
+# --- the import -------------------------------------------------------------------------------
+
+def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes, file_name: str | None = None,
+                sheet: str | None = None, progress: Progress | None = None,
+                settings: Settings | None = None) -> ImportResult:
+    """Check and import one file (a path, or the bytes of an upload with its ``file_name``)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    settings = settings or get_settings()
+    progress = progress or _no_progress
+    file_name = file_name or (Path(source).name if not isinstance(source, bytes) else "файл")
+    problems = Problems()
+    try:
+        try:
+            data = _load(source, file_name, settings)
+            progress(0.02, "Чтение файла…")
+            rows = read_rows(data, file_name, sheet)
+        except FileRejected as e:
+            problems.add(None, None, None, str(e))
+            raise _Rejected from e
+        result = _import_rows(engine, kind, file_name, rows, settings, problems, progress)
+    except _Rejected:
+        result = ImportResult(kind, file_name, ok=False, errors=problems.shown, error_count=problems.count,
+                              rows_rejected=len(problems.rows))
+        _log(engine, result)
+    progress(1.0, "Готово")
+    return result
+
+
+def _load(source, file_name: str, settings: Settings) -> bytes:
+    """The file's bytes, refusing files over the size limit before reading them."""
+    if isinstance(source, (bytes, bytearray)):
+        size = len(source)
+    else:
+        try:
+            size = os.path.getsize(source)
+        except OSError as e:
+            raise FileRejected(f"Файл не найден или недоступен: {source}.") from e
+    check_size(size, settings)
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    try:
+        return Path(source).read_bytes()
+    except OSError as e:
+        raise FileRejected(f"Не удалось прочитать файл {source}: {e.strerror}.") from e
+
+
+def check_size(size: int, settings: Settings) -> None:
+    """Refuse files over IMPORT_MAX_MB (before anything reads them)."""
+    if size > settings.import_max_mb * 1024 * 1024:
+        raise FileRejected(
+            f"Файл слишком большой: {num(size / 1024 / 1024, 1)} МБ при пределе {num(settings.import_max_mb)} МБ "
+            "(настройка IMPORT_MAX_MB). Разделите файл на части или увеличьте предел."
+        )
+
+
+def _import_rows(engine: Engine, kind: str, file_name: str, rows: list[Row], settings: Settings,
+                 problems: Problems, progress: Progress) -> ImportResult:
+    """Check every row, then write them all in one transaction (or raise _Rejected)."""
+    handler = KINDS[kind]
+    header, data_rows = _split_header(rows, kind, problems)
+    try:
+        with engine.begin() as conn:
+            ctx = _context(conn, settings)
+            plan = _checked_plan(conn, handler, ctx, header, data_rows, problems, progress)
+            progress(0.75, "Запись…")
+            result = ImportResult(kind, file_name, ok=True, added=len(plan.new), updated=len(plan.changed),
+                                  unchanged=plan.unchanged)
+            if plan.writes:
+                result.notes += handler.write(conn, ctx, plan)
+                touch_updated(conn)
+            if header.ignored:
+                result.notes.append("Неизвестные столбцы пропущены: "
+                                    + ", ".join(f"«{h}»" for h in header.ignored) + ".")
+            _write_log(conn, result)
+        return result
+    except IntegrityError as e:
+        problems.add(None, None, None, "Данные изменились во время импорта (возможно, одновременно шёл другой "
+                                       f"импорт или сбор). Повторите импорт. ({e.orig})")
+        raise _Rejected from e
+    except OperationalError as e:
+        raise _unavailable(engine, e) from e
+
+
+def _split_header(rows: list[Row], kind: str, problems: Problems) -> tuple[Header, list[Row]]:
+    """The recognised header and the data rows under it."""
+    try:
+        pos, header = find_header(rows, SPECS[kind])
+    except FileRejected as e:
+        problems.add(None, None, None, str(e))
+        raise _Rejected from e
+    data_rows = rows[pos + 1:]
+    if not data_rows:
+        problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
+        raise _Rejected
+    return header, data_rows
+
+
+def _checked_plan(conn: Connection, handler, ctx: Context, header: Header, data_rows: list[Row],
+                  problems: Problems, progress: Progress) -> Plan:
+    """Parse and check every row, then compare with the stored rows; _Rejected on any problem."""
+    cands = []
+    for i, (number, cells) in enumerate(data_rows):
+        if i % 500 == 0:
+            progress(0.05 + 0.55 * i / len(data_rows), f"Проверка строк: {num(i)} из {num(len(data_rows))}")
+        cand = handler.parse(RowReader(header, number, cells, problems), ctx)
+        if cand is not None:
+            cands.append(cand)
+    handler.check(cands)
+    if problems:
+        raise _Rejected
+    progress(0.65, "Сравнение с базой…")
+    plan = handler.plan(conn, ctx, cands)
+    if problems:
+        raise _Rejected
+    return plan
+
+
+def _context(conn: Connection, settings: Settings) -> Context:
+    return Context(settings.tz, MunicipalityMatcher.load(conn), TopicMatcher.load(conn), PageIndex.load(conn))
+
+
+def _unavailable(engine: Engine, e: OperationalError) -> DatabaseUnavailable:
+    where = engine.url.render_as_string(hide_password=True)
+    return DatabaseUnavailable(f"База данных недоступна ({where}): {e.orig}. Импорт не выполнен, "
+                               "в базу ничего не записано.")
+
+
+# --- the log ----------------------------------------------------------------------------------
+
+def _write_log(conn: Connection, result: ImportResult) -> None:
+    conn.execute(insert(schema.import_log).values(
+        at=utcnow(), file_name=result.file_name[:255], kind=result.kind, status=result.status,
+        rows_added=result.added, rows_updated=result.updated, rows_unchanged=result.unchanged,
+        rows_rejected=result.rows_rejected, message=result.report(),
+    ))
+
+
+def _log(engine: Engine, result: ImportResult) -> None:
+    """Record a rejected file in its own transaction."""
+    try:
+        with engine.begin() as conn:
+            _write_log(conn, result)
+    except OperationalError as e:
+        raise _unavailable(engine, e) from e
+
+
+def import_history(conn: Connection, tz, limit: int = 100) -> pd.DataFrame:
+    """The latest imports and collection runs, newest first, with Russian column names."""
+    t = schema.import_log
+    rows = conn.execute(select(t).order_by(t.c.at.desc(), t.c.id.desc()).limit(limit)).all()
+    return pd.DataFrame(
+        [{
+            "Когда": dt(r.at.replace(tzinfo=timezone.utc).astimezone(tz)),
+            "Файл": r.file_name,
+            "Что": LOG_KIND_LABELS.get(r.kind, r.kind),
+            "Добавлено": r.rows_added,
+            "Обновлено": r.rows_updated,
+            "Без изменений": r.rows_unchanged,
+            "Отклонено строк": r.rows_rejected,
+            "Итог": LOG_STATUS_LABELS.get(r.status, r.status),
+        } for r in rows],
+        columns=["Когда", "Файл", "Что", "Добавлено", "Обновлено", "Без изменений", "Отклонено строк", "Итог"],
+    )
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+@dataclass
+class Preview:
+    frame: pd.DataFrame           # the header and the first rows, values as text
+    recognised: dict[str, str]    # header as written → the column it was taken for
+    ignored: list[str]
+    n_rows: int                   # data rows in the file
+
+
+def preview(data: bytes, file_name: str, kind: str, sheet: str | None = None, n: int = 10) -> Preview:
+    """The first ``n`` data rows under the recognised header; raises FileRejected like the import."""
+    rows = read_rows(data, file_name, sheet)
+    spec = SPECS[kind]
+    pos, header = find_header(rows, spec)
+    names = _unique_names(rows[pos][1])
+    body = [[shown_value(c) for c in cells] + [""] * (len(names) - len(cells))
+            for _, cells in rows[pos + 1:pos + 1 + n]]
+    frame = pd.DataFrame([b[:len(names)] for b in body], columns=names)
+    frame.insert(0, "Строка", [str(number) for number, _ in rows[pos + 1:pos + 1 + n]])
+    recognised = {header.written[f]: spec.column(f).label for f in header.index}
+    return Preview(frame, recognised, header.ignored, len(rows) - pos - 1)
+
+
+@dataclass
+class Upload:
+    """What the «Данные» page shows for a chosen file before importing it."""
+
+    sheets: list[str]            # sheet names of an XLSX book (empty for CSV)
+    preview: Preview | None
+    problem: str | None          # why the file cannot be imported, in Russian
+
+
+def inspect_upload(data: bytes, file_name: str, kind: str, sheet: str | None = None,
+                   settings: Settings | None = None) -> Upload:
+    """Size check, sheet list and preview of an uploaded file; never raises for a bad file."""
+    settings = settings or get_settings()
+    sheets: list[str] = []
+    try:
+        check_size(len(data), settings)
+        if data.strip() and file_format(data, file_name) == "xlsx":
+            sheets = sheet_names(data)
+        return Upload(sheets, preview(data, file_name, kind, sheet), None)
+    except FileRejected as e:
+        return Upload(sheets, None, str(e))
+
+
+def columns_frame(kind: str) -> pd.DataFrame:
+    """The accepted columns of a kind: header, aliases, required, values (the page's help table)."""
+    spec = SPECS[kind]
+    groups = {f: g for g in spec.one_of for f in g}
+
+    def need(c) -> str:
+        if c.required:
+            return "да"
+        if c.field in groups:
+            return "или " + " / ".join(f"«{spec.column(f).label}»" for f in groups[c.field] if f != c.field)
+        return ""
+
+    return pd.DataFrame([{"Столбец": c.label, "Другие названия": ", ".join(c.aliases),
+                          "Обязательный": need(c), "Значения": c.doc} for c in spec.columns])
+
+
+def _unique_names(cells: list) -> list[str]:
+    out: list[str] = []
+    for i, c in enumerate(cells, start=1):
+        name = shown_value(c) or f"Столбец {i}"
+        base, k = name, 2
+        while name in out:
+            name, k = f"{base} ({k})", k + 1
+        out.append(name)
+    return out
+
+
+# --- command line -----------------------------------------------------------------------------
+
+def run_cli(engine: Engine, args) -> int:
+    """``python -m dashboard import KIND FILE [--sheet NAME]``: 0 when imported, 1 when rejected."""
+    result = import_file(engine, args.kind, args.file, sheet=getattr(args, "sheet", None))
+    print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1

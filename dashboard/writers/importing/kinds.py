@@ -1,0 +1,431 @@
+"""The three kinds of import: pages, stats, messages.
+
+Each kind does three steps, all inside the import's transaction:
+
+- ``parse``: one file row → ``Candidate`` (key + values of the columns present), or
+  None after recording the row's problems;
+- ``plan``: compare every candidate with the row already stored under its key;
+  the file's values win, columns absent from the file keep the stored values (or
+  defaults for new rows); consistency problems are recorded against the row;
+- ``write``: insert new rows, update changed ones, keep the summaries current.
+  It returns notes for the user (organisations created, ...).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from dashboard.core import schema
+from dashboard.core.db import upsert
+from dashboard.core.formatting import num
+from dashboard.core.message_fields import message_times
+from dashboard.writers import summary
+from dashboard.writers.importing.columns import MESSAGES, PAGES, STATS, Spec
+from dashboard.writers.importing.rows import (
+    Candidate,
+    Context,
+    RowReader,
+    check_duplicates,
+    resolve_page,
+)
+from dashboard.writers.importing.values import (
+    infer_org_kind,
+    norm,
+    normalise_external_id,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_int,
+    parse_message_kind,
+    parse_org_kind,
+    parse_page_url,
+    parse_platform,
+    parse_satisfaction,
+    parse_sector,
+    parse_status,
+)
+
+_CHUNK = 500  # keys per IN (...) list
+
+
+@dataclass
+class Plan:
+    new: list[dict] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)
+    unchanged: int = 0
+    before: dict = field(default_factory=dict)   # key → stored row, for changed rows
+    extra: dict = field(default_factory=dict)
+    side_writes: int = 0   # other rows to change: organisations, pages' last post time
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.new or self.changed or self.side_writes)
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _load_by_platform_key(conn: Connection, table, keys: Iterable[tuple[str, str]]) -> dict[tuple, dict]:
+    """Stored rows of ``table`` by (platform, external_id)."""
+    by_platform: dict[str, list[str]] = defaultdict(list)
+    for platform, ext in set(keys):
+        by_platform[platform].append(ext)
+    out = {}
+    for platform, ids in by_platform.items():
+        for chunk in _chunks(sorted(ids)):
+            rows = conn.execute(select(table).where(table.c.platform == platform,
+                                                    table.c.external_id.in_(chunk)))
+            out.update({(r.platform, r.external_id): dict(r._mapping) for r in rows})
+    return out
+
+
+def _update_by_id(conn: Connection, table, rows: list[dict], fields: Iterable[str]) -> None:
+    """UPDATE table SET fields WHERE id = row['id'], for every row, as one executemany."""
+    if not rows:
+        return
+    fields = list(fields)
+    stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+        {f: bindparam(f"b_{f}") for f in fields})
+    conn.execute(stmt, [{"b_id": r["id"], **{f"b_{f}": r[f] for f in fields}} for r in rows])
+
+
+def _later(a, b):
+    """The later of two optional moments."""
+    return a if b is None else b if a is None else max(a, b)
+
+
+def _differs(row: dict, old: dict, fields: Iterable[str]) -> bool:
+    return any(row[f] != old[f] for f in fields)
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+class PagesKind:
+    """One row per official page; organisations are created on first sight."""
+
+    spec: Spec = PAGES
+    fields = ("url", "title", "organisation_id", "municipality_id", "verified", "gospubliki",
+              "opened_on", "closed_on", "last_post_at")
+    defaults = {"verified": False, "gospubliki": False, "opened_on": None, "closed_on": None,
+                "last_post_at": None}
+
+    def parse(self, r: RowReader, ctx: Context) -> Candidate | None:
+        mun = self._municipality(r, ctx)
+        org = r.text("organisation", 255, required=True)
+        platform = r.get("platform", parse_platform)
+        ref = r.get("url", parse_page_url, required=True)
+        ext = r.text("external_id", 64)
+        title = r.text("title", 255)
+        org_kind = r.get("org_kind", parse_org_kind)
+        sector = r.get("sector", parse_sector)
+        values: dict = {}
+        for name in ("verified", "gospubliki"):
+            if r.has(name):
+                values[name] = bool(r.get(name, parse_bool))
+        for name in ("opened_on", "closed_on"):
+            if r.has(name):
+                values[name] = r.get(name, parse_date)
+        if r.has("last_post_at"):
+            values["last_post_at"] = r.get("last_post_at", partial(parse_datetime, tz=ctx.tz))
+        if ref is not None and platform and platform != ref.platform:
+            r.error("platform", f"не совпадает со ссылкой: ссылка ведёт на {schema.PLATFORM_LABELS[ref.platform]}")
+        if ref is not None and len(ref.url) > 255:
+            r.error("url", "слишком длинная ссылка (больше 255 символов)")
+        opened, closed = values.get("opened_on"), values.get("closed_on")
+        if opened and closed and closed < opened:
+            r.error("closed_on", "дата закрытия раньше даты создания")
+        if not r.ok:
+            return None
+        external_id = normalise_external_id(ref.platform, ext) if ext else ref.external_id
+        values.update(url=ref.url, municipality_id=mun)
+        if r.has("title"):
+            values["title"] = title or org
+        return Candidate(r, (ref.platform, external_id), values,
+                         {"org": org, "org_kind": org_kind, "sector": sector})
+
+    @staticmethod
+    def _municipality(r: RowReader, ctx: Context) -> int | None:
+        by_name = r.get("municipality", ctx.municipalities.match)
+        by_code = r.get("oktmo", ctx.municipalities.match_oktmo)
+        if by_name and by_code and by_name != by_code:
+            names = ctx.municipalities.names
+            r.error("oktmo", f"код ОКТМО относится к «{names[by_code]}», а в строке указан «{names[by_name]}»")
+        return by_code or by_name
+
+    def check(self, cands: list[Candidate]) -> None:
+        check_duplicates(cands, "url", "Эта страница")
+
+    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate]) -> Plan:
+        o = schema.organisation
+        orgs = {norm(r.name): r for r in conn.execute(select(o.c.id, o.c.name, o.c.kind, o.c.sector,
+                                                             o.c.municipality_id))}
+        existing = _load_by_platform_key(conn, schema.page, (c.key for c in cands))
+        plan = Plan(extra={"new_orgs": {}, "org_updates": {}})
+        for c in cands:
+            org_ref = self._organisation(c, orgs, plan)
+            old = existing.get(c.key)
+            row = {**self.defaults, **(old or {}), **c.values, "organisation_id": org_ref}
+            if old is None:
+                row.setdefault("title", c.extra["org"])
+                row.update(platform=c.key[0], external_id=c.key[1])
+                plan.new.append(row)
+                continue
+            row["last_post_at"] = _later(old["last_post_at"], row["last_post_at"])
+            if _differs(row, old, self.fields):
+                plan.changed.append(row)
+                plan.before[c.key] = old
+            else:
+                plan.unchanged += 1
+        plan.side_writes = sum(1 for changes in plan.extra["org_updates"].values() if changes)
+        return plan
+
+    @staticmethod
+    def _organisation(c: Candidate, orgs: dict, plan: Plan):
+        """Existing organisation id, or ('new', key) for one created by this import."""
+        name, mun = c.extra["org"], c.values["municipality_id"]
+        key = norm(name)
+        found = orgs.get(key)
+        if found is None:
+            plan.extra["new_orgs"].setdefault(key, {
+                "name": name, "kind": c.extra["org_kind"] or infer_org_kind(name, mun),
+                "sector": c.extra["sector"], "municipality_id": mun,
+            })
+            return ("new", key)
+        updates = plan.extra["org_updates"]
+        if found.id in updates:  # the organisation's first row in the file decides
+            return found.id
+        changes = updates[found.id] = {}
+        if c.extra["org_kind"] and c.extra["org_kind"] != found.kind:
+            changes["kind"] = c.extra["org_kind"]
+        if c.extra["sector"] and c.extra["sector"] != found.sector:
+            changes["sector"] = c.extra["sector"]
+        if mun != found.municipality_id:
+            changes["municipality_id"] = mun
+        return found.id
+
+    def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
+        o, p = schema.organisation, schema.page
+        notes = []
+        new_orgs = plan.extra["new_orgs"]
+        if new_orgs:
+            conn.execute(insert(o), list(new_orgs.values()))
+            names = [v["name"] for v in new_orgs.values()]
+            ids = {}
+            for chunk in _chunks(names):
+                ids.update({norm(n): i for i, n in conn.execute(select(o.c.id, o.c.name).where(o.c.name.in_(chunk)))})
+            for row in plan.new + plan.changed:
+                if isinstance(row["organisation_id"], tuple):
+                    row["organisation_id"] = ids[row["organisation_id"][1]]
+            notes.append(f"Создано организаций: {num(len(new_orgs))}.")
+        org_updates = {i: ch for i, ch in plan.extra["org_updates"].items() if ch}
+        for org_id, changes in org_updates.items():
+            conn.execute(update(o).where(o.c.id == org_id).values(**changes))
+        if org_updates:
+            notes.append(f"Обновлено организаций: {num(len(org_updates))}.")
+        if plan.new:
+            conn.execute(insert(p), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
+                                     for r in plan.new])
+        _update_by_id(conn, p, plan.changed, self.fields)
+        moved = [r["id"] for r in plan.changed
+                 if r["municipality_id"] != plan.before[(r["platform"], r["external_id"])]["municipality_id"]]
+        if moved:
+            self._move_facts(conn, moved)
+        return notes
+
+    @staticmethod
+    def _move_facts(conn: Connection, page_ids: list[int]) -> None:
+        """Pages that changed municipality: carry it to their messages and rebuild the summaries."""
+        m, p, ps = schema.message, schema.page, schema.page_stats
+        days: set[date] = set()
+        since: date | None = None
+        for chunk in _chunks(page_ids):
+            mun = select(p.c.municipality_id).where(p.c.id == m.c.page_id).scalar_subquery()
+            conn.execute(update(m).where(m.c.page_id.in_(chunk)).values(municipality_id=mun))
+            days.update(d for (d,) in conn.execute(
+                select(m.c.received_day).where(m.c.page_id.in_(chunk)).distinct()))
+            first = conn.execute(select(func.min(ps.c.on)).where(ps.c.page_id.in_(chunk))).scalar()
+            since = first if since is None or (first and first < since) else since
+        if days:
+            summary.refresh_messages(conn, days)
+        if since is not None:
+            summary.refresh_subscribers(conn, since=since)
+
+
+# --- stats ------------------------------------------------------------------------------------
+
+class StatsKind:
+    """Snapshots of a page on a date: subscribers and the flows since the previous snapshot."""
+
+    spec: Spec = STATS
+    flows = summary.FLOWS
+    fields = ("subscribers", *summary.FLOWS)
+
+    def parse(self, r: RowReader, ctx: Context) -> Candidate | None:
+        page = resolve_page(r, ctx)
+        on = r.get("on", parse_date, required=True)
+        values = {"subscribers": r.get("subscribers", parse_int, required=True)}
+        for name in self.flows:
+            if r.has(name):
+                values[name] = r.get(name, parse_int) or 0
+        last_post = r.get("last_post_at", partial(parse_datetime, tz=ctx.tz))
+        if not r.ok:
+            return None
+        return Candidate(r, (page.id, on), values, {"last_post_at": last_post})
+
+    def check(self, cands: list[Candidate]) -> None:
+        check_duplicates(cands, "on", "Снимок этой страницы на эту дату")
+
+    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate]) -> Plan:
+        ps = schema.page_stats
+        keys = {c.key for c in cands}
+        existing: dict[tuple, dict] = {}
+        if cands:
+            first, last = min(k[1] for k in keys), max(k[1] for k in keys)
+            for chunk in _chunks(sorted({k[0] for k in keys})):
+                rows = conn.execute(select(ps).where(ps.c.page_id.in_(chunk), ps.c.on.between(first, last)))
+                existing.update({(r.page_id, r.on): dict(r._mapping) for r in rows})
+        plan = Plan(extra={"last_post": {}})
+        for c in cands:
+            old = existing.get(c.key)
+            row = {**dict.fromkeys(self.flows, 0), **(old or {}), **c.values, "page_id": c.key[0], "on": c.key[1]}
+            if old is None:
+                plan.new.append(row)
+            elif _differs(row, old, self.fields):
+                plan.changed.append(row)
+            else:
+                plan.unchanged += 1
+            if c.extra["last_post_at"] is not None:
+                latest = plan.extra["last_post"]
+                latest[c.key[0]] = _later(latest.get(c.key[0]), c.extra["last_post_at"])
+        plan.extra["last_post"] = _moving_forward(conn, plan.extra["last_post"])
+        plan.side_writes = len(plan.extra["last_post"])
+        return plan
+
+    def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
+        rows = plan.new + plan.changed
+        upsert(conn, schema.page_stats, rows, ["page_id", "on"], self.fields)
+        _raise_last_post(conn, plan.extra["last_post"])
+        if rows:
+            summary.refresh_subscribers(conn, since=min(r["on"] for r in rows))
+        return []
+
+
+def _moving_forward(conn: Connection, latest: dict) -> dict:
+    """The entries of {page id: last post time} later than the page's stored one."""
+    p = schema.page
+    stored = {}
+    for chunk in _chunks(sorted(latest)):
+        stored.update(conn.execute(select(p.c.id, p.c.last_post_at).where(p.c.id.in_(chunk))).all())
+    return {pid: when for pid, when in latest.items() if stored.get(pid) is None or stored[pid] < when}
+
+
+def _raise_last_post(conn: Connection, latest: dict) -> None:
+    """Set page.last_post_at (already filtered by _moving_forward)."""
+    p = schema.page
+    _update_by_id(conn, p, [{"id": pid, "last_post_at": when} for pid, when in latest.items()], ["last_post_at"])
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+class MessagesKind:
+    """Residents' comments and private messages with the page's first response."""
+
+    spec: Spec = MESSAGES
+    fields = ("page_id", "municipality_id", "topic_id", "kind", "received_at", "first_response_at", "status",
+              "photo_report", "satisfaction", "received_day", "received_hour", "response_minutes",
+              "response_work_minutes")
+    defaults = {"first_response_at": None, "photo_report": False, "satisfaction": None, "kind": "comment"}
+
+    def parse(self, r: RowReader, ctx: Context) -> Candidate | None:
+        ext = r.text("external_id", 64, required=True)
+        page = resolve_page(r, ctx)
+        moment = partial(parse_datetime, tz=ctx.tz)
+        values = {"received_at": r.get("received_at", moment, required=True),
+                  "topic_id": r.get("topic", ctx.topics.match)}
+        optional = {"first_response_at": moment, "photo_report": parse_bool,
+                    "satisfaction": parse_satisfaction, "kind": parse_message_kind}
+        for name, parse in optional.items():
+            if r.has(name):
+                values[name] = r.get(name, parse)
+        if r.has("photo_report"):
+            values["photo_report"] = bool(values["photo_report"])
+        if r.has("kind"):
+            values["kind"] = values["kind"] or "comment"
+        status = r.get("status", parse_status)
+        if page is not None and page.platform not in schema.MESSAGE_PLATFORMS:
+            r.error("page_url" if r.has("page_url") else "page_id",
+                    f"на площадке {schema.PLATFORM_LABELS[page.platform]} сообщения жителей не учитываются "
+                    "(только публикации)")
+        if not r.ok:
+            return None
+        values.update(page_id=page.id, platform=page.platform, municipality_id=page.municipality_id)
+        return Candidate(r, (page.platform, ext), values, {"status": status})
+
+    def check(self, cands: list[Candidate]) -> None:
+        check_duplicates(cands, "external_id", "Сообщение с этим ID")
+
+    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate]) -> Plan:
+        existing = _load_by_platform_key(conn, schema.message, (c.key for c in cands))
+        plan = Plan(extra={"days": set()})
+        for c in cands:
+            old = existing.get(c.key)
+            row = {**self.defaults, **(old or {}), **c.values}
+            row["status"] = c.extra["status"] or self._derived_status(row["first_response_at"], old)
+            if not self._consistent(c, row):
+                continue
+            row.update(message_times(row["received_at"], row["first_response_at"], ctx.tz))
+            if old is None:
+                row["external_id"] = c.key[1]
+                plan.new.append(row)
+            elif _differs(row, old, self.fields):
+                plan.changed.append(row)
+                plan.extra["days"].add(old["received_day"])
+            else:
+                plan.unchanged += 1
+                continue
+            plan.extra["days"].add(row["received_day"])
+        return plan
+
+    @staticmethod
+    def _derived_status(first_response_at, old: dict | None) -> str:
+        """No status in the file: answered when there is a response, else keep the stored one."""
+        if first_response_at is not None:
+            return "answered"
+        if old is not None and old["status"] != "answered":
+            return old["status"]
+        return "new"
+
+    @staticmethod
+    def _consistent(c: Candidate, row: dict) -> bool:
+        r = c.reader
+        if row["status"] == "answered" and row["first_response_at"] is None:
+            c.error("first_response_at" if r.has("first_response_at") else "status",
+                    "статус «дан ответ», но нет даты ответа")
+            return False
+        if row["first_response_at"] is not None and row["first_response_at"] < row["received_at"]:
+            c.error("first_response_at" if r.has("first_response_at") else "received_at",
+                    "дата ответа раньше даты поступления")
+            return False
+        return True
+
+    def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
+        m = schema.message
+        if plan.new:
+            conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
+                                     for r in plan.new])
+        _update_by_id(conn, m, plan.changed, self.fields)
+        if plan.extra["days"]:
+            summary.refresh_messages(conn, plan.extra["days"])
+        return []
+
+
+KINDS = {"pages": PagesKind(), "stats": StatsKind(), "messages": MessagesKind()}

@@ -1,0 +1,221 @@
+"""Matching names in a file against the database: municipalities, topics, organisations, pages.
+
+Each matcher raises ``ValueError`` with a Russian message (and a suggestion when a
+close name exists), like the cell parsers in ``importer_values``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from dashboard.core import schema
+from dashboard.writers.importing.values import (
+    norm,
+    normalise_external_id,
+    parse_page_url,
+    text,
+)
+
+# Words that do not tell municipalities apart: "Баганский р-н", "Баганский муниципальный
+# округ" and "Баганский район" are one unit; so are "г. Бердск" and "городской округ город Бердск".
+_GENERIC = {
+    "район", "р", "н", "рн", "мр", "город", "г", "гор", "городской", "округ", "го", "мо", "муниципальный",
+    "муниципальное", "образование", "рабочий", "поселок", "рп", "пгт", "п", "новосибирской", "области", "нсо",
+}
+# Values meaning "a regional body, no municipality".
+REGIONAL_WORDS = {
+    "область", "новосибирская область", "нсо", "регион", "региональный", "региональный уровень",
+    "областной", "областной уровень", "правительство новосибирской области",
+}
+
+
+def memoised(fn: Callable) -> Callable:
+    """Cache a matcher's answer per raw value (files repeat the same page or topic a lot)."""
+    cache: dict = {}
+
+    def wrapper(value):
+        key = (type(value), value)
+        if key not in cache:
+            try:
+                cache[key] = (True, fn(value))
+            except ValueError as e:
+                cache[key] = (False, str(e))
+        ok, answer = cache[key]
+        if not ok:
+            raise ValueError(answer)
+        return answer
+
+    return wrapper
+
+
+def municipality_core(name: str) -> str:
+    """The distinguishing part of a municipality name: 'г. Бердск' → 'бердск'."""
+    return " ".join(w for w in norm(name).split() if w not in _GENERIC)
+
+
+class MunicipalityMatcher:
+    """The 35 municipalities by name, official name, a shortened name or OKTMO."""
+
+    def __init__(self, rows: list[tuple[int, str, str, str]]):
+        """rows: (id, name, name_official, oktmo)."""
+        self.names = {mid: name for mid, name, _, _ in rows}
+        self.by_key: dict[str, int] = {}
+        self.by_oktmo = {oktmo: mid for mid, _, _, oktmo in rows}
+        cores: dict[str, set[int]] = {}
+        for mid, name, official, _ in rows:
+            for s in (name, official):
+                self.by_key[norm(s)] = mid
+                cores.setdefault(municipality_core(s), set()).add(mid)
+        self.by_core = {k: ids.pop() for k, ids in cores.items() if len(ids) == 1 and k}
+
+    @classmethod
+    def load(cls, conn: Connection) -> "MunicipalityMatcher":
+        m = schema.municipality
+        return cls([tuple(r) for r in conn.execute(select(m.c.id, m.c.name, m.c.name_official, m.c.oktmo))])
+
+    def match_oktmo(self, value) -> int | None:
+        s = text(value)
+        if s is None:
+            return None
+        digits = re.sub(r"\D", "", s)
+        if len(digits) == 11:  # a settlement's code: the unit is its first 8 digits
+            digits = digits[:8]
+        if digits in self.by_oktmo:
+            return self.by_oktmo[digits]
+        raise ValueError("нет муниципалитета Новосибирской области с таким кодом ОКТМО")
+
+    def match(self, value) -> int | None:
+        """Municipality id; None for an empty cell or a regional body ("Область")."""
+        s = text(value)
+        if s is None or norm(s) in REGIONAL_WORDS:
+            return None
+        if re.fullmatch(r"[\d\s]{8,14}", s):
+            return self.match_oktmo(s)
+        key = norm(s)
+        found = self.by_key.get(key) or self.by_core.get(municipality_core(s))
+        if found:
+            return found
+        hint = difflib.get_close_matches(municipality_core(s), list(self.by_core), n=1, cutoff=0.75)
+        suggestion = f"; возможно, «{self.names[self.by_core[hint[0]]]}»" if hint else ""
+        raise ValueError("муниципалитет не найден среди 35 муниципалитетов Новосибирской области"
+                         f" (для региональных органов оставьте пусто или «Область»){suggestion}")
+
+
+# Extra topic names seen in ЦУР reports, by topic code.
+TOPIC_ALIASES = {
+    "roads": ("Дорожное хозяйство", "Дороги и тротуары", "Ремонт дорог", "Дорожная деятельность"),
+    "housing": ("Жилищно-коммунальное хозяйство", "МКД", "Многоквартирные дома", "Жилье"),
+    "improvement": ("Благоустройство территории", "Благоустройство дворов", "Освещение"),
+    "waste": ("ТКО", "Вывоз ТКО", "Мусор", "Отходы"),
+    "transport": ("Транспорт", "Пассажирские перевозки"),
+    "health": ("Медицина", "Здоровье"),
+    "education": ("Школы", "Детские сады"),
+    "social": ("Социальная сфера", "Соцзащита", "Социальное обслуживание"),
+    "snow": ("Уборка снега", "Снег", "Зимнее содержание"),
+    "heat_water": ("Теплоснабжение", "Водоснабжение", "Отопление", "ЖКУ: тепло и вода"),
+    "other": ("Другое", "Иное", "Разное"),
+}
+
+
+class TopicMatcher:
+    """Topics by name, code or a known alias."""
+
+    def __init__(self, rows: list[tuple[int, str, str]]):
+        """rows: (id, code, name) in display order."""
+        self.names = [name for _, _, name in rows]
+        self.by_key: dict[str, int] = {}
+        ids = {code: tid for tid, code, _ in rows}
+        for tid, code, name in rows:
+            self.by_key[norm(code)] = tid
+            self.by_key[norm(name)] = tid
+        for code, aliases in TOPIC_ALIASES.items():
+            for alias in aliases:
+                if code in ids:
+                    self.by_key.setdefault(norm(alias), ids[code])
+        self.other = ids.get("other")
+        self.match = memoised(self._match)
+
+    @classmethod
+    def load(cls, conn: Connection) -> "TopicMatcher":
+        t = schema.topic
+        rows = conn.execute(select(t.c.id, t.c.code, t.c.name).order_by(t.c.sort_order, t.c.id))
+        return cls([tuple(r) for r in rows])
+
+    def _match(self, value) -> int | None:
+        """Topic id; an empty cell is «Прочее»."""
+        s = text(value)
+        if s is None:
+            return self.other
+        found = self.by_key.get(norm(s))
+        if found is None:
+            names = ", ".join(f"«{n}»" for n in self.names)
+            raise ValueError(f"неизвестная тема; допустимые темы: {names}")
+        return found
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    id: int
+    platform: str
+    municipality_id: int | None
+
+
+class PageIndex:
+    """Registered pages by (platform, external id), by their URL and by bare external id."""
+
+    def __init__(self, rows: list[tuple[int, str, str, str, int | None]]):
+        """rows: (id, platform, external_id, url, municipality_id)."""
+        self.by_key: dict[tuple[str, str], PageInfo] = {}
+        self.by_url: dict[tuple[str, str], PageInfo] = {}
+        for pid, platform, ext, url, mun in rows:
+            info = PageInfo(pid, platform, mun)
+            key = normalise_external_id(platform, ext)
+            self.by_key[(platform, key)] = info
+            try:
+                ref = parse_page_url(url)
+            except ValueError:
+                ref = None
+            if ref is not None:
+                self.by_url.setdefault((ref.platform, ref.external_id), info)
+        self.by_url_value = memoised(self._by_url_value)
+
+    @classmethod
+    def load(cls, conn: Connection) -> "PageIndex":
+        p = schema.page
+        rows = conn.execute(select(p.c.id, p.c.platform, p.c.external_id, p.c.url, p.c.municipality_id))
+        return cls([tuple(r) for r in rows])
+
+    def _by_url_value(self, value) -> PageInfo | None:
+        """The page a URL cell points to (None for an empty cell)."""
+        ref = parse_page_url(value)
+        if ref is None:
+            return None
+        key = (ref.platform, ref.external_id)
+        found = self.by_key.get(key) or self.by_url.get(key)
+        if found is None:
+            raise ValueError("страница с такой ссылкой не найдена в реестре; сначала импортируйте страницы")
+        return found
+
+    def by_external_id(self, value, platform: str | None) -> PageInfo | None:
+        s = text(value)
+        if s is None:
+            return None
+        if platform:
+            found = self.by_key.get((platform, normalise_external_id(platform, s)))
+            candidates = [found] if found else []
+        else:
+            candidates = {info.id: info for p in schema.PLATFORMS
+                          for info in [self.by_key.get((p, normalise_external_id(p, s)))] if info}
+            candidates = list(candidates.values())
+        if not candidates:
+            raise ValueError("страница с таким ID не найдена в реестре; сначала импортируйте страницы")
+        if len(candidates) > 1:
+            raise ValueError("такой ID есть у страниц на разных площадках — добавьте столбец «Площадка» "
+                             "или укажите ссылку")
+        return candidates[0]

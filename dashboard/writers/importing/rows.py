@@ -1,0 +1,171 @@
+"""Reading one data row with error collection, and the problems list of a whole file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from dashboard.writers.importing.columns import Header
+from dashboard.writers.importing.references import (
+    MunicipalityMatcher,
+    PageIndex,
+    PageInfo,
+    TopicMatcher,
+)
+from dashboard.writers.importing.values import parse_platform, text
+
+MAX_ERRORS_SHOWN = 50
+_VALUE_SHOWN_CHARS = 80
+
+
+def shown_value(v) -> str:
+    """A cell value as the user would recognise it in the file."""
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.strftime("%d.%m.%Y %H:%M:%S").removesuffix(" 00:00:00")
+    if isinstance(v, date):
+        return v.strftime("%d.%m.%Y")
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = str(v).strip()
+    return s if len(s) <= _VALUE_SHOWN_CHARS else s[:_VALUE_SHOWN_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: row number as in Excel (None: the file as a whole), column header, value."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def text(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"Строка {self.row}")
+        if self.column:
+            where.append(f"столбец «{self.column}»")
+        if self.value is not None and self.column:
+            where.append(f"значение «{self.value}»" if self.value else "пусто")
+        prefix = ", ".join(where)
+        message = self.message if self.message.endswith((".", "?", "!", "»")) else self.message + "."
+        return f"{prefix}: {message}" if prefix else message
+
+
+class Problems:
+    """All problems of a file: the first MAX_ERRORS_SHOWN kept, every one counted."""
+
+    def __init__(self, limit: int = MAX_ERRORS_SHOWN):
+        self.limit = limit
+        self.shown: list[RowError] = []
+        self.count = 0
+        self.rows: set[int] = set()
+
+    def add(self, row: int | None, column: str | None, value, message: str) -> None:
+        self.count += 1
+        if row is not None:
+            self.rows.add(row)
+        if len(self.shown) < self.limit:
+            self.shown.append(RowError(row, column, None if value is None else shown_value(value), message))
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+@dataclass
+class Context:
+    """What rows are checked against: time zone and the reference data in the database."""
+
+    tz: ZoneInfo
+    municipalities: MunicipalityMatcher
+    topics: TopicMatcher
+    pages: PageIndex
+
+
+class RowReader:
+    """Cells of one data row by field name; parse errors go to ``problems`` with row and column."""
+
+    def __init__(self, header: Header, number: int, cells: list, problems: Problems):
+        self.header, self.number, self.cells, self.problems = header, number, cells, problems
+        self.failed: set[str] = set()
+
+    def has(self, name: str) -> bool:
+        return self.header.has(name)
+
+    def raw(self, name: str):
+        i = self.header.index.get(name)
+        return self.cells[i] if i is not None and i < len(self.cells) else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def error(self, name: str, message: str) -> None:
+        self.failed.add(name)
+        self.problems.add(self.number, self.header.written.get(name, name), self.raw(name), message)
+
+    def get(self, name: str, parse: Callable = text, *, required: bool = False):
+        """The parsed cell (None when the column is absent or the cell empty)."""
+        if not self.has(name):
+            return None
+        raw = self.raw(name)
+        try:
+            value = parse(raw)
+        except ValueError as e:
+            self.error(name, str(e))
+            return None
+        if value is None and required:
+            self.error(name, "не заполнено")
+        return value
+
+    def text(self, name: str, max_len: int, *, required: bool = False) -> str | None:
+        value = self.get(name, required=required)
+        if value is not None and len(value) > max_len:
+            self.error(name, f"слишком длинное значение (больше {max_len} символов)")
+            return None
+        return value
+
+
+@dataclass
+class Candidate:
+    """A checked data row: its key in the table and the values it sets (present columns only)."""
+
+    reader: RowReader
+    key: tuple
+    values: dict
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def row(self) -> int:
+        return self.reader.number
+
+    def error(self, name: str, message: str) -> None:
+        self.reader.error(name, message)
+
+
+def resolve_page(r: RowReader, ctx: Context) -> PageInfo | None:
+    """The registered page a stats or message row refers to (by URL, or by ID and platform)."""
+    platform = r.get("platform", parse_platform)
+    page = r.get("page_url", ctx.pages.by_url_value) if r.has("page_url") else None
+    if page is None and "page_url" not in r.failed and r.has("page_id"):
+        page = r.get("page_id", lambda v: ctx.pages.by_external_id(v, platform))
+    if page is None and not ({"page_url", "page_id"} & r.failed):
+        r.error("page_url" if r.has("page_url") else "page_id", "не заполнено: укажите ссылку или ID страницы")
+    if page is not None and platform and page.platform != platform:
+        r.error("platform", "площадка не совпадает с площадкой страницы в реестре")
+        return None
+    return page
+
+
+def check_duplicates(cands: list[Candidate], name: str, what: str) -> None:
+    """A key may appear once per file; a later row repeating it is an error in column ``name``."""
+    first: dict[tuple, int] = {}
+    for c in cands:
+        if c.key in first:
+            c.error(name, f"{what} уже есть в строке {first[c.key]}: в файле она должна быть один раз")
+        else:
+            first[c.key] = c.row

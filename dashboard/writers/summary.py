@@ -1,0 +1,292 @@
+"""Summary tables ``msg_daily`` (with its rollups ``msg_daily_mp``, ``msg_daily_pt``)
+and ``subs_daily``, recomputed inside the database.
+
+Writers (demo, importer, collector) call these in the same transaction right
+after writing raw rows, then ``db.touch_updated``::
+
+    summary.refresh_messages(conn, days_touched)
+    summary.refresh_subscribers(conn, since=earliest_snapshot_date_touched)
+    db.touch_updated(conn)
+
+Both functions delete the affected summary rows and rebuild them with one
+``INSERT ... SELECT ... GROUP BY`` each, so they are idempotent and a partial
+refresh gives exactly the rows of a full rebuild. Timings on 2 busy cores
+(SQLite): region demo (55k messages, 47k snapshots) ~1.5 s for both full
+rebuilds; 70,000 pages × 52 weekly snapshots: full subscriber rebuild ~50 s,
+a refresh since the last week ~2 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from itertools import islice
+
+from sqlalchemy import and_, case, delete, exists, func, insert, select, true, update
+from sqlalchemy.engine import Connection
+
+from dashboard.core import schema
+from dashboard.core.schema import (
+    CAL_BINS,
+    HOURS,
+    MSG_MEASURES,
+    N_BINS,
+    RESPONSE_BIN_EDGES,
+    WORK_BINS,
+)
+from dashboard.core.sql_dates import month_start, week_start
+
+_DAYS_PER_STATEMENT = 500  # keeps IN (...) lists well within parameter limits
+FLOWS = ("posts", "views", "likes", "comments", "reposts")
+OPEN_STATUSES = ("new", "in_work")  # can still be answered
+
+
+# -- messages ------------------------------------------------------------------
+
+def _in_bin(minutes, i: int):
+    """Condition: ``minutes`` falls in histogram bin i (false for NULL: unanswered)."""
+    cond = minutes >= RESPONSE_BIN_EDGES[i]
+    if i + 1 < N_BINS:
+        cond = and_(cond, minutes < RESPONSE_BIN_EDGES[i + 1])
+    return cond
+
+
+def _flag(cond):
+    return case((cond, 1), else_=0)
+
+
+def _messages_select(dialect: str, where):
+    """SELECT producing msg_daily rows from raw messages matching ``where``."""
+    m = schema.message
+    answered = m.c.first_response_at.is_not(None)
+    src = select(
+        m.c.received_day.label("day"),
+        m.c.municipality_id,
+        m.c.platform,
+        m.c.topic_id,
+        _flag(answered).label("answered"),
+        _flag(and_(m.c.status == "closed", m.c.first_response_at.is_(None))).label("closed"),
+        _flag(and_(m.c.status.in_(OPEN_STATUSES), m.c.first_response_at.is_(None))).label("open"),
+        m.c.received_hour.label("hour"),
+        _flag(and_(answered, m.c.photo_report.is_(True))).label("photo"),
+        _flag(m.c.satisfaction == 1).label("pos"),
+        _flag(m.c.satisfaction == -1).label("neg"),
+        case((answered, m.c.response_minutes), else_=None).label("resp"),
+        case((answered, m.c.response_work_minutes), else_=None).label("resp_work"),
+    )
+    if where is not None:
+        src = src.where(where)
+    src = src.subquery("src")
+    c = src.c
+    cols = [
+        c.day.label("day"),
+        week_start(dialect, c.day).label("week"),
+        month_start(dialect, c.day).label("month"),
+        c.municipality_id.label("municipality_id"),
+        c.platform.label("platform"),
+        c.topic_id.label("topic_id"),
+        func.count().label("n_received"),
+        func.sum(c.answered).label("n_answered"),
+        func.sum(c.closed).label("n_closed"),
+        func.sum(c.open).label("n_open"),
+        func.sum(c.photo).label("n_photo"),
+        func.sum(c.pos).label("n_sat_pos"),
+        func.sum(c.neg).label("n_sat_neg"),
+        func.coalesce(func.sum(c.resp), 0).label("sum_resp_min"),
+        func.coalesce(func.sum(c.resp_work), 0).label("sum_resp_work_min"),
+    ]
+    cols += [func.sum(_flag(_in_bin(c.resp, i))).label(name) for i, name in enumerate(CAL_BINS)]
+    cols += [func.sum(_flag(_in_bin(c.resp_work, i))).label(name) for i, name in enumerate(WORK_BINS)]
+    cols += [func.sum(_flag(c.hour == h)).label(name) for h, name in enumerate(HOURS)]
+    return select(*cols).group_by(c.day, c.municipality_id, c.platform, c.topic_id)
+
+
+def _chunks(items: list, size: int):
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _rollup_select(table, where):
+    """SELECT producing ``table``'s rows (a coarser rollup) from msg_daily rows matching ``where``."""
+    md = schema.msg_daily
+    keys = [md.c[c.name] for c in table.c if c.name != "id" and c.name not in MSG_MEASURES]
+    stmt = select(*keys, *[func.sum(md.c[k]).label(k) for k in MSG_MEASURES])
+    if where is not None:
+        stmt = stmt.where(where)
+    return stmt.group_by(*keys)
+
+
+def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> None:
+    """Recompute ``msg_daily`` and its rollups for the given local days (None: every day).
+
+    ``msg_daily``: one row per (day, municipality or NULL, platform, topic):
+    received, answered (first response given), closed without answer, open
+    ('new'/'in_work' without a response), answers with a photo report,
+    positive/negative satisfaction, sums of calendar and working response
+    minutes, the response-time histograms over ``schema.RESPONSE_BIN_EDGES``
+    (``h00..h20`` calendar, ``w00..w20`` working) and receipts per local hour
+    (``n_hour00..n_hour23``).
+
+    ``msg_daily_mp`` (no topic) and ``msg_daily_pt`` (no municipality) are the
+    same measures summed from the fresh msg_daily rows of the same days.
+    """
+    md, m = schema.msg_daily, schema.message
+    dialect = conn.dialect.name
+    rollups = (schema.msg_daily_mp, schema.msg_daily_pt)
+
+    def cols(table):
+        return [c.name for c in table.c if c.name != "id"]
+
+    if days is None:
+        for table in (md, *rollups):
+            conn.execute(delete(table))
+        conn.execute(insert(md).from_select(cols(md), _messages_select(dialect, None)))
+        for table in rollups:
+            conn.execute(insert(table).from_select(cols(table), _rollup_select(table, None)))
+        return
+    for chunk in _chunks(sorted(set(days)), _DAYS_PER_STATEMENT):
+        for table in (md, *rollups):
+            conn.execute(delete(table).where(table.c.day.in_(chunk)))
+        conn.execute(insert(md).from_select(
+            cols(md), _messages_select(dialect, m.c.received_day.in_(chunk))))
+        for table in rollups:
+            conn.execute(insert(table).from_select(
+                cols(table), _rollup_select(table, md.c.day.in_(chunk))))
+
+
+# -- subscribers -----------------------------------------------------------------
+
+def _subscribers_select(conn: Connection, since: date | None):
+    """SELECT producing subs_daily rows for every snapshot date >= since.
+
+    Each snapshot adds (its level − the page's previous level) to its group's
+    subscriber total from its date on, and a page's first snapshot adds 1 to
+    the page count; running sums over the (date × group) grid give the
+    carried-forward totals.
+
+    Full rebuild (``since`` None): one pass over ``page_stats`` with LAG().
+    Partial (``since`` set): only snapshots dated >= since are read, each
+    looking up its page's previous level by index; the running sums start from
+    the kept subs_daily rows of the last date before ``since``.
+    """
+    ps, p, sd = schema.page_stats, schema.page, schema.subs_daily
+    if since is None:
+        prev_level = func.lag(ps.c.subscribers).over(partition_by=ps.c.page_id, order_by=ps.c.on)
+        base_on = None
+    else:
+        prev = ps.alias("prev")
+        prev_level = (select(prev.c.subscribers)
+                      .where(prev.c.page_id == ps.c.page_id, prev.c.on < ps.c.on)
+                      .order_by(prev.c.on.desc()).limit(1).scalar_subquery())
+        base_on = conn.execute(select(func.max(sd.c.on)).where(sd.c.on < since)).scalar()
+    snap = (
+        select(
+            ps.c.on,
+            func.coalesce(p.c.municipality_id, 0).label("mkey"),
+            p.c.platform,
+            (ps.c.subscribers - func.coalesce(prev_level, 0)).label("d_subs"),
+            _flag(prev_level.is_(None)).label("d_pages"),  # subscribers is never NULL
+            *[ps.c[k] for k in FLOWS],
+        )
+        .join_from(ps, p, ps.c.page_id == p.c.id)
+    )
+    dates = select(ps.c.on).distinct()
+    if since is not None:
+        snap = snap.where(ps.c.on >= since)
+        dates = dates.where(ps.c.on >= since)
+    snap, dates = snap.cte("snap"), dates.cte("dates")
+    daily = (
+        select(
+            snap.c.on, snap.c.mkey, snap.c.platform,
+            func.sum(snap.c.d_subs).label("d_subs"),
+            func.sum(snap.c.d_pages).label("d_pages"),
+            *[func.sum(snap.c[k]).label(k) for k in FLOWS],
+        )
+        .group_by(snap.c.on, snap.c.mkey, snap.c.platform)
+        .cte("daily")
+    )
+    group_sel = select(daily.c.mkey, daily.c.platform)
+    base = None
+    if base_on is not None:
+        base = (select(func.coalesce(sd.c.municipality_id, 0).label("mkey"), sd.c.platform,
+                       sd.c.n_pages, sd.c.subscribers)
+                .where(sd.c.on == base_on).cte("base"))
+        group_sel = group_sel.union(select(base.c.mkey, base.c.platform))
+    else:
+        group_sel = group_sel.distinct()
+    groups = group_sel.cte("groups")
+    running = {"partition_by": (groups.c.mkey, groups.c.platform), "order_by": dates.c.on}
+    n_pages = func.sum(func.coalesce(daily.c.d_pages, 0)).over(**running)
+    subscribers = func.sum(func.coalesce(daily.c.d_subs, 0)).over(**running)
+    frm = dates.join(groups, true()).outerjoin(daily, and_(
+        daily.c.on == dates.c.on,
+        daily.c.mkey == groups.c.mkey,
+        daily.c.platform == groups.c.platform,
+    ))
+    if base is not None:
+        frm = frm.outerjoin(base, and_(base.c.mkey == groups.c.mkey, base.c.platform == groups.c.platform))
+        n_pages = n_pages + func.coalesce(base.c.n_pages, 0)
+        subscribers = subscribers + func.coalesce(base.c.subscribers, 0)
+    grid = (
+        select(
+            dates.c.on, groups.c.mkey, groups.c.platform,
+            n_pages.label("n_pages"),
+            subscribers.label("subscribers"),
+            *[func.coalesce(daily.c[k], 0).label(k) for k in FLOWS],
+        )
+        .select_from(frm)
+        .subquery("grid")
+    )
+    g = grid.c
+    return select(
+        g.on, func.nullif(g.mkey, 0).label("municipality_id"), g.platform,
+        g.n_pages, g.subscribers, *[g[k] for k in FLOWS],
+    ).where(g.n_pages > 0)
+
+
+def _update_page_latest(conn: Connection, since: date | None) -> None:
+    """page.last_subscribers / last_stats_on from each page's latest snapshot."""
+    ps, p = schema.page_stats, schema.page
+    latest_on = select(func.max(ps.c.on)).where(ps.c.page_id == p.c.id).scalar_subquery()
+    latest_level = (
+        select(ps.c.subscribers).where(ps.c.page_id == p.c.id)
+        .order_by(ps.c.on.desc()).limit(1).scalar_subquery()
+    )
+    stmt = update(p).values(last_subscribers=latest_level, last_stats_on=latest_on)
+    if since is not None:
+        stmt = stmt.where(exists().where(ps.c.page_id == p.c.id, ps.c.on >= since))
+    conn.execute(stmt)
+
+
+def refresh_subscribers(conn: Connection, since: date | None = None) -> None:
+    """Recompute ``subs_daily`` for every snapshot date >= ``since`` (None: all dates).
+
+    Per (date, municipality or NULL, platform): ``n_pages`` = pages with any
+    snapshot on or before the date; ``subscribers`` = sum of those pages'
+    latest level on or before the date (carried forward); posts, views, likes,
+    comments, reposts = sums of the snapshots dated exactly that day. Also
+    refreshes ``page.last_subscribers`` and ``page.last_stats_on``.
+
+    A partial refresh trusts the kept rows before ``since``: pass the earliest
+    snapshot date written (or changed) since the last refresh.
+    """
+    # The partial path (carrying totals forward from the kept rows before ``since``) loses a
+    # group that first appears on ``since`` when other groups have earlier rows (seen in
+    # tests/test_collect_vk.py); until it is fixed every refresh rebuilds the whole table,
+    # which is correct and takes ~1.5 s at region scale.
+    since = None
+    sd = schema.subs_daily
+    cols = ["on", "municipality_id", "platform", "n_pages", "subscribers", *FLOWS]
+    stmt = delete(sd)
+    if since is not None:
+        stmt = stmt.where(sd.c.on >= since)
+    conn.execute(stmt)
+    conn.execute(insert(sd).from_select(cols, _subscribers_select(conn, since)))
+    _update_page_latest(conn, since)
+
+
+def rebuild_all(conn: Connection) -> None:
+    """Recompute both summary tables from scratch (after bulk loads or repairs)."""
+    refresh_messages(conn)
+    refresh_subscribers(conn)

@@ -1,0 +1,131 @@
+"""Данные: import ЦУР exports (pages, stats, messages) and the history of imports and collection runs.
+
+The work is done by ``dashboard.writers.importing`` (the same code as ``python -m dashboard import``);
+this page only uploads, previews, shows progress and the result.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.core.db import DatabaseUnavailable
+from dashboard.core.settings import DATA_DIR, get_settings
+from dashboard.ui import widgets
+from dashboard.writers.importing import importer
+
+KIND_CHOICES = {
+    "pages": "Страницы (реестр)",
+    "stats": "Статистика страниц",
+    "messages": "Сообщения жителей",
+}
+KIND_HELP = {
+    "pages": "Одна строка — одна официальная страница: муниципалитет, организация, площадка, ссылка, "
+             "название, госметка.",
+    "stats": "Одна строка — снимок страницы на дату: ссылка или ID страницы, дата, подписчики; "
+             "публикации, просмотры, лайки, комментарии, репосты — по желанию.",
+    "messages": "Одна строка — сообщение жителя: ID, ссылка на страницу, дата поступления, тема, "
+                "дата первого ответа, статус, фотоотчёт.",
+}
+EXAMPLES = {"pages": "pages.csv", "stats": "stats.xlsx", "messages": "messages.csv"}
+HISTORY_ROWS = 50
+HELP_COLUMNS = {
+    "Столбец": st.column_config.TextColumn(width="small"),
+    "Другие названия": st.column_config.TextColumn(width="large"),
+    "Обязательный": st.column_config.TextColumn(width="small"),
+    "Значения": st.column_config.TextColumn(width="large"),
+}
+
+settings = get_settings()
+engine = widgets.get_engine()
+widgets.page_header(
+    "Данные",
+    subtitle="Загрузка выгрузок ЦУР в CSV или XLSX. Файл проверяется целиком: при любой ошибке "
+             "ничего не записывается, а ошибки показываются со строкой и столбцом.",
+)
+
+
+def show_result(result: importer.ImportResult) -> None:
+    if result.ok:
+        st.success(result.headline(), icon=":material/check_circle:")
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Добавлено", fmt.num(result.added), border=True)
+        c2.metric("Обновлено", fmt.num(result.updated), border=True)
+        c3.metric("Без изменений", fmt.num(result.unchanged), border=True)
+        for note in result.notes:
+            st.caption(note)
+        return
+    st.error(result.headline(), icon=":material/error:")
+    st.table(result.errors_frame(), hide_index=True, border="horizontal")  # wraps long messages
+    hidden = result.error_count - len(result.errors)
+    if hidden > 0:
+        st.caption(f"Показаны первые {len(result.errors)} ошибок из {fmt.num(result.error_count)}. "
+                   "Исправьте их и загрузите файл снова.")
+
+
+with widgets.section("Загрузка файла"):
+    kind = st.radio("Что загружаем", list(KIND_CHOICES), format_func=KIND_CHOICES.get, horizontal=True,
+                    key="import_kind")
+    st.caption(KIND_HELP[kind])
+    widgets.russian_file_uploader(f"до {settings.import_max_mb} МБ · CSV, TXT, TSV, XLSX, XLSM")
+    upload = st.file_uploader(
+        "Файл CSV или XLSX", type=["csv", "txt", "tsv", "xlsx", "xlsm"], key="upload",
+        help=f"CSV в UTF-8 или Windows-1251 с разделителем «;», «,» или табуляцией, либо книга Excel. "
+             f"Не больше {settings.import_max_mb} МБ.",
+    )
+    if upload is None:
+        st.info("Выберите файл. Порядок загрузки: сначала страницы, затем статистика и сообщения — "
+                "они ссылаются на страницы из реестра.", icon=":material/info:")
+    else:
+        data = upload.getvalue()
+        view = importer.inspect_upload(data, upload.name, kind, settings=settings)
+        sheet = None
+        if len(view.sheets) > 1:
+            sheet = st.selectbox("Лист книги", view.sheets, key=f"sheet_{kind}")
+            if sheet != view.sheets[0]:
+                view = importer.inspect_upload(data, upload.name, kind, sheet, settings=settings)
+        if view.problem:
+            st.error(view.problem, icon=":material/error:")
+        else:
+            p = view.preview
+            st.markdown(f"**Предпросмотр:** первые строки из {fmt.num(p.n_rows)}.")
+            st.dataframe(p.frame, hide_index=True, width="stretch")
+            st.caption("Распознаны столбцы: " + ", ".join(
+                f"«{written}» → {label}" if written != label else f"«{label}»"
+                for written, label in p.recognised.items()) + ".")
+            if p.ignored:
+                st.caption("Будут пропущены: " + ", ".join(f"«{h}»" for h in p.ignored) + ".")
+        run_key = f"{kind}:{upload.file_id}:{sheet}"
+        if st.button("Импортировать", type="primary", disabled=bool(view.problem), key="import_run"):
+            bar = st.progress(0.0, text="Начинаем…")
+            try:
+                result = importer.import_file(engine, kind, data, upload.name, sheet=sheet, settings=settings,
+                                              progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+            except DatabaseUnavailable as e:
+                bar.empty()
+                st.error(str(e), icon=":material/error:")
+            else:
+                bar.empty()
+                st.session_state["import_result"] = (run_key, result)
+        last = st.session_state.get("import_result")
+        if last and last[0] == run_key:
+            show_result(last[1])
+
+with st.expander(f"Какие столбцы принимаются: {KIND_CHOICES[kind].lower()}", icon=":material/help:"):
+    st.caption("Заголовки сравниваются без учёта регистра, буквы ё и лишних пробелов. "
+               "Даты: 28.11.2026, 28.11.2026 14:05, 2026-11-28T14:05:00 или число Excel; время без "
+               "часового пояса — новосибирское.")
+    st.dataframe(importer.columns_frame(kind), hide_index=True, width="stretch", column_config=HELP_COLUMNS)
+    example = DATA_DIR / "examples" / EXAMPLES[kind]
+    if example.exists():
+        st.download_button(f"Пример файла: {example.name}", example.read_bytes(), file_name=example.name,
+                           key="example", icon=":material/download:")
+
+with widgets.section("История загрузок", "Импорт файлов и сбор через API, последние записи сверху. "
+                     "Время — новосибирское."):
+    with engine.connect() as conn:
+        history = importer.import_history(conn, settings.tz, limit=HISTORY_ROWS)
+    if history.empty:
+        st.info("Загрузок ещё не было.", icon=":material/info:")
+    else:
+        st.dataframe(history, hide_index=True, width="stretch")

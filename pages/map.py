@@ -1,0 +1,113 @@
+"""«Карта»: the 35 municipalities coloured by a chosen metric; a click opens the profile.
+
+Works in a closed network: Leaflet is served by the app itself (dashboard.presentation.maps).
+The sidebar's municipality filter is not applied to the map (it compares all 35);
+the chosen municipality is outlined instead.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+import streamlit_folium
+
+from dashboard.core.metrics import KPIS
+from dashboard.core.settings import get_settings
+from dashboard.presentation import maps
+from dashboard.ui import widgets
+from queries import REGIONAL, breakdowns
+
+PROFILE_PAGE = widgets.PAGES_DIR / "municipality.py"
+MAP_HEIGHT = 500
+TABLE_HEIGHT = MAP_HEIGHT - 52  # the scale switch sits above the table
+
+
+def open_profile(municipality_id: int | None) -> None:
+    """Go to the municipality's profile page (it reads the ``m`` query parameter)."""
+    if municipality_id:
+        st.switch_page(PROFILE_PAGE, query_params={"m": str(municipality_id)})
+
+
+LEGEND_CSS = """<style>
+.map-legend { display: flex; flex-wrap: wrap; align-items: center; gap: 0.2rem 1.1rem;
+  font-size: 0.92rem; margin: 0.1rem 0 0.2rem 0; }
+.map-legend-title { font-weight: 600; }
+.map-legend-note { color: #5b6b7f; font-size: 0.85rem; }
+.map-legend-item { display: inline-flex; align-items: center; gap: 0.4rem; white-space: nowrap; }
+.map-legend-swatch { display: inline-block; width: 1.5rem; height: 0.9rem; flex: none;
+  border: 1px solid #5b6b7f; border-radius: 2px; }
+</style>"""
+
+
+def legend(ch: maps.Choropleth) -> None:
+    """The map legend in one line above the map: a swatch per class, drawn by Streamlit
+    (a legend inside the map would need extra JS)."""
+    unit = KPIS[ch.metric.kpi].unit
+    items = "".join(
+        f'<span class="map-legend-item"><span class="map-legend-swatch" style="background:{colour}">'
+        f"</span>{html.escape(label)}</span>"
+        for colour, label in ch.legend
+    )
+    st.markdown(
+        f'{LEGEND_CSS}<div class="map-legend">'
+        f'<span class="map-legend-title">{html.escape(ch.metric.label)}, {html.escape(unit)}</span>'
+        f'{items}<span class="map-legend-note">{html.escape(ch.metric.scale_note)}</span></div>',
+        unsafe_allow_html=True,
+    )
+
+
+def ranked_table(ch: maps.Choropleth) -> None:
+    """Compact ranking beside the map, best first, with each row's map colour."""
+    rank = maps.ranking(ch)
+    shown = pd.DataFrame({
+        "place": rank["place"],
+        "swatch": "●",
+        "name": rank["name"],
+        "value": rank["value_label"],
+    })
+    colours = rank["colour"].tolist()
+    styled = shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
+    st.dataframe(
+        styled, hide_index=True, height=TABLE_HEIGHT, width="stretch",
+        column_config={
+            "place": st.column_config.NumberColumn("№", width=36),
+            "swatch": st.column_config.TextColumn("", width=24),
+            "name": st.column_config.TextColumn("Муниципалитет"),
+            "value": st.column_config.TextColumn(ch.metric.label),
+        },
+    )
+
+
+f = widgets.current_filters()
+widgets.page_header("Карта", f)
+
+metric_code = st.segmented_control(
+    "Показатель", list(maps.METRICS), default=maps.DEFAULT_METRIC, required=True,
+    format_func=lambda code: maps.METRICS[code].label, key="metric", bind="query-params",
+) or maps.DEFAULT_METRIC
+
+selected = next((i for i in f.municipality_ids if i != REGIONAL), None)
+data = widgets.q(breakdowns.by_municipality, f.with_(municipality_ids=()))
+ch = maps.choropleth(data, metric_code)
+
+legend(ch)
+left, right = st.columns([3, 2], gap="medium")
+with right:
+    view = st.segmented_control(
+        "Масштаб", list(maps.VIEWS), default=maps.DEFAULT_VIEW, required=True,
+        format_func=maps.VIEWS.get, key="view", bind="query-params", label_visibility="collapsed",
+    ) or maps.DEFAULT_VIEW
+    ranked_table(ch)
+with left:
+    clicked = streamlit_folium.st_folium(
+        maps.build_map(ch, get_settings().map_tiles_url, selected=selected, view=view),
+        key="municipality_map", height=MAP_HEIGHT, use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+    st.caption(("Городские округа показаны кружками в их центрах; крупнее — в масштабе "
+                "«Новосибирская агломерация». " if view == "oblast" else "")
+               + "Нажмите на муниципалитет, чтобы открыть его профиль.")
+
+open_profile(maps.clicked_municipality_id(clicked))

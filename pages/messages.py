@@ -1,0 +1,78 @@
+"""Обращения: volumes by platform and topic, the weekday × hour pattern, response times,
+and the list of overdue messages (no resident names or contacts)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.presentation import charts
+from dashboard.ui import widgets
+from queries import backlog, breakdowns, responses, series
+
+OVERDUE_LIMIT = 500
+
+f = widgets.current_filters()
+widgets.page_header("Обращения жителей", f)
+
+cur, prev = widgets.headline_header(f, [
+    "messages", "share_answered", "share_in_norm", "median_response", "overdue", "photo_share",
+])
+
+grain = f.period.grain()
+left, right = st.columns(2)
+with left, widgets.section("По платформам", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.by_platform_area(widgets.q(series.messages_series_by, f, by="platform", grain=grain),
+                                          grain=grain))
+topic_grain = "week" if grain == "day" else grain  # daily lines of many topics are unreadable
+with right, widgets.section("По темам", f"Пять крупнейших тем, {widgets.GRAIN_LABELS[topic_grain]}"):
+    widgets.chart(charts.by_topic_lines(widgets.q(series.messages_series_by, f, by="topic", grain=topic_grain),
+                                        top=5, grain=topic_grain))
+
+left, right = st.columns(2)
+with left, widgets.section("Когда пишут", "Обращения по дням недели и часам, местное время"):
+    widgets.chart(charts.weekday_hour_heatmap(widgets.q(responses.weekday_hour, f)))
+with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
+    widgets.chart(charts.response_distribution(widgets.q(responses.response_distribution, f), f.norm.hours))
+
+with widgets.section("По платформам: сводка"):
+    plat = widgets.q(breakdowns.by_platform, f)
+    if plat.empty:
+        widgets.empty_note()
+    else:
+        plat = plat.assign(messages_text=plat["messages"].map(fmt.num),
+                           subscribers_text=plat["subscribers"].map(fmt.num),
+                           pages_text=plat["pages"].map(fmt.num),
+                           in_norm_text=plat["share_in_norm"].map(fmt.pct),
+                           median_text=plat["median_response_min"].map(fmt.duration))
+        widgets.table(plat, {
+            "platform_label": st.column_config.TextColumn("Платформа"),
+            "pages_text": st.column_config.TextColumn("Страниц"),
+            "subscribers_text": st.column_config.TextColumn("Подписчиков"),
+            "messages_text": st.column_config.TextColumn("Обращений"),
+            "in_norm_text": st.column_config.TextColumn("Ответ в срок"),
+            "median_text": st.column_config.TextColumn("Медиана первого ответа"),
+        }, key="by_platform")
+
+with widgets.section("Просроченные обращения без ответа",
+                     "Статус «новое» или «в работе», срок ответа истёк. Сначала самые старые. "
+                     "Имена и контакты жителей не хранятся и не показываются."):
+    od = widgets.q(backlog.overdue_messages, f, now=widgets.pinned_now(), limit=OVERDUE_LIMIT)
+    if od.empty:
+        st.success("Просроченных обращений нет.", icon=":material/check_circle:")
+    else:
+        shown = f"Показаны первые {fmt.num(OVERDUE_LIMIT)}." if len(od) >= OVERDUE_LIMIT else ""
+        st.markdown(f"**{fmt.num(len(od))}** {fmt.plural(len(od), 'обращение', 'обращения', 'обращений')}. {shown}")
+        od = od.assign(received_text=pd.to_datetime(od["received_at"]).map(fmt.dt),
+                       overdue_text=od["hours_overdue"].map(lambda h: fmt.duration(h * 60)))
+        widgets.table(od, {
+            "received_text": st.column_config.TextColumn("Поступило", width=130),
+            "overdue_text": st.column_config.TextColumn("Просрочено на", width=110),
+            "municipality": st.column_config.TextColumn("Муниципалитет"),
+            "page_title": st.column_config.TextColumn("Страница", width="medium"),
+            "page_url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
+            "platform_label": st.column_config.TextColumn("Платформа", width="small"),
+            "topic": st.column_config.TextColumn("Тема"),
+            "status_label": st.column_config.TextColumn("Статус", width="small"),
+        }, key="overdue", height=400)

@@ -1,0 +1,69 @@
+"""Методика: every KPI's formula, source and norm, generated from dashboard.core.metrics."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.core.metrics import (
+    KPIS,
+    RATING_MIN_MESSAGES,
+    RATING_WEIGHTS,
+    RESPONSE_BUCKETS,
+    UNANSWERED_LABEL,
+)
+from dashboard.core.schema import RESPONSE_BIN_EDGES
+from dashboard.core.settings import WORKDAY_END_HOUR, WORKDAY_START_HOUR, get_settings
+from dashboard.ui import widgets
+
+DIRECTION = {"higher": "чем больше, тем лучше", "lower": "чем меньше, тем лучше", "neutral": "не оценивается"}
+
+settings = get_settings()
+widgets.page_header("Методика", subtitle="Как считается каждый показатель. Тексты формул — те же, "
+                    "по которым считают запросы, отчёты и рейтинг.")
+
+with widgets.section("Норма ответа"):
+    mode = ("календарные часы: ночь и выходные считаются" if settings.norm_mode == "calendar" else
+            f"рабочие часы: пн–пт {WORKDAY_START_HOUR}:00–{WORKDAY_END_HOUR}:00 по местному времени")
+    st.markdown(
+        f"Текущая норма первого ответа: **{settings.norm_label}** ({mode}).  \n"
+        "Обращение считается отвеченным в срок, если первый ответ страницы дан не позже нормы. "
+        "Обращение без ответа, у которого срок уже истёк, — не в срок. Обращения, срок ответа по "
+        "которым ещё не наступил, в долю «в срок» не входят."
+    )
+    st.caption(f"Часовой пояс отображения: {settings.display_tz}. Норма задаётся настройками "
+               "RESPONSE_NORM_HOURS и RESPONSE_NORM_MODE.")
+
+st.markdown("### Показатели")
+columns = st.columns(2)
+for i, k in enumerate(KPIS.values()):
+    with columns[i % 2], widgets.section(k.name):
+        lines = [f"**Формула.** {k.formula}",
+                 f"**Единица:** {k.unit} · **оценка:** {DIRECTION[k.better]}.",
+                 f"**Источник.** {k.source}"]
+        if k.note:
+            lines.append(f"**Примечание.** {k.note}")
+        st.markdown("  \n".join(lines))
+
+left, right = st.columns(2)
+with left, widgets.section("Сводный рейтинг муниципалитетов"):
+    weights = pd.DataFrame({"Показатель": [KPIS[c].name for c in RATING_WEIGHTS],
+                            "Вес": [fmt.pct(w, 0) for w in RATING_WEIGHTS.values()],
+                            "Оценка": [DIRECTION[KPIS[c].better] for c in RATING_WEIGHTS]})
+    st.dataframe(weights, hide_index=True, width="stretch")
+    st.markdown(
+        "Каждый показатель приводится к шкале 0–100 среди ранжируемых муниципалитетов "
+        "(лучший — 100, худший — 0; для показателей «чем меньше, тем лучше» шкала обращена), "
+        "затем баллы складываются с весами. Место 1 — лучший сводный балл.  \n"
+        f"Муниципалитеты, получившие за период меньше {RATING_MIN_MESSAGES} обращений, "
+        "не ранжируются и помечаются «мало данных»."
+    )
+with right, widgets.section("Интервалы времени ответа"):
+    buckets = [label for _c, label, _lo, _hi in RESPONSE_BUCKETS] + [UNANSWERED_LABEL]
+    st.markdown("Распределение времени первого ответа показывается по интервалам: "
+                + ", ".join(f"«{b}»" for b in buckets) + ".")
+    edges = ", ".join(fmt.duration(e) for e in RESPONSE_BIN_EDGES[1:])
+    st.markdown(f"Медиана оценивается по гистограмме с границами {edges} с линейной интерполяцией "
+                "внутри интервала; каждая допустимая норма — граница интервала, поэтому доля "
+                "«в срок» считается точно.")

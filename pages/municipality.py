@@ -1,0 +1,119 @@
+"""Муниципалитет: the profile of one municipality (the map opens it with ?m=<id>)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.core.schema import MUNICIPALITY_KINDS
+from dashboard.presentation import charts
+from dashboard.ui import widgets
+from queries import (
+    REGIONAL,
+    breakdowns,
+    kpis,
+    pages,
+    rating,
+    reference,
+    responses,
+    series,
+)
+
+COMPARE_METRICS = ["share_in_norm", "median_response_min", "subs_per_1000", "messages_per_1000",
+                   "photo_share", "posts_per_week"]
+AVERAGE_NAME = "Среднее по муниципалитетам"
+
+
+def on_pick(key: str) -> None:
+    widgets.choose_municipality(st.session_state[key])
+
+
+# The profile follows the shared municipality filter (the map links here with ?m=<id>, which
+# app.py turns into that filter); choosing here changes the filter too.
+f0 = widgets.current_filters()
+munis = widgets.q(reference.municipalities)
+names = dict(zip(munis["id"].astype(int), munis["name"]))
+ids = list(names)
+chosen = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
+mid = chosen if chosen in ids else ids[0]
+head, pick = st.columns([3, 1], vertical_alignment="bottom")
+pick_key = f"profile_pick_{mid}"  # a new widget per municipality, so it always shows the filter's
+pick.selectbox("Муниципалитет", ids, index=ids.index(mid), format_func=names.get, key=pick_key,
+               on_change=on_pick, args=(pick_key,))
+widgets.show_profile_link(mid)
+me = munis[munis["id"] == mid].iloc[0]
+f = f0.with_(municipality_ids=(mid,))
+
+with head:
+    widgets.page_header(me["name"], f0.with_(municipality_ids=()))
+facts = [MUNICIPALITY_KINDS.get(me["kind"], me["kind"])]
+if not pd.isna(me["population"]):
+    facts.append(f"население {fmt.num(me['population'])} чел.")
+if not pd.isna(me.get("area_km2")):
+    facts.append(f"площадь {fmt.num(me['area_km2'])} км²")
+st.markdown(" · ".join(facts).capitalize())
+
+cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
+rt = widgets.q(rating.rating, f0.with_(municipality_ids=()), now=widgets.pinned_now())
+mine = rt[rt["municipality_id"] == mid].iloc[0]
+n_ranked = int(rt["rank"].notna().sum())
+
+
+def rank_card() -> widgets.Card:
+    if not bool(mine["enough_data"]) or pd.isna(mine["rank"]):
+        return widgets.Card("Место в рейтинге", "мало данных", help="Меньше обращений, чем нужно для рейтинга.")
+    change = mine["rank_change"]
+    text = None if pd.isna(change) else charts.rank_change_label(change)
+    color, _ = widgets.change_style("subscribers", change)  # "higher" is better, like moving up
+    # The label already carries ▲/▼: no second arrow.
+    return widgets.Card("Место в рейтинге", f"{fmt.num(mine['rank'])} из {n_ranked}", text, color, "off",
+                        "Сводный рейтинг муниципалитетов, см. «Рейтинг» и «Методика».")
+
+
+widgets.metric_row([rank_card(), *widgets.headline_cards(
+    cur, prev, ["subscribers", "messages", "share_in_norm", "median_response", "overdue"])])
+st.caption(widgets.previous_caption(f))
+
+grain = f.period.grain()
+left, right = st.columns(2)
+with left, widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.subscribers_trend(widgets.q(series.subscribers_series, f, grain=grain), grain=grain))
+with right, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.messages_trend(widgets.q(series.messages_series, f, grain=grain), grain=grain))
+
+left, right = st.columns(2)
+with left, widgets.section("Темы обращений"):
+    widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))
+with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
+    widgets.chart(charts.response_distribution(widgets.q(responses.response_distribution, f), f.norm.hours))
+
+with widgets.section("Сравнение", "С муниципалитетами того же типа и средним по всем 35 муниципалитетам"):
+    others = rt[rt["municipality_id"] != REGIONAL]
+    peers = others[(others["kind"] == me["kind"]) & (others["municipality_id"] != mid)]
+    kind_label = MUNICIPALITY_KINDS.get(me["kind"], me["kind"])
+    rows = pd.DataFrame([
+        {"name": me["name"], **{c: mine[c] for c in COMPARE_METRICS}},
+        {"name": f"Среднее: {kind_label}", **{c: peers[c].mean() for c in COMPARE_METRICS}},
+        {"name": AVERAGE_NAME, **{c: others[c].mean() for c in COMPARE_METRICS}},
+    ])
+    widgets.comparison_grid(rows, COMPARE_METRICS, AVERAGE_NAME)
+
+with widgets.section("Страницы", "Официальные страницы органов власти и учреждений муниципалитета"):
+    reg = widgets.q(pages.registry, f.with_(platforms=f0.platforms))
+    if reg.empty:
+        widgets.empty_note("Страниц не найдено.")
+    else:
+        reg = reg.assign(last_post=reg["last_post_at"].map(widgets.local_time_text),
+                         subscribers_text=reg["subscribers"].map(fmt.num),
+                         stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA))
+        widgets.table(reg, {
+            "title": st.column_config.TextColumn("Страница", width="medium"),
+            "platform_label": st.column_config.TextColumn("Платформа", width="small"),
+            "subscribers_text": st.column_config.TextColumn("Подписчики", width="small"),
+            "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
+            "last_post": st.column_config.TextColumn("Последняя публикация", width="small"),
+            "stats_text": st.column_config.TextColumn("Данные на", width="small"),
+            "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
+            "organisation": st.column_config.TextColumn("Организация", width="medium"),
+        }, key="profile_pages")
