@@ -88,7 +88,8 @@ def running_app(database_url: str, log_path: Path, timeout_s: float = 90):
 
     startup.ensure_map_assets()
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    # PYTHONPATH: the checkout under test, not whichever one the editable install points at.
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP.relative_to(ROOT)), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
