@@ -53,7 +53,7 @@ reg = reg.assign(
     org_kind_text=reg["org_kind"].map(ORG_KINDS),
     sector_text=reg["sector"].map(lambda s: ORG_SECTORS.get(s, "") if isinstance(s, str) else ""),
     municipality=reg["municipality"].fillna(widgets.REGIONAL_LABEL),
-    last_post_at=pd.to_datetime(reg["last_post_at"]).map(widgets.local_time),
+    last_post_at=widgets.local_times(reg["last_post_at"]),
     stats_on=pd.to_datetime(reg["stats_on"]),
 )
 

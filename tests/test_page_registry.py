@@ -73,3 +73,45 @@ def test_csv_and_xlsx_for_russian_excel():
     assert list(back.columns) == ["Страница", "Подписчики", "Доля"]
     assert back.iloc[0]["Подписчики"] == 1234567
     assert fmt.num(back.iloc[0]["Подписчики"]) == "1\u00a0234\u00a0567"
+
+
+def test_page_without_last_post_renders(tmp_path, monkeypatch):
+    """An empty «последняя публикация» is shown empty (it used to crash the page)."""
+    from sqlalchemy import update
+
+    from dashboard.core import schema
+    from dashboard.core.db import make_engine
+    from tests.apptest_utils import fixture_db_url
+
+    url = fixture_db_url(tmp_path)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(schema.page).where(schema.page.c.title == "Страница 9")
+                     .values(last_post_at=None))
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_page(url, PAGE, now=NOW)
+    assert_ok(at)
+    reg = table_with(at, "Госметка").set_index("Страница")
+    assert pd.isna(reg.loc["Страница 9", "Последняя публикация"])
+    assert not pd.isna(reg.loc["Страница 1", "Последняя публикация"])
+
+
+def test_registry_of_the_example_pages_file(tmp_path, monkeypatch):
+    """A database holding only data/examples/pages.csv (no last posts at all) renders."""
+    from dashboard.core import migrate
+    from dashboard.core.db import make_engine
+    from dashboard.writers.importing import importer
+    from tests.import_helpers import EXAMPLES, SETTINGS
+
+    url = f"sqlite:///{tmp_path / 'examples.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    result = importer.import_file(engine, "pages", EXAMPLES / "pages.csv", settings=SETTINGS)
+    assert result.ok, result
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_page(url, PAGE, now=NOW)
+    assert_ok(at)
+    assert len(table_with(at, "Госметка")) == 12
+    assert "Найдено **12** страниц." in texts(at)

@@ -119,10 +119,17 @@ def footer(status) -> None:
 
 
 def local_time(utc: datetime | None) -> datetime | None:
-    """A naive UTC time converted to the display time zone (naive)."""
-    if utc is None:
+    """A naive UTC time converted to the display time zone (naive); None/NaT stay None."""
+    if utc is None or pd.isna(utc):
         return None
     return utc.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).replace(tzinfo=None)
+
+
+def local_times(utc: pd.Series) -> pd.Series:
+    """A column of naive UTC times converted to the display time zone (naive), vectorised;
+    empty values stay NaT."""
+    s = pd.to_datetime(utc)
+    return s.dt.tz_localize("UTC").dt.tz_convert(get_settings().tz).dt.tz_localize(None)
 
 
 def local_time_text(utc) -> str:
