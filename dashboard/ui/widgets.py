@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.core import formatting as fmt
 from dashboard.core import periods
+from dashboard.core import spreadsheet
 from dashboard.core.db import make_engine
 from dashboard.core.metrics import KPIS
 from dashboard.core.schema import PLATFORM_LABELS, PLATFORMS
@@ -447,16 +448,20 @@ def change_text(cur, prev, kind: str = "int") -> tuple[float | None, str | None]
 # -- downloads ----------------------------------------------------------------
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV for Russian Excel: UTF-8 with BOM, ';' between fields, ',' as decimal mark."""
+    """CSV for Russian Excel: UTF-8 with BOM, ';' between fields, ',' as decimal mark;
+    text that a spreadsheet would run as a formula is written as text (core.spreadsheet)."""
+    df = spreadsheet.safe_frame(df)
     return df.to_csv(index=False, sep=";", decimal=",", date_format="%d.%m.%Y").encode("utf-8-sig")
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
-    """One-sheet workbook with a bold frozen header row and fitted column widths."""
+    """One-sheet workbook with a bold frozen header row and fitted column widths; text that
+    a spreadsheet would run as a formula is written as text (core.spreadsheet)."""
     import io
 
     from openpyxl.styles import Font
 
+    df = spreadsheet.safe_frame(df)
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         df.to_excel(xw, sheet_name=sheet[:31], index=False)

@@ -3,7 +3,8 @@
 One sheet per table, Russian headers, Excel number formats (thousands, percents,
 dates), a caption row and a frozen header row on every sheet, column widths that fit,
 and a «Сведения» sheet with scope, period, date of data and the demo-data label.
-Values are written as numbers, not text, so they can be re-used.
+Values are written as numbers, not text, so they can be re-used; text from data that a
+spreadsheet would run as a formula is written as text (``core.spreadsheet``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from dashboard.core import formatting as fmt
+from dashboard.core import spreadsheet
 from dashboard.core.metrics import KPIS
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation.reports import theme
@@ -272,6 +274,7 @@ def render(c: ReportContent) -> bytes:
     else:
         table("Страницы", f"Страницы муниципалитета ({scope})", c.pages, PAGE_COLS)
     _write_info(wb, c, sheets)
+    spreadsheet.safe_workbook(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
