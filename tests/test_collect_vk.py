@@ -422,3 +422,25 @@ def test_fake_server_invents_groups_for_the_docs_example(sqlite_engine):
             S.page.c.id == ids["vk101"])).scalar() == 1101
         statuses = sorted(s for (s,) in conn.execute(select(S.message.c.status)))
     assert statuses == ["answered"] * 7 + ["new"] * 7
+
+
+def test_failed_runs_in_a_row_are_counted(world):
+    """collect_state.fail_runs: +1 per day a page cannot be read, once per day, 0 after a success
+    (the «silent page» signal reads it)."""
+    engine, api, ids = world
+
+    def streaks():
+        cs = S.collect_state
+        with engine.connect() as conn:
+            return dict(conn.execute(select(cs.c.page_id, cs.c.fail_runs).where(cs.c.source == "vk")).all())
+
+    run_vk(engine, api)
+    run_vk(engine, api)  # the same day again: nothing is counted twice
+    assert (streaks()[ids["vk101"]], streaks()[ids["vk104"]]) == (0, 1)
+    run_vk(engine, api, now=NOW + timedelta(days=1))
+    run_vk(engine, api, now=NOW + timedelta(days=2))
+    assert (streaks()[ids["vk101"]], streaks()[ids["vk104"]]) == (0, 3)
+    # Group 104 comes back: the streak ends.
+    api.vk_groups[104] = {"id": 104, "name": "Вернулась", "is_closed": 0, "members_count": 10, "verified": 0}
+    run_vk(engine, api, now=NOW + timedelta(days=3))
+    assert streaks()[ids["vk104"]] == 0

@@ -293,4 +293,60 @@ collect_state = Table(
     Column("run_day", Date, nullable=False),
     Column("cursor", Text),
     Column("done", Boolean, nullable=False, default=False),
+    # Runs in a row (one a day) that could not read the page; 0 after a successful run.
+    Column("fail_runs", Integer, nullable=False, default=0, server_default="0"),
+)
+
+# --- Signals and digests (dashboard.core.signals, dashboard.writers.alerts) ---------------
+
+# The state of each signal, keyed by its stable key: recorded by `python -m dashboard alerts`.
+# A signal that stops firing gets resolved_at; if it fires again later it is reopened
+# (resolved_at cleared, first_seen set anew).
+signal_state = Table(
+    "signal_state", metadata,
+    Column("key", String(120), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("municipality_id", Integer),  # NULL: regional bodies or the whole oblast
+    Column("page_id", Integer),
+    Column("text", Text, nullable=False),
+    Column("link", String(255), nullable=False),
+    Column("first_seen", DateTime, nullable=False),   # UTC
+    Column("last_seen", DateTime, nullable=False),    # UTC, last run that saw it firing
+    Column("resolved_at", DateTime),                  # UTC; NULL while open
+    Index(None, "resolved_at"),
+)
+
+# Who receives the daily digest and how. municipality_id NULL: the ЦУР (every signal).
+alert_recipient = Table(
+    "alert_recipient", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("municipality_id", Integer, ForeignKey("municipality.id")),
+    Column("email", String(255)),
+    Column("telegram_chat_id", String(64)),
+    Column("telegram_token", String(255)),  # own bot; empty: TELEGRAM_BOT_TOKEN
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+DIGEST_CHANNELS = {"email": "эл. почта", "telegram": "Telegram"}
+DIGEST_STATUSES = {"pending": "ожидает отправки", "sent": "отправлена", "superseded": "заменена новой"}
+
+# One digest per recipient, channel and local day: never sent twice; a failed send stays
+# 'pending' (with the error) and is retried by the next run.
+alert_digest = Table(
+    "alert_digest", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient_id", Integer, ForeignKey("alert_recipient.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    UniqueConstraint("recipient_id", "channel", "day"),
 )

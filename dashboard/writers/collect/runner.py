@@ -268,7 +268,8 @@ class CollectionRun:
                     result = PageResult(target, skipped=data.reason)
                 else:
                     result = self._write_page(conn, target, data)
-                _mark_done(conn, self.source.name, target.page_id, self.run_day, result.cursor())
+                _mark_done(conn, self.source.name, target.page_id, self.run_day, result.cursor(),
+                           failed=result.skipped is not None)
             self.results.append(result)
             yield result
 
@@ -450,7 +451,22 @@ def _finished_today(conn: Connection, source: str, run_day: date) -> dict[int, s
     return out
 
 
-def _mark_done(conn: Connection, source: str, page_id: int, run_day: date, cursor: str) -> None:
+def _mark_done(conn: Connection, source: str, page_id: int, run_day: date, cursor: str,
+               failed: bool = False) -> None:
+    """Record the page as finished today; ``fail_runs`` counts the runs in a row (one per
+    day) that could not read it, and drops to 0 when a run reads it."""
+    cs = S.collect_state
+    prev = conn.execute(select(cs.c.run_day, cs.c.fail_runs).where(
+        cs.c.source == source, cs.c.page_id == page_id)).first()
+    if not failed:
+        streak = 0
+    elif prev is None:
+        streak = 1
+    elif prev.run_day == run_day:  # a failure already counted today counts once
+        streak = max(prev.fail_runs or 0, 1)
+    else:
+        streak = (prev.fail_runs or 0) + 1
     upsert(conn, S.collect_state,
-           [{"source": source, "page_id": page_id, "run_day": run_day, "cursor": cursor, "done": True}],
-           ["source", "page_id"], ["run_day", "cursor", "done"])
+           [{"source": source, "page_id": page_id, "run_day": run_day, "cursor": cursor, "done": True,
+             "fail_runs": streak}],
+           ["source", "page_id"], ["run_day", "cursor", "done", "fail_runs"])
