@@ -1,8 +1,9 @@
 """Command line: ``python -m dashboard <command>``.
 
     db upgrade                       create or upgrade the database, load reference data
-    demo [--seed N] [--years N] [--scale region|national] [--end YYYY-MM-DD] [--force]
-    import pages|stats|messages FILE [--sheet NAME]
+    demo [--seed N] [--years N] [--scale region|national] [--end YYYY-MM-DD] [--force] [--if-empty]
+    demo --remove                    delete demo data, leaving an empty database for real data
+    import pages|stats|messages FILE [--sheet NAME] [--add-to-demo]
     collect vk|ok [--days N]
     report --period 2026-Q3 [--municipality NAME] --format pptx|pdf|xlsx --out FILE
 
@@ -35,15 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="удалить имеющиеся данные перед генерацией")
     demo.add_argument("--if-empty", action="store_true",
                       help="ничего не делать, если в базе уже есть данные (для скрипта запуска)")
+    demo.add_argument("--remove", action="store_true",
+                      help="удалить демонстрационные данные и оставить пустую базу для настоящих")
 
     imp = sub.add_parser("import", help="импорт файла CSV/XLSX")
     imp.add_argument("kind", choices=["pages", "stats", "messages"])
     imp.add_argument("file")
     imp.add_argument("--sheet", help="лист XLSX (по умолчанию первый)")
+    imp.add_argument("--add-to-demo", action="store_true",
+                     help="добавить файл к демонстрационным данным (для пробы; база останется демонстрационной)")
 
     col = sub.add_parser("collect", help="сбор данных через API")
     col.add_argument("source", choices=["vk", "ok"])
     col.add_argument("--days", type=int, default=3, help="за сколько дней собирать публикации и комментарии")
+    col.add_argument("--add-to-demo", action="store_true",
+                     help="собирать в демонстрационную базу (для пробы; база останется демонстрационной)")
 
     rep = sub.add_parser("report", help="отчёт PPTX/PDF/XLSX")
     rep.add_argument("--period", required=True, help="2026-Q3, 2026-09, 2026 или 2026-07-01..2026-09-30")
@@ -78,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from dashboard.writers import demo
 
+            if args.remove:
+                return demo.run_remove(engine)
             if args.if_empty and _has_pages(engine):
                 print("В базе уже есть данные: демонстрационные данные не создаются.")
                 return 0
@@ -88,6 +97,15 @@ def main(argv: list[str] | None = None) -> int:
             return importer.run_cli(engine, args)
         if args.command == "collect":
             from dashboard.writers import collect
+            from dashboard.writers.importing import importer
+
+            with engine.connect() as conn:
+                demo_db = _has_pages(engine) and importer.holds_demo(conn)
+            if demo_db and not args.add_to_demo:
+                print("Ошибка: в базе демонстрационные данные, сбор не выполнен: настоящие данные не смешиваются "
+                      "с выдуманными. Начните с чистой базы («python -m dashboard demo --remove») или, чтобы "
+                      "только попробовать, добавьте --add-to-demo.", file=sys.stderr)
+                return 1
 
             return collect.run_cli(engine, args)
         if args.command == "report":

@@ -96,10 +96,17 @@ with widgets.section("Загрузка файла"):
             if p.ignored:
                 st.caption("Будут пропущены: " + ", ".join(f"«{h}»" for h in p.ignored) + ".")
         run_key = f"{kind}:{upload.file_id}:{sheet}"
+        add_to_demo = widgets.data_status().is_demo and st.checkbox(
+            "Добавить к демонстрационным данным (для пробы: база останется демонстрационной)",
+            key="add_to_demo",
+            help="Без этой отметки файл в демонстрационную базу не загружается: настоящие данные "
+                 "не смешиваются с выдуманными. Для работы с настоящими данными нужна чистая база "
+                 "(python -m dashboard demo --remove).")
         if st.button("Импортировать", type="primary", disabled=bool(view.problem), key="import_run"):
             bar = st.progress(0.0, text="Начинаем…")
             try:
                 result = importer.import_file(engine, kind, data, upload.name, sheet=sheet, settings=settings,
+                                              add_to_demo=add_to_demo,
                                               progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
             except DatabaseUnavailable as e:
                 bar.empty()

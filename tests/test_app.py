@@ -102,24 +102,48 @@ def test_database_down_gives_a_russian_error(monkeypatch):
     assert not at.title
 
 
-def test_empty_database_is_filled_with_demo_data(tmp_path, monkeypatch):
+def _fact_counts(url: str) -> dict[str, int]:
+    from dashboard.core.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                      for t in ("organisation", "page", "page_stats", "message", "msg_daily", "subs_daily")}
+            counts["meta_demo"] = conn.execute(text("SELECT count(*) FROM meta WHERE key = 'demo'")).scalar()
+        return counts
+    finally:
+        engine.dispose()
+
+
+def test_empty_database_stays_empty_and_shows_onboarding(tmp_path, monkeypatch):
     from dashboard.core.settings import get_settings
-    from dashboard.writers import demo
+    from dashboard.ui import startup
 
-    real = demo.generate
-    calls = []
-
-    def small(engine, seed=1, **kw):
-        calls.append(seed)
-        return real(engine, seed=seed, years=1, messages_per_year=3000)
-
-    monkeypatch.setattr(demo, "generate", small)
     url = f"sqlite:///{tmp_path / 'empty.db'}"   # not even migrated
     monkeypatch.setenv("DATABASE_URL", url)  # restored after the test
-    at = run_page(url, "pages/overview.py")
+    for page in ("pages/overview.py", "pages/rating.py", "pages/registry.py"):
+        at = run_page(url, page)
+        assert_ok(at)
+        assert [t.value for t in at.title] == [startup.ONBOARDING_TITLE], page
+        shown = texts(at)
+        assert "Импорт выгрузок ЦУР" in shown and "Сбор через API" in shown
+        commands = "\n".join(c.value for c in at.code)
+        assert "python -m dashboard import pages" in commands and "python -m dashboard collect vk" in commands
+        assert not at.toast and not at.warning  # no demo label: there is no demo data
     get_settings.cache_clear()
-    assert_ok(at)
-    assert calls == [1]
-    assert [t.value for t in at.toast] == ["База была пуста: загружены демонстрационные данные."]
-    assert "Демонстрационные данные" in at.warning[0].value
-    assert int(metrics(at)["Госпаблики"].replace("\u00a0", "")) > 0
+    # The schema was created (the app upgrades it), but not one row of data was written.
+    assert _fact_counts(url) == {"organisation": 0, "page": 0, "page_stats": 0, "message": 0,
+                                 "msg_daily": 0, "subs_daily": 0, "meta_demo": 0}
+
+
+def test_data_and_method_pages_work_on_an_empty_database(tmp_path, monkeypatch):
+    from dashboard.core.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for page, title in (("pages/data.py", "Данные"), ("pages/method.py", "Методика")):
+        at = run_page(url, page)
+        assert_ok(at)
+        assert at.title[0].value == title
+    get_settings.cache_clear()

@@ -44,6 +44,8 @@ DEFAULT_PAGE_KEY = "obzor"
 PROFILE = "munitsipalitet"
 # Pages that do not depend on the sidebar filters.
 NO_FILTERS = {"dannye", "metodika", "otchet"}
+# Pages that work on an empty database (the others show the onboarding screen instead).
+WITHOUT_DATA = {"dannye", "metodika"}
 
 
 def build_navigation() -> dict[str, list]:
@@ -65,9 +67,14 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-pg = st.navigation(build_navigation())
+nav = build_navigation()
+pages_by_path = {p.url_path: p for group in nav.values() for p in group}
+pg = st.navigation(nav)
 widgets.page_style()
 startup.ensure_database()
+if pg.url_path not in WITHOUT_DATA and startup.is_empty():
+    startup.onboarding(pages_by_path.get("dannye"))
+    st.stop()
 status = widgets.data_status()
 widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS, on_profile=pg.url_path == PROFILE)
 widgets.demo_banner(status)

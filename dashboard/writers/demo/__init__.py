@@ -13,7 +13,9 @@ from dashboard.writers.demo.generator import (
     default_end,
     generate,
     period_start,
+    remove,
     run_cli,
+    run_remove,
 )
 
-__all__ = ["SCALES", "DemoError", "DemoResult", "default_end", "generate", "period_start", "run_cli"]
+__all__ = ["SCALES", "DemoError", "DemoResult", "default_end", "generate", "period_start", "remove", "run_cli", "run_remove"]

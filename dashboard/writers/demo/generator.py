@@ -193,7 +193,7 @@ def _has_data(conn: Connection) -> bool:
 
 def _wipe(conn: Connection) -> None:
     """Delete every fact and summary row (reference data stays)."""
-    for table in (schema.msg_daily, schema.subs_daily, schema.message, schema.page_stats,
+    for table in (*schema.MSG_ROLLUPS, schema.subs_daily, schema.message, schema.page_stats,
                   schema.collect_state, schema.page, schema.organisation, schema.import_log,
                   schema.signal_state):
         conn.execute(delete(table))
@@ -371,6 +371,17 @@ def _sync_sequences(conn: Connection) -> None:
         ))
 
 
+def remove(engine: Engine) -> bool:
+    """Delete the demo data (every fact, summary and the import history; reference data and
+    users stay); False, and nothing deleted, when the database is not labelled demo."""
+    with engine.begin() as conn:
+        if db.get_meta(conn, schema.META_DEMO) != "1":
+            return False
+        _wipe(conn)
+        db.touch_updated(conn)
+    return True
+
+
 # -- command line ---------------------------------------------------------------------------
 
 def run_cli(engine: Engine, args) -> int:
@@ -394,4 +405,17 @@ def run_cli(engine: Engine, args) -> int:
         print(f"Ошибка: {e}", file=sys.stderr)
         return 1
     print(result.summary_ru())
+    return 0
+
+
+def run_remove(engine: Engine) -> int:
+    """``python -m dashboard demo --remove``."""
+    from dashboard.core import migrate
+
+    migrate.upgrade(engine)
+    if not remove(engine):
+        print("Ошибка: в базе нет демонстрационных данных (или это настоящие данные) — ничего не удалено.",
+              file=sys.stderr)
+        return 1
+    print("Демонстрационные данные удалены: база пуста и готова к импорту настоящих данных.")
     return 0

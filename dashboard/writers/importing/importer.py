@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dashboard.core import schema
-from dashboard.core.db import DatabaseUnavailable, touch_updated, utcnow
+from dashboard.core.db import DatabaseUnavailable, get_meta, touch_updated, utcnow
 from dashboard.core.formatting import dt, num, plural
 from dashboard.core.settings import Settings, get_settings
 from dashboard.writers.importing.columns import SPECS, Header, find_header
@@ -123,10 +123,29 @@ def _no_progress(fraction: float, text: str) -> None:
 
 # --- the import -------------------------------------------------------------------------------
 
+DEMO_REFUSED = (
+    "В базе демонстрационные данные: настоящий файл не смешивается с выдуманными цифрами, "
+    "в базу ничего не записано. Чтобы начать с чистой базы, удалите демонстрационные данные "
+    "командой «python -m dashboard demo --remove» (или укажите в DATABASE_URL новую пустую базу и "
+    "выполните «python -m dashboard db upgrade») и повторите импорт. Чтобы только попробовать импорт "
+    "на демонстрационной базе, добавьте к команде --add-to-demo (на странице «Данные» — отметка "
+    "«Добавить к демонстрационным данным»): база останется помеченной как демонстрационная."
+)
+
+
+def holds_demo(conn: Connection) -> bool:
+    """The database holds generated demo data (meta.demo = "1")."""
+    return get_meta(conn, schema.META_DEMO) == "1"
+
+
 def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes, file_name: str | None = None,
                 sheet: str | None = None, progress: Progress | None = None,
-                settings: Settings | None = None) -> ImportResult:
-    """Check and import one file (a path, or the bytes of an upload with its ``file_name``)."""
+                settings: Settings | None = None, *, add_to_demo: bool = False) -> ImportResult:
+    """Check and import one file (a path, or the bytes of an upload with its ``file_name``).
+
+    A database holding demo data refuses the file (DEMO_REFUSED) unless ``add_to_demo``: real
+    rows must not be attached to generated organisations in a database labelled demo. With it,
+    the file is added and the database stays labelled demo."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     settings = settings or get_settings()
@@ -135,6 +154,8 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes, fi
     problems = Problems()
     try:
         try:
+            if not add_to_demo and _holds_demo(engine):
+                raise FileRejected(DEMO_REFUSED)
             data = _load(source, file_name, settings)
             progress(0.02, "Чтение файла…")
             rows = read_rows(data, file_name, sheet)
@@ -247,6 +268,14 @@ def _unavailable(engine: Engine, e: OperationalError) -> DatabaseUnavailable:
     where = engine.url.render_as_string(hide_password=True)
     return DatabaseUnavailable(f"База данных недоступна ({where}): {e.orig}. Импорт не выполнен, "
                                "в базу ничего не записано.")
+
+
+def _holds_demo(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return holds_demo(conn)
+    except OperationalError as e:
+        raise _unavailable(engine, e) from e
 
 
 # --- the log ----------------------------------------------------------------------------------
@@ -364,7 +393,9 @@ def _unique_names(cells: list) -> list[str]:
 # --- command line -----------------------------------------------------------------------------
 
 def run_cli(engine: Engine, args) -> int:
-    """``python -m dashboard import KIND FILE [--sheet NAME]``: 0 when imported, 1 when rejected."""
-    result = import_file(engine, args.kind, args.file, sheet=getattr(args, "sheet", None))
+    """``python -m dashboard import KIND FILE [--sheet NAME] [--add-to-demo]``: 0 when imported,
+    1 when rejected."""
+    result = import_file(engine, args.kind, args.file, sheet=getattr(args, "sheet", None),
+                         add_to_demo=getattr(args, "add_to_demo", False))
     print(result.report(), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
