@@ -17,6 +17,7 @@ import argparse
 import sys
 
 from dashboard.core.db import DatabaseUnavailable, check_connection, make_engine
+from dashboard.core.platforms import COLLECTED
 from dashboard.core.settings import SettingsError
 
 
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="добавить файл к демонстрационным данным (для пробы; база останется демонстрационной)")
 
     col = sub.add_parser("collect", help="сбор данных через API")
-    col.add_argument("source", choices=["vk", "ok"])
+    col.add_argument("source", choices=COLLECTED)
     col.add_argument("--days", type=int, default=3, help="за сколько дней собирать публикации и комментарии")
     col.add_argument("--add-to-demo", action="store_true",
                      help="собирать в демонстрационную базу (для пробы; база останется демонстрационной)")

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
 from dashboard.core.db import utcnow
-from dashboard.core.schema import MESSAGE_STATUSES, PLATFORM_LABELS
+from dashboard.core import platforms
+from dashboard.core.schema import MESSAGE_STATUSES
 from dashboard.core.settings import get_settings
 from dashboard.core.worktime import work_minutes
 from queries.aggregate import (
@@ -56,7 +57,7 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
     df = pd.DataFrame(res.all(), columns=list(res.keys()))
     if df.empty:
         return pd.DataFrame(columns=COLUMNS)
-    df["platform_label"] = df["platform"].map(PLATFORM_LABELS)
+    df["platform_label"] = df["platform"].map(platforms.label)
     df["status_label"] = df["status"].map(MESSAGE_STATUSES)
     if f.norm.mode == "working":
         waited = [work_minutes(r, now, tz) / 60 for r in df["received_at"]]

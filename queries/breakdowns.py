@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
-from dashboard.core.schema import PLATFORM_LABELS, PLATFORMS
+from dashboard.core import platforms
 from queries.aggregate import (
     MESSAGE_PARTS,
     REGIONAL_NAME,
@@ -90,12 +90,13 @@ def by_platform(conn: Connection, f: Filters, now: datetime | None = None) -> pd
     messages, due, in_norm, share_in_norm, median_response_min.
 
     "Present": the platform has open pages, subscribers or messages under f. In the order
-    of schema.PLATFORMS. Also: answered, share_answered, mean_response_min, overdue, posts,
+    of the platform registry. Also: answered, share_answered, mean_response_min, overdue, posts,
     posts_per_week, er."""
     df = add_kpis(sums(conn, f, now, by=("platform",)), f)
     df = df[(df["pages"] > 0) | (df["subscribers"] > 0) | (df["messages"] > 0)]
-    df = df.assign(order=df["platform"].map(PLATFORMS.index)).sort_values("order")
-    df["platform_label"] = df["platform"].map(PLATFORM_LABELS)
+    order = platforms.ordered(df["platform"])
+    df = df.assign(order=df["platform"].map(order.index)).sort_values("order")
+    df["platform_label"] = df["platform"].map(platforms.label)
     return df[PLATFORM_COLUMNS].reset_index(drop=True)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
-from dashboard.core.schema import PLATFORM_LABELS, PLATFORMS
+from dashboard.core import platforms
 from queries.aggregate import REGIONAL_NAME, key_column
 from queries.filters import REGIONAL, Filters
 
@@ -30,7 +30,7 @@ def registry(conn: Connection, f: Filters | None = None, search: str | None = No
     opened_on, closed_on. Ordered by municipality, organisation, platform.
 
     Order: municipality id (regional bodies last), organisation name, platform in
-    schema.PLATFORMS order (VK, OK, MAX, Telegram).
+    registry order (VK, OK, MAX, Telegram).
 
     Closed pages (closed_on set) are left out unless ``include_closed``. subscribers and
     stats_on are the page's latest snapshot (page.last_subscribers / last_stats_on);
@@ -48,7 +48,7 @@ def registry(conn: Connection, f: Filters | None = None, search: str | None = No
         .select_from(p.join(o, p.c.organisation_id == o.c.id)
                      .outerjoin(mu, p.c.municipality_id == mu.c.id))
         .order_by(case((p.c.municipality_id.is_(None), 1), else_=0), p.c.municipality_id,
-                  o.c.name, case({k: i for i, k in enumerate(PLATFORMS)}, value=p.c.platform),
+                  o.c.name, case({k: i for i, k in enumerate(platforms.CODES)}, value=p.c.platform),
                   p.c.id)
     )
     if f is not None:
@@ -58,7 +58,7 @@ def registry(conn: Connection, f: Filters | None = None, search: str | None = No
     res = conn.execute(stmt)
     df = pd.DataFrame(res.all(), columns=list(res.keys()))
     df["municipality"] = df["municipality"].fillna(REGIONAL_NAME)
-    df["platform_label"] = df["platform"].map(PLATFORM_LABELS)
+    df["platform_label"] = df["platform"].map(platforms.label)
     df["subscribers"] = df["subscribers"].astype("Int64")
     if search and search.strip():
         needle = search.strip().casefold()

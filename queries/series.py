@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
-from dashboard.core.schema import PLATFORM_LABELS
+from dashboard.core import platforms
 from dashboard.core.sql_dates import GRAINS, period_start
 from queries.aggregate import add_kpis, key_column, message_sums, message_table, ratio
 from queries.filters import Filters
@@ -54,7 +54,7 @@ def messages_series_by(conn: Connection, f: Filters, by: str = "platform", grain
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["period", "key", "messages"])
     df["messages"] = df["messages"].astype("int64")
     if by == "platform":
-        labels = PLATFORM_LABELS
+        labels = platforms.label
     else:
         t = schema.topic
         labels = dict(conn.execute(select(t.c.id, t.c.name)).all())
@@ -81,5 +81,5 @@ def subscribers_series(conn: Connection, f: Filters, grain: str = "week") -> pd.
             .order_by(last.c.period, sd.c.platform))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["period", "platform", "subscribers"])
     df["subscribers"] = df["subscribers"].astype("int64")
-    df["platform_label"] = df["platform"].map(PLATFORM_LABELS)
+    df["platform_label"] = df["platform"].map(platforms.label)
     return df[["period", "platform", "platform_label", "subscribers"]]

@@ -63,8 +63,7 @@ def test_platform_colours():
                        "label": ["ВКонтакте", "Одноклассники", "MAX"], "messages": [10, 5, 2]})
     color = charts.by_platform_area(df).to_dict()["encoding"]["color"]["scale"]
     assert dict(zip(color["domain"], color["range"])) == {
-        "ВКонтакте": charts.PLATFORM_COLORS["vk"], "Одноклассники": charts.PLATFORM_COLORS["ok"],
-        "MAX": charts.PLATFORM_COLORS["max"]}
+        "ВКонтакте": "#2a6fdb", "Одноклассники": "#f28c28", "MAX": "#8b5cf6"}
 
 
 @pytest.mark.parametrize("norm, expected", [
@@ -142,5 +141,5 @@ def test_platform_bars_in_platform_colours_without_empty_platforms():
     spec = charts.platform_bars(df, "messages").to_dict()
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"] == ["ВКонтакте", "Одноклассники"]
-    assert scale["range"] == [charts.PLATFORM_COLORS["vk"], charts.PLATFORM_COLORS["ok"]]
+    assert scale["range"] == ["#2a6fdb", "#f28c28"]
     assert f"300 · 75{NBSP}%" in svg_texts(charts.platform_bars(df, "messages", width=300))

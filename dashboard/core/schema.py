@@ -11,7 +11,8 @@ written together with the message.
 
 Re-imports and re-collection are idempotent through the unique keys
 (platform + external id) on ``page`` and ``message`` and (page, date) on
-``page_stats``.
+``page_stats``. The platform codes and what differs between platforms live in
+``dashboard.core.platforms``.
 """
 
 from __future__ import annotations
@@ -41,11 +42,6 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-# Platforms. Telegram is broadcast-only (41-ФЗ): no messages, no response norm.
-PLATFORMS = ("vk", "ok", "max", "tg")
-PLATFORM_LABELS = {"vk": "ВКонтакте", "ok": "Одноклассники", "max": "MAX", "tg": "Telegram"}
-MESSAGE_PLATFORMS = ("vk", "ok", "max")
 
 MUNICIPALITY_KINDS = {
     "urban_okrug": "городской округ",

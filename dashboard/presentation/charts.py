@@ -17,8 +17,8 @@ import altair as alt
 import pandas as pd
 
 from dashboard.core import formatting as fmt
+from dashboard.core import platforms
 from dashboard.core.metrics import KPIS, RESPONSE_BUCKETS, UNANSWERED_LABEL
-from dashboard.core.schema import PLATFORM_LABELS
 
 THEME = "gospubliki"
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -34,7 +34,6 @@ WARN = "#e5a33b"
 NEUTRAL = "#b8c0cc"
 HIGHLIGHT = "#d97706"
 
-PLATFORM_COLORS = {"vk": "#2a6fdb", "ok": "#f28c28", "max": "#8b5cf6", "tg": "#38bdf8"}
 PALETTE = ["#1f4e8c", "#f28c28", "#2e9e6b", "#8b5cf6", "#d0543f", "#38bdf8",
            "#a16207", "#db2777", "#64748b", "#0d9488", "#9ca3af"]
 
@@ -228,20 +227,28 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
     return _size(alt.layer(*layers), width, height)
 
 
+def platform_scale(codes: pd.Series, labels: pd.Series) -> alt.Scale:
+    """Colour scale of the platforms present, in the registry's order. A code missing from
+    the registry is drawn in the neutral colour, never dropped from the chart."""
+    label_of = dict(zip(codes, labels))
+    keys = platforms.ordered(label_of)
+    return alt.Scale(domain=[label_of[k] for k in keys],
+                     range=[platforms.PLATFORMS[k].color if k in platforms.PLATFORMS else NEUTRAL
+                            for k in keys])
+
+
 def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="container",
                      height=260, title: str | None = None) -> alt.Chart:
     """Messages per bucket stacked by platform (queries.series.messages_series_by(by='platform'))."""
     if series_by_df.empty:
         return _empty(width=width, height=height)
     df = _with_period(series_by_df).assign(messages_label=series_by_df["messages"].map(fmt.num))
-    keys = [k for k in PLATFORM_COLORS if k in set(df["key"])]
-    labels = [PLATFORM_LABELS[k] for k in keys]
     return _size(alt.Chart(df, title=title or alt.Undefined).mark_area(
         interpolate="monotone", opacity=0.85).encode(
         x=_time_x(grain, df["period"]),
         y=alt.Y("sum(messages):Q", title="Обращений", stack="zero", axis=alt.Axis(format=",~f")),
         color=alt.Color("label:N", title="Платформа",
-                        scale=alt.Scale(domain=labels, range=[PLATFORM_COLORS[k] for k in keys]),
+                        scale=platform_scale(df["key"], df["label"]),
                         legend=alt.Legend(columns=2)),
         order=alt.Order("key:N"),
         tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Платформа"),
@@ -276,14 +283,12 @@ def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", 
     if df.empty:
         return _empty(width=width, height=height)
     data = _with_period(df).assign(subscribers_label=df["subscribers"].map(fmt.num))
-    keys = [k for k in PLATFORM_COLORS if k in set(data["platform"])]
     return _size(alt.Chart(data, title=title or alt.Undefined).mark_area(
         interpolate="monotone", opacity=0.85).encode(
         x=_time_x(grain, df["period"]),
         y=alt.Y("subscribers:Q", title="Подписчиков", stack="zero", axis=alt.Axis(format=",~f")),
         color=alt.Color("platform_label:N", title="Платформа",
-                        scale=alt.Scale(domain=[PLATFORM_LABELS[k] for k in keys],
-                                        range=[PLATFORM_COLORS[k] for k in keys]),
+                        scale=platform_scale(data["platform"], data["platform_label"]),
                         legend=alt.Legend(columns=2)),
         order=alt.Order("platform:N"),
         tooltip=[alt.Tooltip("period_label:N", title="Дата"),
@@ -322,7 +327,7 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
     if df.empty:
         return _empty(width=width, height=height or 160)
     total = df[value].sum()
-    order = [k for k in PLATFORM_COLORS if k in set(df["platform"])]
+    order = platforms.ordered(df["platform"])
     df = df.set_index("platform").loc[order].reset_index()
     df = df.assign(text=[f"{fmt.num(v)} · {fmt.pct(v / total, 0)}" for v in df[value]])
     labels = list(df["platform_label"])
@@ -332,8 +337,8 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
                 scale=alt.Scale(domainMax=float(df[value].max()) * 1.9)),
         tooltip=[alt.Tooltip("platform_label:N", title="Платформа"), alt.Tooltip("text:N", title="Всего, доля")],
     )
-    bars = base.mark_bar().encode(color=alt.Color("platform_label:N", legend=None, scale=alt.Scale(
-        domain=labels, range=[PLATFORM_COLORS[k] for k in order])))
+    bars = base.mark_bar().encode(color=alt.Color("platform_label:N", legend=None,
+                                                  scale=platform_scale(df["platform"], df["platform_label"])))
     return _size(bars + base.mark_text(align="left", dx=4).encode(text="text:N"), width,
                  height or 36 * len(df) + 20)
 

@@ -16,7 +16,8 @@ from dashboard.core import periods
 from dashboard.core import spreadsheet
 from dashboard.core.db import make_engine
 from dashboard.core.metrics import KPIS
-from dashboard.core.schema import PLATFORM_LABELS, PLATFORMS
+from dashboard.core.platforms import CODES as PLATFORM_CODES
+from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
 from queries.filters import REGIONAL, Filters, Norm
 
@@ -239,7 +240,7 @@ def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -
             start, end = p.start, p.end
         st.caption(f"{fmt.d(start)} – {fmt.d(end)}")
         platforms = st.multiselect(
-            "Платформы", list(PLATFORMS), format_func=PLATFORM_LABELS.get,
+            "Платформы", list(PLATFORM_CODES), format_func=platform_label,
             placeholder="Все платформы", key=K_PLATFORMS, bind="query-params",
         )
         m_opts, m_labels = municipality_options()
@@ -276,7 +277,7 @@ def filters_caption(f: Filters) -> str:
     """One line saying what is shown: period, platforms, municipality, topic."""
     parts = [f"Период: {f.period.label()}"]
     if f.platforms:
-        parts.append(", ".join(PLATFORM_LABELS[p] for p in f.platforms))
+        parts.append(", ".join(platform_label(p) for p in f.platforms))
     if f.municipality_ids:
         _, labels = municipality_options()
         parts.append(", ".join(labels.get(i, str(i)) for i in f.municipality_ids))

@@ -11,7 +11,9 @@ import sys
 
 from sqlalchemy import Engine
 
+from dashboard.core.platforms import PLATFORMS
 from dashboard.core.settings import Settings, get_settings
+from dashboard.writers.collect import ok, vk
 from dashboard.writers.collect.client import ApiError, NetworkError
 from dashboard.writers.collect.runner import CollectionRun, RunReport
 
@@ -22,37 +24,45 @@ class MissingToken(ValueError):
     """A credential the source needs is not configured (message in Russian)."""
 
 
+def _vk_source(settings: Settings, client_options: dict):
+    if not settings.vk_token:
+        raise MissingToken(
+            "не задан токен VK: укажите его в переменной окружения VK_TOKEN "
+            "(или vk_token в .streamlit/secrets.toml)."
+        )
+    return vk.VkSource(settings.vk_api_url, settings.vk_token, vk.make_client(**client_options))
+
+
+def _ok_source(settings: Settings, client_options: dict):
+    missing = [var for var, value in (("OK_ACCESS_TOKEN", settings.ok_access_token),
+                                          ("OK_APPLICATION_KEY", settings.ok_application_key),
+                                          ("OK_SECRET_KEY", settings.ok_secret_key)) if not value]
+    if missing:
+        raise MissingToken(
+            f"не заданы ключи OK: {', '.join(missing)} — укажите их в переменных окружения "
+            "(или в .streamlit/secrets.toml)."
+        )
+    return ok.OkSource(settings.ok_api_url, settings.ok_access_token, settings.ok_application_key,
+                       settings.ok_secret_key, ok.make_client(**client_options))
+
+
+# The collectors named in the platform registry (dashboard.core.platforms, ``collector``).
+SOURCES = {"vk": _vk_source, "ok": _ok_source}
+
+
 def make_source(name: str, settings: Settings, **client_options):
-    """The VK or OK source configured from ``settings``.
+    """The source of the platform ``name`` (a code in ``platforms.COLLECTED``) configured
+    from ``settings``.
 
     ``client_options`` go to ``client.JsonClient`` (``rate``, ``retries``, ``backoff``,
     ``sleep``, ``clock``, ``timeout``); the rate defaults to ``settings.collect_rate``
     (``COLLECT_RATE``) requests per second.
     """
     client_options.setdefault("rate", settings.collect_rate)
-    if name == "vk":
-        from dashboard.writers.collect import vk
-
-        if not settings.vk_token:
-            raise MissingToken(
-                "не задан токен VK: укажите его в переменной окружения VK_TOKEN "
-                "(или vk_token в .streamlit/secrets.toml)."
-            )
-        return vk.VkSource(settings.vk_api_url, settings.vk_token, vk.make_client(**client_options))
-    if name == "ok":
-        from dashboard.writers.collect import ok
-
-        missing = [var for var, value in (("OK_ACCESS_TOKEN", settings.ok_access_token),
-                                          ("OK_APPLICATION_KEY", settings.ok_application_key),
-                                          ("OK_SECRET_KEY", settings.ok_secret_key)) if not value]
-        if missing:
-            raise MissingToken(
-                f"не заданы ключи OK: {', '.join(missing)} — укажите их в переменных окружения "
-                "(или в .streamlit/secrets.toml)."
-            )
-        return ok.OkSource(settings.ok_api_url, settings.ok_access_token, settings.ok_application_key,
-                           settings.ok_secret_key, ok.make_client(**client_options))
-    raise ValueError(f"unknown source {name!r}")
+    platform = PLATFORMS.get(name)
+    if platform is None or platform.collector not in SOURCES:
+        raise ValueError(f"unknown source {name!r}")
+    return SOURCES[platform.collector](settings, client_options)
 
 
 def collect(engine: Engine, name: str, *, days: int = 3, settings: Settings | None = None,

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from dashboard.core.platforms import MESSAGE_PLATFORMS
 from dashboard.writers.demo.entities import MAX_LAUNCH, Pages
 from dashboard.writers.demo.times import SECOND, Zone, add_work_minutes, message_times
 
@@ -42,8 +43,9 @@ HOURS_WEEKDAY = np.array([0.3, 0.15, 0.1, 0.08, 0.08, 0.15, 0.4, 0.9, 1.5, 2.0, 
 HOURS_WEEKEND = np.array([0.5, 0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.3, 1.6, 1.8,
                           1.8, 1.7, 1.6, 1.6, 1.6, 1.6, 1.7, 1.8, 1.8, 1.6, 1.2, 0.8])
 
-MESSAGE_PLATFORMS = ("vk", "ok", "max")
-PLATFORM_WEIGHT = np.array([0.86, 0.10, 0.12])  # MAX: full weight ten months after launch
+# Share of messages by platform; MAX reaches its full weight ten months after launch.
+MESSAGE_WEIGHT = {"vk": 0.86, "ok": 0.10, "max": 0.12}
+PLATFORM_WEIGHT = np.array([MESSAGE_WEIGHT[code] for code in MESSAGE_PLATFORMS])
 MAX_RAMP_DAYS = 300
 CAPITAL_SHARE = 0.60   # share of messages from the largest municipality (Novosibirsk)
 REGIONAL_SHARE = 0.05  # messages on the pages of regional bodies
@@ -263,7 +265,7 @@ def _assign_pages(local: np.ndarray, pages: Pages, mun_share: np.ndarray, capita
         w = within * active
         z = np.bincount(group, w, minlength=(n_mun + 1) * len(MESSAGE_PLATFORMS))
         ramp = np.clip((week - max_launch) / DAY / MAX_RAMP_DAYS, 0, 1)
-        pw = PLATFORM_WEIGHT * np.array([1.0, 1.0, ramp])
+        pw = PLATFORM_WEIGHT * np.array([ramp if code == "max" else 1.0 for code in MESSAGE_PLATFORMS])
         w = np.where(active, w / np.where(z[group] > 0, z[group], 1) * pw[np.maximum(plat, 0)], 0)
         per_mun = np.bincount(mun, w, minlength=n_mun + 1)
         w = np.where(active, w / np.where(per_mun[mun] > 0, per_mun[mun], 1) * mun_share[mun], 0)

@@ -12,6 +12,8 @@ from datetime import date
 
 import numpy as np
 
+from dashboard.core.platforms import PLATFORMS
+
 # The regional government and its ministries: (name, sector, slug).
 REGIONAL_BODIES = (
     ("Правительство Новосибирской области", "other", "gov_nso"),
@@ -177,6 +179,8 @@ class Pages:
         return Pages(**{k: v[keep] for k, v in self.__dict__.items()})
 
 
+# Platforms in the order pages are generated (fixed: the seeded output depends on it).
+GENERATION_ORDER = ("vk", "ok", "tg", "max")
 # Probability that an organisation of each kind has a page on each platform.
 _HAS_PAGE = {
     "regional": {"vk": 1.0, "ok": 1.0, "tg": 0.8, "max": 1.0},
@@ -230,7 +234,7 @@ def build_pages(orgs: Organisations, municipalities: list[dict], start: date, en
 
     kinds = np.array(orgs.kind)
     cols: dict[str, list] = {k: [] for k in Pages.__dataclass_fields__}
-    for platform in ("vk", "ok", "tg", "max"):
+    for platform in GENERATION_ORDER:
         for kind in ("regional", "municipal_admin", "institution"):
             idx = np.flatnonzero(kinds == kind)
             has = rng.random(len(idx)) < _HAS_PAGE[kind][platform]
@@ -273,17 +277,12 @@ def _addresses(platform: str, slugs: list[str], rng: np.random.Generator) -> tup
     if platform == "vk":
         ids = _unique_ids(n, 20_000_000, 200, rng)
         ext = [str(i) for i in ids]
-        url = [f"https://vk.com/club{i}" for i in ids]
     elif platform == "ok":
         ids = _unique_ids(n, 70_000_000_000_000, 100_000, rng)
         ext = [str(i) for i in ids]
-        url = [f"https://ok.ru/group/{i}" for i in ids]
-    elif platform == "tg":
-        ext = list(slugs)
-        url = [f"https://t.me/{s}" for s in slugs]
     else:
         ext = list(slugs)
-        url = [f"https://max.ru/{s}" for s in slugs]
+    url = [PLATFORMS[platform].url_of_id(e) for e in ext]
     return np.array(ext, dtype=object), np.array(url, dtype=object)
 
 

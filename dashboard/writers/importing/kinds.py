@@ -22,7 +22,7 @@ from functools import partial
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from dashboard.core import schema
+from dashboard.core import platforms, schema
 from dashboard.core.db import upsert
 from dashboard.core.formatting import num
 from dashboard.core.message_fields import message_times
@@ -38,7 +38,6 @@ from dashboard.writers.importing.rows import (
 from dashboard.writers.importing.values import (
     infer_org_kind,
     norm,
-    normalise_external_id,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -137,7 +136,7 @@ class PagesKind:
         if r.has("last_post_at"):
             values["last_post_at"] = r.get("last_post_at", partial(parse_datetime, tz=ctx.tz))
         if ref is not None and platform and platform != ref.platform:
-            r.error("platform", f"не совпадает со ссылкой: ссылка ведёт на {schema.PLATFORM_LABELS[ref.platform]}")
+            r.error("platform", f"не совпадает со ссылкой: ссылка ведёт на {platforms.label(ref.platform)}")
         if ref is not None and len(ref.url) > 255:
             r.error("url", "слишком длинная ссылка (больше 255 символов)")
         opened, closed = values.get("opened_on"), values.get("closed_on")
@@ -145,7 +144,7 @@ class PagesKind:
             r.error("closed_on", "дата закрытия раньше даты создания")
         if not r.ok:
             return None
-        external_id = normalise_external_id(ref.platform, ext) if ext else ref.external_id
+        external_id = platforms.normalise_external_id(ref.platform, ext) if ext else ref.external_id
         values.update(url=ref.url, municipality_id=mun)
         if r.has("title"):
             values["title"] = title or org
@@ -361,9 +360,9 @@ class MessagesKind:
         if r.has("kind"):
             values["kind"] = values["kind"] or "comment"
         status = r.get("status", parse_status)
-        if page is not None and page.platform not in schema.MESSAGE_PLATFORMS:
+        if page is not None and page.platform not in platforms.MESSAGE_PLATFORMS:
             r.error("page_url" if r.has("page_url") else "page_id",
-                    f"на площадке {schema.PLATFORM_LABELS[page.platform]} сообщения жителей не учитываются "
+                    f"на площадке {platforms.label(page.platform)} сообщения жителей не учитываются "
                     "(только публикации)")
         if not r.ok:
             return None

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
+from dashboard.core.platforms import CODES, normalise_external_id
 from dashboard.writers.importing.values import (
     norm,
-    normalise_external_id,
     parse_page_url,
     text,
 )
@@ -210,7 +210,7 @@ class PageIndex:
             found = self.by_key.get((platform, normalise_external_id(platform, s)))
             candidates = [found] if found else []
         else:
-            candidates = {info.id: info for p in schema.PLATFORMS
+            candidates = {info.id: info for p in CODES
                           for info in [self.by_key.get((p, normalise_external_id(p, s)))] if info}
             candidates = list(candidates.values())
         if not candidates:

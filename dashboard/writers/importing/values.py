@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from dashboard.core.platforms import PLATFORMS, PageRef, page_ref
 from dashboard.core.schema import (
     MESSAGE_KINDS,
     MESSAGE_STATUSES,
     ORG_KINDS,
     ORG_SECTORS,
-    PLATFORM_LABELS,
 )
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -214,96 +212,25 @@ def infer_org_kind(name: str, municipality_id: int | None) -> str:
     return "regional" if municipality_id is None else "institution"
 
 
-_PLATFORM = _lookup({
-    **{code: code for code in PLATFORM_LABELS},
-    **{label: code for code, label in PLATFORM_LABELS.items()},
-    "вк": "vk", "вконтакте": "vk", "в контакте": "vk", "vkontakte": "vk",
-    "ок": "ok", "одноклассники": "ok", "odnoklassniki": "ok",
-    "макс": "max", "мессенджер max": "max", "мессенджер макс": "max",
-    "телеграм": "tg", "телеграмм": "tg", "тг": "tg", "telegram": "tg",
-})
+_PLATFORM = _lookup({name: p.code for p in PLATFORMS.values() for name in (p.code, p.label, *p.aliases)})
 
 
 def parse_platform(v) -> str | None:
-    """Platform name → vk | ok | max | tg."""
+    """Platform name (code, label or a usual alias) → its code."""
     s = text(v)
     if s is None:
         return None
     try:
         return _PLATFORM[norm(s)]
     except KeyError:
-        raise ValueError("неизвестная площадка; допустимо: ВКонтакте, Одноклассники, MAX, Telegram") from None
-
-
-# --- page URLs ----------------------------------------------------------------------------------
-
-_HOSTS = {
-    "vk.com": "vk", "vk.ru": "vk", "vkontakte.ru": "vk",
-    "ok.ru": "ok", "odnoklassniki.ru": "ok",
-    "max.ru": "max",
-    "t.me": "tg", "telegram.me": "tg",
-}
-
-
-@dataclass(frozen=True)
-class PageRef:
-    """Where a page URL points: platform and external id (equal for equal pages)."""
-
-    platform: str
-    external_id: str
-    url: str   # as written, with https:// added when missing
-
-
-def _split(url: str):
-    u = url.strip()
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", u, re.I):
-        u = "https://" + u
-    parts = urlsplit(u)
-    host = (parts.hostname or "").lower()
-    for prefix in ("www.", "m.", "web."):
-        if host.startswith(prefix):
-            host = host[len(prefix):]
-    segments = [s for s in parts.path.split("/") if s]
-    return u, host, segments
-
-
-def normalise_external_id(platform: str, value: str) -> str:
-    """'club123', 'public123', '-123' → '123' for VK and OK; other ids lower-cased."""
-    s = value.strip().lower().lstrip("@")
-    if platform in ("vk", "ok"):
-        m = re.fullmatch(r"(?:club|public|event|group)?-?(\d+)", s)
-        if m:
-            return m.group(1)
-    return s
+        allowed = ", ".join(p.label for p in PLATFORMS.values())
+        raise ValueError(f"неизвестная площадка; допустимо: {allowed}") from None
 
 
 def parse_page_url(v) -> PageRef | None:
-    """A page URL on vk.com / vk.ru / ok.ru / max.ru / t.me → PageRef.
-
-    VK: vk.com/club123, /public123 or a post link /wall-123_45 → '123', vk.com/name → 'name'.
-    OK: ok.ru/group/123 → '123', ok.ru/name → 'name'. Telegram: t.me/name (or /s/name).
-    MAX: max.ru/<path> → the path.
-    """
+    """A page URL → PageRef (see ``platforms.page_ref``); None for an empty cell."""
     s = text(v)
-    if s is None:
-        return None
-    if " " in s:
-        raise ValueError("в ссылке не должно быть пробелов")
-    url, host, seg = _split(s)
-    platform = _HOSTS.get(host)
-    if platform is None:
-        raise ValueError("ссылка должна вести на vk.com, vk.ru, ok.ru, max.ru или t.me")
-    if platform == "vk" and (wall := re.fullmatch(r"wall-(\d+)_\d+", seg[0] if seg else "", re.I)):
-        seg = [wall.group(1)]  # a link to a post or comment of the community
-    if platform == "ok" and len(seg) >= 2 and seg[0].lower() == "group":
-        seg = seg[1:]
-    if platform == "tg" and len(seg) >= 2 and seg[0].lower() == "s":
-        seg = seg[1:]
-    if not seg:
-        raise ValueError("в ссылке нет адреса страницы (после имени сайта)")
-    ident = "/".join(seg) if platform == "max" else seg[0]
-    external_id = normalise_external_id(platform, ident)
-    return PageRef(platform, external_id, url)
+    return None if s is None else page_ref(s)
 
 
 # --- dates and times ----------------------------------------------------------------------------
