@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.core import formatting as fmt
 from dashboard.core.metrics import (
     KPIS,
+    LOW_DATA,
     RATING_MIN_MESSAGES,
     RATING_WEIGHTS,
     RESPONSE_BUCKETS,
@@ -17,6 +18,9 @@ from dashboard.core.schema import RESPONSE_BIN_EDGES
 from dashboard.core.settings import WORKDAY_END_HOUR, WORKDAY_START_HOUR, get_settings
 from dashboard.ui import widgets
 
+EXAMPLES = {"int": 1234, "num1": 12.34, "num2": 1.234, "pct": 0.1234, "pct2": 0.01234, "minutes": 200}
+SAMPLE_WORDS = {"messages": "обращений", "due": "обращений со сроком ответа", "answered": "обращений с ответом",
+                "rated": "оценок"}
 DIRECTION = {"higher": "чем больше, тем лучше", "lower": "чем меньше, тем лучше", "neutral": "не оценивается"}
 
 settings = get_settings()
@@ -40,8 +44,12 @@ columns = st.columns(2)
 for i, k in enumerate(KPIS.values()):
     with columns[i % 2], widgets.section(k.name):
         lines = [f"**Формула.** {k.formula}",
-                 f"**Единица:** {k.unit} · **оценка:** {DIRECTION[k.better]}.",
+                 f"**Единица:** {k.unit} · **пример записи:** {k.format(EXAMPLES[k.kind])} · "
+                 f"**оценка:** {DIRECTION[k.better]}.",
                  f"**Источник.** {k.source}"]
+        if k.min_sample:
+            lines.append(f"Если за период меньше {k.min_sample} {SAMPLE_WORDS.get(k.sample, 'случаев')}, "
+                         f"вместо значения — «{LOW_DATA}».")
         if k.note:
             lines.append(f"**Примечание.** {k.note}")
         st.markdown("  \n".join(lines))

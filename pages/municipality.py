@@ -65,7 +65,7 @@ def rank_card() -> widgets.Card:
         return widgets.Card("Место в рейтинге", "мало данных", help="Меньше обращений, чем нужно для рейтинга.")
     change = mine["rank_change"]
     text = None if pd.isna(change) else charts.rank_change_label(change)
-    color, _ = widgets.change_style("subscribers", change)  # "higher" is better, like moving up
+    color = "gray" if pd.isna(change) or change == 0 else ("green" if change > 0 else "red")
     # The label already carries ▲/▼: no second arrow.
     return widgets.Card("Место в рейтинге", f"{fmt.num(mine['rank'])} из {n_ranked}", text, color, "off",
                         "Сводный рейтинг муниципалитетов, см. «Рейтинг» и «Методика».")

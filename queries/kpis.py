@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from dashboard.core.db import utcnow
+from dashboard.core.metrics import KPIS
 from queries.aggregate import measures, none_if_nan
 from queries.filters import Filters
 
@@ -32,6 +34,28 @@ class Headline:
     posts: int
     posts_per_week: float | None     # per page
     er: float | None                 # share, 0.012 = 1,2 %
+    rated: int = 0                   # messages with a known satisfaction mark (sat_pos + sat_neg)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # other sums/KPIs
+
+    def value(self, code: str):
+        """The value of KPI ``code`` (dashboard.core.metrics.KPIS) — a field or, for a KPI
+        added to the registry and its query only, the measure in ``extra``."""
+        return self._get(KPIS[code].column)
+
+    def has(self, code: str) -> bool:
+        """True when the headline query computes KPI ``code``."""
+        name = KPIS[code].column
+        return (name in self.__dataclass_fields__ and name != "extra") or name in self.extra
+
+    def sample(self, code: str):
+        """The number of cases behind KPI ``code`` (None for counts)."""
+        s = KPIS[code].sample
+        return None if s is None else self._get(s)
+
+    def _get(self, name: str):
+        if name in self.__dataclass_fields__ and name != "extra":
+            return getattr(self, name)
+        return self.extra.get(name)
 
 
 def headline(conn: Connection, f: Filters, now: datetime | None = None) -> Headline:
@@ -61,8 +85,10 @@ def headline(conn: Connection, f: Filters, now: datetime | None = None) -> Headl
       posts / pages / (days / 7).
     - er ('er') = (likes + reposts + comments) / posts / subscribers, a share.
     """
-    row = measures(conn, f, now).to_dict("records")[0]
-    return Headline(**{fl.name: none_if_nan(row[fl.name]) for fl in fields(Headline)})
+    row = {k: none_if_nan(v) for k, v in measures(conn, f, now).to_dict("records")[0].items()}
+    row["rated"] = int((row.get("sat_pos") or 0) + (row.get("sat_neg") or 0))
+    named = {fl.name for fl in fields(Headline)} - {"extra"}
+    return Headline(**{n: row[n] for n in named}, extra={k: v for k, v in row.items() if k not in named})
 
 
 def headline_compare(conn: Connection, f: Filters, now: datetime | None = None) -> tuple[Headline, Headline]:

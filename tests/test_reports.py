@@ -20,6 +20,7 @@ from pptx.util import Inches
 from dashboard.cli import main
 from dashboard.core import db, periods, schema
 from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS
 from dashboard.presentation.reports import (
     build_report,
     deck,
@@ -146,8 +147,8 @@ def test_pptx_headline_numbers_equal_the_queries(pptx_file, expected):
     assert fmt.num(cur.subscribers) in text
     assert fmt.num(cur.pages) in text
     assert fmt.duration(cur.median_response_min) in text
-    assert deck.change_text("int", cur.messages, prev.messages) in text
-    assert deck.change_text("pct", cur.share_in_norm, prev.share_in_norm) in text
+    assert KPIS["messages"].change(cur.messages, prev.messages).text in text
+    assert KPIS["share_in_norm"].change(cur.share_in_norm, prev.share_in_norm, cur.due, prev.due).text in text
     assert f"октябрь 2026: {fmt.num(prev.messages)}" in text
 
 
@@ -307,28 +308,28 @@ def test_demo_label_on_every_slide_page_and_sheet(fixture_sqlite, tmp_path):
 
 # -- formats of changes ------------------------------------------------------------
 
-@pytest.mark.parametrize("kind, cur, prev, text", [
-    ("int", 120, 100, "+20 (+20,0\u00a0%)"),
-    ("int", 5, 0, "+5"),
-    ("pct", 0.8, 0.75, "+5,0\u00a0п.п."),
-    ("pct", 0.75, 0.75004, "±0,0\u00a0п.п."),
-    ("pct2", 0.0123, 0.0101, "+0,22\u00a0п.п."),
-    ("minutes", 60, 85, "−25\u00a0мин"),
-    ("num1", 2.5, 2.0, "+0,5"),
-    ("int", None, 3, "—"),
+@pytest.mark.parametrize("code, cur, prev, text", [
+    ("messages", 120, 100, "+20 (+20,0\u00a0%)"),
+    ("messages", 5, 0, "+5"),
+    ("share_in_norm", 0.8, 0.75, "+5,0\u00a0п.п."),
+    ("share_in_norm", 0.75, 0.75004, "±0,0\u00a0п.п."),
+    ("er", 0.0123, 0.0101, "+0,22\u00a0п.п."),
+    ("median_response", 60, 85, "−25\u00a0мин"),
+    ("posts_per_week", 2.5, 2.0, "+0,5"),
+    ("messages", None, 3, None),
 ])
-def test_change_text(kind, cur, prev, text):
-    assert deck.change_text(kind, cur, prev) == text
+def test_change_text(code, cur, prev, text):
+    assert KPIS[code].change(cur, prev).text == text
 
 
-@pytest.mark.parametrize("code, kind, cur, prev, colour", [
-    ("share_in_norm", "pct", 0.8, 0.7, theme.GOOD),
-    ("median_response", "minutes", 80, 60, theme.BAD),
-    ("messages", "int", 10, 5, theme.NEUTRAL),
-    ("share_in_norm", "pct", 0.70001, 0.7, theme.NEUTRAL),  # shown as ±0,0 п.п.
+@pytest.mark.parametrize("code, cur, prev, colour", [
+    ("share_in_norm", 0.8, 0.7, theme.GOOD),
+    ("median_response", 80, 60, theme.BAD),
+    ("messages", 10, 5, theme.NEUTRAL),
+    ("share_in_norm", 0.70001, 0.7, theme.NEUTRAL),  # shown as ±0,0 п.п.
 ])
-def test_tone(code, kind, cur, prev, colour):
-    assert deck.tone(code, kind, cur, prev) == colour
+def test_tone(code, cur, prev, colour):
+    assert deck.TONES[KPIS[code].change(cur, prev).tone] == colour
 
 
 # -- municipality names and the CLI -----------------------------------------------------

@@ -1,70 +1,247 @@
-"""KPI definitions: the single source of names, formulas and units.
+"""The metric registry: every KPI defined once, and how it is shown.
 
-Queries in ``queries/`` compute these figures; the «Методика» page, the report
-method slide and the query docstrings all read the texts below, so the formula
-shown to users is the one the code implements. Pure logic, no Streamlit.
+Each ``KPI`` holds its code, Russian name and short name, unit, display format (with its
+rounding), direction (better up or down), formula text, the stored sums it is computed
+from, the sample that must be large enough to show it, and a slot for a target.
+Everything that shows a KPI — headline cards, chart axes and tooltips, the map legend,
+rating columns, «Методика», report cards and workbook columns — takes name, format and
+change text/colour from here (``KPI.text``, ``KPI.change``), so a screen and a slide print
+the same text for the same value. Queries in ``queries/`` compute the values (the KPI's
+``column`` in their results; formulas in ``queries.aggregate.add_kpis``).
+
+Adding a KPI computed from existing sums: add it to ``KPIS`` below (and to
+``REPORT_CARDS`` if it belongs on the report's KPI slide) and compute its column in
+``queries.aggregate.add_kpis``; nothing else lists KPIs. Pure logic, no Streamlit.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
+from dashboard.core import formatting as fmt
 from dashboard.core.schema import RESPONSE_BIN_EDGES
+
+LOW_DATA = "мало данных"
+MIN_SAMPLE = 5  # default: fewer messages behind a share or a median -> «мало данных»
+
+# Display formats: how a value is rounded and written. ``scale`` turns a share into percent.
+KINDS = ("int", "num1", "num2", "pct", "pct2", "minutes")
+_DIGITS = {"int": 0, "num1": 1, "num2": 2, "pct": 1, "pct2": 2, "minutes": 0}
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def format_value(x, kind: str) -> str:
+    """A value in Russian format by display kind: int, num1, num2, pct, pct2, minutes."""
+    if kind in ("pct", "pct2"):
+        return fmt.pct(x, _DIGITS[kind])
+    if kind == "minutes":
+        return fmt.duration(x)
+    return fmt.num(x, _DIGITS.get(kind, 0))
+
+
+def shown_value(x, kind: str) -> float | None:
+    """The number a formatted value actually shows, in display units (percent for shares,
+    minutes for durations): 0.70004 as 'pct' -> 70.0; 2905.4 min ('2 дн') -> 2880."""
+    if _missing(x):
+        return None
+    x = float(x)
+    if kind in ("pct", "pct2"):
+        return round(x * 100, _DIGITS[kind]) + 0.0
+    if kind == "minutes":
+        m = int(round(x))
+        return float(m if m < 48 * 60 else m // 60 * 60)   # fmt.duration drops minutes from 2 days
+    return round(x, _DIGITS.get(kind, 0)) + 0.0
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change of a KPI against a comparison value, decided once from the shown values.
+
+    ``direction``: 'up', 'down' or 'flat' (the shown values are equal);
+    ``tone``: 'good', 'bad' or 'neutral' (flat, a KPI without direction, or no data)."""
+
+    text: str | None          # '+1 234 (+5,2 %)', '−2,1 п.п.', '±0,0 п.п.', '+25 мин'; None: no data
+    delta: float | None       # shown(cur) − shown(prev) in display units
+    direction: str = "flat"
+    tone: str = "neutral"
+
+
+NO_CHANGE = Change(None, None)
 
 
 @dataclass(frozen=True)
 class KPI:
     code: str
-    name: str            # short Russian name, for cards and table headers
-    formula: str         # plain-Russian formula
-    unit: str            # "шт.", "%", "мин", "чел.", ...
-    better: str          # "higher" | "lower" | "neutral"
-    source: str          # where the data comes from
+    name: str                   # Russian name: cards, headers, axes, «Методика»
+    formula: str                # plain-Russian formula
+    unit: str                   # "шт.", "%", "мин", "чел.", ...
+    better: str                 # "higher" | "lower" | "neutral"
+    source: str                 # where the data comes from
+    kind: str = "int"           # display format and rounding: one of KINDS
+    column: str = ""            # column in query results (queries.kpis.Headline, by_municipality)
+    short: str = ""             # short name for narrow places (table headers, legends)
+    sums: tuple[str, ...] = ()  # stored sums the formula needs (queries.aggregate)
+    sample: str | None = None   # the sum counting the cases behind the value (None: a count)
+    min_sample: int = 0         # fewer cases than this: «мало данных» instead of the value
+    ages: bool = False          # still changes after the period ends: compared at the same age
     note: str = ""
+    target: float | None = None  # target value (issue 12 adds configurable targets)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"KPI {self.code}: unknown display kind {self.kind!r}")
+        if not self.column:
+            object.__setattr__(self, "column", self.code)
+        if not self.short:
+            object.__setattr__(self, "short", self.name)
+
+    # -- values ---------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        """The name, for axes, legends, selectors and headers."""
+        return self.name
+
+    @property
+    def with_unit(self) -> str:
+        """The name with the unit where a bare number would not say it (workbook columns,
+        whose cells hold minutes as numbers)."""
+        return f"{self.name}, мин" if self.kind == "minutes" else self.name
+
+    def format(self, x) -> str:
+        """The value as shown (``text`` without the sample check)."""
+        return format_value(x, self.kind)
+
+    def too_small(self, sample) -> bool:
+        """True when the value rests on fewer cases than ``min_sample`` (but on some)."""
+        return (self.sample is not None and sample is not None and not _missing(sample)
+                and 0 < sample < self.min_sample)
+
+    def text(self, x, sample=None) -> str:
+        """The value as shown: '12,5 %', '3 ч 20 мин', '1 234'; '—' when missing;
+        «мало данных» when ``sample`` is below ``min_sample``."""
+        if self.too_small(sample):
+            return LOW_DATA
+        return format_value(x, self.kind)
+
+    def shown(self, x) -> float | None:
+        """The number ``text(x)`` shows (display units, rounded as displayed)."""
+        return shown_value(x, self.kind)
+
+    def change(self, cur, prev, cur_sample=None, prev_sample=None) -> Change:
+        """Change text, direction and tone, from the shown (rounded) values: two values
+        that print the same give '±0…' in grey, never '+0,0' in green or '−0,0' in red."""
+        if self.too_small(cur_sample) or self.too_small(prev_sample):
+            return NO_CHANGE
+        a, b = self.shown(cur), self.shown(prev)
+        if a is None or b is None:
+            return NO_CHANGE
+        delta = round(a - b, _DIGITS[self.kind]) + 0.0
+        direction = "up" if delta > 0 else ("down" if delta < 0 else "flat")
+        if direction == "flat" or self.better == "neutral":
+            tone = "neutral"
+        else:
+            tone = "good" if (delta > 0) == (self.better == "higher") else "bad"
+        return Change(self._change_text(delta, b), delta, direction, tone)
+
+    def _change_text(self, delta: float, prev: float) -> str:
+        if self.kind in ("pct", "pct2"):
+            return fmt.signed(delta, _DIGITS[self.kind], f"{fmt.NBSP}п.п.")
+        if self.kind == "minutes":
+            sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+            return sign + fmt.duration(abs(delta))
+        if self.kind == "int":
+            text = fmt.signed(delta)
+            if prev:
+                text += f" ({fmt.signed(round(delta / prev * 100, 1), 1, fmt.NBSP + '%')})"
+            return text
+        return fmt.signed(delta, _DIGITS[self.kind])
 
 
 SRC_PAGES = "Реестр госпабликов (импорт ЦУР или сбор через API VK/OK)."
 SRC_STATS = "Снимки статистики страниц: число подписчиков на дату, публикации и реакции между снимками."
 SRC_MSG = ("Комментарии и сообщения жителей на официальных страницах (импорт выгрузок ЦУР "
            "или сбор комментариев через API VK).")
+_HIST = tuple(f"bin{i:02d}" for i in range(len(RESPONSE_BIN_EDGES)))
 
 KPIS: dict[str, KPI] = {k.code: k for k in [
     KPI("pages", "Госпаблики", "Число страниц, открытых на конец периода (дата открытия ≤ конца периода, "
-        "страница не закрыта).", "шт.", "neutral", SRC_PAGES),
+        "страница не закрыта).", "шт.", "neutral", SRC_PAGES, kind="int", sums=("pages",)),
     KPI("subscribers", "Подписчики", "Сумма по страницам последнего известного числа подписчиков "
         "на конец периода (последний снимок не позже конца периода).", "чел.", "higher", SRC_STATS,
-        "Один человек, подписанный на несколько страниц, учитывается несколько раз."),
+        kind="int", sums=("subscribers",),
+        note="Один человек, подписанный на несколько страниц, учитывается несколько раз."),
     KPI("subscriber_growth", "Прирост подписчиков", "Подписчики на конец периода − подписчики на конец "
-        "предыдущего равного периода.", "чел.", "higher", SRC_STATS),
+        "предыдущего равного периода.", "чел.", "higher", SRC_STATS, kind="int", sums=("subscribers",)),
     KPI("subs_per_1000", "Подписки на 1000 жителей", "Подписчики на конец периода / численность "
-        "населения × 1000.", "на 1000 жит.", "higher", SRC_STATS + " Население: перепись 2021 г."),
+        "населения × 1000.", "на 1000 жит.", "higher", SRC_STATS + " Население: перепись 2021 г.",
+        kind="num1", short="Подписки на 1000", sums=("subscribers", "population")),
     KPI("messages", "Обращения", "Число комментариев и сообщений жителей, поступивших за период "
-        "(по местной дате поступления).", "шт.", "neutral", SRC_MSG),
+        "(по местной дате поступления).", "шт.", "neutral", SRC_MSG, kind="int", sums=("messages",)),
     KPI("messages_per_1000", "Обращения на 1000 жителей", "Обращения за период / численность населения × 1000.",
-        "на 1000 жит.", "neutral", SRC_MSG),
+        "на 1000 жит.", "neutral", SRC_MSG, kind="num2", short="Обращения на 1000",
+        sums=("messages", "population")),
     KPI("share_answered", "Доля с ответом", "Обращения, на которые дан ответ / все обращения периода.",
-        "%", "higher", SRC_MSG),
+        "%", "higher", SRC_MSG, kind="pct", sums=("answered", "messages"), sample="messages",
+        min_sample=MIN_SAMPLE, ages=True),
     KPI("share_in_norm", "Ответ в срок", "Обращения с первым ответом не позже нормы / обращения периода, "
-        "срок ответа по которым уже наступил. Без ответа после нормы — не в срок.", "%", "higher", SRC_MSG),
+        "срок ответа по которым уже наступил. Без ответа после нормы — не в срок.", "%", "higher", SRC_MSG,
+        kind="pct", sums=("in_norm", "messages", "not_due"), sample="due", min_sample=MIN_SAMPLE, ages=True),
     KPI("median_response", "Медиана первого ответа", "Медиана времени от поступления до первого ответа "
         "страницы по обращениям с ответом; оценивается по интервалам гистограммы "
         "(5 мин до 20 мин, затем 10-15-30 мин, 1-2-4 ч …) с линейной интерполяцией внутри интервала.",
-        "мин", "lower", SRC_MSG),
+        "мин", "lower", SRC_MSG, kind="minutes", column="median_response_min", short="Медиана ответа",
+        sums=_HIST, sample="answered", min_sample=MIN_SAMPLE, ages=True),
     KPI("mean_response", "Среднее время первого ответа", "Сумма времени до первого ответа / число "
-        "обращений с ответом.", "мин", "lower", SRC_MSG),
+        "обращений с ответом.", "мин", "lower", SRC_MSG, kind="minutes", column="mean_response_min",
+        short="Среднее время ответа", sums=("resp_sum", "answered"), sample="answered",
+        min_sample=MIN_SAMPLE, ages=True),
     KPI("overdue", "Просрочено без ответа", "Обращения периода в статусе «новое» или «в работе», "
-        "поступившие раньше, чем норма назад от текущего момента.", "шт.", "lower", SRC_MSG),
+        "поступившие раньше, чем норма назад от текущего момента.", "шт.", "lower", SRC_MSG,
+        kind="int", sums=("overdue",), ages=True),
     KPI("photo_share", "Ответы с фотоотчётом", "Ответы с фотоотчётом о выполненной работе / обращения с ответом.",
-        "%", "higher", SRC_MSG),
+        "%", "higher", SRC_MSG, kind="pct", short="С фотоотчётом", sums=("photo", "answered"),
+        sample="answered", min_sample=MIN_SAMPLE),
     KPI("satisfaction", "Удовлетворённость", "Положительные оценки / (положительные + отрицательные) "
-        "среди обращений с известной оценкой.", "%", "higher", SRC_MSG),
+        "среди обращений с известной оценкой.", "%", "higher", SRC_MSG, kind="pct",
+        sums=("sat_pos", "sat_neg"), sample="rated", min_sample=MIN_SAMPLE),
     KPI("posts_per_week", "Публикаций в неделю", "Публикации за период / число недель в периоде "
-        "(дни / 7), в среднем на страницу.", "в нед.", "higher", SRC_STATS),
+        "(дни / 7), в среднем на страницу.", "в нед.", "higher", SRC_STATS, kind="num1",
+        sums=("posts", "pages")),
     KPI("er", "ER (вовлечённость)", "(Лайки + репосты + комментарии) за период / публикации за период / "
         "подписчики на конец периода × 100 % — вовлечённость на одну публикацию (как в Popsters).",
-        "%", "higher", SRC_STATS),
+        "%", "higher", SRC_STATS, kind="pct2", short="ER",
+        sums=("likes", "reposts", "comments", "posts", "subscribers")),
 ]}
+
+# The eight KPIs on the report's «Главные показатели» slide, in order; the workbook and
+# «Методика» list every KPI of the registry.
+REPORT_CARDS = ("messages", "share_in_norm", "share_answered", "median_response", "subscribers",
+                "pages", "overdue", "satisfaction")
+
+# The composite rating's score: not a KPI of its own, but shown like one in rating tables.
+SCORE = KPI("score", "Сводный рейтинг, баллы", "Взвешенная сумма баллов 0–100 по показателям рейтинга.",
+            "балл", "higher", "Расчёт по показателям рейтинга.", kind="num1", short="Баллы")
+
+
+def by_column(column: str) -> KPI:
+    """The KPI (or the rating score) whose values are in ``column`` of query results."""
+    if column == SCORE.column:
+        return SCORE
+    for k in KPIS.values():
+        if k.column == column:
+            return k
+    raise KeyError(column)
+
+
+def kpi_codes(codes: Sequence[str] | None = None) -> list[KPI]:
+    """KPIs by code, in the given order (all of the registry when None)."""
+    return list(KPIS.values()) if codes is None else [KPIS[c] for c in codes]
+
 
 # Response-time buckets for the distribution chart: (code, label, from_min, to_min).
 RESPONSE_BUCKETS = (

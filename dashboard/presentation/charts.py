@@ -10,7 +10,6 @@ Nothing here needs a selection to be read, so PNG export keeps the meaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import altair as alt
@@ -18,7 +17,7 @@ import pandas as pd
 
 from dashboard.core import formatting as fmt
 from dashboard.core import platforms
-from dashboard.core.metrics import KPIS, RESPONSE_BUCKETS, UNANSWERED_LABEL
+from dashboard.core.metrics import KPI, KPIS, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL
 
 THEME = "gospubliki"
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -98,55 +97,10 @@ def theme() -> alt.theme.ThemeConfig:
     }
 
 
-# -- metrics: how each municipality metric is labelled and formatted -----------
+# -- metrics: name, format and direction of each column, from the metric registry --------
 
-@dataclass(frozen=True)
-class Metric:
-    column: str        # column in by_municipality / rating frames
-    code: str          # dashboard.core.metrics.KPIS code ("score" for the composite rating)
-    label: str         # Russian, for axes, headers and selectors
-    kind: str          # "int", "num1", "pct", "minutes", "score"
-    better: str        # "higher" | "lower" | "neutral"
-
-    def format(self, x) -> str:
-        return format_value(x, self.kind)
-
-
-def format_value(x, kind: str) -> str:
-    """A value in Russian format by kind: int, num1, num2, pct, pct2, minutes, score."""
-    if kind == "pct":
-        return fmt.pct(x)
-    if kind == "pct2":
-        return fmt.pct(x, 2)
-    if kind == "minutes":
-        return fmt.duration(x)
-    if kind in ("num1", "score"):
-        return fmt.num(x, 1)
-    if kind == "num2":
-        return fmt.num(x, 2)
-    return fmt.num(x)
-
-
-def _metric(column: str, code: str, kind: str, label: str | None = None) -> Metric:
-    k = KPIS[code]
-    return Metric(column, code, label or k.name, kind, k.better)
-
-
-METRICS: dict[str, Metric] = {m.column: m for m in [
-    Metric("score", "score", "Сводный рейтинг, баллы", "score", "higher"),
-    _metric("share_in_norm", "share_in_norm", "pct"),
-    _metric("median_response_min", "median_response", "minutes"),
-    _metric("mean_response_min", "mean_response", "minutes"),
-    _metric("subs_per_1000", "subs_per_1000", "num1"),
-    _metric("subscribers", "subscribers", "int"),
-    _metric("messages", "messages", "int"),
-    _metric("messages_per_1000", "messages_per_1000", "num1"),
-    _metric("overdue", "overdue", "int"),
-    _metric("photo_share", "photo_share", "pct"),
-    _metric("posts_per_week", "posts_per_week", "num1"),
-    _metric("er", "er", "pct2"),
-    _metric("pages", "pages", "int"),
-]}
+# Query column -> KPI (dashboard.core.metrics), plus the composite rating's score.
+METRICS: dict[str, KPI] = {k.column: k for k in (SCORE, *KPIS.values())}
 
 
 def _size(chart: alt.Chart, width, height) -> alt.Chart:

@@ -23,14 +23,12 @@ import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import folium
 import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from dashboard.core import formatting as fmt
 from dashboard.core.metrics import KPIS
 from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, boundaries
 
@@ -84,12 +82,15 @@ class MapMetric:
     """A column of ``queries.breakdowns.by_municipality`` that the map can show."""
 
     code: str          # column name
-    kpi: str           # key in dashboard.core.metrics.KPIS (name, unit, direction)
-    format: Callable[[float], str]
+    kpi: str           # key in dashboard.core.metrics.KPIS (name, unit, format, direction)
 
     @property
     def label(self) -> str:
         return KPIS[self.kpi].name
+
+    def format(self, x) -> str:
+        """The value as the registry writes it (same text as cards, tables and slides)."""
+        return KPIS[self.kpi].format(x)
 
     @property
     def better(self) -> str:
@@ -105,11 +106,11 @@ class MapMetric:
 
 
 METRICS: dict[str, MapMetric] = {m.code: m for m in (
-    MapMetric("share_in_norm", "share_in_norm", fmt.pct),
-    MapMetric("median_response_min", "median_response", fmt.duration),
-    MapMetric("subs_per_1000", "subs_per_1000", lambda x: fmt.num(x, 1)),
-    MapMetric("messages", "messages", fmt.num),
-    MapMetric("messages_per_1000", "messages_per_1000", lambda x: fmt.num(x, 2)),
+    MapMetric("share_in_norm", "share_in_norm"),
+    MapMetric("median_response_min", "median_response"),
+    MapMetric("subs_per_1000", "subs_per_1000"),
+    MapMetric("messages", "messages"),
+    MapMetric("messages_per_1000", "messages_per_1000"),
 )}
 DEFAULT_METRIC = "share_in_norm"
 

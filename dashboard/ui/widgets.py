@@ -15,7 +15,7 @@ from dashboard.core import formatting as fmt
 from dashboard.core import periods
 from dashboard.core import spreadsheet
 from dashboard.core.db import make_engine
-from dashboard.core.metrics import KPIS
+from dashboard.core.metrics import KPIS, Change
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
@@ -309,50 +309,26 @@ class Card:
     help: str | None = None
 
 
-def change_style(code: str, change) -> tuple[str, str]:
-    """(colour, arrow) of a change of KPI ``code``: green when it moved the good way
-    (dashboard.core.metrics.KPIS[code].better), red when the bad way, grey when neutral or zero."""
-    if change is None or pd.isna(change) or change == 0:
-        return "gray", "off"
-    arrow = "up" if change > 0 else "down"
-    better = KPIS[code].better if code in KPIS else "neutral"
-    if better == "neutral":
-        return "gray", arrow
-    good = (change > 0) == (better == "higher")
-    return ("green" if good else "red"), arrow
+TONE_COLORS = {"good": "green", "bad": "red", "neutral": "gray"}  # st.metric delta_color
+DIRECTION_ARROWS = {"up": "up", "down": "down", "flat": "off"}     # st.metric delta_arrow
 
 
-def kpi_card(code: str, value: str, change=None, change_text: str | None = None,
-             label: str | None = None) -> Card:
-    """A card for KPI ``code``; ``change`` (numeric) decides colour and arrow, ``change_text``
-    is what is shown (Russian format)."""
+def change_card(code: str, value: str, change: Change, label: str | None = None) -> Card:
+    """A card for KPI ``code`` showing ``value`` and a change decided by the registry
+    (dashboard.core.metrics.KPI.change): its text, colour and arrow."""
     k = KPIS[code]
-    color, arrow = change_style(code, change)
-    text = change_text if change_text not in (None, fmt.NA) else None
-    return Card(label or k.name, value, text, color, arrow, k.formula)
-
-
-# KPI code -> (Headline field, kind of change for change_text, value formatter).
-HEADLINE_CARDS = {
-    "pages": ("pages", "int", fmt.num),
-    "subscribers": ("subscribers", "int", fmt.num),
-    "messages": ("messages", "int", fmt.num),
-    "share_answered": ("share_answered", "pct", fmt.pct),
-    "share_in_norm": ("share_in_norm", "pct", fmt.pct),
-    "median_response": ("median_response_min", "minutes", fmt.duration),
-    "overdue": ("overdue", "int", fmt.num),
-    "photo_share": ("photo_share", "pct", fmt.pct),
-}
+    return Card(label or k.name, value, change.text, TONE_COLORS[change.tone],
+                DIRECTION_ARROWS[change.direction] if change.text else "off", k.formula)
 
 
 def headline_cards(cur, prev, codes: Sequence[str]) -> list[Card]:
-    """Cards for headline KPIs (queries.kpis.Headline of this and the previous period)."""
+    """Cards for headline KPIs (queries.kpis.Headline of this and the previous period):
+    value text and change from the metric registry, like the report's KPI slide."""
     cards = []
     for code in codes:
-        field, kind, format_ = HEADLINE_CARDS[code]
-        value = getattr(cur, field)
-        change, text = change_text(value, getattr(prev, field), kind)
-        cards.append(kpi_card(code, format_(value), change, text))
+        k = KPIS[code]
+        change = k.change(cur.value(code), prev.value(code), cur.sample(code), prev.sample(code))
+        cards.append(change_card(code, k.text(cur.value(code), cur.sample(code)), change))
     return cards
 
 
@@ -425,25 +401,6 @@ def previous_caption(f: Filters) -> str:
 
 
 GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
-
-
-def change_text(cur, prev, kind: str = "int") -> tuple[float | None, str | None]:
-    """(numeric change, Russian text) of cur vs prev; kind: int, pct (shares, in п.п.),
-    minutes, num1. None when either side is missing."""
-    if cur is None or prev is None or pd.isna(cur) or pd.isna(prev):
-        return None, None
-    diff = cur - prev
-    if kind == "pct":
-        return diff, fmt.pp(diff)
-    if kind == "minutes":
-        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
-        return diff, f"{sign}{fmt.duration(abs(diff))}"
-    if kind == "num1":
-        return diff, fmt.signed(diff, 1)
-    text = fmt.signed(diff)
-    if prev:
-        text += f" ({fmt.signed(diff / prev * 100, 1, chr(0xA0) + '%')})"
-    return diff, text
 
 
 # -- downloads ----------------------------------------------------------------

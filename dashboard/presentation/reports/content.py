@@ -26,26 +26,6 @@ from queries.kpis import Headline
 
 OBLAST_NAME = "Новосибирская область"
 
-# Headline KPIs shown in reports: (KPI code in dashboard.core.metrics.KPIS, Headline attribute, kind).
-# kind is a format kind of dashboard.presentation.charts.format_value (int, pct, pct2, minutes, num1);
-# it also decides how a change is expressed (numbers, percentage points, durations).
-HEADLINE_KPIS = (
-    ("messages", "messages", "int"),
-    ("share_in_norm", "share_in_norm", "pct"),
-    ("share_answered", "share_answered", "pct"),
-    ("median_response", "median_response_min", "minutes"),
-    ("subscribers", "subscribers", "int"),
-    ("pages", "pages", "int"),
-    ("overdue", "overdue", "int"),
-    ("satisfaction", "satisfaction", "pct"),
-    ("mean_response", "mean_response_min", "minutes"),
-    ("photo_share", "photo_share", "pct"),
-    ("posts_per_week", "posts_per_week", "num1"),
-    ("er", "er", "pct2"),
-)
-CARD_KPIS = HEADLINE_KPIS[:8]  # the eight on the KPI slide; the workbook has all
-
-
 @dataclass(frozen=True)
 class ReportContent:
     """The query results behind one report."""

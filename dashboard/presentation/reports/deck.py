@@ -16,10 +16,9 @@ from functools import cached_property
 import pandas as pd
 
 from dashboard.core import formatting as fmt
-from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
-from dashboard.presentation import charts
+from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS, REPORT_CARDS, Change
 from dashboard.presentation.reports import theme
-from dashboard.presentation.reports.content import CARD_KPIS, ReportContent
+from dashboard.presentation.reports.content import ReportContent
 from dashboard.presentation.reports.theme import CONTENT, Box
 
 # -- blocks -------------------------------------------------------------------------
@@ -179,44 +178,21 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def value_text(kind: str, x) -> str:
-    return charts.format_value(x, kind)
+def _t(code: str, x) -> str:
+    """A KPI value as the registry writes it."""
+    return KPIS[code].text(x)
 
 
-PP_DIGITS = {"pct": 1, "pct2": 2}
+TONES = {"good": theme.GOOD, "bad": theme.BAD, "neutral": theme.NEUTRAL}
 
 
-def _delta(kind: str, cur, prev) -> float | None:
-    """cur − prev rounded to the precision it is shown with (so '±0,0 п.п.' is no change)."""
-    if _missing(cur) or _missing(prev):
-        return None
-    digits = {"pct": 3, "pct2": 4, "minutes": 0, "num1": 1, "num2": 2}.get(kind)
-    return cur - prev if digits is None else round(cur - prev, digits) + 0.0
-
-
-def change_text(kind: str, cur, prev) -> str:
-    """Change from prev to cur in the KPI's own terms: '+1 234 (+5,2 %)', '+2,1 п.п.', '−25 мин'."""
-    delta = _delta(kind, cur, prev)
-    if delta is None:
-        return fmt.NA
-    if kind == "int":
-        rel = f" ({fmt.signed(delta / prev * 100, 1, fmt.NBSP + '%')})" if prev else ""
-        return fmt.signed(delta) + rel
-    if kind in PP_DIGITS:
-        return fmt.pp(delta, PP_DIGITS[kind])
-    if kind == "minutes":
-        sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-        return sign + fmt.duration(abs(delta))
-    return fmt.signed(delta, 2 if kind == "num2" else 1)
-
-
-def tone(code: str, kind: str, cur, prev) -> str:
-    """Colour of a change: better → GOOD, worse → BAD, neutral KPI or no change → NEUTRAL."""
-    delta = _delta(kind, cur, prev)
-    better = KPIS[code].better
-    if not delta or better == "neutral":
-        return theme.NEUTRAL
-    return theme.GOOD if (delta > 0) == (better == "higher") else theme.BAD
+def kpi_card_lines(c: ReportContent, code: str) -> tuple[str, Change]:
+    """(value text, change) of KPI ``code`` on the KPI slide — the registry's text and change,
+    exactly as the «Обзор» cards print them (dashboard.ui.widgets.headline_cards)."""
+    k = KPIS[code]
+    cur, prev = c.headline, c.headline_prev
+    change = k.change(cur.value(code), prev.value(code), cur.sample(code), prev.sample(code))
+    return k.text(cur.value(code), cur.sample(code)), change
 
 
 def rank_change_cell(x) -> Cell:
@@ -269,19 +245,21 @@ def kpi_slide(c: ReportContent) -> Slide:
     cols, rows = 4, 2
     grid = [b for row in CONTENT.split_v(*([1] * rows), gap=0.3) for b in row.split_h(*([1] * cols), gap=0.3)]
     blocks: list[Block] = []
-    for box, (code, attr, kind) in zip(grid, CARD_KPIS):
-        cur, prev = getattr(c.headline, attr), getattr(c.headline_prev, attr)
-        notes = [Line(f"{c.previous.label()}: {value_text(kind, prev)}", theme.CARD_NOTE_PT,
-                      color=theme.MUTED, space_before=4)]
+    for box, code in zip(grid, REPORT_CARDS):
+        k = KPIS[code]
+        value, change = kpi_card_lines(c, code)
+        prev = c.headline_prev
+        notes = [Line(f"{c.previous.label()}: {k.text(prev.value(code), prev.sample(code))}",
+                      theme.CARD_NOTE_PT, color=theme.MUTED, space_before=4)]
         if c.oblast is not None:
-            notes.insert(0, Line(f"Область: {value_text(kind, getattr(c.oblast, attr))}",
+            notes.insert(0, Line(f"Область: {k.text(c.oblast.value(code), c.oblast.sample(code))}",
                                  theme.CARD_NOTE_PT, color=theme.MUTED, space_before=6))
         blocks.append(Rect(box, theme.LIGHT))
         blocks.append(Text(Box(box.x + 0.2, box.y + 0.15, box.w - 0.4, box.h - 0.3), (
-            Line(KPIS[code].name, theme.CARD_LABEL_PT, color=theme.MUTED),
-            Line(value_text(kind, cur), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY, space_before=4),
-            Line(change_text(kind, cur, prev), theme.CARD_NOTE_PT + 2, bold=True,
-                 color=tone(code, kind, cur, prev), space_before=2),
+            Line(k.name, theme.CARD_LABEL_PT, color=theme.MUTED),
+            Line(value, theme.CARD_VALUE_PT, bold=True, color=theme.NAVY, space_before=4),
+            Line(change.text or fmt.NA, theme.CARD_NOTE_PT + 2, bold=True,
+                 color=TONES[change.tone], space_before=2),
             *notes,
         )))
     return Slide("Главные показатели", blocks,
@@ -294,9 +272,9 @@ def map_slide(c: ReportContent, png: bytes) -> Slide:
     top, table_box, _note = MAP_SIDE.split_v(1.3, MAP_SIDE.h - 2.3, 0.6, gap=0.2)
     if c.is_oblast:
         lines = (Line("По области", theme.CARD_LABEL_PT, color=theme.MUTED),
-                 Line(fmt.pct(c.headline.share_in_norm), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY))
+                 Line(_t("share_in_norm", c.headline.share_in_norm), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY))
         urban = m[m["kind"] == "urban_okrug"].sort_values("share_in_norm", ascending=False)
-        rows = tuple(_cells(r.name, fmt.pct(r.share_in_norm)) for r in urban.itertuples())
+        rows = tuple(_cells(r.name, _t("share_in_norm", r.share_in_norm)) for r in urban.itertuples())
         side += [Text(top, lines),
                  Table(Box(table_box.x, table_box.y, table_box.w, min(table_box.h, 0.45 * (len(rows) + 1))),
                        (Column("Городские округа", weight=3.0), Column("В срок", "right")), rows)]
@@ -349,8 +327,8 @@ def rating_rows(df: pd.DataFrame) -> list[tuple[Cell, ...]]:
             str(int(r.rank)) if ranked else "—", r.name,
             fmt.num(r.score, 1) if ranked else Cell("мало данных", theme.MUTED),
             rank_change_cell(r.rank_change) if ranked else Cell(""),
-            fmt.num(r.messages), fmt.pct(r.share_in_norm), fmt.duration(r.median_response_min),
-            fmt.num(r.subs_per_1000, 1)))
+            _t("messages", r.messages), _t("share_in_norm", r.share_in_norm), _t("median_response", r.median_response_min),
+            _t("subs_per_1000", r.subs_per_1000)))
     return out
 
 
@@ -396,7 +374,7 @@ def trend_slide(title: str, subtitle: str, png: bytes, name: str, note: str) -> 
 
 
 def topics_slide(c: ReportContent, png: bytes) -> Slide:
-    rows = tuple(_cells(r.topic, fmt.num(r.messages), fmt.pct(r.share), fmt.pct(r.share_in_norm))
+    rows = tuple(_cells(r.topic, _t("messages", r.messages), fmt.pct(r.share), _t("share_in_norm", r.share_in_norm))
                  for r in c.topics.itertuples())
     cols = (Column("Тема", weight=2.4), Column("Обращения", "right", 1.1), Column("Доля", "right", 0.9),
             Column("В срок", "right", 0.9))
@@ -407,16 +385,16 @@ def topics_slide(c: ReportContent, png: bytes) -> Slide:
 
 def responses_slide(c: ReportContent, png: bytes) -> Slide:
     platforms = c.platforms[c.platforms["messages"] > 0]  # broadcast-only channels get no messages
-    rows = tuple(_cells(r.platform_label, fmt.num(r.messages), fmt.pct(r.share_in_norm),
-                        fmt.duration(r.median_response_min)) for r in platforms.itertuples())
+    rows = tuple(_cells(r.platform_label, _t("messages", r.messages), _t("share_in_norm", r.share_in_norm),
+                        _t("median_response", r.median_response_min)) for r in platforms.itertuples())
     cols = (Column("Платформа", weight=1.5), Column("Обращения", "right", 1.1), Column("В срок", "right", 0.9),
             Column("Медиана", "right", 1.1))
     box = Box(TOPIC_TABLE.x, TOPIC_TABLE.y, TOPIC_TABLE.w, min(TOPIC_TABLE.h, 0.45 * (len(rows) + 1)))
     text_box = Box(TOPIC_TABLE.x, box.y + box.h + 0.4, TOPIC_TABLE.w, 1.6)
     h = c.headline
-    lines = (Line(f"Медиана первого ответа: {fmt.duration(h.median_response_min)}", 16),
-             Line(f"Среднее время первого ответа: {fmt.duration(h.mean_response_min)}", 16, space_before=6),
-             Line(f"Доля с ответом: {fmt.pct(h.share_answered)}", 16, space_before=6))
+    lines = (Line(f"Медиана первого ответа: {_t('median_response', h.median_response_min)}", 16),
+             Line(f"Среднее время первого ответа: {_t('mean_response', h.mean_response_min)}", 16, space_before=6),
+             Line(f"Доля с ответом: {_t('share_answered', h.share_answered)}", 16, space_before=6))
     return Slide("Время первого ответа", [Picture(TOPIC_CHART, png, "responses"), Table(box, cols, rows),
                                           Text(text_box, lines)],
                  subtitle=f"{c.scope_name}, {c.period.label()}")
@@ -459,7 +437,7 @@ def movers_slide(c: ReportContent) -> Slide:
 
 def pages_slide(c: ReportContent, limit: int = 14) -> Slide:
     df = c.pages.sort_values("subscribers", ascending=False, na_position="last")
-    rows = tuple(_cells(r.platform_label, r.title, fmt.num(r.subscribers), fmt.d(r.last_post_at),
+    rows = tuple(_cells(r.platform_label, r.title, _t("subscribers", r.subscribers), fmt.d(r.last_post_at),
                         "да" if r.verified else "нет") for r in df.head(limit).itertuples())
     cols = (Column("Сеть", "center", 0.8), Column("Страница", weight=4.0), Column("Подписчики", "right", 1.1),
             Column("Последняя публикация", "center", 1.3), Column("Госметка", "center", 0.8))
@@ -519,9 +497,9 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
     grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
     note = partial_buckets_note(c)
     slides += [
-        trend_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {fmt.num(c.headline.messages)}",
+        trend_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {_t('messages', c.headline.messages)}",
                     images["messages"], "messages", note),
-        trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {fmt.pct(c.headline.share_in_norm)} "
+        trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {_t('share_in_norm', c.headline.share_in_norm)} "
                     "за период", images["timeliness"], "timeliness", f"Норма ответа: {c.norm_label}. {note}".strip()),
         topics_slide(c, images["topics"]),
         responses_slide(c, images["responses"]),

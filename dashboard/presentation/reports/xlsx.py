@@ -23,7 +23,7 @@ from dashboard.core import spreadsheet
 from dashboard.core.metrics import KPIS
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation.reports import theme
-from dashboard.presentation.reports.content import HEADLINE_KPIS, ReportContent
+from dashboard.presentation.reports.content import ReportContent
 from dashboard.presentation.reports.deck import movers
 
 # Excel number formats by kind (Russian Excel shows "1 234" and "12,5%").
@@ -38,13 +38,13 @@ FORMATS = {
     "signed1": "+#,##0.0;-#,##0.0;0.0",
     "date": "dd.mm.yyyy",
     "datetime": "dd.mm.yyyy hh:mm",
-    "minutes": "#,##0.0",
+    "minutes": "#,##0",
     "pp2": '+0.00" п.п.";-0.00" п.п.";0.00" п.п."',
     "signed2": "+#,##0.00;-#,##0.00;0.00",
     "text": "@",
 }
 # Format of a change by the value's kind; shares change in percentage points.
-CHANGE_KIND = {"int": "signed", "pct": "pp", "pct2": "pp2", "minutes": "signed1", "num1": "signed1",
+CHANGE_KIND = {"int": "signed", "pct": "pp", "pct2": "pp2", "minutes": "signed", "num1": "signed1",
                "num2": "signed2"}
 
 HEADER_FILL = PatternFill("solid", fgColor=theme.BLUE)
@@ -118,51 +118,58 @@ def _shown(v, kind: str) -> str | None:
 
 # -- sheet contents -------------------------------------------------------------------
 
+def kcol(code: str) -> Col:
+    """The workbook column of a KPI: its query column, name (with unit) and number format,
+    from the metric registry."""
+    k = KPIS[code]
+    return Col(k.column, k.with_unit, k.kind)
+
+
 MUNICIPALITY_COLS = [
     Col("name", "Муниципалитет"), Col("kind_label", "Вид"), Col("population", "Население, чел.", "int"),
-    Col("pages", KPIS["pages"].name, "int"), Col("subscribers", KPIS["subscribers"].name, "int"),
-    Col("subs_per_1000", KPIS["subs_per_1000"].name, "num1"), Col("messages", KPIS["messages"].name, "int"),
-    Col("messages_per_1000", KPIS["messages_per_1000"].name, "num2"), Col("answered", "С ответом", "int"),
+    kcol("pages"), kcol("subscribers"),
+    kcol("subs_per_1000"), kcol("messages"),
+    kcol("messages_per_1000"), Col("answered", "С ответом", "int"),
     Col("due", "Срок ответа наступил", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
-    Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
-    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
-    Col("mean_response_min", KPIS["mean_response"].name + ", мин", "num1"),
-    Col("overdue", KPIS["overdue"].name, "int"), Col("photo_share", KPIS["photo_share"].name, "pct"),
-    Col("posts", "Публикации", "int"), Col("posts_per_week", KPIS["posts_per_week"].name, "num1"),
-    Col("er", KPIS["er"].name, "pct2"),
+    kcol("share_in_norm"),
+    kcol("median_response"),
+    kcol("mean_response"),
+    kcol("overdue"), kcol("photo_share"),
+    Col("posts", "Публикации", "int"), kcol("posts_per_week"),
+    kcol("er"),
 ]
 RATING_COLS = [
     Col("rank", "Место", "int"), Col("name", "Муниципалитет"), Col("score", "Балл", "num1"),
     Col("prev_rank", "Место в прошлом периоде", "int"), Col("rank_change", "Изменение места", "signed"),
     Col("prev_score", "Балл в прошлом периоде", "num1"), Col("score_change", "Изменение балла", "signed1"),
-    Col("messages", KPIS["messages"].name, "int"), Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
-    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
-    Col("subs_per_1000", KPIS["subs_per_1000"].name, "num1"), Col("photo_share", KPIS["photo_share"].name, "pct"),
-    Col("posts_per_week", KPIS["posts_per_week"].name, "num1"), Col("enough_data", "Достаточно данных"),
+    kcol("messages"), kcol("share_in_norm"),
+    kcol("median_response"),
+    kcol("subs_per_1000"), kcol("photo_share"),
+    kcol("posts_per_week"), Col("enough_data", "Достаточно данных"),
 ]
 PERIOD_HEADERS = {"day": "День", "week": "Неделя (понедельник)", "month": "Месяц (первое число)"}
 SERIES_COLS = [
-    Col("period", "Период", "date"), Col("messages", KPIS["messages"].name, "int"),
+    Col("period", "Период", "date"), kcol("messages"),
     Col("answered", "С ответом", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
     Col("share_in_norm", "Доля ответов в срок", "pct"),
-    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+    kcol("median_response"),
 ]
 TOPIC_COLS = [
-    Col("topic", "Тема"), Col("messages", KPIS["messages"].name, "int"), Col("share", "Доля обращений", "pct"),
+    Col("topic", "Тема"), kcol("messages"), Col("share", "Доля обращений", "pct"),
     Col("answered", "С ответом", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
-    Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
-    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+    kcol("share_in_norm"),
+    kcol("median_response"),
 ]
 RESPONSE_COLS = [
-    Col("label", "Время первого ответа"), Col("messages", KPIS["messages"].name, "int"),
+    Col("label", "Время первого ответа"), kcol("messages"),
     Col("share", "Доля обращений", "pct"),
 ]
 PLATFORM_COLS = [
-    Col("platform_label", "Платформа"), Col("pages", KPIS["pages"].name, "int"),
-    Col("subscribers", KPIS["subscribers"].name, "int"), Col("messages", KPIS["messages"].name, "int"),
+    Col("platform_label", "Платформа"), kcol("pages"),
+    kcol("subscribers"), kcol("messages"),
     Col("due", "Срок ответа наступил", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
-    Col("share_in_norm", KPIS["share_in_norm"].name, "pct"),
-    Col("median_response_min", KPIS["median_response"].name + ", мин", "num1"),
+    kcol("share_in_norm"),
+    kcol("median_response"),
 ]
 MOVER_COLS = [
     Col("group", "Группа"), Col("name", "Муниципалитет"), Col("prev_rank", "Место было", "int"),
@@ -172,7 +179,7 @@ MOVER_COLS = [
 ]
 PAGE_COLS = [
     Col("platform_label", "Сеть"), Col("title", "Страница"), Col("url", "Адрес"),
-    Col("organisation", "Организация"), Col("subscribers", KPIS["subscribers"].name, "int"),
+    Col("organisation", "Организация"), kcol("subscribers"),
     Col("stats_on", "Дата статистики", "date"), Col("last_post_at", "Последняя публикация", "datetime"),
     Col("opened_on", "Открыта", "date"), Col("verified", "Госметка"), Col("gospubliki", "Подключена к «Госпабликам»"),
 ]
@@ -181,15 +188,15 @@ PAGE_COLS = [
 def kpi_frame(c: ReportContent) -> tuple[pd.DataFrame, list[Col]]:
     """One row per headline KPI; value columns hold numbers, each row with its own format."""
     rows = []
-    for code, attr, kind in HEADLINE_KPIS:
-        cur, prev = getattr(c.headline, attr), getattr(c.headline_prev, attr)
-        change = None if cur is None or prev is None else cur - prev
-        if kind in ("pct", "pct2") and change is not None:
-            change *= 100
-        row = {"name": KPIS[code].name, "unit": "мин" if kind == "minutes" else KPIS[code].unit,
-               "cur": cur, "prev": prev, "change": change, "kind": kind}
+    for k in KPIS.values():
+        cur, prev = c.headline.value(k.code), c.headline_prev.value(k.code)
+        if not c.headline.has(k.code):
+            continue  # a KPI the headline query does not compute (per-1000 figures, growth)
+        change = k.change(cur, prev, c.headline.sample(k.code), c.headline_prev.sample(k.code))
+        row = {"name": k.name, "unit": k.unit, "cur": cur, "prev": prev, "change": change.delta,
+               "kind": k.kind}
         if c.oblast is not None:
-            row["oblast"] = getattr(c.oblast, attr)
+            row["oblast"] = c.oblast.value(k.code)
         rows.append(row)
     cols = [Col("name", "Показатель"), Col("unit", "Единица"), Col("cur", c.period.label()),
             Col("prev", c.previous.label()), Col("change", "Изменение")]
