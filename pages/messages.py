@@ -11,7 +11,7 @@ from dashboard.presentation import charts
 from dashboard.ui import widgets
 from queries import backlog, breakdowns, responses, series
 
-OVERDUE_LIMIT = 500
+OVERDUE_PAGE_SIZE = 100
 
 f = widgets.current_filters()
 widgets.page_header("Обращения жителей", f)
@@ -58,12 +58,14 @@ with widgets.section("По платформам: сводка"):
 with widgets.section("Просроченные обращения без ответа",
                      "Статус «новое» или «в работе», срок ответа истёк. Сначала самые старые. "
                      "Имена и контакты жителей не хранятся и не показываются."):
-    od = widgets.q(backlog.overdue_messages, f, now=widgets.pinned_now(), limit=OVERDUE_LIMIT)
-    if od.empty:
+    now = widgets.pinned_now()
+    total = widgets.q(backlog.overdue_count, f, now=now)
+    if not total:
         st.success("Просроченных обращений нет.", icon=":material/check_circle:")
     else:
-        shown = f"Показаны первые {fmt.num(OVERDUE_LIMIT)}." if len(od) >= OVERDUE_LIMIT else ""
-        st.markdown(f"**{fmt.num(len(od))}** {fmt.plural(len(od), 'обращение', 'обращения', 'обращений')}. {shown}")
+        st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'обращение', 'обращения', 'обращений')}.")
+        offset = widgets.pager("overdue_page", total, OVERDUE_PAGE_SIZE, reset_on=f)
+        od = widgets.q(backlog.overdue_messages, f, now=now, limit=OVERDUE_PAGE_SIZE, offset=offset)
         od = od.assign(received_text=pd.to_datetime(od["received_at"]).map(fmt.dt),
                        overdue_text=od["hours_overdue"].map(lambda h: fmt.duration(h * 60)))
         widgets.table(od, {

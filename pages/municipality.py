@@ -100,10 +100,14 @@ with widgets.section("Сравнение", "С муниципалитетами 
     widgets.comparison_grid(rows, COMPARE_METRICS, AVERAGE_NAME)
 
 with widgets.section("Страницы", "Официальные страницы органов власти и учреждений муниципалитета"):
-    reg = widgets.q(pages.registry, f.with_(platforms=f0.platforms))
-    if reg.empty:
+    pf = f.with_(platforms=f0.platforms)
+    total = widgets.q(pages.registry_count, pf)
+    if not total:
         widgets.empty_note("Страниц не найдено.")
     else:
+        st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
+        offset = widgets.pager("profile_pages_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=pf)
+        reg = widgets.q(pages.registry_page, pf, offset=offset)
         reg = reg.assign(last_post=reg["last_post_at"].map(widgets.local_time_text),
                          subscribers_text=reg["subscribers"].map(fmt.num),
                          stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA))

@@ -7,27 +7,11 @@ import streamlit as st
 
 from dashboard.core import formatting as fmt
 from dashboard.core.schema import ORG_KINDS, ORG_SECTORS
+from dashboard.presentation import exports
 from dashboard.ui import widgets
 from queries import pages
 
 YES, NO = "✓", "✗"
-
-# Export columns: query column -> Russian header.
-EXPORT = {
-    "municipality": "Муниципалитет", "organisation": "Организация", "org_kind_text": "Тип организации",
-    "sector_text": "Отрасль", "platform_label": "Платформа", "title": "Страница", "url": "Ссылка",
-    "verified": "Госметка", "gospubliki": "Подключена к «Госпабликам»", "subscribers": "Подписчики",
-    "stats_on": "Данные на", "last_post_at": "Последняя публикация", "opened_on": "Открыта",
-    "closed_on": "Закрыта",
-}
-
-
-def export_frame(reg: pd.DataFrame) -> pd.DataFrame:
-    out = reg[list(EXPORT)].rename(columns=EXPORT)
-    for c in ("Госметка", "Подключена к «Госпабликам»"):
-        out[c] = out[c].map({True: "да", False: "нет"})
-    return out
-
 
 f = widgets.current_filters()
 widgets.page_header("Реестр госпабликов")
@@ -43,23 +27,23 @@ mark = c3.selectbox("Госметка", ["all", "yes", "no"],
                     format_func={"all": "Все страницы", "yes": "Есть госметка", "no": "Нет госметки"}.get,
                     key="mark")
 closed = c4.toggle("С закрытыми", key="closed", help="Показать и закрытые страницы")
-
-reg = widgets.q(pages.registry, f, search=search.strip() or None, include_closed=closed)
-if kinds:
-    reg = reg[reg["org_kind"].isin(kinds)]
-if mark != "all":
-    reg = reg[reg["verified"].astype(bool) == (mark == "yes")]
-reg = reg.assign(
-    org_kind_text=reg["org_kind"].map(ORG_KINDS),
-    sector_text=reg["sector"].map(lambda s: ORG_SECTORS.get(s, "") if isinstance(s, str) else ""),
-    municipality=reg["municipality"].fillna(widgets.REGIONAL_LABEL),
-    last_post_at=widgets.local_times(reg["last_post_at"]),
-    stats_on=pd.to_datetime(reg["stats_on"]),
-)
+rf = pages.RegistryFilter(search=search.strip() or None, include_closed=closed, org_kinds=tuple(kinds),
+                          verified=None if mark == "all" else mark == "yes")
 
 tab_pages, tab_check = st.tabs(["Страницы", "Проверка требований"])
 with tab_pages:
-    st.markdown(f"Найдено **{fmt.num(len(reg))}** {fmt.plural(len(reg), 'страница', 'страницы', 'страниц')}.")
+    total = widgets.q(pages.registry_count, f, rf)
+    s1, s2, _ = st.columns([1.4, 1, 3], vertical_alignment="bottom")
+    sort = s1.selectbox("Сортировка", list(pages.REGISTRY_SORTS), format_func=pages.REGISTRY_SORTS.get,
+                        key="sort")
+    descending = s2.toggle("По убыванию", key="desc")
+    st.markdown(f"Найдено **{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
+    offset = widgets.pager("reg_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=(f, rf, sort, descending))
+    reg = widgets.q(pages.registry_page, f, rf, sort=sort, descending=descending, offset=offset)
+    reg = reg.assign(
+        sector_text=reg["sector"].map(ORG_SECTORS).fillna(""),
+        last_post_at=widgets.local_times(reg["last_post_at"]),
+    )
     widgets.table(reg, {
         "municipality": st.column_config.TextColumn("Муниципалитет"),
         "title": st.column_config.TextColumn("Страница", width="medium"),
@@ -72,14 +56,10 @@ with tab_pages:
         "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
         "organisation": st.column_config.TextColumn("Организация", width="medium"),
         "sector_text": st.column_config.TextColumn("Отрасль"),
-    }, key="registry", height=560)
-    export = export_frame(reg)
-    d1, d2, _ = st.columns([1, 1, 4])
-    d1.download_button("Скачать CSV", widgets.csv_bytes(export), "reestr_gospablikov.csv", "text/csv",
-                       icon=":material/download:", width="stretch")
-    d2.download_button("Скачать Excel", widgets.xlsx_bytes(export, "Реестр"), "reestr_gospablikov.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:", width="stretch")
+    }, key="registry", height=widgets.table_height(min(len(reg), 15)))
+    st.caption("Файлы содержат все найденные страницы и готовятся по нажатию кнопки.")
+    widgets.download_buttons("reestr_gospablikov", "Реестр", exports.registry_export,
+                             pages.registry_page, f, rf, sort=sort, descending=descending, limit=None)
 
 with tab_check:
     today = widgets.local_now().date()

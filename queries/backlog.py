@@ -26,9 +26,22 @@ COLUMNS = ["message_id", "platform", "platform_label", "page_title", "page_url",
            "topic", "received_at", "status_label", "hours_overdue", "external_id"]
 
 
-def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, limit: int = 500) -> pd.DataFrame:
+def _overdue_where(f: Filters, now: datetime) -> list:
+    m = schema.message
+    return [*unanswered_in_period(f, PENDING_STATUSES), m.c.received_at < deadline_cutoff(now, f.norm),
+            *f.dims(m)]
+
+
+def overdue_count(conn: Connection, f: Filters, now: datetime | None = None) -> int:
+    """How many messages overdue_messages lists over all its pages."""
+    stmt = select(func.count()).select_from(schema.message).where(*_overdue_where(f, now or utcnow()))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, limit: int = 500,
+                     offset: int = 0) -> pd.DataFrame:
     """Messages received in f's period, status 'new' or 'in_work', whose norm has passed by
-    ``now``; oldest first, at most ``limit`` rows.
+    ``now``; oldest first, at most ``limit`` rows from ``offset``.
     Columns: message_id, platform, platform_label, page_title, page_url, municipality, topic,
     received_at (local time), status_label, hours_overdue (past the deadline, in the norm's
     mode), external_id.
@@ -48,9 +61,9 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
         .select_from(m.join(p, m.c.page_id == p.c.id)
                      .join(t, m.c.topic_id == t.c.id)
                      .outerjoin(mu, m.c.municipality_id == mu.c.id))
-        .where(*unanswered_in_period(f, PENDING_STATUSES), m.c.received_at < deadline_cutoff(now, f.norm),
-               *f.dims(m))
+        .where(*_overdue_where(f, now))
         .order_by(m.c.received_at, m.c.id)
+        .offset(max(0, int(offset)))
         .limit(limit)
     )
     res = conn.execute(stmt)

@@ -62,6 +62,25 @@ def test_downloads(app_db):
     assert labels == ["Скачать CSV", "Скачать Excel"]
 
 
+def test_download_is_built_on_demand_from_every_found_page(app_db):
+    """The buttons carry a builder (Streamlit calls it on click); it writes every page found,
+    not only the page of rows shown."""
+    from dashboard.ui import widgets
+    from queries import pages
+    from tests.fixture_data import NOV
+
+    widgets.get_engine.clear()
+    raw = widgets.export_bytes("csv", "Реестр", "dashboard.presentation.exports.registry_export",
+                               "queries.pages.registry_page", (NOV, pages.RegistryFilter(include_closed=True)),
+                               (("limit", None),), "test")
+    back = pd.read_csv(io.BytesIO(raw), sep=";", encoding="utf-8-sig")
+    assert len(back) == 10
+    assert list(back.columns[:3]) == ["Муниципалитет", "Организация", "Тип организации"]
+    row = back[back["Страница"] == "Страница 9"].iloc[0]
+    assert (row["Госметка"], row["Муниципалитет"]) == ("да", "Региональные органы власти")
+    widgets.get_engine.clear()
+
+
 def test_csv_and_xlsx_for_russian_excel():
     from dashboard.ui.widgets import csv_bytes, xlsx_bytes
 

@@ -39,9 +39,15 @@ def make_engine(url: str | None = None) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # lower() that folds Cyrillic too (SQLite's own folds only ASCII): registry search.
+            dbapi_conn.create_function("fold", 1, _fold, deterministic=True)
 
         return engine
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def _fold(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def check_connection(engine: Engine) -> None:

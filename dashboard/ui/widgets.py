@@ -49,15 +49,23 @@ def data_version() -> str:
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
 def _run(qualname: str, args: tuple, kwargs: tuple, version: str):
-    module, name = qualname.rsplit(".", 1)
-    fn = getattr(importlib.import_module(module), name)
+    fn = _resolve(qualname)
     with get_engine().connect() as conn:
         return fn(conn, *args, **dict(kwargs))
 
 
 def q(fn: Callable, *args, **kwargs):
     """Run a query function from ``queries`` through the cache: ``q(kpis.headline, f)``."""
-    return _run(f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())), data_version())
+    return _run(_qualname(fn), args, tuple(sorted(kwargs.items())), data_version())
+
+
+def _qualname(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _resolve(qualname: str) -> Callable:
+    module, name = qualname.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
 
 
 def current_filters() -> Filters:
@@ -404,6 +412,54 @@ GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": 
 
 
 # -- downloads ----------------------------------------------------------------
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@st.cache_data(ttl=QUERY_TTL_S, max_entries=4, show_spinner=False)
+def export_bytes(kind: str, sheet: str, shape: str, query: str, args: tuple, kwargs: tuple,
+                 version: str) -> bytes:
+    """The file (kind "csv" or "xlsx") of ``shape(query(conn, *args, **kwargs))``, cached by
+    the data version (a few files at most: they can be large)."""
+    with get_engine().connect() as conn:
+        df = _resolve(query)(conn, *args, **dict(kwargs))
+    df = _resolve(shape)(df)
+    return csv_bytes(df) if kind == "csv" else xlsx_bytes(df, sheet)
+
+
+def download_buttons(file_stem: str, sheet: str, shape: Callable, fn: Callable, *args, **kwargs) -> None:
+    """«Скачать CSV» and «Скачать Excel» for the table ``shape(fn(conn, *args, **kwargs))``.
+
+    The file is built only when a button is clicked (Streamlit runs the callable then, off
+    the page script) and cached by data version, so a page run never pays for it."""
+    from functools import partial
+
+    key = (_qualname(shape), _qualname(fn), args, tuple(sorted(kwargs.items())), data_version())
+    d1, d2, _ = st.columns([1, 1, 4])
+    d1.download_button("Скачать CSV", partial(export_bytes, "csv", sheet, *key), f"{file_stem}.csv",
+                       "text/csv", icon=":material/download:", width="stretch", on_click="ignore")
+    d2.download_button("Скачать Excel", partial(export_bytes, "xlsx", sheet, *key), f"{file_stem}.xlsx",
+                       XLSX_MIME, icon=":material/download:", width="stretch", on_click="ignore")
+
+
+def pager(key: str, total: int, page_size: int, reset_on) -> int:
+    """«Страница N из M» for a list of ``total`` rows: returns the offset of the page shown.
+    The page goes back to the first whenever ``reset_on`` (the list's filters) changes."""
+    pages = max(1, -(-total // page_size))
+    seen = f"_{key}_filters"
+    if st.session_state.get(seen) != reset_on or st.session_state.get(key, 1) > pages:
+        st.session_state[key] = 1
+    st.session_state[seen] = reset_on
+    if pages == 1:
+        return 0
+    c1, c2, _ = st.columns([1, 1.4, 4], vertical_alignment="center")
+    page = c1.number_input("Страница", min_value=1, max_value=pages, step=1, key=key,
+                           label_visibility="collapsed")
+    first = (page - 1) * page_size
+    c2.caption(f"страница {fmt.num(page)} из {fmt.num(pages)} · строки {fmt.num(first + 1)}–"
+               f"{fmt.num(min(total, first + page_size))}")
+    return first
+
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV for Russian Excel: UTF-8 with BOM, ';' between fields, ',' as decimal mark;
