@@ -16,6 +16,7 @@ Values come from environment variables first, then from ``.streamlit/secrets.tom
 | OK API base URL       | ``OK_API_URL``            | ``https://api.ok.ru/fb.do``               |
 | OK credentials        | ``OK_ACCESS_TOKEN``, ``OK_APPLICATION_KEY``, ``OK_SECRET_KEY`` | empty |
 | API requests/s        | ``COLLECT_RATE``          | ``3`` (VK user token limit)               |
+| KPI targets           | ``KPI_TARGETS``           | ``dashboard.core.targets.DEFAULT_TARGETS``|
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Settings:
     ok_application_key: str = ""
     ok_secret_key: str = ""
     collect_rate: int = 3
+    kpi_targets: str = ""
 
     def __post_init__(self) -> None:
         if self.norm_hours not in NORM_HOURS_ALLOWED:
@@ -72,6 +74,19 @@ class Settings:
                 f"RESPONSE_NORM_MODE={self.norm_mode!r}: допустимо 'calendar' (календарные часы) "
                 "или 'working' (рабочие часы, пн-пт 9:00-18:00)."
             )
+        from dashboard.core import targets
+
+        try:
+            targets.parse(self.kpi_targets)
+        except targets.TargetError as e:
+            raise SettingsError(str(e)) from e
+
+    @property
+    def targets(self) -> dict:
+        """Targets per KPI code (dashboard.core.targets.Target)."""
+        from dashboard.core import targets
+
+        return targets.parse(self.kpi_targets)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -123,6 +138,7 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
         "ok_application_key": "OK_APPLICATION_KEY",
         "ok_secret_key": "OK_SECRET_KEY",
         "collect_rate": "COLLECT_RATE",
+        "kpi_targets": "KPI_TARGETS",
     }
     for field, var in names.items():
         raw = env.get(var)

@@ -1,9 +1,11 @@
 """The slide model: what is on each slide, where, and in which words.
 
 ``build`` turns a ``ReportContent`` and the chart images into a ``Deck`` of slides made
-of four kinds of blocks (rectangle, text, picture, table) placed in inches. The PPTX and
-PDF renderers draw these blocks one-to-one, so both formats carry the same content and
-layout, and every wording and number format is decided here, once.
+of five kinds of blocks (rectangle, text, picture, table, chart) placed in inches. The PPTX
+and PDF renderers draw these blocks one-to-one, so both formats carry the same content and
+layout, and every wording and number format is decided here, once. A chart block carries
+its data (PowerPoint draws a native, editable chart from it) and the same chart as an image
+(the PDF draws that).
 """
 
 from __future__ import annotations
@@ -139,7 +141,34 @@ class Table:
         return self.header_h + self.row_h * len(self.rows)
 
 
-Block = Rect | Text | Picture | Table
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+    color: str                            # hex without '#'
+    dashed: bool = False
+    point_colors: tuple[str, ...] = ()    # one colour per category (bars coloured by status)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar or line chart: PowerPoint gets a native chart object from ``categories`` and
+    ``series``; the PDF draws ``png``, the same chart rendered by Altair for this box."""
+
+    box: Box
+    name: str                    # chart key (CHART_BOXES), for tests and the shape name
+    kind: str                    # line | column | bar (horizontal)
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    number_format: str           # Excel number format of the values: '# ##0', '0%', '0,0'
+    png: bytes = b""
+    axis_title: str = ""
+    axis_max: float | None = None
+    data_labels: bool = False
+    legend: bool = False
+
+
+Block = Rect | Text | Picture | Table | Chart
 
 
 @dataclass
@@ -148,6 +177,7 @@ class Slide:
     blocks: list[Block] = field(default_factory=list)
     subtitle: str = ""
     title_bar: bool = True
+    notes: str = ""              # speaker notes: the definitions of the KPIs on the slide
 
 
 @dataclass
