@@ -85,6 +85,22 @@ def test_response_distribution_labels():
     texts = svg_texts(charts.response_distribution(df, 24, width=600))
     assert f"50,0{NBSP}%" in texts and "500" in texts
     assert "Время первого ответа (норма 24 ч)" in texts
+    assert "частично в норме" not in texts  # with a 24 h norm no bucket straddles it: no such legend item
+    assert "частично в норме" in svg_texts(charts.response_distribution(df, 12, width=600))
+
+
+def _layers(spec: dict):
+    for layer in spec.get("layer", [spec]):
+        yield from (_layers(layer) if "layer" in layer else [layer])
+
+
+@pytest.mark.parametrize("build", [
+    lambda df: charts.messages_trend(df), lambda df: charts.timeliness_trend(df, 0.9)])
+def test_every_trend_layer_has_a_russian_tooltip(weekly, build):
+    """A layer without a tooltip shows raw field names («period») in Streamlit."""
+    for layer in _layers(build(weekly).to_dict()):
+        tooltip = layer["encoding"]["tooltip"]
+        assert tooltip and all(re.search("[А-Яа-я]", t["title"]) for t in tooltip)
 
 
 def test_municipality_bars_order_highlight_and_oblast_rule():

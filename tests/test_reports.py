@@ -11,10 +11,12 @@ import shutil
 import subprocess
 from datetime import date
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
 from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
 from dashboard.cli import main
@@ -23,12 +25,13 @@ from dashboard.core import formatting as fmt
 from dashboard.core.metrics import KPIS
 from dashboard.presentation.reports import (
     build_report,
+    content,
     deck,
     resolve_municipality,
     theme,
 )
 from dashboard.presentation.reports.theme import ReportError
-from queries import breakdowns, kpis, rating
+from queries import breakdowns, kpis, rating, series
 from queries.filters import Filters, Norm
 from tests import fixture_data
 from tests.conftest import new_database
@@ -39,10 +42,10 @@ NSK = fixture_data.NSK
 
 OBLAST_TITLES = [
     None,  # title slide: no title bar
+    "Главное",
     "Главные показатели",
     "Ответ в срок по муниципалитетам",
-    "Рейтинг муниципалитетов (1–18)",
-    "Рейтинг муниципалитетов (19–35)",
+    "Рейтинг муниципалитетов",
     "Обращения по дням",
     "Ответ в срок по дням",
     "Темы обращений",
@@ -141,7 +144,7 @@ def test_pptx_every_slide_has_footer_and_number(pptx_file):
 
 def test_pptx_headline_numbers_equal_the_queries(pptx_file, expected):
     cur, prev = expected["cur"], expected["prev"]
-    text = slide_text(pptx_file.slides[1])
+    text = slide_text(pptx_file.slides[2])
     assert fmt.num(cur.messages) in text
     assert fmt.pct(cur.share_in_norm) in text
     assert fmt.num(cur.subscribers) in text
@@ -152,25 +155,124 @@ def test_pptx_headline_numbers_equal_the_queries(pptx_file, expected):
     assert f"октябрь 2026: {fmt.num(prev.messages)}" in text
 
 
-def test_pptx_rating_table_is_a_real_table_with_the_query_order(pptx_file, expected):
-    rows = table_rows(pptx_file.slides[3])
-    assert rows[0][:3] == ["Место", "Муниципалитет", "Балл"]
-    top = expected["rating"].sort_values("rank").iloc[0]
-    assert rows[1][:3] == ["1", top["name"], fmt.num(top["score"], 1)]
-    assert rows[1][4] == fmt.num(top["messages"])
-    assert rows[1][5] == fmt.pct(top["share_in_norm"])
-    ranked = int(expected["rating"]["enough_data"].sum())
-    everyone = [r for s in list(pptx_file.slides)[3:5] for r in table_rows(s)[1:]]
-    assert len(everyone) == 35
-    assert [r[0] for r in everyone[ranked:]] == ["—"] * (35 - ranked)  # «мало данных» at the end
+def tables(slide) -> list[list[list[str]]]:
+    return [[[cell.text for cell in row.cells] for row in s.table.rows] for s in slide.shapes if s.has_table]
+
+
+def test_pptx_rating_slide_shows_top_and_bottom_in_large_type(pptx_file, expected):
+    """The first and the last ranked municipalities at 15 pt, the rest pointed to the workbook."""
+    slide = pptx_file.slides[4]
+    ranked = expected["rating"][expected["rating"]["enough_data"]].sort_values("rank")
+    assert len(ranked) == 2  # the fixture: Новосибирск and Новосибирский район have enough messages
+    top, bottom = tables(slide)
+    assert top[0] == ["Место", "Муниципалитет", "Балл", "В срок"]
+    first, last = ranked.iloc[0], ranked.iloc[-1]
+    assert top[1:] == [["1", first["name"], fmt.num(first["score"], 1), fmt.pct(first["share_in_norm"])]]
+    assert bottom[1:] == [[str(int(last["rank"])), last["name"], fmt.num(last["score"], 1),
+                           fmt.pct(last["share_in_norm"])]]
+    table = next(s for s in slide.shapes if s.has_table).table
+    assert table.cell(1, 1).text_frame.paragraphs[0].runs[0].font.size.pt == 15
+    text = slide_text(slide)
+    assert "Полный рейтинг всех 35 муниципалитетов" in text and "лист «Рейтинг»" in text
+    assert "Без места (менее 10 обращений): 33." in text
 
 
 def test_pptx_topics_and_charts(pptx_file, expected):
     topics = table_rows(pptx_file.slides[7])
     first = expected["topics"].iloc[0]
     assert topics[1][:2] == [first["topic"], fmt.num(first["messages"])]
-    names = {s.name for slide in pptx_file.slides for s in slide.shapes if s.shape_type == 13}
-    assert names == {f"chart:{k}" for k in deck.CHART_BOXES}
+    pictures = {s.name for slide in pptx_file.slides for s in slide.shapes if s.shape_type == 13}
+    assert pictures == {"chart:map"}  # PowerPoint has no map chart: the map stays a picture
+    native = {s.name for slide in pptx_file.slides for s in slide.shapes if s.has_chart}
+    assert native == {"chart:messages", "chart:timeliness", "chart:topics", "chart:responses"}
+
+
+def bullets(slide) -> list[str]:
+    return [p.text.removeprefix("•\u00a0") for s in slide.shapes if s.has_text_frame
+            for p in s.text_frame.paragraphs if p.text.startswith("•")]
+
+
+def test_summary_slide_states_conclusions_from_the_queries(pptx_file, expected, report_engine):
+    """After the title: 3–5 sentences naming municipalities and the numbers the queries return."""
+    slide = pptx_file.slides[1]
+    assert slide_title(slide) == "Главное"
+    said = bullets(slide)
+    assert 3 <= len(said) <= 5
+    cur, prev = expected["cur"], expected["prev"]
+    f = Filters(NOV.start, NOV.end, norm=NORM)
+    with report_engine.connect() as conn:
+        m = breakdowns.by_municipality(conn, f, fixture_data.NOW)
+    worst = m[m["municipality_id"] > 0].sort_values("overdue", ascending=False).iloc[0]
+    assert cur.overdue == 2 and worst["name"] == "город Новосибирск"
+    assert (f"Без ответа сверх нормы — 2 обращения; больше всего: город Новосибирск "
+            f"({fmt.num(worst['overdue'])}).") in said
+    ranked = expected["rating"][expected["rating"]["enough_data"]].sort_values("share_in_norm")
+    low = ranked.iloc[0]
+    assert any(t.startswith(f"Ниже цели по ответу в срок (не ниже 90{fmt.NBSP}%) — {len(ranked)} из {len(ranked)} ")
+               and f"{low['name']} ({fmt.pct(low['share_in_norm'])})" in t for t in said)
+    assert (f"Подписчиков — {fmt.num(cur.subscribers)}: {KPIS['subscribers'].change(cur.subscribers, prev.subscribers).text} "
+            "к периоду «октябрь 2026».") in said
+    # October has too few messages for a like-for-like change: no «improved/declined» sentence.
+    assert not any("улучшился" in t or "ухудшился" in t for t in said)
+
+
+def test_bar_and_line_charts_are_native_with_the_query_numbers(pptx_file, report_engine, expected):
+    f = Filters(NOV.start, NOV.end, norm=NORM)
+    with report_engine.connect() as conn:
+        s = series.messages_series(conn, f, "day")
+    charts = {sh.name: sh.chart for slide in pptx_file.slides for sh in slide.shapes if sh.has_chart}
+    msgs = charts["chart:messages"]
+    assert msgs.chart_type == XL_CHART_TYPE.LINE_MARKERS
+    assert list(msgs.plots[0].categories) == [d.strftime("%d.%m") for d in pd.to_datetime(s["period"])]
+    assert list(msgs.series[0].values) == list(s["messages"])
+    timely = charts["chart:timeliness"]
+    assert [x.name for x in timely.series] == ["Ответ в срок", f"Цель: не ниже 90{fmt.NBSP}%"]
+    assert set(timely.series[1].values) == {0.9}
+    topics = charts["chart:topics"]
+    assert topics.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
+    assert list(topics.plots[0].categories) == list(expected["topics"]["topic"])
+    assert list(topics.series[0].values) == list(expected["topics"]["messages"])
+    assert charts["chart:responses"].chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
+
+
+def test_every_slide_has_speaker_notes_with_definitions(pptx_file):
+    notes = [s.notes_slide.notes_text_frame.text if s.has_notes_slide else "" for s in pptx_file.slides]
+    assert all(notes)
+    assert KPIS["share_in_norm"].formula in notes[2]  # the KPI cards
+    assert KPIS["messages"].formula in notes[5]       # messages per day
+    assert "Рейтинг: взвешенная сумма" in notes[4]
+
+
+def _model(engine, municipality_id=None):
+    """The slide model of a report, with blank images (layout does not depend on them)."""
+    c = content.gather(engine, NOV, municipality_id, NORM, fixture_data.NOW)
+    return deck.build(c, {k: b"" for k in deck.CHART_BOXES})
+
+
+def assert_nothing_overflows(d: deck.Deck) -> None:
+    """Every text fits its box measured with the PDF's font metrics, and no table cell was
+    shortened with an ellipsis (names and values are shown whole)."""
+    for n, s in enumerate(d.slides, start=1):
+        for b in s.blocks:
+            if isinstance(b, deck.Text):
+                need = theme.lines_height(b.lines, b.box.w)
+                assert need <= b.box.h + 0.01, f"slide {n}: {b.lines[0].text!r} needs {need:.2f} in > {b.box.h:.2f}"
+            if isinstance(b, deck.Table):  # page titles (free text) may be shortened; nothing else
+                cut = [c.text for row in b.cells for c, col in zip(row, b.columns)
+                       if c.text.endswith("…") and col.header != "Страница"]
+                assert not cut, f"slide {n}: cut cells {cut}"
+                assert b.box.y + b.height <= theme.CONTENT_BOTTOM + 0.01, f"slide {n}: table runs past the content"
+
+
+@pytest.mark.parametrize("mid", [None, NSK])
+def test_no_text_overflows_its_box(report_engine, mid):
+    assert_nothing_overflows(_model(report_engine, mid))
+
+
+def test_overflow_check_can_fail():
+    long = deck.Text(theme.Box(0, 0, 2, 0.5), (deck.Line("очень длинный текст " * 10, 16),))
+    with pytest.raises(AssertionError, match="needs"):
+        assert_nothing_overflows(deck.Deck("t", False, [deck.Slide("t", [long])]))
 
 
 def test_pptx_movers_slide_says_when_nobody_moved(pptx_file):
@@ -190,11 +292,11 @@ def test_municipality_deck_compares_with_the_oblast(report_engine, expected):
     assert "Страницы муниципалитета" in titles
     assert not any(t and t.startswith("Рейтинг муниципалитетов") for t in titles)
     assert "город Новосибирск" in slide_text(prs.slides[0])
-    kpi = slide_text(prs.slides[1])
+    kpi = slide_text(prs.slides[2])
     assert fmt.num(expected["nsk"].messages) in kpi
     assert f"Область: {fmt.num(expected['cur'].messages)}" in kpi
     row = expected["rating"].set_index("municipality_id").loc[NSK]
-    assert f"{int(row['rank'])} из {int(expected['rating']['enough_data'].sum())}" in slide_text(prs.slides[2])
+    assert f"{int(row['rank'])} из {int(expected['rating']['enough_data'].sum())}" in slide_text(prs.slides[3])
     pages = table_rows(prs.slides[titles.index("Страницы муниципалитета")])
     assert len(pages) - 1 == 5  # the city administration's four pages and the school's
     assert pages[1][1] == "Страница 1"  # most subscribers first
@@ -221,7 +323,7 @@ def test_pdf_text_is_cyrillic_and_matches(pdf_bytes, tmp_path, expected):
         pytest.skip("pdftotext (poppler-utils) не установлен")
     path = tmp_path / "r.pdf"
     path.write_bytes(pdf_bytes)
-    text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], check=True,
+    text = subprocess.run(["pdftotext", "-f", "3", "-l", "3", str(path), "-"], check=True,
                           capture_output=True, text=True).stdout
     assert "Главные показатели" in text
     assert fmt.pct(expected["cur"].share_in_norm).replace(fmt.NBSP, " ") in text.replace(fmt.NBSP, " ")
@@ -407,15 +509,29 @@ def test_demo_deck_for_the_last_full_quarter(tmp_path):
         demo.generate(eng, seed=1, years=1, end=date(2026, 11, 27))
         quarter = periods.last_full_quarter(date(2026, 11, 27))
         prs = Presentation(io.BytesIO(build_report(eng, quarter, None, "pptx")))
+        c = content.gather(eng, quarter)
+        for mid in (None, fixture_data.NSK, 10):  # the oblast, the largest and a small municipality
+            assert_nothing_overflows(deck.build(content.gather(eng, quarter, mid), {k: b"" for k in deck.CHART_BOXES}))
     finally:
         cleanup()
     assert quarter.label() == "III квартал 2026"
     titles = [slide_title(s) for s in prs.slides]
     assert titles[5:7] == ["Обращения по неделям", "Ответ в срок по неделям"]
     assert all(theme.DEMO_LABEL in slide_text(s) for s in prs.slides)
-    rows = table_rows(prs.slides[3])
-    assert [r[0] for r in rows[1:6]] == ["1", "2", "3", "4", "5"]
+    top, bottom = tables(prs.slides[4])
+    assert [r[0] for r in top[1:]] == [str(n) for n in range(1, 11)]
+    assert [r[0] for r in bottom[1:]] == [str(n) for n in range(26, 36)]
     assert "Динамика рейтинга" in titles and "Нет муниципалитетов" not in slide_text(prs.slides[9])
+    # The summary: five conclusions, the movers named with the numbers of the rating.
+    said = bullets(prs.slides[1])
+    assert len(said) == 5
+    both = c.rating[c.rating["enough_data"] & c.rating["prev_enough_data"]]
+    change = (both["share_in_norm"] - both["prev_share_in_norm"]).round(3)
+    best, worst = both.loc[change.idxmax()], both.loc[change.idxmin()]
+    assert said[0].startswith(f"Сильнее всего улучшился ответ в срок: {best['name']} — {fmt.pct(best['share_in_norm'])} "
+                              f"({fmt.pp(change.max())}")
+    assert said[1] == (f"Сильнее всего ухудшился: {worst['name']} — {fmt.pct(worst['share_in_norm'])} "
+                       f"({fmt.pp(change.min())}).")
 
 
 def test_missing_fonts_give_a_russian_message(monkeypatch, tmp_path):

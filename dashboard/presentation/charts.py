@@ -147,8 +147,10 @@ def messages_trend(series_df: pd.DataFrame, grain: str = "week", width="containe
     tooltip = [alt.Tooltip("period_label:N", title="Период с"),
                alt.Tooltip("messages_label:N", title="Обращений"),
                alt.Tooltip("answered_label:N", title="С ответом")]
+    # Every layer names its tooltip: a layer without one would show raw field names («period»).
     area = base.mark_area(opacity=0.18, interpolate="monotone").encode(
-        x=_time_x(grain, df["period"]), y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")))
+        x=_time_x(grain, df["period"]), y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")),
+        tooltip=tooltip)
     line = base.mark_line(interpolate="monotone").encode(
         x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
     points = base.mark_point(size=30).encode(x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
@@ -168,15 +170,17 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
               axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
     tooltip = [alt.Tooltip("period_label:N", title="Период с"),
                alt.Tooltip("share_label:N", title="Ответ в срок")]
-    line = base.mark_line(color=GOOD, interpolate="monotone").encode(x=_time_x(grain, df["period"]), y=y)
+    line = base.mark_line(color=GOOD, interpolate="monotone").encode(x=_time_x(grain, df["period"]), y=y,
+                                                                     tooltip=tooltip)
     points = base.mark_point(color=GOOD, size=30).encode(x=_time_x(grain, df["period"]), y=y, tooltip=tooltip)
     layers = [line, points]
     if norm_share_target is not None:
         target = pd.DataFrame({"y": [norm_share_target],
                                "label": [f"цель {fmt.pct(norm_share_target, 0)}"]})
-        rule = alt.Chart(target).mark_rule(strokeDash=[5, 4], color=MUTED).encode(y="y:Q")
+        rule = alt.Chart(target).mark_rule(strokeDash=[5, 4], color=MUTED).encode(
+            y="y:Q", tooltip=[alt.Tooltip("label:N", title="Цель")])
         text = alt.Chart(target).mark_text(align="left", dx=4, dy=-7, color=MUTED).encode(
-            y="y:Q", text="label:N", x=alt.value(0))
+            y="y:Q", text="label:N", x=alt.value(0), tooltip=[alt.Tooltip("label:N", title="Цель")])
         layers += [rule, text]
     return _size(alt.layer(*layers), width, height)
 
@@ -321,8 +325,11 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
     status = [bucket_status(b, norm_hours) for b in dist_df["bucket"]]
     df = dist_df.assign(status=status,
                         text=[f"{fmt.pct(s)}\n{fmt.num(m)}" for m, s in zip(dist_df["messages"], dist_df["share"])])
-    domain = ["в норме", "частично в норме", "сверх нормы", UNANSWERED_LABEL]
-    colors = [GOOD, WARN, BAD, NEUTRAL]
+    # Only the statuses present: with the norm on a bucket edge no bucket is «частично в норме».
+    present = set(status)
+    pairs = [(s, c) for s, c in zip(["в норме", "частично в норме", "сверх нормы", UNANSWERED_LABEL],
+                                    [GOOD, WARN, BAD, NEUTRAL]) if s in present]
+    domain, colors = [s for s, _ in pairs], [c for _, c in pairs]
     order = list(df["label"])
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         x=alt.X("label:N", title=f"Время первого ответа (норма {norm_hours} ч)", sort=order,

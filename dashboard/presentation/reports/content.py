@@ -8,7 +8,7 @@ periods' query results (rating score change).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -44,12 +44,13 @@ class ReportContent:
     headline_prev: Headline          # scope, previous equal period
     oblast: Headline | None          # whole oblast, current period (municipality reports)
     municipalities: pd.DataFrame     # breakdowns.by_municipality, whole oblast
-    rating: pd.DataFrame             # rating.rating + prev_score, score_change, prev_share_in_norm
+    rating: pd.DataFrame             # rating.rating + prev_score, score_change, prev_share_in_norm, prev_enough_data
     series: pd.DataFrame             # series.messages_series for the scope
     topics: pd.DataFrame             # breakdowns.by_topic for the scope
     responses: pd.DataFrame          # responses.response_distribution for the scope
     platforms: pd.DataFrame          # breakdowns.by_platform for the scope
     pages: pd.DataFrame | None       # pages.registry of the municipality (municipality reports)
+    targets: dict = field(default_factory=dict)  # KPI code -> dashboard.core.targets.Target
 
     @property
     def is_oblast(self) -> bool:
@@ -87,10 +88,11 @@ def check_period(period: Period, status: reference.DataStatus) -> None:
 
 def rating_with_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """The current rating plus the previous period's score and share within the norm."""
-    prev = previous[["municipality_id", "score", "share_in_norm"]].rename(
-        columns={"score": "prev_score", "share_in_norm": "prev_share_in_norm"})
+    prev = previous[["municipality_id", "score", "share_in_norm", "enough_data"]].rename(
+        columns={"score": "prev_score", "share_in_norm": "prev_share_in_norm", "enough_data": "prev_enough_data"})
     out = current.merge(prev, on="municipality_id", how="left")
     out["score_change"] = out["score"] - out["prev_score"]
+    out["prev_enough_data"] = out["prev_enough_data"].fillna(False).astype(bool)
     return out
 
 
@@ -138,4 +140,5 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             responses=responses.response_distribution(conn, f),
             platforms=breakdowns.by_platform(conn, f, now),
             pages=None if municipality_id is None else pages.registry(conn, f),
+            targets=settings.targets,
         )

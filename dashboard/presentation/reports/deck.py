@@ -18,7 +18,9 @@ from functools import cached_property
 import pandas as pd
 
 from dashboard.core import formatting as fmt
+from dashboard.core import periods
 from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS, REPORT_CARDS, Change
+from dashboard.presentation import charts
 from dashboard.presentation.reports import theme
 from dashboard.presentation.reports.content import ReportContent
 from dashboard.presentation.reports.theme import CONTENT, Box
@@ -190,9 +192,9 @@ class Deck:
 # -- chart places: images are rendered for exactly these boxes ----------------------------
 
 TREND_BOX, TREND_NOTE = CONTENT.split_v(CONTENT.h - 0.45, 0.35, gap=0.1)
-MAP_BOX, MAP_SIDE = CONTENT.split_h(8.4, 3.9)
+MAP_BOX, MAP_SIDE = CONTENT.split_h(7.9, 4.4)
 HALF_LEFT, HALF_RIGHT = CONTENT.split_h(1, 1)
-TOPIC_CHART, TOPIC_TABLE = CONTENT.split_h(6.6, 5.7)
+TOPIC_CHART, TOPIC_TABLE = CONTENT.split_h(5.6, 6.7)
 CHART_BOXES = {
     "map": MAP_BOX,
     "messages": TREND_BOX,
@@ -209,8 +211,8 @@ def _missing(x) -> bool:
 
 
 def _t(code: str, x) -> str:
-    """A KPI value as the registry writes it."""
-    return KPIS[code].text(x)
+    """A KPI value as the registry writes it, as one unbreakable word ('5 ч 24 мин' never wraps)."""
+    return KPIS[code].text(x).replace(" ", fmt.NBSP)
 
 
 TONES = {"good": theme.GOOD, "bad": theme.BAD, "neutral": theme.NEUTRAL}
@@ -250,6 +252,99 @@ def _brief(formula: str) -> str:
     return formula.split("; ")[0].split(". ")[0].rstrip(".") + "."
 
 
+def kpi_notes(*codes: str, extra: str = "") -> str:
+    """Speaker notes: the definition of each KPI on the slide, one per paragraph."""
+    parts = [f"{KPIS[k].name}: {KPIS[k].formula}" for k in codes]
+    return "\n".join(parts + ([extra] if extra else []))
+
+
+RATING_NOTE = (f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам; "
+               f"при менее {RATING_MIN_MESSAGES} обращений — «мало данных», без места.")
+
+
+# -- the summary: conclusions generated from the numbers ------------------------------
+
+def _n_messages(n: int) -> str:
+    return f"{fmt.num(n)} {fmt.plural(n, 'обращение', 'обращения', 'обращений')}"
+
+
+def _share_changes(c: ReportContent) -> pd.DataFrame:
+    """Municipalities with enough messages in both periods (like for like), and the change of
+    their share within the norm."""
+    both = c.rating["enough_data"].astype(bool) & c.rating["prev_enough_data"].astype(bool)
+    df = c.rating[both].dropna(subset=["share_in_norm", "prev_share_in_norm"])
+    return df.assign(share_change=(df["share_in_norm"] - df["prev_share_in_norm"]).round(3))
+
+
+def _change(c: ReportContent, code: str) -> str:
+    """The change of a headline KPI to the previous period, as the KPI cards print it."""
+    return kpi_card_lines(c, code)[1].text or fmt.NA
+
+
+def conclusions(c: ReportContent) -> list[str]:
+    """Three to five sentences a governor reads first: who improved, who declined, the overdue
+    backlog, who is below the target, how subscribers changed — each with its numbers."""
+    h, prev = c.headline, f"к периоду «{c.previous.label()}»"
+    target = c.targets.get("share_in_norm")
+    out: list[str] = []
+    if c.is_oblast:
+        changes = _share_changes(c)
+        up = changes[changes["share_change"] > 0].sort_values(["share_change", "name"], ascending=[False, True])
+        down = changes[changes["share_change"] < 0].sort_values(["share_change", "name"])
+        if not up.empty:
+            r = up.iloc[0]
+            out.append(f"Сильнее всего улучшился ответ в срок: {r['name']} — {_t('share_in_norm', r.share_in_norm)} "
+                       f"({fmt.pp(r.share_change)} {prev}).")
+        if not down.empty:
+            r = down.iloc[0]
+            out.append(f"Сильнее всего ухудшился: {r['name']} — {_t('share_in_norm', r.share_in_norm)} "
+                       f"({fmt.pp(r.share_change)}).")
+        m = c.municipalities[c.municipalities["municipality_id"] > 0]
+        if h.overdue:
+            worst = m.sort_values(["overdue", "name"], ascending=[False, True]).iloc[0]
+            out.append(f"Без ответа сверх нормы — {_n_messages(h.overdue)}; больше всего: {worst['name']} "
+                       f"({fmt.num(worst['overdue'])}).")
+        else:
+            out.append("Просроченных обращений без ответа нет.")
+        ranked = c.rating[c.rating["enough_data"].astype(bool)].dropna(subset=["share_in_norm"])
+        if target is not None and not ranked.empty:
+            below = ranked[ranked["share_in_norm"] < target.goal].sort_values(["share_in_norm", "name"])
+            if below.empty:
+                out.append(f"Цель по ответу в срок ({target.text()}) достигли все {len(ranked)} "
+                           "муниципалитетов с достаточным числом обращений.")
+            else:
+                names = ", ".join(f"{r.name} ({_t('share_in_norm', r.share_in_norm)})" for r in below.head(2).itertuples())
+                out.append(f"Ниже цели по ответу в срок ({target.text()}) — {len(below)} из {len(ranked)} "
+                           f"муниципалитетов; дальше всего: {names}.")
+    else:
+        goal = f"; цель — {target.text()}" if target is not None else ""
+        oblast = f", по области — {_t('share_in_norm', c.oblast.share_in_norm)}" if c.oblast is not None else ""
+        out.append(f"Ответ в срок — {_t('share_in_norm', h.share_in_norm)} ({_change(c, 'share_in_norm')} "
+                   f"{prev}){goal}{oblast}.")
+        row = c.rating_row()
+        if row is not None and bool(row["enough_data"]):
+            n = int(c.rating["enough_data"].sum())
+            move = rank_change_cell(row["rank_change"]).text
+            tail = f" ({move} {prev})" if move not in ("=", fmt.NA) else ""
+            out.append(f"{c.scope_name} — {int(row['rank'])} место в рейтинге из {n}{tail}.")
+        out.append(f"Без ответа сверх нормы — {_n_messages(h.overdue)}." if h.overdue
+                   else "Просроченных обращений без ответа нет.")
+        out.append(f"Медиана первого ответа — {_t('median_response', h.median_response_min)}.")
+    out.append(f"Подписчиков — {_t('subscribers', h.subscribers)}: {_change(c, 'subscribers')} {prev}.")
+    return out[:5]
+
+
+def summary_slide(c: ReportContent) -> Slide:
+    items = conclusions(c)
+    for pt in (22, 20, 18, 16):  # the largest type at which every conclusion fits
+        lines = tuple(Line(t, pt, bullet=True, space_before=14 if i else 0) for i, t in enumerate(items))
+        if theme.lines_height(lines, CONTENT.w) <= CONTENT.h:
+            break
+    notes = kpi_notes("share_in_norm", "overdue", "subscribers",
+                      extra="Выводы составлены автоматически по тем же данным, что и остальные слайды. " + RATING_NOTE)
+    return Slide("Главное", [Text(CONTENT, lines)], subtitle=f"{c.scope_name}, {c.period.label()}", notes=notes)
+
+
 # -- slides -------------------------------------------------------------------------
 
 
@@ -268,7 +363,8 @@ def title_slide(c: ReportContent) -> Slide:
              16, color=theme.MUTED, space_before=6),
     )
     return Slide("Отчёт", [Rect(band, theme.NAVY), Text(inner, lines, valign="middle"), Text(below, info)],
-                 title_bar=False)
+                 title_bar=False, notes=f"Норма ответа: {c.norm_label}. Определения показателей — в заметках "
+                                        "к каждому слайду и на слайде «Методика».")
 
 
 def kpi_slide(c: ReportContent) -> Slide:
@@ -293,7 +389,8 @@ def kpi_slide(c: ReportContent) -> Slide:
             *notes,
         )))
     return Slide("Главные показатели", blocks,
-                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — к периоду «{c.previous.label()}»")
+                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — к периоду «{c.previous.label()}»",
+                 notes=kpi_notes(*REPORT_CARDS))
 
 
 def map_slide(c: ReportContent, png: bytes) -> Slide:
@@ -310,11 +407,12 @@ def map_slide(c: ReportContent, png: bytes) -> Slide:
                        (Column("Городские округа", weight=3.0), Column("В срок", "right")), rows)]
     else:
         side += rank_panel(c, top, table_box)
-    note = Box(MAP_SIDE.x, CONTENT.y + CONTENT.h - 0.6, MAP_SIDE.w, 0.6)
+    note = Box(MAP_SIDE.x, CONTENT.y + CONTENT.h - 0.75, MAP_SIDE.w, 0.75)
     side.append(Text(note, (Line("Кружки — городские округа, малые в масштабе области. "
                                  "Серым — нет обращений со сроком ответа.", 12, color=theme.MUTED),)))
     return Slide("Ответ в срок по муниципалитетам", [Picture(MAP_BOX, png, "map"), *side],
-                 subtitle=f"Доля ответов не позже нормы ({c.norm_label}), {c.period.label()}")
+                 subtitle=f"Доля ответов не позже нормы ({c.norm_label}), {c.period.label()}",
+                 notes=kpi_notes("share_in_norm", extra="" if c.is_oblast else RATING_NOTE))
 
 
 def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
@@ -342,40 +440,42 @@ def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
                   rows, hi)]
 
 
-RATING_COLUMNS = (
-    Column("Место", "right", 0.7), Column("Муниципалитет", weight=2.6), Column("Балл", "right", 0.8),
-    Column("Изм. места", "center", 0.9), Column("Обращения", "right", 1.1), Column("Ответ в срок", "right", 1.1),
-    Column("Медиана ответа", "right", 1.3), Column("Подписки на 1000 жит.", "right", 1.3),
+RANK_SIDE_COLUMNS = (
+    Column("Место", "right", 0.8), Column("Муниципалитет", weight=3.0), Column("Балл", "right", 0.9),
+    Column("В срок", "right", 1.0),
 )
 
 
-def rating_rows(df: pd.DataFrame) -> list[tuple[Cell, ...]]:
-    out = []
-    for r in df.itertuples():
-        ranked = bool(r.enough_data)
-        out.append(_cells(
-            str(int(r.rank)) if ranked else "—", r.name,
-            fmt.num(r.score, 1) if ranked else Cell("мало данных", theme.MUTED),
-            rank_change_cell(r.rank_change) if ranked else Cell(""),
-            _t("messages", r.messages), _t("share_in_norm", r.share_in_norm), _t("median_response", r.median_response_min),
-            _t("subs_per_1000", r.subs_per_1000)))
-    return out
+def rating_side_rows(df: pd.DataFrame) -> tuple[tuple[Cell, ...], ...]:
+    return tuple(_cells(str(int(r.rank)), r.name, fmt.num(r.score, 1), _t("share_in_norm", r.share_in_norm))
+                 for r in df.itertuples())
 
 
-def rating_slides(c: ReportContent, per_slide: int = 18) -> list[Slide]:
-    df = c.rating.sort_values(["enough_data", "rank", "name"], ascending=[False, True, True])
-    rows = rating_rows(df)
-    ids = list(df["municipality_id"])
-    pages = [rows[i:i + per_slide] for i in range(0, len(rows), per_slide)]
-    slides = []
-    for n, chunk in enumerate(pages):
-        first = n * per_slide
-        hi = frozenset(i for i in range(len(chunk)) if ids[first + i] == c.municipality_id)
-        box = Box(CONTENT.x, CONTENT.y, CONTENT.w, min(CONTENT.h, (len(chunk) + 1) * 0.3))
-        suffix = f" ({first + 1}–{first + len(chunk)})" if len(pages) > 1 else ""
-        slides.append(Slide(f"Рейтинг муниципалитетов{suffix}", [Table(box, RATING_COLUMNS, tuple(chunk), hi)],
-                            subtitle=f"{c.period.label()}; изменение места — к периоду «{c.previous.label()}»"))
-    return slides
+def rating_slide(c: ReportContent, n: int = 10) -> Slide:
+    """The first and the last ``n`` ranked municipalities side by side in large type; the
+    whole rating is in the workbook (a projector cannot carry 35 rows)."""
+    ranked = c.rating[c.rating["enough_data"].astype(bool)].sort_values(["rank", "name"])
+    n = min(n, (len(ranked) + 1) // 2)
+    top, bottom = ranked.head(n), ranked.tail(min(n, len(ranked) - n))
+    note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.5, CONTENT.w, 0.5)
+    blocks: list[Block] = []
+    for box, title, df, color in ((HALF_LEFT, f"Первые {len(top)}", top, theme.GOOD),
+                                  (HALF_RIGHT, f"Последние {len(bottom)}", bottom, theme.BAD)):
+        head = Box(box.x, box.y, box.w, 0.5)
+        room = note.y - 0.15 - (head.y + 0.6)
+        blocks.append(Text(head, (Line(title, 20, bold=True, color=color),)))
+        if not df.empty:
+            hi = frozenset(i for i, mid in enumerate(df["municipality_id"]) if mid == c.municipality_id)
+            blocks.append(Table(Box(box.x, head.y + 0.6, box.w, min(room, 0.46 * (len(df) + 1))),
+                                RANK_SIDE_COLUMNS, rating_side_rows(df), hi, pt=15))
+    unranked = int((~c.rating["enough_data"].astype(bool)).sum())
+    rest = (f"Полный рейтинг всех {len(c.rating)} муниципалитетов с изменением мест — в книге Excel, "
+            "лист «Рейтинг»." + (f" Без места (менее {RATING_MIN_MESSAGES} обращений): {unranked}."
+                                 if unranked else ""))
+    blocks.append(Text(note, (Line(rest, 13, color=theme.MUTED),)))
+    return Slide("Рейтинг муниципалитетов", blocks,
+                 subtitle=f"{c.period.label()}: балл рейтинга 0–100 и доля ответов в срок",
+                 notes=kpi_notes("share_in_norm", "median_response", "subs_per_1000", extra=RATING_NOTE))
 
 
 def partial_buckets_note(c: ReportContent) -> str:
@@ -396,11 +496,66 @@ def partial_buckets_note(c: ReportContent) -> str:
     return ""
 
 
-def trend_slide(title: str, subtitle: str, png: bytes, name: str, note: str) -> Slide:
-    blocks: list[Block] = [Picture(CHART_BOXES[name], png, name)]
+# -- native charts: data for PowerPoint, the image for the PDF ---------------------------
+
+def _hex(colour: str) -> str:
+    return colour.lstrip("#").upper()
+
+
+def bucket_label(period, grain: str) -> str:
+    """A time bucket as a category: '03.11' (a day, a week's Monday) or 'Ноябрь 2026'."""
+    d = pd.Timestamp(period)
+    if grain == "month":
+        return f"{periods.MONTHS_RU[d.month - 1].capitalize()} {d.year}"
+    return d.strftime("%d.%m")
+
+
+def _values(col: pd.Series) -> tuple[float | None, ...]:
+    return tuple(None if _missing(v) else float(v) for v in col)
+
+
+def messages_chart(c: ReportContent, png: bytes) -> Chart:
+    s = c.series
+    cats = tuple(bucket_label(p, c.grain) for p in s["period"])
+    return Chart(CHART_BOXES["messages"], "messages", "line", cats,
+                 (Series("Обращения", _values(s["messages"]), _hex(charts.ACCENT)),
+                  Series("С ответом", _values(s["answered"]), _hex(charts.GOOD))),
+                 "#,##0", png, axis_title="Обращений", legend=True)
+
+
+def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
+    s = c.series.dropna(subset=["share_in_norm"])
+    cats = tuple(bucket_label(p, c.grain) for p in s["period"])
+    series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD))]
+    target = c.targets.get("share_in_norm")
+    if target is not None:
+        series.append(Series(f"Цель: {target.text()}", (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
+    return Chart(CHART_BOXES["timeliness"], "timeliness", "line", cats, tuple(series), "0%", png,
+                 axis_title="Доля ответов в срок", axis_max=1.0, legend=True)
+
+
+def topics_chart(c: ReportContent, png: bytes) -> Chart:
+    t = c.topics
+    return Chart(CHART_BOXES["topics"], "topics", "bar", tuple(t["topic"]),
+                 (Series("Обращения", _values(t["messages"]), _hex(charts.ACCENT)),), "#,##0", png,
+                 data_labels=True)
+
+
+def responses_chart(c: ReportContent, png: bytes) -> Chart:
+    r = c.responses
+    status = [charts.bucket_status(b, c.norm.hours) for b in r["bucket"]]
+    colours = {"в норме": charts.GOOD, "частично в норме": charts.WARN, "сверх нормы": charts.BAD}
+    return Chart(CHART_BOXES["responses"], "responses", "column", tuple(r["label"]),
+                 (Series("Доля обращений", _values(r["share"]), _hex(charts.ACCENT),
+                         point_colors=tuple(_hex(colours.get(st, charts.NEUTRAL)) for st in status)),),
+                 "0%", png, axis_title=f"Доля обращений; норма ответа {c.norm.hours} ч", data_labels=True)
+
+
+def trend_slide(title: str, subtitle: str, chart: Chart, note: str, notes: str = "") -> Slide:
+    blocks: list[Block] = [chart]
     if note:
         blocks.append(Text(TREND_NOTE, (Line(note, 12, color=theme.MUTED),)))
-    return Slide(title, blocks, subtitle=subtitle)
+    return Slide(title, blocks, subtitle=subtitle, notes=notes)
 
 
 def topics_slide(c: ReportContent, png: bytes) -> Slide:
@@ -409,8 +564,9 @@ def topics_slide(c: ReportContent, png: bytes) -> Slide:
     cols = (Column("Тема", weight=2.4), Column("Обращения", "right", 1.1), Column("Доля", "right", 0.9),
             Column("В срок", "right", 0.9))
     box = Box(TOPIC_TABLE.x, TOPIC_TABLE.y, TOPIC_TABLE.w, min(TOPIC_TABLE.h, 0.42 * (len(rows) + 1)))
-    return Slide("Темы обращений", [Picture(TOPIC_CHART, png, "topics"), Table(box, cols, rows)],
-                 subtitle=f"{c.scope_name}, {c.period.label()}")
+    return Slide("Темы обращений", [topics_chart(c, png), Table(box, cols, rows)],
+                 subtitle=f"{c.scope_name}, {c.period.label()}",
+                 notes=kpi_notes("messages", "share_in_norm", extra="Доля: обращения темы / все обращения периода."))
 
 
 def responses_slide(c: ReportContent, png: bytes) -> Slide:
@@ -423,11 +579,12 @@ def responses_slide(c: ReportContent, png: bytes) -> Slide:
     text_box = Box(TOPIC_TABLE.x, box.y + box.h + 0.4, TOPIC_TABLE.w, 1.6)
     h = c.headline
     lines = (Line(f"Медиана первого ответа: {_t('median_response', h.median_response_min)}", 16),
-             Line(f"Среднее время первого ответа: {_t('mean_response', h.mean_response_min)}", 16, space_before=6),
+             Line(f"Среднее время первого ответа: {_t('mean_response', h.mean_response_min)}", 16,
+                  space_before=6),
              Line(f"Доля с ответом: {_t('share_answered', h.share_answered)}", 16, space_before=6))
-    return Slide("Время первого ответа", [Picture(TOPIC_CHART, png, "responses"), Table(box, cols, rows),
-                                          Text(text_box, lines)],
-                 subtitle=f"{c.scope_name}, {c.period.label()}")
+    return Slide("Время первого ответа", [responses_chart(c, png), Table(box, cols, rows), Text(text_box, lines)],
+                 subtitle=f"{c.scope_name}, {c.period.label()}",
+                 notes=kpi_notes("median_response", "mean_response", "share_answered", "share_in_norm"))
 
 
 def movers(c: ReportContent, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -462,7 +619,8 @@ def movers_slide(c: ReportContent) -> Slide:
     blocks.append(Text(note, (Line(
         f"Место в рейтинге: {c.previous.label()} → {c.period.label()}. Изменение балла рейтинга (0–100) и доли "
         "ответов в срок (п.п.) — к прошлому периоду.", 12, color=theme.MUTED),)))
-    return Slide("Динамика рейтинга", blocks, subtitle="Муниципалитеты, сильнее всего изменившие место")
+    return Slide("Динамика рейтинга", blocks, subtitle="Муниципалитеты, сильнее всего изменившие место",
+                 notes=kpi_notes("share_in_norm", extra=RATING_NOTE))
 
 
 def pages_slide(c: ReportContent, limit: int = 14) -> Slide:
@@ -472,12 +630,13 @@ def pages_slide(c: ReportContent, limit: int = 14) -> Slide:
     cols = (Column("Сеть", "center", 0.8), Column("Страница", weight=4.0), Column("Подписчики", "right", 1.1),
             Column("Последняя публикация", "center", 1.3), Column("Госметка", "center", 0.8))
     box = Box(CONTENT.x, CONTENT.y, CONTENT.w, min(CONTENT.h - 0.5, 0.34 * (len(rows) + 1)))
+    # Page titles are free text of any length: the longest are shortened (full titles in the workbook).
     more = (f"Показаны {len(rows)} из {len(df)} (по числу подписчиков); полный список — в XLSX."
             if len(df) > limit else f"Всего страниц: {len(df)}.")
     note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.4, CONTENT.w, 0.4)
     blocks: list[Block] = [Table(box, cols, rows)] if rows else []
     blocks.append(Text(note, (Line(more if rows else "Страниц нет.", 12, color=theme.MUTED),)))
-    return Slide("Страницы муниципалитета", blocks, subtitle=c.scope_name)
+    return Slide("Страницы муниципалитета", blocks, subtitle=c.scope_name, notes=kpi_notes("pages", "subscribers"))
 
 
 def method_slide(c: ReportContent) -> Slide:
@@ -487,11 +646,14 @@ def method_slide(c: ReportContent) -> Slide:
     items.append(f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам "
                  f"({weights}); при менее {RATING_MIN_MESSAGES} обращений — «мало данных», без места.")
     items.append(f"Норма ответа: {c.norm_label}. Изменения — к периоду «{c.previous.label()}».")
+    if c.targets:
+        items.append("Цели: " + "; ".join(t.description for t in c.targets.values()) + ".")
     lines = [Line(t, 15, bullet=True, space_before=8) for t in items]
     if c.is_demo:
         lines.append(Line(theme.DEMO_LABEL, 20, bold=True, color=theme.DEMO, space_before=18))
     return Slide("Методика", [Text(CONTENT, tuple(lines))],
-                 subtitle="Полные определения — на странице «Методика» дашборда")
+                 subtitle="Полные определения — на странице «Методика» дашборда",
+                 notes=kpi_notes(*KPIS))
 
 
 def frame(s: Slide, number: int, footer: str, demo: bool) -> list[Block]:
@@ -521,16 +683,17 @@ def frame(s: Slide, number: int, footer: str, demo: bool) -> list[Block]:
 def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
     """The deck for the content; ``images`` maps CHART_BOXES keys to PNGs rendered for those boxes."""
     scope = c.scope_name
-    slides = [title_slide(c), kpi_slide(c), map_slide(c, images["map"])]
+    slides = [title_slide(c), summary_slide(c), kpi_slide(c), map_slide(c, images["map"])]
     if c.is_oblast:
-        slides += rating_slides(c)
+        slides.append(rating_slide(c))
     grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
     note = partial_buckets_note(c)
     slides += [
         trend_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {_t('messages', c.headline.messages)}",
-                    images["messages"], "messages", note),
+                    messages_chart(c, images["messages"]), note, kpi_notes("messages", "share_answered")),
         trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {_t('share_in_norm', c.headline.share_in_norm)} "
-                    "за период", images["timeliness"], "timeliness", f"Норма ответа: {c.norm_label}. {note}".strip()),
+                    "за период", timeliness_chart(c, images["timeliness"]),
+                    f"Норма ответа: {c.norm_label}. {note}".strip(), kpi_notes("share_in_norm")),
         topics_slide(c, images["topics"]),
         responses_slide(c, images["responses"]),
     ]

@@ -125,7 +125,8 @@ def chart_definitions(c) -> dict[str, alt.TopLevelMixin]:
     return {
         "map": status_map(c.municipalities, highlight_id=c.municipality_id),
         "messages": charts.messages_trend(c.series, c.grain),
-        "timeliness": charts.timeliness_trend(c.series, grain=c.grain),
+        "timeliness": charts.timeliness_trend(
+            c.series, c.targets["share_in_norm"].goal if "share_in_norm" in c.targets else None, grain=c.grain),
         "topics": charts.topic_bars(c.topics),
         "responses": charts.response_distribution(c.responses, c.norm.hours),
     }

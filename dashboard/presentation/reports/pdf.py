@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from dashboard.presentation.reports import theme
-from dashboard.presentation.reports.deck import Deck, Picture, Rect, Table, Text
+from dashboard.presentation.reports.deck import Chart, Deck, Picture, Rect, Table, Text
 from dashboard.presentation.reports.theme import Box
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -51,12 +51,8 @@ class _Page:
     def text(self, box: Box, lines, align: str = "left", valign: str = "top") -> None:
         paras = []
         for line in lines:
-            style = ParagraphStyle(
-                "p", fontName=FONT_BOLD if line.bold else FONT, fontSize=line.pt, leading=line.pt * 1.2,
-                textColor=HexColor("#" + line.color), alignment=ALIGN[align])
-            text = escape(("•\u00a0" if line.bullet else "") + line.text)
-            p = Paragraph(text, style)
-            _, h = p.wrap(box.w * IN - 7, box.h * IN)
+            p = theme.paragraph(line.text, line.pt, line.bold, line.color, ALIGN[align], line.bullet)
+            _, h = p.wrap((box.w - theme.TEXT_PAD_X) * IN, box.h * IN)
             paras.append((p, h, line.space_before if paras else 0))
         total = sum(h + sb for _, h, sb in paras)
         top = self._y(box.y) - 2
@@ -130,7 +126,7 @@ def render(deck: Deck) -> bytes:
                 page.rect(block.box, block.fill, block.line)
             elif isinstance(block, Text):
                 page.text(block.box, block.lines, block.align, block.valign)
-            elif isinstance(block, Picture):
+            elif isinstance(block, (Picture, Chart)):  # a chart as its image: PDF has no native charts
                 page.picture(block)
             elif isinstance(block, Table):
                 page.table(block)

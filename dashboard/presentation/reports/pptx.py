@@ -1,8 +1,9 @@
 """The deck as a PowerPoint file (python-pptx), 16:9, our own template drawn in code.
 
 Blocks from ``deck.py`` (content and the template frame: title bar, footer, slide
-number, demo label) map to native shapes: rectangles, text boxes, pictures and real
-PowerPoint tables; the slide title goes into the layout's title placeholder.
+number, demo label) map to native shapes: rectangles, text boxes, pictures, real
+PowerPoint tables and native charts (editable in PowerPoint: data, colours, labels); the
+slide title goes into the layout's title placeholder, the KPI definitions into the notes.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import io
 
 from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Inches, Pt
 
 from dashboard.presentation.reports import theme
-from dashboard.presentation.reports.deck import Deck, Line, Picture, Rect, Table, Text
+from dashboard.presentation.reports.deck import Chart, Deck, Line, Picture, Rect, Table, Text
 from dashboard.presentation.reports.theme import Box
 
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
@@ -114,6 +118,79 @@ def _table(slide, block: Table) -> None:
             _cell(table.cell(i, j), c.text, fill, Line(c.text, block.pt, c.bold, c.color or theme.TEXT), col.align)
 
 
+CHART_TYPES = {"line": XL_CHART_TYPE.LINE_MARKERS, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
+               "bar": XL_CHART_TYPE.BAR_CLUSTERED}
+CHART_PT = 14
+
+
+def _chart(slide, block: Chart) -> None:
+    """A native chart: categories and series as chart data, our colours, Russian number formats
+    (Excel format codes; PowerPoint prints them with the viewer's separators)."""
+    data = CategoryChartData(number_format=block.number_format)
+    data.categories = block.categories
+    for s in block.series:
+        data.add_series(s.name, s.values)
+    b = block.box
+    frame = slide.shapes.add_chart(CHART_TYPES[block.kind], Inches(b.x), Inches(b.y), Inches(b.w), Inches(b.h), data)
+    frame.name = f"chart:{block.name}"
+    chart = frame.chart
+    chart.font.name = theme.PPTX_FONT
+    chart.font.size = Pt(CHART_PT)
+    chart.font.color.rgb = _color(theme.TEXT)
+    chart.has_legend = block.legend
+    if block.legend:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+    axis = chart.value_axis
+    axis.tick_labels.number_format = block.number_format
+    axis.tick_labels.number_format_is_linked = False
+    axis.has_major_gridlines = True
+    axis.major_gridlines.format.line.color.rgb = _color(theme.GRID)
+    axis.format.line.fill.background()
+    axis.minimum_scale = 0
+    if block.axis_max is not None:
+        axis.maximum_scale = block.axis_max
+    if block.axis_title:
+        axis.has_title = True
+        axis.axis_title.text_frame.text = block.axis_title
+        _style_run(axis.axis_title.text_frame.paragraphs[0].runs[0], Line(block.axis_title, CHART_PT, color=theme.MUTED))
+    if block.kind == "bar":
+        chart.category_axis.reverse_order = True  # the first category on top, as in the table
+        axis.visible = False
+        axis.has_major_gridlines = False
+    plot = chart.plots[0]
+    if block.kind != "line":
+        plot.gap_width = 60
+    for s, ps in zip(block.series, plot.series):
+        if block.kind == "line":
+            ps.smooth = False
+            ps.format.line.color.rgb = _color(s.color)
+            ps.format.line.width = Pt(2.5)
+            if s.dashed:
+                ps.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+                ps.marker.style = XL_MARKER_STYLE.NONE
+            else:
+                ps.marker.style = XL_MARKER_STYLE.CIRCLE
+                ps.marker.size = 6
+                ps.marker.format.fill.solid()
+                ps.marker.format.fill.fore_color.rgb = _color(s.color)
+                ps.marker.format.line.color.rgb = _color(s.color)
+        else:
+            ps.format.fill.solid()
+            ps.format.fill.fore_color.rgb = _color(s.color)
+            for i, colour in enumerate(s.point_colors):
+                point = ps.points[i]
+                point.format.fill.solid()
+                point.format.fill.fore_color.rgb = _color(colour)
+    if block.data_labels:
+        plot.has_data_labels = True
+        labels = plot.data_labels
+        labels.number_format = block.number_format
+        labels.number_format_is_linked = False
+        labels.position = XL_LABEL_POSITION.OUTSIDE_END
+        labels.font.size = Pt(CHART_PT)
+
+
 def _title(slide, block: Text) -> None:
     """The slide title in the real title placeholder (outline view, accessibility), placed in the bar."""
     title = slide.shapes.title
@@ -147,6 +224,10 @@ def render(deck: Deck) -> bytes:
                 _picture(slide, block)
             elif isinstance(block, Table):
                 _table(slide, block)
+            elif isinstance(block, Chart):
+                _chart(slide, block)
+        if s.notes:
+            slide.notes_slide.notes_text_frame.text = s.notes
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

@@ -109,6 +109,35 @@ def fit_text(text: str, pt: float, bold: bool, width: float) -> str:
     return text[:lo].rstrip() + "…"
 
 
+TEXT_PAD_X = 7 / 72      # inches: a text box's left + right inner margins (PPTX 0.05 in each, PDF 3.5 pt)
+TEXT_PAD_Y = 5 / 72      # inches: top + bottom
+
+
+def paragraph(text: str, pt: float, bold: bool = False, color: str = TEXT, align: int = 0, bullet: bool = False):
+    """A reportlab paragraph as the PDF draws a text line: DejaVu, 1.2 leading, wrapped at spaces."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    regular, heavy = _measure_fonts()
+    style = ParagraphStyle("p", fontName=heavy if bold else regular, fontSize=pt, leading=pt * 1.2,
+                           textColor=HexColor("#" + color), alignment=align)
+    return Paragraph(escape(("•\u00a0" if bullet else "") + text), style)
+
+
+def lines_height(lines, width: float) -> float:
+    """Height in inches that text lines (deck.Line) take in a text box ``width`` inches wide,
+    wrapped with the PDF's font metrics (DejaVu is wider than PowerPoint's Arial, so text
+    that fits here fits in both)."""
+    total = 0.0
+    for i, line in enumerate(lines):
+        _, h = paragraph(line.text, line.pt, line.bold, bullet=line.bullet).wrap((width - TEXT_PAD_X) * 72, 10 ** 6)
+        total += h + (line.space_before if i else 0)
+    return total / 72 + TEXT_PAD_Y
+
+
 @dataclass(frozen=True)
 class Box:
     """A rectangle on the slide, inches from the top-left corner."""
