@@ -10,7 +10,6 @@ from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation import charts
 from dashboard.ui import widgets
 from queries import (
-    REGIONAL,
     breakdowns,
     kpis,
     pages,
@@ -22,7 +21,6 @@ from queries import (
 
 COMPARE_METRICS = ["share_in_norm", "median_response_min", "subs_per_1000", "messages_per_1000",
                    "photo_share", "posts_per_week"]
-AVERAGE_NAME = "Среднее по муниципалитетам"
 
 
 def on_pick(key: str) -> None:
@@ -89,15 +87,8 @@ with right, widgets.section("Время первого ответа", f"Норм
     widgets.chart(charts.response_distribution(widgets.q(responses.response_distribution, f), f.norm.hours))
 
 with widgets.section("Сравнение", "С муниципалитетами того же типа и средним по всем 35 муниципалитетам"):
-    others = rt[rt["municipality_id"] != REGIONAL]
-    peers = others[(others["kind"] == me["kind"]) & (others["municipality_id"] != mid)]
-    kind_label = MUNICIPALITY_KINDS.get(me["kind"], me["kind"])
-    rows = pd.DataFrame([
-        {"name": me["name"], **{c: mine[c] for c in COMPARE_METRICS}},
-        {"name": f"Среднее: {kind_label}", **{c: peers[c].mean() for c in COMPARE_METRICS}},
-        {"name": AVERAGE_NAME, **{c: others[c].mean() for c in COMPARE_METRICS}},
-    ])
-    widgets.comparison_grid(rows, COMPARE_METRICS, AVERAGE_NAME)
+    widgets.comparison_grid(rating.compared_with_kind(rt, mid, COMPARE_METRICS), COMPARE_METRICS,
+                            rating.AVERAGE_NAME)
 
 with widgets.section("Страницы", "Официальные страницы органов власти и учреждений муниципалитета"):
     pf = f.with_(platforms=f0.platforms)

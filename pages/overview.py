@@ -28,10 +28,7 @@ with right, widgets.section("Ответ в срок", f"Доля обращен�
 
 # Best and worst are always among all municipalities, whatever the municipality filter.
 ranked = widgets.q(rating.rating, f.with_(municipality_ids=()), now=widgets.pinned_now())
-ranked = ranked[ranked["enough_data"].astype(bool) & (ranked["municipality_id"] != 0)]
-ranked = ranked.dropna(subset=["share_in_norm"]).sort_values(["share_in_norm", "name"],
-                                                              ascending=[False, True])
-best, worst = ranked.head(TOP_N), ranked.tail(TOP_N).iloc[::-1]
+best, worst = rating.best_and_worst(ranked, "share_in_norm", TOP_N)
 
 c1, c2 = st.columns(2)
 with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", "Муниципалитеты с достаточным числом обращений"):

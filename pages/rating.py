@@ -14,38 +14,10 @@ from queries import REGIONAL, rating
 
 RANK_METRICS = ["score", "share_in_norm", "median_response_min", "subs_per_1000", "messages_per_1000",
                 "photo_share", "posts_per_week", "er", "subscribers", "messages", "overdue"]
-# Metrics about answering messages: ranked only with enough messages in the period.
-MESSAGE_METRICS = {"score", "share_in_norm", "median_response_min", "mean_response_min", "photo_share"}
 COMPARE_METRICS = ["score", "share_in_norm", "median_response_min", "subs_per_1000",
                    "messages_per_1000", "photo_share", "posts_per_week"]
-AVERAGE_NAME = "Среднее по муниципалитетам"
 LOW_DATA = "мало данных"
 MAX_COMPARE = 5
-PEERS = 4
-
-
-def league(cur: pd.DataFrame, prev: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """The league table for ``metric``: rank, previous rank, change, value text, status."""
-    df = cur[cur["municipality_id"] != REGIONAL].copy()
-    prev = prev[prev["municipality_id"] != REGIONAL]
-    if metric == "score":
-        df["place"], df["prev_place"] = df["rank"], df["prev_rank"]
-    else:
-        eligible = df["enough_data"].astype(bool) if metric in MESSAGE_METRICS else None
-        df["place"] = charts.rank_by(df, metric, eligible)
-        p_eligible = prev["enough_data"].astype(bool) if metric in MESSAGE_METRICS else None
-        prev_place = charts.rank_by(prev, metric, p_eligible)
-        df["prev_place"] = df["municipality_id"].map(dict(zip(prev["municipality_id"], prev_place)))
-    df["change"] = df["prev_place"] - df["place"]
-    m = charts.METRICS[metric]
-    low = df["place"].isna() & (metric in MESSAGE_METRICS) & ~df["enough_data"].astype(bool)
-    df["place_text"] = [fmt.num(p) if not pd.isna(p) else "—" for p in df["place"]]
-    df["change_text"] = [charts.rank_change_label(c) for c in df["change"]]
-    df["value_text"] = [LOW_DATA if lw else m.format(v) for lw, v in zip(low, df[metric])]
-    df["kind_text"] = df["kind"].map(MUNICIPALITY_KINDS)
-    df["messages_text"] = df["messages"].map(fmt.num)
-    df["status"] = [LOW_DATA if lw else "" for lw in low]
-    return df.sort_values(["place", "name"], na_position="last")
 
 
 f = widgets.current_filters()
@@ -61,8 +33,13 @@ with table_tab:
     pick, method = st.columns([1, 2])
     metric = pick.selectbox("Показатель", RANK_METRICS, format_func=lambda c: charts.METRICS[c].label,
                             key="metric", bind="query-params")
-    lg = league(cur, prev, metric)
     m = charts.METRICS[metric]
+    lg = rating.league(cur, prev, metric, lower_is_better=m.better == "lower")
+    lg = lg.assign(place_text=[fmt.num(p) if not pd.isna(p) else "—" for p in lg["place"]],
+                   change_text=lg["change"].map(charts.rank_change_label),
+                   value_text=[LOW_DATA if low else m.format(v) for low, v in zip(lg["low_data"], lg[metric])],
+                   kind_text=lg["kind"].map(MUNICIPALITY_KINDS),
+                   messages_text=lg["messages"].map(fmt.num))
     ranked = int(lg["place"].notna().sum())
     with method, widgets.section("Как считается"):
         if metric == "score":
@@ -72,7 +49,7 @@ with table_tab:
                        "(лучший — 100, худший — 0). Подробнее — на странице «Методика».")
         else:
             st.markdown(KPIS[m.code].formula)
-        if metric in MESSAGE_METRICS:
+        if metric in rating.MESSAGE_METRICS:
             st.caption(f"Муниципалитеты, получившие меньше {RATING_MIN_MESSAGES} обращений за период, "
                        f"не ранжируются: «{LOW_DATA}».")
     left, right = st.columns([1.6, 1])
@@ -97,14 +74,6 @@ with table_tab:
                                                        height=25 * len(shown) + 10))
 
 
-def peers_of(df: pd.DataFrame, mid: int, n: int = PEERS) -> list[int]:
-    """``n`` municipalities of the same kind closest in population to ``mid``."""
-    me = df[df["municipality_id"] == mid].iloc[0]
-    same = df[(df["kind"] == me["kind"]) & (df["municipality_id"] != mid)].copy()
-    same["gap"] = (same["population"] - me["population"]).abs()
-    return [mid] + list(same.sort_values(["gap", "name"])["municipality_id"].head(n))
-
-
 with compare_tab:
     munis = cur[cur["municipality_id"] != REGIONAL].sort_values("name")
     names = dict(zip(munis["municipality_id"].astype(int), munis["name"]))
@@ -118,18 +87,16 @@ with compare_tab:
     else:
         my = pick_col.selectbox("Мой муниципалитет", list(names), format_func=names.get, key="cmp_mine",
                           index=list(names).index(mine) if mine in names else 0)
-        chosen = peers_of(munis, my)
+        chosen = rating.peers_of(munis, my)
         kind = MUNICIPALITY_KINDS[munis.loc[munis["municipality_id"] == my, "kind"].iloc[0]]
         st.caption(f"Выбраны муниципалитеты того же типа ({kind}), ближайшие по численности населения.")
     if len(chosen) < 2:
         widgets.empty_note("Выберите хотя бы два муниципалитета.")
     else:
-        rows = munis.set_index("municipality_id").loc[chosen].reset_index()
-        avg = {c: munis[c].mean() for c in COMPARE_METRICS}
-        table_rows = pd.concat([rows, pd.DataFrame([{"name": AVERAGE_NAME, **avg}])], ignore_index=True)
+        table_rows = rating.with_average(cur, chosen, COMPARE_METRICS)
         with widgets.section("Сравнение с другими муниципалитетами",
                              "Серым — среднее по всем 35 муниципалитетам (без весов по населению)."):
-            widgets.comparison_grid(table_rows, COMPARE_METRICS, AVERAGE_NAME, per_row=4)
+            widgets.comparison_grid(table_rows, COMPARE_METRICS, rating.AVERAGE_NAME, per_row=4)
         show = pd.DataFrame({"Муниципалитет": table_rows["name"]})
         for c in COMPARE_METRICS:
             show[charts.METRICS[c].label] = table_rows[c].map(charts.METRICS[c].format)

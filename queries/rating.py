@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core.db import utcnow
 from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
+from dashboard.core.schema import MUNICIPALITY_KINDS
 from queries.breakdowns import by_municipality
 from queries.filters import REGIONAL, Filters
 
@@ -86,3 +87,84 @@ def _municipalities_only(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["municipality_id"] != REGIONAL].reset_index(drop=True)
 
 
+
+
+# -- views of a rating table (the frame returned by ``rating``) ------------------------------
+
+# Metrics about answering messages: a municipality is ranked on them only with enough messages.
+MESSAGE_METRICS = frozenset({"score", "share_in_norm", "median_response_min", "mean_response_min",
+                             "photo_share"})
+AVERAGE_NAME = "Среднее по муниципалитетам"
+PEERS = 4
+
+
+def rank_by(df: pd.DataFrame, metric: str, lower_is_better: bool,
+            eligible: pd.Series | None = None) -> pd.Series:
+    """Rank 1 = best on ``metric``, ties share the better place; NaN for rows not
+    ``eligible`` or without a value."""
+    values = df[metric] if eligible is None else df[metric].where(eligible)
+    return values.rank(ascending=lower_is_better, method="min")
+
+
+def league(cur: pd.DataFrame, prev: pd.DataFrame, metric: str, lower_is_better: bool) -> pd.DataFrame:
+    """The league table of the municipalities on ``metric``: ``cur`` (a rating) with place,
+    prev_place (the same ranking of ``prev``), change (prev_place − place: positive = moved
+    up) and low_data (not ranked on a message metric for want of messages). "score" keeps
+    the composite rank. Sorted by place, unranked last, then by name."""
+    df = cur[cur["municipality_id"] != REGIONAL].copy()
+    prev = prev[prev["municipality_id"] != REGIONAL]
+    if metric == "score":
+        df["place"], df["prev_place"] = df["rank"], df["prev_rank"]
+    else:
+        on_messages = metric in MESSAGE_METRICS
+        df["place"] = rank_by(df, metric, lower_is_better,
+                              df["enough_data"].astype(bool) if on_messages else None)
+        prev_place = rank_by(prev, metric, lower_is_better,
+                             prev["enough_data"].astype(bool) if on_messages else None)
+        df["prev_place"] = df["municipality_id"].map(dict(zip(prev["municipality_id"], prev_place)))
+    df["change"] = df["prev_place"] - df["place"]
+    df["low_data"] = df["place"].isna() & (metric in MESSAGE_METRICS) & ~df["enough_data"].astype(bool)
+    return df.sort_values(["place", "name"], na_position="last")
+
+
+def best_and_worst(df: pd.DataFrame, metric: str = "share_in_norm",
+                   n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` best and ``n`` worst municipalities of a rating on ``metric`` (higher is
+    better), among those with enough messages and a value; the worst start from the
+    lowest. Ties are broken by name."""
+    ranked = df[df["enough_data"].astype(bool) & (df["municipality_id"] != REGIONAL)]
+    ranked = ranked.dropna(subset=[metric]).sort_values([metric, "name"], ascending=[False, True])
+    return ranked.head(n), ranked.tail(n).iloc[::-1]
+
+
+def peers_of(df: pd.DataFrame, mid: int, n: int = PEERS) -> list[int]:
+    """``mid`` and the ``n`` municipalities of the same kind closest to it in population
+    (ties by name)."""
+    me = df[df["municipality_id"] == mid].iloc[0]
+    same = df[(df["kind"] == me["kind"]) & (df["municipality_id"] != mid)].copy()
+    same["gap"] = (same["population"] - me["population"]).abs()
+    return [mid] + list(same.sort_values(["gap", "name"])["municipality_id"].head(n))
+
+
+def with_average(df: pd.DataFrame, chosen: list[int], metrics: list[str]) -> pd.DataFrame:
+    """The chosen municipalities' rows of a rating (in the order chosen) and a last row
+    AVERAGE_NAME with each metric's plain mean over all municipalities (not weighted by
+    population)."""
+    munis = df[df["municipality_id"] != REGIONAL]
+    rows = munis.set_index("municipality_id").loc[chosen].reset_index()
+    average = {"name": AVERAGE_NAME, **{c: munis[c].mean() for c in metrics}}
+    return pd.concat([rows, pd.DataFrame([average])], ignore_index=True)
+
+
+def compared_with_kind(df: pd.DataFrame, mid: int, metrics: list[str]) -> pd.DataFrame:
+    """Three rows to compare a municipality with: its own values, the plain mean of the
+    other municipalities of its kind («Среднее: городской округ») and the mean of all
+    municipalities (AVERAGE_NAME). Columns: name and ``metrics``."""
+    munis = df[df["municipality_id"] != REGIONAL]
+    me = munis[munis["municipality_id"] == mid].iloc[0]
+    peers = munis[(munis["kind"] == me["kind"]) & (munis["municipality_id"] != mid)]
+    return pd.DataFrame([
+        {"name": me["name"], **{c: me[c] for c in metrics}},
+        {"name": f"Среднее: {MUNICIPALITY_KINDS.get(me['kind'], me['kind'])}", **{c: peers[c].mean() for c in metrics}},
+        {"name": AVERAGE_NAME, **{c: munis[c].mean() for c in metrics}},
+    ])

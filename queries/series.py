@@ -6,8 +6,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from dashboard.core import schema
-from dashboard.core import platforms
+from dashboard.core import platforms, schema
 from dashboard.core.sql_dates import GRAINS, period_start
 from queries.aggregate import add_kpis, key_column, message_sums, message_table, ratio
 from queries.filters import Filters

@@ -143,11 +143,7 @@ def test_png_export_for_slides(weekly, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_rank_helpers():
-    df = pd.DataFrame({"share_in_norm": [0.9, 0.5, 0.9, None], "ok": [True, True, True, False]})
-    assert list(charts.rank_by(df, "share_in_norm")[:3]) == [1, 3, 1]
-    ranked = charts.rank_by(df.assign(share_in_norm=[0.9, 0.5, 0.7, 0.99]), "share_in_norm", df["ok"])
-    assert list(ranked[:3]) == [1, 3, 2] and pd.isna(ranked[3])
+def test_rank_change_label():
     assert [charts.rank_change_label(c) for c in (2, -1, 0, None)] == ["▲ 2", "▼ 1", "=", "—"]
 
 

@@ -55,3 +55,60 @@ def test_rank_change():
     assert list(out["prev_rank"]) == [2.0, 1.0, 3.0]
     assert list(out["rank_change"][:2]) == [1.0, -1.0]   # 1 moved up, 2 down
     assert math.isnan(out["rank_change"][2])
+
+
+def _table(**cols) -> pd.DataFrame:
+    """A small rating-shaped frame: four municipalities of two kinds."""
+    base = {"municipality_id": [1, 2, 3, 4], "name": ["Альфа", "Бета", "Гамма", "Дельта"],
+            "kind": ["urban_okrug", "urban_okrug", "urban_okrug", "municipal_district"],
+            "population": [100, 180, 90, 120], "enough_data": [True, True, False, True],
+            "share_in_norm": [0.9, 0.5, 0.9, 0.7], "messages": [20, 12, 3, 30],
+            "rank": [1.0, 3.0, None, 2.0], "prev_rank": [2.0, None, None, 1.0]}
+    return pd.DataFrame({**base, **cols})
+
+
+def test_rank_by():
+    df = pd.DataFrame({"share_in_norm": [0.9, 0.5, 0.9, None], "ok": [True, True, True, False]})
+    assert list(rating.rank_by(df, "share_in_norm", lower_is_better=False)[:3]) == [1, 3, 1]
+    ranked = rating.rank_by(df.assign(share_in_norm=[0.9, 0.5, 0.7, 0.99]), "share_in_norm", False, df["ok"])
+    assert list(ranked[:3]) == [1, 3, 2] and pd.isna(ranked[3])
+    assert list(rating.rank_by(df, "share_in_norm", lower_is_better=True)[:3]) == [2, 1, 2]
+
+
+def test_league_on_a_message_metric_skips_low_data():
+    cur = _table()
+    prev = _table(share_in_norm=[0.5, 0.9, 0.9, 0.7])
+    lg = rating.league(cur, prev, "share_in_norm", lower_is_better=False)
+    assert list(lg["name"]) == ["Альфа", "Дельта", "Бета", "Гамма"]
+    assert list(lg["place"][:3]) == [1, 2, 3] and pd.isna(lg["place"].iloc[3])
+    assert list(lg["prev_place"][:3]) == [3, 2, 1]
+    assert list(lg["change"][:3]) == [2, 0, -2]
+    assert list(lg["low_data"]) == [False, False, False, True]
+
+
+def test_league_on_the_score_keeps_the_composite_rank():
+    lg = rating.league(_table(), _table(), "score", lower_is_better=False)
+    assert list(lg["name"]) == ["Альфа", "Дельта", "Бета", "Гамма"]
+    assert list(lg["change"][:2]) == [1, -1] and pd.isna(lg["change"].iloc[2])
+    # On a non-message metric everyone is ranked, enough data or not.
+    lg = rating.league(_table(), _table(), "messages", lower_is_better=False)
+    assert list(lg["place"]) == [1, 2, 3, 4] and not lg["low_data"].any()
+
+
+def test_best_and_worst():
+    df = pd.concat([_table(), pd.DataFrame([{"municipality_id": REGIONAL, "name": "Регион",
+                                             "enough_data": True, "share_in_norm": 1.0}])])
+    best, worst = rating.best_and_worst(df, "share_in_norm", n=2)
+    assert list(best["name"]) == ["Альфа", "Дельта"]   # Гамма has too few messages
+    assert list(worst["name"]) == ["Бета", "Дельта"]
+
+
+def test_peers_and_averages():
+    df = _table()
+    assert rating.peers_of(df, 1, n=2) == [1, 3, 2]  # same kind; by population gap 10, 80
+    rows = rating.with_average(df, [2, 1], ["share_in_norm"])
+    assert list(rows["name"]) == ["Бета", "Альфа", rating.AVERAGE_NAME]
+    assert rows["share_in_norm"].iloc[-1] == pytest.approx(0.75)  # (0.9 + 0.5 + 0.9 + 0.7) / 4
+    rows = rating.compared_with_kind(df, 1, ["share_in_norm"])
+    assert list(rows["name"]) == ["Альфа", "Среднее: городской округ", "Среднее по муниципалитетам"]
+    assert list(rows["share_in_norm"]) == pytest.approx([0.9, 0.7, 0.75])

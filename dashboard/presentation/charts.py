@@ -439,14 +439,6 @@ def comparison(df: pd.DataFrame, metrics: Sequence[str], name_col: str = "name",
 
 # -- league-table helpers ----------------------------------------------------------
 
-def rank_by(df: pd.DataFrame, metric: str, eligible: pd.Series | None = None) -> pd.Series:
-    """Rank 1 = best on ``metric`` (direction from METRICS), ties share the better place;
-    NaN for rows not ``eligible`` or without a value."""
-    m = METRICS[metric]
-    values = df[metric] if eligible is None else df[metric].where(eligible)
-    return values.rank(ascending=(m.better == "lower"), method="min")
-
-
 def rank_change_label(change) -> str:
     """'▲ 2' (moved up), '▼ 1' (down), '=' (same), '—' (not ranked before or now)."""
     if change is None or pd.isna(change):
