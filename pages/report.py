@@ -2,16 +2,12 @@
 
 Scope (the oblast or one municipality) and period (month, quarter, year or custom)
 are chosen here; the sidebar filters do not apply. Each format has a button that
-builds the file with a progress indicator and then offers it for download. Files are
-kept in a process-wide cache keyed by scope, period, format, norm and data version,
-so a second request (from anyone) is instant and concurrent requests for the same
-file build it once.
+builds the file with a progress indicator and then offers it for download. Built files
+are kept in a process-wide ``reports.cache.FileCache``.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 
 import streamlit as st
@@ -20,6 +16,7 @@ from dashboard.core import formatting as fmt
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation import reports
+from dashboard.presentation.reports.cache import FileCache
 from dashboard.presentation.reports.content import OBLAST_NAME
 from dashboard.presentation.reports.theme import ReportError
 from dashboard.ui import widgets
@@ -33,43 +30,9 @@ BUTTONS = {"pptx": "Презентация PPTX", "pdf": "PDF", "xlsx": "Таб�
 ICONS = {"pptx": ":material/slideshow:", "pdf": ":material/picture_as_pdf:", "xlsx": ":material/table_view:"}
 
 
-class _Store:
-    """Recently built report files, shared by all sessions; one build per key at a time."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.files: OrderedDict[tuple, bytes] = OrderedDict()
-        self.lock = threading.Lock()
-        self.building: dict[tuple, threading.Lock] = {}
-
-    def get(self, key: tuple) -> bytes | None:
-        with self.lock:
-            if key in self.files:
-                self.files.move_to_end(key)
-                return self.files[key]
-        return None
-
-    def get_or_build(self, key: tuple, build) -> bytes:
-        with self.lock:
-            key_lock = self.building.setdefault(key, threading.Lock())
-        try:
-            with key_lock:  # a second request for the same file waits for the first
-                data = self.get(key)
-                if data is None:
-                    data = build()
-                    with self.lock:
-                        self.files[key] = data
-                        while len(self.files) > self.size:
-                            self.files.popitem(last=False)
-        finally:
-            with self.lock:
-                self.building.pop(key, None)
-        return data
-
-
 @st.cache_resource(show_spinner=False)
-def _store() -> _Store:
-    return _Store(CACHE_SIZE)
+def _store() -> FileCache:
+    return FileCache(CACHE_SIZE)
 
 
 def _period_picker(first_day: date, last_day: date) -> Period | None:
