@@ -37,15 +37,14 @@ from sqlalchemy.engine import Connection
 from dashboard.core import schema
 from dashboard.core.db import utcnow
 from dashboard.core.metrics import bins_below, grouped_median
+from dashboard.core.schema import FLOWS, OPEN_STATUSES
 from dashboard.core.settings import get_settings
 from dashboard.core.worktime import subtract_work_minutes
-from dashboard.writers.summary import FLOWS
 from queries.filters import REGIONAL, Filters, Norm
 
 KEYS = ("municipality_id", "platform", "topic_id", "day", "week", "month")
 BIN_NAMES = tuple(f"bin{i:02d}" for i in range(schema.N_BINS))
-PENDING_STATUSES = ("new", "in_work")              # open: can still be answered
-UNANSWERED_STATUSES = (*PENDING_STATUSES, "closed")  # every status without an answer
+UNANSWERED_STATUSES = (*OPEN_STATUSES, "closed")  # every status without an answer
 ALL_PARTS = ("pages", "subscribers", "messages", "pending")
 MESSAGE_PARTS = ("messages", "pending")
 REGIONAL_NAME = "Региональные органы власти"
@@ -212,7 +211,7 @@ def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=(
             .where(md.c.day.between(f.start, min(f.end, cut_day - timedelta(days=1))), *f.dims(md)))
     if f.end >= cut_day:
         m = schema.message
-        is_open = m.c.status.in_(PENDING_STATUSES)
+        is_open = m.c.status.in_(OPEN_STATUSES)
         parts.append(
             select(*_keys(m, by),
                    _flag(m.c.received_at >= cut).label("not_due"),

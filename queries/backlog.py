@@ -8,14 +8,12 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from dashboard.core import schema
+from dashboard.core import platforms, schema
 from dashboard.core.db import utcnow
-from dashboard.core import platforms
-from dashboard.core.schema import MESSAGE_STATUSES
+from dashboard.core.schema import MESSAGE_STATUSES, OPEN_STATUSES
 from dashboard.core.settings import get_settings
 from dashboard.core.worktime import work_minutes
 from queries.aggregate import (
-    PENDING_STATUSES,
     REGIONAL_NAME,
     deadline_cutoff,
     unanswered_in_period,
@@ -28,7 +26,7 @@ COLUMNS = ["message_id", "platform", "platform_label", "page_title", "page_url",
 
 def _overdue_where(f: Filters, now: datetime) -> list:
     m = schema.message
-    return [*unanswered_in_period(f, PENDING_STATUSES), m.c.received_at < deadline_cutoff(now, f.norm),
+    return [*unanswered_in_period(f, OPEN_STATUSES), m.c.received_at < deadline_cutoff(now, f.norm),
             *f.dims(m)]
 
 

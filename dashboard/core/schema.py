@@ -71,7 +71,15 @@ MESSAGE_STATUSES = {
     "answered": "дан ответ",
     "closed": "закрыто без ответа",
 }
+OPEN_STATUSES = ("new", "in_work")  # without an answer and can still be answered
 MESSAGE_KINDS = {"comment": "комментарий", "private": "личное сообщение"}
+
+# Counts of a page snapshot since the previous one (page_stats, subs_daily).
+FLOWS = ("posts", "views", "likes", "comments", "reposts")
+
+# import_log.kind of file imports (collection runs are "collect-<platform code>") and status.
+IMPORT_KINDS = {"pages": "страницы", "stats": "статистика страниц", "messages": "сообщения"}
+IMPORT_STATUSES = {"ok": "выполнен", "rejected": "отклонён"}
 
 # Response-time histogram kept in msg_daily: bin i holds responses with
 # RESPONSE_BIN_EDGES[i] <= minutes < RESPONSE_BIN_EDGES[i+1]; the last bin is open.

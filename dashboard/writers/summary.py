@@ -28,17 +28,17 @@ from sqlalchemy.engine import Connection
 from dashboard.core import schema
 from dashboard.core.schema import (
     CAL_BINS,
+    FLOWS,
     HOURS,
     MSG_MEASURES,
     N_BINS,
+    OPEN_STATUSES,
     RESPONSE_BIN_EDGES,
     WORK_BINS,
 )
 from dashboard.core.sql_dates import month_start, week_start
 
 _DAYS_PER_STATEMENT = 500  # keeps IN (...) lists well within parameter limits
-FLOWS = ("posts", "views", "likes", "comments", "reposts")
-OPEN_STATUSES = ("new", "in_work")  # can still be answered
 
 
 # -- messages ------------------------------------------------------------------

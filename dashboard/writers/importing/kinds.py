@@ -265,8 +265,8 @@ class StatsKind:
     """Snapshots of a page on a date: subscribers and the flows since the previous snapshot."""
 
     spec: Spec = STATS
-    flows = summary.FLOWS
-    fields = ("subscribers", *summary.FLOWS)
+    flows = schema.FLOWS
+    fields = ("subscribers", *schema.FLOWS)
 
     def parse(self, r: RowReader, ctx: Context) -> Candidate | None:
         page = resolve_page(r, ctx)
