@@ -18,7 +18,10 @@ import sys
 
 from dashboard.core.db import DatabaseUnavailable, check_connection, make_engine
 from dashboard.core.platforms import COLLECTED
+from dashboard.core.schema import IMPORT_KINDS
 from dashboard.core.settings import SettingsError
+from dashboard.presentation.reports import FORMATS as REPORT_FORMATS
+from queries import reference
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="удалить демонстрационные данные и оставить пустую базу для настоящих")
 
     imp = sub.add_parser("import", help="импорт файла CSV/XLSX")
-    imp.add_argument("kind", choices=["pages", "stats", "messages"])
+    imp.add_argument("kind", choices=list(IMPORT_KINDS))
     imp.add_argument("file")
     imp.add_argument("--sheet", help="лист XLSX (по умолчанию первый)")
     imp.add_argument("--add-to-demo", action="store_true",
@@ -56,20 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="отчёт PPTX/PDF/XLSX")
     rep.add_argument("--period", required=True, help="2026-Q3, 2026-09, 2026 или 2026-07-01..2026-09-30")
     rep.add_argument("--municipality", help="название муниципалитета (по умолчанию вся область)")
-    rep.add_argument("--format", choices=["pptx", "pdf", "xlsx"], required=True)
+    rep.add_argument("--format", choices=list(REPORT_FORMATS), required=True)
     rep.add_argument("--out", required=True)
     return p
 
 
 def _has_pages(engine) -> bool:
-    from sqlalchemy import func, inspect, select
-
-    from dashboard.core import schema
-
-    if not inspect(engine).has_table("page"):
-        return False
     with engine.connect() as conn:
-        return bool(conn.execute(select(func.count()).select_from(schema.page)).scalar())
+        return reference.has_pages(conn)
 
 
 def main(argv: list[str] | None = None) -> int:

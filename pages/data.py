@@ -13,21 +13,9 @@ from dashboard.core.db import DatabaseUnavailable
 from dashboard.core.settings import DATA_DIR, get_settings
 from dashboard.ui import widgets
 from dashboard.writers.importing import importer
+from dashboard.writers.importing.columns import SPECS
+from queries import imports
 
-KIND_CHOICES = {
-    "pages": "Страницы (реестр)",
-    "stats": "Статистика страниц",
-    "messages": "Сообщения жителей",
-}
-KIND_HELP = {
-    "pages": "Одна строка — одна официальная страница: муниципалитет, организация, площадка, ссылка, "
-             "название, госметка.",
-    "stats": "Одна строка — снимок страницы на дату: ссылка или ID страницы, дата, подписчики; "
-             "публикации, просмотры, лайки, комментарии, репосты — по желанию.",
-    "messages": "Одна строка — сообщение жителя: ID, ссылка на страницу, дата поступления, тема, "
-                "дата первого ответа, статус, фотоотчёт.",
-}
-EXAMPLES = {"pages": "pages.csv", "stats": "stats.xlsx", "messages": "messages.csv"}
 HISTORY_ROWS = 50
 HELP_COLUMNS = {
     "Столбец": st.column_config.TextColumn(width="small"),
@@ -64,9 +52,9 @@ def show_result(result: importer.ImportResult) -> None:
 
 
 with widgets.section("Загрузка файла"):
-    kind = st.radio("Что загружаем", list(KIND_CHOICES), format_func=KIND_CHOICES.get, horizontal=True,
+    kind = st.radio("Что загружаем", list(SPECS), format_func=lambda k: SPECS[k].choice, horizontal=True,
                     key="import_kind")
-    st.caption(KIND_HELP[kind])
+    st.caption(SPECS[kind].help)
     widgets.russian_file_uploader(f"до {settings.import_max_mb} МБ · CSV, TXT, TSV, XLSX, XLSM")
     upload = st.file_uploader(
         "Файл CSV или XLSX", type=["csv", "txt", "tsv", "xlsx", "xlsm"], key="upload",
@@ -118,12 +106,12 @@ with widgets.section("Загрузка файла"):
         if last and last[0] == run_key:
             show_result(last[1])
 
-with st.expander(f"Какие столбцы принимаются: {KIND_CHOICES[kind].lower()}", icon=":material/help:"):
+with st.expander(f"Какие столбцы принимаются: {SPECS[kind].choice.lower()}", icon=":material/help:"):
     st.caption("Заголовки сравниваются без учёта регистра, буквы ё и лишних пробелов. "
                "Даты: 28.11.2026, 28.11.2026 14:05, 2026-11-28T14:05:00 или число Excel; время без "
                "часового пояса — новосибирское.")
     st.dataframe(importer.columns_frame(kind), hide_index=True, width="stretch", column_config=HELP_COLUMNS)
-    example = DATA_DIR / "examples" / EXAMPLES[kind]
+    example = DATA_DIR / "examples" / SPECS[kind].example
     if example.exists():
         st.download_button(f"Пример файла: {example.name}", example.read_bytes(), file_name=example.name,
                            key="example", icon=":material/download:")
@@ -131,7 +119,7 @@ with st.expander(f"Какие столбцы принимаются: {KIND_CHOIC
 with widgets.section("История загрузок", "Импорт файлов и сбор через API, последние записи сверху. "
                      "Время — новосибирское."):
     with engine.connect() as conn:
-        history = importer.import_history(conn, settings.tz, limit=HISTORY_ROWS)
+        history = imports.import_history(conn, settings.tz, limit=HISTORY_ROWS)
     if history.empty:
         st.info("Загрузок ещё не было.", icon=":material/info:")
     else:

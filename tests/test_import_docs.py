@@ -50,3 +50,20 @@ def test_documented_commands_work_as_written(tmp_path, monkeypatch, capsys):
     for argv in commands[1:]:
         assert main(["--database-url", url, *argv]) == 0
     assert capsys.readouterr().out.count("добавлено 0, обновлено 0, без изменений") == 3
+
+
+@pytest.mark.parametrize("kind", list(SPECS))
+def test_every_kind_has_its_choice_help_and_example(kind):
+    spec = SPECS[kind]
+    assert spec.choice and spec.help.startswith("Одна строка")
+    assert (Path(__file__).resolve().parent.parent / "data" / "examples" / spec.example).is_file()
+
+
+def test_import_kinds_have_one_owner():
+    from dashboard.cli import build_parser
+    from dashboard.core.schema import IMPORT_KINDS
+
+    assert list(SPECS) == list(IMPORT_KINDS)
+    assert [SPECS[k].title for k in SPECS] == ["страницы", "статистика страниц", "сообщения"]
+    parser = build_parser()._subparsers._group_actions[0].choices["import"]
+    assert next(a for a in parser._actions if a.dest == "kind").choices == ["pages", "stats", "messages"]

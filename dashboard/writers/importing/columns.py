@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dashboard.core.schema import IMPORT_KINDS
 from dashboard.writers.importing.read import FileRejected, Row
 from dashboard.writers.importing.values import norm
 
@@ -32,10 +33,17 @@ class Column:
 
 @dataclass(frozen=True)
 class Spec:
-    kind: str
-    title: str                        # Russian, for messages: "страницы"
+    kind: str                         # a key of schema.IMPORT_KINDS
+    choice: str                       # Russian, the choice on the «Данные» page
+    help: str                         # Russian, one line: what a row of the file is
+    example: str                      # the example file in data/examples/
     columns: tuple[Column, ...]
     one_of: tuple[tuple[str, ...], ...] = ()  # at least one field of each group must be present
+
+    @property
+    def title(self) -> str:
+        """Russian, for messages: "страницы"."""
+        return IMPORT_KINDS[self.kind]
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.field == name)
@@ -78,7 +86,11 @@ _LAST_POST = Column("last_post_at", "Последняя публикация",
 _PAGE_REF_DOC = ("ссылка на страницу из реестра (vk.com/…, ok.ru/…, max.ru/…, t.me/…; "
                  "ссылка на запись vk.com/wall-123_45 тоже подходит)")
 
-PAGES = Spec("pages", "страницы", (
+PAGES = Spec(
+    "pages", "Страницы (реестр)",
+    "Одна строка — одна официальная страница: муниципалитет, организация, площадка, ссылка, название, "
+    "госметка.",
+    "pages.csv", (
     Column("municipality", "Муниципалитет",
            ("Муниципальное образование", "Муниципальный район", "Муниципальный округ", "МО", "Район",
             "Территория", "municipality"),
@@ -112,7 +124,11 @@ PAGES = Spec("pages", "страницы", (
     _LAST_POST,
 ), one_of=(("municipality", "oktmo"),))
 
-STATS = Spec("stats", "статистика страниц", (
+STATS = Spec(
+    "stats", "Статистика страниц",
+    "Одна строка — снимок страницы на дату: ссылка или ID страницы, дата, подписчики; публикации, "
+    "просмотры, лайки, комментарии, репосты — по желанию.",
+    "stats.xlsx", (
     Column("page_url", "Ссылка", ("URL", "Адрес", "Link", *_PAGE_URL_ALIASES), doc=_PAGE_REF_DOC),
     Column("page_id", "ID страницы", ("ID", "ИД", *_PAGE_ID_ALIASES, "external_id"),
            doc="идентификатор страницы в соцсети (как в реестре)"),
@@ -133,7 +149,11 @@ STATS = Spec("stats", "статистика страниц", (
     _LAST_POST,
 ), one_of=(("page_url", "page_id"),))
 
-MESSAGES = Spec("messages", "сообщения", (
+MESSAGES = Spec(
+    "messages", "Сообщения жителей",
+    "Одна строка — сообщение жителя: ID, ссылка на страницу, дата поступления, тема, дата первого "
+    "ответа, статус, фотоотчёт.",
+    "messages.csv", (
     Column("external_id", "ID сообщения",
            ("ID", "ИД", "Идентификатор", "Идентификатор сообщения", "Номер", "Номер сообщения",
             "Номер обращения", "ID обращения", "Номер инцидента", "ID инцидента", "message_id", "external_id"),

@@ -1,7 +1,7 @@
 """File imports of ЦУР exports: pages, stats and messages from CSV or XLSX.
 
 One entry point for the command line (``run_cli``) and the «Данные» page
-(``import_file``, ``preview``, ``import_history``)::
+(``import_file``, ``preview``; the journal is read by ``queries.imports``)::
 
     result = import_file(engine, "messages", "export.xlsx", sheet="Обращения")
     print(result.report())
@@ -21,17 +21,16 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timezone
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dashboard.core import schema
 from dashboard.core.db import DatabaseUnavailable, get_meta, touch_updated, utcnow
-from dashboard.core.formatting import dt, num, plural
+from dashboard.core.formatting import num, plural
 from dashboard.core.settings import Settings, get_settings
 from dashboard.writers.importing.columns import SPECS, Header, find_header
 from dashboard.writers.importing.kinds import KINDS, Plan
@@ -55,10 +54,6 @@ from dashboard.writers.importing.rows import (
     shown_value,
 )
 
-KIND_LABELS = {"pages": "страницы", "stats": "статистика страниц", "messages": "сообщения"}
-LOG_KIND_LABELS = {**{k: v.capitalize() for k, v in KIND_LABELS.items()},
-                   "collect-vk": "Сбор ВКонтакте", "collect-ok": "Сбор Одноклассники"}
-LOG_STATUS_LABELS = {"ok": "выполнен", "rejected": "отклонён"}
 
 Progress = Callable[[float, str], None]
 
@@ -83,7 +78,7 @@ class ImportResult:
         return "ok" if self.ok else "rejected"
 
     def headline(self) -> str:
-        what = f"Файл «{self.file_name}» ({KIND_LABELS.get(self.kind, self.kind)})"
+        what = f"Файл «{self.file_name}» ({schema.IMPORT_KINDS.get(self.kind, self.kind)})"
         if self.ok:
             return (f"{what} импортирован: добавлено {num(self.added)}, обновлено {num(self.updated)}, "
                     f"без изменений {num(self.unchanged)}.")
@@ -295,25 +290,6 @@ def _log(engine: Engine, result: ImportResult) -> None:
             _write_log(conn, result)
     except OperationalError as e:
         raise _unavailable(engine, e) from e
-
-
-def import_history(conn: Connection, tz, limit: int = 100) -> pd.DataFrame:
-    """The latest imports and collection runs, newest first, with Russian column names."""
-    t = schema.import_log
-    rows = conn.execute(select(t).order_by(t.c.at.desc(), t.c.id.desc()).limit(limit)).all()
-    return pd.DataFrame(
-        [{
-            "Когда": dt(r.at.replace(tzinfo=timezone.utc).astimezone(tz)),
-            "Файл": r.file_name,
-            "Что": LOG_KIND_LABELS.get(r.kind, r.kind),
-            "Добавлено": r.rows_added,
-            "Обновлено": r.rows_updated,
-            "Без изменений": r.rows_unchanged,
-            "Отклонено строк": r.rows_rejected,
-            "Итог": LOG_STATUS_LABELS.get(r.status, r.status),
-        } for r in rows],
-        columns=["Когда", "Файл", "Что", "Добавлено", "Обновлено", "Без изменений", "Отклонено строк", "Итог"],
-    )
 
 
 # --- preview ----------------------------------------------------------------------------------

@@ -1,0 +1,22 @@
+"""UTC ↔ display time. The database stores naive UTC; screens, files and day boundaries
+use the display time zone (``Settings.tz``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+
+def to_local(utc: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """A naive UTC time → the naive local time in ``tz``; None/NaT stay None."""
+    if utc is None or pd.isna(utc):
+        return None
+    return utc.replace(tzinfo=timezone.utc).astimezone(tz).replace(tzinfo=None)
+
+
+def to_local_series(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """A column of naive UTC times → naive local times in ``tz``, vectorised; empty values
+    stay NaT."""
+    return pd.to_datetime(utc).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
