@@ -65,7 +65,7 @@ with widgets.section("Загрузка файла"):
         st.info("Выберите файл. Порядок загрузки: сначала страницы, затем статистика и сообщения — "
                 "они ссылаются на страницы из реестра.", icon=":material/info:")
     else:
-        data = upload.getvalue()
+        data = upload  # a file object over the upload: read as a stream, never copied whole
         view = importer.inspect_upload(data, upload.name, kind, settings=settings)
         sheet = None
         if len(view.sheets) > 1:
@@ -76,7 +76,11 @@ with widgets.section("Загрузка файла"):
             st.error(view.problem, icon=":material/error:")
         else:
             p = view.preview
-            st.markdown(f"**Предпросмотр:** первые строки из {fmt.num(p.n_rows)}.")
+            if p.n_rows is None:
+                st.markdown(f"**Предпросмотр:** первые строки; в файле больше {fmt.num(importer.PREVIEW_READ_ROWS)} "
+                            "строк, все они будут проверены при импорте.")
+            else:
+                st.markdown(f"**Предпросмотр:** первые строки из {fmt.num(p.n_rows)}.")
             st.dataframe(p.frame, hide_index=True, width="stretch")
             st.caption("Распознаны столбцы: " + ", ".join(
                 f"«{written}» → {label}" if written != label else f"«{label}»"

@@ -11,6 +11,7 @@ Values come from environment variables first, then from ``.streamlit/secrets.tom
 | display time zone     | ``DISPLAY_TZ``            | ``Asia/Novosibirsk`` (stored times: UTC)  |
 | map tile URL          | ``MAP_TILES_URL``         | empty: no tile layer (closed network)     |
 | upload size limit, MB | ``IMPORT_MAX_MB``         | ``50``                                    |
+| rows per imported file| ``IMPORT_MAX_ROWS``       | ``1000000`` (data rows)                   |
 | VK API base URL       | ``VK_API_URL``            | ``https://api.vk.com/method``             |
 | VK token              | ``VK_TOKEN``              | empty                                     |
 | OK API base URL       | ``OK_API_URL``            | ``https://api.ok.ru/fb.do``               |
@@ -52,6 +53,7 @@ class Settings:
     display_tz: str = "Asia/Novosibirsk"
     map_tiles_url: str = ""
     import_max_mb: int = 50
+    import_max_rows: int = 1_000_000
     vk_api_url: str = "https://api.vk.com/method"
     vk_token: str = ""
     ok_api_url: str = "https://api.ok.ru/fb.do"
@@ -106,7 +108,7 @@ class Settings:
         return replace(self, **changes)
 
 
-_INT_FIELDS = {"norm_hours", "import_max_mb", "collect_rate"}
+_INT_FIELDS = {"norm_hours", "import_max_mb", "import_max_rows", "collect_rate"}
 
 
 def _read_secrets(path: Path) -> dict:
@@ -131,6 +133,7 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
         "display_tz": "DISPLAY_TZ",
         "map_tiles_url": "MAP_TILES_URL",
         "import_max_mb": "IMPORT_MAX_MB",
+        "import_max_rows": "IMPORT_MAX_ROWS",
         "vk_api_url": "VK_API_URL",
         "vk_token": "VK_TOKEN",
         "ok_api_url": "OK_API_URL",

@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from dashboard.core.schema import IMPORT_KINDS
-from dashboard.writers.importing.read import FileRejected, Row
+from dashboard.writers.importing.read import HEADER_SEARCH_ROWS, FileRejected, Row
 from dashboard.writers.importing.values import norm
 
-HEADER_SEARCH_ROWS = 10  # the header may follow a few title lines
 
 
 @dataclass(frozen=True)

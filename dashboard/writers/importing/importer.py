@@ -21,7 +21,9 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 from sqlalchemy import Engine, insert
@@ -35,11 +37,17 @@ from dashboard.core.settings import Settings, get_settings
 from dashboard.writers.importing.columns import SPECS, Header, find_header
 from dashboard.writers.importing.kinds import KINDS, Plan
 from dashboard.writers.importing.read import (
+    HEADER_SEARCH_ROWS,
     FileRejected,
+    Limits,
     Row,
     file_format,
+    iter_rows,
+    open_source,
     read_rows,
     sheet_names,
+    source_size,
+    too_many_rows,
 )
 from dashboard.writers.importing.references import (
     MunicipalityMatcher,
@@ -133,10 +141,15 @@ def holds_demo(conn: Connection) -> bool:
     return get_meta(conn, schema.META_DEMO) == "1"
 
 
-def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes, file_name: str | None = None,
-                sheet: str | None = None, progress: Progress | None = None,
+def limits_for(settings: Settings) -> Limits:
+    """The bounds every imported file is read within (IMPORT_MAX_ROWS and the fixed ones)."""
+    return Limits(max_rows=settings.import_max_rows)
+
+
+def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes | BinaryIO,
+                file_name: str | None = None, sheet: str | None = None, progress: Progress | None = None,
                 settings: Settings | None = None, *, add_to_demo: bool = False) -> ImportResult:
-    """Check and import one file (a path, or the bytes of an upload with its ``file_name``).
+    """Check and import one file: a path, or an upload (its bytes or a binary file object) with ``file_name``.
 
     A database holding demo data refuses the file (DEMO_REFUSED) unless ``add_to_demo``: real
     rows must not be attached to generated organisations in a database labelled demo. With it,
@@ -145,15 +158,16 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes, fi
         raise ValueError(f"unknown import kind {kind!r}")
     settings = settings or get_settings()
     progress = progress or _no_progress
-    file_name = file_name or (Path(source).name if not isinstance(source, bytes) else "файл")
+    file_name = file_name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "файл")
     problems = Problems()
+    limits = limits_for(settings)
     try:
         try:
             if not add_to_demo and _holds_demo(engine):
                 raise FileRejected(DEMO_REFUSED)
-            data = _load(source, file_name, settings)
+            check_size(source_size(source), settings)
             progress(0.02, "Чтение файла…")
-            rows = read_rows(data, file_name, sheet)
+            rows = read_rows(source, file_name, sheet, limits)
         except FileRejected as e:
             problems.add(None, None, None, str(e))
             raise _Rejected from e
@@ -164,24 +178,6 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes, fi
         _log(engine, result)
     progress(1.0, "Готово")
     return result
-
-
-def _load(source, file_name: str, settings: Settings) -> bytes:
-    """The file's bytes, refusing files over the size limit before reading them."""
-    if isinstance(source, (bytes, bytearray)):
-        size = len(source)
-    else:
-        try:
-            size = os.path.getsize(source)
-        except OSError as e:
-            raise FileRejected(f"Файл не найден или недоступен: {source}.") from e
-    check_size(size, settings)
-    if isinstance(source, (bytes, bytearray)):
-        return bytes(source)
-    try:
-        return Path(source).read_bytes()
-    except OSError as e:
-        raise FileRejected(f"Не удалось прочитать файл {source}: {e.strerror}.") from e
 
 
 def check_size(size: int, settings: Settings) -> None:
@@ -198,6 +194,9 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: list[Row], set
     """Check every row, then write them all in one transaction (or raise _Rejected)."""
     handler = KINDS[kind]
     header, data_rows = _split_header(rows, kind, problems)
+    if len(data_rows) > settings.import_max_rows:
+        problems.add(None, None, None, str(too_many_rows(limits_for(settings), data_rows[settings.import_max_rows][0])))
+        raise _Rejected
     try:
         with engine.begin() as conn:
             ctx = _context(conn, settings)
@@ -294,17 +293,29 @@ def _log(engine: Engine, result: ImportResult) -> None:
 
 # --- preview ----------------------------------------------------------------------------------
 
+PREVIEW_READ_ROWS = 1_000  # the preview reads no further than this (the import checks the rest)
+
+
 @dataclass
 class Preview:
     frame: pd.DataFrame           # the header and the first rows, values as text
     recognised: dict[str, str]    # header as written → the column it was taken for
     ignored: list[str]
-    n_rows: int                   # data rows in the file
+    n_rows: int | None            # data rows in the file; None: more than the preview read
 
 
-def preview(data: bytes, file_name: str, kind: str, sheet: str | None = None, n: int = 10) -> Preview:
-    """The first ``n`` data rows under the recognised header; raises FileRejected like the import."""
-    rows = read_rows(data, file_name, sheet)
+def preview(source, file_name: str, kind: str, sheet: str | None = None, n: int = 10,
+            limits: Limits = Limits()) -> Preview:
+    """The first ``n`` data rows under the recognised header; raises FileRejected like the import.
+
+    Only the first PREVIEW_READ_ROWS rows of the file are read, however long it is.
+    """
+    budget = max(PREVIEW_READ_ROWS, HEADER_SEARCH_ROWS + n + 1)
+    stream = iter_rows(source, file_name, sheet, limits)
+    try:
+        rows = list(islice(stream, budget))
+    finally:
+        stream.close()
     spec = SPECS[kind]
     pos, header = find_header(rows, spec)
     names = _unique_names(rows[pos][1])
@@ -313,7 +324,7 @@ def preview(data: bytes, file_name: str, kind: str, sheet: str | None = None, n:
     frame = pd.DataFrame([b[:len(names)] for b in body], columns=names)
     frame.insert(0, "Строка", [str(number) for number, _ in rows[pos + 1:pos + 1 + n]])
     recognised = {header.written[f]: spec.column(f).label for f in header.index}
-    return Preview(frame, recognised, header.ignored, len(rows) - pos - 1)
+    return Preview(frame, recognised, header.ignored, len(rows) - pos - 1 if len(rows) < budget else None)
 
 
 @dataclass
@@ -325,16 +336,20 @@ class Upload:
     problem: str | None          # why the file cannot be imported, in Russian
 
 
-def inspect_upload(data: bytes, file_name: str, kind: str, sheet: str | None = None,
+def inspect_upload(source, file_name: str, kind: str, sheet: str | None = None,
                    settings: Settings | None = None) -> Upload:
-    """Size check, sheet list and preview of an uploaded file; never raises for a bad file."""
+    """Size check, sheet list and preview of an upload (bytes or a binary file object); never raises
+    for a bad file. Reads only the start of the file, within the import's limits."""
     settings = settings or get_settings()
+    limits = limits_for(settings)
     sheets: list[str] = []
     try:
-        check_size(len(data), settings)
-        if data.strip() and file_format(data, file_name) == "xlsx":
-            sheets = sheet_names(data)
-        return Upload(sheets, preview(data, file_name, kind, sheet), None)
+        check_size(source_size(source), settings)
+        with open_source(source) as stream:
+            head = stream.read(8)
+        if head.strip() and file_format(head, file_name) == "xlsx":
+            sheets = sheet_names(source, limits)
+        return Upload(sheets, preview(source, file_name, kind, sheet, limits=limits), None)
     except FileRejected as e:
         return Upload(sheets, None, str(e))
 

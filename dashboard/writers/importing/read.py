@@ -1,8 +1,14 @@
-"""Reading an uploaded file into numbered rows: CSV (encoding and delimiter detected) or XLSX.
+"""Reading an uploaded file as a stream of numbered rows: CSV (encoding and delimiter detected) or XLSX.
 
 Row numbers are the ones the user sees in Excel: the first line of the file is row 1.
 Rows whose cells are all empty are dropped (their numbers are simply skipped).
 Problems with the file as a whole raise ``FileRejected`` with a Russian message.
+
+Nothing here holds the whole file in memory, and every input is bounded (``Limits``)
+while it is read: rows, filled columns per row, characters per cell, the length of a
+CSV line, and for XLSX the unpacked size declared by the zip (checked before any XML is
+parsed; Python's zipfile never unpacks more than an entry declares) and the row count
+the sheet declares. So a small file cannot make the reader take unbounded memory or time.
 """
 
 from __future__ import annotations
@@ -10,66 +16,185 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import PurePath
+from typing import BinaryIO
+
+from dashboard.core.formatting import num
 
 Row = tuple[int, list]  # (row number as in Excel, cell values)
+Progress = Callable[[float, str], None]
 
 CSV_DELIMITERS = (";", "\t", ",")  # in order of preference when a line splits equally
+HEADER_SEARCH_ROWS = 10  # the header may follow a few title lines (columns.find_header reads this many)
+EXCEL_MAX_ROWS = 1_048_576
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls / .doc
+_SAMPLE_BYTES = 256 * 1024  # read to detect the encoding and the delimiter
+_MB = 1024 * 1024
 
 
 class FileRejected(ValueError):
     """The file cannot be read at all; the message says why, in Russian."""
 
 
-def file_format(data: bytes, file_name: str) -> str:
+@dataclass(frozen=True)
+class Limits:
+    """What an imported file may hold. ``max_rows`` is the IMPORT_MAX_ROWS setting."""
+
+    max_rows: int = 1_000_000            # data rows
+    max_columns: int = 200               # filled columns in a row
+    max_cell_chars: int = 32_767         # Excel's own limit for a cell
+    max_unpacked_mb: int = 768           # XLSX: all parts of the book unpacked
+    max_shared_strings_mb: int = 100     # XLSX: the shared strings part (read whole by openpyxl)
+    max_zip_entries: int = 10_000
+
+    @property
+    def max_line_chars(self) -> int:
+        """A CSV line (a physical line; quoted line breaks continue on the next one)."""
+        return self.max_columns * (self.max_cell_chars + 3)
+
+
+def too_many_rows(limits: Limits, number: int) -> FileRejected:
+    return FileRejected(
+        f"В файле больше {num(limits.max_rows)} строк с данными (предел — настройка IMPORT_MAX_ROWS): "
+        f"строка {num(number)} уже за пределом. Разделите файл на части."
+    )
+
+
+def column_name(index: int, xlsx: bool) -> str:
+    """How the user finds a column: its letter in Excel (0 → A), its number in CSV."""
+    if not xlsx:
+        return f"№ {index + 1}"
+    out, i = "", index + 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _check_cells(number: int, cells: list, limits: Limits, xlsx: bool) -> None:
+    """Filled columns and cell lengths of one (trimmed) row."""
+    if len(cells) > limits.max_columns:
+        raise FileRejected(
+            f"Строка {num(number)}: столбцов с данными — {num(len(cells))}, а можно не больше "
+            f"{num(limits.max_columns)}. Удалите лишние столбцы."
+        )
+    for i, c in enumerate(cells):
+        if isinstance(c, str) and len(c) > limits.max_cell_chars:
+            raise FileRejected(
+                f"Строка {num(number)}, столбец {column_name(i, xlsx)}: значение длиной {num(len(c))} символов, "
+                f"а можно не больше {num(limits.max_cell_chars)}."
+            )
+
+
+# --- the source ----------------------------------------------------------------------------------
+
+@contextmanager
+def open_source(source) -> Iterator[BinaryIO]:
+    """A seekable binary stream over a path, bytes, or a binary file object (left open)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            f = open(source, "rb")
+        except OSError as e:
+            raise FileRejected(f"Файл не найден или недоступен: {source}.") from e
+        with f:
+            yield f
+    else:
+        source.seek(0)
+        yield source
+
+
+def source_size(source) -> int:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return len(source)
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            return os.path.getsize(source)
+        except OSError as e:
+            raise FileRejected(f"Файл не найден или недоступен: {source}.") from e
+    pos = source.tell()
+    size = source.seek(0, io.SEEK_END)
+    source.seek(pos)
+    return size
+
+
+def file_format(head: bytes, file_name: str) -> str:
     """'xlsx' or 'csv', from the extension and the first bytes."""
     ext = PurePath(file_name).suffix.lower()
-    if ext in (".xls", ".ods") or data.startswith(_OLE_MAGIC):
+    if ext in (".xls", ".ods") or head.startswith(_OLE_MAGIC):
         what = "ODS" if ext == ".ods" else "XLS (Excel 97–2003)"
         raise FileRejected(
             f"Формат {what} не поддерживается: сохраните файл как «Книга Excel (*.xlsx)» "
             "или «CSV UTF-8 (разделитель — запятая)»."
         )
-    if ext in (".xlsx", ".xlsm") or data.startswith(_XLSX_MAGIC):
+    if ext in (".xlsx", ".xlsm") or head.startswith(_XLSX_MAGIC):
         return "xlsx"
     return "csv"
 
 
-def read_rows(data: bytes, file_name: str, sheet: str | None = None) -> list[Row]:
-    """Non-empty rows of the file (CSV or the chosen/first XLSX sheet)."""
-    if not data.strip():
-        raise FileRejected("Файл пустой.")
-    if file_format(data, file_name) == "xlsx":
-        return read_xlsx(data, sheet)
-    if sheet:
-        raise FileRejected("Лист можно выбрать только в файле XLSX, а это CSV.")
-    return read_csv(data)
+def _head(stream: BinaryIO, n: int = _SAMPLE_BYTES) -> bytes:
+    stream.seek(0)
+    data = stream.read(n)
+    stream.seek(0)
+    return data
+
+
+def iter_rows(source, file_name: str, sheet: str | None = None, limits: Limits = Limits(),
+              progress: Progress | None = None) -> Iterator[Row]:
+    """Non-empty rows of the file (CSV or the chosen/first XLSX sheet), read as a stream.
+
+    ``progress(fraction, "")`` is called now and then with the share of the file read so far.
+    """
+    with open_source(source) as stream:
+        head = _head(stream)
+        if not head.strip() and len(head) < _SAMPLE_BYTES:
+            raise FileRejected("Файл пустой.")
+        if file_format(head, file_name) == "xlsx":
+            yield from _xlsx_rows(stream, sheet, limits, progress)
+            return
+        if sheet:
+            raise FileRejected("Лист можно выбрать только в файле XLSX, а это CSV.")
+        yield from _csv_rows(stream, head, limits, progress)
+
+
+def read_rows(source, file_name: str, sheet: str | None = None, limits: Limits = Limits()) -> list[Row]:
+    """All non-empty rows as a list (small files and tests)."""
+    return list(iter_rows(source, file_name, sheet, limits))
 
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-def decode_csv(data: bytes) -> str:
-    """Text of a CSV file in UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1251."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def _csv_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1251, judged by the first bytes."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = ("utf-16",)
     else:
         candidates = ("utf-8-sig", "cp1251")
     for encoding in candidates:
         try:
-            decoded = data.decode(encoding)
+            decoded = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
         if _looks_binary(decoded):
             break
-        return decoded
+        return encoding
     raise FileRejected(
         "Не удалось прочитать файл как текст CSV: ожидалась кодировка UTF-8 или Windows-1251. "
         "Если это книга Excel, сохраните её как .xlsx; если CSV — сохраните как «CSV UTF-8»."
     )
+
+
+def decode_csv(data: bytes) -> str:
+    """Text of a whole CSV file in UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1251."""
+    return data.decode(_csv_encoding(data[:_SAMPLE_BYTES]))
 
 
 def _looks_binary(s: str) -> bool:
@@ -87,48 +212,167 @@ def detect_delimiter(first_line: str) -> str:
     return max(CSV_DELIMITERS, key=n_fields)  # max() keeps the first of equal ones
 
 
-def read_csv(data: bytes) -> list[Row]:
-    text = decode_csv(data)
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+def _csv_rows(stream: BinaryIO, sample: bytes, limits: Limits, progress: Progress | None) -> Iterator[Row]:
+    encoding = _csv_encoding(sample)
+    first = next((ln for ln in codecs.getincrementaldecoder(encoding)(errors="ignore").decode(sample)
+                  .splitlines() if ln.strip()), "")
     hint = re.fullmatch(r'"?sep=(.)"?', first.strip(), re.I)  # Excel's "sep=;" line
     delimiter = hint.group(1) if hint else detect_delimiter(first)
-    rows: list[Row] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    size = max(source_size(stream), 1)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    max_line = limits.max_line_chars
+    line_no = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal line_no
+        while True:
+            line = text.readline(max_line)
+            if not line:
+                return
+            line_no += 1
+            if len(line) >= max_line and not line.endswith(("\n", "\r")):
+                raise FileRejected(f"Строка файла {num(line_no)} длиннее {num(max_line)} символов: "
+                                   "это не похоже на таблицу CSV.")
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    number = 0 if hint else 1  # Excel hides the "sep=" line, so the row after it is row 1 there
+    filled = 0
     try:
-        # Excel hides the "sep=" line, so the row after it is row 1 there.
-        for number, cells in enumerate(reader, start=0 if hint else 1):
+        for cells in reader:
             if hint and number == 0:
+                number = 1
                 continue
-            if any(c.strip() for c in cells):
-                rows.append((number, cells))
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if cells and any(c.strip() for c in cells):
+                _check_cells(number, cells, limits, xlsx=False)
+                filled += 1
+                if filled > limits.max_rows + HEADER_SEARCH_ROWS:
+                    raise too_many_rows(limits, number)
+                yield number, cells
+            number += 1
+            if progress is not None and number % 10_000 == 0:
+                progress(stream.tell() / size, "")
     except csv.Error as e:
-        raise FileRejected(f"Ошибка разбора CSV около строки {reader.line_num}: {e}.") from e
-    return rows
+        if "field larger than field limit" in str(e):
+            raise FileRejected(
+                f"Строка {num(number)}: значение длиннее {num(limits.max_cell_chars)} символов "
+                "(или не закрыта кавычка)."
+            ) from e
+        if "NUL" in str(e):
+            raise FileRejected(f"Строка {num(number)}: в тексте есть нулевые байты — это не файл CSV.") from e
+        raise FileRejected(f"Ошибка разбора CSV около строки {num(number)}: {e}.") from e
+    except UnicodeDecodeError as e:
+        raise FileRejected(
+            f"Строка файла {num(_first_undecodable_line(stream, encoding))}: текст не в кодировке файла "
+            f"({_ENCODING_NAMES.get(encoding, encoding)}). "
+            "Сохраните файл целиком в одной кодировке, лучше «CSV UTF-8»."
+        ) from e
+    finally:
+        text.detach()
+
+
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1251": "Windows-1251", "utf-16": "UTF-16"}
+
+
+def _first_undecodable_line(stream: BinaryIO, encoding: str) -> int:
+    """The physical line holding the first byte that does not decode (the text reader reads ahead,
+    so its error does not say where); one more pass over the file, in blocks."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    stream.seek(0)
+    line = 1
+    while block := stream.read(1 << 20):
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as e:
+            return line + block[:max(e.start, 0)].count(b"\n")
+        line += block.count(b"\n")
+    return line
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
 
-def _open_workbook(data: bytes):
-    import openpyxl
+_CORRUPT = ("Файл повреждён или не является книгой Excel (XLSX). Откройте его в Excel и сохраните заново "
+            "как «Книга Excel (*.xlsx)».")
+
+
+def check_archive(stream: BinaryIO, limits: Limits) -> None:
+    """Refuse a book whose zip declares more unpacked data than the limits (nothing is unpacked)."""
+    try:
+        with zipfile.ZipFile(stream) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        raise FileRejected(_CORRUPT) from e
+    finally:
+        stream.seek(0)
+    if len(infos) > limits.max_zip_entries:
+        raise FileRejected(f"В книге Excel {num(len(infos))} частей — это не обычная книга (предел "
+                           f"{num(limits.max_zip_entries)}).")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_unpacked_mb * _MB:
+        raise FileRejected(
+            f"Книга Excel в распакованном виде занимает {num(total / _MB, 0)} МБ, а можно не больше "
+            f"{num(limits.max_unpacked_mb)} МБ: книга слишком большая или намеренно сжата («zip-бомба»). "
+            "Разделите данные на несколько файлов или сохраните их как CSV."
+        )
+    strings = sum(i.file_size for i in infos if PurePath(i.filename).name.lower() == "sharedstrings.xml")
+    if strings > limits.max_shared_strings_mb * _MB:
+        raise FileRejected(
+            f"Общие строки книги Excel в распакованном виде занимают {num(strings / _MB, 0)} МБ, а можно не больше "
+            f"{num(limits.max_shared_strings_mb)} МБ. Сохраните данные как CSV или разделите файл на части."
+        )
+
+
+def _declared_size(ws) -> None:
+    """Bounded stand-in for openpyxl's ``ReadOnlyWorksheet._get_size``.
+
+    openpyxl looks for <dimension> with an iterparse that, when the element is missing, reads
+    the whole sheet (keeping an emptied element per row) every time a book is opened — a
+    minute and hundreds of MB for a large sheet before the first row is read. The element
+    comes first in every sheet that has one, so the start of the part is enough.
+    """
+    from openpyxl.utils.cell import range_boundaries
 
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with ws._get_source() as src:
+            head = src.read(64 * 1024)
+    except (KeyError, OSError, zipfile.BadZipFile, EOFError):
+        return
+    m = _DIMENSION_REF.search(head)
+    if m:
+        try:
+            ws._min_column, ws._min_row, ws._max_column, ws._max_row = range_boundaries(
+                m.group(1).decode("ascii").replace("$", ""))
+        except (ValueError, TypeError):
+            pass
+
+
+_DIMENSION_REF = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z$]{1,4}\d*(?::[A-Z$]{1,4}\d*)?)"')
+
+
+def _open_workbook(stream: BinaryIO, limits: Limits):
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    ReadOnlyWorksheet._get_size = _declared_size
+    check_archive(stream, limits)
+    try:
+        return openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
-        raise FileRejected(
-            "Файл повреждён или не является книгой Excel (XLSX). Откройте его в Excel и сохраните заново "
-            "как «Книга Excel (*.xlsx)»."
-        ) from e
+        raise FileRejected(_CORRUPT) from e
     except Exception as e:  # openpyxl raises assorted errors on malformed XML
         raise FileRejected(f"Книга Excel повреждена и не читается ({type(e).__name__}).") from e
 
 
-def sheet_names(data: bytes) -> list[str]:
+def sheet_names(source, limits: Limits = Limits()) -> list[str]:
     """Names of the sheets of an XLSX file, in order."""
-    wb = _open_workbook(data)
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
+    with open_source(source) as stream:
+        wb = _open_workbook(stream, limits)
+        try:
+            return list(wb.sheetnames)
+        finally:
+            wb.close()
 
 
 def _pick_sheet(wb, sheet: str | None):
@@ -144,20 +388,36 @@ def _pick_sheet(wb, sheet: str | None):
     raise FileRejected(f"В книге нет листа «{sheet}». Листы книги: {names}.")
 
 
-def read_xlsx(data: bytes, sheet: str | None = None) -> list[Row]:
-    wb = _open_workbook(data)
+def _xlsx_rows(stream: BinaryIO, sheet: str | None, limits: Limits, progress: Progress | None) -> Iterator[Row]:
+    wb = _open_workbook(stream, limits)
     try:
         ws = _pick_sheet(wb, sheet)
-        ws.reset_dimensions()  # do not trust the stored size: some writers get it wrong
-        rows: list[Row] = []
+        declared = ws._max_row  # from <dimension>, see _declared_size
+        if declared is not None and declared > limits.max_rows + HEADER_SEARCH_ROWS:
+            raise FileRejected(
+                f"На листе «{ws.title}» {num(declared)} строк (по размеру, записанному в книге), а можно не больше "
+                f"{num(limits.max_rows)} строк с данными (настройка IMPORT_MAX_ROWS). Разделите файл на части."
+            )
+        ws.reset_dimensions()  # do not trust the stored size for reading: some writers get it wrong
+        filled = 0
         for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            if number > EXCEL_MAX_ROWS:
+                raise FileRejected(f"На листе «{ws.title}» строки за пределом Excel ({num(EXCEL_MAX_ROWS)}): "
+                                   "книга повреждена.")
             cells = list(values)
             while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
                 cells.pop()
-            if any(c is not None and str(c).strip() for c in cells):
-                rows.append((number, cells))
-        return rows
+            if cells and any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+                _check_cells(number, cells, limits, xlsx=True)
+                filled += 1
+                if filled > limits.max_rows + HEADER_SEARCH_ROWS:
+                    raise too_many_rows(limits, number)
+                yield number, cells
+            if progress is not None and declared and number % 2_000 == 0:
+                progress(min(number / declared, 1.0), "")
     except FileRejected:
+        raise
+    except GeneratorExit:
         raise
     except Exception as e:
         raise FileRejected(f"Книга Excel повреждена и не читается ({type(e).__name__}).") from e
