@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
@@ -14,23 +15,62 @@ from dashboard.core import schema
 from dashboard.core.settings import DATA_DIR, get_settings
 
 
+log = logging.getLogger(__name__)
+
+
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached or opened; the message is in Russian."""
+    """The database cannot be reached or opened. The message is in Russian and holds no
+    connection details (user, host, port, database name): it is shown to visitors; the
+    details go to the server log."""
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """An SQLite database locked by another operation (a write, an import, a migration)."""
+
+
+NOT_ANSWERING = ("База данных не отвечает. Повторите попытку позже; если не поможет, сообщите "
+                 "администратору (подробности — в журнале сервера).")
+UNREACHABLE = ("База данных недоступна. Проверьте, что сервер базы данных запущен и адрес DATABASE_URL "
+               "указан верно (подробности — в журнале сервера).")
+BUSY = "База данных занята другой операцией, повторите через минуту."
+
+
+def database_error(e: Exception, url=None) -> DatabaseUnavailable:
+    """The Russian error for a failed connection or statement (``OperationalError``).
+
+    Only the log gets what the driver said and where (password hidden); the message says
+    whether the database is busy (SQLite locked), does not answer (a timeout) or cannot
+    be reached."""
+    reason = str(getattr(e, "orig", None) or e)
+    where = url.render_as_string(hide_password=True) if hasattr(url, "render_as_string") else "?"
+    log.error("database error at %s: %s", where, reason)
+    low = reason.lower()
+    if "database is locked" in low or "database table is locked" in low or "busy" in low:
+        return DatabaseBusy(BUSY)
+    if any(s in low for s in ("timeout", "timed out", "canceling statement")):
+        return DatabaseUnavailable(NOT_ANSWERING)
+    return DatabaseUnavailable(UNREACHABLE)
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Create an engine for ``url`` (default: the configured DATABASE_URL)."""
-    url = url or get_settings().database_url
+    """Create an engine for ``url`` (default: the configured DATABASE_URL).
+
+    Timeouts from the settings: SQLite waits up to ``db_statement_timeout_s`` for a lock
+    held by another connection; PostgreSQL gives up connecting after ``db_connect_timeout_s``
+    and cancels a statement after ``db_statement_timeout_s``."""
+    settings = get_settings()
+    url = url or settings.database_url
     try:
         parsed = make_url(url)
     except ArgumentError as e:
-        raise DatabaseUnavailable(f"Неверный адрес базы данных DATABASE_URL: {url!r}.") from e
+        raise DatabaseUnavailable("Неверный адрес базы данных DATABASE_URL: ожидалось, например, "
+                                  "sqlite:///data/dashboard.db или postgresql+psycopg://…") from e
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
             DATA_DIR.mkdir(exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": settings.db_statement_timeout_s})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -43,7 +83,13 @@ def make_engine(url: str | None = None) -> Engine:
             dbapi_conn.create_function("fold", 1, _fold, deterministic=True)
 
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    connect_args = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args = {"connect_timeout": settings.db_connect_timeout_s,
+                        "options": f"-c statement_timeout={settings.db_statement_timeout_s * 1000}"}
+        for given in set(parsed.query) & set(connect_args):  # the URL's own value wins
+            del connect_args[given]
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _fold(value):
@@ -51,16 +97,13 @@ def _fold(value):
 
 
 def check_connection(engine: Engine) -> None:
-    """Raise DatabaseUnavailable with a Russian message if the database is down."""
+    """Raise DatabaseUnavailable (or DatabaseBusy) with a Russian message if the database
+    is down, does not answer within the connect timeout, or is locked."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except OperationalError as e:
-        where = engine.url.render_as_string(hide_password=True)
-        raise DatabaseUnavailable(
-            f"База данных недоступна ({where}): {e.orig}. "
-            "Проверьте, что сервер запущен и адрес DATABASE_URL указан верно."
-        ) from e
+        raise database_error(e, engine.url) from e
 
 
 def is_postgres(conn: Connection | Engine) -> bool:

@@ -18,6 +18,8 @@ Values come from environment variables first, then from ``.streamlit/secrets.tom
 | OK credentials        | ``OK_ACCESS_TOKEN``, ``OK_APPLICATION_KEY``, ``OK_SECRET_KEY`` | empty |
 | API requests/s        | ``COLLECT_RATE``          | ``3`` (VK user token limit)               |
 | KPI targets           | ``KPI_TARGETS``           | ``dashboard.core.targets.DEFAULT_TARGETS``|
+| DB connect timeout, s | ``DB_CONNECT_TIMEOUT_S``  | ``5`` (PostgreSQL)                        |
+| DB statement timeout, s | ``DB_STATEMENT_TIMEOUT_S`` | ``30`` (PostgreSQL; SQLite: lock wait)  |
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class Settings:
     ok_secret_key: str = ""
     collect_rate: int = 3
     kpi_targets: str = ""
+    db_connect_timeout_s: int = 5
+    db_statement_timeout_s: int = 30
 
     def __post_init__(self) -> None:
         if self.norm_hours not in NORM_HOURS_ALLOWED:
@@ -69,6 +73,10 @@ class Settings:
             raise SettingsError(
                 f"RESPONSE_NORM_HOURS={self.norm_hours}: норма ответа должна быть одной из: {allowed} ч."
             )
+        for name, value in (("DB_CONNECT_TIMEOUT_S", self.db_connect_timeout_s),
+                            ("DB_STATEMENT_TIMEOUT_S", self.db_statement_timeout_s)):
+            if value < 1:
+                raise SettingsError(f"{name}={value}: ожидалось не меньше 1 секунды.")
         if self.collect_rate < 1:
             raise SettingsError(f"COLLECT_RATE={self.collect_rate}: ожидалось не меньше 1 запроса в секунду.")
         if self.norm_mode not in NORM_MODES:
@@ -108,7 +116,8 @@ class Settings:
         return replace(self, **changes)
 
 
-_INT_FIELDS = {"norm_hours", "import_max_mb", "import_max_rows", "collect_rate"}
+_INT_FIELDS = {"norm_hours", "import_max_mb", "import_max_rows", "collect_rate", "db_connect_timeout_s",
+               "db_statement_timeout_s"}
 
 
 def _read_secrets(path: Path) -> dict:
@@ -142,6 +151,8 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
         "ok_secret_key": "OK_SECRET_KEY",
         "collect_rate": "COLLECT_RATE",
         "kpi_targets": "KPI_TARGETS",
+        "db_connect_timeout_s": "DB_CONNECT_TIMEOUT_S",
+        "db_statement_timeout_s": "DB_STATEMENT_TIMEOUT_S",
     }
     for field, var in names.items():
         raw = env.get(var)

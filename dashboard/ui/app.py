@@ -71,12 +71,13 @@ nav = build_navigation()
 pages_by_path = {p.url_path: p for group in nav.values() for p in group}
 pg = st.navigation(nav)
 widgets.page_style()
-startup.ensure_database()
-if pg.url_path not in WITHOUT_DATA and startup.is_empty():
-    startup.onboarding(pages_by_path.get("dannye"))
-    st.stop()
-status = widgets.data_status()
-widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS, on_profile=pg.url_path == PROFILE)
-widgets.demo_banner(status)
-pg.run()
-widgets.footer(status)
+with widgets.visitor_errors():  # a Russian message on screen, the traceback in the server log
+    startup.ensure_database()
+    if pg.url_path not in WITHOUT_DATA and startup.is_empty():
+        startup.onboarding(pages_by_path.get("dannye"))
+        st.stop()
+    status = widgets.data_status()
+    widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS, on_profile=pg.url_path == PROFILE)
+    widgets.demo_banner(status)
+    pg.run()
+    widgets.footer(status)

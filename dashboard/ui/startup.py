@@ -30,7 +30,7 @@ def ensure_database() -> None:
     try:
         db.check_connection(engine)
     except db.DatabaseUnavailable as e:
-        st.error(f"**База данных недоступна.** {e}", icon="🛑")
+        st.error(str(e), icon="🛑")  # Russian, without connection details (those go to the log)
         st.stop()
     _upgrade_schema_once()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -10,18 +12,24 @@ from typing import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 
 from dashboard.core import formatting as fmt
 from dashboard.core import periods
 from dashboard.core import spreadsheet
+from dashboard.core import db
 from dashboard.core.db import make_engine
 from dashboard.core.metrics import KPIS, Change
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
+from dashboard.presentation.plaintext import literal
 from queries.filters import REGIONAL, Filters, Norm
 
 QUERY_TTL_S = 300
+log = logging.getLogger("dashboard.ui")
+PAGE_FAILED = ("Не удалось показать страницу: внутренняя ошибка приложения. Подробности записаны в журнал "
+               "сервера; попробуйте обновить страницу или сообщите администратору.")
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
@@ -66,6 +74,22 @@ def _qualname(fn: Callable) -> str:
 def _resolve(qualname: str) -> Callable:
     module, name = qualname.rsplit(".", 1)
     return getattr(importlib.import_module(module), name)
+
+
+@contextmanager
+def visitor_errors():
+    """Errors of the page script become a Russian message; the traceback goes to the server
+    log only (``client.showErrorDetails = "none"`` in .streamlit/config.toml covers the rest).
+    st.stop / st.rerun / st.switch_page pass through (they are not Exceptions)."""
+    try:
+        yield
+    except db.DatabaseUnavailable as e:
+        st.error(str(e), icon="🛑")
+    except OperationalError as e:
+        st.error(str(db.database_error(e, get_engine().url)), icon="🛑")
+    except Exception:
+        log.exception("page script failed")
+        st.error(PAGE_FAILED, icon="🛑")
 
 
 def current_filters() -> Filters:
@@ -193,20 +217,25 @@ def take_profile_link(on_profile: bool) -> None:
     """On the profile page, a new ?m=<id> selects that municipality in the shared filter.
 
     The profile page keeps ?m= equal to the municipality it shows (show_profile_link), so
-    only a link that names another one changes the filter; elsewhere ?m= is ignored."""
+    only a link that names another one changes the filter; elsewhere ?m= is ignored. A
+    link naming no known municipality says so (link_notice) instead of silently showing
+    another one."""
     if not on_profile:
         st.session_state.pop(_PROFILE_SHOWN, None)
         return
     raw = st.query_params.get(PROFILE_PARAM)
     if raw is None or raw == st.session_state.get(_PROFILE_SHOWN):
         return
+    _, labels = municipality_options()
     try:
         mid = int(raw)
     except ValueError:
-        return
-    _, labels = municipality_options()
+        mid = None
     if mid in labels and mid not in (ALL, REGIONAL):
         st.session_state[K_MUNICIPALITY] = mid
+    else:
+        link_notice(f"В ссылке указан муниципалитет «{literal(raw)}», такого нет. "
+                    "Показан муниципалитет, выбранный в фильтре; выберите нужный в списке.")
 
 
 def show_profile_link(mid: int) -> None:
@@ -226,6 +255,7 @@ def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -
     take_profile_link(on_profile)
     last_day = status.last_day or local_now().date()
     first_day = status.first_day or last_day
+    opened_with = _link_on_first_run()
     box = (st.sidebar.container() if visible
            else st.sidebar.expander("Фильтры (на этой странице не используются)", expanded=False))
     with box:
@@ -243,6 +273,10 @@ def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -
                 key=K_DATES, bind="query-params",
             )
             start, end = _date_range(picked, default)
+            if start > end:  # only a link can say so; the calendar cannot
+                link_notice(f"В ссылке конец периода ({fmt.d(end)}) раньше начала ({fmt.d(start)}): "
+                            f"показан период с {fmt.d(end)} по {fmt.d(start)}.")
+                start, end = end, start
         else:
             p = periods.preset(preset, last_day)
             start, end = p.start, p.end
@@ -257,6 +291,8 @@ def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -
         t_opts, t_labels = topic_options()
         topic = st.selectbox("Тема обращений", t_opts, format_func=t_labels.get,
                              key=K_TOPIC, bind="query-params")
+    if opened_with:
+        _check_link(opened_with, preset, (start, end), (first_day, last_day), m_labels, t_labels)
     f = Filters(
         start=start, end=end,
         platforms=tuple(platforms),
@@ -266,6 +302,58 @@ def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -
     )
     st.session_state["filters"] = f
     return f
+
+
+# -- shared links: parameters that do not fit get a Russian notice and a fallback ------------
+
+_LINK_CHECKED = "_link_checked"
+
+
+def link_notice(text: str) -> None:
+    """A notice about the link the page was opened with, above the page (text is Markdown:
+    pass any value from the URL through ``literal``)."""
+    st.warning(text, icon=":material/link_off:")
+
+
+def _link_on_first_run() -> dict[str, list[str]] | None:
+    """The filter parameters of the URL the session was opened with, on its first run only
+    (Streamlit drops values its widgets cannot take, silently; we say so)."""
+    if st.session_state.get(_LINK_CHECKED):
+        return None
+    st.session_state[_LINK_CHECKED] = True
+    keys = (K_PERIOD, K_DATES, K_PLATFORMS, K_MUNICIPALITY, K_TOPIC)
+    return {k: v for k in keys if (v := st.query_params.get_all(k))}
+
+
+def _check_link(link: dict[str, list[str]], preset: str, shown: tuple[date, date],
+                available: tuple[date, date], m_labels: dict, t_labels: dict) -> None:
+    """Notices for the parameters of ``link`` the filters could not take."""
+    def unknown(key: str, known) -> list[str]:
+        return [v for v in link.get(key, []) if v not in set(known)]
+
+    shown_text = f"{fmt.d(shown[0])} – {fmt.d(shown[1])}"
+    if bad := unknown(K_PERIOD, periods.PRESETS.values()):
+        link_notice(f"В ссылке неизвестный период «{literal(bad[0])}»: показан период {shown_text}.")
+    if preset == "custom" and K_DATES in link:
+        dates = []
+        for v in link[K_DATES]:
+            try:
+                dates.append(date.fromisoformat(v))
+            except ValueError:
+                dates = None
+                break
+        if not dates or len(dates) > 2:
+            link_notice(f"Даты в ссылке не распознаны: показан период {shown_text}.")
+        elif min(dates) < available[0] or max(dates) > available[1]:
+            link_notice(f"Даты в ссылке выходят за пределы данных (с {fmt.d(available[0])} по "
+                        f"{fmt.d(available[1])}): показан период {shown_text}.")
+    checks = ((K_PLATFORMS, PLATFORM_LABELS.values(), "платформа", "все платформы"),
+              (K_MUNICIPALITY, m_labels.values(), "муниципалитет", "все муниципалитеты"),
+              (K_TOPIC, t_labels.values(), "тема", "все темы"))
+    for key, known, what, fallback in checks:
+        if bad := unknown(key, known):
+            link_notice(f"В ссылке неизвестное значение «{literal(bad[0])}» (параметр «{what}»): "
+                        f"оно не учтено{'' if key == K_PLATFORMS else ', показаны ' + fallback}.")
 
 
 def _date_range(picked, default: periods.Period) -> tuple[date, date]:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dashboard.core import schema
-from dashboard.core.db import DatabaseUnavailable, get_meta, touch_updated, utcnow
+from dashboard.core.db import DatabaseUnavailable, database_error, get_meta, touch_updated, utcnow
 from dashboard.core.formatting import num, plural
 from dashboard.core.settings import Settings, get_settings
 from dashboard.writers.importing.columns import SPECS, Header, find_header
@@ -259,9 +259,9 @@ def _context(conn: Connection, settings: Settings) -> Context:
 
 
 def _unavailable(engine: Engine, e: OperationalError) -> DatabaseUnavailable:
-    where = engine.url.render_as_string(hide_password=True)
-    return DatabaseUnavailable(f"База данных недоступна ({where}): {e.orig}. Импорт не выполнен, "
-                               "в базу ничего не записано.")
+    """The database's Russian error (details to the log only) and that nothing was written."""
+    err = database_error(e, engine.url)
+    return type(err)(f"{err} Импорт не выполнен, в базу ничего не записано.")
 
 
 def _holds_demo(engine: Engine) -> bool:
