@@ -347,7 +347,7 @@ def _check_link(link: dict[str, list[str]], preset: str, shown: tuple[date, date
         elif min(dates) < available[0] or max(dates) > available[1]:
             link_notice(f"Даты в ссылке выходят за пределы данных (с {fmt.d(available[0])} по "
                         f"{fmt.d(available[1])}): показан период {shown_text}.")
-    checks = ((K_PLATFORMS, PLATFORM_LABELS.values(), "платформа", "все платформы"),
+    checks = ((K_PLATFORMS, [platform_label(c) for c in PLATFORM_CODES], "платформа", "все платформы"),
               (K_MUNICIPALITY, m_labels.values(), "муниципалитет", "все муниципалитеты"),
               (K_TOPIC, t_labels.values(), "тема", "все темы"))
     for key, known, what, fallback in checks:
