@@ -2,6 +2,9 @@
 
 The work is done by ``dashboard.writers.importing`` (the same code as ``python -m dashboard import``);
 this page only uploads, previews, shows progress and the result.
+
+Whatever comes from the file (its name, headers, cell values in errors) is shown as text:
+through ``literal`` in Markdown strings, in ``st.dataframe`` or escaped in ``st.table``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import streamlit as st
 from dashboard.core import formatting as fmt
 from dashboard.core.db import DatabaseUnavailable
 from dashboard.core.settings import DATA_DIR, get_settings
+from dashboard.presentation.plaintext import literal
 from dashboard.ui import widgets
 from dashboard.writers.importing import importer
 from dashboard.writers.importing.columns import SPECS
@@ -35,16 +39,18 @@ widgets.page_header(
 
 def show_result(result: importer.ImportResult) -> None:
     if result.ok:
-        st.success(result.headline(), icon=":material/check_circle:")
+        st.success(literal(result.headline()), icon=":material/check_circle:")
         c1, c2, c3 = st.columns(3)
         c1.metric("Добавлено", fmt.num(result.added), border=True)
         c2.metric("Обновлено", fmt.num(result.updated), border=True)
         c3.metric("Без изменений", fmt.num(result.unchanged), border=True)
         for note in result.notes:
-            st.caption(note)
+            st.caption(literal(note))
         return
-    st.error(result.headline(), icon=":material/error:")
-    st.table(result.errors_frame(), hide_index=True, border="horizontal")  # wraps long messages
+    st.error(literal(result.headline()), icon=":material/error:")
+    errors = result.errors_frame()
+    # st.table wraps long messages, and renders Markdown in cells: escape every cell and header.
+    st.table(errors.map(literal).rename(columns=literal), hide_index=True, border="horizontal")
     hidden = result.error_count - len(result.errors)
     if hidden > 0:
         st.caption(f"Показаны первые {len(result.errors)} ошибок из {fmt.num(result.error_count)}. "
@@ -73,7 +79,7 @@ with widgets.section("Загрузка файла"):
             if sheet != view.sheets[0]:
                 view = importer.inspect_upload(data, upload.name, kind, sheet, settings=settings)
         if view.problem:
-            st.error(view.problem, icon=":material/error:")
+            st.error(literal(view.problem), icon=":material/error:")
         else:
             p = view.preview
             if p.n_rows is None:
@@ -83,10 +89,10 @@ with widgets.section("Загрузка файла"):
                 st.markdown(f"**Предпросмотр:** первые строки из {fmt.num(p.n_rows)}.")
             st.dataframe(p.frame, hide_index=True, width="stretch")
             st.caption("Распознаны столбцы: " + ", ".join(
-                f"«{written}» → {label}" if written != label else f"«{label}»"
+                f"«{literal(written)}» → {literal(label)}" if written != label else f"«{literal(label)}»"
                 for written, label in p.recognised.items()) + ".")
             if p.ignored:
-                st.caption("Будут пропущены: " + ", ".join(f"«{h}»" for h in p.ignored) + ".")
+                st.caption("Будут пропущены: " + ", ".join(f"«{literal(h)}»" for h in p.ignored) + ".")
         run_key = f"{kind}:{upload.file_id}:{sheet}"
         add_to_demo = widgets.data_status().is_demo and st.checkbox(
             "Добавить к демонстрационным данным (для пробы: база останется демонстрационной)",
@@ -102,7 +108,7 @@ with widgets.section("Загрузка файла"):
                                               progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
             except DatabaseUnavailable as e:
                 bar.empty()
-                st.error(str(e), icon=":material/error:")
+                st.error(literal(e), icon=":material/error:")
             else:
                 bar.empty()
                 st.session_state["import_result"] = (run_key, result)
