@@ -185,6 +185,8 @@ message = Table(
     Index(None, "received_day"),
     Index(None, "status", "received_at"),
     Index(None, "page_id"),
+    # The keys of msg_daily: a partial summary refresh reads only the messages of its keys.
+    Index("ix_message_summary_key", "municipality_id", "platform", "topic_id", "received_day"),
 )
 
 HOURS = tuple(f"n_hour{h:02d}" for h in range(24))  # messages received in local hour h

@@ -8,12 +8,20 @@ after writing raw rows, then ``db.touch_updated``::
     summary.refresh_subscribers(conn, since=earliest_snapshot_date_touched)
     db.touch_updated(conn)
 
-Both functions delete the affected summary rows and rebuild them with one
-``INSERT ... SELECT ... GROUP BY`` each, so they are idempotent and a partial
-refresh gives exactly the rows of a full rebuild. Timings on 2 busy cores
-(SQLite): region demo (55k messages, 47k snapshots) ~1.5 s for both full
-rebuilds; 70,000 pages × 52 weekly snapshots: full subscriber rebuild ~50 s,
-a refresh since the last week ~2 s.
+Both functions delete the affected summary rows and rebuild them with
+``INSERT ... SELECT ... GROUP BY``, so they are idempotent and a partial
+refresh gives exactly the rows of a full rebuild. A write costs what it wrote:
+
+- messages: pass the summary *keys* the write touched — (local day,
+  municipality, platform, topic) of every new row and of every changed row
+  before and after the change (``message_keys``, ``stored_message_keys``);
+  only those msg_daily rows are rebuilt, reading only their raw messages (by
+  the (municipality, platform, topic, day) index), and only the rollup rows
+  above them. Passing ``days`` rebuilds whole days (every key of the day).
+- subscribers: pass the earliest snapshot date written and the affected
+  (municipality, platform) groups (``page_groups``); only those groups' rows
+  from that date on are rebuilt, and other groups get a carried-forward row on
+  a snapshot date that is new to the table.
 """
 
 from __future__ import annotations
@@ -22,7 +30,23 @@ from collections.abc import Iterable
 from datetime import date
 from itertools import islice
 
-from sqlalchemy import and_, case, delete, exists, func, insert, select, true, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
@@ -117,8 +141,70 @@ def _rollup_select(table, where):
     return stmt.group_by(*keys)
 
 
-def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> None:
-    """Recompute ``msg_daily`` and its rollups for the given local days (None: every day).
+# A summary key of msg_daily: (local day, municipality id or None, platform, topic id).
+MessageKey = tuple[date, "int | None", str, int]
+_PARAMS_PER_STATEMENT = 2000
+
+
+def message_keys(rows: Iterable[dict]) -> set:
+    """The msg_daily keys of message rows (dicts with received_day, municipality_id,
+    platform, topic_id): pass the rows written and, for changed rows, the stored ones."""
+    return {(r["received_day"], r["municipality_id"], r["platform"], r["topic_id"]) for r in rows}
+
+
+def stored_message_keys(conn: Connection, where) -> set:
+    """The msg_daily keys of the stored messages matching ``where`` (e.g. before a move)."""
+    m = schema.message
+    stmt = select(m.c.received_day, m.c.municipality_id, m.c.platform, m.c.topic_id).where(where).distinct()
+    return {tuple(r) for r in conn.execute(stmt)}
+
+
+def _key_clauses(day_col, fixed_cols, keys: Iterable[tuple]):
+    """WHERE clauses (one per statement) matching rows whose (day, *fixed) is in ``keys``:
+    per distinct ``fixed`` value, ``fixed = … AND day IN (…)``; NULL matches NULL."""
+    days_by: dict[tuple, set] = {}
+    for key in keys:
+        days_by.setdefault(tuple(key[1:]), set()).add(key[0])
+    terms, size = [], 0
+    for fixed, days in sorted(days_by.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
+        for chunk in _chunks(sorted(days), _DAYS_PER_STATEMENT):
+            conds = [col.is_(None) if v is None else col == v for col, v in zip(fixed_cols, fixed)]
+            terms.append(and_(*conds, day_col.in_(chunk)))
+            size += len(fixed) + len(chunk)
+            if size >= _PARAMS_PER_STATEMENT:
+                yield or_(*terms)
+                terms, size = [], 0
+    if terms:
+        yield or_(*terms)
+
+
+def _refresh_message_keys(conn: Connection, keys: set) -> None:
+    md, m = schema.msg_daily, schema.message
+    dialect = conn.dialect.name
+
+    def cols(table):
+        return [c.name for c in table.c if c.name != "id"]
+
+    fixed = ("municipality_id", "platform", "topic_id")
+    for clause in _key_clauses(md.c.day, [md.c[c] for c in fixed], keys):
+        conn.execute(delete(md).where(clause))
+    for clause in _key_clauses(m.c.received_day, [m.c[c] for c in fixed], keys):
+        conn.execute(insert(md).from_select(cols(md), _messages_select(dialect, clause)))
+    for table in (schema.msg_daily_mp, schema.msg_daily_pt):
+        names = [c.name for c in table.c if c.name not in ("id", "day") and c.name not in MSG_MEASURES
+                 and c.name in fixed]
+        idx = [fixed.index(n) + 1 for n in names]
+        up = {(k[0], *[k[i] for i in idx]) for k in keys}
+        for clause in _key_clauses(table.c.day, [table.c[n] for n in names], up):
+            conn.execute(delete(table).where(clause))
+        for clause in _key_clauses(md.c.day, [md.c[n] for n in names], up):
+            conn.execute(insert(table).from_select(cols(table), _rollup_select(table, clause)))
+
+
+def refresh_messages(conn: Connection, days: Iterable[date] | None = None,
+                     keys: Iterable[MessageKey] | None = None) -> None:
+    """Recompute ``msg_daily`` and its rollups for the given summary ``keys`` (see
+    message_keys), else for the given local days, else (both None) for every day.
 
     ``msg_daily``: one row per (day, municipality or NULL, platform, topic):
     received, answered (first response given), closed without answer, open
@@ -138,6 +224,11 @@ def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> No
     def cols(table):
         return [c.name for c in table.c if c.name != "id"]
 
+    if keys is not None:
+        keys = set(keys)
+        if keys:
+            _refresh_message_keys(conn, keys)
+        return
     if days is None:
         for table in (md, *rollups):
             conn.execute(delete(table))
@@ -157,7 +248,7 @@ def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> No
 
 # -- subscribers -----------------------------------------------------------------
 
-def _subscribers_select(conn: Connection, since: date | None):
+def _subscribers_select(conn: Connection, since: date | None, groups: set | None = None):
     """SELECT producing subs_daily rows for every snapshot date >= since.
 
     Each snapshot adds (its level − the page's previous level) to its group's
@@ -168,7 +259,8 @@ def _subscribers_select(conn: Connection, since: date | None):
     Full rebuild (``since`` None): one pass over ``page_stats`` with LAG().
     Partial (``since`` set): only snapshots dated >= since are read, each
     looking up its page's previous level by index; the running sums start from
-    the kept subs_daily rows of the last date before ``since``.
+    the kept subs_daily rows of the last date before ``since``. ``groups``: only
+    these (municipality key, platform) groups (municipality key 0 = regional).
     """
     ps, p, sd = schema.page_stats, schema.page, schema.subs_daily
     if since is None:
@@ -195,6 +287,8 @@ def _subscribers_select(conn: Connection, since: date | None):
     if since is not None:
         snap = snap.where(ps.c.on >= since)
         dates = dates.where(ps.c.on >= since)
+    if groups is not None:
+        snap = snap.where(_group_clause(p.c.municipality_id, p.c.platform, groups))
     snap, dates = snap.cte("snap"), dates.cte("dates")
     daily = (
         select(
@@ -211,7 +305,10 @@ def _subscribers_select(conn: Connection, since: date | None):
     if base_on is not None:
         base = (select(func.coalesce(sd.c.municipality_id, 0).label("mkey"), sd.c.platform,
                        sd.c.n_pages, sd.c.subscribers)
-                .where(sd.c.on == base_on).cte("base"))
+                .where(sd.c.on == base_on))
+        if groups is not None:
+            base = base.where(_group_clause(sd.c.municipality_id, sd.c.platform, groups))
+        base = base.cte("base")
         group_sel = group_sel.union(select(base.c.mkey, base.c.platform))
     else:
         group_sel = group_sel.distinct()
@@ -245,7 +342,7 @@ def _subscribers_select(conn: Connection, since: date | None):
     ).where(g.n_pages > 0)
 
 
-def _update_page_latest(conn: Connection, since: date | None) -> None:
+def _update_page_latest(conn: Connection, since: date | None, pages: Iterable[int] | None = None) -> None:
     """page.last_subscribers / last_stats_on from each page's latest snapshot."""
     ps, p = schema.page_stats, schema.page
     latest_on = select(func.max(ps.c.on)).where(ps.c.page_id == p.c.id).scalar_subquery()
@@ -254,12 +351,38 @@ def _update_page_latest(conn: Connection, since: date | None) -> None:
         .order_by(ps.c.on.desc()).limit(1).scalar_subquery()
     )
     stmt = update(p).values(last_subscribers=latest_level, last_stats_on=latest_on)
+    if pages is not None:
+        for chunk in _chunks(sorted(set(pages)), _DAYS_PER_STATEMENT):
+            conn.execute(stmt.where(p.c.id.in_(chunk)))
+        return
     if since is not None:
         stmt = stmt.where(exists().where(ps.c.page_id == p.c.id, ps.c.on >= since))
     conn.execute(stmt)
 
 
-def refresh_subscribers(conn: Connection, since: date | None = None) -> None:
+def _group_clause(mun_col, platform_col, groups: set):
+    """Rows of the (municipality key, platform) ``groups``; key 0 = regional (NULL). Never
+    NULL itself, so ``not_()`` of it is the other groups."""
+    parts = []
+    for platform in sorted({g[1] for g in groups}):
+        keys = sorted({g[0] or 0 for g in groups if g[1] == platform})
+        parts.append(and_(platform_col == platform, func.coalesce(mun_col, 0).in_(keys)))
+    return or_(*parts) if parts else false()
+
+
+def page_groups(conn: Connection, page_ids: Iterable[int]) -> set:
+    """The (municipality key, platform) groups of subs_daily the pages belong to now
+    (municipality key 0 = regional); for a page that moves, pass its old group too."""
+    p = schema.page
+    out: set = set()
+    for chunk in _chunks(sorted(set(page_ids)), _DAYS_PER_STATEMENT):
+        out |= {(m or 0, pl) for m, pl in conn.execute(
+            select(p.c.municipality_id, p.c.platform).where(p.c.id.in_(chunk)).distinct())}
+    return out
+
+
+def refresh_subscribers(conn: Connection, since: date | None = None, groups: Iterable[tuple] | None = None,
+                        pages: Iterable[int] | None = None) -> None:
     """Recompute ``subs_daily`` for every snapshot date >= ``since`` (None: all dates).
 
     Per (date, municipality or NULL, platform): ``n_pages`` = pages with any
@@ -269,21 +392,43 @@ def refresh_subscribers(conn: Connection, since: date | None = None) -> None:
     refreshes ``page.last_subscribers`` and ``page.last_stats_on``.
 
     A partial refresh trusts the kept rows before ``since``: pass the earliest
-    snapshot date written (or changed) since the last refresh.
+    snapshot date written (or changed) since the last refresh. ``groups``
+    ((municipality id or 0, platform), see page_groups) limits it to the groups
+    whose snapshots changed; the other groups keep their rows and only get a
+    carried-forward row on a snapshot date new to the table. ``pages``: the pages
+    whose snapshots changed (their latest figures are refreshed; default: every
+    page with a snapshot on or after ``since``).
     """
-    # The partial path (carrying totals forward from the kept rows before ``since``) loses a
-    # group that first appears on ``since`` when other groups have earlier rows (seen in
-    # tests/test_collect_vk.py); until it is fixed every refresh rebuilds the whole table,
-    # which is correct and takes ~1.5 s at region scale.
-    since = None
-    sd = schema.subs_daily
+    sd, ps = schema.subs_daily, schema.page_stats
     cols = ["on", "municipality_id", "platform", "n_pages", "subscribers", *FLOWS]
-    stmt = delete(sd)
-    if since is not None:
-        stmt = stmt.where(sd.c.on >= since)
+    if since is None:
+        conn.execute(delete(sd))
+        conn.execute(insert(sd).from_select(cols, _subscribers_select(conn, None)))
+        _update_page_latest(conn, None)
+        return
+    groups = None if groups is None else {(m or 0, pl) for m, pl in groups}
+    if groups is not None and not groups:
+        return
+    new_dates: list[date] = []
+    if groups is not None:
+        known = set(conn.execute(select(sd.c.on).where(sd.c.on >= since).distinct()).scalars())
+        new_dates = sorted(set(conn.execute(select(ps.c.on).where(ps.c.on >= since).distinct()).scalars())
+                           - known)
+    stmt = delete(sd).where(sd.c.on >= since)
+    if groups is not None:
+        stmt = stmt.where(_group_clause(sd.c.municipality_id, sd.c.platform, groups))
     conn.execute(stmt)
-    conn.execute(insert(sd).from_select(cols, _subscribers_select(conn, since)))
-    _update_page_latest(conn, since)
+    conn.execute(insert(sd).from_select(cols, _subscribers_select(conn, since, groups)))
+    # Other groups: a row on each new date, carried from their row on the date before it.
+    for on in new_dates:
+        before = conn.execute(select(func.max(sd.c.on)).where(sd.c.on < on)).scalar()
+        if before is None:
+            continue
+        carried = (select(literal(on, Date), sd.c.municipality_id, sd.c.platform, sd.c.n_pages,
+                          sd.c.subscribers, *[literal(0, Integer) for _ in FLOWS])
+                   .where(sd.c.on == before, not_(_group_clause(sd.c.municipality_id, sd.c.platform, groups))))
+        conn.execute(insert(sd).from_select(cols, carried))
+    _update_page_latest(conn, since, pages)
 
 
 def rebuild_all(conn: Connection) -> None:

@@ -306,9 +306,9 @@ class CollectionRun:
         result = PageResult(target)
         self._write_stats(conn, target, data, result)
         self._update_page(conn, target, data)
-        days = self._write_messages(conn, target, data.comments, result)
-        if days:
-            summary.refresh_messages(conn, days=sorted(days))
+        keys = self._write_messages(conn, target, data.comments, result)
+        if keys:
+            summary.refresh_messages(conn, keys=keys)
         self._note_subscribers_stale(conn)
         touch_updated(conn, self.now)
         return result
@@ -372,8 +372,9 @@ class CollectionRun:
             conn.execute(update(p).where(p.c.id == target.page_id).values(**values))
 
     def _write_messages(self, conn: Connection, target: Target, comments: Iterable[Comment],
-                        result: PageResult) -> set[date]:
-        """Insert new comments, record replies that appeared since; return the days touched.
+                        result: PageResult) -> set:
+        """Insert new comments, record replies that appeared since; return the summary keys
+        touched (summary.message_keys).
 
         An existing message is only ever moved forward: a reply found now sets its
         first response and status 'answered'; its topic and any status set by the
@@ -386,7 +387,8 @@ class CollectionRun:
         existing = {
             r.external_id: r
             for r in conn.execute(select(m.c.id, m.c.external_id, m.c.first_response_at, m.c.status,
-                                         m.c.photo_report, m.c.received_day).where(
+                                         m.c.photo_report, m.c.received_day, m.c.municipality_id,
+                                         m.c.platform, m.c.topic_id).where(
                 m.c.platform == self.source.platform,
                 m.c.external_id.in_([c.external_id for c in comments])))
         }
@@ -406,7 +408,7 @@ class CollectionRun:
                     "photo_report": c.photo_report, "satisfaction": None,
                     **times,
                 })
-                touched.add(times["received_day"])
+                touched |= summary.message_keys(new_rows[-1:])
             elif c.first_response_at is not None and (
                     old.first_response_at != c.first_response_at or old.status != "answered"
                     or old.photo_report != c.photo_report):
@@ -416,7 +418,7 @@ class CollectionRun:
                     response_minutes=times["response_minutes"],
                     response_work_minutes=times["response_work_minutes"],
                 ))
-                touched.add(old.received_day)
+                touched.add((old.received_day, old.municipality_id, old.platform, old.topic_id))
                 result.messages_updated += 1
             else:
                 result.messages_unchanged += 1

@@ -237,26 +237,30 @@ class PagesKind:
         moved = [r["id"] for r in plan.changed
                  if r["municipality_id"] != plan.before[(r["platform"], r["external_id"])]["municipality_id"]]
         if moved:
-            self._move_facts(conn, moved)
+            old_groups = {(plan.before[(r["platform"], r["external_id"])]["municipality_id"] or 0, r["platform"])
+                          for r in plan.changed if r["id"] in set(moved)}
+            self._move_facts(conn, moved, old_groups)
         return notes
 
     @staticmethod
-    def _move_facts(conn: Connection, page_ids: list[int]) -> None:
-        """Pages that changed municipality: carry it to their messages and rebuild the summaries."""
+    def _move_facts(conn: Connection, page_ids: list[int], old_groups: set) -> None:
+        """Pages that changed municipality: carry it to their messages and refresh the
+        summaries of the messages' keys and the pages' groups, before and after the move."""
         m, p, ps = schema.message, schema.page, schema.page_stats
-        days: set[date] = set()
+        keys: set = set()
         since: date | None = None
         for chunk in _chunks(page_ids):
+            keys |= summary.stored_message_keys(conn, m.c.page_id.in_(chunk))
             mun = select(p.c.municipality_id).where(p.c.id == m.c.page_id).scalar_subquery()
             conn.execute(update(m).where(m.c.page_id.in_(chunk)).values(municipality_id=mun))
-            days.update(d for (d,) in conn.execute(
-                select(m.c.received_day).where(m.c.page_id.in_(chunk)).distinct()))
+            keys |= summary.stored_message_keys(conn, m.c.page_id.in_(chunk))
             first = conn.execute(select(func.min(ps.c.on)).where(ps.c.page_id.in_(chunk))).scalar()
             since = first if since is None or (first and first < since) else since
-        if days:
-            summary.refresh_messages(conn, days)
+        if keys:
+            summary.refresh_messages(conn, keys=keys)
         if since is not None:
-            summary.refresh_subscribers(conn, since=since)
+            summary.refresh_subscribers(conn, since=since, groups=old_groups | summary.page_groups(conn, page_ids),
+                                        pages=page_ids)
 
 
 # --- stats ------------------------------------------------------------------------------------
@@ -314,7 +318,9 @@ class StatsKind:
         upsert(conn, schema.page_stats, rows, ["page_id", "on"], self.fields)
         _raise_last_post(conn, plan.extra["last_post"])
         if rows:
-            summary.refresh_subscribers(conn, since=min(r["on"] for r in rows))
+            pages = {r["page_id"] for r in rows}
+            summary.refresh_subscribers(conn, since=min(r["on"] for r in rows),
+                                        groups=summary.page_groups(conn, pages), pages=pages)
         return []
 
 
@@ -374,7 +380,7 @@ class MessagesKind:
 
     def plan(self, conn: Connection, ctx: Context, cands: list[Candidate]) -> Plan:
         existing = _load_by_platform_key(conn, schema.message, (c.key for c in cands))
-        plan = Plan(extra={"days": set()})
+        plan = Plan(extra={"keys": set()})
         for c in cands:
             old = existing.get(c.key)
             row = {**self.defaults, **(old or {}), **c.values}
@@ -387,11 +393,11 @@ class MessagesKind:
                 plan.new.append(row)
             elif _differs(row, old, self.fields):
                 plan.changed.append(row)
-                plan.extra["days"].add(old["received_day"])
+                plan.extra["keys"] |= summary.message_keys([old])
             else:
                 plan.unchanged += 1
                 continue
-            plan.extra["days"].add(row["received_day"])
+            plan.extra["keys"] |= summary.message_keys([row])
         return plan
 
     @staticmethod
@@ -422,8 +428,8 @@ class MessagesKind:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
         _update_by_id(conn, m, plan.changed, self.fields)
-        if plan.extra["days"]:
-            summary.refresh_messages(conn, plan.extra["days"])
+        if plan.extra["keys"]:
+            summary.refresh_messages(conn, keys=plan.extra["keys"])
         return []
 
 
