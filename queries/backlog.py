@@ -69,6 +69,7 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
     if df.empty:
         return pd.DataFrame(columns=COLUMNS)
     df["platform_label"] = df["platform"].map(platforms.label)
+    df["page_url"] = df["page_url"].map(platforms.safe_link)  # only http(s) links reach a link column
     df["status_label"] = df["status"].map(MESSAGE_STATUSES)
     if f.norm.mode == "working":
         waited = [work_minutes(r, now, tz) / 60 for r in df["received_at"]]

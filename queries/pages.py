@@ -107,6 +107,7 @@ def _frame(conn: Connection, stmt) -> pd.DataFrame:
     df = pd.DataFrame(res.all(), columns=list(res.keys()))
     df["subscribers"] = df["subscribers"].astype("Int64")
     df["last_post_at"] = pd.to_datetime(df["last_post_at"])
+    df["url"] = df["url"].map(platforms.safe_link)  # only http(s) links reach a link column
     return df[REGISTRY_COLUMNS]
 
 

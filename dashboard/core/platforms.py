@@ -131,6 +131,24 @@ def normalise_external_id(code: str, value: str) -> str:
     return PLATFORMS[code].normalise_id(value)
 
 
+WEB_SCHEMES = ("http", "https")
+_HOST_PORT = re.compile(r"^[a-z0-9.-]+:\d+(/|$)", re.I)  # vk.com:443/club1 is a host and a port
+
+
+def safe_link(url) -> str | None:
+    """``url`` if a browser may open it from a link (an http or https address), else None.
+
+    The importer accepts nothing else (page_ref), but the link columns of tables take their
+    URLs through this too, so a row written by an older version or by hand never hands
+    ``javascript:`` (or any other scheme) to the browser."""
+    if not isinstance(url, str):
+        return None
+    u = url.strip()
+    if re.search(r"\s", u) or urlsplit(u).scheme.lower() not in WEB_SCHEMES or not urlsplit(u).netloc:
+        return None
+    return u
+
+
 @dataclass(frozen=True)
 class PageRef:
     """Where a page URL points: platform and external id (equal for equal pages)."""
@@ -142,15 +160,20 @@ class PageRef:
 
 def page_ref(url: str) -> PageRef:
     """A page URL on one of the platforms' hosts → PageRef; ValueError (Russian) otherwise.
+    Only http(s): ``javascript:``, ``data:`` and other schemes are refused, so a stored page
+    URL is always safe to open from a link.
 
     VK: vk.com/club123, /public123 or a post link /wall-123_45 → '123', vk.com/name → 'name'.
     OK: ok.ru/group/123 → '123', ok.ru/name → 'name'. Telegram: t.me/name (or /s/name).
     MAX: max.ru/<path> → the path.
     """
     u = url.strip()
-    if " " in u:
+    if re.search(r"\s", u):
         raise ValueError("в ссылке не должно быть пробелов")
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", u, re.I):
+    scheme = re.match(r"^([a-z][a-z0-9+.-]*):", u, re.I)
+    if scheme and scheme.group(1).lower() not in WEB_SCHEMES and not _HOST_PORT.match(u):
+        raise ValueError("ссылка должна начинаться с https:// или http://")
+    if not re.match(r"^https?://", u, re.I):
         u = "https://" + u
     parts = urlsplit(u)
     code = host_platform(parts.hostname or "")
