@@ -85,7 +85,8 @@ def test_registry_is_complete():
     for k in KPIS.values():
         assert k.kind in metrics.KINDS and k.better in ("higher", "lower", "neutral")
         assert k.name and k.short and k.formula and k.unit and k.sums
-        assert k.target is None
+        assert (k.target is None) == (k.amber is None)
+    assert {k.code for k in KPIS.values() if k.target is not None} == {"share_in_norm", "median_response", "overdue"}
     assert set(REPORT_CARDS) <= set(KPIS) and len(REPORT_CARDS) == 8
     assert {k.code for k in KPIS.values() if k.ages} == {
         "share_answered", "share_in_norm", "median_response", "mean_response", "overdue"}

@@ -90,7 +90,8 @@ class KPI:
     min_sample: int = 0         # fewer cases than this: «мало данных» instead of the value
     ages: bool = False          # still changes after the period ends: compared at the same age
     note: str = ""
-    target: float | None = None  # target value (issue 12 adds configurable targets)
+    target: float | None = None  # default goal (green from here); KPI_TARGETS overrides, see core.targets
+    amber: float | None = None   # default amber limit: between it and the goal the status is amber
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -190,19 +191,20 @@ KPIS: dict[str, KPI] = {k.code: k for k in [
         min_sample=MIN_SAMPLE, ages=True),
     KPI("share_in_norm", "Ответ в срок", "Обращения с первым ответом не позже нормы / обращения периода, "
         "срок ответа по которым уже наступил. Без ответа после нормы — не в срок.", "%", "higher", SRC_MSG,
-        kind="pct", sums=("in_norm", "messages", "not_due"), sample="due", min_sample=MIN_SAMPLE, ages=True),
+        kind="pct", sums=("in_norm", "messages", "not_due"), sample="due", min_sample=MIN_SAMPLE, ages=True,
+        target=0.90, amber=0.75),
     KPI("median_response", "Медиана первого ответа", "Медиана времени от поступления до первого ответа "
         "страницы по обращениям с ответом; оценивается по интервалам гистограммы "
         "(5 мин до 20 мин, затем 10-15-30 мин, 1-2-4 ч …) с линейной интерполяцией внутри интервала.",
         "мин", "lower", SRC_MSG, kind="minutes", column="median_response_min", short="Медиана ответа",
-        sums=_HIST, sample="answered", min_sample=MIN_SAMPLE, ages=True),
+        sums=_HIST, sample="answered", min_sample=MIN_SAMPLE, ages=True, target=8 * 60, amber=24 * 60),
     KPI("mean_response", "Среднее время первого ответа", "Сумма времени до первого ответа / число "
         "обращений с ответом.", "мин", "lower", SRC_MSG, kind="minutes", column="mean_response_min",
         short="Среднее время ответа", sums=("resp_sum", "answered"), sample="answered",
         min_sample=MIN_SAMPLE, ages=True),
     KPI("overdue", "Просрочено без ответа", "Обращения периода в статусе «новое» или «в работе», "
         "поступившие раньше, чем норма назад от текущего момента.", "шт.", "lower", SRC_MSG,
-        kind="int", sums=("overdue",), ages=True),
+        kind="int", sums=("overdue",), ages=True, target=0, amber=10),
     KPI("photo_share", "Ответы с фотоотчётом", "Ответы с фотоотчётом о выполненной работе / обращения с ответом.",
         "%", "higher", SRC_MSG, kind="pct", short="С фотоотчётом", sums=("photo", "answered"),
         sample="answered", min_sample=MIN_SAMPLE),

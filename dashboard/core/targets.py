@@ -8,7 +8,8 @@ the ``KPI_TARGETS`` setting (``dashboard.core.settings``), for example
     KPI_TARGETS="share_in_norm=90%/75%; median_response=8ч/24ч; overdue=0/10"
 
 Values are written with their units: ``%`` for shares, ``мин``/``ч``/``дн`` for durations,
-plain numbers for counts. A KPI left out keeps its default target below. Pure logic.
+plain numbers for counts. A KPI left out keeps its default target from the metric registry
+(``KPI.target``, ``KPI.amber``). Pure logic.
 """
 
 from __future__ import annotations
@@ -78,11 +79,9 @@ class Target:
         return f"{KPIS[self.code].name}: цель — {self.text()}, жёлтый — {word} {self.text(self.amber)}"
 
 
-DEFAULT_TARGETS: dict[str, Target] = {t.code: t for t in [
-    Target("share_in_norm", 0.90, 0.75),
-    Target("median_response", 8 * 60, 24 * 60),
-    Target("overdue", 0, 10),
-]}
+# Defaults: the registry's target slots (dashboard.core.metrics.KPIS: target, amber).
+DEFAULT_TARGETS: dict[str, Target] = {k.code: Target(k.code, k.target, k.amber)
+                                      for k in KPIS.values() if k.target is not None}
 
 _UNITS = {"%": 0.01, "мин": 1, "ч": 60, "дн": 1440, "": 1}
 _VALUE = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(%|мин|ч|дн|)\s*$")
