@@ -23,28 +23,23 @@ COMPARE_METRICS = ["share_in_norm", "median_response_min", "subs_per_1000", "mes
                    "photo_share", "posts_per_week"]
 
 
-def on_pick(key: str) -> None:
-    widgets.choose_municipality(st.session_state[key])
-
-
-# The profile follows the shared municipality filter (the map links here with ?m=<id>, which
-# app.py turns into that filter); choosing here changes the filter too.
+# One municipality selection, the sidebar's: the profile shows the municipality chosen
+# there (the map links here with ?m=<id>, which app.py turns into that filter).
 f0 = widgets.current_filters()
 munis = widgets.q(reference.municipalities)
 names = dict(zip(munis["id"].astype(int), munis["name"]))
-ids = list(names)
 chosen = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
-mid = chosen if chosen in ids else ids[0]
-head, pick = st.columns([3, 1], vertical_alignment="bottom")
-pick_key = f"profile_pick_{mid}"  # a new widget per municipality, so it always shows the filter's
-pick.selectbox("Муниципалитет", ids, index=ids.index(mid), format_func=names.get, key=pick_key,
-               on_change=on_pick, args=(pick_key,))
+if chosen not in names:
+    widgets.page_header("Муниципалитет", f0, chip=False)
+    st.info("Выберите муниципалитет в фильтре «Муниципалитет» слева или нажмите на него на «Карте».",
+            icon=":material/location_city:")
+    st.stop()
+mid = chosen
 widgets.show_profile_link(mid)
 me = munis[munis["id"] == mid].iloc[0]
 f = f0.with_(municipality_ids=(mid,))
 
-with head:
-    widgets.page_header(me["name"], f0.with_(municipality_ids=()))
+widgets.page_header(me["name"], f0)
 facts = [MUNICIPALITY_KINDS.get(me["kind"], me["kind"])]
 if not pd.isna(me["population"]):
     facts.append(f"население {fmt.num(me['population'])} чел.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core.metrics import KPIS
 from dashboard.presentation import charts
 from dashboard.ui import widgets
 from queries import breakdowns, rating, series
@@ -24,23 +25,35 @@ with left, widgets.section("Обращения", f"Число обращений
     widgets.chart(charts.messages_trend(trend, grain=grain))
 with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, "
                                             f"{widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.timeliness_trend(trend, grain=grain))
+    target = widgets.get_settings().targets.get("share_in_norm")
+    widgets.chart(charts.timeliness_trend(trend, target.goal if target else None, grain=grain))
 
 # Best and worst are always among all municipalities, whatever the municipality filter.
 ranked = widgets.q(rating.rating, f.with_(municipality_ids=()), now=widgets.pinned_now())
 best, worst = rating.best_and_worst(ranked, "share_in_norm", TOP_N)
+# One scale for both charts (59 % is never drawn longer than 100 %); colours by the target;
+# the municipality chosen in the sidebar is outlined where it appears.
+everyone, _ = rating.best_and_worst(ranked, "share_in_norm", len(ranked))
+chosen = f.municipality_ids[0] if len(f.municipality_ids) == 1 else None
+top = max([*everyone["share_in_norm"].astype(float), target.goal if target else 0.0, 0.01])
+bars = dict(domain_max=top, target=target, highlight_id=chosen, height=TOP_N * 34)
 
 c1, c2 = st.columns(2)
 with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", "Муниципалитеты с достаточным числом обращений"):
     if best.empty:
         widgets.empty_note()
     else:
-        widgets.chart(charts.municipality_bars(best, "share_in_norm", height=TOP_N * 34))
+        widgets.chart(charts.municipality_bars(best, "share_in_norm", **bars))
 with c2, widgets.section(f"{TOP_N} отстающих по ответу в срок", "Сначала — с самой низкой долей"):
     if worst.empty:
         widgets.empty_note()
     else:
-        widgets.chart(charts.municipality_bars(worst, "share_in_norm", height=TOP_N * 34, worst_first=True))
+        widgets.chart(charts.municipality_bars(worst, "share_in_norm", worst_first=True, **bars))
+if chosen in set(everyone["municipality_id"]) - set(best["municipality_id"]) - set(worst["municipality_id"]):
+    place = list(everyone["municipality_id"]).index(chosen) + 1
+    row = everyone[everyone["municipality_id"] == chosen].iloc[0]
+    st.caption(f"{row['name']}: {place}-е место из {len(everyone)} по ответу в срок "
+               f"({KPIS['share_in_norm'].text(row['share_in_norm'])}).")
 c1, c2 = st.columns([1.4, 1])
 with c1, widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
     widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -98,9 +99,18 @@ def assert_ok(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+STATUS_MARK = re.compile(r"^:(green|orange|red)\[●\] ")
+
+
 def metrics(at) -> dict[str, str]:
-    """{label: value} of every st.metric on the page."""
-    return {m.label: m.value for m in at.metric}
+    """{label: value} of every st.metric on the page (labels without the status dot)."""
+    return {STATUS_MARK.sub("", m.label): m.value for m in at.metric}
+
+
+def statuses(at) -> dict[str, str | None]:
+    """{label: 'green' | 'orange' | 'red' | None}: the target status dot of each st.metric."""
+    return {STATUS_MARK.sub("", m.label): (mk.group(1) if (mk := STATUS_MARK.match(m.label)) else None)
+            for m in at.metric}
 
 
 def texts(at) -> str:

@@ -155,3 +155,21 @@ def test_platform_bars_in_platform_colours_without_empty_platforms():
     assert scale["domain"] == ["ВКонтакте", "Одноклассники"]
     assert scale["range"] == ["#2a6fdb", "#f28c28"]
     assert f"300 · 75{NBSP}%" in svg_texts(charts.platform_bars(df, "messages", width=300))
+
+
+def test_best_and_worst_bars_share_one_scale_and_colour_by_target():
+    from dashboard.core.targets import DEFAULT_TARGETS, STATUS_COLOURS
+
+    best = pd.DataFrame({"municipality_id": [1, 2], "name": ["А", "Б"], "share_in_norm": [1.0, 0.95]})
+    worst = pd.DataFrame({"municipality_id": [3, 4], "name": ["В", "Г"], "share_in_norm": [0.59, 0.8]})
+    kw = dict(domain_max=1.0, target=DEFAULT_TARGETS["share_in_norm"], highlight_id=4)
+    a = charts.municipality_bars(best, "share_in_norm", **kw).to_dict()
+    b = charts.municipality_bars(worst, "share_in_norm", worst_first=True, **kw).to_dict()
+    assert a["layer"][0]["encoding"]["x"]["scale"]["domain"] == b["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    bars = b["layer"][0]["encoding"]
+    assert bars["color"]["scale"]["range"] == list(STATUS_COLOURS.values())
+    assert bars["stroke"]["condition"]["test"] == "datum.chosen"
+    rows = next(iter(b["datasets"].values()))
+    assert {r["name"]: r["group"] for r in rows} == {"В": "далеко от цели", "Г": "близко к цели"}
+    assert [r["chosen"] for r in rows] == [False, True]
+    assert "цель 90,0\u00a0%" in svg_texts(charts.municipality_bars(worst, "share_in_norm", width=300, **kw))

@@ -18,8 +18,9 @@ PAGE = "pages/municipality.py"
 
 def test_profile_of_novosibirsk(app_db):
     at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(31).run()
     assert_ok(at)
-    assert at.title[0].value == "город Новосибирск"  # first in the list: the largest city
+    assert at.title[0].value == "город Новосибирск"
     m = metrics(at)
     # Pages 1, 2, 3, 4, 8: subscribers 1400 + 540 + 80 + 350 + 420; messages 9 + 3 + 2 + 1.
     assert m["Подписчики"] == fmt.num(2790)
@@ -29,6 +30,25 @@ def test_profile_of_novosibirsk(app_db):
     pages = table_with(at, "Госметка")
     assert sorted(pages["Страница"]) == ["Страница 1", "Страница 2", "Страница 3", "Страница 4", "Страница 8"]
     assert list(pages.loc[pages["Страница"] == "Страница 1", "Подписчики"]) == [fmt.num(1400)]
+
+
+def test_without_a_municipality_the_page_asks_for_one_and_has_no_selector_of_its_own(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    assert at.title[0].value == "Муниципалитет"
+    assert "Выберите муниципалитет в фильтре «Муниципалитет» слева" in at.info[0].value
+    assert [s.key for s in at.selectbox if s.key not in ("period", "mo", "topic")] == []
+    assert not at.metric
+
+
+def test_chip_names_the_filter_and_clears_it(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(1).run()
+    assert "Выбран муниципалитет: **Баганский район**" in texts(at)
+    at.button(key="chip_clear").click().run()
+    assert_ok(at)
+    assert at.sidebar.selectbox(key="mo").value == -1  # «Все муниципалитеты»
+    assert at.title[0].value == "Муниципалитет"
 
 
 def test_opened_by_url_parameter(app_db):
@@ -55,19 +75,9 @@ def test_url_parameter_on_first_load(app_db, fixture_db):
     assert metrics(at)["Место в рейтинге"] == "мало данных"  # 1 message
 
 
-def test_selector_changes_the_profile(app_db):
-    at = run_page(app_db, PAGE, now=NOW)
-    at.selectbox(key="profile_pick_31").set_value(1).run()
-    assert_ok(at)
-    assert at.title[0].value == "Баганский район"
-    assert at.sidebar.selectbox(key="mo").value == 1  # the shared filter follows
-    assert at.query_params["m"] == "1"
-    assert metrics(at)["Подписчики"] == fmt.num(60)
-    assert "Сравнение" in texts(at)
-
-
 def test_platform_filter_changes_the_profile(app_db):
     at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(31).run()
     at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
     assert_ok(at)
     m = metrics(at)

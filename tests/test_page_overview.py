@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dashboard.core import formatting as fmt
 from queries import kpis
-from tests.apptest_utils import assert_ok, metrics, run_page, texts
+from tests.apptest_utils import STATUS_MARK, assert_ok, metrics, run_page, statuses, texts
 from tests.fixture_data import NOV, NOW
 
 PAGE = "pages/overview.py"
@@ -31,7 +31,7 @@ def test_deltas_are_against_october(app_db, fixture_db):
     from dashboard.core.db import make_engine
 
     at = run_page(app_db, PAGE, now=NOW)
-    deltas = {m.label: m.proto.delta for m in at.metric}
+    deltas = {STATUS_MARK.sub("", m.label): m.proto.delta for m in at.metric}
     # 28 messages in November against 8 in October (messages 101-108).
     assert deltas["Обращения"] == f"+20 ({fmt.signed(250.0, 1, chr(0xA0) + '%')})"
     engine = make_engine(fixture_db)
@@ -68,3 +68,30 @@ def test_sections_are_there(app_db):
     for heading in ("Обращения", "Ответ в срок", "5 лучших по ответу в срок",
                     "5 отстающих по ответу в срок", "Темы обращений"):
         assert f"#### {heading}" in body or heading in body
+
+
+def test_cards_show_status_against_the_targets(app_db):
+    """Default targets: in the norm ≥ 90 % (amber from 75 %), median ≤ 8 h (amber to 24 h),
+    overdue 0 (amber to 10)."""
+    at = run_page(app_db, PAGE, now=NOW)
+    st_ = statuses(at)
+    assert st_["Ответ в срок"] == "red"              # 69,2 % < 75 %
+    assert st_["Медиана первого ответа"] == "green"  # 2 h ≤ 8 h
+    assert st_["Просрочено без ответа"] == "orange"  # 2: above 0, within 10
+    assert st_["Обращения"] is None                  # no target
+    assert ":green[● цель достигнута]" in texts(at)
+    help_ = {STATUS_MARK.sub("", m.label): m.help for m in at.metric}
+    assert "Ответ в срок: цель — не ниже 90\u00a0%, жёлтый — от 75\u00a0%" in help_["Ответ в срок"]
+
+
+def test_targets_come_from_settings(app_db, monkeypatch):
+    from dashboard.core import settings
+
+    monkeypatch.setenv("KPI_TARGETS", "share_in_norm=60%/50%")
+    settings.get_settings.cache_clear()
+    try:
+        at = run_page(app_db, PAGE, now=NOW)
+        assert statuses(at)["Ответ в срок"] == "green"  # 69,2 % ≥ 60 %
+    finally:
+        monkeypatch.delenv("KPI_TARGETS")
+        settings.get_settings.cache_clear()

@@ -370,35 +370,60 @@ def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
 
 def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = None,
                       oblast_value: float | None = None, worst_first: bool = False,
-                      width="container", height=None, title: str | None = None) -> alt.Chart:
+                      width="container", height=None, title: str | None = None,
+                      domain_max: float | None = None, target=None) -> alt.Chart:
     """Horizontal bars of one metric across municipalities, best on top; one highlighted,
     an optional dashed rule at the oblast value
-    (``worst_first`` puts the worst on top). ``df``: municipality_id, name, <metric>."""
+    (``worst_first`` puts the worst on top). ``df``: municipality_id, name, <metric>.
+
+    ``domain_max`` fixes the scale (two charts side by side then compare: 59 % is never
+    drawn longer than 100 %). With a ``target`` (dashboard.core.targets.Target) bars take
+    the green/amber/red status colour, the target is a dashed rule, and the highlighted
+    municipality is outlined instead of recoloured."""
+    from dashboard.core.targets import STATUS_COLOURS, STATUS_LABELS
+
     m = METRICS[metric]
     data = df.dropna(subset=[metric])
     if data.empty:
         return _empty(width=width, height=height or 200)
     data = data.sort_values(metric, ascending=(m.better == "lower") != worst_first, kind="stable")
+    chosen = [i == highlight_id for i in data["municipality_id"]]
     data = data.assign(
         value_label=data[metric].map(m.format),
-        group=["выбран" if i == highlight_id else "прочие" for i in data["municipality_id"]],
+        chosen=chosen,
+        group=([STATUS_LABELS[target.status(v)] for v in data[metric]] if target is not None
+               else ["выбран" if c else "прочие" for c in chosen]),
     )
     height = height or max(120, 22 * len(data) + 20)
+    top = domain_max if domain_max is not None else float(data[metric].max())
     base = alt.Chart(data, title=title or alt.Undefined).encode(
         y=alt.Y("name:N", title=None, sort=list(data["name"])),
-        x=alt.X(f"{metric}:Q", title=None, axis=None,
-                scale=alt.Scale(domainMax=float(data[metric].max()) * 1.3 or 1)),
+        x=alt.X(f"{metric}:Q", title=None, axis=None, scale=alt.Scale(domain=[0, top * 1.3 or 1])),
         tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
     )
-    bars = base.mark_bar().encode(color=alt.Color(
-        "group:N", legend=None, scale=alt.Scale(domain=["выбран", "прочие"], range=[HIGHLIGHT, ACCENT])))
+    if target is not None:
+        domain = list(STATUS_LABELS.values())
+        colour = alt.Color("group:N", legend=None, scale=alt.Scale(
+            domain=domain, range=[STATUS_COLOURS[k] for k in STATUS_LABELS]))
+        bars = base.mark_bar().encode(
+            color=colour, stroke=alt.condition("datum.chosen", alt.value(INK), alt.value(None)),
+            strokeWidth=alt.condition("datum.chosen", alt.value(2.5), alt.value(0)))
+    else:
+        bars = base.mark_bar().encode(color=alt.Color(
+            "group:N", legend=None, scale=alt.Scale(domain=["выбран", "прочие"], range=[HIGHLIGHT, ACCENT])))
     text = base.mark_text(align="left", dx=4).encode(text="value_label:N")
     layers = [bars, text]
+    rules = []
     if oblast_value is not None and not pd.isna(oblast_value):
-        ob = pd.DataFrame({"x": [oblast_value], "label": [f"по области: {m.format(oblast_value)}"]})
-        layers.append(alt.Chart(ob).mark_rule(strokeDash=[5, 4], color=INK).encode(x="x:Q"))
-        layers.append(alt.Chart(ob).mark_text(align="left", dx=4, baseline="top", color=INK).encode(
-            x="x:Q", y=alt.value(0), text="label:N"))
+        rules.append((oblast_value, f"по области: {m.format(oblast_value)}", INK))
+    if target is not None:
+        rules.append((target.goal, f"цель {m.format(target.goal)}", MUTED))
+    for x, label, colour in rules:
+        rule = pd.DataFrame({"x": [x], "label": [label]})
+        tip = [alt.Tooltip("label:N", title="Линия")]
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=colour).encode(x="x:Q", tooltip=tip))
+        layers.append(alt.Chart(rule).mark_text(align="left", dx=4, baseline="top", color=colour).encode(
+            x="x:Q", y=alt.value(0), text="label:N", tooltip=tip))
     return _size(alt.layer(*layers), width, height)
 
 

@@ -42,8 +42,12 @@ NAVIGATION = {
 DEFAULT_PAGE_KEY = "obzor"
 # The municipality profile: the map links to it with ?m=<id>.
 PROFILE = "munitsipalitet"
-# Pages that do not depend on the sidebar filters.
-NO_FILTERS = {"dannye", "metodika", "otchet"}
+# The sidebar filters each page applies (widget keys); unlisted pages apply all four.
+# The others are tucked into a collapsed «не действуют на этой странице» box.
+FILTERS_USED = {
+    "reestr": frozenset({widgets.K_PLATFORMS, widgets.K_MUNICIPALITY}),
+    "dannye": frozenset(), "metodika": frozenset(), "otchet": frozenset(),
+}
 # Pages that work on an empty database (the others show the onboarding screen instead).
 WITHOUT_DATA = {"dannye", "metodika"}
 
@@ -64,7 +68,7 @@ st.set_page_config(
     page_title="Госпаблики Новосибирской области",
     page_icon="🏛️",  # an emoji favicon is inline; a :material: one is fetched from fonts.gstatic.com
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on a desktop, collapsed on a phone
 )
 
 nav = build_navigation()
@@ -77,7 +81,8 @@ with widgets.visitor_errors():  # a Russian message on screen, the traceback in 
         startup.onboarding(pages_by_path.get("dannye"))
         st.stop()
     status = widgets.data_status()
-    widgets.sidebar_filters(status, visible=pg.url_path not in NO_FILTERS, on_profile=pg.url_path == PROFILE)
+    widgets.sidebar_filters(status, uses=FILTERS_USED.get(pg.url_path, widgets.ALL_FILTERS),
+                            on_profile=pg.url_path == PROFILE)
     widgets.demo_banner(status)
     pg.run()
     widgets.footer(status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 from contextlib import contextmanager
@@ -104,28 +105,48 @@ def data_status():
 
 
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
-_CSS = """
+_KPI_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
+_CSS = f"""
 <style>
-[data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2vw, 2.3rem); }
-[data-testid="stMetricDelta"] { font-size: 0.8rem; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMetricValue"] {{ font-size: clamp(1.5rem, 2vw, 2.3rem); }}
+[data-testid="stMetricValue"] > div {{ overflow: visible; }}
+[data-testid="stMetricDelta"] {{ font-size: 0.8rem; }}
+[data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
 /* Below 1600 px a row of KPI cards wraps into rows of three instead of truncating numbers. */
-@media (max-width: 1600px) {
-  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {
-    flex-wrap: wrap;
-  }
-  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
-      > [data-testid="stColumn"] {
-    flex: 1 1 calc(33.333% - 1rem); min-width: calc(33.333% - 1rem);
-  }
-}
+@media (max-width: 1600px) {{
+  {_KPI_ROW} {{ flex-wrap: wrap; }}
+  {_KPI_ROW} > [data-testid="stColumn"] {{ flex: 1 1 calc(33.333% - 1rem); min-width: calc(33.333% - 1rem); }}
+}}
+/* Phones: two cards a row, values whole (never «4 443…»); less padding around the page. */
+@media (max-width: 640px) {{
+  {_KPI_ROW} > [data-testid="stColumn"] {{ flex: 1 1 calc(50% - 0.5rem); min-width: calc(50% - 0.5rem); }}
+  [data-testid="stMetric"] {{ padding: 0.6rem 0.7rem; }}
+  [data-testid="stMetricValue"] {{ font-size: 1.45rem; }}
+  [data-testid="stMainBlockContainer"] {{ padding: 2.5rem 0.8rem 2rem 0.8rem; }}
+}}
+/* Print («Обзор» on two A4 pages): no sidebar, header or buttons; the page full width. */
+@media print {{
+  @page {{ size: A4 portrait; margin: 10mm; }}
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stDecoration"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+  [data-testid="stBaseButton-tertiary"], .st-key-municipality_chip button {{ display: none !important; }}
+  [data-testid="stMain"] {{ margin-left: 0 !important; }}
+  [data-testid="stMainBlockContainer"] {{ padding: 0 !important; max-width: 100% !important; zoom: 0.72; }}
+  [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stElementContainer"] {{ break-inside: avoid; }}
+}}
 </style>
 """
+# The document language: Streamlit has no option for <html lang>; screen readers and
+# hyphenation need "ru".
+_LANG_JS = "<script>document.documentElement.lang = 'ru';</script>"
 
 
 def page_style() -> None:
-    """A few layout tweaks the theme cannot express (fonts sizes of KPI cards, top padding)."""
+    """A few layout tweaks the theme cannot express (font sizes of KPI cards, phone and print
+    layouts), and the document language."""
     st.html(_CSS)
+    with st.sidebar:
+        st.html(_LANG_JS, unsafe_allow_javascript=True)
 
 
 def russian_file_uploader(instructions: str) -> None:
@@ -249,18 +270,31 @@ def choose_municipality(mid: int) -> None:
     st.session_state[K_MUNICIPALITY] = mid
 
 
-def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -> Filters:
+ALL_FILTERS = frozenset({K_PERIOD, K_PLATFORMS, K_MUNICIPALITY, K_TOPIC})
+
+
+def sidebar_filters(status, *, uses: frozenset[str] = ALL_FILTERS, on_profile: bool = False) -> Filters:
     """Render the shared filters (bound to the URL) and store the Filters in the session.
-    ``on_profile``: the municipality profile page is shown (see take_profile_link)."""
+
+    ``uses``: the filters (widget keys) the page applies; the others go into a collapsed
+    «не действуют на этой странице» box (rendered all the same, so their values are kept
+    when the user comes back to a page that uses them). ``on_profile``: the municipality
+    profile page is shown (see take_profile_link)."""
     take_profile_link(on_profile)
     last_day = status.last_day or local_now().date()
     first_day = status.first_day or last_day
     opened_with = _link_on_first_run()
-    box = (st.sidebar.container() if visible
-           else st.sidebar.expander("Фильтры (на этой странице не используются)", expanded=False))
-    with box:
-        if visible:
-            st.markdown("#### Фильтры")
+    used = st.sidebar.container()
+    if uses:
+        used.markdown("#### Фильтры")
+    unused = (st.sidebar.expander("Не действуют на этой странице" if uses else "Фильтры (на этой странице "
+                                  "не используются)", expanded=False)
+              if uses != ALL_FILTERS else used)
+
+    def box(key: str):
+        return used if key in uses else unused
+
+    with box(K_PERIOD):
         preset = st.selectbox(
             "Период", list(periods.PRESETS), index=list(periods.PRESETS).index(DEFAULT_PRESET),
             format_func=periods.PRESETS.get, key=K_PERIOD, bind="query-params",
@@ -281,13 +315,16 @@ def sidebar_filters(status, *, visible: bool = True, on_profile: bool = False) -
             p = periods.preset(preset, last_day)
             start, end = p.start, p.end
         st.caption(f"{fmt.d(start)} – {fmt.d(end)}")
+    with box(K_PLATFORMS):
         platforms = st.multiselect(
             "Платформы", list(PLATFORM_CODES), format_func=platform_label,
             placeholder="Все платформы", key=K_PLATFORMS, bind="query-params",
         )
+    with box(K_MUNICIPALITY):
         m_opts, m_labels = municipality_options()
         mun = st.selectbox("Муниципалитет", m_opts, format_func=m_labels.get,
                            key=K_MUNICIPALITY, bind="query-params")
+    with box(K_TOPIC):
         t_opts, t_labels = topic_options()
         topic = st.selectbox("Тема обращений", t_opts, format_func=t_labels.get,
                              key=K_TOPIC, bind="query-params")
@@ -356,6 +393,27 @@ def _check_link(link: dict[str, list[str]], preset: str, shown: tuple[date, date
                         f"оно не учтено{'' if key == K_PLATFORMS else ', показаны ' + fallback}.")
 
 
+def clear_municipality() -> None:
+    """Back to «Все муниципалитеты» (a widget callback: runs before the sidebar is drawn)."""
+    st.session_state[K_MUNICIPALITY] = ALL
+    st.session_state.pop(_PROFILE_SHOWN, None)
+    st.query_params.pop(PROFILE_PARAM, None)
+
+
+def municipality_chip(f: Filters) -> None:
+    """When a municipality is chosen, say so under the title, with one click to clear it
+    (a map click sets the shared filter, which then applies on every page)."""
+    if not f.municipality_ids:
+        return
+    _, labels = municipality_options()
+    name = ", ".join(labels.get(i, str(i)) for i in f.municipality_ids)
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="municipality_chip"):
+        st.markdown(f":material/filter_alt: Выбран муниципалитет: **{literal(name)}**", width="content")
+        st.button("Показать все муниципалитеты", icon=":material/close:", key="chip_clear", type="tertiary",
+                  on_click=clear_municipality, help="Сбросить фильтр «Муниципалитет»")
+
+
+
 def _date_range(picked, default: periods.Period) -> tuple[date, date]:
     """st.date_input in range mode returns 0, 1 or 2 dates while the user is picking."""
     if isinstance(picked, (tuple, list)):
@@ -385,12 +443,16 @@ def filters_caption(f: Filters) -> str:
 
 # -- page building blocks ---------------------------------------------------
 
-def page_header(title: str, f: Filters | None = None, subtitle: str | None = None) -> None:
+def page_header(title: str, f: Filters | None = None, subtitle: str | None = None,
+                chip: bool = True) -> None:
     st.title(title, anchor=False)
     if subtitle:
         st.markdown(subtitle)
     if f is not None:
-        st.caption(filters_caption(f))
+        # With the chip, the municipality is named there, not twice.
+        st.caption(filters_caption(f.with_(municipality_ids=()) if chip else f))
+        if chip:
+            municipality_chip(f)
 
 
 @dataclass(frozen=True)
@@ -417,14 +479,45 @@ def change_card(code: str, value: str, change: Change, label: str | None = None)
                 DIRECTION_ARROWS[change.direction] if change.text else "off", k.formula)
 
 
+STATUS_MARKS = {"good": "green", "warn": "orange", "bad": "red"}  # Streamlit Markdown colours
+
+
+def kpi_status(code: str, value, sample=None) -> str | None:
+    """'good', 'warn' or 'bad' against the KPI's target (settings KPI_TARGETS); None without
+    a target, a value, or with too small a sample."""
+    target = get_settings().targets.get(code)
+    if target is None or KPIS[code].too_small(sample):
+        return None
+    return target.status(value)
+
+
+def status_label(label: str, status: str | None) -> str:
+    """'Ответ в срок' with a coloured dot before it: ':green[●] Ответ в срок'."""
+    return f":{STATUS_MARKS[status]}[●] {label}" if status else label
+
+
+def status_legend() -> str:
+    """The key to the dots: «● цель достигнута ● близко к цели ● далеко от цели» in colour."""
+    from dashboard.core.targets import STATUS_LABELS
+
+    return " ".join(f":{STATUS_MARKS[s]}[● {text}]" for s, text in STATUS_LABELS.items())
+
+
 def headline_cards(cur, prev, codes: Sequence[str]) -> list[Card]:
     """Cards for headline KPIs (queries.kpis.Headline of this and the previous period):
-    value text and change from the metric registry, like the report's KPI slide."""
+    value text and change from the metric registry, like the report's KPI slide; KPIs with
+    a target get a green/amber/red dot and the target in their help text."""
+    targets = get_settings().targets
     cards = []
     for code in codes:
         k = KPIS[code]
         change = k.change(cur.value(code), prev.value(code), cur.sample(code), prev.sample(code))
-        cards.append(change_card(code, k.text(cur.value(code), cur.sample(code)), change))
+        card = change_card(code, k.text(cur.value(code), cur.sample(code)), change)
+        status = kpi_status(code, cur.value(code), cur.sample(code))
+        if code in targets:
+            card = dataclasses.replace(card, label=status_label(card.label, status),
+                                       help=f"{card.help}\n\n{targets[code].description}.")
+        cards.append(card)
     return cards
 
 
@@ -435,7 +528,9 @@ def headline_header(f: Filters, codes: Sequence[str]):
 
     cur, prev = q(kpis.headline_compare, f, now=pinned_now())
     metric_row(headline_cards(cur, prev, codes))
-    st.caption(previous_caption(f) + f" Норма ответа: {get_settings().norm_label}.")
+    targets = get_settings().targets
+    legend = (f" Цели: {status_legend()}" if any(c in targets for c in codes) else "")
+    st.caption(previous_caption(f) + f" Норма ответа: {get_settings().norm_label}." + legend)
     return cur, prev
 
 
