@@ -33,6 +33,7 @@ if chosen not in names:
     widgets.page_header("Муниципалитет", f0, chip=False)
     st.info("Выберите муниципалитет в фильтре «Муниципалитет» слева или нажмите на него на «Карте».",
             icon=":material/location_city:")
+    widgets.footer(widgets.data_status())  # st.stop() ends app.py's run too, footer included
     st.stop()
 mid = chosen
 widgets.show_profile_link(mid)

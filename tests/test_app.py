@@ -28,6 +28,12 @@ def test_filters_are_hidden_where_they_do_not_apply(app_db):
     assert "Фильтры (на этой странице не используются)" in [e.label for e in at.sidebar.expander]
     at = run_page(app_db, "pages/overview.py", now=NOW)
     assert not at.sidebar.expander
+    # The registry applies platforms and the municipality, not the period or the topic.
+    at = run_page(app_db, "pages/registry.py", now=NOW)
+    (box,) = at.sidebar.expander
+    assert box.label == "Не действуют на этой странице"
+    assert [w.label for w in box.selectbox] == ["Период", "Тема обращений"]
+    assert at.sidebar.multiselect(key="pl").label == "Платформы"
 
 
 def test_no_demo_banner_on_real_data(app_db):
