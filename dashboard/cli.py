@@ -6,6 +6,8 @@
     import pages|stats|messages FILE [--sheet NAME] [--add-to-demo]
     collect vk|ok [--days N]
     report --period 2026-Q3 [--municipality NAME] --format pptx|pdf|xlsx --out FILE
+    alerts [--send] [--dry-run]      record today's signals; print (or send) the digests
+    recipients list | add --name N [--municipality M] [--email E] [--telegram CHAT] | remove --name N
 
 Every command takes ``--database-url`` to override DATABASE_URL. Errors are
 printed in Russian and the exit code is non-zero.
@@ -61,6 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--municipality", help="название муниципалитета (по умолчанию вся область)")
     rep.add_argument("--format", choices=list(REPORT_FORMATS), required=True)
     rep.add_argument("--out", required=True)
+
+    al = sub.add_parser("alerts", help="сигналы и ежедневные сводки получателям")
+    mode = al.add_mutually_exclusive_group()
+    mode.add_argument("--send", action="store_true", help="отправить сводки (эл. почта, Telegram)")
+    mode.add_argument("--dry-run", action="store_true",
+                      help="только показать сигналы и сводки, ничего не записывая и не отправляя")
+
+    rc = sub.add_parser("recipients", help="получатели сводок")
+    rc.add_argument("action", choices=["list", "add", "remove"])
+    rc.add_argument("--name", help="имя получателя (ключ: add с тем же именем изменяет его)")
+    rc.add_argument("--municipality", help="муниципалитет получателя; без него — ЦУР (все сигналы)")
+    rc.add_argument("--email", help="адрес эл. почты")
+    rc.add_argument("--telegram", help="Telegram chat id")
+    rc.add_argument("--telegram-token", help="свой токен бота (по умолчанию TELEGRAM_BOT_TOKEN)")
+    rc.add_argument("--disabled", action="store_true", help="сохранить отключённым (сводки не отправляются)")
     return p
 
 
@@ -106,6 +123,20 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
 
             return collect.run_cli(engine, args)
+        if args.command == "alerts":
+            from dashboard.writers import alerts
+            from queries import signals
+
+            with engine.connect() as conn:
+                found = signals.evaluate(conn)
+            return alerts.run_cli(engine, args, found)
+        if args.command == "recipients":
+            from dashboard.writers import alerts
+
+            if args.action != "list" and not (args.name or "").strip():
+                print("Ошибка: укажите --name.", file=sys.stderr)
+                return 2
+            return alerts.recipients_cli(engine, args)
         if args.command == "report":
             from dashboard.presentation import reports
 

@@ -20,6 +20,27 @@ Values come from environment variables first, then from ``.streamlit/secrets.tom
 | KPI targets           | ``KPI_TARGETS``           | ``dashboard.core.targets.DEFAULT_TARGETS``|
 | DB connect timeout, s | ``DB_CONNECT_TIMEOUT_S``  | ``5`` (PostgreSQL)                        |
 | DB statement timeout, s | ``DB_STATEMENT_TIMEOUT_S`` | ``30`` (PostgreSQL; SQLite: lock wait)  |
+
+Signals and digests (README, «Сигналы»):
+
+| setting                               | env variable                 | default                      |
+|---------------------------------------|------------------------------|------------------------------|
+| overdue messages looked at, days      | ``SIGNAL_OVERDUE_DAYS``      | ``30``                       |
+| overdue escalates after, days         | ``SIGNAL_ESCALATION_DAYS``   | ``3``                        |
+| silent page: no post for, days        | ``SIGNAL_SILENT_DAYS``       | ``14``                       |
+| collection failed, runs in a row      | ``SIGNAL_COLLECT_FAILURES``  | ``3``                        |
+| spike: robust z-score at least        | ``SIGNAL_SPIKE_Z``           | ``3.5``                      |
+| spike: weeks of history               | ``SIGNAL_SPIKE_WEEKS``       | ``8``                        |
+| spike: messages a day at least        | ``SIGNAL_SPIKE_MIN``         | ``10``                       |
+| fall of «в срок», п.п.                | ``SIGNAL_NORM_DROP_PP``      | ``10``                       |
+| subscriber drop week on week, %       | ``SIGNAL_SUBS_DROP_PCT``     | ``5``                        |
+| stale data after, days                | ``SIGNAL_STALE_DAYS``        | ``2``                        |
+| the app's address (links in digests)  | ``APP_URL``                  | ``http://localhost:8501``    |
+| SMTP server, port                     | ``SMTP_HOST``, ``SMTP_PORT`` | empty, ``587``               |
+| SMTP STARTTLS                         | ``SMTP_STARTTLS``            | ``true``                     |
+| SMTP sign-in, sender                  | ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_SENDER`` | empty   |
+| Telegram Bot API base URL             | ``TELEGRAM_API_URL``         | ``https://api.telegram.org`` |
+| Telegram bot token                    | ``TELEGRAM_BOT_TOKEN``       | empty (or per recipient)     |
 """
 
 from __future__ import annotations
@@ -66,6 +87,26 @@ class Settings:
     kpi_targets: str = ""
     db_connect_timeout_s: int = 5
     db_statement_timeout_s: int = 30
+    # Signals (dashboard.core.signals) and digests (dashboard.writers.alerts).
+    signal_overdue_days: int = 30
+    signal_escalation_days: int = 3
+    signal_silent_days: int = 14
+    signal_collect_failures: int = 3
+    signal_spike_z: float = 3.5
+    signal_spike_weeks: int = 8
+    signal_spike_min: int = 10
+    signal_norm_drop_pp: float = 10.0
+    signal_subs_drop_pct: float = 5.0
+    signal_stale_days: int = 2
+    app_url: str = "http://localhost:8501"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_token: str = ""
 
     def __post_init__(self) -> None:
         if self.norm_hours not in NORM_HOURS_ALLOWED:
@@ -118,6 +159,34 @@ class Settings:
 
 _INT_FIELDS = {"norm_hours", "import_max_mb", "import_max_rows", "collect_rate", "db_connect_timeout_s",
                "db_statement_timeout_s"}
+_INT_FIELDS = {"norm_hours", "import_max_mb", "collect_rate", "signal_overdue_days",
+               "signal_escalation_days", "signal_silent_days", "signal_collect_failures",
+               "signal_spike_weeks", "signal_spike_min", "signal_stale_days", "smtp_port"}
+_FLOAT_FIELDS = {"signal_spike_z", "signal_norm_drop_pp", "signal_subs_drop_pct"}
+_BOOL_FIELDS = {"smtp_starttls"}
+_TRUE, _FALSE = {"1", "true", "yes", "on", "да"}, {"0", "false", "no", "off", "нет"}
+
+
+def _parse(field: str, var: str, raw):
+    """A raw setting (text from env, or a TOML value) as the field's type; Russian error."""
+    if field in _INT_FIELDS:
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as e:
+            raise SettingsError(f"{var}={raw!r}: ожидалось целое число.") from e
+    if field in _FLOAT_FIELDS:
+        try:
+            return float(str(raw).replace(",", "."))
+        except (TypeError, ValueError) as e:
+            raise SettingsError(f"{var}={raw!r}: ожидалось число.") from e
+    if field in _BOOL_FIELDS:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise SettingsError(f"{var}={raw!r}: ожидалось true или false.")
+    return raw
 
 
 def _read_secrets(path: Path) -> dict:
@@ -153,6 +222,12 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
         "kpi_targets": "KPI_TARGETS",
         "db_connect_timeout_s": "DB_CONNECT_TIMEOUT_S",
         "db_statement_timeout_s": "DB_STATEMENT_TIMEOUT_S",
+        **{f: f.upper() for f in (
+            "signal_overdue_days", "signal_escalation_days", "signal_silent_days",
+            "signal_collect_failures", "signal_spike_z", "signal_spike_weeks", "signal_spike_min",
+            "signal_norm_drop_pp", "signal_subs_drop_pct", "signal_stale_days", "app_url",
+            "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "smtp_password", "smtp_sender",
+            "telegram_api_url", "telegram_bot_token")},
     }
     for field, var in names.items():
         raw = env.get(var)
@@ -160,12 +235,7 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
             raw = secrets.get(field, secrets.get(var))
         if raw is None or raw == "":
             continue
-        if field in _INT_FIELDS:
-            try:
-                raw = int(raw)
-            except (TypeError, ValueError) as e:
-                raise SettingsError(f"{var}={raw!r}: ожидалось целое число.") from e
-        values[field] = raw
+        values[field] = _parse(field, var, raw)
     return Settings(**values)
 
 

@@ -1,0 +1,233 @@
+"""The facts the signal rules need, and the open signals the screens show.
+
+``evaluate`` reads the facts (each one GROUP BY or an indexed read) and applies the rules of
+``dashboard.core.signals``; ``open_signals`` adds when each signal first appeared, from the
+state ``python -m dashboard alerts`` records (``signal_state``), or — for a situation no run
+has recorded yet — from when the data says it began.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pandas as pd
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from dashboard.core import schema
+from dashboard.core import signals as rules
+from dashboard.core.db import get_meta, utcnow
+from dashboard.core.settings import Settings, get_settings
+from queries.aggregate import PENDING_STATUSES, deadline_cutoff
+from queries.breakdowns import by_municipality
+from queries.filters import REGIONAL, Filters, Norm
+from queries.pages import compliance
+
+MANDATORY_ORG_KINDS = ("municipal_admin", "regional")
+
+COLUMNS = ["key", "kind", "kind_label", "severity", "severity_label", "icon", "text", "link",
+           "municipality_id", "municipality", "page_id", "first_seen"]
+
+
+def _local_today(now: datetime, s: Settings) -> date:
+    return now.replace(tzinfo=timezone.utc).astimezone(s.tz).date()
+
+
+def _names(conn: Connection) -> dict[int, str]:
+    mu = schema.municipality
+    return dict(conn.execute(select(mu.c.id, mu.c.name)).all())
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+def overdue_facts(conn: Connection, now: datetime, norm: Norm, lookback_days: int) -> list[rules.Overdue]:
+    """Per municipality (None: regional bodies): messages received in the last ``lookback_days``
+    days, 'new' or 'in_work' without a response, whose norm has passed at ``now``; their number
+    and the oldest receipt time. Served by the (status, received_at) index."""
+    m = schema.message
+    rows = conn.execute(
+        select(m.c.municipality_id, func.count().label("n"), func.min(m.c.received_at).label("oldest"))
+        .where(m.c.status.in_(PENDING_STATUSES), m.c.first_response_at.is_(None),
+               m.c.received_at >= now - timedelta(days=lookback_days),
+               m.c.received_at < deadline_cutoff(now, norm))
+        .group_by(m.c.municipality_id)
+    ).all()
+    names = _names(conn)
+    return [rules.Overdue(r.municipality_id, names.get(r.municipality_id), int(r.n), r.oldest)
+            for r in rows]
+
+
+def page_facts(conn: Connection, today: date) -> list[rules.PageFact]:
+    """Every page open on ``today``: last post, госметка, whether it is mandatory, and the
+    longest run of failed collections (with the last reason) over the sources."""
+    p, o, cs = schema.page, schema.organisation, schema.collect_state
+    names = _names(conn)
+    fails: dict[int, tuple[int, str | None]] = {}
+    for page_id, runs, cursor in conn.execute(
+            select(cs.c.page_id, cs.c.fail_runs, cs.c.cursor).where(cs.c.fail_runs > 0)):
+        try:
+            reason = json.loads(cursor or "{}").get("skipped")
+        except ValueError:
+            reason = None
+        if runs > fails.get(page_id, (0, None))[0]:
+            fails[page_id] = (int(runs), reason)
+    rows = conn.execute(
+        select(p.c.id, p.c.title, p.c.platform, p.c.municipality_id, p.c.last_post_at, p.c.verified,
+               o.c.kind.label("org_kind"))
+        .select_from(p.join(o, p.c.organisation_id == o.c.id))
+        .where(or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
+               or_(p.c.closed_on.is_(None), p.c.closed_on > today))
+        .order_by(p.c.id)
+    ).all()
+    return [
+        rules.PageFact(
+            page_id=r.id, title=r.title, platform=r.platform, municipality_id=r.municipality_id,
+            municipality=names.get(r.municipality_id), last_post_at=r.last_post_at,
+            fail_runs=fails.get(r.id, (0, None))[0], reason=fails.get(r.id, (0, None))[1],
+            verified=bool(r.verified),
+            mandatory=r.platform in rules.MANDATORY_PLATFORMS and r.org_kind in MANDATORY_ORG_KINDS,
+        )
+        for r in rows
+    ]
+
+
+def presence_facts(conn: Connection, today: date) -> list[rules.Presence]:
+    comp = compliance(conn, today)
+    return [rules.Presence(int(r.municipality_id), r.name, bool(r.has_vk), bool(r.has_ok))
+            for r in comp.itertuples()]
+
+
+def daily_count_facts(conn: Connection, day: date, weeks: int) -> list[rules.DailyCounts]:
+    """Messages received on ``day`` and on the same weekday of the ``weeks`` weeks before:
+    per municipality (from msg_daily_mp) and per topic over the oblast (msg_daily_pt)."""
+    days = [day - timedelta(weeks=k) for k in range(weeks + 1)]
+    out: list[rules.DailyCounts] = []
+    names = _names(conn)
+    mp, pt, t = schema.msg_daily_mp, schema.msg_daily_pt, schema.topic
+    by_mun: dict[int | None, dict[date, int]] = {}
+    for mid, d, n in conn.execute(
+            select(mp.c.municipality_id, mp.c.day, func.sum(mp.c.n_received))
+            .where(mp.c.day.in_(days)).group_by(mp.c.municipality_id, mp.c.day)):
+        by_mun.setdefault(mid, {})[d] = int(n or 0)
+    for mid, counts in by_mun.items():
+        out.append(rules.DailyCounts("m", mid, names.get(mid) or rules.REGIONAL_NAME, counts))
+    topic_names = dict(conn.execute(select(t.c.id, t.c.name)).all())
+    by_topic: dict[int, dict[date, int]] = {}
+    for tid, d, n in conn.execute(
+            select(pt.c.topic_id, pt.c.day, func.sum(pt.c.n_received))
+            .where(pt.c.day.in_(days)).group_by(pt.c.topic_id, pt.c.day)):
+        by_topic.setdefault(tid, {})[d] = int(n or 0)
+    for tid, counts in by_topic.items():
+        out.append(rules.DailyCounts("t", tid, topic_names.get(tid, str(tid)), counts))
+    return out
+
+
+def norm_share_facts(conn: Connection, recent: tuple[date, date], before: tuple[date, date],
+                     norm: Norm, now: datetime) -> list[rules.NormShare]:
+    cur = by_municipality(conn, Filters(*recent, norm=norm), now).set_index("municipality_id")
+    prev = by_municipality(conn, Filters(*before, norm=norm), now).set_index("municipality_id")
+
+    def share(v):
+        return None if pd.isna(v) else float(v)
+
+    return [
+        rules.NormShare(None if mid == REGIONAL else int(mid), None if mid == REGIONAL else row["name"],
+                        share(row["share_in_norm"]), int(row["due"]),
+                        share(prev.loc[mid, "share_in_norm"]), int(prev.loc[mid, "due"]))
+        for mid, row in cur.iterrows() if mid in prev.index
+    ]
+
+
+def subs_facts(conn: Connection, today: date) -> list[rules.SubsChange]:
+    """Open pages whose latest snapshot is at most 3 days old, with the latest snapshot taken
+    7–14 days before it (week on week). The latest date is the newest snapshot of all pages."""
+    p, ps = schema.page, schema.page_stats
+    latest = conn.execute(select(func.max(p.c.last_stats_on))).scalar()
+    if latest is None:
+        return []
+    week_ago, two_weeks_ago = latest - timedelta(days=7), latest - timedelta(days=14)
+    before_on = (select(ps.c.page_id, func.max(ps.c.on).label("on"))
+                 .where(ps.c.on.between(two_weeks_ago, week_ago)).group_by(ps.c.page_id).subquery())
+    rows = conn.execute(
+        select(p.c.id, p.c.title, p.c.platform, p.c.municipality_id, p.c.last_stats_on,
+               p.c.last_subscribers, before_on.c.on.label("before_on"), ps.c.subscribers.label("before"))
+        .select_from(p.join(before_on, before_on.c.page_id == p.c.id)
+                     .join(ps, and_(ps.c.page_id == p.c.id, ps.c.on == before_on.c.on)))
+        .where(p.c.last_stats_on >= latest - timedelta(days=3), p.c.last_subscribers.is_not(None),
+               or_(p.c.closed_on.is_(None), p.c.closed_on > today))
+    ).all()
+    names = _names(conn)
+    return [rules.SubsChange(r.id, r.title, r.platform, r.municipality_id, names.get(r.municipality_id),
+                             r.last_stats_on, int(r.last_subscribers), r.before_on, int(r.before))
+            for r in rows]
+
+
+def last_write(conn: Connection) -> datetime | None:
+    """The last successful import or collection (import_log), or data write (meta)."""
+    il = schema.import_log
+    logged = conn.execute(select(func.max(il.c.at)).where(il.c.status == "ok")).scalar()
+    meta = get_meta(conn, schema.META_UPDATED_AT)
+    touched = None
+    if meta:
+        t = datetime.fromisoformat(meta)
+        touched = t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+    times = [t for t in (logged, touched) if t is not None]
+    return max(times) if times else None
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+def evaluate(conn: Connection, now: datetime | None = None, settings: Settings | None = None) -> list[rules.Signal]:
+    """Every signal firing at ``now`` (naive UTC; default the clock), most important first."""
+    s = settings or get_settings()
+    now = now or utcnow()
+    norm = Norm.from_settings(s)
+    today = _local_today(now, s)
+    day = today - timedelta(days=1)  # the last full local day
+    pages = page_facts(conn, today)
+    out = [
+        *rules.overdue(overdue_facts(conn, now, norm, s.signal_overdue_days), now,
+                       rules.norm_words(s.norm_hours, s.norm_mode),
+                       s.signal_escalation_days),
+        *rules.silent(pages, now, s.signal_silent_days, s.tz),
+        *rules.unreachable(pages, s.signal_collect_failures),
+        *rules.no_mark(pages),
+        *rules.missing_page(presence_facts(conn, today)),
+        *rules.spike(daily_count_facts(conn, day, s.signal_spike_weeks), day, s.signal_spike_weeks,
+                     s.signal_spike_z, s.signal_spike_min),
+        *rules.norm_drop(norm_share_facts(conn, (day - timedelta(days=6), day),
+                                          (day - timedelta(days=34), day - timedelta(days=7)), norm, now),
+                         s.signal_norm_drop_pp, (day - timedelta(days=6), day)),
+        *rules.subs_drop(subs_facts(conn, today), s.signal_subs_drop_pct),
+        *rules.stale(last_write(conn), now, s.signal_stale_days, s.tz),
+    ]
+    return sorted(out, key=rules.sort_key)
+
+
+def frame(signals: list[rules.Signal], names: dict[int, str], first_seen: dict[str, datetime],
+          now: datetime) -> pd.DataFrame:
+    """Signals as a table (COLUMNS); first_seen from ``first_seen`` by key, else when the data
+    says the situation began, else ``now``."""
+    rows = [{
+        "key": x.key, "kind": x.kind, "kind_label": x.kind_label, "severity": x.severity,
+        "severity_label": x.severity_label, "icon": rules.SEVERITY_ICONS[x.severity], "text": x.text,
+        "link": x.link, "municipality_id": x.municipality_id,
+        "municipality": names.get(x.municipality_id) if x.municipality_id else
+        (rules.REGIONAL_NAME if x.page_id or x.kind in ("overdue", "norm_drop") or x.key == "spike:m0"
+         else "Вся область"),
+        "page_id": x.page_id, "first_seen": first_seen.get(x.key) or (min(x.since, now) if x.since else now),
+    } for x in signals]
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["page_id"] = df["page_id"].astype("Int64")
+    df["municipality_id"] = df["municipality_id"].astype("Int64")
+    return df
+
+
+def open_signals(conn: Connection, now: datetime | None = None) -> pd.DataFrame:
+    """Open signals at ``now``, most important first (COLUMNS). first_seen (naive UTC) is
+    when an alerts run first recorded the situation, or when the data says it began."""
+    now = now or utcnow()
+    st = schema.signal_state
+    seen = dict(conn.execute(select(st.c.key, st.c.first_seen).where(st.c.resolved_at.is_(None))).all())
+    return frame(evaluate(conn, now), _names(conn), seen, now)

@@ -1,0 +1,137 @@
+"""Signals read from a database: the hand-built fixture (tests/fixture_data.py) at NOW =
+28.11.2026 12:00 UTC, changed step by step; state recorded across consecutive days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from dashboard.core import schema
+from dashboard.core.db import touch_updated
+from dashboard.writers import summary
+from dashboard.writers.alerts import state
+from queries import signals
+from tests.fixture_data import NOW, NSK_DISTRICT
+
+NB = "\u00a0"
+DAY = timedelta(days=1)
+
+
+def evaluate(engine, now=NOW):
+    with engine.connect() as conn:
+        return signals.evaluate(conn, now)
+
+
+def by_key(found):
+    return {s.key: s for s in found}
+
+
+def test_fixture_signals(fixture_engine):
+    found = by_key(evaluate(fixture_engine))
+    # Overdue: messages 17 (23.11 10:00 local, in work) and 18 (26.11, new) of Новосибирск;
+    # 19 (27.11 20:00) is not yet due, 108 (29.10) is older than the 30 days looked at.
+    s = found["overdue:m31"]
+    assert s.text == (f"город Новосибирск: 2 обращения без ответа дольше 24{NB}ч, самое старое — "
+                      f"5{NB}дн 9{NB}ч (срок эскалации — 3{NB}сут.)")
+    assert s.severity == "critical" and s.link == "obrashcheniya?mo=31"
+    # Page 6 (OK, администрация Новосибирского района): last post 01.11, no госметка.
+    assert found["silent:p6"].text == ("«Страница 6» (Одноклассники, Новосибирский район): нет публикаций "
+                                       "27 дней, последняя — 01.11.2026")
+    assert "no_mark:p6" in found
+    # Баганский район has no OK page; 32 municipalities have no pages at all.
+    assert found["missing_page:m1"].text.startswith("Баганский район: у администрации нет открытой страницы "
+                                                    "в Одноклассниках")
+    assert sum(k.startswith("missing_page:") for k in found) == 33
+    assert "missing_page:m31" not in found and "missing_page:m19" not in found
+    # Nothing else: the fixture is too small for spikes or the norm share, no subscriber fell,
+    # data was written 30 minutes ago, no collection failed.
+    assert {k.split(":")[0] for k in found} == {"overdue", "silent", "no_mark", "missing_page"}
+
+
+def test_open_signals_frame(fixture_engine):
+    with fixture_engine.connect() as conn:
+        df = signals.open_signals(conn, NOW)
+    assert df.iloc[0]["key"] == "overdue:m31"  # critical, and overdue is the first kind
+    row = df.set_index("key").loc["silent:p6"]
+    assert (row["severity_label"], row["kind_label"], row["municipality"], row["page_id"]) == (
+        "Внимание", "Нет публикаций", "Новосибирский район", 6)
+    # No run recorded them yet: first seen is when the data says the situation began.
+    assert row["first_seen"] == datetime(2026, 11, 15, 4, 0)  # last post + 14 days
+    assert df.set_index("key").loc["overdue:m31", "first_seen"] == datetime(2026, 11, 23, 3, 0)
+
+
+def test_unreachable_stale_and_subscriber_drop(fixture_engine):
+    with fixture_engine.begin() as conn:
+        conn.execute(insert(schema.collect_state), [
+            {"source": "vk", "page_id": 5, "run_day": date(2026, 11, 28), "done": True, "fail_runs": 3,
+             "cursor": '{"skipped": "закрытое сообщество"}'},
+            {"source": "vk", "page_id": 1, "run_day": date(2026, 11, 28), "done": True, "fail_runs": 2,
+             "cursor": '{"skipped": "закрытое сообщество"}'}])
+        # Page 8 (420 subscribers on 30.11) had 470 on 22.11: −10,6 %.
+        conn.execute(insert(schema.page_stats).values(page_id=8, on=date(2026, 11, 22), subscribers=470))
+        summary.refresh_subscribers(conn)
+    found = by_key(evaluate(fixture_engine, NOW + 3 * DAY))
+    assert found["unreachable:p5"].text == ("«Страница 5» (ВКонтакте, Новосибирский район): сбор данных "
+                                            "не удался 3 запуска подряд: закрытое сообщество")
+    assert "unreachable:p1" not in found
+    assert found["subs_drop:p8"].text == ("«Страница 8» (ВКонтакте, город Новосибирск): подписчиков 420 на "
+                                          "30.11.2026 против 470 на 22.11.2026 (−10,6 %)")
+    assert found["subs_drop:p8"].severity == "warning"
+    # Last write 28.11 11:30 UTC; three days later the data is stale.
+    assert found["stale:data"].text.startswith(f"Данные не обновлялись 3{NB}дн")
+
+
+def test_spike_from_daily_summaries(fixture_engine):
+    """12 messages of Новосибирский район on Friday 27.11 against none on the 8 Fridays before."""
+    with fixture_engine.begin() as conn:
+        rows = [{"id": 1000 + i, "platform": "vk", "external_id": f"sp{i}", "page_id": 5,
+                 "municipality_id": NSK_DISTRICT, "topic_id": 1, "kind": "comment",
+                 "received_at": datetime(2026, 11, 27, 3, i), "received_day": date(2026, 11, 27),
+                 "received_hour": 10, "first_response_at": datetime(2026, 11, 27, 4, i),
+                 "response_minutes": 60, "response_work_minutes": 60, "status": "answered",
+                 "photo_report": False, "satisfaction": None} for i in range(12)]
+        conn.execute(insert(schema.message), rows)
+        summary.refresh_messages(conn, days=[date(2026, 11, 27)])
+    found = by_key(evaluate(fixture_engine))
+    assert found["spike:m19"].text == ("Новосибирский район: всплеск обращений — 13 за 27.11.2026 при "
+                                       "обычных 0 (медиана 8 предыдущих пятниц), робастный z = 13,0")
+    assert found["spike:t1"].text.startswith("Тема «")
+
+
+def test_state_same_key_next_day_and_resolution(fixture_engine):
+    day1 = evaluate(fixture_engine, NOW)
+    with fixture_engine.begin() as conn:
+        ch1, _ = state.record(conn, day1, NOW)
+    assert "overdue:m31" in ch1.opened and not ch1.resolved
+    # The next day the same situations keep their keys: nothing is new.
+    day2 = evaluate(fixture_engine, NOW + DAY)
+    with fixture_engine.begin() as conn:
+        ch2, after = state.record(conn, day2, NOW + DAY)
+    assert "overdue:m31" in ch2.still_open and "silent:p6" in ch2.still_open
+    assert ch2.opened == ["overdue:m19"]  # message 19 (27.11 20:00 local) fell due meanwhile
+    assert after["overdue:m31"].first_seen == NOW and after["overdue:m31"].last_seen == NOW + DAY
+    # Page 6 posts and gets its госметка, Новосибирск answers its open messages (17, 18 and
+    # 20, which would fall due by then): those signals resolve.
+    with fixture_engine.begin() as conn:
+        conn.execute(update(schema.page).where(schema.page.c.id == 6).values(
+            last_post_at=NOW + DAY, verified=True))
+        m = schema.message
+        conn.execute(update(m).where(m.c.id.in_([17, 18, 20])).values(status="answered",
+                                                                  first_response_at=NOW + DAY))
+        touch_updated(conn, NOW + DAY)
+    day3 = evaluate(fixture_engine, NOW + 2 * DAY)
+    with fixture_engine.begin() as conn:
+        ch3, _ = state.record(conn, day3, NOW + 2 * DAY)
+        st = schema.signal_state
+        resolved = dict(conn.execute(select(st.c.key, st.c.resolved_at).where(st.c.resolved_at.is_not(None))).all())
+    assert sorted(ch3.resolved) == ["no_mark:p6", "overdue:m31", "silent:p6"]
+    assert resolved == {k: NOW + 2 * DAY for k in ch3.resolved}
+    # Back again later: reopened under the same key with a new first_seen.
+    with fixture_engine.begin() as conn:
+        conn.execute(update(schema.page).where(schema.page.c.id == 6).values(verified=False))
+    day4 = evaluate(fixture_engine, NOW + 3 * DAY)
+    with fixture_engine.begin() as conn:
+        ch4, after4 = state.record(conn, day4, NOW + 3 * DAY)
+    assert "no_mark:p6" in ch4.opened
+    assert (after4["no_mark:p6"].first_seen, after4["no_mark:p6"].resolved_at) == (NOW + 3 * DAY, None)
