@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.core import formatting as fmt
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation import charts
-from dashboard.ui import widgets
+from dashboard.ui import signals_view, widgets
 from queries import (
     breakdowns,
     kpis,
@@ -68,6 +68,9 @@ def rank_card() -> widgets.Card:
 widgets.metric_row([rank_card(), *widgets.headline_cards(
     cur, prev, ["subscribers", "messages", "share_in_norm", "median_response", "overdue"])])
 st.caption(widgets.previous_caption(f))
+all_signals = signals_view.open_signals()
+signals_view.attention(all_signals[all_signals["municipality_id"].eq(mid).fillna(False).astype(bool)],
+                       caption=f"Открытые сигналы: {me['name']} и его страницы")
 
 grain = f.period.grain()
 left, right = st.columns(2)
@@ -97,7 +100,8 @@ with widgets.section("Страницы", "Официальные страниц�
         reg = widgets.q(pages.registry_page, pf, offset=offset)
         reg = reg.assign(last_post=reg["last_post_at"].map(widgets.local_time_text),
                          subscribers_text=reg["subscribers"].map(fmt.num),
-                         stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA))
+                         stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA),
+                         profile="stranitsa?page=" + reg["page_id"].astype(str))
         widgets.table(reg, {
             "title": st.column_config.TextColumn("Страница", width="medium"),
             "platform_label": st.column_config.TextColumn("Платформа", width="small"),
@@ -106,5 +110,6 @@ with widgets.section("Страницы", "Официальные страниц�
             "last_post": st.column_config.TextColumn("Последняя публикация", width="small"),
             "stats_text": st.column_config.TextColumn("Данные на", width="small"),
             "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
+            "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width="small"),
             "organisation": st.column_config.TextColumn("Организация", width="medium"),
         }, key="profile_pages")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.core.metrics import KPIS
 from dashboard.presentation import charts
-from dashboard.ui import widgets
+from dashboard.ui import signals_view, widgets
 from queries import breakdowns, rating, series
 
 TOP_N = 5
@@ -17,6 +17,9 @@ widgets.page_header("Обзор", f)
 cur, prev = widgets.headline_header(f, [
     "pages", "subscribers", "messages", "share_in_norm", "median_response", "overdue",
 ])
+
+signals_view.attention(signals_view.open_signals(), caption="Главные открытые сигналы области — сейчас, "
+                       "независимо от выбранного периода")
 
 grain = f.period.grain()
 trend = widgets.q(series.messages_series, f, grain=grain)

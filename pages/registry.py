@@ -43,6 +43,7 @@ with tab_pages:
     reg = reg.assign(
         sector_text=reg["sector"].map(ORG_SECTORS).fillna(""),
         last_post_at=widgets.local_times(reg["last_post_at"]),
+        profile="stranitsa?page=" + reg["page_id"].astype(str),
     )
     widgets.table(reg, {
         "municipality": st.column_config.TextColumn("Муниципалитет"),
@@ -54,6 +55,8 @@ with tab_pages:
                                                       help="Подключена к инструменту «Госпаблики»"),
         "last_post_at": st.column_config.DatetimeColumn("Последняя публикация", format="DD.MM.YYYY HH:mm"),
         "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
+        "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width="small",
+                                               help="Профиль страницы в дашборде"),
         "organisation": st.column_config.TextColumn("Организация", width="medium"),
         "sector_text": st.column_config.TextColumn("Отрасль"),
     }, key="registry", height=widgets.table_height(min(len(reg), 15)))

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
 
 from dashboard.core import formatting as fmt
-from dashboard.core.schema import PLATFORM_LABELS
+from dashboard.core.platforms import label as platform_label
 
 SEVERITIES = {"critical": "Критично", "warning": "Внимание", "info": "К сведению"}
 SEVERITY_ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
@@ -120,7 +120,7 @@ def place(municipality: str | None) -> str:
 
 def page_name(title: str, platform: str, municipality: str | None) -> str:
     """«Мэрия (ВКонтакте, город Новосибирск)»."""
-    return f"«{title}» ({PLATFORM_LABELS.get(platform, platform)}, {place(municipality)})"
+    return f"«{title}» ({platform_label(platform)}, {place(municipality)})"
 
 
 def _count(n: int, one: str, few: str, many: str) -> str:

@@ -30,10 +30,13 @@ NAVIGATION = {
         ("municipality.py", "Муниципалитет", "munitsipalitet", ":material/location_city:"),
         ("messages.py", "Обращения", "obrashcheniya", ":material/forum:"),
         ("registry.py", "Реестр госпабликов", "reestr", ":material/list_alt:"),
+        ("signals.py", "Сигналы", "signaly", ":material/notifications:"),
+        ("page_profile.py", "Профиль страницы", "stranitsa", ":material/article:"),
     ],
     "Сервис": [
         ("report.py", "Отчёт", "otchet", ":material/slideshow:"),
         ("data.py", "Данные", "dannye", ":material/upload_file:"),
+        ("recipients.py", "Получатели сводок", "poluchateli", ":material/forward_to_inbox:"),
         ("method.py", "Методика", "metodika", ":material/menu_book:"),
     ],
 }
@@ -47,9 +50,10 @@ PROFILE = "munitsipalitet"
 FILTERS_USED = {
     "reestr": frozenset({widgets.K_PLATFORMS, widgets.K_MUNICIPALITY}),
     "dannye": frozenset(), "metodika": frozenset(), "otchet": frozenset(),
+    "signaly": frozenset(), "poluchateli": frozenset(), "stranitsa": frozenset({widgets.K_PERIOD}),
 }
 # Pages that work on an empty database (the others show the onboarding screen instead).
-WITHOUT_DATA = {"dannye", "metodika"}
+WITHOUT_DATA = {"dannye", "metodika", "poluchateli"}
 
 
 def build_navigation() -> dict[str, list]:

@@ -1,0 +1,92 @@
+"""Signals on screen: the «Требует внимания» block, links into the app, plain text."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.ui import widgets
+from queries import signals
+
+# url path (dashboard/ui/app.py NAVIGATION) -> page file, for the screens signals link to.
+LINK_PAGES = {
+    "obrashcheniya": "messages.py",
+    "munitsipalitet": "municipality.py",
+    "stranitsa": "page_profile.py",
+    "dannye": "data.py",
+    "signaly": "signals.py",
+    "reestr": "registry.py",
+}
+PAGE_PARAM = "page"
+BADGE_COLORS = {"critical": "red", "warning": "orange", "info": "blue"}
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def plain(text: str) -> str:
+    """Text from files and APIs for st.markdown: every Markdown character escaped, so a page
+    title shows as written and never becomes a link, emphasis or formula."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+
+
+def open_signals() -> pd.DataFrame:
+    return widgets.q(signals.open_signals, now=widgets.pinned_now())
+
+
+def app_link(link: str, label: str, icon: str | None = None) -> None:
+    """st.page_link to an in-app link such as 'stranitsa?page=5' (same tab, same session)."""
+    path, _, query = link.partition("?")
+    page = widgets.PAGES_DIR / LINK_PAGES[path]
+    st.page_link(page, label=label, icon=icon, query_params=dict(parse_qsl(query)) or None)
+
+
+def page_link(page_id: int, label: str = "Профиль страницы") -> None:
+    app_link(f"stranitsa?{PAGE_PARAM}={int(page_id)}", label, icon=":material/article:")
+
+
+def first_seen_text(utc) -> str:
+    return widgets.local_time_text(utc)
+
+
+def badge(severity: str, label: str) -> str:
+    """Streamlit Markdown badge for a severity (emoji need a colour font the server may lack)."""
+    return f":{BADGE_COLORS[severity]}-badge[{label}]"
+
+
+def row_markdown(row) -> str:
+    """'badge · sentence' of one signal row, the sentence as plain text."""
+    return f"{badge(row.severity, row.severity_label)} {plain(row.text)}"
+
+
+def signal_rows(df: pd.DataFrame, first_seen: bool = False) -> None:
+    """One line per signal: severity badge and sentence, then links to the screen that shows
+    it and, for a page's signal, to the page's profile."""
+    for row in df.itertuples():
+        left, right = st.columns([6, 1.3], vertical_alignment="center")
+        with left:
+            st.markdown(row_markdown(row))
+            if first_seen:
+                st.caption(f"{row.kind_label} · {row.municipality} · впервые {first_seen_text(row.first_seen)}")
+        with right:
+            app_link(row.link, "Открыть", icon=":material/arrow_forward:")
+            if not pd.isna(row.page_id) and not row.link.startswith("stranitsa"):
+                page_link(int(row.page_id), "Профиль")
+
+
+def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None) -> None:
+    """«Требует внимания»: the first ``limit`` signals of ``df`` (already in order), each with
+    its severity, sentence and a link to the screen that shows it; then a link to «Сигналы»."""
+    with widgets.section("Требует внимания", caption):
+        if df.empty:
+            st.success("Открытых сигналов нет.", icon=":material/check_circle:")
+            return
+        counts = df["severity_label"].value_counts()
+        summary = " · ".join(f"{label}: {fmt.num(counts[label])}" for label in
+                             ("Критично", "Внимание", "К сведению") if label in counts)
+        st.caption(f"Всего открыто {fmt.num(len(df))}: {summary}.")
+        signal_rows(df.head(limit))
+        if len(df) > limit:
+            app_link("signaly", f"Все сигналы ({fmt.num(len(df))})", icon=":material/notifications:")

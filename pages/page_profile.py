@@ -1,0 +1,108 @@
+"""Профиль страницы (?page=<id>): audience, posts, reactions and ER week by week, messages and
+timeliness of that page, its last post, госметка and open signals."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS
+from dashboard.presentation import page_charts
+from dashboard.ui import signals_view, widgets
+from queries import page_profile, pages
+
+PARAM = signals_view.PAGE_PARAM
+
+f = widgets.current_filters()
+
+
+def chosen_page() -> int | None:
+    raw = st.query_params.get(PARAM)
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+page_id = chosen_page()
+card = widgets.q(page_profile.page_card, page_id) if page_id is not None else None
+if card is None:
+    widgets.page_header("Профиль страницы")
+    if page_id is not None:
+        st.warning(f"Страницы с номером {page_id} нет в реестре.", icon=":material/warning:")
+    reg = widgets.q(pages.registry, f)
+    if reg.empty:
+        widgets.empty_note("Страниц не найдено.")
+        st.stop()
+    labels = dict(zip(reg["page_id"].astype(int), reg["title"] + " · " + reg["platform_label"] + " · "
+                      + reg["municipality"].fillna(widgets.REGIONAL_LABEL)))
+    picked = st.selectbox("Страница", list(labels), format_func=labels.get, index=None,
+                          placeholder="Выберите страницу (начните вводить название)", key="profile_page_pick")
+    st.caption("Профиль открывается и из «Реестра госпабликов», «Муниципалитета» и «Сигналов».")
+    if picked is None:
+        st.stop()
+    st.query_params[PARAM] = str(picked)
+    st.rerun()
+
+st.query_params[PARAM] = str(page_id)
+widgets.page_header(card["title"], f.with_(municipality_ids=(), topic_ids=(), platforms=()))
+facts = [card["platform_label"], card["municipality"], card["organisation"]]
+if card["closed_on"] is not None:
+    facts.append(f"закрыта {fmt.d(card['closed_on'])}")
+st.markdown(" · ".join(signals_view.plain(x) for x in facts))
+st.link_button("Открыть страницу", card["url"], icon=":material/open_in_new:")
+
+weeks = widgets.q(page_profile.weekly, page_id, f.start, f.end, f.norm, now=widgets.pinned_now())
+t = page_profile.totals(weeks)
+widgets.metric_row([
+    widgets.Card("Подписчики", fmt.num(card["subscribers"]),
+                 help=f"Последний снимок: {fmt.d(card['stats_on'])}"),
+    widgets.Card("Публикации", fmt.num(t["posts"]), help="За период, по снимкам статистики"),
+    widgets.Card(KPIS["er"].name, fmt.pct(t["er"], 2), help=KPIS["er"].formula),
+    widgets.Card("Обращения", fmt.num(t["messages"]), help=KPIS["messages"].formula),
+    widgets.Card(KPIS["share_in_norm"].name, fmt.pct(t["share_in_norm"]), help=KPIS["share_in_norm"].formula),
+    widgets.Card("Госметка", "есть" if card["verified"] else "нет",
+                 help="Отметка о подтверждённом официальном сообществе"),
+])
+st.caption(f"Последняя публикация: {widgets.local_time_text(card['last_post_at'])} · "
+           f"Подключена к «Госпабликам»: {'да' if card['gospubliki'] else 'нет'} · "
+           f"Норма ответа: {widgets.get_settings().norm_label} · ER — формула на странице «Методика».")
+
+mine = signals_view.open_signals()
+mine = mine[mine["page_id"].eq(page_id).fillna(False).astype(bool)]
+if not mine.empty:
+    signals_view.attention(mine, limit=10, caption="Открытые сигналы этой страницы")
+
+left, right = st.columns(2)
+with left, widgets.section("Подписчики", "Уровень на конец недели (последний снимок)"):
+    widgets.chart(page_charts.weekly_line(weeks, "subscribers", "Подписчиков"))
+with right, widgets.section("Публикации", "В неделю; серым — неполные недели периода"):
+    widgets.chart(page_charts.weekly_bars(weeks, "posts", "Публикаций"))
+left, right = st.columns(2)
+with left, widgets.section("ER", KPIS["er"].formula):
+    widgets.chart(page_charts.weekly_line(weeks, "er", "ER", share=True))
+with right, widgets.section("Обращения", "В неделю, по дате поступления"):
+    widgets.chart(page_charts.weekly_bars(weeks, "messages", "Обращений"))
+
+with widgets.section("По неделям", "Просмотры, реакции и ответы в срок"):
+    table = weeks.assign(
+        week_text=[fmt.d(w) + (" *" if p else "") for w, p in zip(weeks["week"], weeks["partial"])],
+        er_text=weeks["er"].map(lambda v: fmt.pct(v, 2)),
+        share_text=weeks["share_in_norm"].map(fmt.pct),
+        **{f"{c}_text": weeks[c].map(fmt.num) for c in ("subscribers", "posts", "views", "likes", "comments",
+                                                         "reposts", "messages")},
+    )
+    widgets.table(table, {
+        "week_text": st.column_config.TextColumn("Неделя с", width="small"),
+        "subscribers_text": st.column_config.TextColumn("Подписчики", width="small"),
+        "posts_text": st.column_config.TextColumn("Публикации", width="small"),
+        "views_text": st.column_config.TextColumn("Просмотры", width="small"),
+        "likes_text": st.column_config.TextColumn("Лайки", width="small"),
+        "comments_text": st.column_config.TextColumn("Комментарии", width="small"),
+        "reposts_text": st.column_config.TextColumn("Репосты", width="small"),
+        "er_text": st.column_config.TextColumn("ER", width="small"),
+        "messages_text": st.column_config.TextColumn("Обращения", width="small"),
+        "share_text": st.column_config.TextColumn("Ответ в срок", width="small"),
+    }, key="profile_weeks", height=min(widgets.table_height(len(table)), 520))
+    st.caption("* неделя выходит за границы периода — её цифры неполные.")

@@ -1,0 +1,56 @@
+"""Сигналы: every open signal, filtered by severity, kind, municipality and first appearance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import formatting as fmt
+from dashboard.core.signals import KINDS, SEVERITIES
+from dashboard.ui import signals_view, widgets
+
+SINCE = {"all": "за всё время", "1": "за последние сутки", "7": "за 7 дней", "30": "за 30 дней"}
+EVERY_MUNICIPALITY = "Все"
+PAGE_SIZE = 50
+
+widgets.page_header("Сигналы", subtitle="Что требует внимания сейчас: просроченные обращения, молчащие и "
+                    "недоступные страницы, госметка, обязательные платформы, всплески обращений, "
+                    "отток подписчиков, устаревшие данные. Пороги — в README, раздел «Signals».")
+
+df = signals_view.open_signals()
+c1, c2, c3, c4 = st.columns([1.2, 1.6, 1.4, 1], vertical_alignment="bottom")
+severity = c1.multiselect("Важность", list(SEVERITIES), format_func=SEVERITIES.get, placeholder="Любая",
+                          key="sev", bind="query-params")
+kinds = c2.multiselect("Вид", list(KINDS), format_func=KINDS.get, placeholder="Все виды", key="kind",
+                       bind="query-params")
+places = [EVERY_MUNICIPALITY, *sorted(df["municipality"].dropna().unique(), key=str.casefold)]
+place = c3.selectbox("Муниципалитет", places, key="where")
+since = c4.selectbox("Впервые", list(SINCE), format_func=SINCE.get, key="since", bind="query-params")
+
+shown = df
+if severity:
+    shown = shown[shown["severity"].isin(severity)]
+if kinds:
+    shown = shown[shown["kind"].isin(kinds)]
+if place != EVERY_MUNICIPALITY:
+    shown = shown[shown["municipality"] == place]
+if since != "all":
+    now = widgets.pinned_now() or pd.Timestamp.utcnow().tz_localize(None).to_pydatetime()
+    shown = shown[pd.to_datetime(shown["first_seen"]) >= now - timedelta(days=int(since))]
+
+n = len(shown)
+st.markdown(f"Открыто **{fmt.num(n)}** {fmt.plural(n, 'сигнал', 'сигнала', 'сигналов')}"
+            + (f" из {fmt.num(len(df))}" if n != len(df) else "") + ".")
+if shown.empty:
+    widgets.empty_note("Открытых сигналов с такими условиями нет.")
+else:
+    everything = len(shown) <= PAGE_SIZE or st.toggle(f"Показать все {fmt.num(len(shown))}", key="all")
+    with st.container(border=True):
+        signals_view.signal_rows(shown if everything else shown.head(PAGE_SIZE), first_seen=True)
+    if not everything:
+        st.caption(f"Показаны первые {PAGE_SIZE}: сначала критичные.")
+    st.caption("«Впервые» — когда сигнал впервые записан ежедневным запуском `alerts` или, до него, когда "
+               "ситуация началась по данным. Ежедневная сводка этих сигналов уходит получателям по эл. "
+               "почте и в Telegram (страница «Получатели сводок»).")

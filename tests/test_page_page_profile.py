@@ -1,0 +1,58 @@
+"""Профиль страницы on the fixture: page 1 (VK, мэрия Новосибирска), November 2026 at NOW."""
+
+from __future__ import annotations
+
+from dashboard.core import formatting as fmt
+from tests.apptest_utils import assert_ok, metrics, run_page, table_with, texts
+from tests.fixture_data import NOW
+
+PAGE = "pages/page_profile.py"
+
+
+def test_profile_of_page_1(app_db):
+    at = run_page(app_db, PAGE, now=NOW, query_params={"page": "1"})
+    assert_ok(at)
+    assert at.title[0].value == "Страница 1"
+    m = metrics(at)
+    # Snapshots 01.11, 16.11, 30.11: posts 15 + 14 + 16; (likes 450 + reposts 25 + comments 90)
+    # / 45 posts / 1 400 subscribers = 0,897 %.
+    assert m["Подписчики"] == fmt.num(1400)
+    assert m["Публикации"] == "45"
+    assert m["ER (вовлечённость)"] == "0,90\u00a0%"
+    # Messages 1-5, 16, 17, 20, 21; due: all but 20 (not yet due); within 24 h: 1, 2, 3, 4, 16, 21.
+    assert m["Обращения"] == "9"
+    assert m["Ответ в срок"] == "75,0\u00a0%"
+    assert m["Госметка"] == "есть"
+    weeks = table_with(at, "Неделя с")
+    assert list(weeks["Неделя с"]) == ["26.10.2026 *", "02.11.2026", "09.11.2026", "16.11.2026",
+                                       "23.11.2026", "30.11.2026 *"]
+    assert list(weeks["Публикации"]) == ["15", "0", "0", "14", "0", "16"]
+    assert list(weeks["Обращения"]) == ["0", "5", "0", "1", "3", "0"]
+    assert list(weeks["Подписчики"]) == [fmt.num(1200), fmt.num(1200), fmt.num(1200), fmt.num(1300),
+                                         fmt.num(1300), fmt.num(1400)]
+    # Week of 02.11: messages 1-5, within the norm 1-4 of 5 due.
+    assert weeks.iloc[1]["Ответ в срок"] == "80,0\u00a0%"
+    assert "Последняя публикация: 27.11.2026 12:00" in texts(at)
+
+
+def test_profile_shows_the_pages_signals(app_db):
+    at = run_page(app_db, PAGE, now=NOW, query_params={"page": "6"})
+    assert_ok(at)
+    assert at.title[0].value == "Страница 6"
+    assert metrics(at)["Госметка"] == "нет"
+    body = "\n".join(m.value.replace("\\", "") for m in at.markdown)
+    assert "нет публикаций 27 дней" in body and "нет госметки на обязательной странице" in body
+
+
+def test_without_a_page_offers_a_choice(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    assert at.title[0].value == "Профиль страницы"
+    pick = at.selectbox(key="profile_page_pick")
+    assert len(pick.options) == 9  # open pages
+    pick.set_value(5).run()
+    assert at.title[0].value == "Страница 5"
+
+    at = run_page(app_db, PAGE, now=NOW, query_params={"page": "999"})
+    assert_ok(at)
+    assert "Страницы с номером 999 нет в реестре." in [w.value for w in at.warning]

@@ -1,0 +1,116 @@
+"""Сигналы, the «Требует внимания» blocks and the recipients page on the fixture at NOW
+(28.11.2026 12:00 UTC); the signals themselves are computed in tests/test_signals_db.py."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from dashboard.core import schema
+from dashboard.core.db import make_engine
+from tests.apptest_utils import assert_ok, run_page, table_with, texts
+from tests.fixture_data import NOW
+
+PAGE = "pages/signals.py"
+NB = "\u00a0"
+
+
+def unescaped(at) -> list[str]:
+    """Markdown of the page with the escapes of signals_view.plain removed."""
+    return [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
+
+
+def rows(at) -> list[str]:
+    """The signal lines shown (badge and sentence), unescaped."""
+    return [m for m in unescaped(at) if re.match(r":(red|orange|blue)-badge\[", m)]
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption if " · впервые " in c.value]
+
+
+def test_lists_open_signals_with_filters(app_db):
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    shown = rows(at)
+    # overdue:m31, silent:p6, no_mark:p6 and 33 missing pages.
+    assert len(shown) == 36
+    assert "Открыто **36** сигналов." in texts(at)
+    assert shown[0].startswith(f":red-badge[Критично] город Новосибирск: 2 обращения без ответа дольше 24{NB}ч")
+    # No run recorded it yet: first seen is when the oldest message came in (10:00 local).
+    assert captions(at)[0] == "Обращения без ответа · город Новосибирск · впервые 23.11.2026 10:00"
+    links = [(p.proto.label, p.proto.page) for p in at.get("page_link")]
+    assert links[0][0] == "Открыть"
+
+    at.multiselect(key="sev").set_value(["warning"]).run()
+    assert [r.split("]")[0] for r in rows(at)] == [":orange-badge[Внимание"] * 2
+    assert "Открыто **2** сигнала из 36." in texts(at)
+    assert sorted(c.split(" · ")[0] for c in captions(at)) == ["Нет госметки", "Нет публикаций"]
+    at.multiselect(key="sev").set_value([]).run()
+    at.multiselect(key="kind").set_value(["missing_page"]).run()
+    at.selectbox(key="where").set_value("Баганский район").run()
+    assert rows(at) == [":red-badge[Критично] Баганский район: у администрации нет открытой страницы в "
+                        "Одноклассниках (обязательные платформы)"]
+    at.selectbox(key="where").set_value("Все").run()
+    at.multiselect(key="kind").set_value([]).run()
+    # First seen within the last day: the missing pages and the госметка "began" now (no
+    # date in the data); overdue (23.11) and silent (15.11) are older.
+    at.selectbox(key="since").set_value("1").run()
+    assert {c.split(" · ")[0] for c in captions(at)} == {"Нет обязательной страницы", "Нет госметки"}
+
+
+def test_recorded_first_seen_is_shown(app_db):
+    engine = make_engine(app_db)
+    with engine.begin() as conn:
+        conn.execute(schema.signal_state.insert().values(
+            key="silent:p6", kind="silent", severity="warning", municipality_id=19, page_id=6, text="…",
+            link="stranitsa?page=6", first_seen=NOW.replace(day=20, hour=1), last_seen=NOW))
+    try:
+        at = run_page(app_db, PAGE, now=NOW)
+        assert "Нет публикаций · Новосибирский район · впервые 20.11.2026 08:00" in captions(at)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(schema.signal_state.delete())
+        engine.dispose()
+
+
+def test_attention_blocks(app_db):
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    assert_ok(at)
+    md = unescaped(at)
+    assert "#### Требует внимания" in md
+    assert rows(at)[0].startswith(":red-badge[Критично] город Новосибирск: 2 обращения без ответа")
+    assert len(rows(at)) == 5  # the top five of 36
+    assert "Все сигналы (36)" in [p.proto.label for p in at.get("page_link")]
+    assert "Всего открыто 36: Критично: 34 · Внимание: 2." in texts(at)
+
+    at = run_page(app_db, "pages/municipality.py", now=NOW, query_params={"m": "19"})
+    assert_ok(at)
+    block = rows(at)
+    # Новосибирский район: its OK page 6 (silent, no госметка); no overdue of its own at NOW.
+    assert len(block) == 2 and all("Страница 6" in b for b in block)
+    assert "Всего открыто 2: Внимание: 2." in texts(at)
+
+
+def test_recipients_page_adds_and_validates(app_db):
+    at = run_page(app_db, "pages/recipients.py", now=NOW)
+    assert_ok(at)
+    assert "Получателей пока нет" in texts(at)
+    at.text_input(key="r_name").set_value("Дежурный ЦУР")
+    at.text_input(key="r_email").set_value("не-адрес")
+    at.button[0].click().run()  # the form's submit button
+    assert [e.value for e in at.error] == ["Адрес эл. почты 'не-адрес' не похож на адрес (ожидалось имя@домен)."]
+    at.text_input(key="r_email").set_value("duty@example.org")
+    at.selectbox(key="r_scope").set_value(32)
+    at.button[0].click().run()
+    assert_ok(at)
+    assert "Получатель «Дежурный ЦУР» сохранён." in [s.value for s in at.success]
+    row = table_with(at, "Получатель").iloc[0]
+    assert (row["Получатель"], row["Сигналы"], row["Эл. почта"], row["Последние сводки"]) == (
+        "Дежурный ЦУР", "город Бердск", "duty@example.org", "ещё не отправлялась")
+    engine = make_engine(app_db)
+    with engine.begin() as conn:
+        assert conn.execute(select(schema.alert_recipient.c.municipality_id)).scalar() == 32
+        conn.execute(schema.alert_recipient.delete())
+    engine.dispose()
