@@ -19,7 +19,8 @@ from dashboard.core import schema
 from dashboard.core import signals as rules
 from dashboard.core.db import get_meta, utcnow
 from dashboard.core.settings import Settings, get_settings
-from queries.aggregate import PENDING_STATUSES, deadline_cutoff
+from dashboard.core.schema import OPEN_STATUSES
+from queries.aggregate import deadline_cutoff
 from queries.breakdowns import by_municipality
 from queries.filters import REGIONAL, Filters, Norm
 from queries.pages import compliance
@@ -48,7 +49,7 @@ def overdue_facts(conn: Connection, now: datetime, norm: Norm, lookback_days: in
     m = schema.message
     rows = conn.execute(
         select(m.c.municipality_id, func.count().label("n"), func.min(m.c.received_at).label("oldest"))
-        .where(m.c.status.in_(PENDING_STATUSES), m.c.first_response_at.is_(None),
+        .where(m.c.status.in_(OPEN_STATUSES), m.c.first_response_at.is_(None),
                m.c.received_at >= now - timedelta(days=lookback_days),
                m.c.received_at < deadline_cutoff(now, norm))
         .group_by(m.c.municipality_id)
