@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.core import formatting as fmt
 from dashboard.core.schema import ORG_KINDS, ORG_SECTORS
 from dashboard.presentation import exports
-from dashboard.ui import widgets
+from dashboard.ui import signals_view, widgets
 from queries import pages
 
 YES, NO = "✓", "✗"
@@ -45,7 +45,7 @@ with tab_pages:
         last_post_at=widgets.local_times(reg["last_post_at"]),
         profile="stranitsa?page=" + reg["page_id"].astype(str),
     )
-    widgets.table(reg, {
+    event = widgets.table(reg, {
         "municipality": st.column_config.TextColumn("Муниципалитет"),
         "title": st.column_config.TextColumn("Страница", width="medium"),
         "platform_label": st.column_config.TextColumn("Платформа", width="small"),
@@ -59,7 +59,15 @@ with tab_pages:
                                                help="Профиль страницы в дашборде"),
         "organisation": st.column_config.TextColumn("Организация", width="medium"),
         "sector_text": st.column_config.TextColumn("Отрасль"),
-    }, key="registry", height=widgets.table_height(min(len(reg), 15)))
+    }, key="registry", height=widgets.table_height(min(len(reg), 15)), on_select="rerun",
+        selection_mode="single-row")
+    picked = event.selection.rows if event is not None else []
+    if picked:
+        row = reg.iloc[picked[0]]
+        signals_view.page_link(int(row["page_id"]), f"Профиль страницы «{signals_view.plain(row['title'])}»")
+    else:
+        st.caption("Отметьте строку, чтобы открыть профиль страницы здесь же, или нажмите «профиль» "
+                   "в строке (откроется в новой вкладке).")
     st.caption("Файлы содержат все найденные страницы и готовятся по нажатию кнопки.")
     widgets.download_buttons("reestr_gospablikov", "Реестр", exports.registry_export,
                              pages.registry_page, f, rf, sort=sort, descending=descending, limit=None)

@@ -136,3 +136,23 @@ def test_sidebar_filter_changes_a_kpi_on_the_overview(app_url, page):
     after = [v.inner_text() for v in page.locator('[data-testid="stMetricValue"]').all()]
     assert len(after) == len(before) and after != before
     assert browser.page_errors(page) == []
+
+
+def test_registry_opens_a_page_profile(app_url, page):
+    """Select a row of the registry, follow «Профиль страницы», see that page's profile."""
+    browser.open_page(page, app_url, "reestr")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    # The row-selection box of the first row: left edge of the grid, below the 35 px header.
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    link = page.locator('[data-testid="stPageLink"]').filter(has_text="Профиль страницы «")
+    link.first.wait_for(timeout=20_000)
+    title = re.search(r"«(.+)»", link.first.inner_text()).group(1)
+    link.first.click()
+    page.wait_for_url(re.compile(r"/stranitsa\?page=\d+"), timeout=20_000)
+    browser.wait_idle(page)
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == title
+    labels = [m.inner_text() for m in page.locator('[data-testid="stMetricLabel"]').all()]
+    assert any("ER" in label for label in labels) and any("Госметка" in label for label in labels)
+    assert browser.page_errors(page) == []
+    browser.screenshot(page, "page_profile_from_registry")

@@ -15,6 +15,7 @@ def _weeks(df: pd.DataFrame) -> pd.DataFrame:
     out["week_label"] = [("неделя с " + fmt.d(w)) + (" (неполная)" if p else "")
                          for w, p in zip(out["week"], out["partial"])]
     out["kind"] = ["неполная неделя" if p else "полная неделя" for p in out["partial"]]
+    out["week_short"] = [w.strftime("%d.%m") for w in out["week"]]
     return out
 
 
@@ -30,7 +31,7 @@ def weekly_bars(df: pd.DataFrame, column: str, title: str, height: int = 200) ->
         return _empty(height=height)
     data = _weeks(df).assign(value_label=df[column].map(fmt.num).values)
     return alt.Chart(data).mark_bar().encode(
-        x=_X, y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format=",~f", tickMinStep=1)),
+        x=alt.X("week_short:O", title=None, sort=None, axis=alt.Axis(labelAngle=0)), y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format=",~f", tickMinStep=1)),
         color=_PARTIAL,
         tooltip=[alt.Tooltip("week_label:N", title="Неделя"), alt.Tooltip("value_label:N", title=title)],
     ).properties(width="container", height=height)

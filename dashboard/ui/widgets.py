@@ -562,14 +562,14 @@ def _arrow_style(v) -> str:
     return ""
 
 
-def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (), **kwargs) -> None:
+def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (), **kwargs):
     """st.dataframe showing only the configured columns, with Russian headers; text columns
     listed in ``arrows`` colour '▲ …' green and '▼ …' red."""
     cols = [c for c in column_config if c in df.columns]
     data = df[cols].reset_index(drop=True)
     if arrows:
         data = data.style.map(_arrow_style, subset=[c for c in arrows if c in cols])
-    st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
+    return st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
 
 
 def table_height(rows: int) -> int:
