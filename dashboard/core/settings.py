@@ -158,10 +158,9 @@ class Settings:
 
 
 _INT_FIELDS = {"norm_hours", "import_max_mb", "import_max_rows", "collect_rate", "db_connect_timeout_s",
-               "db_statement_timeout_s"}
-_INT_FIELDS = {"norm_hours", "import_max_mb", "collect_rate", "signal_overdue_days",
-               "signal_escalation_days", "signal_silent_days", "signal_collect_failures",
-               "signal_spike_weeks", "signal_spike_min", "signal_stale_days", "smtp_port"}
+               "db_statement_timeout_s", "signal_overdue_days", "signal_escalation_days",
+               "signal_silent_days", "signal_collect_failures", "signal_spike_weeks", "signal_spike_min",
+               "signal_stale_days", "smtp_port"}
 _FLOAT_FIELDS = {"signal_spike_z", "signal_norm_drop_pp", "signal_subs_drop_pct"}
 _BOOL_FIELDS = {"smtp_starttls"}
 _TRUE, _FALSE = {"1", "true", "yes", "on", "да"}, {"0", "false", "no", "off", "нет"}

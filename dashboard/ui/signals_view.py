@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
+from dashboard.presentation.plaintext import literal
 from dashboard.ui import widgets
 from queries import signals
 
@@ -23,13 +24,9 @@ LINK_PAGES = {
 PAGE_PARAM = "page"
 BADGE_COLORS = {"critical": "red", "warning": "orange", "info": "blue"}
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
-
-
 def plain(text: str) -> str:
-    """Text from files and APIs for st.markdown: every Markdown character escaped, so a page
-    title shows as written and never becomes a link, emphasis or formula."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    """Text from files and APIs for st.markdown: shown as written (plaintext.literal)."""
+    return literal(text)
 
 
 def open_signals() -> pd.DataFrame:
