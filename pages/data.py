@@ -61,9 +61,11 @@ with widgets.section("Загрузка файла"):
     kind = st.radio("Что загружаем", list(SPECS), format_func=lambda k: SPECS[k].choice, horizontal=True,
                     key="import_kind")
     st.caption(SPECS[kind].help)
-    widgets.russian_file_uploader(f"до {settings.import_max_mb} МБ · CSV, TXT, TSV, XLSX, XLSM")
+    widgets.russian_file_uploader(f"до {settings.import_max_mb} МБ · CSV, TXT, TSV, XLSX, XLSM",
+                                  refused=f"Файл не принят: больше {settings.import_max_mb} МБ или не CSV/XLSX")
     upload = st.file_uploader(
         "Файл CSV или XLSX", type=["csv", "txt", "tsv", "xlsx", "xlsm"], key="upload",
+        max_upload_size=settings.import_max_mb,  # the browser refuses larger files (message above)
         help=f"CSV в UTF-8 или Windows-1251 с разделителем «;», «,» или табуляцией, либо книга Excel. "
              f"Не больше {settings.import_max_mb} МБ.",
     )

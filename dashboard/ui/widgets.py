@@ -149,14 +149,20 @@ def page_style() -> None:
         st.html(_LANG_JS, unsafe_allow_javascript=True)
 
 
-def russian_file_uploader(instructions: str) -> None:
+def russian_file_uploader(instructions: str, refused: str = "") -> None:
     """Replace the English texts of st.file_uploader ("Upload", "200MB per file") on this page;
-    Streamlit has no setting for them."""
+    Streamlit has no setting for them. ``refused``: the Russian text shown on a file the
+    browser refused before uploading (too large or of another type; Streamlit shows only a
+    red chip with its English reason in a hover tooltip)."""
     st.html(f"""<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{instructions}"; font-size: 0.875rem; }}
 [data-testid="stFileUploaderDropzone"] button > * {{ display: none; }}
 [data-testid="stFileUploaderDropzone"] button::after {{ content: "Выбрать файл"; font-size: 0.875rem; }}
+[data-testid="stFileChip"][aria-invalid="true"] {{ max-width: 26rem; }}
+[data-testid="stFileChip"][aria-invalid="true"] [data-testid="stFileChipName"] + div {{ font-size: 0; }}
+[data-testid="stFileChip"][aria-invalid="true"] [data-testid="stFileChipName"] + div::after {{
+  content: "{refused}"; font-size: 0.8rem; white-space: normal; color: #b3261e; }}
 </style>""")
 
 
