@@ -15,7 +15,7 @@ from dashboard.writers.importing import importer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "data" / "examples"
-SETTINGS = Settings()  # Novosibirsk time, 50 MB limit, independent of the environment
+SETTINGS = Settings()  # Novosibirsk time, default limits, independent of the environment
 
 PAGES_HEADER = ["Муниципалитет", "Организация", "Площадка", "Ссылка", "Название страницы", "Госметка"]
 PAGES_ROWS = [

@@ -10,7 +10,7 @@ Values come from environment variables first, then from ``.streamlit/secrets.tom
 | norm counts           | ``RESPONSE_NORM_MODE``    | ``calendar`` or ``working`` (Mon-Fri 9-18)|
 | display time zone     | ``DISPLAY_TZ``            | ``Asia/Novosibirsk`` (stored times: UTC)  |
 | map tile URL          | ``MAP_TILES_URL``         | empty: no tile layer (closed network)     |
-| upload size limit, MB | ``IMPORT_MAX_MB``         | ``50``                                    |
+| upload size limit, MB | ``IMPORT_MAX_MB``         | ``200`` (imports stream: memory does not grow)|
 | rows per imported file| ``IMPORT_MAX_ROWS``       | ``1000000`` (data rows)                   |
 | VK API base URL       | ``VK_API_URL``            | ``https://api.vk.com/method``             |
 | VK token              | ``VK_TOKEN``              | empty                                     |
@@ -75,7 +75,7 @@ class Settings:
     norm_mode: str = "calendar"
     display_tz: str = "Asia/Novosibirsk"
     map_tiles_url: str = ""
-    import_max_mb: int = 50
+    import_max_mb: int = 200
     import_max_rows: int = 1_000_000
     vk_api_url: str = "https://api.vk.com/method"
     vk_token: str = ""

@@ -6,22 +6,23 @@ One entry point for the command line (``run_cli``) and the «Данные» page
     result = import_file(engine, "messages", "export.xlsx", sheet="Обращения")
     print(result.report())
 
-A file is read and checked whole before anything is written. Any problem →
-nothing is written and the result lists each problem with its row (as numbered
-in Excel), column and value. Otherwise every row is written in one transaction,
-together with the summary refresh, ``meta.data_updated_at`` and the
-``import_log`` row; so a crash leaves the database as it was. Rejected files are
-logged too, in a transaction of their own. Column names and formats:
-``dashboard/importer_columns.py`` and README.md.
+A file is read as a stream and checked and written in chunks inside one
+transaction (``_import_rows``), so memory stays bounded whatever its length. Any
+problem → the transaction is rolled back and the result lists each problem with its
+row (as numbered in Excel), column and value. Otherwise the summary refresh,
+``meta.data_updated_at`` and the ``import_log`` row are written in the same
+transaction; so a crash leaves the database as it was. Rejected files are logged
+too, in a transaction of their own. Column names and formats:
+``dashboard/writers/importing/columns.py`` and README.md.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,7 +36,7 @@ from dashboard.core.db import DatabaseUnavailable, database_error, get_meta, tou
 from dashboard.core.formatting import num, plural
 from dashboard.core.settings import Settings, get_settings
 from dashboard.writers.importing.columns import SPECS, Header, find_header
-from dashboard.writers.importing.kinds import KINDS, Plan
+from dashboard.writers.importing.kinds import KINDS
 from dashboard.writers.importing.read import (
     HEADER_SEARCH_ROWS,
     FileRejected,
@@ -44,7 +45,6 @@ from dashboard.writers.importing.read import (
     file_format,
     iter_rows,
     open_source,
-    read_rows,
     sheet_names,
     source_size,
     too_many_rows,
@@ -59,9 +59,9 @@ from dashboard.writers.importing.rows import (
     Problems,
     RowError,
     RowReader,
+    SeenKeys,
     shown_value,
 )
-
 
 Progress = Callable[[float, str], None]
 
@@ -161,17 +161,21 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes | B
     file_name = file_name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "файл")
     problems = Problems()
     limits = limits_for(settings)
+    _read_share.share = 0.0
     try:
         try:
             if not add_to_demo and _holds_demo(engine):
                 raise FileRejected(DEMO_REFUSED)
             check_size(source_size(source), settings)
-            progress(0.02, "Чтение файла…")
-            rows = read_rows(source, file_name, sheet, limits)
         except FileRejected as e:
             problems.add(None, None, None, str(e))
             raise _Rejected from e
-        result = _import_rows(engine, kind, file_name, rows, settings, problems, progress)
+        progress(0.02, "Чтение файла…")
+        rows = iter_rows(source, file_name, sheet, limits, progress=_read_share)
+        try:
+            result = _import_rows(engine, kind, file_name, rows, settings, problems, progress)
+        finally:
+            rows.close()
     except _Rejected:
         result = ImportResult(kind, file_name, ok=False, errors=problems.shown, error_count=problems.count,
                               rows_rejected=len(problems.rows))
@@ -189,29 +193,67 @@ def check_size(size: int, settings: Settings) -> None:
         )
 
 
-def _import_rows(engine: Engine, kind: str, file_name: str, rows: list[Row], settings: Settings,
+def _read_share(share: float, text: str) -> None:
+    """The reader's progress: the share of the file read so far (shown with the row count)."""
+    _read_share.share = share
+
+
+_read_share.share = 0.0
+
+
+def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row], settings: Settings,
                  problems: Problems, progress: Progress) -> ImportResult:
-    """Check every row, then write them all in one transaction (or raise _Rejected)."""
+    """Check and write the rows chunk by chunk in one transaction; roll it back (_Rejected) on any problem.
+
+    Memory stays bounded by the chunk: rows are read as a stream, each chunk is checked, compared
+    with the database and written inside the transaction, and only its counts are kept. After a
+    problem the remaining rows are still checked (to report them all) but no longer written; the
+    transaction is then rolled back, so the database is left exactly as it was. The summaries are
+    refreshed once, after the last chunk, in the same transaction.
+    """
     handler = KINDS[kind]
-    header, data_rows = _split_header(rows, kind, problems)
-    if len(data_rows) > settings.import_max_rows:
-        problems.add(None, None, None, str(too_many_rows(limits_for(settings), data_rows[settings.import_max_rows][0])))
-        raise _Rejected
+    limits = limits_for(settings)
     try:
+        header, data = _split_header(rows, kind, problems)
         with engine.begin() as conn:
             ctx = _context(conn, settings)
-            plan = _checked_plan(conn, handler, ctx, header, data_rows, problems, progress)
-            progress(0.75, "Запись…")
-            result = ImportResult(kind, file_name, ok=True, added=len(plan.new), updated=len(plan.changed),
-                                  unchanged=plan.unchanged)
-            if plan.writes:
-                result.notes += handler.write(conn, ctx, plan)
+            result = ImportResult(kind, file_name, ok=True)
+            state: dict = {}
+            seen = SeenKeys()
+            n_rows, wrote = 0, False
+            for chunk in _batches(data, CHUNK_ROWS):
+                if n_rows + len(chunk) > limits.max_rows:
+                    raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
+                n_rows += len(chunk)
+                cands = [c for number, cells in chunk
+                         if (c := handler.parse(RowReader(header, number, cells, problems), ctx)) is not None]
+                cands = seen.check(cands, *handler.duplicate)
+                if not problems:
+                    plan = handler.plan(conn, ctx, cands, state)
+                    if not problems and plan.writes:
+                        handler.write(conn, ctx, plan, state)
+                        wrote = True
+                    result.added += len(plan.new)
+                    result.updated += len(plan.changed)
+                    result.unchanged += plan.unchanged
+                done = "проверено" if problems else "проверено и записано в транзакцию"
+                progress(0.03 + 0.85 * _read_share.share, f"Строк {done}: {num(n_rows)}…")
+            if not n_rows:
+                problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
+            if problems:
+                raise _Rejected
+            progress(0.9, "Обновление сводных таблиц…")
+            result.notes += handler.finish(conn, ctx, state)
+            if wrote:
                 touch_updated(conn)
             if header.ignored:
                 result.notes.append("Неизвестные столбцы пропущены: "
                                     + ", ".join(f"«{h}»" for h in header.ignored) + ".")
             _write_log(conn, result)
         return result
+    except FileRejected as e:
+        problems.add(None, None, None, str(e))
+        raise _Rejected from e
     except IntegrityError as e:
         problems.add(None, None, None, "Данные изменились во время импорта (возможно, одновременно шёл другой "
                                        f"импорт или сбор). Повторите импорт. ({e.orig})")
@@ -220,38 +262,24 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: list[Row], set
         raise _unavailable(engine, e) from e
 
 
-def _split_header(rows: list[Row], kind: str, problems: Problems) -> tuple[Header, list[Row]]:
-    """The recognised header and the data rows under it."""
+CHUNK_ROWS = 10_000  # rows checked and written at a time
+
+
+def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _split_header(rows: Iterator[Row], kind: str, problems: Problems) -> tuple[Header, Iterator[Row]]:
+    """The recognised header (among the first rows) and the data rows under it, still a stream."""
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
     try:
-        pos, header = find_header(rows, SPECS[kind])
+        pos, header = find_header(head, SPECS[kind])
     except FileRejected as e:
         problems.add(None, None, None, str(e))
         raise _Rejected from e
-    data_rows = rows[pos + 1:]
-    if not data_rows:
-        problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
-        raise _Rejected
-    return header, data_rows
-
-
-def _checked_plan(conn: Connection, handler, ctx: Context, header: Header, data_rows: list[Row],
-                  problems: Problems, progress: Progress) -> Plan:
-    """Parse and check every row, then compare with the stored rows; _Rejected on any problem."""
-    cands = []
-    for i, (number, cells) in enumerate(data_rows):
-        if i % 500 == 0:
-            progress(0.05 + 0.55 * i / len(data_rows), f"Проверка строк: {num(i)} из {num(len(data_rows))}")
-        cand = handler.parse(RowReader(header, number, cells, problems), ctx)
-        if cand is not None:
-            cands.append(cand)
-    handler.check(cands)
-    if problems:
-        raise _Rejected
-    progress(0.65, "Сравнение с базой…")
-    plan = handler.plan(conn, ctx, cands)
-    if problems:
-        raise _Rejected
-    return plan
+    return header, chain(head[pos + 1:], rows)
 
 
 def _context(conn: Connection, settings: Settings) -> Context:

@@ -1,14 +1,17 @@
 """The three kinds of import: pages, stats, messages.
 
-Each kind does three steps, all inside the import's transaction:
+The importer reads a file in chunks of rows, all inside one transaction; each kind
+does these steps, keeping what spans chunks in ``state`` (a dict per import):
 
 - ``parse``: one file row → ``Candidate`` (key + values of the columns present), or
-  None after recording the row's problems;
-- ``plan``: compare every candidate with the row already stored under its key;
+  None after recording the row's problems; a key repeated in the file is reported by
+  the importer in the column ``duplicate`` names;
+- ``plan``: compare a chunk's candidates with the rows already stored under their keys;
   the file's values win, columns absent from the file keep the stored values (or
   defaults for new rows); consistency problems are recorded against the row;
-- ``write``: insert new rows, update changed ones, keep the summaries current.
-  It returns notes for the user (organisations created, ...).
+- ``write``: insert a chunk's new rows, update its changed ones;
+- ``finish``: once, after the last chunk: keep the summaries current; returns notes for
+  the user (organisations created, ...).
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from dashboard.writers.importing.rows import (
     Candidate,
     Context,
     RowReader,
-    check_duplicates,
     resolve_page,
 )
 from dashboard.writers.importing.values import (
@@ -160,17 +162,17 @@ class PagesKind:
             r.error("oktmo", f"код ОКТМО относится к «{names[by_code]}», а в строке указан «{names[by_name]}»")
         return by_code or by_name
 
-    def check(self, cands: list[Candidate]) -> None:
-        check_duplicates(cands, "url", "Эта страница")
+    duplicate = ("url", "Эта страница")
 
-    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate]) -> Plan:
+    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate], state: dict) -> Plan:
         o = schema.organisation
         orgs = {norm(r.name): r for r in conn.execute(select(o.c.id, o.c.name, o.c.kind, o.c.sector,
                                                              o.c.municipality_id))}
         existing = _load_by_platform_key(conn, schema.page, (c.key for c in cands))
         plan = Plan(extra={"new_orgs": {}, "org_updates": {}})
+        decided = state.setdefault("orgs_decided", set())  # names: the organisation's first row in the file decides
         for c in cands:
-            org_ref = self._organisation(c, orgs, plan)
+            org_ref = self._organisation(c, orgs, plan, decided)
             old = existing.get(c.key)
             row = {**self.defaults, **(old or {}), **c.values, "organisation_id": org_ref}
             if old is None:
@@ -188,11 +190,13 @@ class PagesKind:
         return plan
 
     @staticmethod
-    def _organisation(c: Candidate, orgs: dict, plan: Plan):
+    def _organisation(c: Candidate, orgs: dict, plan: Plan, decided: set):
         """Existing organisation id, or ('new', key) for one created by this import."""
         name, mun = c.extra["org"], c.values["municipality_id"]
         key = norm(name)
         found = orgs.get(key)
+        first_row = key not in decided
+        decided.add(key)
         if found is None:
             plan.extra["new_orgs"].setdefault(key, {
                 "name": name, "kind": c.extra["org_kind"] or infer_org_kind(name, mun),
@@ -200,7 +204,7 @@ class PagesKind:
             })
             return ("new", key)
         updates = plan.extra["org_updates"]
-        if found.id in updates:  # the organisation's first row in the file decides
+        if not first_row:
             return found.id
         changes = updates[found.id] = {}
         if c.extra["org_kind"] and c.extra["org_kind"] != found.kind:
@@ -211,9 +215,8 @@ class PagesKind:
             changes["municipality_id"] = mun
         return found.id
 
-    def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
+    def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
         o, p = schema.organisation, schema.page
-        notes = []
         new_orgs = plan.extra["new_orgs"]
         if new_orgs:
             conn.execute(insert(o), list(new_orgs.values()))
@@ -224,12 +227,11 @@ class PagesKind:
             for row in plan.new + plan.changed:
                 if isinstance(row["organisation_id"], tuple):
                     row["organisation_id"] = ids[row["organisation_id"][1]]
-            notes.append(f"Создано организаций: {num(len(new_orgs))}.")
+            state["orgs_created"] = state.get("orgs_created", 0) + len(new_orgs)
         org_updates = {i: ch for i, ch in plan.extra["org_updates"].items() if ch}
         for org_id, changes in org_updates.items():
             conn.execute(update(o).where(o.c.id == org_id).values(**changes))
-        if org_updates:
-            notes.append(f"Обновлено организаций: {num(len(org_updates))}.")
+        state["orgs_updated"] = state.get("orgs_updated", 0) + len(org_updates)
         if plan.new:
             conn.execute(insert(p), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
@@ -237,9 +239,20 @@ class PagesKind:
         moved = [r["id"] for r in plan.changed
                  if r["municipality_id"] != plan.before[(r["platform"], r["external_id"])]["municipality_id"]]
         if moved:
-            old_groups = {(plan.before[(r["platform"], r["external_id"])]["municipality_id"] or 0, r["platform"])
-                          for r in plan.changed if r["id"] in set(moved)}
-            self._move_facts(conn, moved, old_groups)
+            moved_set = set(moved)
+            state.setdefault("moved", []).extend(moved)
+            state.setdefault("old_groups", set()).update(
+                (plan.before[(r["platform"], r["external_id"])]["municipality_id"] or 0, r["platform"])
+                for r in plan.changed if r["id"] in moved_set)
+
+    def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
+        if state.get("moved"):
+            self._move_facts(conn, state["moved"], state["old_groups"])
+        notes = []
+        if state.get("orgs_created"):
+            notes.append(f"Создано организаций: {num(state['orgs_created'])}.")
+        if state.get("orgs_updated"):
+            notes.append(f"Обновлено организаций: {num(state['orgs_updated'])}.")
         return notes
 
     @staticmethod
@@ -284,10 +297,9 @@ class StatsKind:
             return None
         return Candidate(r, (page.id, on), values, {"last_post_at": last_post})
 
-    def check(self, cands: list[Candidate]) -> None:
-        check_duplicates(cands, "on", "Снимок этой страницы на эту дату")
+    duplicate = ("on", "Снимок этой страницы на эту дату")
 
-    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate]) -> Plan:
+    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate], state: dict) -> Plan:
         ps = schema.page_stats
         keys = {c.key for c in cands}
         existing: dict[tuple, dict] = {}
@@ -313,14 +325,20 @@ class StatsKind:
         plan.side_writes = len(plan.extra["last_post"])
         return plan
 
-    def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
+    def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
         rows = plan.new + plan.changed
         upsert(conn, schema.page_stats, rows, ["page_id", "on"], self.fields)
         _raise_last_post(conn, plan.extra["last_post"])
         if rows:
-            pages = {r["page_id"] for r in rows}
-            summary.refresh_subscribers(conn, since=min(r["on"] for r in rows),
-                                        groups=summary.page_groups(conn, pages), pages=pages)
+            first = min(r["on"] for r in rows)
+            state["since"] = min(state.get("since", first), first)
+            state.setdefault("pages", set()).update(r["page_id"] for r in rows)
+
+    def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
+        if "since" in state:
+            pages = state["pages"]
+            summary.refresh_subscribers(conn, since=state["since"], groups=summary.page_groups(conn, pages),
+                                        pages=pages)
         return []
 
 
@@ -375,10 +393,9 @@ class MessagesKind:
         values.update(page_id=page.id, platform=page.platform, municipality_id=page.municipality_id)
         return Candidate(r, (page.platform, ext), values, {"status": status})
 
-    def check(self, cands: list[Candidate]) -> None:
-        check_duplicates(cands, "external_id", "Сообщение с этим ID")
+    duplicate = ("external_id", "Сообщение с этим ID")
 
-    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate]) -> Plan:
+    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate], state: dict) -> Plan:
         existing = _load_by_platform_key(conn, schema.message, (c.key for c in cands))
         plan = Plan(extra={"keys": set()})
         for c in cands:
@@ -422,14 +439,17 @@ class MessagesKind:
             return False
         return True
 
-    def write(self, conn: Connection, ctx: Context, plan: Plan) -> list[str]:
+    def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
         m = schema.message
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
         _update_by_id(conn, m, plan.changed, self.fields)
-        if plan.extra["keys"]:
-            summary.refresh_messages(conn, keys=plan.extra["keys"])
+        state.setdefault("keys", set()).update(plan.extra["keys"])
+
+    def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
+        if state.get("keys"):
+            summary.refresh_messages(conn, keys=state["keys"])
         return []
 
 

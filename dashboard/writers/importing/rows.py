@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from dashboard.writers.importing.columns import Header
 from dashboard.writers.importing.references import (
     MunicipalityMatcher,
@@ -161,11 +163,39 @@ def resolve_page(r: RowReader, ctx: Context) -> PageInfo | None:
     return page
 
 
-def check_duplicates(cands: list[Candidate], name: str, what: str) -> None:
-    """A key may appear once per file; a later row repeating it is an error in column ``name``."""
-    first: dict[tuple, int] = {}
-    for c in cands:
-        if c.key in first:
-            c.error(name, f"{what} уже есть в строке {first[c.key]}: в файле она должна быть один раз")
-        else:
+class SeenKeys:
+    """Keys met so far in a file read in chunks, to report a key repeated anywhere in it.
+
+    Holds 16 bytes per key (its hash and its row, in sorted numpy arrays), not the keys,
+    so a million-row file costs ~16 MB. Within a chunk keys are compared exactly; against
+    earlier chunks by 64-bit hash (a false match needs a collision: ~1e-8 for 10⁶ keys).
+    """
+
+    def __init__(self) -> None:
+        self._hashes = np.empty(0, dtype=np.int64)
+        self._rows = np.empty(0, dtype=np.int64)
+
+    def check(self, cands: list[Candidate], name: str, what: str) -> list[Candidate]:
+        """Report the chunk's repeated keys at the later row (column ``name``); the others, remembered."""
+        hashes = np.fromiter((hash(c.key) for c in cands), dtype=np.int64, count=len(cands))
+        at = np.searchsorted(self._hashes, hashes)
+        earlier = np.zeros(len(cands), dtype=bool)
+        if len(self._hashes):
+            earlier = self._hashes[np.minimum(at, len(self._hashes) - 1)] == hashes
+        first: dict[tuple, int] = {}
+        kept: list[Candidate] = []
+        for i, c in enumerate(cands):
+            row = int(self._rows[at[i]]) if earlier[i] else first.get(c.key)
+            if row is not None:
+                c.error(name, f"{what} уже есть в строке {row}: в файле она должна быть один раз")
+                continue
             first[c.key] = c.row
+            kept.append(c)
+        new_hashes = np.fromiter((hash(k) for k in first), dtype=np.int64, count=len(first))
+        new_rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        order = np.argsort(new_hashes, kind="stable")
+        new_hashes, new_rows = new_hashes[order], new_rows[order]
+        where = np.searchsorted(self._hashes, new_hashes)
+        self._hashes = np.insert(self._hashes, where, new_hashes)
+        self._rows = np.insert(self._rows, where, new_rows)
+        return kept

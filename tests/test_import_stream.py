@@ -1,0 +1,151 @@
+"""Streaming imports: a file longer than one chunk is checked and written chunk by chunk in one
+transaction — still all-or-nothing, idempotent, and equal to an import in a single chunk
+(SQLite and PostgreSQL). The chunk size is lowered so the files stay small."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.core import schema
+from dashboard.writers.importing import importer
+from tests.conftest import new_database
+from tests.import_helpers import (
+    MESSAGES_HEADER,
+    PAGES_HEADER,
+    STATS_HEADER,
+    csv_bytes,
+    dump,
+    load_pages,
+    log_rows,
+    run,
+    xlsx_bytes,
+)
+
+CHUNK = 40
+URLS = ["https://vk.com/club101", "https://vk.com/club102", "https://ok.ru/group/555"]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK_ROWS", CHUNK)
+
+
+def message_rows(n: int) -> list[list[str]]:
+    """``n`` messages over three pages and 20 days; every third one unanswered."""
+    rows = []
+    for i in range(n):
+        day = 1 + i % 20
+        answered = i % 3 != 0
+        rows.append([f"s{i}", URLS[i % 3], f"{day:02d}.10.2026 {8 + i % 10:02d}:15", ["Дороги", "ЖКХ"][i % 2],
+                     f"{day:02d}.10.2026 {9 + i % 10:02d}:40" if answered else "",
+                     "дан ответ" if answered else "новое", "да" if i % 5 == 0 else "нет"])
+    return rows
+
+
+def messages_in_db(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(schema.message)).scalar()
+
+
+def test_a_bad_row_in_the_last_chunk_leaves_the_database_unchanged(engine, small_chunks):
+    load_pages(engine)
+    assert run(engine, "messages", csv_bytes(MESSAGES_HEADER, message_rows(30))).ok
+    before = dump(engine)
+    rows = message_rows(230)
+    rows[-1][2] = "31.02.2026 10:00"  # row 231 of the file, in the sixth chunk of 40
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows))
+    assert not result.ok
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(231, "Дата поступления", "31.02.2026 10:00")]
+    assert dump(engine) == before  # the first five chunks were written and rolled back, summaries too
+    assert [r.status for r in log_rows(engine)][-1] == "rejected"
+
+
+def test_a_key_repeated_in_another_chunk_is_reported_and_nothing_is_written(engine, small_chunks):
+    load_pages(engine)
+    before = dump(engine)
+    rows = message_rows(150)
+    rows[120][0] = rows[3][0]  # the same message ID at rows 5 and 122, three chunks apart
+    rows[121][0] = rows[120][0]  # and once more within the chunk
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows))
+    assert not result.ok
+    assert [(e.row, e.message) for e in result.errors] == [
+        (122, "Сообщение с этим ID уже есть в строке 5: в файле она должна быть один раз"),
+        (123, "Сообщение с этим ID уже есть в строке 5: в файле она должна быть один раз"),
+    ]
+    assert dump(engine) == before
+
+
+def test_a_second_streaming_import_of_the_same_file_changes_nothing(engine, small_chunks):
+    load_pages(engine)
+    data = csv_bytes(MESSAGES_HEADER, message_rows(170))
+    first = run(engine, "messages", data)
+    assert (first.ok, first.added, first.updated, first.unchanged) == (True, 170, 0, 0)
+    after_first = dump(engine)
+    second = run(engine, "messages", data)
+    assert (second.ok, second.added, second.updated, second.unchanged) == (True, 0, 0, 170)
+    assert dump(engine) == after_first
+    assert messages_in_db(engine) == 170
+
+
+def test_an_xlsx_longer_than_a_chunk_is_all_or_nothing_too(engine, small_chunks):
+    load_pages(engine)
+    rows = message_rows(100)
+    rows[95][4] = "01.01.2020 00:00"  # answered before received, row 97
+    before = dump(engine)
+    result = run(engine, "messages", xlsx_bytes({"Обращения": [MESSAGES_HEADER, *rows]}), "m.xlsx")
+    assert not result.ok
+    assert [(e.row, e.column) for e in result.errors] == [(97, "Дата ответа")]
+    assert dump(engine) == before
+
+
+def contents(engine) -> dict:
+    """Every table but the log and the update time; summary rows without their surrogate ids."""
+    out = dump(engine, skip=("import_log", "meta"))
+    with engine.connect() as conn:
+        for t in (schema.msg_daily, schema.msg_daily_mp, schema.msg_daily_pt, schema.subs_daily):
+            cols = [c for c in t.c if c.name != "id"]
+            out[t.name] = sorted((tuple(r) for r in conn.execute(select(*cols))), key=repr)
+    return out
+
+
+def _one_chunk_vs_many(tmp_path, monkeypatch, kind: str, header: list, rows: list[list]):
+    """Dumps after importing the file at once and in chunks of 7 rows, into two fresh databases."""
+    dumps = []
+    for chunk in (10_000, 7):
+        monkeypatch.setattr(importer, "CHUNK_ROWS", chunk)
+        sub = tmp_path / str(chunk)
+        sub.mkdir(parents=True)
+        engine, cleanup = new_database("sqlite", sub)
+        try:
+            load_pages(engine)
+            assert run(engine, "messages", csv_bytes(MESSAGES_HEADER, message_rows(20))).ok
+            result = run(engine, kind, csv_bytes(header, rows))
+            assert result.ok, result.report()
+            dumps.append((contents(engine), result.added, result.updated, result.unchanged, result.notes))
+        finally:
+            cleanup()
+    return dumps
+
+
+def test_chunks_give_the_same_database_as_one_pass(tmp_path, monkeypatch):
+    # messages: new and changed rows over many days (the summaries are refreshed once, at the end)
+    rows = message_rows(60)
+    rows[5][5] = "закрыто"
+    rows[5][4] = ""
+    one, many = _one_chunk_vs_many(tmp_path / "m", monkeypatch, "messages", MESSAGES_HEADER, rows)
+    assert one == many
+    assert one[1:4] == (40, 1, 19)  # s0..s19 were stored before: one of them changed
+    assert len(one[0]["msg_daily"]) > 20
+
+    # stats: snapshots over weeks, subscriber summaries from the earliest date written
+    stats = [[URLS[i % 3], f"{1 + i // 3:02d}.10.2026", str(1000 + 7 * i), str(i % 4)] for i in range(45)]
+    one, many = _one_chunk_vs_many(tmp_path / "s", monkeypatch, "stats", STATS_HEADER, stats)
+    assert one == many and one[1] == 45
+
+    # pages: organisations created in one chunk are found by the next; the first row decides
+    pages = [["Баганский район" if i % 2 else "город Бердск", f"Организация {i % 5}", "ВКонтакте",
+              f"https://vk.com/club{900 + i}", f"Страница {i}", "да"] for i in range(30)]
+    one, many = _one_chunk_vs_many(tmp_path / "p", monkeypatch, "pages", PAGES_HEADER, pages)
+    assert one == many
+    assert one[4] == ["Создано организаций: 5."]
