@@ -75,3 +75,9 @@ with right, widgets.section("Интервалы времени ответа"):
     st.markdown(f"Медиана оценивается по гистограмме с границами {edges} с линейной интерполяцией "
                 "внутри интервала; каждая допустимая норма — граница интервала, поэтому доля "
                 "«в срок» считается точно.")
+
+with widgets.section("Сигналы", "Что попадает в «Требует внимания», на страницу «Сигналы» и в ежедневные сводки"):
+    from dashboard.core.signals import KINDS, rule_texts
+
+    rules = rule_texts(settings)
+    st.markdown("  \n".join(f"**{KINDS[k]}.** {rules[k]}" for k in KINDS))

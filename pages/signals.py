@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
-from dashboard.core.signals import KINDS, SEVERITIES
+from dashboard.core.signals import KINDS, SEVERITIES, rule_texts
 from dashboard.ui import signals_view, widgets
 
 SINCE = {"all": "за всё время", "1": "за последние сутки", "7": "за 7 дней", "30": "за 30 дней"}
@@ -17,7 +17,11 @@ PAGE_SIZE = 50
 
 widgets.page_header("Сигналы", subtitle="Что требует внимания сейчас: просроченные обращения, молчащие и "
                     "недоступные страницы, госметка, обязательные платформы, всплески обращений, "
-                    "отток подписчиков, устаревшие данные. Пороги — в README, раздел «Signals».")
+                    "отток подписчиков, устаревшие данные.")
+
+with st.expander("Как определяются сигналы"):
+    rules = rule_texts(widgets.get_settings())
+    st.markdown("  \n".join(f"**{KINDS[k]}.** {rules[k]}" for k in KINDS))
 
 df = signals_view.open_signals()
 c1, c2, c3, c4 = st.columns([1.2, 1.6, 1.4, 1], vertical_alignment="bottom")

@@ -114,3 +114,13 @@ def test_recipients_page_adds_and_validates(app_db):
         assert conn.execute(select(schema.alert_recipient.c.municipality_id)).scalar() == 32
         conn.execute(schema.alert_recipient.delete())
     engine.dispose()
+
+
+def test_method_explains_the_rules(app_db):
+    at = run_page(app_db, "pages/method.py", now=NOW)
+    assert_ok(at)
+    body = texts(at)
+    assert "#### Сигналы" in body
+    assert ("**Всплеск обращений.** Обращения за последний полный день против того же дня недели за 8 "
+            "предыдущих недель") in body
+    assert "робастный z = (x − медиана) / (1,4826 × MAD)" in body

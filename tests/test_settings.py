@@ -42,3 +42,17 @@ def test_broken_secrets_file(tmp_path):
 
 def test_working_mode_label():
     assert Settings(norm_hours=8, norm_mode="working").norm_label == "8 ч рабочих"
+
+
+def test_signal_and_digest_settings(tmp_path):
+    s = load_settings({"SMTP_STARTTLS": "false", "SIGNAL_SPIKE_Z": "4,5", "SMTP_PORT": "25",
+                       "SIGNAL_SILENT_DAYS": "21"}, tmp_path / "none.toml")
+    assert (s.smtp_starttls, s.signal_spike_z, s.smtp_port, s.signal_silent_days) == (False, 4.5, 25, 21)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('smtp_starttls = false\ntelegram_api_url = "http://127.0.0.1:9000"\n', encoding="utf-8")
+    s = load_settings({}, secrets)
+    assert (s.smtp_starttls, s.telegram_api_url) == (False, "http://127.0.0.1:9000")
+    with pytest.raises(SettingsError, match="SMTP_STARTTLS='может быть': ожидалось true или false"):
+        load_settings({"SMTP_STARTTLS": "может быть"}, tmp_path / "none.toml")
+    with pytest.raises(SettingsError, match="SIGNAL_SUBS_DROP_PCT='пять': ожидалось число"):
+        load_settings({"SIGNAL_SUBS_DROP_PCT": "пять"}, tmp_path / "none.toml")

@@ -375,3 +375,31 @@ def stale(last_write: datetime | None, now: datetime, days: int, tz: ZoneInfo | 
     return [Signal(key="stale:data", kind="stale", severity="critical",
                    text=f"{text} (порог — {_days(days)})", link=PATH_DATA,
                    since=None if last_write is None else last_write + timedelta(days=days))]
+
+
+def rule_texts(s) -> dict[str, str]:
+    """How each kind is decided, in Russian, with the thresholds of settings ``s`` (shown on
+    «Методика» and «Сигналы»)."""
+    return {
+        "overdue": f"Обращения за последние {_days(s.signal_overdue_days)} в статусе «новое» или «в работе» "
+                   f"без ответа дольше нормы — по муниципалитету: число и время ожидания самого старого. "
+                   f"«Критично», если самое старое ждёт дольше {fmt.num(s.signal_escalation_days)} сут.",
+        "silent": f"Последняя публикация страницы — {_days(s.signal_silent_days)} назад или раньше.",
+        "unreachable": f"Ежедневный сбор не смог прочитать страницу {fmt.num(s.signal_collect_failures)} "
+                       "запуска подряд (закрыта, удалена, нет доступа по токену).",
+        "no_mark": "На обязательной странице (ВКонтакте или Одноклассники администрации муниципалитета "
+                   "или регионального органа) нет госметки; сбор обновляет отметку ежедневно.",
+        "missing_page": "У администрации муниципалитета нет открытой страницы ВКонтакте или в Одноклассниках.",
+        "spike": f"Обращения за последний полный день против того же дня недели за "
+                 f"{fmt.num(s.signal_spike_weeks)} предыдущих недель (по муниципалитету и по теме в области): "
+                 f"робастный z = (x − медиана) / (1,4826 × MAD), знаменатель не меньше 1; сигнал при "
+                 f"z ≥ {fmt.num(s.signal_spike_z, 1)} и x ≥ {fmt.num(s.signal_spike_min)}, «Критично» при "
+                 f"вдвое большем z. MAD — медиана отклонений от медианы.",
+        "norm_drop": f"Доля ответов в срок за последние 7 полных дней ниже, чем за 4 недели до них, на "
+                     f"{fmt.num(s.signal_norm_drop_pp, 0)} п.п. и больше (не меньше {NORM_DROP_MIN_DUE} "
+                     "обращений со сроком в каждом периоде).",
+        "subs_drop": f"Подписчиков страницы меньше, чем неделю назад (снимок 7–14 дней назад), на "
+                     f"{fmt.num(s.signal_subs_drop_pct, 0)} % и больше (страницы от {SUBS_DROP_MIN} "
+                     "подписчиков); «Внимание» при вдвое большем оттоке.",
+        "stale": f"Не было импорта или сбора данных дольше {fmt.num(s.signal_stale_days)} сут.",
+    }
