@@ -17,27 +17,39 @@ def _check_grain(grain: str) -> None:
         raise ValueError(f"Неизвестная детализация {grain!r}: ожидается day, week или month.")
 
 
-def messages_series(conn: Connection, f: Filters, grain: str = "week") -> pd.DataFrame:
-    """Columns: period (date: the day, the Monday, or the 1st of month), messages, answered,
-    in_norm, share_in_norm (in_norm / messages of the bucket, NaN if none),
-    median_response_min. Buckets with no messages are absent.
+def bucket_frame(f: Filters, grain: str) -> pd.DataFrame:
+    """Every bucket of f's period (``Period.buckets``): period (its first day), days (inside
+    the period), partial (the period cuts it)."""
+    b = f.period.buckets(grain)
+    return pd.DataFrame({"period": [x.start for x in b], "days": [x.days for x in b],
+                         "partial": [x.partial for x in b]})
 
-    Buckets are msg_daily's day/week/month columns, cut to f's period (a week that starts
-    before the period counts only its days inside it). median_response_min is
-    kpi.grouped_median ('median_response') in the norm's mode. Also: mean_response_min."""
+
+def messages_series(conn: Connection, f: Filters, grain: str = "week") -> pd.DataFrame:
+    """Every bucket of f's period (day, the Monday of a week, or the 1st of a month), with
+    columns: period, days, partial, messages, answered, in_norm, share_in_norm (in_norm /
+    messages of the bucket), median_response_min, mean_response_min.
+
+    Buckets without messages are present with counts 0 and no share or median (NaN), so a
+    line breaks there instead of joining its neighbours. A bucket the period cuts (a week
+    starting before it) counts only its days inside the period and is marked ``partial``.
+    median_response_min is metrics.grouped_median ('median_response') in the norm's mode."""
     _check_grain(grain)
-    df = add_kpis(message_sums(conn, f, by=(grain,)), f)
-    df = df[df["messages"] > 0].rename(columns={grain: "period"}).sort_values("period")
+    df = add_kpis(message_sums(conn, f, by=(grain,)), f).rename(columns={grain: "period"})
+    counts = ["messages", "answered", "in_norm"]
+    df = bucket_frame(f, grain).merge(df[["period", *counts, "median_response_min", "mean_response_min"]],
+                                      on="period", how="left")
+    df[counts] = df[counts].fillna(0).astype("int64")
     df["share_in_norm"] = ratio(df["in_norm"], df["messages"]).values
-    cols = ["period", "messages", "answered", "in_norm", "share_in_norm",
+    cols = ["period", "days", "partial", "messages", "answered", "in_norm", "share_in_norm",
             "median_response_min", "mean_response_min"]
     return df[cols].reset_index(drop=True)
 
 
 def messages_series_by(conn: Connection, f: Filters, by: str = "platform", grain: str = "week") -> pd.DataFrame:
-    """by='platform' or 'topic'. Columns: period, key (platform code or topic id), label, messages.
-
-    Ordered by period, then key."""
+    """by='platform' or 'topic'. Columns: period, key (platform code or topic id), label,
+    messages, partial. Every bucket of the period for every key with messages in it (0 where
+    it had none that bucket). Ordered by period, then key."""
     _check_grain(grain)
     md = message_table(f, (by if by == "platform" else "topic_id",))
     if by == "platform":
@@ -51,14 +63,19 @@ def messages_series_by(conn: Connection, f: Filters, by: str = "platform", grain
             .where(md.c.day.between(f.start, f.end), *f.dims(md))
             .group_by(period, key).order_by(period, key))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["period", "key", "messages"])
+    # Every bucket for every key that has messages: 0 where a key had none that bucket.
+    full = bucket_frame(f, grain)[["period", "partial"]].merge(
+        pd.DataFrame({"key": pd.unique(df["key"])}), how="cross")
+    df = full.merge(df, on=["period", "key"], how="left").fillna({"messages": 0})
     df["messages"] = df["messages"].astype("int64")
+    df = df.sort_values(["period", "key"]).reset_index(drop=True)
     if by == "platform":
         labels = platforms.label
     else:
         t = schema.topic
         labels = dict(conn.execute(select(t.c.id, t.c.name)).all())
     df["label"] = df["key"].map(labels)
-    return df[["period", "key", "label", "messages"]]
+    return df[["period", "key", "label", "messages", "partial"]]
 
 
 def subscribers_series(conn: Connection, f: Filters, grain: str = "week") -> pd.DataFrame:

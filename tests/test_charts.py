@@ -173,3 +173,56 @@ def test_best_and_worst_bars_share_one_scale_and_colour_by_target():
     assert {r["name"]: r["group"] for r in rows} == {"В": "далеко от цели", "Г": "близко к цели"}
     assert [r["chosen"] for r in rows] == [False, True]
     assert "цель 90,0\u00a0%" in svg_texts(charts.municipality_bars(worst, "share_in_norm", width=300, **kw))
+
+
+# -- complete series: zeros, gaps, partial buckets ------------------------------------
+
+@pytest.fixture
+def gappy():
+    """Six weeks: the first and last cut by the period, two without messages."""
+    periods = [date(2026, 10, 26) + timedelta(weeks=i) for i in range(6)]
+    return pd.DataFrame({"period": periods, "partial": [True, False, False, False, False, True],
+                         "messages": [1, 3, 0, 2, 0, 1], "answered": [1, 2, 0, 1, 0, 0],
+                         "share_in_norm": [1.0, 2 / 3, None, 0.5, None, 0.0]})
+
+
+def _layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def test_counts_are_bars_for_every_bucket_with_integer_ticks(gappy):
+    spec = charts.messages_trend(gappy, "week", width=600, height=250).to_dict()
+    bars = _layers(spec)[0]
+    assert bars["mark"]["type"] == "bar"
+    data = spec["datasets"][bars["data"]["name"]] if "datasets" in spec else bars["data"]["values"]
+    assert [r["messages"] for r in data] == [1, 3, 0, 2, 0, 1]          # zero weeks kept
+    axis = bars["encoding"]["y"]["axis"]
+    assert axis["format"] == ",d" and axis["tickMinStep"] == 1
+    texts = svg_texts(charts.messages_trend(gappy, "week", width=600, height=250))
+    assert "09.11" in texts and "23.11" in texts                         # empty weeks on the axis
+    ticks = [t for t in texts if re.fullmatch(r"[\d,]+", t)]
+    assert ticks == ["0", "1", "2", "3"]                                  # no 0,5 ticks
+
+
+def test_partial_buckets_are_lighter_and_named(gappy):
+    spec = charts.messages_trend(gappy, "week", width=600, height=250).to_dict()
+    opacity = _layers(spec)[0]["encoding"]["opacity"]
+    assert opacity["scale"] == {"domain": ["полная неделя", "неполная неделя"], "range": [1, 0.4]}
+    assert "неполная неделя" in svg_texts(charts.messages_trend(gappy, "week", width=600, height=250))
+    assert "неполная неделя" in svg_texts(charts.timeliness_trend(gappy, grain="week", width=600, height=250))
+    # All buckets complete: no legend about it.
+    full = gappy.assign(partial=False)
+    assert "opacity" not in _layers(charts.messages_trend(full, "week").to_dict())[0]["encoding"]
+
+
+def test_share_line_breaks_at_buckets_without_messages(gappy):
+    spec = charts.timeliness_trend(gappy, grain="week", width=600, height=250).to_dict()
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert line["mark"]["interpolate"] == "linear"
+    assert line["encoding"]["detail"]["field"] == "run"
+    rows = spec["datasets"][line["data"]["name"]]
+    runs = {}
+    for r in rows:
+        runs.setdefault(r["run"], []).append(r["x_label"])
+    # 26.10–02.11 joined; 16.11 alone; 30.11 alone: no segment crosses 09.11 or 23.11.
+    assert sorted(runs.values()) == [["16.11"], ["26.10", "02.11"], ["30.11"]]

@@ -1,5 +1,6 @@
-"""Time series on the fixture. November 2026 weeks start on Mondays 2, 9, 16, 23 November
-(1 November, a Sunday, belongs to the week of 26 October and has no messages)."""
+"""Time series on the fixture. November 2026 weeks start on Mondays 2, 9, 16, 23 November;
+1 November (a Sunday) belongs to the week of 26 October and 30 November (a Monday) starts
+a week: both are partial buckets of November and have no messages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from queries import Norm, series
 from tests.fixture_data import NOV, OCT, TOPIC_ID
 
 W1, W2, W3, W4 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)
+W0, W5 = date(2026, 10, 26), date(2026, 11, 30)
 
 
 def test_messages_series_by_week(fixture_engine):
@@ -22,14 +24,19 @@ def test_messages_series_by_week(fixture_engine):
     # Week of 23.11: 17-22 (6); answers 21 (5) and 22 (15); median 1st of 2 in [5, 10): 10.
     with fixture_engine.connect() as conn:
         df = series.messages_series(conn, NOV, "week")
-    assert list(df.columns[:6]) == ["period", "messages", "answered", "in_norm", "share_in_norm",
-                                    "median_response_min"]
-    assert list(df["period"]) == [W1, W2, W3, W4]
-    assert list(df["messages"]) == [10, 7, 5, 6]
-    assert list(df["answered"]) == [10, 5, 5, 2]
-    assert list(df["in_norm"]) == [7, 4, 5, 2]
-    assert list(df["share_in_norm"]) == pytest.approx([7 / 10, 4 / 7, 5 / 5, 2 / 6])
-    assert list(df["median_response_min"]) == pytest.approx([240.0, 52.5, 150.0, 10.0])
+    assert list(df.columns[:8]) == ["period", "days", "partial", "messages", "answered", "in_norm",
+                                    "share_in_norm", "median_response_min"]
+    # Every week touching November, the two cut ones partial and empty: 0, not missing.
+    assert list(df["period"]) == [W0, W1, W2, W3, W4, W5]
+    assert list(df["days"]) == [1, 7, 7, 7, 7, 1]
+    assert list(df["partial"]) == [True, False, False, False, False, True]
+    assert list(df["messages"]) == [0, 10, 7, 5, 6, 0]
+    assert list(df["answered"]) == [0, 10, 5, 5, 2, 0]
+    assert list(df["in_norm"]) == [0, 7, 4, 5, 2, 0]
+    assert df["share_in_norm"].tolist()[1:5] == pytest.approx([7 / 10, 4 / 7, 5 / 5, 2 / 6])
+    assert df["median_response_min"].tolist()[1:5] == pytest.approx([240.0, 52.5, 150.0, 10.0])
+    # No share or median where there are no messages: the line breaks there.
+    assert df.loc[[0, 5], ["share_in_norm", "median_response_min"]].isna().all().all()
 
 
 def test_messages_series_by_month_and_day(fixture_engine):
@@ -38,15 +45,19 @@ def test_messages_series_by_month_and_day(fixture_engine):
         day = series.messages_series(conn, NOV, "day")
         two_months = series.messages_series(conn, NOV.with_(start=OCT.start), "month")
         working = series.messages_series(conn, NOV.with_(norm=Norm(8, "working")), "month")
-    assert list(month["period"]) == [date(2026, 11, 1)]
+    assert list(month["period"]) == [date(2026, 11, 1)] and not month["partial"][0]
     assert (month["messages"][0], month["answered"][0], month["in_norm"][0]) == (28, 22, 18)
     assert month["share_in_norm"][0] == pytest.approx(18 / 28)
     assert month["median_response_min"][0] == pytest.approx(120.0)
     assert list(two_months["period"]) == [date(2026, 10, 1), date(2026, 11, 1)]
     assert list(two_months["messages"]) == [8, 28]
     assert (working["in_norm"][0], working["median_response_min"][0]) == (18, pytest.approx(105.0))
-    # Days with messages: 2-6, 9-13, 16-19, 21, 23, 24, 26-28 November.
-    assert len(day) == 20
+    # Every day of November is there; messages on 2-6, 9-13, 16-19, 21, 23, 24, 26-28 only.
+    assert len(day) == 30 and not day["partial"].any()
+    assert (day["messages"] > 0).sum() == 20
+    empty = day[day["messages"] == 0]
+    assert (empty["answered"] == 0).all() and empty["share_in_norm"].isna().all()
+    assert day.set_index("period").loc[date(2026, 11, 1), "messages"] == 0
     assert day.set_index("period").loc[date(2026, 11, 2), "messages"] == 3      # 1, 2, 23
     assert day.set_index("period").loc[date(2026, 11, 28), "messages"] == 2     # 20, 21
     assert day["messages"].sum() == 28
@@ -57,18 +68,20 @@ def test_messages_series_filters(fixture_engine):
         nsk = series.messages_series(conn, NOV.with_(municipality_ids=(31,)), "week")
         snow = series.messages_series(conn, NOV.with_(topic_ids=(TOPIC_ID["snow"],)), "week")
     # Новосибирск: week 2.11: 1-6; 9.11: 7-9; 16.11: 16; 23.11: 17, 18, 20, 21, 22.
-    assert list(nsk["messages"]) == [6, 3, 1, 5]
-    # Snow: 27 (9.11), 11 (13.11), 16 (21.11): no snow in the first and last weeks.
-    assert list(snow["period"]) == [W2, W3]
-    assert list(snow["messages"]) == [2, 1]
+    assert list(nsk["messages"]) == [0, 6, 3, 1, 5, 0]
+    # Snow: 27 (9.11), 11 (13.11), 16 (21.11): no snow in the other weeks, which show 0.
+    assert list(snow["period"]) == [W0, W1, W2, W3, W4, W5]
+    assert list(snow["messages"]) == [0, 0, 2, 1, 0, 0]
 
 
 def test_messages_series_by_platform_and_topic(fixture_engine):
     with fixture_engine.connect() as conn:
         by_platform = series.messages_series_by(conn, NOV, "platform", "week")
         by_topic = series.messages_series_by(conn, NOV, "topic", "month")
-    assert list(by_platform.columns) == ["period", "key", "label", "messages"]
-    got = {(r.period, r.key): r.messages for r in by_platform.itertuples()}
+    assert list(by_platform.columns) == ["period", "key", "label", "messages", "partial"]
+    got = {(r.period, r.key): r.messages for r in by_platform.itertuples() if r.messages}
+    # Every week for every platform with messages: 6 weeks × VK, OK, MAX.
+    assert len(by_platform) == 18 and set(by_platform["period"]) == {W0, W1, W2, W3, W4, W5}
     # Week 2.11: VK 1-5, 23, 24; OK 6, 25, 26. Week 9.11: VK 10, 11, 27, 28; OK 7; MAX 8, 9.
     # Week 16.11: VK 13-16; OK 12. Week 23.11: VK 17, 19-22; OK 18.
     assert got == {

@@ -55,6 +55,17 @@ class Period:
             return "day"
         return "week" if self.days <= 184 else "month"
 
+    def buckets(self, grain: str) -> list["Bucket"]:
+        """Every day, week (from Monday) or month touching the period, in order; a bucket
+        the period cuts (a week starting before it, a month ending after it) is partial."""
+        out, start = [], bucket_start(self.start, grain)
+        while start <= self.end:
+            nxt = _next_bucket(start, grain)
+            inside = (min(nxt - timedelta(days=1), self.end) - max(start, self.start)).days + 1
+            out.append(Bucket(start, inside, (nxt - start).days))
+            start = nxt
+        return out
+
     def label(self) -> str:
         """Russian label: 'III квартал 2026', 'октябрь 2026', '01.09.2026 – 30.09.2026'."""
         months = _whole_months(self)
@@ -66,6 +77,38 @@ class Period:
         if months == 12 and self.start.month == 1:
             return f"{self.start.year} год"
         return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bucket of a time series: its first day, its days inside the period, its length."""
+
+    start: date
+    days: int
+    length: int
+
+    @property
+    def partial(self) -> bool:
+        return self.days < self.length
+
+
+def bucket_start(d: date, grain: str) -> date:
+    """The day itself, the Monday of its week, or the 1st of its month."""
+    if grain == "day":
+        return d
+    if grain == "week":
+        return d - timedelta(days=d.weekday())
+    if grain == "month":
+        return d.replace(day=1)
+    raise ValueError(f"Неизвестная детализация {grain!r}: ожидается day, week или month.")
+
+
+def _next_bucket(start: date, grain: str) -> date:
+    if grain == "day":
+        return start + timedelta(days=1)
+    if grain == "week":
+        return start + timedelta(days=7)
+    return _add_months(start, 1)
 
 
 def _add_months(d: date, n: int) -> date:

@@ -134,46 +134,92 @@ def _with_period(df: pd.DataFrame) -> pd.DataFrame:
 
 # -- time series ---------------------------------------------------------------
 
+PARTIAL_LABELS = {"day": ("полный день", "неполный день"),
+                  "week": ("полная неделя", "неполная неделя"),
+                  "month": ("полный месяц", "неполный месяц")}
+COUNT_AXIS = {"format": ",d", "tickMinStep": 1}   # counts: whole numbers only
+
+
+def _bucket_x(df: pd.DataFrame, grain: str) -> alt.X:
+    """One band per bucket, in time order, labelled 'dd.mm' (months: 'янв 2026')."""
+    return alt.X("x_label:N", title=None, sort=list(df["x_label"]),
+                 axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelPadding=4))
+
+
+def _with_buckets(df: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """Add x_label, period_label (tooltip), partial (False if absent) and bucket_kind."""
+    period = pd.to_datetime(df["period"])
+    if grain == "month":
+        months = LOCALE["time"]["shortMonths"]
+        x_label = [f"{months[d.month - 1]} {d.year}" for d in period]
+    else:
+        x_label = list(period.dt.strftime("%d.%m"))
+    partial = df["partial"].astype(bool) if "partial" in df else pd.Series(False, index=df.index)
+    full, part = PARTIAL_LABELS.get(grain, PARTIAL_LABELS["week"])
+    return df.assign(period=period, period_label=period.dt.strftime(DATE_FORMAT), x_label=x_label,
+                     partial=partial.values, bucket_kind=[part if p else full for p in partial])
+
+
+def _partial_opacity(df: pd.DataFrame, grain: str) -> alt.Opacity | dict:
+    """Partial buckets lighter, with a legend saying why; nothing when all are complete."""
+    if not df["partial"].any():
+        return {}
+    full, part = PARTIAL_LABELS.get(grain, PARTIAL_LABELS["week"])
+    return {"opacity": alt.Opacity("bucket_kind:N", title=None, scale=alt.Scale(domain=[full, part], range=[1, 0.4]),
+                                   legend=alt.Legend(orient="bottom", symbolType="square"))}
+
+
 def messages_trend(series_df: pd.DataFrame, grain: str = "week", width="container",
                    height=260, title: str | None = None) -> alt.Chart:
-    """Messages per bucket (queries.series.messages_series): bars with answered shown inside."""
+    """Messages per bucket (queries.series.messages_series): one bar per bucket, zeros
+    included; partial buckets (cut by the period) lighter, named in the legend."""
     if series_df.empty:
         return _empty(width=width, height=height)
-    df = _with_period(series_df).assign(
-        messages_label=series_df["messages"].map(fmt.num),
-        answered_label=series_df["answered"].map(fmt.num),
+    df = _with_buckets(series_df, grain).assign(
+        messages_label=series_df["messages"].map(fmt.num).values,
+        answered_label=series_df["answered"].map(fmt.num).values,
     )
-    base = alt.Chart(df, title=title or alt.Undefined)
     tooltip = [alt.Tooltip("period_label:N", title="Период с"),
+               alt.Tooltip("bucket_kind:N", title="Интервал"),
                alt.Tooltip("messages_label:N", title="Обращений"),
                alt.Tooltip("answered_label:N", title="С ответом")]
-    # Every layer names its tooltip: a layer without one would show raw field names («period»).
-    area = base.mark_area(opacity=0.18, interpolate="monotone").encode(
-        x=_time_x(grain, df["period"]), y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")),
-        tooltip=tooltip)
-    line = base.mark_line(interpolate="monotone").encode(
-        x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
-    points = base.mark_point(size=30).encode(x=_time_x(grain, df["period"]), y="messages:Q", tooltip=tooltip)
-    return _size(alt.layer(area, line, points), width, height)
+    bars = alt.Chart(df, title=title or alt.Undefined).mark_bar(color=ACCENT).encode(
+        x=_bucket_x(df, grain),
+        y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(**COUNT_AXIS)),
+        tooltip=tooltip, **_partial_opacity(df, grain))
+    return _size(bars, width, height)
+
+
+def _runs(values: pd.Series) -> pd.Series:
+    """Contiguous runs of known values get one id each: a line is drawn within a run only,
+    so it breaks at a bucket without data instead of joining across it."""
+    return values.isna().cumsum()
 
 
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
                      grain: str = "week", width="container", height=260,
                      title: str | None = None) -> alt.Chart:
-    """Share answered within the norm per bucket; an optional target line."""
-    df = series_df.dropna(subset=["share_in_norm"]) if not series_df.empty else series_df
-    if df.empty:
+    """Share answered within the norm per bucket (straight segments between neighbouring
+    buckets; a gap where a bucket has no messages); partial buckets as lighter hollow
+    points; an optional target line."""
+    if series_df.empty or series_df["share_in_norm"].isna().all():
         return _empty(width=width, height=height)
-    df = _with_period(df).assign(share_label=df["share_in_norm"].map(fmt.pct))
-    base = alt.Chart(df, title=title or alt.Undefined)
+    df = _with_buckets(series_df, grain).assign(run=_runs(series_df["share_in_norm"]).values)
+    df = df.assign(share_label=df["share_in_norm"].map(fmt.pct))
+    x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not
+    known = df.dropna(subset=["share_in_norm"])
     y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
               axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
     tooltip = [alt.Tooltip("period_label:N", title="Период с"),
+               alt.Tooltip("bucket_kind:N", title="Интервал"),
                alt.Tooltip("share_label:N", title="Ответ в срок")]
-    line = base.mark_line(color=GOOD, interpolate="monotone").encode(x=_time_x(grain, df["period"]), y=y,
-                                                                     tooltip=tooltip)
-    points = base.mark_point(color=GOOD, size=30).encode(x=_time_x(grain, df["period"]), y=y, tooltip=tooltip)
-    layers = [line, points]
+    # Every layer names its tooltip: a layer without one would show raw field names («period»).
+    axis_only = alt.Chart(df).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
+    line = alt.Chart(known).mark_line(color=GOOD, interpolate="linear").encode(
+        x=x, y=y, detail="run:N", tooltip=tooltip)
+    points = alt.Chart(known).mark_point(color=GOOD, size=60, filled=True).encode(
+        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain))
+    layers = [axis_only, line, points]
     if norm_share_target is not None:
         target = pd.DataFrame({"y": [norm_share_target],
                                "label": [f"цель {fmt.pct(norm_share_target, 0)}"]})
@@ -182,7 +228,7 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
         text = alt.Chart(target).mark_text(align="left", dx=4, dy=-7, color=MUTED).encode(
             y="y:Q", text="label:N", x=alt.value(0), tooltip=[alt.Tooltip("label:N", title="Цель")])
         layers += [rule, text]
-    return _size(alt.layer(*layers), width, height)
+    return _size(alt.layer(*layers, title=title or alt.Undefined), width, height)
 
 
 def platform_scale(codes: pd.Series, labels: pd.Series) -> alt.Scale:
@@ -201,16 +247,17 @@ def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="con
     if series_by_df.empty:
         return _empty(width=width, height=height)
     df = _with_period(series_by_df).assign(messages_label=series_by_df["messages"].map(fmt.num))
-    return _size(alt.Chart(df, title=title or alt.Undefined).mark_area(
-        interpolate="monotone", opacity=0.85).encode(
-        x=_time_x(grain, df["period"]),
-        y=alt.Y("sum(messages):Q", title="Обращений", stack="zero", axis=alt.Axis(format=",~f")),
+    df = _with_buckets(df, grain)
+    return _size(alt.Chart(df, title=title or alt.Undefined).mark_bar().encode(
+        x=_bucket_x(df, grain),
+        y=alt.Y("sum(messages):Q", title="Обращений", stack="zero", axis=alt.Axis(**COUNT_AXIS)),
         color=alt.Color("label:N", title="Платформа",
                         scale=platform_scale(df["key"], df["label"]),
                         legend=alt.Legend(columns=2)),
         order=alt.Order("key:N"),
         tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Платформа"),
                  alt.Tooltip("messages_label:N", title="Обращений")],
+        **_partial_opacity(df, grain),
     ), width, height)
 
 
@@ -225,9 +272,9 @@ def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week"
     df = df.groupby(["period", "label"], as_index=False)["messages"].sum()
     order = keep
     df = _with_period(df).assign(messages_label=df["messages"].map(fmt.num))
-    return _size(alt.Chart(df, title=title or alt.Undefined).mark_line(interpolate="monotone").encode(
+    return _size(alt.Chart(df, title=title or alt.Undefined).mark_line(interpolate="linear", point=True).encode(
         x=_time_x(grain, df["period"]),
-        y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(format=",~f")),
+        y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(**COUNT_AXIS)),
         color=alt.Color("label:N", title="Тема", sort=order, scale=alt.Scale(domain=order),
                         legend=alt.Legend(orient="right", labelLimit=200)),
         tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Тема"),
@@ -242,7 +289,7 @@ def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", 
         return _empty(width=width, height=height)
     data = _with_period(df).assign(subscribers_label=df["subscribers"].map(fmt.num))
     return _size(alt.Chart(data, title=title or alt.Undefined).mark_area(
-        interpolate="monotone", opacity=0.85).encode(
+        interpolate="linear", opacity=0.85).encode(
         x=_time_x(grain, df["period"]),
         y=alt.Y("subscribers:Q", title="Подписчиков", stack="zero", axis=alt.Axis(format=",~f")),
         color=alt.Color("platform_label:N", title="Платформа",
