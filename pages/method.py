@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.core import formatting as fmt
 from dashboard.core.metrics import (
+    COMPARISON_RULE,
     KPIS,
     LOW_DATA,
     RATING_MIN_MESSAGES,
@@ -38,6 +39,9 @@ with widgets.section("Норма ответа"):
     )
     st.caption(f"Часовой пояс отображения: {settings.display_tz}. Норма задаётся настройками "
                "RESPONSE_NORM_HOURS и RESPONSE_NORM_MODE.")
+
+with widgets.section("Сравнение с предыдущим периодом"):
+    st.markdown(COMPARISON_RULE)
 
 st.markdown("### Показатели")
 columns = st.columns(2)

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import reduce
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import and_, case, func, literal_column, not_, or_, select, union_all
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
@@ -224,15 +224,90 @@ def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=(
     return _frame(conn, stmt, by)
 
 
+# Message sums that a message not yet received, or not yet answered, at a moment must not
+# count: (sum, its late_* correction).
+AS_OF_CORRECTED = ("messages", "answered", "closed", "photo", "sat_pos", "sat_neg", "resp_sum", *BIN_NAMES)
+
+
+def late_sums(conn: Connection, f: Filters, as_of: datetime, by=()) -> pd.DataFrame:
+    """What f's messages lacked at the moment ``as_of`` (UTC, naive), from raw ``message``
+    rows of the period's days (the received_day index) that were not settled then —
+    received after ``as_of``, or without a first response by then:
+
+    - ``late_<sum>`` for each sum of AS_OF_CORRECTED: the part of today's message sums
+      that did not exist at ``as_of`` (messages received after it; answers, their
+      response minutes, histogram bins and photo reports given after it; satisfaction
+      marks of messages received after it);
+    - ``not_due`` / ``overdue``: pending_sums as they stood at ``as_of``: unanswered then
+      and received after / before the deadline cut-off of ``as_of``; overdue counts
+      messages still open today or answered after ``as_of`` (a message closed without an
+      answer has no closing time, so it is counted as closed already, as today)."""
+    m = schema.message
+    resp = m.c.response_minutes if f.norm.mode == "calendar" else m.c.response_work_minutes
+    edges = schema.RESPONSE_BIN_EDGES
+    arrived = m.c.received_at <= as_of
+    answered_now = m.c.first_response_at.is_not(None)
+    answered_then = and_(answered_now, arrived, m.c.first_response_at <= as_of)
+    late_answer = and_(answered_now, not_(answered_then))
+    open_then = and_(arrived, not_(answered_then))
+    cut = deadline_cutoff(as_of, f.norm)
+
+    def in_bin(i: int):
+        lo = resp >= edges[i]
+        return lo if i + 1 == len(edges) else and_(lo, resp < edges[i + 1])
+
+    unsettled = or_(m.c.received_at > as_of, m.c.first_response_at.is_(None), m.c.first_response_at > as_of)
+    stmt = (
+        select(*_keys(m, by),
+               func.sum(_flag(not_(arrived))).label("late_messages"),
+               func.sum(_flag(late_answer)).label("late_answered"),
+               func.sum(_flag(and_(not_(arrived), m.c.status == "closed", not_(answered_now))))
+               .label("late_closed"),
+               func.sum(_flag(and_(late_answer, m.c.photo_report.is_(True)))).label("late_photo"),
+               func.sum(_flag(and_(not_(arrived), m.c.satisfaction == 1))).label("late_sat_pos"),
+               func.sum(_flag(and_(not_(arrived), m.c.satisfaction == -1))).label("late_sat_neg"),
+               func.sum(case((late_answer, resp), else_=0)).label("late_resp_sum"),
+               *[func.sum(_flag(and_(late_answer, in_bin(i)))).label(f"late_{b}")
+                 for i, b in enumerate(BIN_NAMES)],
+               func.sum(_flag(and_(open_then, m.c.received_at >= cut))).label("not_due"),
+               func.sum(_flag(and_(open_then, m.c.received_at < cut,
+                                   or_(m.c.status.in_(PENDING_STATUSES), answered_now)))).label("overdue"))
+        .where(m.c.received_day.between(f.start, f.end), unsettled, *f.dims(m))
+        .group_by(*_keys(m, by))
+    )
+    return _frame(conn, stmt, by)
+
+
+def message_sums_as_of(conn: Connection, f: Filters, as_of: datetime, by=()) -> pd.DataFrame:
+    """message_sums and pending_sums of f's messages as they stood at ``as_of``: today's
+    summaries minus late_sums, so a previous period is compared at the same age as the
+    current one (queries.kpis.headline_compare)."""
+    full = message_sums(conn, f, by)
+    late = late_sums(conn, f, as_of, by)
+    df = full.merge(late, on=list(by), how="outer") if by else pd.concat([full, late], axis=1)
+    df = fill_zeros(df, by)
+    for c in AS_OF_CORRECTED:
+        df[c] = df[c] - df[f"late_{c}"]
+    below = BIN_NAMES[:bins_below(f.norm.minutes)]
+    df["in_norm"] = df[list(below)].sum(axis=1).astype("int64")
+    return df.drop(columns=[f"late_{c}" for c in AS_OF_CORRECTED])
+
+
 def sums(conn: Connection, f: Filters, now: datetime | None = None, by=(),
-         parts=ALL_PARTS) -> pd.DataFrame:
-    """The chosen parts' sums side by side, outer-joined on the ``by`` keys (0 where absent)."""
+         parts=ALL_PARTS, as_of: datetime | None = None) -> pd.DataFrame:
+    """The chosen parts' sums side by side, outer-joined on the ``by`` keys (0 where absent).
+
+    With ``as_of`` (UTC) the message parts are as they stood at that moment
+    (message_sums_as_of; 'messages' and 'pending' then come together)."""
     makers = {
         "pages": lambda: page_counts(conn, f, by),
         "subscribers": lambda: subscriber_sums(conn, f, by),
         "messages": lambda: message_sums(conn, f, by),
         "pending": lambda: pending_sums(conn, f, now, by),
     }
+    if as_of is not None and "messages" in parts:
+        makers["messages"] = lambda: message_sums_as_of(conn, f, as_of, by)
+        parts = [p for p in parts if p != "pending"]
     frames = [makers[p]() for p in parts]
     if not by:
         return pd.concat([fr.reset_index(drop=True) for fr in frames], axis=1)
@@ -295,9 +370,9 @@ def _nan(x):
 
 
 def measures(conn: Connection, f: Filters, now: datetime | None = None, by=(),
-             parts=ALL_PARTS) -> pd.DataFrame:
+             parts=ALL_PARTS, as_of: datetime | None = None) -> pd.DataFrame:
     """``sums`` followed by ``add_kpis``."""
-    return add_kpis(sums(conn, f, now, by, parts), f)
+    return add_kpis(sums(conn, f, now, by, parts, as_of), f)
 
 
 def none_if_nan(x):

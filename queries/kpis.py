@@ -58,7 +58,8 @@ class Headline:
         return self.extra.get(name)
 
 
-def headline(conn: Connection, f: Filters, now: datetime | None = None) -> Headline:
+def headline(conn: Connection, f: Filters, now: datetime | None = None,
+             as_of: datetime | None = None) -> Headline:
     """All headline KPIs for f's period and dimensions. ``now`` (UTC, naive) defaults to the
     current time and only matters for `due` and `overdue`.
 
@@ -85,16 +86,29 @@ def headline(conn: Connection, f: Filters, now: datetime | None = None) -> Headl
       posts / pages / (days / 7).
     - er ('er') = (likes + reposts + comments) / posts / subscribers, a share.
     """
-    row = {k: none_if_nan(v) for k, v in measures(conn, f, now).to_dict("records")[0].items()}
+    row = {k: none_if_nan(v) for k, v in measures(conn, f, now, as_of=as_of).to_dict("records")[0].items()}
     row["rated"] = int((row.get("sat_pos") or 0) + (row.get("sat_neg") or 0))
     named = {fl.name for fl in fields(Headline)} - {"extra"}
     return Headline(**{n: row[n] for n in named}, extra={k: v for k, v in row.items() if k not in named})
 
 
-def headline_compare(conn: Connection, f: Filters, now: datetime | None = None) -> tuple[Headline, Headline]:
-    """(current period, previous equal period) with the same dimension filters.
+def same_age(f: Filters, now: datetime) -> datetime:
+    """The moment (UTC) at which the previous equal period was as old as f's period is at
+    ``now``: its end + the time elapsed since f's end, i.e. ``now`` shifted back by the
+    distance between the two periods' last days."""
+    return now - (f.end - f.previous().end)
 
-    The previous period is ``f.previous()`` (previous month/quarter/year for whole
-    calendar ones, else the same number of days before); ``now`` is the same for both."""
+
+def headline_compare(conn: Connection, f: Filters, now: datetime | None = None) -> tuple[Headline, Headline]:
+    """(current period, previous equal period) with the same dimension filters, like for like.
+
+    The previous period is ``f.previous()`` (previous month/quarter/year for whole calendar
+    ones, else the same number of days before), taken as it stood at the same age
+    (``same_age``): only messages received, and first responses given, by that moment
+    count, and messages unanswered then are overdue or not yet due as they were then. So
+    figures that keep changing after a period ends (share answered, share within the norm,
+    response times, overdue) are compared with what the previous period showed at the
+    same point, not with its settled values. Pages and subscribers are levels at the
+    periods' ends and need no such rule."""
     now = now or utcnow()
-    return headline(conn, f, now), headline(conn, f.previous(), now)
+    return headline(conn, f, now), headline(conn, f.previous(), now, as_of=same_age(f, now))

@@ -370,7 +370,8 @@ def test_xlsx_numbers_equal_the_queries(xlsx_file, expected):
 def test_xlsx_dates_and_info_sheet(xlsx_file):
     d = xlsx_file["Динамика"]
     assert d["A2"].value == "День"  # a month: daily buckets
-    assert d["A3"].value.date() == date(2026, 11, 2)  # the first day with messages
+    assert d["A3"].value.date() == date(2026, 11, 1)  # every day, with messages or not
+    assert d.max_row == 2 + 30
     assert d["A3"].number_format == "dd.mm.yyyy"
     info = {r[0].value: r[1].value for r in xlsx_file["Сведения"].iter_rows(min_row=3) if r[0].value}
     assert info["Территория"] == "Новосибирская область"

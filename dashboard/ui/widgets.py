@@ -20,7 +20,7 @@ from dashboard.core import periods
 from dashboard.core import spreadsheet
 from dashboard.core import db
 from dashboard.core.db import make_engine
-from dashboard.core.metrics import KPIS, Change
+from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
@@ -594,7 +594,8 @@ def section(title: str, caption: str | None = None):
 
 def previous_caption(f: Filters) -> str:
     p = f.period.previous()
-    return f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}."
+    return (f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}. "
+            f"{COMPARISON_RULE_SHORT}")
 
 
 GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}

@@ -149,7 +149,7 @@ RATING_COLS = [
 ]
 PERIOD_HEADERS = {"day": "День", "week": "Неделя (понедельник)", "month": "Месяц (первое число)"}
 SERIES_COLS = [
-    Col("period", "Период", "date"), kcol("messages"),
+    Col("period", "Период", "date"), Col("partial", "Неполный интервал"), kcol("messages"),
     Col("answered", "С ответом", "int"), Col("in_norm", "Ответ в срок, шт.", "int"),
     Col("share_in_norm", "Доля ответов в срок", "pct"),
     kcol("median_response"),
