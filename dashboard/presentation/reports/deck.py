@@ -20,7 +20,6 @@ import pandas as pd
 from dashboard.core import formatting as fmt
 from dashboard.core import periods
 from dashboard.core.metrics import (
-    COMPARISON_RULE_SHORT,
     KPIS,
     RATING_MIN_MESSAGES,
     RATING_WEIGHTS,
@@ -396,8 +395,7 @@ def kpi_slide(c: ReportContent) -> Slide:
             *notes,
         )))
     return Slide("Главные показатели", blocks,
-                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — к периоду «{c.previous.label()}» "
-                          "в том же «возрасте» (см. «Методика»)",
+                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — к периоду «{c.previous.label()}»",
                  notes=kpi_notes(*REPORT_CARDS))
 
 
@@ -653,8 +651,7 @@ def method_slide(c: ReportContent) -> Slide:
     weights = ", ".join(f"{KPIS[k].name.lower()} {int(w * 100)} %" for k, w in RATING_WEIGHTS.items())
     items.append(f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам "
                  f"({weights}); при менее {RATING_MIN_MESSAGES} обращений — «мало данных», без места.")
-    items.append(f"Норма ответа: {c.norm_label}. Изменения — к периоду «{c.previous.label()}»; "
-                 + COMPARISON_RULE_SHORT[0].lower() + COMPARISON_RULE_SHORT[1:])
+    items.append(f"Норма ответа: {c.norm_label}. Изменения — к «{c.previous.label()}» в том же «возрасте».")
     if c.targets:
         items.append("Цели: " + "; ".join(t.description for t in c.targets.values()) + ".")
     lines = [Line(t, 15, bullet=True, space_before=8) for t in items]
