@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
+from dashboard.core import platforms
 from dashboard.core.metrics import KPIS
 from dashboard.presentation import page_charts
 from dashboard.ui import signals_view, widgets
@@ -46,12 +47,13 @@ if card is None:
     st.rerun()
 
 st.query_params[PARAM] = str(page_id)
-widgets.page_header(card["title"], f.with_(municipality_ids=(), topic_ids=(), platforms=()))
+widgets.page_header(signals_view.plain(card["title"]), f.with_(municipality_ids=(), topic_ids=(), platforms=()))
 facts = [card["platform_label"], card["municipality"], card["organisation"]]
 if card["closed_on"] is not None:
     facts.append(f"закрыта {fmt.d(card['closed_on'])}")
 st.markdown(" · ".join(signals_view.plain(x) for x in facts))
-st.link_button("Открыть страницу", card["url"], icon=":material/open_in_new:")
+if link := platforms.safe_link(card["url"]):  # http(s) only: never a javascript: link
+    st.link_button("Открыть страницу", link, icon=":material/open_in_new:")
 
 weeks = widgets.q(page_profile.weekly, page_id, f.start, f.end, f.norm, now=widgets.pinned_now())
 t = page_profile.totals(weeks)

@@ -72,3 +72,29 @@ def test_hostile_upload_is_shown_literally(tmp_path, monkeypatch):
 
     for text in markdown_texts(at):
         assert not RAW_MARKDOWN.search(text.replace(":material/", "")), text
+
+
+def test_page_profile_shows_a_hostile_title_as_text_and_no_script_link(tmp_path, monkeypatch):
+    """A page whose title (from a file or an API) is Markdown and whose stored URL is
+    javascript: (written by an older version): title shown literally, no link button."""
+    from sqlalchemy import update
+
+    from dashboard.core import schema
+    from dashboard.core.db import make_engine
+    from tests.fixture_data import NOW
+
+    url = fixture_db_url(tmp_path)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(schema.page).where(schema.page.c.id == 1)
+                     .values(title=IMAGE, url="javascript://vk.com/%0aalert(1)"))
+        conn.execute(update(schema.page).where(schema.page.c.id == 2).values(title="**Жирная** [ссылка](http://e)"))
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_page(url, "pages/page_profile.py", now=NOW, query_params={"page": "1"})
+    assert not at.exception and not at.error
+    assert at.title[0].value == literal(IMAGE)
+    assert [b.proto.url for b in at.get("link_button")] == []
+    at = run_page(url, "pages/page_profile.py", now=NOW, query_params={"page": "2"})
+    assert at.title[0].value == literal("**Жирная** [ссылка](http://e)")
+    assert [b.proto.url for b in at.get("link_button")] == ["https://example.org/ok/2"]
