@@ -1,14 +1,20 @@
 """Benchmark every dashboard query on generated data at several scales.
 
-    .venv/bin/python bench/queries.py [--scales region,national] [--repeat 5] [--postgres URL]
+    .venv/bin/python bench/queries.py [--scales region,national] [--rounds 7] [--postgres URL]
+        [--out DIR] [--end YYYY-MM-DD]
 
-For each scale it builds (once, cached under bench/out/) a SQLite database with
-`python -m dashboard demo`'s generator (seed 1, one year), the same rows in
-PostgreSQL (if a URL is given or TEST_POSTGRES_URL is set) and in DuckDB,
-then runs each query function from ``queries/`` on all three and prints the
-median wall time per query and the ratio SQLite / DuckDB as a Markdown table.
-DuckDB runs the very same SQLAlchemy queries (duckdb-engine) over the same
-tables: a columnar engine is the practical limit for these aggregates.
+For each scale it builds (once, cached under --out, default bench/out/) a SQLite database
+with `python -m dashboard demo`'s generator (seed 1, one year up to --end), the same rows in
+PostgreSQL (if a URL is given or TEST_POSTGRES_URL is set) and in DuckDB, then runs each
+query function from ``queries/`` on all three and prints, per query and engine, the median
+wall time with its quartiles and the ratio SQLite / DuckDB as a Markdown table.
+
+Honest timing: the engines are interleaved round by round (round r runs the query once on
+every engine, in an order rotated each round), after one warm-up run on each, so a burst
+of load on the machine hits all engines alike; medians and quartiles show the spread.
+DuckDB runs the very same SQLAlchemy queries (duckdb-engine) over the same tables: a
+columnar engine is the practical limit for these aggregates. Its copy is streamed from
+SQLite in chunks (bounded memory), never a whole table in pandas.
 
 Not a test: timings depend on the machine; nothing here asserts on them.
 """
@@ -29,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
-from dashboard.core import migrate, schema
+from dashboard.core import migrate, schema  # noqa: E402
 from dashboard.core.db import make_engine  # noqa: E402
 from dashboard.core.periods import last_full_quarter  # noqa: E402
 from dashboard.writers import demo  # noqa: E402
@@ -48,6 +54,7 @@ OUT = ROOT / "bench" / "out"
 SEED = 1
 YEARS = 1
 END = "2026-10-31"  # fixed, so every run benchmarks identical data
+CHUNK_ROWS = 100_000
 
 
 def build_sqlite(scale: str) -> Engine:
@@ -65,7 +72,19 @@ def build_sqlite(scale: str) -> Engine:
     return make_engine(f"sqlite:///{path}")
 
 
+def _duck_type(col) -> str:
+    from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric
+
+    t = col.type
+    for kind, name in ((Boolean, "BOOLEAN"), (DateTime, "TIMESTAMP"), (Date, "DATE"), (Integer, "BIGINT"),
+                       (Float, "DOUBLE"), (Numeric, "DOUBLE")):
+        if isinstance(t, kind):
+            return name
+    return "VARCHAR"
+
+
 def build_duckdb(scale: str, src: Engine) -> Engine:
+    """The same tables in DuckDB, streamed from SQLite CHUNK_ROWS rows at a time."""
     path = OUT / f"{scale}.duckdb"
     if not path.exists():
         import duckdb
@@ -76,8 +95,13 @@ def build_duckdb(scale: str, src: Engine) -> Engine:
         con = duckdb.connect(str(tmp))
         with src.connect() as s:
             for table in schema.metadata.sorted_tables:
-                df = pd.read_sql(select(table), s)  # noqa: F841 - read by duckdb below
-                con.execute(f'CREATE TABLE "{table.name}" AS SELECT * FROM df')
+                cols = list(table.c)
+                con.execute(f'CREATE TABLE "{table.name}" (' + ", ".join(
+                    f'"{c.name}" {_duck_type(c)}' for c in cols) + ")")
+                result = s.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(select(table))
+                for rows in result.partitions():
+                    chunk = pd.DataFrame.from_records(rows, columns=[c.name for c in cols])  # noqa: F841
+                    con.execute(f'INSERT INTO "{table.name}" SELECT * FROM chunk')
         con.close()
         tmp.rename(path)
         print(f"  DuckDB {scale}: copied in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
@@ -122,33 +146,60 @@ def cases(f: Filters, one_municipality: Filters, now: datetime):
         ("responses.response_distribution", lambda c: responses.response_distribution(c, f)),
         ("responses.weekday_hour", lambda c: responses.weekday_hour(c, f)),
         ("rating.rating", lambda c: rating.rating(c, f, now)),
-        ("pages.registry", lambda c: pages.registry(c, f)),
+        ("pages.registry_count", lambda c: pages.registry_count(c, f)),
+        ("pages.registry_page (first 100)", lambda c: pages.registry_page(c, f)),
+        ("pages.registry_page (search, by subscribers)", lambda c: pages.registry_page(
+            c, f, pages.RegistryFilter(search="школа"), sort="subscribers", descending=True)),
         ("pages.compliance", lambda c: pages.compliance(c, f.end)),
-        ("backlog.overdue_messages", lambda c: backlog.overdue_messages(c, f, now)),
+        ("backlog.overdue_count", lambda c: backlog.overdue_count(c, f, now)),
+        ("backlog.overdue_messages (first 100)", lambda c: backlog.overdue_messages(c, f, now, limit=100)),
     ]
 
 
-def time_it(engine: Engine, fn, repeat: int) -> float:
-    with engine.connect() as conn:
-        fn(conn)  # warm-up
-        runs = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            fn(conn)
-            runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
+def interleaved(engines: dict[str, Engine], fn, rounds: int) -> dict[str, list[float] | None]:
+    """Seconds per run of ``fn`` on each engine: one warm-up each, then ``rounds`` rounds,
+    each running it once on every engine, the order rotated every round."""
+    conns = {name: eng.connect() for name, eng in engines.items()}
+    runs: dict[str, list[float] | None] = {name: [] for name in engines}
+    try:
+        for name, conn in conns.items():
+            try:
+                fn(conn)
+            except Exception as e:  # report, keep going
+                print(f"  {name}: {type(e).__name__}: {e}", file=sys.stderr)
+                runs[name] = None
+        order = [n for n in conns if runs[n] is not None]
+        for r in range(rounds):
+            for name in order[r % len(order):] + order[:r % len(order)] if order else []:
+                t0 = time.perf_counter()
+                fn(conns[name])
+                runs[name].append(time.perf_counter() - t0)
+    finally:
+        for conn in conns.values():
+            conn.close()
+    return runs
 
 
-def fmt_ms(s: float | None) -> str:
-    return "—" if s is None else f"{s * 1000:.1f}"
+def fmt_ms(runs: list[float] | None) -> str:
+    """'12.3 (11.8–13.0)': median and quartiles in ms."""
+    if not runs:
+        return "—"
+    if len(runs) == 1:
+        return f"{runs[0] * 1000:.1f}"
+    q1, q2, q3 = statistics.quantiles(runs, n=4, method="inclusive")
+    return f"{q2 * 1000:.1f} ({q1 * 1000:.1f}–{q3 * 1000:.1f})"
 
 
 def main() -> None:
+    global OUT, END
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scales", default="region,national")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", ""))
+    ap.add_argument("--out", default=str(OUT), help="where the generated databases are kept")
+    ap.add_argument("--end", default=END, help="last day of the generated year")
     args = ap.parse_args()
+    OUT, END = Path(args.out), args.end
     OUT.mkdir(parents=True, exist_ok=True)
 
     end = datetime.fromisoformat(END).date()
@@ -167,20 +218,16 @@ def main() -> None:
             n_msg = c.execute(select(func.count()).select_from(schema.message)).scalar()
             n_pages = c.execute(select(func.count()).select_from(schema.page)).scalar()
         print(f"\n### {scale}: {n_pages:,} pages, {n_msg:,} messages; period {period.label()}; "
-              f"median of {args.repeat} runs, ms\n")
+              f"ms, median (quartiles) of {args.rounds} interleaved rounds\n")
         print("| query | SQLite | PostgreSQL | DuckDB | SQLite / DuckDB |")
         print("|---|---:|---:|---:|---:|")
         for label, fn in cases(f, one, now):
-            t = {}
-            for name, eng in engines.items():
-                try:
-                    t[name] = time_it(eng, fn, args.repeat)
-                except Exception as e:  # report, keep going
-                    print(f"  {label} on {name}: {type(e).__name__}: {e}", file=sys.stderr)
-                    t[name] = None
-            ratio = (f"{t['SQLite'] / t['DuckDB']:.2f}×" if t.get("SQLite") and t.get("DuckDB") else "—")
-            print(f"| {label} | {fmt_ms(t.get('SQLite'))} | {fmt_ms(t.get('PostgreSQL'))} "
-                  f"| {fmt_ms(t.get('DuckDB'))} | {ratio} |", flush=True)
+            t = interleaved(engines, fn, args.rounds)
+            sq_runs, duck_runs = t.get("SQLite"), t.get("DuckDB")
+            ratio = (f"{statistics.median(sq_runs) / statistics.median(duck_runs):.2f}×"
+                     if sq_runs and duck_runs else "—")
+            print(f"| {label} | {fmt_ms(sq_runs)} | {fmt_ms(t.get('PostgreSQL'))} "
+                  f"| {fmt_ms(duck_runs)} | {ratio} |", flush=True)
 
 
 if __name__ == "__main__":

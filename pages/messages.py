@@ -23,18 +23,18 @@ cur, prev = widgets.headline_header(f, [
 grain = f.period.grain()
 left, right = st.columns(2)
 with left, widgets.section("По платформам", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.by_platform_area(widgets.q(series.messages_series_by, f, by="platform", grain=grain),
-                                          grain=grain))
+    widgets.chart(charts.by_platform_area, widgets.q(series.messages_series_by, f, by="platform", grain=grain),
+                                          grain=grain)
 topic_grain = "week" if grain == "day" else grain  # daily lines of many topics are unreadable
 with right, widgets.section("По темам", f"Пять крупнейших тем, {widgets.GRAIN_LABELS[topic_grain]}"):
-    widgets.chart(charts.by_topic_lines(widgets.q(series.messages_series_by, f, by="topic", grain=topic_grain),
-                                        top=5, grain=topic_grain))
+    widgets.chart(charts.by_topic_lines, widgets.q(series.messages_series_by, f, by="topic", grain=topic_grain),
+                                        top=5, grain=topic_grain)
 
 left, right = st.columns(2)
 with left, widgets.section("Когда пишут", "Обращения по дням недели и часам, местное время"):
-    widgets.chart(charts.weekday_hour_heatmap(widgets.q(responses.weekday_hour, f)))
+    widgets.chart(charts.weekday_hour_heatmap, widgets.q(responses.weekday_hour, f))
 with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
-    widgets.chart(charts.response_distribution(widgets.q(responses.response_distribution, f), f.norm.hours))
+    widgets.chart(charts.response_distribution, widgets.q(responses.response_distribution, f), f.norm.hours)
 
 with widgets.section("По платформам: сводка"):
     plat = widgets.q(breakdowns.by_platform, f)

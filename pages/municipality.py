@@ -75,15 +75,15 @@ signals_view.attention(all_signals[all_signals["municipality_id"].eq(mid).fillna
 grain = f.period.grain()
 left, right = st.columns(2)
 with left, widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.subscribers_trend(widgets.q(series.subscribers_series, f, grain=grain), grain=grain))
+    widgets.chart(charts.subscribers_trend, widgets.q(series.subscribers_series, f, grain=grain), grain=grain)
 with right, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.messages_trend(widgets.q(series.messages_series, f, grain=grain), grain=grain))
+    widgets.chart(charts.messages_trend, widgets.q(series.messages_series, f, grain=grain), grain=grain)
 
 left, right = st.columns(2)
 with left, widgets.section("Темы обращений"):
-    widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))
+    widgets.chart(charts.topic_bars, widgets.q(breakdowns.by_topic, f), top=8)
 with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
-    widgets.chart(charts.response_distribution(widgets.q(responses.response_distribution, f), f.norm.hours))
+    widgets.chart(charts.response_distribution, widgets.q(responses.response_distribution, f), f.norm.hours)
 
 with widgets.section("Сравнение", "С муниципалитетами того же типа и средним по всем 35 муниципалитетам"):
     widgets.comparison_grid(rating.compared_with_kind(rt, mid, COMPARE_METRICS), COMPARE_METRICS,

@@ -25,11 +25,11 @@ grain = f.period.grain()
 trend = widgets.q(series.messages_series, f, grain=grain)
 left, right = st.columns(2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.messages_trend(trend, grain=grain))
+    widgets.chart(charts.messages_trend, trend, grain=grain)
 with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, "
                                             f"{widgets.GRAIN_LABELS[grain]}"):
     target = widgets.get_settings().targets.get("share_in_norm")
-    widgets.chart(charts.timeliness_trend(trend, target.goal if target else None, grain=grain))
+    widgets.chart(charts.timeliness_trend, trend, target.goal if target else None, grain=grain)
 
 # Best and worst are always among all municipalities, whatever the municipality filter.
 ranked = widgets.q(rating.rating, f.with_(municipality_ids=()), now=widgets.pinned_now())
@@ -46,12 +46,12 @@ with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", 
     if best.empty:
         widgets.empty_note()
     else:
-        widgets.chart(charts.municipality_bars(best, "share_in_norm", **bars))
+        widgets.chart(charts.municipality_bars, best, "share_in_norm", **bars)
 with c2, widgets.section(f"{TOP_N} отстающих по ответу в срок", "Сначала — с самой низкой долей"):
     if worst.empty:
         widgets.empty_note()
     else:
-        widgets.chart(charts.municipality_bars(worst, "share_in_norm", worst_first=True, **bars))
+        widgets.chart(charts.municipality_bars, worst, "share_in_norm", worst_first=True, **bars)
 if chosen in set(everyone["municipality_id"]) - set(best["municipality_id"]) - set(worst["municipality_id"]):
     place = list(everyone["municipality_id"]).index(chosen) + 1
     row = everyone[everyone["municipality_id"] == chosen].iloc[0]
@@ -59,8 +59,8 @@ if chosen in set(everyone["municipality_id"]) - set(best["municipality_id"]) - s
                f"({KPIS['share_in_norm'].text(row['share_in_norm'])}).")
 c1, c2 = st.columns([1.4, 1])
 with c1, widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
-    widgets.chart(charts.topic_bars(widgets.q(breakdowns.by_topic, f), top=8))
+    widgets.chart(charts.topic_bars, widgets.q(breakdowns.by_topic, f), top=8)
 with c2, widgets.section("Платформы", "Telegram — только публикации, обращений в нём нет"):
     plat = widgets.q(breakdowns.by_platform, f, now=widgets.pinned_now())
-    widgets.chart(charts.platform_bars(plat, "messages", title="Обращения"))
-    widgets.chart(charts.platform_bars(plat, "subscribers", title="Подписчики"))
+    widgets.chart(charts.platform_bars, plat, "messages", title="Обращения")
+    widgets.chart(charts.platform_bars, plat, "subscribers", title="Подписчики")

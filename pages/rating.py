@@ -70,8 +70,8 @@ with table_tab:
         if ranked:
             with widgets.section(m.label):
                 shown = lg[lg["place"].notna()]
-                widgets.chart(charts.municipality_bars(shown, metric, highlight_id=mine,
-                                                       height=25 * len(shown) + 10))
+                widgets.chart(charts.municipality_bars, shown, metric, highlight_id=mine,
+                              height=25 * len(shown) + 10)
 
 
 with compare_tab:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import OperationalError
@@ -28,6 +29,17 @@ from dashboard.presentation.plaintext import literal
 from queries.filters import REGIONAL, Filters, Norm
 
 QUERY_TTL_S = 300
+
+# Altair validates every piece of a chart against the Vega-Lite schema as it is built (its
+# "debug mode"): about 0.1-0.3 s per chart, most of a warm page run. Streamlit still
+# validates the finished chart once (Chart.to_dict), so a wrong chart still fails.
+alt.utils.schemapi.disable_debug_mode()
+try:  # Altair's theme and data transformer are global: take the lock Streamlit takes for them
+    from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_LOCK
+except ImportError:  # pragma: no cover - another Streamlit version
+    import threading
+
+    _ALTAIR_LOCK = threading.RLock()
 log = logging.getLogger("dashboard.ui")
 PAGE_FAILED = ("Не удалось показать страницу: внутренняя ошибка приложения. Подробности записаны в журнал "
                "сервера; попробуйте обновить страницу или сообщите администратору.")
@@ -547,9 +559,27 @@ def metric_row(cards: Sequence[Card]) -> None:
                    help=c.help, border=True)
 
 
-def chart(ch, **kwargs) -> None:
-    """Draw an Altair chart full width in our own theme (dashboard.presentation.charts)."""
-    st.altair_chart(ch, width="stretch", theme=None, **kwargs)
+def chart(builder: Callable, *args, **kwargs) -> None:
+    """Draw a chart full width in our own theme: ``chart(charts.topic_bars, df, top=8)``.
+
+    ``builder`` is a function of dashboard.presentation.charts; its Vega-Lite spec is built
+    (and validated) once per distinct data and arguments and cached, so a rerun does not
+    rebuild the Altair chart (the largest part of a warm page run). A ready Altair chart is
+    drawn as it is."""
+    if isinstance(builder, alt.TopLevelMixin):
+        st.altair_chart(builder, width="stretch", theme=None, **kwargs)
+        return
+    spec = _chart_spec(_qualname(builder), args, tuple(sorted(kwargs.items())))
+    st.vega_lite_chart(spec=spec, width="stretch", theme=None)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, max_entries=1000, show_spinner=False)
+def _chart_spec(builder: str, args: tuple, kwargs: tuple) -> dict:
+    """The Vega-Lite spec of ``builder(*args, **kwargs)``, data inline, as Streamlit itself
+    would make it (Altair's "none" theme; our theme is in the chart's own config)."""
+    ch = _resolve(builder)(*args, **dict(kwargs))
+    with _ALTAIR_LOCK, alt.theme.enable("none"), alt.data_transformers.disable_max_rows():
+        return ch.to_dict()
 
 
 def empty_note(what: str = "За выбранный период данных нет.") -> None:
@@ -687,4 +717,4 @@ def comparison_grid(rows: pd.DataFrame, metrics: Sequence[str], reference_name: 
         chunk = metrics[i:i + per_row]
         for j, (col, metric) in enumerate(zip(st.columns(per_row), chunk)):
             with col:
-                chart(charts.comparison_bars(rows, metric, reference_name=reference_name, show_names=(j == 0)))
+                chart(charts.comparison_bars, rows, metric, reference_name=reference_name, show_names=(j == 0))
