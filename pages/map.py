@@ -20,6 +20,7 @@ from dashboard.ui import widgets
 from queries import REGIONAL, breakdowns
 
 PROFILE_PAGE = widgets.PAGES_DIR / "municipality.py"
+SELECTED_ROW = "background-color: #fde7ea; font-weight: 600"  # the map's selected outline colour, light
 MAP_HEIGHT = 500
 TABLE_HEIGHT = MAP_HEIGHT - 52  # the scale switch sits above the table
 
@@ -44,7 +45,9 @@ LEGEND_CSS = """<style>
 def legend(ch: maps.Choropleth) -> None:
     """The map legend in one line above the map: a swatch per class, drawn by Streamlit
     (a legend inside the map would need extra JS)."""
-    unit = KPIS[ch.metric.kpi].unit
+    # No unit after the name: the values carry their own ('78,0 %', '5 ч 8 мин') or the name
+    # says it ('Подписки на 1000 жителей').
+    note = (f"цель: {ch.target.text()}" if ch.target is not None else ch.metric.scale_note)
     items = "".join(
         f'<span class="map-legend-item"><span class="map-legend-swatch" style="background:{colour}">'
         f"</span>{html.escape(label)}</span>"
@@ -52,14 +55,15 @@ def legend(ch: maps.Choropleth) -> None:
     )
     st.markdown(
         f'{LEGEND_CSS}<div class="map-legend">'
-        f'<span class="map-legend-title">{html.escape(ch.metric.label)}, {html.escape(unit)}</span>'
-        f'{items}<span class="map-legend-note">{html.escape(ch.metric.scale_note)}</span></div>',
+        f'<span class="map-legend-title">{html.escape(ch.metric.label)}</span>'
+        f'{items}<span class="map-legend-note">{html.escape(note)}</span></div>',
         unsafe_allow_html=True,
     )
 
 
-def ranked_table(ch: maps.Choropleth) -> None:
-    """Compact ranking beside the map, best first, with each row's map colour."""
+def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
+    """Compact ranking beside the map, best first, with each row's map colour; the
+    municipality chosen in the sidebar is highlighted."""
     rank = maps.ranking(ch)
     shown = pd.DataFrame({
         "place": rank["place"],
@@ -68,14 +72,17 @@ def ranked_table(ch: maps.Choropleth) -> None:
         "value": rank["value_label"],
     })
     colours = rank["colour"].tolist()
-    styled = shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
+    chosen = (rank["municipality_id"] == selected).tolist()
+    styled = (shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
+              .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1))
     st.dataframe(
         styled, hide_index=True, height=TABLE_HEIGHT, width="stretch",
         column_config={
             "place": st.column_config.NumberColumn("№", width=36),
             "swatch": st.column_config.TextColumn("", width=24),
-            "name": st.column_config.TextColumn("Муниципалитет"),
-            "value": st.column_config.TextColumn(ch.metric.label),
+            # Fixed widths keep the value column on screen on a 1024 px tablet.
+            "name": st.column_config.TextColumn("Муниципалитет", width=170),
+            "value": st.column_config.TextColumn(KPIS[ch.metric.kpi].short, width=96, help=ch.metric.label),
         },
     )
 
@@ -90,7 +97,7 @@ metric_code = st.segmented_control(
 
 selected = next((i for i in f.municipality_ids if i != REGIONAL), None)
 data = widgets.q(breakdowns.by_municipality, f.with_(municipality_ids=()))
-ch = maps.choropleth(data, metric_code)
+ch = maps.choropleth(data, metric_code, get_settings().targets)
 
 legend(ch)
 left, right = st.columns([3, 2], gap="medium")
@@ -99,15 +106,17 @@ with right:
         "Масштаб", list(maps.VIEWS), default=maps.DEFAULT_VIEW, required=True,
         format_func=maps.VIEWS.get, key="view", bind="query-params", label_visibility="collapsed",
     ) or maps.DEFAULT_VIEW
-    ranked_table(ch)
+    ranked_table(ch, selected)
 with left:
     clicked = streamlit_folium.st_folium(
         maps.build_map(ch, get_settings().map_tiles_url, selected=selected, view=view),
         key="municipality_map", height=MAP_HEIGHT, use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
-    st.caption(("Городские округа показаны кружками в их центрах; крупнее — в масштабе "
-                "«Новосибирская агломерация». " if view == "oblast" else "")
-               + "Нажмите на муниципалитет, чтобы открыть его профиль.")
+    st.caption(("Городские округа — кружки в столбец у агломерации, линии ведут к их центрам; "
+                "крупнее — в масштабе «Новосибирская агломерация». " if view == "oblast" else "")
+               + "Названия, которым не хватает места, — при наведении. "
+               "Нажмите на муниципалитет, чтобы открыть его профиль (фильтр «Муниципалитет» станет "
+               "им; сбросить — на странице).")
 
 open_profile(maps.clicked_municipality_id(clicked))

@@ -217,10 +217,55 @@ def test_agglomeration_view_zooms_to_the_urban_okrugs():
     html = rendered(maps.build_map(ch, view="agglomeration"))
     (layer,) = geojson_layers(html)  # all 35 polygons, no okrug markers at this scale
     assert len(layer["features"]) == 35
-    labels = re.findall(r'class=\\?"okrug-label\\?">([^<]+)<', html)
+    labels = re.findall(r'okrug-label agglo-label\\?" data-priority=\\?"\d+\\?">([^<]+)<', html)
     assert sorted(labels) == ["Бердск", "Искитим", "Кольцово", "Новосибирск", "Обь"]
     (south, west), (north, east) = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html).group(1))
     # Новосибирск, Бердск, Искитим, Обь, Кольцово lie within about 1 degree
     assert 54.4 < south < north < 55.3 and 82.5 < west < east < 83.6
     oblast = rendered(maps.build_map(ch))
-    assert json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", oblast).group(1)) == maps.bounds()
+    (s_, w_), (n_, e_) = maps.bounds()
+    assert json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", oblast).group(1)) == [
+        [s_, w_], [n_, e_ + maps.CALLOUT_ROOM_LON]]  # room for the okrugs' labels
+
+
+def label_texts(html: str, css: str) -> list[str]:
+    return re.findall(rf'map-label {css}\\?" data-priority=\\?"\d+\\?">([^<]+)<', html)
+
+
+def test_oblast_map_names_30_districts_and_5_okrugs_in_a_column():
+    ch = maps.choropleth(frame(messages=lambda i: i), "messages")
+    html = rendered(maps.build_map(ch))
+    districts = label_texts(html, "district-label")
+    assert len(districts) == 30 and "Баганский" in districts and "Новосибирский" in districts
+    assert sorted(label_texts(html, "okrug-label")) == ["Бердск", "Искитим", "Кольцово", "Новосибирск", "Обь"]
+    assert "HideOverlaps" not in html or "querySelectorAll('.map-label')" in html
+    # The okrug markers stand in a column, CALLOUT_STEP degrees apart, north to south by real latitude.
+    points = maps.callout_points()
+    lats = [lat for lat, _ in points.values()]
+    assert all(round(a - b, 6) == maps.CALLOUT_STEP for a, b in zip(lats, lats[1:]))
+    assert {lon for _, lon in points.values()} == {maps.CALLOUT_LON}
+    centres = maps._centres()
+    assert [centres[n][0] for n in points] == sorted((centres[n][0] for n in points), reverse=True)
+
+
+def test_district_label_points_lie_inside_the_oblast_and_the_largest_come_first():
+    pts = maps.label_points()
+    (south, west), (north, east) = maps.bounds()
+    assert len(pts) == 35 and all(south < lat < north and west < lon < east for lat, lon, _ in pts.values())
+    largest = max(pts, key=lambda n: pts[n][2])
+    html = rendered(maps.build_map(maps.choropleth(frame(messages=lambda i: i), "messages")))
+    assert re.search(r'district-label\\?" data-priority=\\?"100\\?">' + maps._short_name(largest), html)
+
+
+def test_classes_by_target_for_kpis_with_a_target():
+    from dashboard.core.targets import DEFAULT_TARGETS, STATUS_COLOURS
+
+    df = frame(share_in_norm=lambda i: [0.95, 0.8, 0.5, None][i % 4])
+    ch = maps.choropleth(df, "share_in_norm", DEFAULT_TARGETS)
+    assert [label for _, label in ch.legend] == [
+        "от 90,0\xa0% — цель", "75,0\xa0% – 90,0\xa0%", "ниже 75,0\xa0%", "нет данных"]
+    colours = {mid: ch.colours[mid] for mid in (1, 2, 3, 4)}
+    assert colours == {1: STATUS_COLOURS["warn"], 2: STATUS_COLOURS["bad"], 3: maps.NO_DATA_COLOUR,
+                       4: STATUS_COLOURS["good"]}
+    # Without targets: quantile classes, as before.
+    assert maps.choropleth(df, "share_in_norm").target is None

@@ -75,7 +75,9 @@ def test_map_draws_35_municipalities_with_legend_and_ranking(app_db):
     _, kwargs = fake.maps[-1]
     assert kwargs["key"] and "last_active_drawing" in kwargs["returned_objects"]
     legend = next(m.value for m in at.markdown if "map-legend" in m.value)
-    assert "Ответ в срок, %" in legend and "темнее — лучше" in legend
+    # Classes against the target (90 %, amber from 75 %); no unit after the name ('Ответ в срок, %').
+    assert '<span class="map-legend-title">Ответ в срок</span>' in legend
+    assert "от 90,0\xa0% — цель" in legend and "ниже 75,0\xa0%" in legend and "цель: не ниже 90\xa0%" in legend
     assert len(at.dataframe[0].value) == 35
 
 
@@ -116,7 +118,9 @@ def test_metric_choice_changes_legend_and_table(app_db):
         at.button_group(key="metric").set_value("median_response_min").run()
     assert_ok(at)
     legend = next(m.value for m in at.markdown if "map-legend" in m.value)
-    assert "Медиана первого ответа" in legend and "быстрее" in legend
+    # Values are in ч/дн: the legend says no «мин»; classes respect the target and the norm (24 h).
+    assert '<span class="map-legend-title">Медиана первого ответа</span>' in legend and "мин" not in legend
+    assert "до 8\xa0ч — цель" in legend and "больше 24\xa0ч" in legend
     values = [row[2] for row in ranking_rows(at)]
     assert all(re.search(r"\d\xa0(мин|ч|дн)|нет данных", v) for v in values)
     assert any(v != "нет данных" for v in values)
@@ -151,3 +155,24 @@ def test_agglomeration_view_is_passed_to_the_map(app_db):
     bounds = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html).group(1))
     assert bounds == maps.view_bounds("agglomeration")
     assert len(polygon_properties(fake)) == 35
+
+
+def test_legend_has_no_doubled_unit(app_db):
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    with mock.patch("streamlit_folium.st_folium", fake):
+        at.button_group(key="metric").set_value("subs_per_1000").run()
+    legend = next(m.value for m in at.markdown if "map-legend" in m.value)
+    assert '<span class="map-legend-title">Подписки на 1000 жителей</span>' in legend
+    assert "на 1000 жит." not in legend and "темнее — лучше" in legend
+
+
+def test_chosen_municipality_is_outlined_on_the_map(app_db):
+    """(The ranking's highlighted row is a style, which AppTest drops: the browser test sees it.)"""
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    with mock.patch("streamlit_folium.st_folium", fake):
+        at.sidebar.selectbox(key="mo").set_value(NSK).run()
+    assert_ok(at)
+    props = polygon_properties(fake)
+    assert props[NSK]["selected"] is True and not any(p["selected"] for m, p in props.items() if m != NSK)

@@ -18,6 +18,7 @@ municipality (:func:`clicked_municipality_id`).
 
 from __future__ import annotations
 
+import html
 import math
 import shutil
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ class MapMetric:
 
     @property
     def scale_note(self) -> str:
-        """What a darker colour means, for the legend."""
+        """What a darker colour means, for the legend (quantile classes)."""
         if self.better == "neutral":
             return "темнее — больше"
         return "темнее — лучше" + (" (быстрее ответ)" if self.better == "lower" else "")
@@ -176,15 +177,45 @@ class Choropleth:
     labels: dict[int, str]            # municipality_id -> formatted value
     names: dict[int, str]             # municipality_id -> name
     legend: list[tuple[str, str]]     # (colour, label), ascending values, then "нет данных"
+    target: object = None             # dashboard.core.targets.Target when classes are by target
 
 
-def choropleth(df: pd.DataFrame, metric_code: str) -> Choropleth:
-    """Classify ``by_municipality`` rows by a metric column into coloured classes."""
+def status_choropleth(metric: MapMetric, values: dict[int, float | None], names: dict[int, str],
+                      target) -> Choropleth:
+    """Three classes against a KPI's target (dashboard.core.targets.Target): green — the
+    target is met, amber — between the target and the amber limit, red — beyond it."""
+    from dashboard.core.targets import BAD, GOOD, STATUS_COLOURS, WARN
+
+    fmt_ = metric.format
+    if target.higher_is_better:
+        texts = {GOOD: f"от {fmt_(target.goal)} — цель", WARN: f"{fmt_(target.amber)} – {fmt_(target.goal)}",
+                 BAD: f"ниже {fmt_(target.amber)}"}
+    else:
+        texts = {GOOD: f"до {fmt_(target.goal)} — цель", WARN: f"{fmt_(target.goal)} – {fmt_(target.amber)}",
+                 BAD: f"больше {fmt_(target.amber)}"}
+    colours, labels = {}, {}
+    for mid, v in values.items():
+        status = target.status(v)
+        colours[mid] = STATUS_COLOURS[status] if status else NO_DATA_COLOUR
+        labels[mid] = metric.format(v) if status else NO_DATA_LABEL
+    present = {target.status(v) for v in values.values()}
+    legend = [(STATUS_COLOURS[k], texts[k]) for k in (GOOD, WARN, BAD)]
+    if None in present:
+        legend.append((NO_DATA_COLOUR, NO_DATA_LABEL))
+    return Choropleth(metric, values, colours, labels, names, legend, target)
+
+
+def choropleth(df: pd.DataFrame, metric_code: str, targets: dict | None = None) -> Choropleth:
+    """Classify ``by_municipality`` rows by a metric column into coloured classes: by the
+    KPI's target when ``targets`` (code -> dashboard.core.targets.Target) has one, else
+    quantile classes."""
     metric = METRICS[metric_code]
     rows = df[df["municipality_id"] > 0]
     values = {int(r.municipality_id): (None if _missing(v := getattr(r, metric.code)) else float(v))
               for r in rows.itertuples()}
     names = {int(r.municipality_id): r.name for r in rows.itertuples()}
+    if targets and metric.kpi in targets:
+        return status_choropleth(metric, values, names, targets[metric.kpi])
     breaks = class_breaks(values.values())
     known = [v for v in values.values() if v is not None]
     n = len(breaks) + 1 if known else 0
@@ -302,8 +333,9 @@ def _features(ch: Choropleth, selected: int | None = None) -> dict:
 
 
 def _marker_features(ch: Choropleth, selected: int | None = None) -> dict:
-    """Point features at the urban okrugs' centres."""
-    centres = _centres()
+    """Point features of the urban okrugs' markers (callout_points: a column beside the
+    agglomeration, not their real centres, which are a few pixels apart at oblast scale)."""
+    centres = callout_points()
     feats = []
     for mid, name in ch.names.items():
         if name in URBAN_OKRUGS and name in centres:
@@ -370,25 +402,127 @@ def _tooltip(metric: MapMetric) -> folium.GeoJsonTooltip:
                                  style=TOOLTIP_STYLE, sticky=True)
 
 
-LABEL_CSS = (".okrug-label { font-size: 13px; font-weight: 600; color: #0b2545; white-space: nowrap;"
-             " text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }")
+LABEL_CSS = (
+    ".map-label { position: absolute; transform: translate(-50%, -50%); font-size: 11px; font-weight: 600;"
+    " color: #0b2545; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff;"
+    " pointer-events: none; line-height: 1; }"
+    ".map-label.okrug-label { transform: translate(0, -50%); font-size: 12px; }"
+    ".map-label.agglo-label { font-size: 13px; }")
 
 
 def _short_name(name: str) -> str:
-    """'город Бердск' -> 'Бердск', 'рабочий посёлок Кольцово' -> 'Кольцово'."""
-    return name.removeprefix("город ").removeprefix("рабочий посёлок ")
+    """'город Бердск' -> 'Бердск', 'рабочий посёлок Кольцово' -> 'Кольцово',
+    'Баганский район' -> 'Баганский'."""
+    return name.removeprefix("город ").removeprefix("рабочий посёлок ").removesuffix(" район")
 
 
-def _add_okrug_labels(m: folium.Map, ch: Choropleth) -> None:
-    """Permanent name labels of the urban okrugs (plain Leaflet divIcons, not clickable)."""
+def _ring_centroid(ring: list) -> tuple[float, float, float]:
+    """(area, lon, lat) of a ring (shoelace; plane coordinates are fine at this scale)."""
+    a = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]):
+        cross = x0 * y1 - x1 * y0
+        a += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if not a:
+        return 0.0, ring[0][0], ring[0][1]
+    return abs(a) / 2, cx / (3 * a), cy / (3 * a)
+
+
+@lru_cache(maxsize=1)
+def label_points() -> dict[str, tuple[float, float, float]]:
+    """name -> (lat, lon, area) of a district's label: the centroid of its largest polygon."""
+    out = {}
+    for name, g in _geometries().items():
+        polygons = g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]]
+        area, lon, lat = max(_ring_centroid([tuple(p[:2]) for p in poly[0]]) for poly in polygons)
+        out[name] = (lat, lon, area)
+    return out
+
+
+def _label(m: folium.Map, lat: float, lon: float, text: str, css: str, priority: int) -> None:
+    folium.Marker(
+        (lat, lon), interactive=False, keyboard=False,
+        icon=folium.DivIcon(html=f'<div class="map-label {css}" data-priority="{priority}">{html.escape(text)}</div>',
+                            icon_size=(0, 0), icon_anchor=(0, 0), class_name="map-label-icon"),
+    ).add_to(m)
+
+
+def _add_district_labels(m: folium.Map, ch: Choropleth) -> None:
+    """A name label on every district; where labels would overlap, the larger district's is
+    kept (``_HideOverlaps``) and the other shows on zoom, or in the tooltip on hover."""
+    points = label_points()
+    districts = sorted((n for n in ch.names.values() if n in points and n not in URBAN_OKRUGS),
+                       key=lambda n: -points[n][2])
+    for rank, name in enumerate(districts, start=100):
+        lat, lon, _ = points[name]
+        _label(m, lat, lon, _short_name(name), "district-label", rank)
+
+
+def _add_agglomeration_labels(m: folium.Map, ch: Choropleth) -> None:
+    """At the agglomeration scale the urban okrugs are polygons big enough to name in place."""
+    points = label_points()
+    for i, name in enumerate(n for n in ch.names.values() if n in URBAN_OKRUGS and n in points):
+        lat, lon, _ = points[name]
+        _label(m, lat, lon, _short_name(name), "okrug-label agglo-label", i)
+
+
+# At oblast scale the five urban okrugs are a few pixels apart: their markers stand in a
+# column east of the agglomeration, in the order of their latitude, each with a label and a
+# leader line to its real centre.
+CALLOUT_LON = 84.05
+CALLOUT_TOP_LAT = 55.62
+CALLOUT_STEP = 0.27
+CALLOUT_ROOM_LON = 1.3
+
+
+@lru_cache(maxsize=1)
+def callout_points() -> dict[str, tuple[float, float]]:
+    """name -> (lat, lon) of an urban okrug's marker at oblast scale."""
     centres = _centres()
-    for mid, name in ch.names.items():
-        if name in URBAN_OKRUGS and name in centres:
-            folium.Marker(
-                centres[name], interactive=False, keyboard=False,
-                icon=folium.DivIcon(html=f'<div class="okrug-label">{_short_name(name)}</div>',
-                                    icon_size=(0, 0), icon_anchor=(-8, 8), class_name="okrug-label-icon"),
-            ).add_to(m)
+    order = sorted((n for n in URBAN_OKRUGS if n in centres), key=lambda n: -centres[n][0])
+    return {n: (CALLOUT_TOP_LAT - i * CALLOUT_STEP, CALLOUT_LON) for i, n in enumerate(order)}
+
+
+def _add_okrug_callouts(m: folium.Map, ch: Choropleth) -> None:
+    centres, callouts = _centres(), callout_points()
+    for i, (name, (lat, lon)) in enumerate(callouts.items()):
+        folium.PolyLine([centres[name], (lat, lon)], color="#0b2545", weight=1, opacity=0.7,
+                        interactive=False).add_to(m)
+        folium.CircleMarker(centres[name], radius=2, color="#0b2545", fill=True, fill_opacity=1, weight=0,
+                            interactive=False).add_to(m)
+        _label(m, lat, lon + 0.16, _short_name(name), "okrug-label", i)
+
+
+class _HideOverlaps(MacroElement):
+    """Hides a label that overlaps a label of higher priority (lower number), again after
+    every zoom, so the largest districts keep their names at oblast scale."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+          function place() {
+            var els = Array.prototype.slice.call(map.getContainer().querySelectorAll('.map-label'));
+            els.sort(function (a, b) { return a.dataset.priority - b.dataset.priority; });
+            var shown = [];
+            els.forEach(function (el) {
+              el.style.visibility = 'visible';
+              var r = el.getBoundingClientRect();
+              var hit = shown.some(function (s) {
+                return r.left < s.right + 2 && r.right > s.left - 2 && r.top < s.bottom + 1 && r.bottom > s.top - 1;
+              });
+              if (hit) { el.style.visibility = 'hidden'; } else { shown.push(r); }
+            });
+          }
+          map.on('zoomend moveend resize', place);
+          map.whenReady(function () { setTimeout(place, 0); setTimeout(place, 400); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "HideOverlaps"
 
 
 def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
@@ -398,6 +532,8 @@ def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
     ``selected`` (a municipality id) is outlined in red. ``view`` (a key of VIEWS) sets
     the initial extent; the okrug markers are only needed, and only drawn, oblast-wide."""
     (south, west), (north, east) = view_bounds(view)
+    if view == "oblast":
+        east += CALLOUT_ROOM_LON  # the okrugs' labels right of their column
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=6, min_zoom=5, max_zoom=13,
                    zoom_snap=0.25, zoom_delta=0.5, scroll_wheel_zoom=False, height=height,
                    font_size="0.8rem")
@@ -414,12 +550,15 @@ def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
         tooltip=_tooltip(ch.metric), attribution=ATTRIBUTION_HTML,
     ).add_to(m)
     if view == "agglomeration":
-        _add_okrug_labels(m, ch)
+        _add_agglomeration_labels(m, ch)
     if view == "oblast":
+        _add_okrug_callouts(m, ch)
         folium.GeoJson(
             _marker_features(ch, selected), name="Городские округа", style_function=_marker_style,
             marker=folium.CircleMarker(radius=MARKER_RADIUS_PX), tooltip=_tooltip(ch.metric),
         ).add_to(m)
+    _add_district_labels(m, ch)
+    _HideOverlaps().add_to(m)
     _AttributionPrefix(LEAFLET_PREFIX).add_to(m)
     m.fit_bounds([[south, west], [north, east]], padding=(8, 8))
     return m
