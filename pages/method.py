@@ -43,6 +43,14 @@ with widgets.section("Норма ответа"):
 with widgets.section("Сравнение с предыдущим периодом"):
     st.markdown(COMPARISON_RULE)
 
+with widgets.section("Цели и статус"):
+    st.markdown("Карточки показателей, рейтинг и карта отмечают, достигнута ли цель: "
+                + widgets.status_legend() + ".  \n"
+                + "  \n".join(f"- {t.description}." for t in settings.targets.values()))
+    st.caption("Цели задаются настройкой KPI_TARGETS (переменная окружения или .streamlit/secrets.toml), "
+               "например: KPI_TARGETS=\"share_in_norm=90%/75%; median_response=8ч/24ч; overdue=0/10\" — "
+               "цель и граница жёлтого; см. README.")
+
 st.markdown("### Показатели")
 columns = st.columns(2)
 for i, k in enumerate(KPIS.values()):

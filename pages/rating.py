@@ -40,6 +40,13 @@ with table_tab:
                    value_text=[LOW_DATA if low else m.format(v) for low, v in zip(lg["low_data"], lg[metric])],
                    kind_text=lg["kind"].map(MUNICIPALITY_KINDS),
                    messages_text=lg["messages"].map(fmt.num))
+    # Status against a target: the metric's own, or (for the composite score) «Ответ в срок».
+    targets = widgets.get_settings().targets
+    status_kpi = KPIS[m.code] if m.code in targets else KPIS["share_in_norm"]
+    target = targets.get(status_kpi.code)
+    marks = [None if low or target is None else target.status(v)
+             for low, v in zip(lg["low_data"], lg[status_kpi.column])]
+    lg = lg.assign(status_text=[f"● {status_kpi.text(v)}" if mk else "" for mk, v in zip(marks, lg[status_kpi.column])])
     ranked = int(lg["place"].notna().sum())
     with method, widgets.section("Как считается"):
         if metric == "score":
@@ -55,7 +62,7 @@ with table_tab:
     left, right = st.columns([1.6, 1])
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «▲» — поднялся, «▼» — опустился по сравнению "
-                   "с предыдущим равным периодом.")
+                   "с предыдущим равным периодом. " + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
             "place_text": st.column_config.TextColumn("Место", width=60),
             "change_text": st.column_config.TextColumn("Изменение", width=90,
@@ -64,14 +71,19 @@ with table_tab:
             "value_text": st.column_config.TextColumn("Баллы" if metric == "score" else m.label, width=110,
                                                       help=m.label),
             "messages_text": st.column_config.TextColumn("Обращений", width="small"),
+            "status_text": st.column_config.TextColumn(
+                f"{status_kpi.short} к цели", width=120,
+                help=f"{target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
+                if target else None),
             "kind_text": st.column_config.TextColumn("Тип", width="small"),
-        }, arrows=["change_text"], height=widgets.table_height(len(lg)), key="league")
+        }, arrows=["change_text"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
+            key="league")
     with right:
         if ranked:
             with widgets.section(m.label):
                 shown = lg[lg["place"].notna()]
                 widgets.chart(charts.municipality_bars, shown, metric, highlight_id=mine,
-                              height=25 * len(shown) + 10)
+                              target=targets.get(m.code), height=25 * len(shown) + 10)
 
 
 with compare_tab:

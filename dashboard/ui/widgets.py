@@ -598,13 +598,22 @@ def _arrow_style(v) -> str:
     return ""
 
 
-def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (), **kwargs):
+def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
+          status: dict[str, Sequence[str | None]] | None = None, **kwargs):
     """st.dataframe showing only the configured columns, with Russian headers; text columns
-    listed in ``arrows`` colour '▲ …' green and '▼ …' red."""
+    listed in ``arrows`` colour '▲ …' green and '▼ …' red; ``status`` maps a column to each
+    row's target status ('good', 'warn', 'bad' or None), drawn in the status colours."""
+    from dashboard.core.targets import STATUS_COLOURS
+
     cols = [c for c in column_config if c in df.columns]
     data = df[cols].reset_index(drop=True)
+    if arrows or status:
+        data = data.style
     if arrows:
-        data = data.style.map(_arrow_style, subset=[c for c in arrows if c in cols])
+        data = data.map(_arrow_style, subset=[c for c in arrows if c in cols])
+    for col, marks in (status or {}).items():
+        css = [f"color: {STATUS_COLOURS[m]}; font-weight: 600" if m else "" for m in marks]
+        data = data.apply(lambda _col, css=css: css, subset=[col])
     return st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
 
 
