@@ -46,15 +46,15 @@ else:
 
     table = pd.DataFrame([{
         "name": p.name, "scope": names.get(p.municipality_id or TSUR, "?"),
-        "email": p.email or "", "telegram": p.telegram_chat_id or "",
-        "own_bot": "да" if p.telegram_token else "", "active": p.active, "delivery": delivery(p.id),
+        "email": p.email or "",
+        "telegram": (p.telegram_chat_id or "") + (" (свой бот)" if p.telegram_chat_id and p.telegram_token else ""),
+        "active": p.active, "delivery": delivery(p.id),
     } for p in people])
     widgets.table(table, {
-        "name": st.column_config.TextColumn("Получатель", width="medium"),
-        "scope": st.column_config.TextColumn("Сигналы", width="medium"),
-        "email": st.column_config.TextColumn("Эл. почта", width="medium"),
-        "telegram": st.column_config.TextColumn("Telegram chat id", width="small"),
-        "own_bot": st.column_config.TextColumn("Свой бот", width="small"),
+        "name": st.column_config.TextColumn("Получатель", width="small"),
+        "scope": st.column_config.TextColumn("Сигналы", width="small"),
+        "email": st.column_config.TextColumn("Эл. почта", width="small"),
+        "telegram": st.column_config.TextColumn("Telegram", width="small"),
         "active": st.column_config.CheckboxColumn("Включён", width="small"),
         "delivery": st.column_config.TextColumn("Последние сводки", width="large"),
     }, key="recipients_table")

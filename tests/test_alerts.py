@@ -168,7 +168,7 @@ def test_digests_reach_each_recipient_with_their_signals(world):
     nsk = texts["-1031"]
     assert nsk.startswith("Госпаблики НСО, сигналы на 28.11.2026 (город Новосибирск): новых 1, открыто 1, решено 0")
     assert (f"🔴 Критично: город Новосибирск: 2 обращения без ответа дольше 24{NB}ч, самое старое — "
-            f"5{NB}дн 9{NB}ч (срок эскалации — 3{NB}сут.)\n   {APP}/obrashcheniya?mo=31") in nsk
+            f"5{NB}дн 9{NB}ч (срок эскалации — 3{NB}сут.)\n   {APP}/obrashcheniya?mo=%D0%B3%D0%BE%D1%80%D0%BE%D0%B4+%D0%9D%D0%BE%D0%B2%D0%BE%D1%81%D0%B8%D0%B1%D0%B8%D1%80%D1%81%D0%BA") in nsk
     assert "Баганский" not in nsk and "Страница 6" not in nsk
     assert texts["-1001"].endswith(cur_body.rstrip("\n"))
     assert {k: v.status for k, v in digests(engine).items()} == {

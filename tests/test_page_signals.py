@@ -124,3 +124,25 @@ def test_method_explains_the_rules(app_db):
     assert ("**Всплеск обращений.** Обращения за последний полный день против того же дня недели за 8 "
             "предыдущих недель") in body
     assert "робастный z = (x − медиана) / (1,4826 × MAD)" in body
+
+
+def test_signal_links_open_their_screen_filtered(app_db):
+    """The link of a signal opens its screen with the filter it names (no «неизвестное значение»)."""
+    from urllib.parse import parse_qsl
+
+    from dashboard.ui.signals_view import LINK_PAGES
+    from queries import signals
+
+    engine = make_engine(app_db)
+    with engine.connect() as conn:
+        found = {s.key: s.link for s in signals.evaluate(conn, NOW)}
+    engine.dispose()
+    for key, title in (("overdue:m31", "Обращения жителей"), ("missing_page:m1", "Баганский район"),
+                       ("silent:p6", "Страница 6")):
+        path, _, query = found[key].partition("?")
+        at = run_page(app_db, f"pages/{LINK_PAGES[path]}", now=NOW, query_params=dict(parse_qsl(query)))
+        assert_ok(at)
+        assert not at.warning, [w.value for w in at.warning]
+        assert at.title[0].value == title
+        if key == "overdue:m31":
+            assert "город Новосибирск" in texts(at)  # the filter caption names the municipality

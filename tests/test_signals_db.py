@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select, update
@@ -34,7 +36,7 @@ def test_fixture_signals(fixture_engine):
     s = found["overdue:m31"]
     assert s.text == (f"город Новосибирск: 2 обращения без ответа дольше 24{NB}ч, самое старое — "
                       f"5{NB}дн 9{NB}ч (срок эскалации — 3{NB}сут.)")
-    assert s.severity == "critical" and s.link == "obrashcheniya?mo=31"
+    assert s.severity == "critical" and s.link == "obrashcheniya?mo=" + quote_plus("город Новосибирск")
     # Page 6 (OK, администрация Новосибирского района): last post 01.11, no госметка.
     assert found["silent:p6"].text == ("«Страница 6» (Одноклассники, Новосибирский район): нет публикаций "
                                        "27 дней, последняя — 01.11.2026")

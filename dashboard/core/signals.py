@@ -101,6 +101,9 @@ def local_date(utc: datetime, tz: ZoneInfo | None) -> date:
 
 
 def link(path: str, **params) -> str:
+    """A relative in-app URL. The shared sidebar filters are bound to the URL by their shown
+    value: ``mo`` takes a municipality's name, ``topic`` a topic's name (dashboard.ui.widgets);
+    the municipality profile takes ``m=<id>``, the page profile ``page=<id>``."""
     params = {k: v for k, v in params.items() if v is not None}
     return f"{path}?{urlencode(params)}" if params else path
 
@@ -165,7 +168,7 @@ def overdue(rows: Iterable[Overdue], now: datetime, norm_label: str, escalation_
         out.append(Signal(
             key=f"overdue:{_mun_key(r.municipality_id)}", kind="overdue",
             severity="critical" if critical else "warning", text=text,
-            link=link(PATH_MESSAGES, mo=r.municipality_id or 0), municipality_id=r.municipality_id,
+            link=link(PATH_MESSAGES, mo=place(r.municipality)), municipality_id=r.municipality_id,
             since=r.oldest_received_at, weight=r.count,
         ))
     return out
@@ -288,7 +291,7 @@ def spike(groups: Iterable[DailyCounts], day: date, weeks: int, z_min: float, n_
         if z < z_min:
             continue
         who = place(g.name) if g.group == "m" else f"Тема «{g.name}» по области"
-        params = {"mo": g.group_id or 0} if g.group == "m" else {"topic": g.group_id}
+        params = {"mo": place(g.name)} if g.group == "m" else {"topic": g.name}
         out.append(Signal(
             key=f"spike:{g.group}{g.group_id or 0}", kind="spike",
             severity="critical" if z >= 2 * z_min else "warning",
@@ -328,7 +331,7 @@ def norm_drop(rows: Iterable[NormShare], drop_pp: float, recent: tuple[date, dat
                  f"{fmt.d(recent[0])} – {fmt.d(recent[1])} против {fmt.pct(r.share_before)} за 4 недели "
                  f"до того ({fmt.pp(r.share_recent - r.share_before)})",
             link=link(PATH_MUNICIPALITY, m=r.municipality_id) if r.municipality_id
-            else link(PATH_MESSAGES, mo=0),
+            else link(PATH_MESSAGES, mo=REGIONAL_NAME),
             municipality_id=r.municipality_id, weight=drop,
         ))
     return out
