@@ -123,8 +123,8 @@ def run(engine: Engine, signals: list[Signal], *, now: datetime | None = None, s
                 with engine.begin() as conn:
                     conn.execute(update(d).where(d.c.recipient_id == r.id, d.c.channel == channel, d.c.day == day)
                                  .values(attempts=d.c.attempts + 1, last_error=str(e)))
-                err(f"{who}: сводку отправить не удалось — {e}. Она осталась в очереди и будет "
-                    "отправлена при следующем запуске.")
+                err(f"{who}: сводку отправить не удалось — {str(e).rstrip('.')}. Она осталась в очереди "
+                    "и будет отправлена при следующем запуске.")
                 outcomes.append(Outcome(r.name, channel, "failed", str(e)))
                 continue
             with engine.begin() as conn:
