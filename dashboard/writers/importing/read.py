@@ -246,7 +246,8 @@ def _csv_rows(stream: BinaryIO, sample: bytes, limits: Limits, progress: Progres
             while cells and not cells[-1].strip():
                 cells.pop()
             if cells and any(c.strip() for c in cells):
-                _check_cells(number, cells, limits, xlsx=False)
+                if len(cells) > limits.max_columns or max(map(len, cells)) > limits.max_cell_chars:
+                    _check_cells(number, cells, limits, xlsx=False)
                 filled += 1
                 if filled > limits.max_rows + HEADER_SEARCH_ROWS:
                     raise too_many_rows(limits, number)

@@ -91,15 +91,18 @@ class Context:
 class RowReader:
     """Cells of one data row by field name; parse errors go to ``problems`` with row and column."""
 
+    __slots__ = ("header", "number", "cells", "problems", "failed", "_index")
+
     def __init__(self, header: Header, number: int, cells: list, problems: Problems):
         self.header, self.number, self.cells, self.problems = header, number, cells, problems
         self.failed: set[str] = set()
+        self._index = header.index
 
     def has(self, name: str) -> bool:
-        return self.header.has(name)
+        return name in self._index
 
     def raw(self, name: str):
-        i = self.header.index.get(name)
+        i = self._index.get(name)
         return self.cells[i] if i is not None and i < len(self.cells) else None
 
     @property
@@ -112,9 +115,10 @@ class RowReader:
 
     def get(self, name: str, parse: Callable = text, *, required: bool = False):
         """The parsed cell (None when the column is absent or the cell empty)."""
-        if not self.has(name):
+        i = self._index.get(name)  # has() and raw() inlined: this runs for every cell of every row
+        if i is None:
             return None
-        raw = self.raw(name)
+        raw = self.cells[i] if i < len(self.cells) else None
         try:
             value = parse(raw)
         except ValueError as e:

@@ -1,0 +1,116 @@
+"""Import speed and peak memory for large message files (CSV and XLSX, SQLite and PostgreSQL).
+
+    .venv/bin/python bench/imports.py [--rows 100000,1000000] [--formats csv,xlsx] [--postgres URL]
+
+For every (rows, format, database) it writes a message file over the example pages
+(cached under bench/out/), then imports it in a fresh Python process into a fresh
+database holding only ``data/examples/pages.csv`` and reports rows per second of the
+whole import (read, check, write, summary refresh, commit) and the process's peak
+RSS (resource.getrusage) before and during the import. A Markdown table goes to stdout.
+
+Not a test: timings depend on the machine; nothing here asserts on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PAGES = ROOT / "data" / "examples" / "pages.csv"
+
+_CHILD = r"""
+import json, resource, sys, time, uuid
+from sqlalchemy import text
+from dashboard.core import migrate
+from dashboard.core.db import make_engine
+from dashboard.core.settings import Settings
+from dashboard.writers.importing import importer
+
+path, url, pages = sys.argv[1], sys.argv[2], sys.argv[3]
+schema_name = None
+if url.startswith("postgresql"):
+    schema_name = "bench_" + uuid.uuid4().hex[:10]
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
+    sep = "&" if "?" in url else "?"
+    engine = make_engine(f"{url}{sep}options=-csearch_path%3D{schema_name}")
+else:
+    engine = make_engine(url)
+try:
+    migrate.upgrade(engine)
+    settings = Settings(import_max_mb=10_000)
+    assert importer.import_file(engine, "pages", pages, settings=settings).ok
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    result = importer.import_file(engine, "messages", path, settings=settings)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"ok": result.ok, "added": result.added, "seconds": seconds,
+                      "base_mb": base / 1024, "peak_mb": peak / 1024, "report": result.report()[:300]}))
+finally:
+    engine.dispose()
+    if schema_name:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
+"""
+
+
+def _message_file(n: int, fmt: str) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from tests.big_files import message_rows, write_messages_csv, write_messages_xlsx
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"messages_{n}.{fmt}"
+    if not path.exists():
+        with PAGES.open(encoding="utf-8-sig") as f:
+            urls = [r["Ссылка"] for r in csv.DictReader(f, delimiter=";")
+                    if "vk.com" in r["Ссылка"] or "ok.ru" in r["Ссылка"]]
+        tmp = path.with_suffix(".tmp")
+        (write_messages_csv if fmt == "csv" else write_messages_xlsx)(tmp, message_rows(n, urls))
+        tmp.rename(path)
+    return path
+
+
+def measure(path: Path, url: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(path), url, str(PAGES)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", default="100000,1000000")
+    ap.add_argument("--formats", default="csv,xlsx")
+    ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", ""))
+    args = ap.parse_args()
+    print("| rows | file | database | rows/s | peak RSS, MB (before import) |")
+    print("|---:|---|---|---:|---:|")
+    for n in [int(x) for x in args.rows.split(",")]:
+        for fmt in args.formats.split(","):
+            path = _message_file(n, fmt)
+            size = path.stat().st_size / 1024 / 1024
+            databases = [("SQLite", None)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
+            for label, url in databases:
+                with tempfile.TemporaryDirectory() as tmp:
+                    got = measure(path, url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+                if not got["ok"] or got["added"] != n:
+                    raise SystemExit(f"import failed: {got['report']}")
+                print(f"| {n:,} | {fmt.upper()} {size:,.0f} MB | {label} | {n / got['seconds']:,.0f} | "
+                      f"{got['peak_mb']:,.0f} ({got['base_mb']:,.0f}) |".replace(",", " "), flush=True)
+
+
+if __name__ == "__main__":
+    main()
