@@ -149,3 +149,27 @@ def test_chunks_give_the_same_database_as_one_pass(tmp_path, monkeypatch):
     one, many = _one_chunk_vs_many(tmp_path / "p", monkeypatch, "pages", PAGES_HEADER, pages)
     assert one == many
     assert one[4] == ["Создано организаций: 5."]
+
+
+def test_progress_reports_rows_done_and_the_share_of_the_file_read(sqlite_engine, small_chunks):
+    load_pages(sqlite_engine)
+    steps: list[tuple[float, str]] = []
+    result = run(sqlite_engine, "messages", csv_bytes(MESSAGES_HEADER, message_rows(100)),
+                 progress=lambda share, text: steps.append((share, text)))
+    assert result.ok
+    shares = [share for share, _ in steps]
+    assert shares == sorted(shares) and shares[-1] == 1.0
+    texts = [text.replace("\xa0", " ") for _, text in steps]
+    assert [t for t in texts if t.startswith("Строк")] == [
+        "Строк проверено и записано в транзакцию: 40…",
+        "Строк проверено и записано в транзакцию: 80…",
+        "Строк проверено и записано в транзакцию: 100…",
+    ]
+    assert texts[-2:] == ["Обновление сводных таблиц…", "Готово"]
+
+    steps.clear()
+    rows = message_rows(100)
+    rows[10][2] = "вчера"
+    assert not run(sqlite_engine, "messages", csv_bytes(MESSAGES_HEADER, rows),
+                   progress=lambda share, text: steps.append((share, text))).ok
+    assert [t.replace("\xa0", " ") for _, t in steps if t.startswith("Строк")][-1] == "Строк проверено: 100…"
