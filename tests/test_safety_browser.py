@@ -4,6 +4,7 @@ refuses (too large) is explained in Russian."""
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from tests import browser
 
 sync_api = browser.require_chromium()
+LIMIT_MB = 2
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +20,16 @@ def app(tmp_path_factory):
     from tests.apptest_utils import fixture_db_url
 
     tmp = tmp_path_factory.mktemp("safety_browser")
-    with browser.running_app(fixture_db_url(tmp), tmp / "server.log") as base:
-        yield base, tmp
+    saved = os.environ.get("IMPORT_MAX_MB")
+    os.environ["IMPORT_MAX_MB"] = str(LIMIT_MB)  # the server inherits it; small files suffice
+    try:
+        with browser.running_app(fixture_db_url(tmp), tmp / "server.log") as base:
+            yield base, tmp
+    finally:
+        if saved is None:
+            os.environ.pop("IMPORT_MAX_MB", None)
+        else:
+            os.environ["IMPORT_MAX_MB"] = saved
 
 
 @pytest.fixture
@@ -79,7 +89,7 @@ def test_a_too_large_file_is_refused_in_russian(app, tmp_path):
     base, _ = app
     big = tmp_path / "big.csv"
     with big.open("wb") as f:
-        f.write(b"a;b\n" + b"1;2\n" * (51 * 1024 * 1024 // 4))
+        f.write(b"a;b\n" + b"1;2\n" * ((LIMIT_MB + 1) * 1024 * 1024 // 4))
     with sync_api.sync_playwright() as p:
         chromium, page = open_data_page(p, base)
         try:
@@ -88,6 +98,28 @@ def test_a_too_large_file_is_refused_in_russian(app, tmp_path):
             chip.wait_for(timeout=30_000)
             shown = chip.locator('[data-testid="stFileChipName"] + div').evaluate(
                 "e => getComputedStyle(e, '::after').content")
-            assert shown == '"Файл не принят: больше 50 МБ или не CSV/XLSX"'
+            assert shown == f'"Файл не принят: больше {LIMIT_MB} МБ или не CSV/XLSX"'
+        finally:
+            chromium.close()
+
+
+def test_reversed_period_link_shows_a_notice_on_the_first_visit(app):
+    """A shared link opened in a browser (a new session; the browser reruns the script right
+    after the first run): the notice stays on screen and the swapped period is shown."""
+    base, _ = app
+    with sync_api.sync_playwright() as p:
+        chromium = browser.launch_chromium(p)
+        try:
+            page = browser.new_page(chromium, 1366, 900, [])
+            browser.open_page(page, base, "obrashcheniya",
+                              "period=Свой+период&dates=2026-11-15&dates=2026-11-01")
+            page.wait_for_timeout(1000)
+            browser.wait_idle(page)
+            notes = [n.inner_text() for n in page.locator('[data-testid="stAlertContentWarning"]').all()]
+            expected = ("В ссылке конец периода (01.11.2026) раньше начала (15.11.2026): "
+                        "показан период с 01.11.2026 по 15.11.2026.")
+            assert [n for n in notes if n.endswith(expected)], notes  # after the icon's ligature name
+            assert browser.page_errors(page) == []
+            assert "01.11.2026 – 15.11.2026" in page.locator('[data-testid="stMain"]').inner_text()
         finally:
             chromium.close()

@@ -356,6 +356,7 @@ def sidebar_filters(status, *, uses: frozenset[str] = ALL_FILTERS, on_profile: b
         norm=Norm.from_settings(get_settings()),
     )
     st.session_state["filters"] = f
+    _show_link_notices(f)
     return f
 
 
@@ -364,10 +365,29 @@ def sidebar_filters(status, *, uses: frozenset[str] = ALL_FILTERS, on_profile: b
 _LINK_CHECKED = "_link_checked"
 
 
+_NOTICES_NEW, _NOTICES_SHOWN = "_link_notices_new", "_link_notices_shown"
+
+
 def link_notice(text: str) -> None:
-    """A notice about the link the page was opened with, above the page (text is Markdown:
-    pass any value from the URL through ``literal``)."""
-    st.warning(text, icon=":material/link_off:")
+    """A notice about the link the page was opened with (text is Markdown: pass any value
+    from the URL through ``literal``); shown above the page by ``_show_link_notices``."""
+    st.session_state.setdefault(_NOTICES_NEW, []).append(text)
+
+
+def _show_link_notices(f: Filters) -> None:
+    """Show the link's notices above the page, and again on the reruns that follow (the
+    browser reruns the script right after a first visit) until the filters change."""
+    new = st.session_state.pop(_NOTICES_NEW, [])
+    if new:
+        st.session_state[_NOTICES_SHOWN] = (f, new)
+    shown = st.session_state.get(_NOTICES_SHOWN)
+    if shown is None:
+        return
+    if shown[0] != f:
+        del st.session_state[_NOTICES_SHOWN]
+        return
+    for text in shown[1]:
+        st.warning(text, icon=":material/link_off:")
 
 
 def _link_on_first_run() -> dict[str, list[str]] | None:
