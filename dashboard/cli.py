@@ -8,6 +8,7 @@
     report --period 2026-Q3 [--municipality NAME] --format pptx|pdf|xlsx --out FILE
     alerts [--send] [--dry-run]      record today's signals; print (or send) the digests
     recipients list | add --name N [--municipality M] [--email E] [--telegram CHAT] | remove --name N
+    users add EMAIL --role ROLE [--municipality NAME] | users list | users remove EMAIL
 
 Every command takes ``--database-url`` to override DATABASE_URL. Errors are
 printed in Russian and the exit code is non-zero.
@@ -58,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--add-to-demo", action="store_true",
                      help="собирать в демонстрационную базу (для пробы; база останется демонстрационной)")
 
+    users = sub.add_parser("users", help="пользователи и роли")
+    users.add_argument("action", choices=["add", "list", "remove"])
+    users.add_argument("email", nargs="?", help="адрес электронной почты (как его сообщает служба входа)")
+    users.add_argument("--role", help="ЦУР, руководство или муниципалитет")
+    users.add_argument("--municipality", help="муниципалитет (только для роли «муниципалитет»)")
+
     rep = sub.add_parser("report", help="отчёт PPTX/PDF/XLSX")
     rep.add_argument("--period", required=True, help="2026-Q3, 2026-09, 2026 или 2026-07-01..2026-09-30")
     rep.add_argument("--municipality", help="название муниципалитета (по умолчанию вся область)")
@@ -84,6 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
 def _has_pages(engine) -> bool:
     with engine.connect() as conn:
         return reference.has_pages(conn)
+
+
+def _municipality_id(engine, name: str) -> int | None:
+    """The municipality called ``name`` (as in reports: a unique word is enough); None after
+    printing why not."""
+    from dashboard.core import migrate
+    from dashboard.presentation.reports import ReportError, resolve_municipality
+    from queries import reference
+
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        m = reference.municipalities(conn)
+    try:
+        return resolve_municipality(dict(zip(m["id"].astype(int), m["name"])), name)
+    except ReportError as e:
+        print(f"Ошибка: {e}", file=sys.stderr)
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
                 print("Ошибка: укажите --name.", file=sys.stderr)
                 return 2
             return alerts.recipients_cli(engine, args)
+        if args.command == "users":
+            from dashboard.writers import users
+
+            municipality_id = None
+            if args.action == "add" and args.municipality:
+                municipality_id = _municipality_id(engine, args.municipality)
+                if municipality_id is None:
+                    return 1
+            return users.run_cli(engine, args, municipality_id)
         if args.command == "report":
             from dashboard.presentation import reports
 

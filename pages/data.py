@@ -15,7 +15,7 @@ from dashboard.core import formatting as fmt
 from dashboard.core.db import DatabaseUnavailable
 from dashboard.core.settings import DATA_DIR, get_settings
 from dashboard.presentation.plaintext import literal
-from dashboard.ui import widgets
+from dashboard.ui import access, widgets
 from dashboard.writers.importing import importer
 from dashboard.writers.importing.columns import SPECS
 from queries import imports
@@ -28,6 +28,7 @@ HELP_COLUMNS = {
     "Значения": st.column_config.TextColumn(width="large"),
 }
 
+user = access.require("dannye", write=True)  # also refused by the entry point; never rely on the menu
 settings = get_settings()
 engine = widgets.get_engine()
 widgets.page_header(
@@ -106,7 +107,7 @@ with widgets.section("Загрузка файла"):
             bar = st.progress(0.0, text="Начинаем…")
             try:
                 result = importer.import_file(engine, kind, data, upload.name, sheet=sheet, settings=settings,
-                                              add_to_demo=add_to_demo,
+                                              add_to_demo=add_to_demo, user=user.actor,
                                               progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
             except DatabaseUnavailable as e:
                 bar.empty()

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.core import formatting as fmt
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation import charts
-from dashboard.ui import signals_view, widgets
+from dashboard.ui import access, signals_view, widgets
 from queries import (
     breakdowns,
     kpis,
@@ -36,6 +36,7 @@ if chosen not in names:
     widgets.footer(widgets.data_status())  # st.stop() ends app.py's run too, footer included
     st.stop()
 mid = chosen
+access.require(municipality_id=mid)  # a municipality user: only its own profile
 widgets.show_profile_link(mid)
 me = munis[munis["id"] == mid].iloc[0]
 f = f0.with_(municipality_ids=(mid,))

@@ -10,7 +10,7 @@ from dashboard.core import formatting as fmt
 from dashboard.core import platforms
 from dashboard.core.metrics import KPIS
 from dashboard.presentation import page_charts
-from dashboard.ui import signals_view, widgets
+from dashboard.ui import access, signals_view, widgets
 from queries import page_profile, pages
 
 PARAM = signals_view.PAGE_PARAM
@@ -46,6 +46,8 @@ if card is None:
     st.query_params[PARAM] = str(picked)
     st.rerun()
 
+if not access.may_see(card["municipality_id"]):  # a municipality user: its own pages only
+    access.refuse("Профиль этой страницы вам недоступен: доступны только страницы вашего муниципалитета.")
 st.query_params[PARAM] = str(page_id)
 widgets.page_header(signals_view.plain(card["title"]), f.with_(municipality_ids=(), topic_ids=(), platforms=()))
 facts = [card["platform_label"], card["municipality"], card["organisation"]]

@@ -7,12 +7,13 @@ import streamlit as st
 
 from dashboard.core import formatting as fmt
 from dashboard.core import schema
-from dashboard.ui import widgets
+from dashboard.ui import access, widgets
 from dashboard.writers.alerts import recipients
 from queries import reference
 
 TSUR = -1  # the selector's "ЦУР: все сигналы" option
 
+access.require("poluchateli", write=True)  # also refused by the entry point; never rely on the menu
 widgets.page_header("Получатели сводок", subtitle="Каждое утро команда `python -m dashboard alerts --send` "
                     "отправляет сводку сигналов: ЦУР — все сигналы области, муниципалитету — его сигналы.")
 

@@ -19,7 +19,7 @@ from dashboard.presentation import reports
 from dashboard.presentation.reports.cache import FileCache
 from dashboard.presentation.reports.content import OBLAST_NAME
 from dashboard.presentation.reports.theme import ReportError
-from dashboard.ui import widgets
+from dashboard.ui import access, widgets
 from queries import reference
 from queries.filters import Norm
 
@@ -55,7 +55,7 @@ def _period_picker(first_day: date, last_day: date) -> Period | None:
 def _scope_picker() -> int | None:
     m = widgets.q(reference.municipalities)
     names = dict(zip(m["id"].astype(int), m["name"]))
-    options = [None, *names]
+    options = [None, *access.visible(names)]  # a municipality user: the oblast or itself
     sidebar = widgets.current_filters().municipality_ids if "filters" in st.session_state else ()
     index = options.index(sidebar[0]) if len(sidebar) == 1 and sidebar[0] in names else 0
     return st.selectbox("Территория", options, index=index, key=K_SCOPE,

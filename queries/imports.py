@@ -13,7 +13,7 @@ from dashboard.core.formatting import dt
 from dashboard.core.localtime import to_local
 
 HISTORY_COLUMNS = ["Когда", "Файл", "Что", "Добавлено", "Обновлено", "Без изменений", "Отклонено строк",
-                   "Итог"]
+                   "Итог", "Кто"]
 
 
 def kind_label(kind: str) -> str:
@@ -41,6 +41,7 @@ def import_history(conn: Connection, tz: ZoneInfo, limit: int = 100) -> pd.DataF
             "Без изменений": r.rows_unchanged,
             "Отклонено строк": r.rows_rejected,
             "Итог": schema.IMPORT_STATUSES.get(r.status, r.status),
+            "Кто": r.user or "—",  # who ran it; collection runs record nobody
         } for r in rows],
         columns=HISTORY_COLUMNS,
     )

@@ -11,4 +11,13 @@ if .venv/bin/python -c "import sys; from dashboard.core.settings import get_sett
 sys.exit(0 if get_settings().database_url.startswith('sqlite') else 1)"; then
   .venv/bin/python -m dashboard demo --if-empty
 fi
-exec .venv/bin/streamlit run dashboard/ui/app.py "$@"
+# Sign-in configured ([auth] in .streamlit/secrets.toml): listen on the network (SERVER_ADDRESS,
+# default all interfaces). Not configured: local trusted mode, this computer only.
+if .venv/bin/python -c "import pathlib, sys, tomllib; p = pathlib.Path('.streamlit/secrets.toml'); \
+sys.exit(0 if p.is_file() and tomllib.loads(p.read_text(encoding='utf-8')).get('auth') else 1)"; then
+  ADDRESS=${SERVER_ADDRESS:-0.0.0.0}
+else
+  ADDRESS=127.0.0.1
+  echo "Вход не настроен: приложение доступно только на этом компьютере, http://127.0.0.1:8501"
+fi
+exec .venv/bin/streamlit run dashboard/ui/app.py --server.address "$ADDRESS" "$@"

@@ -51,7 +51,7 @@ def test_history_lists_imports_newest_first_in_local_time(tmp_path):
     assert_ok(at)
     history = at.dataframe[-1].value
     assert list(history.columns) == ["Когда", "Файл", "Что", "Добавлено", "Обновлено", "Без изменений",
-                                     "Отклонено строк", "Итог"]
+                                     "Отклонено строк", "Итог", "Кто"]
     rows = history.to_dict("records")
     assert [(r["Файл"], r["Что"], r["Итог"]) for r in rows] == [
         ("обращения.csv", "Сообщения", "отклонён"),

@@ -288,6 +288,7 @@ import_log = Table(
     Column("rows_unchanged", Integer, nullable=False, default=0),
     Column("rows_rejected", Integer, nullable=False, default=0),
     Column("message", Text),
+    Column("user", String(255)),  # who ran it: an e-mail, «локальный режим» or «командная строка: NAME»
 )
 
 # Resume point of a collection run: one row per (source, page); a rerun skips
@@ -355,4 +356,33 @@ alert_digest = Table(
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
     UniqueConstraint("recipient_id", "channel", "day"),
+)
+
+
+# --- Access (dashboard.core.access, dashboard.writers.users) ------------------------------
+
+# Who may sign in and with which role (dashboard.core.access.ROLES). The e-mail is the
+# identity provider's `email` claim, stored lower-case. municipality_id: only for the role
+# "municipality", the one municipality the user is bound to.
+app_user = Table(
+    "app_user", metadata,
+    Column("email", String(255), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("municipality_id", Integer, ForeignKey("municipality.id")),
+    Column("created_at", DateTime, nullable=False),  # UTC
+    Column("created_by", String(255), nullable=False),
+    Column("updated_at", DateTime, nullable=False),  # UTC
+    Column("updated_by", String(255), nullable=False),
+)
+
+# Every change of app_user: who did what to whom, and when.
+access_log = Table(
+    "access_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),          # UTC
+    Column("actor", String(255), nullable=False),
+    Column("action", String(16), nullable=False),    # add | change | remove
+    Column("email", String(255), nullable=False),
+    Column("role", String(16)),                      # after the change (before it, for remove)
+    Column("municipality_id", Integer),
 )

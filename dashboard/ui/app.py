@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.ui import startup, widgets
+from dashboard.core import access as rules
+from dashboard.ui import access, startup, widgets
 
 # (group, [(file in pages/, title, url_path, icon)]).
 # The default page (url_path "") is served at the app's root.
@@ -37,6 +38,7 @@ NAVIGATION = {
         ("report.py", "Отчёт", "otchet", ":material/slideshow:"),
         ("data.py", "Данные", "dannye", ":material/upload_file:"),
         ("recipients.py", "Получатели сводок", "poluchateli", ":material/forward_to_inbox:"),
+        ("access.py", "Доступ", "dostup", ":material/admin_panel_settings:"),
         ("method.py", "Методика", "metodika", ":material/menu_book:"),
     ],
 }
@@ -49,23 +51,33 @@ PROFILE = "munitsipalitet"
 # The others are tucked into a collapsed «не действуют на этой странице» box.
 FILTERS_USED = {
     "reestr": frozenset({widgets.K_PLATFORMS, widgets.K_MUNICIPALITY}),
-    "dannye": frozenset(), "metodika": frozenset(), "otchet": frozenset(),
+    "dannye": frozenset(), "dostup": frozenset(), "metodika": frozenset(), "otchet": frozenset(),
     "signaly": frozenset(), "poluchateli": frozenset(), "stranitsa": frozenset({widgets.K_PERIOD}),
 }
 # Pages that work on an empty database (the others show the onboarding screen instead).
-WITHOUT_DATA = {"dannye", "metodika", "poluchateli"}
+WITHOUT_DATA = {"dannye", "dostup", "metodika", "poluchateli"}
+# Page key (url_path as listed, "obzor" for the overview) by title; titles are unique.
+KEY_BY_TITLE = {title: url or DEFAULT_PAGE_KEY for pages in NAVIGATION.values() for _f, title, url, _i in pages}
 
 
-def build_navigation() -> dict[str, list]:
-    """st.Page objects by group; a listed page file that is missing is an error, not a gap."""
+def build_navigation(user: rules.User | None = None) -> dict[str, list]:
+    """st.Page objects by group; a listed page file that is missing is an error, not a gap.
+
+    With a ``user``, pages they may not open are hidden from the menu (still registered, so a
+    deep link reaches ``access.require`` and says «Нет доступа»), and their home page is the
+    default one (a municipality's profile for the role «муниципалитет»)."""
     missing = [file for pages in NAVIGATION.values() for file, *_ in pages if not (widgets.PAGES_DIR / file).is_file()]
     if missing:
         raise FileNotFoundError(f"pages/: нет файлов страниц {', '.join(missing)}")
-    return {
-        group: [st.Page(widgets.PAGES_DIR / file, title=title, url_path=url or DEFAULT_PAGE_KEY, icon=icon, default=(url == ""))
-                for file, title, url, icon in pages]
-        for group, pages in NAVIGATION.items()
-    }
+    home = rules.home_page(user) if user is not None else DEFAULT_PAGE_KEY
+
+    def page(file, title, url, icon):
+        key = url or DEFAULT_PAGE_KEY
+        shown = user is None or rules.may_open(user, key)
+        return st.Page(widgets.PAGES_DIR / file, title=title, url_path=key, icon=icon, default=(key == home),
+                       visibility="visible" if shown else "hidden")
+
+    return {group: [page(*p) for p in pages] for group, pages in NAVIGATION.items()}
 
 
 st.set_page_config(
@@ -75,18 +87,22 @@ st.set_page_config(
     initial_sidebar_state="auto",  # open on a desktop, collapsed on a phone
 )
 
-nav = build_navigation()
-pages_by_path = {p.url_path: p for group in nav.values() for p in group}
-pg = st.navigation(nav)
 widgets.page_style()
 with widgets.visitor_errors():  # a Russian message on screen, the traceback in the server log
     startup.ensure_database()
-    if pg.url_path not in WITHOUT_DATA and startup.is_empty():
-        startup.onboarding(pages_by_path.get("dannye"))
+    user = access.gate()  # the sign-in screen, or a refusal, stops here
+    nav = build_navigation(user)
+    pages_by_key = {KEY_BY_TITLE[p.title]: p for group in nav.values() for p in group}
+    pg = st.navigation(nav)
+    key = KEY_BY_TITLE[pg.title]
+    access.require(key)  # a page hidden from the menu but asked for by a deep link: «Нет доступа»
+    if key not in WITHOUT_DATA and startup.is_empty():
+        access.show_identity(user)
+        startup.onboarding(pages_by_key["dannye"] if rules.may_open(user, "dannye") else None)
         st.stop()
     status = widgets.data_status()
-    widgets.sidebar_filters(status, uses=FILTERS_USED.get(pg.url_path, widgets.ALL_FILTERS),
-                            on_profile=pg.url_path == PROFILE)
+    widgets.sidebar_filters(status, uses=FILTERS_USED.get(key, widgets.ALL_FILTERS), on_profile=key == PROFILE)
+    access.show_identity(user)  # below the filters: who is signed in, or the local-mode notice
     widgets.demo_banner(status)
     pg.run()
     widgets.footer(status)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.core import formatting as fmt
 from dashboard.presentation.plaintext import literal
-from dashboard.ui import widgets
+from dashboard.ui import access, widgets
 from queries import signals
 
 # url path (dashboard/ui/app.py NAVIGATION) -> page file, for the screens signals link to.
@@ -30,7 +30,11 @@ def plain(text: str) -> str:
 
 
 def open_signals() -> pd.DataFrame:
-    return widgets.q(signals.open_signals, now=widgets.pinned_now())
+    """The open signals the current user may see (role «муниципалитет»: its own only)."""
+    df = widgets.q(signals.open_signals, now=widgets.pinned_now())
+    if df.empty:
+        return df
+    return df[[access.may_see(None if pd.isna(m) else int(m)) for m in df["municipality_id"]]]
 
 
 def app_link(link: str, label: str, icon: str | None = None) -> None:

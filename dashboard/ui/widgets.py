@@ -231,11 +231,17 @@ def local_now() -> datetime:
 # -- sidebar filters --------------------------------------------------------
 
 def municipality_options() -> tuple[list[int], dict[int, str]]:
-    """Selector options: all, each of the 35 municipalities, regional bodies."""
+    """Selector options: all, each of the 35 municipalities, regional bodies; for a user bound
+    to one municipality (role «муниципалитет»), only that one (dashboard.ui.access)."""
+    from dashboard.ui import access
     from queries import reference
 
     m = q(reference.municipalities)
-    labels = {ALL: "Все муниципалитеты", **dict(zip(m["id"].astype(int), m["name"]))}
+    names = dict(zip(m["id"].astype(int), m["name"]))
+    if access.current() is not None and not access.may_see(REGIONAL):
+        own = access.visible(names)
+        return own, {i: names[i] for i in own}
+    labels = {ALL: "Все муниципалитеты", **names}
     labels[REGIONAL] = REGIONAL_LABEL
     return list(labels), labels
 

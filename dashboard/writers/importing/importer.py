@@ -80,6 +80,7 @@ class ImportResult:
     error_count: int = 0
     rows_rejected: int = 0
     notes: list[str] = field(default_factory=list)
+    user: str | None = None   # who ran the import (import_log.user)
 
     @property
     def status(self) -> str:
@@ -148,12 +149,14 @@ def limits_for(settings: Settings) -> Limits:
 
 def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes | BinaryIO,
                 file_name: str | None = None, sheet: str | None = None, progress: Progress | None = None,
-                settings: Settings | None = None, *, add_to_demo: bool = False) -> ImportResult:
+                settings: Settings | None = None, *, add_to_demo: bool = False,
+                user: str | None = None) -> ImportResult:
     """Check and import one file: a path, or an upload (its bytes or a binary file object) with ``file_name``.
 
     A database holding demo data refuses the file (DEMO_REFUSED) unless ``add_to_demo``: real
     rows must not be attached to generated organisations in a database labelled demo. With it,
-    the file is added and the database stays labelled demo."""
+    the file is added and the database stays labelled demo. ``user``: who runs it, recorded in
+    the import history (dashboard.core.access.User.actor)."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     settings = settings or get_settings()
@@ -173,12 +176,12 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes | B
         progress(0.02, "Чтение файла…")
         rows = iter_rows(source, file_name, sheet, limits, progress=_read_share)
         try:
-            result = _import_rows(engine, kind, file_name, rows, settings, problems, progress)
+            result = _import_rows(engine, kind, file_name, rows, settings, problems, progress, user)
         finally:
             rows.close()
     except _Rejected:
         result = ImportResult(kind, file_name, ok=False, errors=problems.shown, error_count=problems.count,
-                              rows_rejected=len(problems.rows))
+                              rows_rejected=len(problems.rows), user=user)
         _log(engine, result)
     progress(1.0, "Готово")
     return result
@@ -202,7 +205,7 @@ _read_share.share = 0.0
 
 
 def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row], settings: Settings,
-                 problems: Problems, progress: Progress) -> ImportResult:
+                 problems: Problems, progress: Progress, user: str | None = None) -> ImportResult:
     """Check and write the rows chunk by chunk in one transaction; roll it back (_Rejected) on any problem.
 
     Memory stays bounded by the chunk: rows are read as a stream, each chunk is checked, compared
@@ -217,7 +220,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
         header, data = _split_header(rows, kind, problems)
         with engine.begin() as conn:
             ctx = _context(conn, settings)
-            result = ImportResult(kind, file_name, ok=True)
+            result = ImportResult(kind, file_name, ok=True, user=user)
             state: dict = {}
             seen = SeenKeys()
             n_rows, wrote = 0, False
@@ -307,6 +310,7 @@ def _write_log(conn: Connection, result: ImportResult) -> None:
         at=utcnow(), file_name=result.file_name[:255], kind=result.kind, status=result.status,
         rows_added=result.added, rows_updated=result.updated, rows_unchanged=result.unchanged,
         rows_rejected=result.rows_rejected, message=result.report(),
+        user=(result.user or "")[:255] or None,
     ))
 
 
@@ -414,7 +418,9 @@ def _unique_names(cells: list) -> list[str]:
 def run_cli(engine: Engine, args) -> int:
     """``python -m dashboard import KIND FILE [--sheet NAME] [--add-to-demo]``: 0 when imported,
     1 when rejected."""
+    from dashboard.writers.users import cli_actor
+
     result = import_file(engine, args.kind, args.file, sheet=getattr(args, "sheet", None),
-                         add_to_demo=getattr(args, "add_to_demo", False))
+                         add_to_demo=getattr(args, "add_to_demo", False), user=cli_actor())
     print(result.report(), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
