@@ -33,9 +33,8 @@ from dashboard.core.access import User
 SESSION_KEY = "_access_user"
 NO_ACCESS = "Нет доступа"
 LOCAL_USER = User(email="локальный режим", role=rules.TSUR, name="Локальный режим", local=True)
-NOT_CONFIGURED = ("Вход не настроен: приложение открыто только на этом компьютере (127.0.0.1), "
-                  "у посетителя все права ЦУР. Для работы в сети настройте вход — README, "
-                  "«Доступ и безопасность».")
+NOT_CONFIGURED = ("Вход не настроен: приложение открыто только на этом компьютере, с правами ЦУР "
+                  "(README, «Доступ и безопасность»).")
 # Headers a reverse proxy on the same machine adds: the visitor is then not local at all.
 FORWARD_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
 
