@@ -146,3 +146,26 @@ def test_signal_links_open_their_screen_filtered(app_db):
         assert at.title[0].value == title
         if key == "overdue:m31":
             assert "город Новосибирск" in texts(at)  # the filter caption names the municipality
+
+
+from tests.test_access import signed_in_app  # noqa: E402,F401  (the signed-in app fixture)
+
+
+def test_roles_see_their_signals_and_pages(signed_in_app):
+    at = signed_in_app("nsk@nso.ru", PAGE)
+    assert_ok(at)
+    # A municipality sees its own signals only: Новосибирск's overdue messages.
+    assert [r.split(": ")[0] for r in rows(at)] == [":red-badge[Критично] город Новосибирск"]
+    at = signed_in_app("bagan@nso.ru", PAGE)
+    assert [r.split(" (")[0] for r in rows(at)] == [
+        ":red-badge[Критично] Баганский район: у администрации нет открытой страницы в Одноклассниках"]
+    # Page 6 belongs to Новосибирский район: its profile is refused to Новосибирск.
+    at = signed_in_app("nsk@nso.ru", "pages/page_profile.py", query_params={"page": "6"})
+    assert at.title[0].value == "Нет доступа"
+    assert "Профиль этой страницы вам недоступен" in at.error[0].value
+    # Recipients are the ЦУР's: leadership and municipalities are refused.
+    for email in ("boss@nso.ru", "nsk@nso.ru"):
+        at = signed_in_app(email, "pages/recipients.py")
+        assert at.title[0].value == "Нет доступа", email
+    at = signed_in_app("boss@nso.ru", PAGE)
+    assert len(rows(at)) == 36  # leadership sees every signal
