@@ -20,4 +20,13 @@ else
   ADDRESS=127.0.0.1
   echo "Вход не настроен: приложение доступно только на этом компьютере, http://127.0.0.1:8501"
 fi
-exec .venv/bin/streamlit run dashboard/ui/app.py --server.address "$ADDRESS" "$@"
+# Listening on all interfaces, Streamlit's welcome message asks checkip.amazonaws.com for the
+# machine's address, which a closed network does not allow: print our own line instead.
+QUIET=()
+case "$ADDRESS" in
+  0.0.0.0|::)
+    QUIET=(--logger.hideWelcomeMessage true)
+    echo "Приложение слушает все сетевые адреса этого компьютера (порт 8501, если не задан --server.port)."
+    ;;
+esac
+exec .venv/bin/streamlit run dashboard/ui/app.py --server.address "$ADDRESS" "${QUIET[@]}" "$@"

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests import browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +89,24 @@ def test_hook_records_outside_addresses(tmp_path):
     assert "127.0.0.1" in log.read_text()
 
 
-def test_start_and_page_visit_stay_on_localhost(tmp_path):
+# How scripts/start.sh starts the server: without sign-in the address is 127.0.0.1 (also the
+# config's default); with sign-in it listens on all interfaces and hides Streamlit's welcome
+# message (test_start_script_quiets_the_wildcard_start checks the script says so).
+START_MODES = {
+    "config": [],
+    "local": ["--server.address", "127.0.0.1"],
+    "all-interfaces": ["--server.address", "0.0.0.0", "--logger.hideWelcomeMessage", "true"],
+}
+
+
+def test_start_script_quiets_the_wildcard_start():
+    script = (ROOT / "scripts" / "start.sh").read_text(encoding="utf-8")
+    assert "0.0.0.0|::)" in script and "QUIET=(--logger.hideWelcomeMessage true)" in script
+    assert '--server.address "$ADDRESS" "${QUIET[@]}"' in script
+
+
+@pytest.mark.parametrize("mode", list(START_MODES))
+def test_start_and_page_visit_stay_on_localhost(tmp_path, mode):
     sync_api = browser.require_chromium()
     from tests.apptest_utils import fixture_db_url
 
@@ -100,7 +119,7 @@ def test_start_and_page_visit_stay_on_localhost(tmp_path):
            "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(ROOT)])}
     # As scripts/start.sh without SERVER_ADDRESS: the address comes from .streamlit/config.toml.
     cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/ui/app.py", "--server.port", str(port),
-           "--server.fileWatcherType", "none"]
+           "--server.fileWatcherType", "none", *START_MODES[mode]]
     out = tmp_path / "server.log"
     with out.open("wb") as server_log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
@@ -128,7 +147,8 @@ def test_start_and_page_visit_stay_on_localhost(tmp_path):
     text = log.read_text(encoding="utf-8")
     assert "dashboard/ui/app.py" in text  # the hook ran inside the server
     assert outside(log) == [], out.read_text()[-2000:]
-    assert "URL: http://127.0.0.1:" in out.read_text()
+    if mode != "all-interfaces":
+        assert "URL: http://127.0.0.1:" in out.read_text()
 
 
 def test_config_binds_to_this_computer():
