@@ -196,3 +196,22 @@ def test_import_into_a_database_being_written(tmp_path, short_timeouts):
         writer.exec_driver_sql("ROLLBACK")
     assert str(e.value) == f"{db.BUSY} Импорт не выполнен, в базу ничего не записано."
     engine.dispose()
+
+
+def test_postgres_statement_timeout(short_timeouts):
+    """A statement running longer than DB_STATEMENT_TIMEOUT_S is cancelled by the server and
+    reported as «не отвечает» (psycopg's QueryCanceled is an OperationalError)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from tests.conftest import _postgres_url
+
+    engine = make_engine(_postgres_url())
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "2s"
+            with pytest.raises(OperationalError) as e:
+                conn.execute(text("SELECT pg_sleep(4)"))
+        assert str(db.database_error(e.value, engine.url)) == db.NOT_ANSWERING
+    finally:
+        engine.dispose()
