@@ -245,7 +245,7 @@ def _csv_rows(stream: BinaryIO, sample: bytes, limits: Limits, progress: Progres
                 continue
             while cells and not cells[-1].strip():
                 cells.pop()
-            if cells and any(c.strip() for c in cells):
+            if cells:  # trailing blanks are gone, so the last cell is filled
                 if len(cells) > limits.max_columns or max(map(len, cells)) > limits.max_cell_chars:
                     _check_cells(number, cells, limits, xlsx=False)
                 filled += 1
@@ -408,7 +408,7 @@ def _xlsx_rows(stream: BinaryIO, sheet: str | None, limits: Limits, progress: Pr
             cells = list(values)
             while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
                 cells.pop()
-            if cells and any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+            if cells:  # trailing blanks are gone, so the last cell is filled
                 _check_cells(number, cells, limits, xlsx=True)
                 filled += 1
                 if filled > limits.max_rows + HEADER_SEARCH_ROWS:
