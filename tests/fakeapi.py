@@ -14,12 +14,20 @@ With ``auto=True`` any group asked for that is not canned is invented on the fly
 one unanswered), so ``python -m tests.fakeapi --port 8765`` can stand in for VK and
 OK when trying ``python -m dashboard collect`` on any registry (see the README, "Collection from VK and OK").
 
-Every request is logged in ``calls`` as ``(method, params)``.
+VK's ``execute`` is answered for code of the form ``return [API.m1({json}),API.m2({json}),…];``
+(what the collector sends): each inner call is answered as if requested alone and logged in
+``calls`` with the request's ``v`` and ``access_token``; an inner call that fails
+(``deny``) gives ``false`` and an entry in ``execute_errors``; a ``drop`` or ``fail`` queued
+for an inner method applies to the whole request, as VK's rate limits and network faults do.
+
+Every API call is logged in ``calls`` as ``(method, params)``; every HTTP request's method
+(``execute`` for a batch) in ``requests``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -39,6 +47,7 @@ class FakeApi:
     page_size: int = 100
     auto: bool = False
     calls: list[tuple[str, dict]] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
     base_url: str = ""
     _fail: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _drop: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -72,6 +81,8 @@ class FakeApi:
 
     def answer(self, method: str, params: dict) -> dict | None:
         """The JSON body for one call, or None to drop the connection."""
+        if method == "execute":
+            return self._execute(params)
         with self._lock:
             self.calls.append((method, params))
             if self._drop[method]:
@@ -90,6 +101,40 @@ class FakeApi:
             "group.getInfo": self._group_get_info,
         }[method]
         return handler(params)
+
+    _API_CALL = re.compile(r"API\.([\w.]+)\(")
+
+    def _execute(self, params: dict) -> dict | None:
+        body = params["code"].strip().removeprefix("return [").removesuffix("];")
+        calls, pos, decoder = [], 0, json.JSONDecoder()
+        while pos < len(body):
+            m = self._API_CALL.match(body, pos)
+            if m is None:
+                return {"error": {"error_code": 12, "error_msg": f"fake VK: cannot parse code at {pos}"}}
+            args, end = decoder.raw_decode(body, m.end())
+            calls.append((m.group(1), args))
+            pos = end + 1 + (body[end + 1:end + 2] == ",")
+        if len(calls) > 25:
+            return self._error("execute", 13)
+        with self._lock:
+            for method, _ in calls:
+                if self._drop[method]:
+                    self._drop[method] -= 1
+                    return None
+            for method, _ in calls:
+                if self._fail[method]:
+                    return self._error("execute", self._fail[method].pop(0))
+        responses, errors = [], []
+        for method, args in calls:
+            inner = {**{k: str(v) for k, v in args.items()}, "v": params.get("v", ""),
+                     "access_token": params.get("access_token", "")}
+            payload = self.answer(method, inner)
+            if "error" in payload:
+                responses.append(False)
+                errors.append({"method": method, **payload["error"]})
+            else:
+                responses.append(payload["response"])
+        return {"response": responses, **({"execute_errors": errors} if errors else {})}
 
     @staticmethod
     def _error(method: str, code: int) -> dict:
@@ -174,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_error(404)
             return
+        with self.api._lock:
+            self.api.requests.append(method)
         payload = self.api.answer(method, params)
         if payload is None:
             self.close_connection = True  # reply with nothing: the client sees a dropped connection

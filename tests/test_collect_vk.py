@@ -234,8 +234,10 @@ def test_requests_follow_paging(world):
     engine, api, _ids = world
     run_vk(engine, api)
     walls = [(int(p["owner_id"]), int(p["offset"])) for m, p in api.calls if m == "wall.get"]
-    # page_size 2: group 101 is read at offsets 0, 2, 4 and stops at post 11 (too old).
-    assert walls == [(-101, 0), (-101, 2), (-101, 4), (-102, 0), (-103, 0)]
+    # page_size 2: group 101 is read at offsets 0, 2, 4 and stops at post 11 (too old);
+    # the pages are read side by side, so their calls interleave.
+    assert [w for w in walls if w[0] == -101] == [(-101, 0), (-101, 2), (-101, 4)]
+    assert sorted(walls) == [(-103, 0), (-102, 0), (-101, 0), (-101, 2), (-101, 4)]
     threads = [int(p["offset"]) for m, p in api.calls
                if m == "wall.getComments" and p.get("comment_id") == "1003"]
     assert threads == [0, 2, 4, 6, 8, 10]  # 11 replies, 2 per request
@@ -446,3 +448,25 @@ def test_failed_runs_in_a_row_are_counted(world):
     api.vk_groups[104] = {"id": 104, "name": "Вернулась", "is_closed": 0, "members_count": 10, "verified": 0}
     run_vk(engine, api, now=NOW + timedelta(days=3))
     assert streaks()[ids["vk104"]] == 0
+
+
+def test_many_pages_cost_far_less_than_a_request_each(sqlite_engine):
+    """140 pages, each with a post that has comments: calls go 25 to an ``execute`` request."""
+    with sqlite_engine.begin() as conn:
+        org = conn.execute(insert(S.organisation).values(
+            name="Администрация", kind="municipal_admin", municipality_id=2)).inserted_primary_key[0]
+        conn.execute(insert(S.page), [
+            {"platform": "vk", "external_id": str(5000 + i), "url": f"https://vk.com/club{5000 + i}",
+             "title": f"Страница {i}", "organisation_id": org, "municipality_id": 2, "verified": False,
+             "gospubliki": True} for i in range(140)])
+    with serve(FakeApi(auto=True)) as api:
+        report = collect(sqlite_engine, "vk", settings=settings_for(api), sleep=FakeClock().sleep)
+    assert (len(report.done), len(report.skipped)) == (140, 0)
+    inner = api.methods()
+    assert (inner.count("wall.get"), inner.count("wall.getComments")) == (140, 140)  # one of each per page
+    # one groups.getById for all, then 140 wall.get and 140 wall.getComments, 25 per execute
+    assert api.requests == ["groups.getById"] + ["execute"] * (6 + 6)
+    assert report.requests == 13
+    assert "Запросов к API: 13 (0,09 на страницу)." in report.text().replace("\xa0", " ")
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(S.message)).scalar() == 280

@@ -204,7 +204,8 @@ class RunReport:
             f"обновлено {n(self.total('messages_updated'))}, "
             f"без изменений {n(self.total('messages_unchanged'))}."
         )
-        lines.append(f"Запросов к API: {n(self.requests)}.")
+        per_page = f" ({fmt.num(self.requests / len(self.results), 2)} на страницу)" if self.results else ""
+        lines.append(f"Запросов к API: {n(self.requests)}{per_page}.")
         return "\n".join(lines)
 
 
