@@ -29,6 +29,7 @@ import streamlit as st
 
 from dashboard.core import access as rules
 from dashboard.core.access import User
+from dashboard.presentation.plaintext import literal
 
 SESSION_KEY = "_access_user"
 NO_ACCESS = "Нет доступа"
@@ -155,7 +156,7 @@ def gate() -> User:
         st.stop()
     if user.role is None:
         st.title(NO_ACCESS, anchor=False)
-        st.error(f"Вы вошли как {user.email}, но роль вам не назначена. Чтобы получить доступ, "
+        st.error(f"Вы вошли как {literal(user.email)}, но роль вам не назначена. Чтобы получить доступ, "
                  "обратитесь в ЦУР: роль назначают на странице «Доступ».", icon=":material/block:")
         st.button("Выйти", on_click=st.logout, key="access_logout")
         st.stop()
