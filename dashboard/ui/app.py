@@ -93,7 +93,7 @@ with widgets.visitor_errors():  # a Russian message on screen, the traceback in 
     user = access.gate()  # the sign-in screen, or a refusal, stops here
     nav = build_navigation(user)
     pages_by_key = {KEY_BY_TITLE[p.title]: p for group in nav.values() for p in group}
-    pg = st.navigation(nav)
+    pg = st.navigation(nav, expanded=True)  # every page listed (no «View N more» after ten)
     key = KEY_BY_TITLE[pg.title]
     access.require(key)  # a page hidden from the menu but asked for by a deep link: «Нет доступа»
     if key not in WITHOUT_DATA and startup.is_empty():
