@@ -407,7 +407,8 @@ LABEL_CSS = (
     " color: #0b2545; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff;"
     " pointer-events: none; line-height: 1; }"
     ".map-label.okrug-label { transform: translate(0, -50%); font-size: 12px; }"
-    ".map-label.agglo-label { font-size: 13px; }")
+    ".map-label.agglo-label { font-size: 13px; }"
+    " path.map-leader { pointer-events: none !important; }")
 
 
 def _short_name(name: str) -> str:
@@ -487,10 +488,12 @@ def callout_points() -> dict[str, tuple[float, float]]:
 def _add_okrug_callouts(m: folium.Map, ch: Choropleth) -> None:
     centres, callouts = _centres(), callout_points()
     for i, (name, (lat, lon)) in enumerate(callouts.items()):
-        folium.PolyLine([centres[name], (lat, lon)], color="#0b2545", weight=1, opacity=0.7,
-                        interactive=False).add_to(m)
+        # Drawn after the clickable markers (which stay right after the 35 polygons) and
+        # transparent to the mouse (folium has no `interactive` option for vector layers).
+        folium.PolyLine([centres[name], (lat, lon - 0.1)], color="#0b2545", weight=1, opacity=0.7,
+                        class_name="map-leader").add_to(m)
         folium.CircleMarker(centres[name], radius=2, color="#0b2545", fill=True, fill_opacity=1, weight=0,
-                            interactive=False).add_to(m)
+                            class_name="map-leader").add_to(m)
         _label(m, lat, lon + 0.16, _short_name(name), "okrug-label", i)
 
 
@@ -552,11 +555,11 @@ def build_map(ch: Choropleth, tiles_url: str = "", selected: int | None = None,
     if view == "agglomeration":
         _add_agglomeration_labels(m, ch)
     if view == "oblast":
-        _add_okrug_callouts(m, ch)
         folium.GeoJson(
             _marker_features(ch, selected), name="Городские округа", style_function=_marker_style,
             marker=folium.CircleMarker(radius=MARKER_RADIUS_PX), tooltip=_tooltip(ch.metric),
         ).add_to(m)
+        _add_okrug_callouts(m, ch)
     _add_district_labels(m, ch)
     _HideOverlaps().add_to(m)
     _AttributionPrefix(LEAFLET_PREFIX).add_to(m)

@@ -122,6 +122,9 @@ _CSS = f"""
 <style>
 [data-testid="stMetricValue"] {{ font-size: clamp(1.5rem, 2vw, 2.3rem); }}
 [data-testid="stMetricValue"] > div {{ overflow: visible; }}
+/* A long KPI name wraps onto a second line instead of «Медиана перво…». */
+[data-testid="stMetricLabel"] * {{ white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }}
 [data-testid="stMetricDelta"] {{ font-size: 0.8rem; }}
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
 /* Below 1600 px a row of KPI cards wraps into rows of three instead of truncating numbers. */
@@ -143,8 +146,12 @@ _CSS = f"""
   [data-testid="stDecoration"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
   [data-testid="stBaseButton-tertiary"], .st-key-municipality_chip button {{ display: none !important; }}
   [data-testid="stMain"] {{ margin-left: 0 !important; }}
-  [data-testid="stMainBlockContainer"] {{ padding: 0 !important; max-width: 100% !important; zoom: 0.72; }}
+  [data-testid="stMainBlockContainer"] {{ padding: 0 !important; max-width: 100% !important; zoom: 0.55; }}
   [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stElementContainer"] {{ break-inside: avoid; }}
+  /* Side by side as on a screen (a page is narrower than Streamlit's stacking width). */
+  [data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap !important; flex-direction: row !important; }}
+  [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{ min-width: 0 !important; width: auto !important;
+    flex: 1 1 0 !important; }}
 }}
 </style>
 """

@@ -1,0 +1,179 @@
+"""The leadership view in a real browser: four screen sizes, whole KPI values, a phone
+layout, the map's place names, the municipality filter chip, the print view and the
+document language.
+
+One server and one Chromium for the module; each viewport loads each page once.
+Screenshots go to artifacts/screenshots/views/ (not committed; the README shows a few
+copied to docs/).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from tests import browser
+
+sync_api = browser.require_chromium()
+
+PAGES = dict((title, url) for url, title in browser.app_pages())
+VIEWPORTS = ((1920, 1080), (1366, 768), (1024, 768), (390, 844))
+SHOWN = ("Обзор", "Карта", "Рейтинг", "Муниципалитет")
+SHOTS = browser.SCREENSHOTS / "views"
+
+# Every KPI value element whose text does not fit its box (cut or clipped).
+CUT_VALUES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"]'))
+  .filter(el => [el, ...el.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1
+      || getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth))
+  .map(el => el.innerText)"""
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("views")
+    url = f"sqlite:///{tmp / 'demo.db'}"
+    browser.build_demo_database(url)
+    with browser.running_app(url, tmp / "streamlit.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_api.sync_playwright() as p:
+        b = browser.launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def outside():
+    return []
+
+
+def open_(page, base: str, title: str, query: str = "") -> None:
+    browser.open_page(page, base, PAGES[title], query)
+    if title == "Карта":
+        assert browser.count_map_shapes(page) >= 35
+        page.wait_for_timeout(600)  # labels placed after the map's first layout
+
+
+def sidebar_open(page) -> bool:
+    box = page.locator('[data-testid="stSidebar"]').bounding_box()
+    return bool(box) and box["x"] + box["width"] > 10
+
+
+@pytest.mark.parametrize("width, height", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
+def test_pages_at_each_size_show_kpi_values_whole(app_url, chromium, outside, width, height):
+    page = browser.new_page(chromium, width, height, outside)
+    try:
+        for title in SHOWN:
+            open_(page, app_url, title, "m=31" if title == "Муниципалитет" else "")
+            assert browser.page_errors(page) == [], title
+            assert page.evaluate(CUT_VALUES_JS) == [], f"{title} {width}×{height}: обрезаны значения"
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"{PAGES[title] or 'obzor'}_{width}x{height}.png"))
+        # A phone opens with the sidebar collapsed; a desktop with it open.
+        assert sidebar_open(page) == (width > 640)
+        assert outside == []
+    finally:
+        page.context.close()
+
+
+def test_cut_value_check_can_fail(app_url, chromium, outside):
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        open_(page, app_url, "Обзор")
+        page.add_style_tag(content='[data-testid="stMetricValue"] > div { max-width: 30px; overflow: hidden;'
+                                   ' text-overflow: ellipsis; white-space: nowrap; }')
+        assert len(page.evaluate(CUT_VALUES_JS)) >= 3  # the longer values (subscribers, median, …)
+    finally:
+        page.context.close()
+
+
+def visible_labels(frame, css: str) -> list[dict]:
+    return frame.locator(f".map-label.{css}").evaluate_all(
+        """els => els.filter(e => getComputedStyle(e).visibility !== 'hidden')
+                    .map(e => { const r = e.getBoundingClientRect();
+                                return {text: e.innerText, l: r.left, r: r.right, t: r.top, b: r.bottom}; })""")
+
+
+def test_map_names_districts_and_okrugs(app_url, chromium, outside):
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        open_(page, app_url, "Карта")
+        frame = browser.map_frame(page)
+        assert frame.locator(".map-label.district-label").count() == 30
+        okrugs = visible_labels(frame, "okrug-label")
+        assert sorted(o["text"] for o in okrugs) == ["Бердск", "Искитим", "Кольцово", "Новосибирск", "Обь"]
+        shown = visible_labels(frame, "district-label")
+        assert len(shown) >= 15, [s["text"] for s in shown]  # the largest; the rest on zoom or hover
+        every = shown + okrugs
+        for i, a in enumerate(every):  # no two visible labels overlap
+            for b in every[i + 1:]:
+                assert a["r"] <= b["l"] or b["r"] <= a["l"] or a["b"] <= b["t"] or b["b"] <= a["t"], (a, b)
+        # Zoomed in, more district names fit.
+        frame.locator(".leaflet-control-zoom-in").click()
+        page.wait_for_timeout(900)
+        assert len(visible_labels(frame, "district-label")) > len(shown)
+        # Every district has its name on hover.
+        polygon = frame.locator("path.leaflet-interactive").first
+        polygon.hover(force=True)
+        assert frame.locator(".leaflet-tooltip").first.inner_text().startswith("Муниципалитет")
+    finally:
+        page.context.close()
+
+
+def chosen(selectbox) -> str:
+    """The value a Streamlit selectbox shows (its text, or its input's value)."""
+    return selectbox.evaluate("e => e.innerText + ' ' + Array.from(e.querySelectorAll('input'))"
+                              ".map(i => i.value + ' ' + (i.getAttribute('aria-label') || '')).join(' ')")
+
+
+def test_map_click_sets_the_filter_with_a_chip_that_clears_it(app_url, chromium, outside):
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        open_(page, app_url, "Карта")
+        # The whole map on screen first: a click on a half-visible frame scrolls the page
+        # between mouse down and up, and Leaflet sees no click.
+        page.locator(browser.MAP_FRAME).first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        marker = browser.map_frame(page).locator("path.leaflet-interactive").nth(35)  # первый городской округ
+        box = marker.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_url(re.compile(r"[?&]m=\d+"), timeout=20_000)
+        name = "город Новосибирск"  # the first okrug marker, north to south
+        page.locator('[data-testid="stMain"] h1').filter(has_text=name).first.wait_for(timeout=20_000)
+        browser.wait_idle(page)
+        chip = page.locator(".st-key-municipality_chip")
+        assert f"Выбран муниципалитет: {name}" in chip.inner_text()
+        combo = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+            has_text="Муниципалитет")
+        assert name in chosen(combo)
+        chip.get_by_role("button", name="Показать все муниципалитеты").click()
+        browser.wait_idle(page)
+        assert "Все муниципалитеты" in chosen(combo)
+        assert page.locator(".st-key-municipality_chip").count() == 0
+        assert browser.page_errors(page) == []
+    finally:
+        page.context.close()
+
+
+def test_print_view_of_the_overview_is_two_a4_pages_without_the_sidebar(app_url, chromium, outside, tmp_path):
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        open_(page, app_url, "Обзор")
+        assert page.evaluate("document.documentElement.lang") == "ru"
+        page.emulate_media(media="print")
+        page.wait_for_timeout(800)
+        assert page.locator('[data-testid="stSidebar"]').evaluate("e => getComputedStyle(e).display") == "none"
+        pdf = tmp_path / "obzor.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(SHOTS / "obzor_print")], check=True)
+        assert 1 <= pages <= 2, f"печать «Обзора»: {pages} стр."
+    finally:
+        page.context.close()
