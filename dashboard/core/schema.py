@@ -223,6 +223,8 @@ msg_daily = Table(
     Column("topic_id", Integer, nullable=False),
     *_measure_columns(),
     Index(None, "day", "municipality_id", "platform"),
+    # The msg_daily_pt rows above a (day, platform, topic): partial summary refresh.
+    Index("ix_msg_daily_day_platform_topic", "day", "platform", "topic_id"),
 )
 
 # msg_daily summed over topics: for queries that neither group by nor filter on topic.

@@ -31,8 +31,12 @@ from datetime import date
 from itertools import islice
 
 from sqlalchemy import (
+    Column,
     Date,
     Integer,
+    MetaData,
+    String,
+    Table,
     and_,
     case,
     delete,
@@ -44,10 +48,13 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import Join
 
 from dashboard.core import schema
 from dashboard.core.schema import (
@@ -79,8 +86,9 @@ def _flag(cond):
     return case((cond, 1), else_=0)
 
 
-def _messages_select(dialect: str, where):
-    """SELECT producing msg_daily rows from raw messages matching ``where``."""
+def _messages_select(dialect: str, where, source=None):
+    """SELECT producing msg_daily rows from raw messages matching ``where`` (read from
+    ``source``, a join of ``message`` with the keys to rebuild, if given)."""
     m = schema.message
     answered = m.c.first_response_at.is_not(None)
     src = select(
@@ -98,6 +106,8 @@ def _messages_select(dialect: str, where):
         case((answered, m.c.response_minutes), else_=None).label("resp"),
         case((answered, m.c.response_work_minutes), else_=None).label("resp_work"),
     )
+    if source is not None:
+        src = src.select_from(source)
     if where is not None:
         src = src.where(where)
     src = src.subquery("src")
@@ -143,7 +153,6 @@ def _rollup_select(table, where):
 
 # A summary key of msg_daily: (local day, municipality id or None, platform, topic id).
 MessageKey = tuple[date, "int | None", str, int]
-_PARAMS_PER_STATEMENT = 2000
 
 
 def message_keys(rows: Iterable[dict]) -> set:
@@ -159,23 +168,37 @@ def stored_message_keys(conn: Connection, where) -> set:
     return {tuple(r) for r in conn.execute(stmt)}
 
 
-def _key_clauses(day_col, fixed_cols, keys: Iterable[tuple]):
-    """WHERE clauses (one per statement) matching rows whose (day, *fixed) is in ``keys``:
-    per distinct ``fixed`` value, ``fixed = … AND day IN (…)``; NULL matches NULL."""
-    days_by: dict[tuple, set] = {}
-    for key in keys:
-        days_by.setdefault(tuple(key[1:]), set()).add(key[0])
-    terms, size = [], 0
-    for fixed, days in sorted(days_by.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
-        for chunk in _chunks(sorted(days), _DAYS_PER_STATEMENT):
-            conds = [col.is_(None) if v is None else col == v for col, v in zip(fixed_cols, fixed)]
-            terms.append(and_(*conds, day_col.in_(chunk)))
-            size += len(fixed) + len(chunk)
-            if size >= _PARAMS_PER_STATEMENT:
-                yield or_(*terms)
-                terms, size = [], 0
-    if terms:
-        yield or_(*terms)
+# The keys a partial refresh rebuilds, in a temporary table joined to the summaries and to
+# ``message`` (by its (municipality, platform, topic, day) index): a write of 10 000 messages
+# touches ~10 000 keys, too many for IN lists and too costly to compile as OR clauses.
+_KEYS = Table("tmp_summary_keys", MetaData(), Column("day", Date), Column("municipality_id", Integer),
+              Column("platform", String(8)), Column("topic_id", Integer), prefixes=["TEMPORARY"])
+
+
+class _KeysFirst(Join):
+    """A join read keys first: SQLite's CROSS JOIN keeps the left table as the outer loop
+    (its planner would otherwise scan a whole summary or ``message`` in index order)."""
+
+    inherit_cache = True
+
+
+@compiles(_KeysFirst, "sqlite")
+def _keys_first_sqlite(join, compiler, **kw):
+    return compiler.visit_join(join, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+def _matches(day_col, cols, keys, names: tuple[str, ...], regional: bool):
+    """Join condition of a table's (day, *names) with the keys; ``regional``: the keys whose
+    municipality is NULL (matched by IS NULL, so both passes can use the indexes)."""
+    conds = [day_col == keys.c.day]
+    for n in names:
+        if n != "municipality_id":
+            conds.append(cols[n] == keys.c[n])
+        elif regional:
+            conds += [cols[n].is_(None), keys.c[n].is_(None)]
+        else:
+            conds.append(cols[n] == keys.c[n])
+    return and_(*conds)
 
 
 def _refresh_message_keys(conn: Connection, keys: set) -> None:
@@ -185,20 +208,31 @@ def _refresh_message_keys(conn: Connection, keys: set) -> None:
     def cols(table):
         return [c.name for c in table.c if c.name != "id"]
 
+    conn.execute(text("DROP TABLE IF EXISTS tmp_summary_keys"))
+    _KEYS.create(conn)
+    rows = [{"day": d, "municipality_id": mu, "platform": pl, "topic_id": t} for d, mu, pl, t in keys]
+    for i in range(0, len(rows), 5000):
+        conn.execute(insert(_KEYS), rows[i:i + 5000])
+    # Without statistics SQLite guesses the keys are as many as the messages and scans all
+    # messages in index order instead of looking each key up (minutes instead of ms).
+    conn.execute(text("ANALYZE temp.tmp_summary_keys" if dialect == "sqlite" else "ANALYZE tmp_summary_keys"))
     fixed = ("municipality_id", "platform", "topic_id")
-    for clause in _key_clauses(md.c.day, [md.c[c] for c in fixed], keys):
-        conn.execute(delete(md).where(clause))
-    for clause in _key_clauses(m.c.received_day, [m.c[c] for c in fixed], keys):
-        conn.execute(insert(md).from_select(cols(md), _messages_select(dialect, clause)))
-    for table in (schema.msg_daily_mp, schema.msg_daily_pt):
-        names = [c.name for c in table.c if c.name not in ("id", "day") and c.name not in MSG_MEASURES
-                 and c.name in fixed]
-        idx = [fixed.index(n) + 1 for n in names]
-        up = {(k[0], *[k[i] for i in idx]) for k in keys}
-        for clause in _key_clauses(table.c.day, [table.c[n] for n in names], up):
-            conn.execute(delete(table).where(clause))
-        for clause in _key_clauses(md.c.day, [md.c[n] for n in names], up):
-            conn.execute(insert(table).from_select(cols(table), _rollup_select(table, clause)))
+    tables = [(md, fixed), (schema.msg_daily_mp, ("municipality_id", "platform")),
+              (schema.msg_daily_pt, ("platform", "topic_id"))]
+    for table, names in tables:
+        k = _KEYS if names == fixed else select(_KEYS.c.day, *[_KEYS.c[n] for n in names]).distinct().subquery("k")
+        for regional in ((False, True) if "municipality_id" in names else (False,)):
+            t2 = table.alias("old")
+            old = select(t2.c.id).select_from(_KeysFirst(k, t2, _matches(t2.c.day, t2.c, k, names, regional)))
+            conn.execute(delete(table).where(table.c.id.in_(old)))
+            if table is md:
+                source = _KeysFirst(k, m, _matches(m.c.received_day, m.c, k, names, regional))
+                conn.execute(insert(md).from_select(cols(md), _messages_select(dialect, None, source)))
+            else:
+                fresh = _rollup_select(table, None).select_from(
+                    _KeysFirst(k, md, _matches(md.c.day, md.c, k, names, regional)))
+                conn.execute(insert(table).from_select(cols(table), fresh))
+    conn.execute(text("DROP TABLE tmp_summary_keys"))
 
 
 def refresh_messages(conn: Connection, days: Iterable[date] | None = None,

@@ -167,37 +167,54 @@ class PageInfo:
 
 
 class PageIndex:
-    """Registered pages by (platform, external id), by their URL and by bare external id."""
+    """Registered pages by (platform, external id), by their URL and by bare external id.
 
-    def __init__(self, rows: list[tuple[int, str, str, str, int | None]]):
-        """rows: (id, platform, external_id, url, municipality_id)."""
-        self.by_key: dict[tuple[str, str], PageInfo] = {}
-        self.by_url: dict[tuple[str, str], PageInfo] = {}
-        for pid, platform, ext, url, mun in rows:
-            info = PageInfo(pid, platform, mun)
-            key = normalise_external_id(platform, ext)
-            self.by_key[(platform, key)] = info
-            try:
-                ref = parse_page_url(url)
-            except ValueError:
-                ref = None
-            if ref is not None:
-                self.by_url.setdefault((ref.platform, ref.external_id), info)
+    Looked up in the database on demand, one query per distinct (platform, id), memoised:
+    a file of a few rows costs a few lookups, not a read of the whole registry (70 000 pages
+    at national scale, each URL parsed). Only a value found no other way (a URL whose id is
+    not the page's stored id, e.g. vk.com/name for a page stored by number) builds the map
+    of every stored URL, once."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self._by_key: dict[tuple[str, str], PageInfo | None] = {}
+        self._by_url: dict[tuple[str, str], PageInfo] | None = None
         self.by_url_value = memoised(self._by_url_value)
 
     @classmethod
     def load(cls, conn: Connection) -> "PageIndex":
-        p = schema.page
-        rows = conn.execute(select(p.c.id, p.c.platform, p.c.external_id, p.c.url, p.c.municipality_id))
-        return cls([tuple(r) for r in rows])
+        return cls(conn)
+
+    def _key(self, platform: str, external_id: str) -> PageInfo | None:
+        """The page stored as (platform, external id), external id in its stored form."""
+        key = (platform, external_id)
+        if key not in self._by_key:
+            p = schema.page
+            row = self.conn.execute(select(p.c.id, p.c.platform, p.c.municipality_id).where(
+                p.c.platform == platform, p.c.external_id == external_id)).first()
+            self._by_key[key] = PageInfo(*row) if row else None
+        return self._by_key[key]
+
+    def _url_map(self) -> dict[tuple[str, str], PageInfo]:
+        if self._by_url is None:
+            p = schema.page
+            self._by_url = {}
+            for pid, platform, url, mun in self.conn.execute(
+                    select(p.c.id, p.c.platform, p.c.url, p.c.municipality_id).order_by(p.c.id)):
+                try:
+                    ref = parse_page_url(url)
+                except ValueError:
+                    ref = None
+                if ref is not None:
+                    self._by_url.setdefault((ref.platform, ref.external_id), PageInfo(pid, platform, mun))
+        return self._by_url
 
     def _by_url_value(self, value) -> PageInfo | None:
         """The page a URL cell points to (None for an empty cell)."""
         ref = parse_page_url(value)
         if ref is None:
             return None
-        key = (ref.platform, ref.external_id)
-        found = self.by_key.get(key) or self.by_url.get(key)
+        found = self._key(ref.platform, ref.external_id) or self._url_map().get((ref.platform, ref.external_id))
         if found is None:
             raise ValueError("страница с такой ссылкой не найдена в реестре; сначала импортируйте страницы")
         return found
@@ -207,11 +224,11 @@ class PageIndex:
         if s is None:
             return None
         if platform:
-            found = self.by_key.get((platform, normalise_external_id(platform, s)))
+            found = self._key(platform, normalise_external_id(platform, s))
             candidates = [found] if found else []
         else:
             candidates = {info.id: info for p in CODES
-                          for info in [self.by_key.get((p, normalise_external_id(p, s)))] if info}
+                          for info in [self._key(p, normalise_external_id(p, s))] if info}
             candidates = list(candidates.values())
         if not candidates:
             raise ValueError("страница с таким ID не найдена в реестре; сначала импортируйте страницы")
