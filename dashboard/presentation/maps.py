@@ -472,8 +472,8 @@ def _add_agglomeration_labels(m: folium.Map, ch: Choropleth) -> None:
 # column east of the agglomeration, in the order of their latitude, each with a label and a
 # leader line to its real centre.
 CALLOUT_LON = 84.05
-CALLOUT_TOP_LAT = 55.62
-CALLOUT_STEP = 0.27
+CALLOUT_TOP_LAT = 55.7
+CALLOUT_STEP = 0.33
 CALLOUT_ROOM_LON = 1.3
 
 

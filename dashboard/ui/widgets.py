@@ -132,6 +132,13 @@ _CSS = f"""
   {_KPI_ROW} {{ flex-wrap: wrap; }}
   {_KPI_ROW} > [data-testid="stColumn"] {{ flex: 1 1 calc(33.333% - 1rem); min-width: calc(33.333% - 1rem); }}
 }}
+/* Tablets: the map takes the full width and its ranking (with the value column) goes below. */
+@media (max-width: 1200px) {{
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] iframe[title="streamlit_folium.st_folium"]) {{
+    flex-wrap: wrap; }}
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] iframe[title="streamlit_folium.st_folium"])
+      > [data-testid="stColumn"] {{ flex: 1 1 100%; min-width: 100%; }}
+}}
 /* Phones: two cards a row, values whole (never «4 443…»); less padding around the page. */
 @media (max-width: 640px) {{
   {_KPI_ROW} > [data-testid="stColumn"] {{ flex: 1 1 calc(50% - 0.5rem); min-width: calc(50% - 0.5rem); }}
