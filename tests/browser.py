@@ -82,17 +82,19 @@ def build_demo_database(url: str) -> None:
 
 
 @contextmanager
-def running_app(database_url: str, log_path: Path, timeout_s: float = 90):
-    """``streamlit run dashboard/ui/app.py`` on a free localhost port; yields the base URL."""
+def running_app(database_url: str, log_path: Path, timeout_s: float = 90, port: int | None = None,
+                extra_args: tuple[str, ...] = ()):
+    """``streamlit run dashboard/ui/app.py`` on a localhost port (free, unless given); yields the base
+    URL. ``extra_args`` go to ``streamlit run`` (e.g. ``--secrets.files PATH``)."""
     from dashboard.ui import startup
 
     startup.ensure_map_assets()
-    port = free_port()
+    port = port or free_port()
     # PYTHONPATH: the checkout under test, not whichever one the editable install points at.
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP.relative_to(ROOT)), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

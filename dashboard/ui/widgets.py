@@ -47,6 +47,7 @@ PAGE_FAILED = ("Не удалось показать страницу: внут�
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 ALL = -1  # "no filter" option of the municipality and topic selectors
+NOWHERE = -2  # a municipality id that matches nothing (a user bound to a municipality that is gone)
 REGIONAL_LABEL = "Региональные органы власти"
 DEMO_BANNER = "Демонстрационные данные: цифры сгенерированы и не являются реальными"
 
@@ -360,8 +361,12 @@ def sidebar_filters(status, *, uses: frozenset[str] = ALL_FILTERS, on_profile: b
         )
     with box(K_MUNICIPALITY):
         m_opts, m_labels = municipality_options()
+        if ALL not in m_opts and st.session_state.get(K_MUNICIPALITY) not in m_opts:
+            st.session_state[K_MUNICIPALITY] = m_opts[0]  # bound to one municipality: always that one
         mun = st.selectbox("Муниципалитет", m_opts, format_func=m_labels.get,
                            key=K_MUNICIPALITY, bind="query-params")
+        if ALL not in m_opts and mun not in m_opts:  # never "no filter" for a user bound to one municipality
+            mun = m_opts[0] if m_opts else NOWHERE
     with box(K_TOPIC):
         t_opts, t_labels = topic_options()
         topic = st.selectbox("Тема обращений", t_opts, format_func=t_labels.get,
@@ -446,6 +451,9 @@ def _check_link(link: dict[str, list[str]], preset: str, shown: tuple[date, date
               (K_MUNICIPALITY, m_labels.values(), "муниципалитет", "все муниципалитеты"),
               (K_TOPIC, t_labels.values(), "тема", "все темы"))
     for key, known, what, fallback in checks:
+        if key == K_MUNICIPALITY and ALL not in m_labels and (bad := unknown(key, known)):
+            link_notice(f"Муниципалитет «{literal(bad[0])}» из ссылки вам недоступен: показан ваш муниципалитет.")
+            continue
         if bad := unknown(key, known):
             link_notice(f"В ссылке неизвестное значение «{literal(bad[0])}» (параметр «{what}»): "
                         f"оно не учтено{'' if key == K_PLATFORMS else ', показаны ' + fallback}.")
@@ -463,12 +471,13 @@ def municipality_chip(f: Filters) -> None:
     (a map click sets the shared filter, which then applies on every page)."""
     if not f.municipality_ids:
         return
-    _, labels = municipality_options()
+    opts, labels = municipality_options()
     name = ", ".join(labels.get(i, str(i)) for i in f.municipality_ids)
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="municipality_chip"):
         st.markdown(f":material/filter_alt: Выбран муниципалитет: **{literal(name)}**", width="content")
-        st.button("Показать все муниципалитеты", icon=":material/close:", key="chip_clear", type="tertiary",
-                  on_click=clear_municipality, help="Сбросить фильтр «Муниципалитет»")
+        if ALL in opts:  # a user bound to one municipality cannot clear it
+            st.button("Показать все муниципалитеты", icon=":material/close:", key="chip_clear", type="tertiary",
+                      on_click=clear_municipality, help="Сбросить фильтр «Муниципалитет»")
 
 
 
