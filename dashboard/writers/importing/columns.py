@@ -16,7 +16,6 @@ from dashboard.writers.importing.read import HEADER_SEARCH_ROWS, FileRejected, R
 from dashboard.writers.importing.values import norm
 
 
-
 @dataclass(frozen=True)
 class Column:
     field: str
