@@ -389,6 +389,35 @@ def _pick_sheet(wb, sheet: str | None):
     raise FileRejected(f"В книге нет листа «{sheet}». Листы книги: {names}.")
 
 
+def _sheet_rows(ws) -> Iterator[tuple[int, tuple]]:
+    """(row number, values) of a read-only sheet, as openpyxl reads them, in constant memory.
+
+    openpyxl's own row loop (``ReadOnlyWorksheet.iter_rows``) empties each parsed <row>
+    element but leaves it attached to <sheetData>, about 100 bytes a row that stay until
+    the sheet ends (~100 MB for a million rows); it also yields one empty row for every
+    missing row number, however far a malformed file jumps. Here the parsed rows are
+    dropped from the tree as they go and the numbers are the ones the file gives.
+    """
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.xml.functions import iterparse
+
+    wb = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        holder = None  # <sheetData>: the parent of the rows
+        for event, element in iterparse(src, events=("start", "end")):
+            if event == "start":
+                if holder is None and element.tag.endswith("}sheetData"):
+                    holder = element
+                continue
+            if element.tag == ROW_TAG:
+                number, cells = parser.parse_row(element)
+                if holder is not None:
+                    holder.clear()
+                yield number, ws._get_row(cells, 1, None, values_only=True)
+
+
 def _xlsx_rows(stream: BinaryIO, sheet: str | None, limits: Limits, progress: Progress | None) -> Iterator[Row]:
     wb = _open_workbook(stream, limits)
     try:
@@ -399,9 +428,8 @@ def _xlsx_rows(stream: BinaryIO, sheet: str | None, limits: Limits, progress: Pr
                 f"На листе «{ws.title}» {num(declared)} строк (по размеру, записанному в книге), а можно не больше "
                 f"{num(limits.max_rows)} строк с данными (настройка IMPORT_MAX_ROWS). Разделите файл на части."
             )
-        ws.reset_dimensions()  # do not trust the stored size for reading: some writers get it wrong
         filled = 0
-        for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+        for number, values in _sheet_rows(ws):
             if number > EXCEL_MAX_ROWS:
                 raise FileRejected(f"На листе «{ws.title}» строки за пределом Excel ({num(EXCEL_MAX_ROWS)}): "
                                    "книга повреждена.")
