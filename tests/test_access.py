@@ -292,3 +292,30 @@ def test_local_mode_says_sign_in_is_not_configured(app_db):
         at = run_page(app_db, page, now=NOW)
         assert_ok(at)
         assert [i.value for i in at.sidebar.info] == [access.NOT_CONFIGURED], page
+
+
+def test_migration_keeps_the_import_history(tmp_path):
+    """0004 -> 0005 on a database with imports: the rows stay, «Кто» is empty for them."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from dashboard.core import migrate
+    from dashboard.core.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        migrate.upgrade(engine, "0004")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO import_log (at, file_name, kind, status, rows_added, rows_updated, "
+                              "rows_unchanged, rows_rejected) VALUES (:at, 'pages.csv', 'pages', 'ok', 12, 0, 0, 0)"),
+                         {"at": datetime(2026, 11, 1, 3, 0)})
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(select(schema.import_log.c.file_name, schema.import_log.c.user)).all()
+        assert [tuple(r) for r in rows] == [("pages.csv", None)]
+        user_writer.save_user(engine, "a@nso.ru", TSUR, None, "test")
+        with engine.connect() as conn:
+            assert user_queries.find_user(conn, "a@nso.ru") == User("a@nso.ru", TSUR)
+    finally:
+        engine.dispose()
