@@ -319,3 +319,18 @@ def test_migration_keeps_the_import_history(tmp_path):
             assert user_queries.find_user(conn, "a@nso.ru") == User("a@nso.ru", TSUR)
     finally:
         engine.dispose()
+
+
+def test_municipality_signals_and_reports_are_its_own(signed_in_app):
+    from tests.test_page_signals import rows
+
+    at = signed_in_app("nsk@nso.ru", "pages/signals.py")
+    assert_ok(at)
+    shown = rows(at)
+    assert shown and all("город Новосибирск" in r for r in shown), shown
+    assert not any("Баганский" in r or "Новосибирский район" in r for r in shown)
+    at = signed_in_app("boss@nso.ru", "pages/signals.py")
+    assert len(rows(at)) > len(shown)  # the same page shows every municipality to the leadership
+    at = signed_in_app("nsk@nso.ru", "pages/report.py")
+    assert_ok(at)
+    assert at.selectbox(key="report_scope").options == ["Новосибирская область", "город Новосибирск"]
