@@ -69,21 +69,23 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
         "place": rank["place"],
         "swatch": "●",
         "name": rank["name"],
-        "value": rank["value_label"],
+        "value": rank["value"],
     })
     colours = rank["colour"].tolist()
     chosen = (rank["municipality_id"] == selected).tolist()
+    config = {
+        "place": widgets.number_column("№", "int", width=36),
+        "swatch": st.column_config.TextColumn("", width=24),
+        # Fixed widths keep the value column on screen on a 1024 px tablet.
+        "name": st.column_config.TextColumn("Муниципалитет", width=170),
+        "value": widgets.kpi_column(ch.metric.code, KPIS[ch.metric.kpi].short, width=96),
+    }
+    shown = widgets.rounded_as_shown(shown, config)
     styled = (shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
               .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1))
     st.dataframe(
         styled, hide_index=True, height=TABLE_HEIGHT, width="stretch",
-        column_config={
-            "place": st.column_config.NumberColumn("№", width=36),
-            "swatch": st.column_config.TextColumn("", width=24),
-            # Fixed widths keep the value column on screen on a 1024 px tablet.
-            "name": st.column_config.TextColumn("Муниципалитет", width=170),
-            "value": st.column_config.TextColumn(KPIS[ch.metric.kpi].short, width=96, help=ch.metric.label),
-        },
+        column_config=config,
     )
 
 

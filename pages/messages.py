@@ -41,18 +41,14 @@ with widgets.section("По платформам: сводка"):
     if plat.empty:
         widgets.empty_note()
     else:
-        plat = plat.assign(messages_text=plat["messages"].map(fmt.num),
-                           subscribers_text=plat["subscribers"].map(fmt.num),
-                           pages_text=plat["pages"].map(fmt.num),
-                           in_norm_text=plat["share_in_norm"].map(fmt.pct),
-                           median_text=plat["median_response_min"].map(fmt.duration))
+        plat = plat.copy()
         widgets.table(plat, {
             "platform_label": st.column_config.TextColumn("Платформа"),
-            "pages_text": st.column_config.TextColumn("Страниц"),
-            "subscribers_text": st.column_config.TextColumn("Подписчиков"),
-            "messages_text": st.column_config.TextColumn("Обращений"),
-            "in_norm_text": st.column_config.TextColumn("Ответ в срок"),
-            "median_text": st.column_config.TextColumn("Медиана первого ответа"),
+            "pages": widgets.number_column("Страниц", "int"),
+            "subscribers": widgets.number_column("Подписчиков", "int"),
+            "messages": widgets.number_column("Обращений", "int"),
+            "share_in_norm": widgets.kpi_column("share_in_norm"),
+            "median_response_min": widgets.kpi_column("median_response_min"),
         }, key="by_platform")
 
 with widgets.section("Просроченные обращения без ответа",
@@ -66,11 +62,11 @@ with widgets.section("Просроченные обращения без отв�
         st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'обращение', 'обращения', 'обращений')}.")
         offset = widgets.pager("overdue_page", total, OVERDUE_PAGE_SIZE, reset_on=f)
         od = widgets.q(backlog.overdue_messages, f, now=now, limit=OVERDUE_PAGE_SIZE, offset=offset)
-        od = od.assign(received_text=pd.to_datetime(od["received_at"]).map(fmt.dt),
-                       overdue_text=od["hours_overdue"].map(lambda h: fmt.duration(h * 60)))
+        od = od.assign(received_text=pd.to_datetime(od["received_at"]).map(fmt.dt))
         widgets.table(od, {
             "received_text": st.column_config.TextColumn("Поступило", width=130),
-            "overdue_text": st.column_config.TextColumn("Просрочено на", width=110),
+            "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=110,
+                                                   help="Часов сверх нормы ответа"),
             "municipality": st.column_config.TextColumn("Муниципалитет"),
             "page_title": st.column_config.TextColumn("Страница", width="medium"),
             "page_url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),

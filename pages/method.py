@@ -10,10 +10,10 @@ from dashboard.core.metrics import (
     COMPARISON_RULE,
     KPIS,
     LOW_DATA,
-    RATING_MIN_MESSAGES,
     RATING_WEIGHTS,
     RESPONSE_BUCKETS,
     UNANSWERED_LABEL,
+    rating_method_text,
 )
 from dashboard.core.schema import RESPONSE_BIN_EDGES
 from dashboard.core.settings import WORKDAY_END_HOUR, WORKDAY_START_HOUR, get_settings
@@ -69,16 +69,16 @@ for i, k in enumerate(KPIS.values()):
 left, right = st.columns(2)
 with left, widgets.section("Сводный рейтинг муниципалитетов"):
     weights = pd.DataFrame({"Показатель": [KPIS[c].name for c in RATING_WEIGHTS],
-                            "Вес": [fmt.pct(w, 0) for w in RATING_WEIGHTS.values()],
+                            "Вес": list(RATING_WEIGHTS.values()),
                             "Оценка": [DIRECTION[KPIS[c].better] for c in RATING_WEIGHTS]})
-    st.dataframe(weights, hide_index=True, width="stretch")
+    st.dataframe(weights, hide_index=True, width="stretch",
+                 column_config={"Вес": widgets.number_column("Вес", "pct", width=70)})
     st.markdown(
         "Каждый показатель приводится к шкале 0–100 среди ранжируемых муниципалитетов "
         "(лучший — 100, худший — 0; для показателей «чем меньше, тем лучше» шкала обращена), "
-        "затем баллы складываются с весами. Место 1 — лучший сводный балл.  \n"
-        f"Муниципалитеты, получившие за период меньше {RATING_MIN_MESSAGES} обращений, "
-        "не ранжируются и помечаются «мало данных»."
+        "затем баллы складываются с весами. Место 1 — лучший сводный балл."
     )
+    st.markdown(rating_method_text())
 with right, widgets.section("Интервалы времени ответа"):
     buckets = [label for _c, label, _lo, _hi in RESPONSE_BUCKETS] + [UNANSWERED_LABEL]
     st.markdown("Распределение времени первого ответа показывается по интервалам: "

@@ -100,15 +100,14 @@ with widgets.section("Страницы", "Официальные страниц�
         offset = widgets.pager("profile_pages_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=pf)
         reg = widgets.q(pages.registry_page, pf, offset=offset)
         reg = reg.assign(last_post=reg["last_post_at"].map(widgets.local_time_text),
-                         subscribers_text=reg["subscribers"].map(fmt.num),
                          stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA),
                          profile="stranitsa?page=" + reg["page_id"].astype(str))
         widgets.table(reg, {
             "title": st.column_config.TextColumn("Страница", width="medium"),
             "platform_label": st.column_config.TextColumn("Платформа", width="small"),
-            "subscribers_text": st.column_config.TextColumn("Подписчики", width="small"),
+            "subscribers": widgets.number_column("Подписчики", "int", width=95),
             "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
-            "last_post": st.column_config.TextColumn("Последняя публикация", width="small"),
+            "last_post": st.column_config.TextColumn("Публикация", width=130, help="Последняя публикация"),
             "stats_text": st.column_config.TextColumn("Данные на", width="small"),
             "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
             "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width="small"),

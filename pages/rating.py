@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
-from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
+from dashboard.core import metrics
+from dashboard.core.metrics import (
+    KPIS,
+    LOW_DATA,
+    RATING_RELIABLE_MESSAGES,
+    RATING_WEIGHTS,
+    RELIABILITY,
+    rating_method_text,
+)
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation import charts
 from dashboard.ui import widgets
@@ -16,7 +23,6 @@ RANK_METRICS = ["score", "share_in_norm", "median_response_min", "subs_per_1000"
                 "photo_share", "posts_per_week", "er", "subscribers", "messages", "overdue"]
 COMPARE_METRICS = ["score", "share_in_norm", "median_response_min", "subs_per_1000",
                    "messages_per_1000", "photo_share", "posts_per_week"]
-LOW_DATA = "мало данных"
 MAX_COMPARE = 5
 
 
@@ -35,11 +41,9 @@ with table_tab:
                             key="metric", bind="query-params")
     m = charts.METRICS[metric]
     lg = rating.league(cur, prev, metric, lower_is_better=m.better == "lower")
-    lg = lg.assign(place_text=[fmt.num(p) if not pd.isna(p) else "—" for p in lg["place"]],
-                   change_text=lg["change"].map(charts.rank_change_label),
-                   value_text=[LOW_DATA if low else m.format(v) for low, v in zip(lg["low_data"], lg[metric])],
-                   kind_text=lg["kind"].map(MUNICIPALITY_KINDS),
-                   messages_text=lg["messages"].map(fmt.num))
+    lg = lg.assign(change_text=lg["change"].map(charts.rank_change_label),
+                   value=lg[metric].where(~lg["low_data"].astype(bool)),
+                   reliability_text=lg["reliability"].map(RELIABILITY))
     # Status against a target: the metric's own, or (for the composite score) «Ответ в срок».
     targets = widgets.get_settings().targets
     status_kpi = KPIS[m.code] if m.code in targets else KPIS["share_in_norm"]
@@ -57,25 +61,27 @@ with table_tab:
         else:
             st.markdown(KPIS[m.code].formula)
         if metric in rating.MESSAGE_METRICS:
-            st.caption(f"Муниципалитеты, получившие меньше {RATING_MIN_MESSAGES} обращений за период, "
-                       f"не ранжируются: «{LOW_DATA}».")
-    left, right = st.columns([1.6, 1])
+            st.caption(rating_method_text())
+    left, right = st.columns([2, 1])
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «▲» — поднялся, «▼» — опустился по сравнению "
                    "с предыдущим равным периодом. " + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
-            "place_text": st.column_config.TextColumn("Место", width=60),
-            "change_text": st.column_config.TextColumn("Изменение", width=90,
-                                                       help="Изменение места к предыдущему периоду"),
-            "name": st.column_config.TextColumn("Муниципалитет", width=190),
-            "value_text": st.column_config.TextColumn("Баллы" if metric == "score" else m.label, width=110,
-                                                      help=m.label),
-            "messages_text": st.column_config.TextColumn("Обращений", width="small"),
+            "place": widgets.number_column("Место", "int", width=55),
+            "change_text": st.column_config.TextColumn("Изменение", width=85,
+                                                       help="Изменение места к предыдущему периоду; «—» — "
+                                                            "в одном из периодов мало данных"),
+            "name": st.column_config.TextColumn("Муниципалитет", width=175),
+            "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else
+                                        f"{m.short}, мин" if m.kind == "minutes" else m.short, width=95),
+            "messages": widgets.number_column("Обращений", "int", width=85),
+            "reliability_text": st.column_config.TextColumn(
+                "Надёжность", width=100, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
+                                              f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
             "status_text": st.column_config.TextColumn(
                 f"{status_kpi.short} к цели", width=120,
                 help=f"{target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
-            "kind_text": st.column_config.TextColumn("Тип", width="small"),
         }, arrows=["change_text"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
             key="league")
     with right:
@@ -109,7 +115,5 @@ with compare_tab:
         with widgets.section("Сравнение с другими муниципалитетами",
                              "Серым — среднее по всем 35 муниципалитетам (без весов по населению)."):
             widgets.comparison_grid(table_rows, COMPARE_METRICS, rating.AVERAGE_NAME, per_row=4)
-        show = pd.DataFrame({"Муниципалитет": table_rows["name"]})
-        for c in COMPARE_METRICS:
-            show[charts.METRICS[c].label] = table_rows[c].map(charts.METRICS[c].format)
-        st.dataframe(show, hide_index=True, width="stretch", key="cmp_table")
+        widgets.table(table_rows, {"name": st.column_config.TextColumn("Муниципалитет", width=200),
+                                   **{c: widgets.kpi_column(c) for c in COMPARE_METRICS}}, key="cmp_table")

@@ -85,7 +85,6 @@ with tab_check:
         **{c: comp[c].map(lambda v: YES if bool(v) else NO)
            for c in ("has_vk", "has_ok", "verified", "posted_recently", "compliant")},
         last_post_text=pd.to_datetime(comp["last_post_at"]).map(widgets.local_time_text),
-        pages_text=comp["pages_total"].map(fmt.num),
     )
     widgets.table(shown, {
         "name": st.column_config.TextColumn("Муниципалитет", width="medium"),
@@ -96,5 +95,5 @@ with tab_check:
         "posted_recently": st.column_config.TextColumn(f"Публикации за {pages.POST_RECENCY_DAYS} дн.",
                                                        width="small"),
         "last_post_text": st.column_config.TextColumn("Последняя публикация администрации"),
-        "pages_text": st.column_config.TextColumn("Всего страниц", width="small"),
+        "pages_total": widgets.number_column("Всего страниц", "int", width="small"),
     }, key="compliance", height=36 * 36)

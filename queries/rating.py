@@ -8,7 +8,14 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from dashboard.core.db import utcnow
-from dashboard.core.metrics import KPIS, RATING_MIN_MESSAGES, RATING_WEIGHTS
+from dashboard.core import metrics
+from dashboard.core.metrics import (
+    KPIS,
+    RATING_PRIOR,
+    RATING_RELIABLE_MESSAGES,
+    RATING_SHRUNK,
+    RATING_WEIGHTS,
+)
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from queries.breakdowns import by_municipality
 from queries.filters import REGIONAL, Filters
@@ -35,34 +42,71 @@ def scale_component(values: pd.Series, lower_is_better: bool) -> pd.Series:
     return scaled.where(values.notna(), 0.0)
 
 
-def score_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Add enough_data, score_<component>, score and rank to a by_municipality frame."""
+def shrunk(df: pd.DataFrame, column: str, prior: float = RATING_PRIOR) -> pd.Series:
+    """``column`` of a by_municipality frame shrunk toward its value over all rows, as if
+    ``prior`` messages at that value were added to each row's own (RATING_SHRUNK names the
+    counts): shares (successes + prior × p0) / (n + prior) with p0 = Σ successes / Σ n;
+    the median (n × median + prior × m0) / (n + prior) with m0 the n-weighted mean median.
+    NaN where the row has no value and no cases."""
+    successes, sample = RATING_SHRUNK[column]
+    n = df[sample].astype("float64")
+    if successes is not None:
+        total = n.sum()
+        p0 = df[successes].sum() / total if total else float("nan")
+        out = (df[successes] + prior * p0) / (n + prior)
+    else:
+        x = df[column].astype("float64")
+        known = x.notna() & (n > 0)
+        m0 = (x[known] * n[known]).sum() / n[known].sum() if known.any() else float("nan")
+        out = (x.fillna(0) * n + prior * m0) / (n + prior)
+    return out.where(n > 0)
+
+
+def reliability(messages: pd.Series, enough: pd.Series) -> pd.Series:
+    """'high' (RATING_RELIABLE_MESSAGES messages or more), 'medium' (ranked) or 'low'."""
+    return pd.Series(["high" if m >= RATING_RELIABLE_MESSAGES else "medium" if ok else "low"
+                      for m, ok in zip(messages, enough)], index=messages.index)
+
+
+def score_table(df: pd.DataFrame, min_messages: int | None = None) -> pd.DataFrame:
+    """Add enough_data, reliability, <column>_adj (shrunk message-based components),
+    score_<component>, score and rank to a by_municipality frame."""
     df = df.copy()
-    df["enough_data"] = df["messages"] >= RATING_MIN_MESSAGES
+    min_messages = metrics.rating_min_messages() if min_messages is None else min_messages
+    df["enough_data"] = df["messages"] >= min_messages
+    df["reliability"] = reliability(df["messages"], df["enough_data"])
+    for column in RATING_SHRUNK:
+        df[f"{column}_adj"] = shrunk(df, column)
     ranked = df[df["enough_data"]]
     score = pd.Series(0.0, index=ranked.index)
     for code, weight in RATING_WEIGHTS.items():
-        part = scale_component(ranked[COMPONENT_COLUMNS[code]].astype("float64"),
-                               KPIS[code].better == "lower")
+        column = COMPONENT_COLUMNS[code]
+        values = ranked[f"{column}_adj" if column in RATING_SHRUNK else column]
+        part = scale_component(values.astype("float64"), KPIS[code].better == "lower")
         df[f"score_{code}"] = part
         score += weight * part
     df["score"] = score
-    df["rank"] = df["score"].rank(method="min", ascending=False)
+    # Places by the score as shown (one decimal): equal shown scores share a place.
+    df["rank"] = df["score"].round(1).rank(method="min", ascending=False)
     return df
 
 
 def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.DataFrame:
     """The 35 municipalities with the composite score (dashboard.core.metrics.RATING_WEIGHTS: each
     component min-max scaled to 0..100 across ranked municipalities, lower-is-better
-    components inverted), rank (1 = best), previous period's rank and rank_change
-    (positive = moved up). Municipalities with fewer than RATING_MIN_MESSAGES messages get
-    enough_data=False, score/rank NaN ("мало данных").
-    Columns: by_municipality's columns + score, rank, prev_rank, rank_change, enough_data.
+    components inverted; message-based components shrunk toward the oblast value first,
+    ``shrunk``), rank (1 = best), previous period's rank and rank_change (positive = moved
+    up; NaN unless ranked in both periods). Municipalities with fewer than
+    metrics.rating_min_messages() messages get enough_data=False, score/rank NaN ("мало данных").
+    Columns: by_municipality's columns + score, rank, prev_rank, rank_change, enough_data,
+    reliability ('high', 'medium', 'low'), share_in_norm_adj, median_response_min_adj,
+    photo_share_adj.
 
     score = Σ weight × scaled component over share_in_norm, median_response (inverted),
     subs_per_1000, photo_share, posts_per_week (dashboard.core.metrics codes). A ranked
     municipality missing a component (e.g. no answers, so no median) gets 0 for it; if all
-    ranked values are equal, each gets 100. Ties share the better rank. The municipality
+    ranked values are equal, each gets 100. Equal scores (to one decimal, as shown) share
+    the better rank. The municipality
     filter is ignored (a municipality is always rated among all 35); the regional
     pseudo-municipality is not rated. Sorted by rank, unranked last (by name). Also:
     score_<component> columns with the scaled components."""
@@ -110,16 +154,19 @@ def league(cur: pd.DataFrame, prev: pd.DataFrame, metric: str, lower_is_better: 
     """The league table of the municipalities on ``metric``: ``cur`` (a rating) with place,
     prev_place (the same ranking of ``prev``), change (prev_place − place: positive = moved
     up) and low_data (not ranked on a message metric for want of messages). "score" keeps
-    the composite rank. Sorted by place, unranked last, then by name."""
+    the composite rank; a message-based metric ranks by its shrunk estimate (<metric>_adj),
+    so a few messages at 100 % do not top hundreds at 95 %. Sorted by place, unranked last,
+    then by name."""
     df = cur[cur["municipality_id"] != REGIONAL].copy()
     prev = prev[prev["municipality_id"] != REGIONAL]
     if metric == "score":
         df["place"], df["prev_place"] = df["rank"], df["prev_rank"]
     else:
         on_messages = metric in MESSAGE_METRICS
-        df["place"] = rank_by(df, metric, lower_is_better,
+        by = f"{metric}_adj" if f"{metric}_adj" in df.columns else metric  # shrunk estimate
+        df["place"] = rank_by(df, by, lower_is_better,
                               df["enough_data"].astype(bool) if on_messages else None)
-        prev_place = rank_by(prev, metric, lower_is_better,
+        prev_place = rank_by(prev, by if by in prev.columns else metric, lower_is_better,
                              prev["enough_data"].astype(bool) if on_messages else None)
         df["prev_place"] = df["municipality_id"].map(dict(zip(prev["municipality_id"], prev_place)))
     df["change"] = df["prev_place"] - df["place"]
@@ -130,10 +177,12 @@ def league(cur: pd.DataFrame, prev: pd.DataFrame, metric: str, lower_is_better: 
 def best_and_worst(df: pd.DataFrame, metric: str = "share_in_norm",
                    n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``n`` best and ``n`` worst municipalities of a rating on ``metric`` (higher is
-    better), among those with enough messages and a value; the worst start from the
-    lowest. Ties are broken by name."""
+    better), among those with enough messages and a value, ordered by the shrunk estimate
+    where there is one (small samples cannot win); the worst start from the lowest. Ties
+    are broken by name."""
     ranked = df[df["enough_data"].astype(bool) & (df["municipality_id"] != REGIONAL)]
-    ranked = ranked.dropna(subset=[metric]).sort_values([metric, "name"], ascending=[False, True])
+    by = f"{metric}_adj" if f"{metric}_adj" in df.columns else metric  # shrunk: small samples cannot win
+    ranked = ranked.dropna(subset=[metric]).sort_values([by, "name"], ascending=[False, True])
     return ranked.head(n), ranked.tail(n).iloc[::-1]
 
 

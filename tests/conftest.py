@@ -113,3 +113,13 @@ def app_db(fixture_db, monkeypatch) -> str:
     get_settings.cache_clear()
     yield fixture_db
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def rating_from_ten_messages():
+    """The hand-built fixture is tiny (15 and 10 messages a month): tests rank municipalities
+    from 10 messages; the product's threshold (setting RATING_MIN_MESSAGES) is always above
+    10 (tests/test_settings.py; tests/test_queries_rating.py passes its own)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("dashboard.core.metrics.rating_min_messages", lambda: 10)
+        yield

@@ -24,7 +24,7 @@ def test_norm_weights_and_buckets(app_db):
     assert "Текущая норма первого ответа: **24 ч календарных**" in body
     weights = at.dataframe[0].value
     assert list(weights["Показатель"]) == [KPIS[c].name for c in RATING_WEIGHTS]
-    assert list(weights["Вес"]) == ["40\u00a0%", "20\u00a0%", "20\u00a0%", "10\u00a0%", "10\u00a0%"]
+    assert list(weights["Вес"]) == [0.4, 0.2, 0.2, 0.1, 0.1]   # numbers, shown as percents
     for _code, label, _lo, _hi in RESPONSE_BUCKETS:
         assert f"«{label}»" in body
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 from dashboard.core import formatting as fmt
 from tests.apptest_utils import (
     assert_ok,
@@ -29,7 +30,7 @@ def test_profile_of_novosibirsk(app_db):
     assert m["Просрочено без ответа"] == "2"  # messages 17 and 18
     pages = table_with(at, "Госметка")
     assert sorted(pages["Страница"]) == ["Страница 1", "Страница 2", "Страница 3", "Страница 4", "Страница 8"]
-    assert list(pages.loc[pages["Страница"] == "Страница 1", "Подписчики"]) == [fmt.num(1400)]
+    assert list(pages.loc[pages["Страница"] == "Страница 1", "Подписчики"]) == [1400]
 
 
 def test_without_a_municipality_the_page_asks_for_one_and_has_no_selector_of_its_own(app_db):

@@ -8,6 +8,8 @@ share in norm 2/3 > 9/14 -> район 40; median 180 > 105 min -> город 20
 
 from __future__ import annotations
 
+import pytest
+
 from tests.apptest_utils import assert_ok, run_page, table_with, texts
 from tests.fixture_data import NOW
 
@@ -23,17 +25,19 @@ def test_league_table_composite(app_db):
     assert_ok(at)
     assert at.title[0].value == "Рейтинг муниципалитетов"
     df = league(at)
-    assert list(df.columns) == ["Место", "Изменение", "Муниципалитет", "Баллы", "Обращений", "Ответ в срок к цели",
-                                "Тип"]
+    assert list(df.columns) == ["Место", "Изменение", "Муниципалитет", "Баллы", "Обращений", "Надёжность",
+                                "Ответ в срок к цели"]
     assert len(df) == 35
     top = df.head(2)
     assert list(top["Муниципалитет"]) == ["Новосибирский район", "город Новосибирск"]
-    assert list(top["Место"]) == ["1", "2"]
-    assert list(top["Баллы"]) == ["70,0", "30,0"]
+    assert list(top["Место"]) == [1, 2]
+    assert list(top["Баллы"]) == pytest.approx([70.0, 30.0])
+    assert list(top["Надёжность"]) == ["средняя", "средняя"]
     # Not ranked before (October had < 10 messages everywhere): no arrow.
     assert list(top["Изменение"]) == ["—", "—"]
     rest = df.iloc[2:]
-    assert set(rest["Баллы"]) == {"мало данных"} and set(rest["Место"]) == {"—"}
+    assert rest["Баллы"].isna().all() and rest["Место"].isna().all()
+    assert set(rest["Надёжность"]) == {"мало данных"}
     assert "Ранжировано: 2 из 35" in texts(at)
     # Status against the target (90 %, amber from 75 %): «Ответ в срок» of the ranked two; none for the rest.
     assert list(top["Ответ в срок к цели"]) == ["● 66,7\u00a0%", "● 64,3\u00a0%"]
@@ -53,8 +57,8 @@ def test_single_kpi_ranking(app_db):
     assert df.columns[3] == "Обращения"
     # Messages rank every municipality: 15 (город), 10 (район), 1 (Баганский), then zeros share 4th.
     assert list(df["Муниципалитет"].head(3)) == ["город Новосибирск", "Новосибирский район", "Баганский район"]
-    assert list(df["Обращения"].head(4)) == ["15", "10", "1", "0"]
-    assert list(df["Место"].head(4)) == ["1", "2", "3", "4"]
+    assert list(df["Обращения"].head(4)) == [15, 10, 1, 0]
+    assert list(df["Место"].head(4)) == [1, 2, 3, 4]
 
 
 def test_comparison_with_the_average(app_db):
@@ -64,7 +68,7 @@ def test_comparison_with_the_average(app_db):
     table = table_with(at, "Ответ в срок")
     assert list(table["Муниципалитет"]) == ["город Новосибирск", "Новосибирский район",
                                             "Среднее по муниципалитетам"]
-    assert list(table["Ответ в срок"])[:2] == ["64,3\u00a0%", "66,7\u00a0%"]  # 9/14, 2/3
+    assert list(table["Ответ в срок"])[:2] == [0.643, 0.667]   # 9/14, 2/3 as shown: 64,3 %, 66,7 %
 
 
 def test_peers_of_the_same_kind(app_db):
@@ -88,4 +92,21 @@ def test_period_filter_changes_the_table(app_db):
     assert_ok(at)
     # October: 5 messages in город Новосибирск at most, nobody reaches 10.
     assert "Ранжировано: 0 из 35" in texts(at)
-    assert set(league(at)["Баллы"]) == {"мало данных"}
+    assert league(at)["Баллы"].isna().all()
+
+
+def test_numbers_are_numbers_and_sort_as_numbers(app_db):
+    """Every numeric column of the league is numeric (a Russian format comes from the column
+    configuration): sorting «Обращений» gives 15, 10, 1, 0 — not '1', '10', '15'."""
+    import json
+
+    at = run_page(app_db, PAGE, now=NOW)
+    frame = next(f for f in at.dataframe if "Изменение" in json.dumps(json.loads(f.proto.columns or "{}"),
+                                                                       ensure_ascii=False))
+    config = json.loads(frame.proto.columns)
+    df = frame.value
+    for column in ("place", "value", "messages"):
+        assert df[column].dtype.kind in "if", column
+        assert config[column]["type_config"]["type"] == "number"
+        assert config[column]["type_config"]["format"] in ("localized", "percent")
+    assert sorted(df["messages"], reverse=True)[:4] == [15, 10, 1, 0]

@@ -112,3 +112,77 @@ def test_peers_and_averages():
     rows = rating.compared_with_kind(df, 1, ["share_in_norm"])
     assert list(rows["name"]) == ["Альфа", "Среднее: городской округ", "Среднее по муниципалитетам"]
     assert list(rows["share_in_norm"]) == pytest.approx([0.9, 0.7, 0.75])
+
+
+# -- the method: small samples cannot win, ties share a place ------------------------------
+
+def _frame(rows):
+    """A by_municipality-like frame from (id, messages, due, in_norm, median, answered)."""
+    df = pd.DataFrame(rows, columns=["municipality_id", "messages", "due", "in_norm", "median_response_min",
+                                     "answered"])
+    return df.assign(name=[f"М{i}" for i in df["municipality_id"]], share_in_norm=df["in_norm"] / df["due"],
+                     photo=0, photo_share=0.0, subs_per_1000=10.0, posts_per_week=2.0, kind="district",
+                     population=10000.0)
+
+
+def test_twelve_messages_at_100_do_not_beat_five_hundred_at_95():
+    df = _frame([(1, 12, 12, 12, 60.0, 12), (2, 500, 500, 475, 60.0, 500), (3, 300, 300, 210, 60.0, 300)])
+    # 12 messages, 100 %: still not ranked (threshold above 10, here 20).
+    scored = rating.score_table(df, min_messages=20)
+    assert not scored.loc[0, "enough_data"] and math.isnan(scored.loc[0, "rank"])
+    assert scored.loc[0, "reliability"] == "low"
+    # Even when a 12-message district is ranked, its shrunk share sits below 95 % of 500:
+    # p0 = (12 + 475 + 210) / 812; (12 + 30 p0) / 42 < (475 + 30 p0) / 530.
+    scored = rating.score_table(df, min_messages=10)
+    p0 = (12 + 475 + 210) / 812
+    assert scored.loc[0, "share_in_norm_adj"] == pytest.approx((12 + 30 * p0) / 42)
+    assert scored.loc[1, "share_in_norm_adj"] == pytest.approx((475 + 30 * p0) / 530)
+    assert scored.loc[1, "rank"] == 1 and scored.loc[0, "rank"] == 2
+    league = rating.league(scored.assign(prev_rank=float("nan")), scored, "share_in_norm", lower_is_better=False)
+    assert list(league["municipality_id"][:2]) == [2, 1]
+    best, _worst = rating.best_and_worst(scored)
+    assert list(best["municipality_id"][:2]) == [2, 1]
+    assert list(scored["reliability"]) == ["medium", "high", "high"]
+
+
+def test_equal_scores_share_a_place():
+    df = _frame([(1, 200, 200, 150, 60.0, 200), (2, 200, 200, 150, 60.0, 200), (3, 200, 200, 100, 90.0, 200)])
+    scored = rating.score_table(df, min_messages=20)
+    assert list(scored["rank"]) == [1, 1, 3]
+
+
+def test_no_rank_change_when_either_period_lacks_data():
+    cur = rating.score_table(_frame([(1, 200, 200, 150, 60.0, 200), (2, 200, 200, 100, 90.0, 200),
+                                     (3, 15, 15, 10, 60.0, 15)]), min_messages=20)
+    prev = rating.score_table(_frame([(1, 8, 8, 4, 60.0, 8), (2, 200, 200, 190, 30.0, 200),
+                                      (3, 300, 300, 200, 60.0, 300)]), min_messages=20)
+    out = rating.with_previous_rank(cur, prev).set_index("municipality_id")
+    assert math.isnan(out.loc[1, "rank_change"])      # not ranked before
+    assert math.isnan(out.loc[3, "rank_change"])      # not ranked now
+    assert out.loc[2, "rank_change"] == 1 - 2         # 1st before, 2nd now
+
+
+def test_demo_top_five_is_not_won_by_small_samples(tmp_path):
+    """On the demo data, no municipality with fewer than 30 messages sits in the top 5 of
+    «Ответ в срок» ahead of one with 100+ messages whose share is within 3 п.п. of its."""
+    from dashboard.core import periods
+    from dashboard.core.db import make_engine
+    from queries import reference
+    from queries.filters import Filters
+    from tests.apptest_utils import demo_db_url
+
+    engine = make_engine(demo_db_url(tmp_path))
+    with engine.connect() as conn:
+        last = reference.data_status(conn).last_day
+        for name in ("30d", "month", "quarter"):
+            p = periods.preset(name, last)
+            f = Filters(p.start, p.end)
+            cur = rating.rating(conn, f)
+            lg = rating.league(cur, rating.rating(conn, f.previous()), "share_in_norm", lower_is_better=False)
+            ranked = lg[lg["place"].notna()]
+            top = ranked.head(5)
+            for _, small in top[top["messages"] < 30].iterrows():
+                behind = ranked[(ranked["place"] > small["place"]) & (ranked["messages"] >= 100)]
+                close = behind[(behind["share_in_norm"] - small["share_in_norm"]).abs() <= 0.03]
+                assert close.empty, (name, small["name"], list(close["name"]))
+    engine.dispose()

@@ -316,4 +316,46 @@ RATING_WEIGHTS = {
     "photo_share": 0.10,
     "posts_per_week": 0.10,
 }
-RATING_MIN_MESSAGES = 10  # fewer messages in the period: "мало данных", not ranked
+# Small samples cannot win: a municipality is ranked only with at least rating_min_messages()
+# messages in the period (setting RATING_MIN_MESSAGES, default 20, always more than 10), and
+# its message-based components are shrunk toward the oblast value as if RATING_PRIOR
+# messages at the oblast level were added to its own (a Bayesian estimate with a Beta prior
+# for shares; the same weighting for the median): 12 messages at 100 % against an oblast
+# 75 % rate (12 + 30 × 0,75) / (12 + 30) = 82 %, below 500 messages at 95 % (93,9 %).
+RATING_PRIOR = 30
+# Reliability mark of a ranked row: high from this many messages, else medium.
+RATING_RELIABLE_MESSAGES = 100
+# Message-based components: column -> (successes column, sample column) for shares,
+# (None, sample column) for the median.
+RATING_SHRUNK = {
+    "share_in_norm": ("in_norm", "due"),
+    "photo_share": ("photo", "answered"),
+    "median_response_min": (None, "answered"),
+}
+RELIABILITY = {"high": "высокая", "medium": "средняя", "low": LOW_DATA}
+
+
+def rating_min_messages() -> int:
+    """Fewer messages in the period: «мало данных», not ranked (setting RATING_MIN_MESSAGES)."""
+    from dashboard.core.settings import get_settings
+
+    return get_settings().rating_min_messages
+
+
+RATING_METHOD = (
+    "Место определяется не «сырой» долей, а оценкой, учитывающей число обращений: к обращениям "
+    "муниципалитета добавляются {prior} условных обращений со средним по области значением "
+    "(байесовская оценка со сжатием к среднему). Доля в срок = (ответы в срок + {prior} × доля по "
+    "области) / (обращения со сроком + {prior}); так же — доля ответов с фотоотчётом, а медиана "
+    "ответа — средневзвешенное медианы муниципалитета (вес — число ответов) и медианы по области "
+    "(вес {prior}). У муниципалитета с 12 обращениями и долей 100 % при области 75 % оценка — 82 %, "
+    "у муниципалитета с 500 обращениями и долей 95 % — 93,9 %: малые выборки не выигрывают "
+    "случайно. Муниципалитеты, получившие меньше {min} обращений, не ранжируются («мало данных»). "
+    "Надёжность: «высокая» — от {reliable} обращений, «средняя» — от {min}. Равные баллы "
+    "(с точностью до показанного знака) делят одно место. Изменение места показывается, только если "
+    "муниципалитет ранжирован в обоих периодах.")
+
+
+def rating_method_text() -> str:
+    """RATING_METHOD with the current numbers (for «Методика», the rating page and the README)."""
+    return RATING_METHOD.format(prior=RATING_PRIOR, min=rating_min_messages(), reliable=RATING_RELIABLE_MESSAGES)

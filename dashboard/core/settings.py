@@ -18,6 +18,7 @@ Values come from environment variables first, then from ``.streamlit/secrets.tom
 | OK credentials        | ``OK_ACCESS_TOKEN``, ``OK_APPLICATION_KEY``, ``OK_SECRET_KEY`` | empty |
 | API requests/s        | ``COLLECT_RATE``          | ``3`` (VK user token limit)               |
 | KPI targets           | ``KPI_TARGETS``           | ``dashboard.core.targets.DEFAULT_TARGETS``|
+| rating: min messages  | ``RATING_MIN_MESSAGES``   | ``20`` (more than 10; fewer: «мало данных»)|
 | DB connect timeout, s | ``DB_CONNECT_TIMEOUT_S``  | ``5`` (PostgreSQL)                        |
 | DB statement timeout, s | ``DB_STATEMENT_TIMEOUT_S`` | ``30`` (PostgreSQL; SQLite: lock wait)  |
 
@@ -85,6 +86,7 @@ class Settings:
     ok_secret_key: str = ""
     collect_rate: int = 3
     kpi_targets: str = ""
+    rating_min_messages: int = 20
     db_connect_timeout_s: int = 5
     db_statement_timeout_s: int = 30
     # Signals (dashboard.core.signals) and digests (dashboard.writers.alerts).
@@ -118,6 +120,9 @@ class Settings:
                             ("DB_STATEMENT_TIMEOUT_S", self.db_statement_timeout_s)):
             if value < 1:
                 raise SettingsError(f"{name}={value}: ожидалось не меньше 1 секунды.")
+        if self.rating_min_messages <= 10:
+            raise SettingsError(f"RATING_MIN_MESSAGES={self.rating_min_messages}: ожидалось больше 10 "
+                                "обращений — на меньшем числе доля и медиана слишком случайны для рейтинга.")
         if self.collect_rate < 1:
             raise SettingsError(f"COLLECT_RATE={self.collect_rate}: ожидалось не меньше 1 запроса в секунду.")
         if self.norm_mode not in NORM_MODES:
@@ -157,7 +162,7 @@ class Settings:
         return replace(self, **changes)
 
 
-_INT_FIELDS = {"norm_hours", "import_max_mb", "import_max_rows", "collect_rate", "db_connect_timeout_s",
+_INT_FIELDS = {"norm_hours", "rating_min_messages", "import_max_mb", "import_max_rows", "collect_rate", "db_connect_timeout_s",
                "db_statement_timeout_s", "signal_overdue_days", "signal_escalation_days",
                "signal_silent_days", "signal_collect_failures", "signal_spike_weeks", "signal_spike_min",
                "signal_stale_days", "smtp_port"}
@@ -207,6 +212,7 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
         "database_url": "DATABASE_URL",
         "norm_hours": "RESPONSE_NORM_HOURS",
         "norm_mode": "RESPONSE_NORM_MODE",
+        "rating_min_messages": "RATING_MIN_MESSAGES",
         "display_tz": "DISPLAY_TZ",
         "map_tiles_url": "MAP_TILES_URL",
         "import_max_mb": "IMPORT_MAX_MB",

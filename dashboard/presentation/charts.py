@@ -28,6 +28,7 @@ GRID = "#e5e7eb"
 ACCENT = "#1f4e8c"          # main series
 ACCENT_LIGHT = "#9fc0e6"
 GOOD = "#2e9e6b"
+GOOD_LIGHT = "#a9dcc3"      # partial buckets of the share line
 BAD = "#d0543f"
 WARN = "#e5a33b"
 NEUTRAL = "#b8c0cc"

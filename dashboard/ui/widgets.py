@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -655,7 +656,7 @@ def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
     from dashboard.core.targets import STATUS_COLOURS
 
     cols = [c for c in column_config if c in df.columns]
-    data = df[cols].reset_index(drop=True)
+    data = rounded_as_shown(df[cols].reset_index(drop=True), column_config)
     if arrows or status:
         data = data.style
     if arrows:
@@ -664,6 +665,43 @@ def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
         css = [f"color: {STATUS_COLOURS[m]}; font-weight: 600" if m else "" for m in marks]
         data = data.apply(lambda _col, css=css: css, subset=[col])
     return st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
+
+
+# Number columns by display kind: Streamlit's format and the step that sets the decimals.
+# "localized" and "percent" follow the browser's language: «1 234,5» and «81,2 %» in Russian.
+NUMBER_FORMATS = {"int": ("localized", 1), "num1": ("localized", 0.1), "num2": ("localized", 0.01),
+                  "pct": ("percent", 0.001), "pct2": ("percent", 0.0001), "minutes": ("localized", 1)}
+
+
+def number_column(label: str, kind: str = "int", **kwargs):
+    """A right-aligned, numerically sorted column in Russian number format (the values stay
+    numbers: shares 0..1 show as percents, minutes as whole minutes)."""
+    format_, step = NUMBER_FORMATS[kind]
+    return st.column_config.NumberColumn(label, format=format_, step=step, **kwargs)
+
+
+def kpi_column(column: str, label: str | None = None, **kwargs):
+    """number_column for the KPI whose values are in ``column`` (metric registry: name with
+    unit, format and rounding, formula as help)."""
+    from dashboard.core.metrics import by_column
+
+    k = by_column(column)
+    kwargs.setdefault("help", k.formula)
+    return number_column(label or k.with_unit, k.kind, **kwargs)
+
+
+def rounded_as_shown(df: pd.DataFrame, column_config: dict) -> pd.DataFrame:
+    """Number columns rounded to the decimals their step shows: Streamlit cuts the extra
+    digits off (80,46 would read 80,4), the registry rounds (80,5) — so round here, the
+    same way as every other place the value is printed."""
+    df = df.copy()
+    for col, cfg in column_config.items():
+        tc = (cfg or {}).get("type_config", {}) if isinstance(cfg, dict) else {}
+        step = tc.get("step")
+        if col in df.columns and tc.get("type") == "number" and step and df[col].dtype.kind == "f":
+            digits = max(0, -int(math.floor(math.log10(step) + 1e-9)))
+            df[col] = df[col].round(digits)
+    return df
 
 
 def table_height(rows: int) -> int:

@@ -19,9 +19,9 @@ import pandas as pd
 
 from dashboard.core import formatting as fmt
 from dashboard.core import periods
+from dashboard.core import metrics
 from dashboard.core.metrics import (
     KPIS,
-    RATING_MIN_MESSAGES,
     RATING_WEIGHTS,
     REPORT_CARDS,
     Change,
@@ -265,7 +265,7 @@ def kpi_notes(*codes: str, extra: str = "") -> str:
 
 
 RATING_NOTE = (f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам; "
-               f"при менее {RATING_MIN_MESSAGES} обращений — «мало данных», без места.")
+               f"при менее {metrics.rating_min_messages()} обращений — «мало данных», без места.")
 
 
 # -- the summary: conclusions generated from the numbers ------------------------------
@@ -427,7 +427,7 @@ def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
     ranked = c.rating[c.rating["enough_data"].astype(bool)].sort_values("rank")
     if row is None or not bool(row["enough_data"]):
         return [Text(top, (Line("Место в рейтинге", theme.CARD_LABEL_PT, color=theme.MUTED),
-                           Line(f"мало данных (< {RATING_MIN_MESSAGES} обращений)", 18, bold=True,
+                           Line(f"мало данных (< {metrics.rating_min_messages()} обращений)", 18, bold=True,
                                 color=theme.NAVY)))]
     rank = int(row["rank"])
     change = rank_change_cell(row["rank_change"])
@@ -476,7 +476,7 @@ def rating_slide(c: ReportContent, n: int = 10) -> Slide:
                                 RANK_SIDE_COLUMNS, rating_side_rows(df), hi, pt=15))
     unranked = int((~c.rating["enough_data"].astype(bool)).sum())
     rest = (f"Полный рейтинг всех {len(c.rating)} муниципалитетов с изменением мест — в книге Excel, "
-            "лист «Рейтинг»." + (f" Без места (менее {RATING_MIN_MESSAGES} обращений): {unranked}."
+            "лист «Рейтинг»." + (f" Без места (менее {metrics.rating_min_messages()} обращений): {unranked}."
                                  if unranked else ""))
     blocks.append(Text(note, (Line(rest, 13, color=theme.MUTED),)))
     return Slide("Рейтинг муниципалитетов", blocks,
@@ -520,19 +520,32 @@ def _values(col: pd.Series) -> tuple[float | None, ...]:
     return tuple(None if _missing(v) else float(v) for v in col)
 
 
+def _partial_colours(c: ReportContent, full: str, partial: str) -> tuple[str, ...]:
+    """One colour per bucket: ``partial`` (lighter) for buckets the period cuts."""
+    flags = c.series["partial"] if "partial" in c.series else [False] * len(c.series)
+    return tuple(_hex(partial if p else full) for p in flags)
+
+
 def messages_chart(c: ReportContent, png: bytes) -> Chart:
+    """Messages and answered per bucket as columns: every bucket of the period (0 where
+    none), partial buckets in lighter colours (the note under the chart names them)."""
     s = c.series
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
-    return Chart(CHART_BOXES["messages"], "messages", "line", cats,
-                 (Series("Обращения", _values(s["messages"]), _hex(charts.ACCENT)),
-                  Series("С ответом", _values(s["answered"]), _hex(charts.GOOD))),
+    return Chart(CHART_BOXES["messages"], "messages", "column", cats,
+                 (Series("Обращения", _values(s["messages"]), _hex(charts.ACCENT),
+                         point_colors=_partial_colours(c, charts.ACCENT, charts.ACCENT_LIGHT)),
+                  Series("С ответом", _values(s["answered"]), _hex(charts.GOOD),
+                         point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT))),
                  "#,##0", png, axis_title="Обращений", legend=True)
 
 
 def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
-    s = c.series.dropna(subset=["share_in_norm"])
+    """Share within the norm per bucket: every bucket on the axis, a gap (no value) where a
+    bucket has no messages, partial buckets' markers lighter."""
+    s = c.series
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
-    series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD))]
+    series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD),
+                     point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT))]
     target = c.targets.get("share_in_norm")
     if target is not None:
         series.append(Series(f"Цель: {target.text()}", (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
@@ -650,7 +663,7 @@ def method_slide(c: ReportContent) -> Slide:
              for k in ("messages", "share_in_norm", "share_answered", "median_response", "subs_per_1000", "overdue")]
     weights = ", ".join(f"{KPIS[k].name.lower()} {int(w * 100)} %" for k, w in RATING_WEIGHTS.items())
     items.append(f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам "
-                 f"({weights}); при менее {RATING_MIN_MESSAGES} обращений — «мало данных», без места.")
+                 f"({weights}); при менее {metrics.rating_min_messages()} обращений — «мало данных», без места.")
     items.append(f"Норма ответа: {c.norm_label}. Изменения — к «{c.previous.label()}» в том же «возрасте».")
     if c.targets:
         items.append("Цели: " + "; ".join(t.description for t in c.targets.values()) + ".")
