@@ -388,6 +388,7 @@ def test_cli_bad_days_exits_2(sqlite_engine, monkeypatch, capsys):
 
 
 def test_cli_runs_with_progress_and_summary(sqlite_engine, monkeypatch, capsys):
+    monkeypatch.setattr("dashboard.writers.users.getpass.getuser", lambda: "ivanov")
     with sqlite_engine.begin() as conn:
         ids = build_pages(conn)
     with serve(vk_world()) as api:
@@ -400,6 +401,9 @@ def test_cli_runs_with_progress_and_summary(sqlite_engine, monkeypatch, capsys):
     with sqlite_engine.connect() as conn:
         assert conn.execute(select(S.page.c.last_subscribers).where(
             S.page.c.id == ids["vk101"])).scalar() == 5000
+        # The run is in the import history with who started it (dashboard.writers.users.cli_actor).
+        assert conn.execute(select(S.import_log.c.kind, S.import_log.c.user)).all() == [
+            ("collect-vk", "командная строка: ivanov")]
 
 
 def test_cli_reports_api_failure(sqlite_engine, monkeypatch, capsys):

@@ -90,7 +90,9 @@ def run_cli(engine: Engine, args) -> int:
     except MissingToken as e:
         print(f"Ошибка: {e}", file=sys.stderr)
         return 2
-    run = CollectionRun(engine, source, days=args.days, tz=settings.tz)
+    from dashboard.writers.users import cli_actor
+
+    run = CollectionRun(engine, source, days=args.days, tz=settings.tz, user=cli_actor())
     with tqdm(total=len(run.pending), desc=f"Сбор {source.label}", unit="стр.", file=sys.stderr) as bar:
         try:
             for result in run.pages():

@@ -239,10 +239,11 @@ class CollectionRun:
     """
 
     def __init__(self, engine: Engine, source: Source, *, days: int, tz: ZoneInfo,
-                 now: datetime | None = None):
+                 now: datetime | None = None, user: str | None = None):
         if days < 1:
             raise ValueError("days must be at least 1")
         self.engine = engine
+        self.user = user  # who started the run (import_log.user)
         self.source = source
         self.tz = tz
         self.now = _naive_utc(now) if now is not None else utcnow()
@@ -291,7 +292,7 @@ class CollectionRun:
                 rows_updated=report.total("stats_updated") + report.total("messages_updated"),
                 rows_unchanged=report.total("messages_unchanged"),
                 rows_rejected=len(report.skipped),
-                message=report.text(),
+                message=report.text(), user=self.user,
             ))
         return report
 
