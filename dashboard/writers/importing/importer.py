@@ -164,7 +164,6 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes | B
     file_name = file_name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "файл")
     problems = Problems()
     limits = limits_for(settings)
-    _read_share.share = 0.0
     try:
         try:
             if not add_to_demo and _holds_demo(engine):
@@ -174,9 +173,10 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes | B
             problems.add(None, None, None, str(e))
             raise _Rejected from e
         progress(0.02, "Чтение файла…")
-        rows = iter_rows(source, file_name, sheet, limits, progress=_read_share)
+        read = _ReadShare()
+        rows = iter_rows(source, file_name, sheet, limits, progress=read)
         try:
-            result = _import_rows(engine, kind, file_name, rows, settings, problems, progress, user)
+            result = _import_rows(engine, kind, file_name, rows, settings, problems, progress, user, read)
         finally:
             rows.close()
     except _Rejected:
@@ -196,16 +196,18 @@ def check_size(size: int, settings: Settings) -> None:
         )
 
 
-def _read_share(share: float, text: str) -> None:
+class _ReadShare:
     """The reader's progress: the share of the file read so far (shown with the row count)."""
-    _read_share.share = share
 
+    share = 0.0
 
-_read_share.share = 0.0
+    def __call__(self, share: float, text: str) -> None:
+        self.share = share
 
 
 def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row], settings: Settings,
-                 problems: Problems, progress: Progress, user: str | None = None) -> ImportResult:
+                 problems: Problems, progress: Progress, user: str | None = None,
+                 read: _ReadShare | None = None) -> ImportResult:
     """Check and write the rows chunk by chunk in one transaction; roll it back (_Rejected) on any problem.
 
     Memory stays bounded by the chunk: rows are read as a stream, each chunk is checked, compared
@@ -240,7 +242,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                     result.updated += len(plan.changed)
                     result.unchanged += plan.unchanged
                 done = "проверено" if problems else "проверено и записано в транзакцию"
-                progress(0.03 + 0.85 * _read_share.share, f"Строк {done}: {num(n_rows)}…")
+                progress(0.03 + 0.85 * (read.share if read else 0.0), f"Строк {done}: {num(n_rows)}…")
             if not n_rows:
                 problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
             if problems:
