@@ -191,3 +191,11 @@ def test_shared_strings_over_their_limit_are_refused():
         read_rows(buf.getvalue(), "s.xlsx", limits=Limits(max_shared_strings_mb=2))
     assert plain(str(e.value)) == ("Общие строки книги Excel в распакованном виде занимают 3 МБ, а можно не больше "
                                    "2 МБ. Сохраните данные как CSV или разделите файл на части.")
+
+
+def test_a_row_number_beyond_excel_is_refused_without_walking_to_it(tmp_path):
+    row = '<row r="2000000000"><c t="inlineStr"><is><t>x</t></is></c></row>'
+    book = write_repeated_xlsx(tmp_path / "jump.xlsx", [["a"], ["b"]], row, 1)
+    with pytest.raises(FileRejected) as e:
+        read_rows(book, "jump.xlsx")
+    assert plain(str(e.value)) == "На листе «Лист1» строки за пределом Excel (1 048 576): книга повреждена."
