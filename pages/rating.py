@@ -62,25 +62,25 @@ with table_tab:
             st.markdown(KPIS[m.code].formula)
         if metric in rating.MESSAGE_METRICS:
             st.caption(rating_method_text())
-    left, right = st.columns([2, 1])
+    left, right = st.columns([2.2, 1])
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «▲» — поднялся, «▼» — опустился по сравнению "
                    "с предыдущим равным периодом. " + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
-            "place": widgets.number_column("Место", "int", width=55),
-            "change_text": st.column_config.TextColumn("Изменение", width=85,
+            "place": widgets.number_column("Место", "int", width=48),
+            "change_text": st.column_config.TextColumn("Изменение", width=72,
                                                        help="Изменение места к предыдущему периоду; «—» — "
                                                             "в одном из периодов мало данных"),
-            "name": st.column_config.TextColumn("Муниципалитет", width=175),
+            "name": st.column_config.TextColumn("Муниципалитет", width=160),
             "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else
-                                        f"{m.short}, мин" if m.kind == "minutes" else m.short, width=95),
-            "messages": widgets.number_column("Обращений", "int", width=85),
+                                        f"{m.short}, мин" if m.kind == "minutes" else m.short, width=78),
+            "messages": widgets.number_column("Обращений", "int", width=82),
             "reliability_text": st.column_config.TextColumn(
-                "Надёжность", width=100, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
+                "Надёжность", width=88, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
                                               f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
             "status_text": st.column_config.TextColumn(
-                f"{status_kpi.short} к цели", width=120,
-                help=f"{target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
+                "К цели", width=82,
+                help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
         }, arrows=["change_text"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
             key="league")
