@@ -36,6 +36,7 @@ def provider():
 
     import werkzeug.serving
 
+    before = os.environ.get("AUTHLIB_INSECURE_TRANSPORT")
     os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain http on 127.0.0.1 (the app's client too)
     users = [oidc.User(sub=email, claims={"email": email, "name": name})
              for email, (_r, _m, name) in USERS.items()]
@@ -49,6 +50,10 @@ def provider():
     finally:
         server.shutdown()
         thread.join(5)
+        if before is None:
+            os.environ.pop("AUTHLIB_INSECURE_TRANSPORT", None)
+        else:
+            os.environ["AUTHLIB_INSECURE_TRANSPORT"] = before
 
 
 @pytest.fixture(scope="module")
