@@ -104,7 +104,7 @@ with widgets.section("Страницы", "Официальные страниц�
                          profile="stranitsa?page=" + reg["page_id"].astype(str))
         widgets.table(reg, {
             "title": st.column_config.TextColumn("Страница", width="medium"),
-            "platform_label": st.column_config.TextColumn("Платформа", width="small"),
+            "platform_label": st.column_config.TextColumn("Платформа", width=105),
             "subscribers": widgets.number_column("Подписчики", "int", width=95),
             "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
             "last_post": st.column_config.TextColumn("Публикация", width=130, help="Последняя публикация"),
