@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-from dashboard.core import formatting as fmt
 from tests.apptest_utils import (
     assert_ok,
     metrics,
@@ -24,7 +22,7 @@ def test_profile_of_novosibirsk(app_db):
     assert at.title[0].value == "город Новосибирск"
     m = metrics(at)
     # Pages 1, 2, 3, 4, 8: subscribers 1400 + 540 + 80 + 350 + 420; messages 9 + 3 + 2 + 1.
-    assert m["Подписчики"] == fmt.num(2790)
+    assert m["Подписчики"] == "2\u00a0790"
     assert m["Обращения"] == "15"
     assert m["Место в рейтинге"] == "2 из 2"
     assert m["Просрочено без ответа"] == "2"  # messages 17 and 18
@@ -62,7 +60,7 @@ def test_opened_by_url_parameter(app_db):
     assert at.sidebar.selectbox(key="mo").value == 19 and at.query_params["m"] == "19"
     m = metrics(at)
     # Pages 5 and 6: 220 + 100 subscribers; messages 10, 11, 12, 19, 23-28.
-    assert (m["Подписчики"], m["Обращения"], m["Место в рейтинге"]) == (fmt.num(320), "10", "1 из 2")
+    assert (m["Подписчики"], m["Обращения"], m["Место в рейтинге"]) == ("320", "10", "1 из 2")
 
 
 def test_url_parameter_on_first_load(app_db, fixture_db):
@@ -83,7 +81,7 @@ def test_platform_filter_changes_the_profile(app_db):
     assert_ok(at)
     m = metrics(at)
     # Novosibirsk's OK page 2: 540 subscribers; messages 6, 7, 18.
-    assert (m["Подписчики"], m["Обращения"]) == (fmt.num(540), "3")
+    assert (m["Подписчики"], m["Обращения"]) == ("540", "3")
     assert list(table_with(at, "Госметка")["Страница"]) == ["Страница 2"]
 
 

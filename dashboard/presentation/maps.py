@@ -298,10 +298,6 @@ def bounds(names: tuple[str, ...] | None = None) -> list[list[float]]:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def oblast_bounds() -> list[list[float]]:
-    return bounds()
-
-
 # What the map can be zoomed to: the whole oblast, or the Novosibirsk agglomeration
 # where the five urban okrugs are big enough to see and click.
 VIEWS = {"oblast": "Вся область", "agglomeration": "Новосибирская агломерация"}
