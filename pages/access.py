@@ -36,7 +36,7 @@ with st.expander("Что может каждая роль", icon=":material/help
         "Чужие списки обращений и страниц недоступны, изменять ничего нельзя.\n"
         "- Вошедший без роли видит только сообщение, что доступа нет.")
 
-munis = widgets.q(reference.municipalities)
+munis = widgets.cached(reference.municipalities)
 m_names = dict(zip(munis["id"].astype(int), munis["name"]))
 
 with engine.connect() as conn:

@@ -98,7 +98,7 @@ metric_code = st.segmented_control(
 ) or maps.DEFAULT_METRIC
 
 selected = next((i for i in f.municipality_ids if i != REGIONAL), None)
-data = widgets.q(breakdowns.by_municipality, f.with_(municipality_ids=()))
+data = widgets.cached(breakdowns.by_municipality, f.with_(municipality_ids=()))
 ch = maps.choropleth(data, metric_code, get_settings().targets)
 
 legend(ch)

@@ -23,21 +23,21 @@ cur, prev = widgets.headline_header(f, [
 grain = f.period.grain()
 left, right = st.columns(2)
 with left, widgets.section("По платформам", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.by_platform_area, widgets.q(series.messages_series_by, f, by="platform", grain=grain),
+    widgets.chart(charts.by_platform_area, widgets.cached(series.messages_series_by, f, by="platform", grain=grain),
                                           grain=grain)
 topic_grain = "week" if grain == "day" else grain  # daily lines of many topics are unreadable
 with right, widgets.section("По темам", f"Пять крупнейших тем, {widgets.GRAIN_LABELS[topic_grain]}"):
-    widgets.chart(charts.by_topic_lines, widgets.q(series.messages_series_by, f, by="topic", grain=topic_grain),
+    widgets.chart(charts.by_topic_lines, widgets.cached(series.messages_series_by, f, by="topic", grain=topic_grain),
                                         top=5, grain=topic_grain)
 
 left, right = st.columns(2)
 with left, widgets.section("Когда пишут", "Обращения по дням недели и часам, местное время"):
-    widgets.chart(charts.weekday_hour_heatmap, widgets.q(responses.weekday_hour, f))
+    widgets.chart(charts.weekday_hour_heatmap, widgets.cached(responses.weekday_hour, f))
 with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
-    widgets.chart(charts.response_distribution, widgets.q(responses.response_distribution, f), f.norm.hours)
+    widgets.chart(charts.response_distribution, widgets.cached(responses.response_distribution, f), f.norm.hours)
 
 with widgets.section("По платформам: сводка"):
-    plat = widgets.q(breakdowns.by_platform, f)
+    plat = widgets.cached(breakdowns.by_platform, f)
     if plat.empty:
         widgets.empty_note()
     else:
@@ -55,13 +55,13 @@ with widgets.section("Просроченные обращения без отв�
                      "Статус «новое» или «в работе», срок ответа истёк. Сначала самые старые. "
                      "Имена и контакты жителей не хранятся и не показываются."):
     now = widgets.pinned_now()
-    total = widgets.q(backlog.overdue_count, f, now=now)
+    total = widgets.cached(backlog.overdue_count, f, now=now)
     if not total:
         st.success("Просроченных обращений нет.", icon=":material/check_circle:")
     else:
         st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'обращение', 'обращения', 'обращений')}.")
         offset = widgets.pager("overdue_page", total, OVERDUE_PAGE_SIZE, reset_on=f)
-        od = widgets.q(backlog.overdue_messages, f, now=now, limit=OVERDUE_PAGE_SIZE, offset=offset)
+        od = widgets.cached(backlog.overdue_messages, f, now=now, limit=OVERDUE_PAGE_SIZE, offset=offset)
         od = od.assign(received_text=pd.to_datetime(od["received_at"]).map(fmt.dt))
         widgets.table(od, {
             "received_text": st.column_config.TextColumn("Поступило", width=130),

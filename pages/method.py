@@ -16,7 +16,7 @@ from dashboard.core.metrics import (
     rating_method_text,
 )
 from dashboard.core.schema import RESPONSE_BIN_EDGES
-from dashboard.core.settings import WORKDAY_END_HOUR, WORKDAY_START_HOUR, get_settings
+from dashboard.core.settings import get_settings
 from dashboard.ui import widgets
 
 EXAMPLES = {"int": 1234, "num1": 12.34, "num2": 1.234, "pct": 0.1234, "pct2": 0.01234, "minutes": 200}
@@ -29,8 +29,8 @@ widgets.page_header("Методика", subtitle="Как считается ка
                     "по которым считают запросы, отчёты и рейтинг.")
 
 with widgets.section("Норма ответа"):
-    mode = ("календарные часы: ночь и выходные считаются" if settings.norm_mode == "calendar" else
-            f"рабочие часы: пн–пт {WORKDAY_START_HOUR}:00–{WORKDAY_END_HOUR}:00 по местному времени")
+    mode = ("ночь и выходные считаются" if settings.norm_mode == "calendar" else
+            "по местному времени; ночь и выходные не считаются")
     st.markdown(
         f"Текущая норма первого ответа: **{settings.norm_label}** ({mode}).  \n"
         "Обращение считается отвеченным в срок, если первый ответ страницы дан не позже нормы. "

@@ -26,7 +26,7 @@ COMPARE_METRICS = ["share_in_norm", "median_response_min", "subs_per_1000", "mes
 # One municipality selection, the sidebar's: the profile shows the municipality chosen
 # there (the map links here with ?m=<id>, which app.py turns into that filter).
 f0 = widgets.current_filters()
-munis = widgets.q(reference.municipalities)
+munis = widgets.cached(reference.municipalities)
 names = dict(zip(munis["id"].astype(int), munis["name"]))
 chosen = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
 if chosen not in names:
@@ -49,8 +49,8 @@ if not pd.isna(me.get("area_km2")):
     facts.append(f"площадь {fmt.num(me['area_km2'])} км²")
 st.markdown(" · ".join(facts).capitalize())
 
-cur, prev = widgets.q(kpis.headline_compare, f, now=widgets.pinned_now())
-rt = widgets.q(rating.rating, f0.with_(municipality_ids=()), now=widgets.pinned_now())
+cur, prev = widgets.cached(kpis.headline_compare, f, now=widgets.pinned_now())
+rt = widgets.cached(rating.rating, f0.with_(municipality_ids=()), now=widgets.pinned_now())
 mine = rt[rt["municipality_id"] == mid].iloc[0]
 n_ranked = int(rt["rank"].notna().sum())
 
@@ -76,15 +76,15 @@ signals_view.attention(all_signals[all_signals["municipality_id"].eq(mid).fillna
 grain = f.period.grain()
 left, right = st.columns(2)
 with left, widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.subscribers_trend, widgets.q(series.subscribers_series, f, grain=grain), grain=grain)
+    widgets.chart(charts.subscribers_trend, widgets.cached(series.subscribers_series, f, grain=grain), grain=grain)
 with right, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.messages_trend, widgets.q(series.messages_series, f, grain=grain), grain=grain)
+    widgets.chart(charts.messages_trend, widgets.cached(series.messages_series, f, grain=grain), grain=grain)
 
 left, right = st.columns(2)
 with left, widgets.section("Темы обращений"):
-    widgets.chart(charts.topic_bars, widgets.q(breakdowns.by_topic, f), top=8)
+    widgets.chart(charts.topic_bars, widgets.cached(breakdowns.by_topic, f), top=8)
 with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
-    widgets.chart(charts.response_distribution, widgets.q(responses.response_distribution, f), f.norm.hours)
+    widgets.chart(charts.response_distribution, widgets.cached(responses.response_distribution, f), f.norm.hours)
 
 with widgets.section("Сравнение", "С муниципалитетами того же типа и средним по всем 35 муниципалитетам"):
     widgets.comparison_grid(rating.compared_with_kind(rt, mid, COMPARE_METRICS), COMPARE_METRICS,
@@ -92,13 +92,13 @@ with widgets.section("Сравнение", "С муниципалитетами 
 
 with widgets.section("Страницы", "Официальные страницы органов власти и учреждений муниципалитета"):
     pf = f.with_(platforms=f0.platforms)
-    total = widgets.q(pages.registry_count, pf)
+    total = widgets.cached(pages.registry_count, pf)
     if not total:
         widgets.empty_note("Страниц не найдено.")
     else:
         st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
         offset = widgets.pager("profile_pages_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=pf)
-        reg = widgets.q(pages.registry_page, pf, offset=offset)
+        reg = widgets.cached(pages.registry_page, pf, offset=offset)
         reg = reg.assign(last_post=reg["last_post_at"].map(widgets.local_time_text),
                          stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA),
                          profile="stranitsa?page=" + reg["page_id"].astype(str))

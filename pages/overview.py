@@ -22,7 +22,7 @@ signals_view.attention(signals_view.open_signals(), caption="Главные от
                        "независимо от выбранного периода")
 
 grain = f.period.grain()
-trend = widgets.q(series.messages_series, f, grain=grain)
+trend = widgets.cached(series.messages_series, f, grain=grain)
 left, right = st.columns(2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)
@@ -32,7 +32,7 @@ with right, widgets.section("Ответ в срок", f"Доля обращен�
     widgets.chart(charts.timeliness_trend, trend, target.goal if target else None, grain=grain)
 
 # Best and worst are always among all municipalities, whatever the municipality filter.
-ranked = widgets.q(rating.rating, f.with_(municipality_ids=()), now=widgets.pinned_now())
+ranked = widgets.cached(rating.rating, f.with_(municipality_ids=()), now=widgets.pinned_now())
 best, worst = rating.best_and_worst(ranked, "share_in_norm", TOP_N)
 # One scale for both charts (59 % is never drawn longer than 100 %); colours by the target;
 # the municipality chosen in the sidebar is outlined where it appears.
@@ -59,8 +59,8 @@ if chosen in set(everyone["municipality_id"]) - set(best["municipality_id"]) - s
                f"({KPIS['share_in_norm'].text(row['share_in_norm'])}).")
 c1, c2 = st.columns([1.4, 1])
 with c1, widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
-    widgets.chart(charts.topic_bars, widgets.q(breakdowns.by_topic, f), top=8)
+    widgets.chart(charts.topic_bars, widgets.cached(breakdowns.by_topic, f), top=8)
 with c2, widgets.section("Платформы", "Telegram — только публикации, обращений в нём нет"):
-    plat = widgets.q(breakdowns.by_platform, f, now=widgets.pinned_now())
+    plat = widgets.cached(breakdowns.by_platform, f, now=widgets.pinned_now())
     widgets.chart(charts.platform_bars, plat, "messages", title="Обращения")
     widgets.chart(charts.platform_bars, plat, "subscribers", title="Подписчики")

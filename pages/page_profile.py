@@ -27,12 +27,12 @@ def chosen_page() -> int | None:
 
 
 page_id = chosen_page()
-card = widgets.q(page_profile.page_card, page_id) if page_id is not None else None
+card = widgets.cached(page_profile.page_card, page_id) if page_id is not None else None
 if card is None:
     widgets.page_header("Профиль страницы")
     if page_id is not None:
         st.warning(f"Страницы с номером {page_id} нет в реестре.", icon=":material/warning:")
-    reg = widgets.q(pages.registry, f)
+    reg = widgets.cached(pages.registry, f)
     if reg.empty:
         widgets.empty_note("Страниц не найдено.")
         st.stop()
@@ -57,7 +57,7 @@ st.markdown(" · ".join(signals_view.plain(x) for x in facts))
 if link := platforms.safe_link(card["url"]):  # http(s) only: never a javascript: link
     st.link_button("Открыть страницу", link, icon=":material/open_in_new:")
 
-weeks = widgets.q(page_profile.weekly, page_id, f.start, f.end, f.norm, now=widgets.pinned_now())
+weeks = widgets.cached(page_profile.weekly, page_id, f.start, f.end, f.norm, now=widgets.pinned_now())
 t = page_profile.totals(weeks)
 widgets.metric_row([
     widgets.Card("Подписчики", fmt.num(card["subscribers"]),

@@ -29,8 +29,8 @@ MAX_COMPARE = 5
 f = widgets.current_filters()
 widgets.page_header("Рейтинг муниципалитетов", f)
 everywhere = f.with_(municipality_ids=())  # the rating always covers all 35
-cur = widgets.q(rating.rating, everywhere, now=widgets.pinned_now())
-prev = widgets.q(rating.rating, everywhere.previous(), now=widgets.pinned_now())
+cur = widgets.cached(rating.rating, everywhere, now=widgets.pinned_now())
+prev = widgets.cached(rating.rating, everywhere.previous(), now=widgets.pinned_now())
 mine = f.municipality_ids[0] if len(f.municipality_ids) == 1 and f.municipality_ids[0] != REGIONAL else None
 
 table_tab, compare_tab = st.tabs(["Таблица рейтинга", "Сравнение"])

@@ -21,7 +21,7 @@ if done := st.session_state.pop("r_done", None):
     st.success(done, icon=":material/check_circle:")
 
 engine = widgets.get_engine()
-munis = widgets.q(reference.municipalities)
+munis = widgets.cached(reference.municipalities)
 names = {TSUR: "ЦУР: все сигналы", **dict(zip(munis["id"].astype(int), munis["name"]))}
 
 with engine.connect() as conn:

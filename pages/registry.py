@@ -32,14 +32,14 @@ rf = pages.RegistryFilter(search=search.strip() or None, include_closed=closed, 
 
 tab_pages, tab_check = st.tabs(["Страницы", "Проверка требований"])
 with tab_pages:
-    total = widgets.q(pages.registry_count, f, rf)
+    total = widgets.cached(pages.registry_count, f, rf)
     s1, s2, _ = st.columns([1.4, 1, 3], vertical_alignment="bottom")
     sort = s1.selectbox("Сортировка", list(pages.REGISTRY_SORTS), format_func=pages.REGISTRY_SORTS.get,
                         key="sort")
     descending = s2.toggle("По убыванию", key="desc")
     st.markdown(f"Найдено **{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
     offset = widgets.pager("reg_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=(f, rf, sort, descending))
-    reg = widgets.q(pages.registry_page, f, rf, sort=sort, descending=descending, offset=offset)
+    reg = widgets.cached(pages.registry_page, f, rf, sort=sort, descending=descending, offset=offset)
     reg = reg.assign(
         sector_text=reg["sector"].map(ORG_SECTORS).fillna(""),
         last_post_at=widgets.local_times(reg["last_post_at"]),
@@ -74,7 +74,7 @@ with tab_pages:
 
 with tab_check:
     today = widgets.local_now().date()
-    comp = widgets.q(pages.compliance, today, f)
+    comp = widgets.cached(pages.compliance, today, f)
     ok = int(comp["compliant"].astype(bool).sum())
     st.markdown(f"Соответствуют всем требованиям: **{ok} из {len(comp)}** муниципалитетов. "
                 f"Требования: у администрации есть открытые страницы ВКонтакте и в Одноклассниках, на них "

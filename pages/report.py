@@ -53,7 +53,7 @@ def _period_picker(first_day: date, last_day: date) -> Period | None:
 
 
 def _scope_picker() -> int | None:
-    m = widgets.q(reference.municipalities)
+    m = widgets.cached(reference.municipalities)
     names = dict(zip(m["id"].astype(int), m["name"]))
     options = [None, *access.visible(names)]  # a municipality user: the oblast or itself
     sidebar = widgets.current_filters().municipality_ids if "filters" in st.session_state else ()
@@ -100,7 +100,7 @@ with right:
 if period is None:
     st.stop()
 
-scope_name = OBLAST_NAME if municipality_id is None else widgets.q(reference.municipalities).set_index("id")[
+scope_name = OBLAST_NAME if municipality_id is None else widgets.cached(reference.municipalities).set_index("id")[
     "name"][municipality_id]
 norm = Norm.from_settings(get_settings())
 st.caption(f"{scope_name} · {period.label()} ({fmt.d(period.start)} – {fmt.d(period.end)}) · "

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
 from dashboard.core.db import utcnow
+from dashboard.core.localtime import to_local
 from dashboard.core.metrics import bins_below, grouped_median
 from dashboard.core.schema import FLOWS, OPEN_STATUSES
 from dashboard.core.settings import get_settings
@@ -146,7 +147,7 @@ def page_counts(conn: Connection, f: Filters, by=(), on: date | None = None) -> 
     is_open = and_(or_(p.c.opened_on.is_(None), p.c.opened_on <= on),
                    or_(p.c.closed_on.is_(None), p.c.closed_on > on))
     stmt = (select(*_keys(p, by), func.count().label("pages"))
-            .where(is_open, *f.dims(p)).group_by(*_keys(p, by)))
+            .where(is_open, *f.dimension_clauses(p)).group_by(*_keys(p, by)))
     return _frame(conn, stmt, by)
 
 
@@ -156,13 +157,13 @@ def subscriber_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
     sd = schema.subs_daily
     last = sd.alias("last")
     last_on = (select(func.max(last.c.on))
-               .where(last.c.on <= f.end, *f.dims(last)).scalar_subquery())
+               .where(last.c.on <= f.end, *f.dimension_clauses(last)).scalar_subquery())
     in_period = sd.c.on.between(f.start, f.end)
     stmt = (
         select(*_keys(sd, by),
                func.sum(case((sd.c.on == last_on, sd.c.subscribers), else_=0)).label("subscribers"),
                *[func.sum(case((in_period, sd.c[k]), else_=0)).label(k) for k in FLOWS])
-        .where(or_(in_period, sd.c.on == last_on), *f.dims(sd))
+        .where(or_(in_period, sd.c.on == last_on), *f.dimension_clauses(sd))
         .group_by(*_keys(sd, by))
     )
     return _frame(conn, stmt, by)
@@ -186,7 +187,7 @@ def message_sums(conn: Connection, f: Filters, by=()) -> pd.DataFrame:
                func.sum(resp).label("resp_sum"),
                func.sum(reduce(operator.add, below)).label("in_norm"),
                *[func.sum(b).label(n) for b, n in zip(bins, BIN_NAMES)])
-        .where(md.c.day.between(f.start, f.end), *f.dims(md))
+        .where(md.c.day.between(f.start, f.end), *f.dimension_clauses(md))
         .group_by(*_keys(md, by))
     )
     return _frame(conn, stmt, by)
@@ -202,13 +203,13 @@ def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=(
     response) and ``not_due`` is 0. Only the days from the cut-off's local date on (a few,
     usually none of a closed period) read raw ``message`` rows."""
     cut = deadline_cutoff(now or utcnow(), f.norm)
-    cut_day = cut.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).date()
+    cut_day = to_local(cut, get_settings().tz).date()
     parts = []
     if f.start < cut_day:
         md = message_table(f, by)
         parts.append(
             select(*_keys(md, by), literal_column("0").label("not_due"), md.c.n_open.label("overdue"))
-            .where(md.c.day.between(f.start, min(f.end, cut_day - timedelta(days=1))), *f.dims(md)))
+            .where(md.c.day.between(f.start, min(f.end, cut_day - timedelta(days=1))), *f.dimension_clauses(md)))
     if f.end >= cut_day:
         m = schema.message
         is_open = m.c.status.in_(OPEN_STATUSES)
@@ -216,7 +217,7 @@ def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=(
             select(*_keys(m, by),
                    _flag(m.c.received_at >= cut).label("not_due"),
                    _flag(and_(m.c.received_at < cut, is_open)).label("overdue"))
-            .where(*unanswered_in_period(f.with_(start=max(f.start, cut_day))), *f.dims(m)))
+            .where(*unanswered_in_period(f.with_(start=max(f.start, cut_day))), *f.dimension_clauses(m)))
     u = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("pending")
     keys = [u.c[k] for k in by]
     stmt = (select(*keys, func.sum(u.c.not_due).label("not_due"), func.sum(u.c.overdue).label("overdue"))

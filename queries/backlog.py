@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
 from dashboard.core.db import utcnow
+from dashboard.core.localtime import to_local
 from dashboard.core.schema import MESSAGE_STATUSES, OPEN_STATUSES
 from dashboard.core.settings import get_settings
 from dashboard.core.worktime import work_minutes
@@ -27,7 +28,7 @@ COLUMNS = ["message_id", "platform", "platform_label", "page_title", "page_url",
 def _overdue_where(f: Filters, now: datetime) -> list:
     m = schema.message
     return [*unanswered_in_period(f, OPEN_STATUSES), m.c.received_at < deadline_cutoff(now, f.norm),
-            *f.dims(m)]
+            *f.dimension_clauses(m)]
 
 
 def overdue_count(conn: Connection, f: Filters, now: datetime | None = None) -> int:
@@ -76,6 +77,5 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
     else:
         waited = [(now - r).total_seconds() / 3600 for r in df["received_at"]]
     df["hours_overdue"] = pd.Series(waited, index=df.index, dtype="float64") - f.norm.hours
-    df["received_at"] = [r.replace(tzinfo=timezone.utc).astimezone(tz).replace(tzinfo=None)
-                         for r in df["received_at"]]
+    df["received_at"] = [to_local(r, tz) for r in df["received_at"]]
     return df[COLUMNS]

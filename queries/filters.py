@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import or_
 
 from dashboard.core.periods import Period
-from dashboard.core.settings import Settings
+from dashboard.core.settings import Settings, norm_label
 
 # Pseudo municipality id for regional bodies (municipality_id IS NULL).
 REGIONAL = 0
@@ -28,6 +28,10 @@ class Norm:
     @property
     def minutes(self) -> int:
         return self.hours * 60
+
+    @property
+    def label(self) -> str:
+        return norm_label(self.hours, self.mode)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class Filters:
             parts.append(col.is_(None))
         return or_(*parts) if len(parts) > 1 else parts[0]
 
-    def dims(self, table, *, topic: bool = True) -> list:
+    def dimension_clauses(self, table, *, topic: bool = True) -> list:
         """Platform / municipality / topic clauses for a table with those columns."""
         out = []
         if self.platforms:

@@ -55,7 +55,7 @@ def _fold(conn: Connection, expr):
 
 def _registry_where(conn: Connection, f: Filters | None, rf: RegistryFilter) -> list:
     p, o = schema.page, schema.organisation
-    where = list(f.dims(p)) if f is not None else []
+    where = list(f.dimension_clauses(p)) if f is not None else []
     if not rf.include_closed:
         where.append(p.c.closed_on.is_(None))
     if rf.org_kinds:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import func, inspect, select
@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
 from dashboard.core.db import get_meta
+from dashboard.core.localtime import to_naive_utc
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,7 @@ def topics(conn: Connection) -> pd.DataFrame:
 def _utc_naive(iso: str | None) -> datetime | None:
     if not iso:
         return None
-    t = datetime.fromisoformat(iso)
-    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+    return to_naive_utc(datetime.fromisoformat(iso))
 
 
 def data_status(conn: Connection) -> DataStatus:

@@ -44,7 +44,7 @@ def weekday_hour(conn: Connection, f: Filters) -> pd.DataFrame:
     ordered by weekday, hour."""
     md = message_table(f)
     per_day = (select(md.c.day, *[func.sum(md.c[h]).label(h) for h in HOURS])
-               .where(md.c.day.between(f.start, f.end), *f.dims(md))
+               .where(md.c.day.between(f.start, f.end), *f.dimension_clauses(md))
                .group_by(md.c.day)
                .subquery("per_day"))
     wd = weekday(conn.dialect.name, per_day.c.day)

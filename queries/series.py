@@ -60,7 +60,7 @@ def messages_series_by(conn: Connection, f: Filters, by: str = "platform", grain
         raise ValueError(f"Неизвестная разбивка {by!r}: ожидается platform или topic.")
     period = key_column(md, grain)
     stmt = (select(period.label("period"), key.label("key"), func.sum(md.c.n_received).label("messages"))
-            .where(md.c.day.between(f.start, f.end), *f.dims(md))
+            .where(md.c.day.between(f.start, f.end), *f.dimension_clauses(md))
             .group_by(period, key).order_by(period, key))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["period", "key", "messages"])
     # Every bucket for every key that has messages: 0 where a key had none that bucket.
@@ -87,12 +87,12 @@ def subscribers_series(conn: Connection, f: Filters, grain: str = "week") -> pd.
     _check_grain(grain)
     sd = schema.subs_daily
     bucket = period_start(conn.dialect.name, sd.c.on, grain)
-    where = [sd.c.on.between(f.start, f.end), *f.dims(sd)]
+    where = [sd.c.on.between(f.start, f.end), *f.dimension_clauses(sd)]
     last = (select(bucket.label("period"), func.max(sd.c.on).label("last_on"))
             .where(*where).group_by(bucket).subquery("last"))
     stmt = (select(last.c.period, sd.c.platform, func.sum(sd.c.subscribers).label("subscribers"))
             .join_from(sd, last, sd.c.on == last.c.last_on)
-            .where(*f.dims(sd))
+            .where(*f.dimension_clauses(sd))
             .group_by(last.c.period, sd.c.platform)
             .order_by(last.c.period, sd.c.platform))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["period", "platform", "subscribers"])

@@ -33,8 +33,8 @@ def test_working_hours_norm(app_db, monkeypatch):
     monkeypatch.setenv("RESPONSE_NORM_HOURS", "8")
     monkeypatch.setenv("RESPONSE_NORM_MODE", "working")
     at = run_page(app_db, PAGE)
-    assert "Текущая норма первого ответа: **8 ч рабочих**" in texts(at)
-    assert "пн–пт 9:00–18:00" in texts(at)
+    assert ("Текущая норма первого ответа: **8 ч рабочих (пн–пт 9:00–18:00)** (по местному времени; "
+            "ночь и выходные не считаются)") in texts(at)
 
 
 def test_targets_are_listed(app_db):

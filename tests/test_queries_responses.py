@@ -76,5 +76,5 @@ def test_weekday_hour_equals_raw_group_by(fixture_engine):
         for f in filters:
             got = {(r.weekday, r.hour): r.messages for r in responses.weekday_hour(conn, f).itertuples()}
             rows = conn.execute(select(m.c.received_day, m.c.received_hour)
-                                .where(m.c.received_day.between(f.start, f.end), *f.dims(m))).all()
+                                .where(m.c.received_day.between(f.start, f.end), *f.dimension_clauses(m))).all()
             assert got == dict(Counter((d.weekday(), h) for d, h in rows))

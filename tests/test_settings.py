@@ -9,7 +9,6 @@ def test_defaults(tmp_path):
     s = load_settings(env={}, secrets_path=tmp_path / "none.toml")
     assert s.database_url.startswith("sqlite:///") and s.database_url.endswith("data/dashboard.db")
     assert (s.norm_hours, s.norm_mode, s.display_tz) == (24, "calendar", "Asia/Novosibirsk")
-    assert s.norm_minutes == 1440
     assert s.norm_label == "24 ч календарных"
 
 
@@ -41,7 +40,7 @@ def test_broken_secrets_file(tmp_path):
 
 
 def test_working_mode_label():
-    assert Settings(norm_hours=8, norm_mode="working").norm_label == "8 ч рабочих"
+    assert Settings(norm_hours=8, norm_mode="working").norm_label == "8 ч рабочих (пн–пт 9:00–18:00)"
 
 
 def test_signal_and_digest_settings(tmp_path):
@@ -56,3 +55,10 @@ def test_signal_and_digest_settings(tmp_path):
         load_settings({"SMTP_STARTTLS": "может быть"}, tmp_path / "none.toml")
     with pytest.raises(SettingsError, match="SIGNAL_SUBS_DROP_PCT='пять': ожидалось число"):
         load_settings({"SIGNAL_SUBS_DROP_PCT": "пять"}, tmp_path / "none.toml")
+
+
+def test_one_norm_label_for_settings_and_queries():
+    from queries.filters import Norm
+
+    assert Norm(8, "working").label == Settings(norm_hours=8, norm_mode="working").norm_label
+    assert Norm(12, "calendar").label == "12 ч календарных"

@@ -20,3 +20,8 @@ def to_local_series(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
     """A column of naive UTC times → naive local times in ``tz``, vectorised; empty values
     stay NaT."""
     return pd.to_datetime(utc).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def to_naive_utc(when: datetime) -> datetime:
+    """An aware time, or a naive one taken as UTC, as naive UTC (how the database stores it)."""
+    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from dashboard.core.localtime import to_local
 from dashboard.core.worktime import work_minutes
 
 
@@ -13,7 +14,7 @@ def message_times(received_at: datetime, first_response_at: datetime | None, tz:
 
     Both times are naive UTC. A response earlier than receipt counts as 0 minutes.
     """
-    local = received_at.replace(tzinfo=timezone.utc).astimezone(tz)
+    local = to_local(received_at, tz)
     out = {
         "received_day": local.date(),
         "received_hour": local.hour,

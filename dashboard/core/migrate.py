@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from dashboard.core.reference_data import load_reference
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -20,8 +22,6 @@ def alembic_config(connection=None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` and (re)load municipalities and topics."""
-    from dashboard.core.reference_data import load_reference
-
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
     with engine.begin() as conn:

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -149,17 +149,16 @@ class Settings:
         return ZoneInfo(self.display_tz)
 
     @property
-    def norm_minutes(self) -> int:
-        return self.norm_hours * 60
-
-    @property
     def norm_label(self) -> str:
-        """Russian description of the norm, e.g. '24 ч (календарные)'."""
-        kind = "календарных" if self.norm_mode == "calendar" else "рабочих"
-        return f"{self.norm_hours} ч {kind}"
+        """The norm as every screen and file names it (``norm_label``)."""
+        return norm_label(self.norm_hours, self.norm_mode)
 
-    def with_(self, **changes) -> "Settings":
-        return replace(self, **changes)
+
+def norm_label(hours: int, mode: str) -> str:
+    """The response norm in Russian: '24 ч календарных', '8 ч рабочих (пн–пт 9:00–18:00)'."""
+    if mode == "calendar":
+        return f"{hours} ч календарных"
+    return f"{hours} ч рабочих (пн–пт {WORKDAY_START_HOUR}:00–{WORKDAY_END_HOUR}:00)"
 
 
 _INT_FIELDS = {"norm_hours", "rating_min_messages", "import_max_mb", "import_max_rows", "collect_rate", "db_connect_timeout_s",

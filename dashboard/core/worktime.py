@@ -8,13 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from dashboard.core.localtime import to_local
 from dashboard.core.settings import WORKDAY_END_HOUR, WORKDAY_START_HOUR
 
 _DAY_MIN = (WORKDAY_END_HOUR - WORKDAY_START_HOUR) * 60
-
-
-def _local(ts_utc: datetime, tz: ZoneInfo) -> datetime:
-    return ts_utc.replace(tzinfo=timezone.utc).astimezone(tz).replace(tzinfo=None)
 
 
 def _minutes_before(t: datetime) -> int:
@@ -29,7 +26,7 @@ def work_minutes(start_utc: datetime, end_utc: datetime, tz: ZoneInfo) -> int:
     """Working minutes between two UTC instants (0 if end <= start)."""
     if end_utc <= start_utc:
         return 0
-    a, b = _local(start_utc, tz), _local(end_utc, tz)
+    a, b = to_local(start_utc, tz), to_local(end_utc, tz)
     da, db = a.date(), b.date()
     if da == db:
         return _minutes_before(b) - _minutes_before(a)
@@ -52,7 +49,7 @@ def subtract_work_minutes(end_utc: datetime, minutes: int, tz: ZoneInfo) -> date
     Used for "overdue" cut-offs: a message received before it has waited longer
     than the norm in working hours.
     """
-    t = _local(end_utc, tz)
+    t = to_local(end_utc, tz)
     left = minutes
     while True:
         before = _minutes_before(t)

@@ -31,7 +31,7 @@ def plain(text: str) -> str:
 
 def open_signals() -> pd.DataFrame:
     """The open signals the current user may see (role «муниципалитет»: its own only)."""
-    df = widgets.q(signals.open_signals, now=widgets.pinned_now())
+    df = widgets.cached(signals.open_signals, now=widgets.pinned_now())
     if df.empty:
         return df
     return df[[access.may_see(None if pd.isna(m) else int(m)) for m in df["municipality_id"]]]

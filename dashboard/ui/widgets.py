@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import io
 import math
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from openpyxl.styles import Font
 from sqlalchemy.exc import OperationalError
 
+from dashboard.core import db, periods, schema, spreadsheet
 from dashboard.core import formatting as fmt
-from dashboard.core import periods
-from dashboard.core import spreadsheet
-from dashboard.core import db
 from dashboard.core.db import make_engine
+from dashboard.core.localtime import to_local, to_local_series
 from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
+from dashboard.presentation import charts
 from dashboard.presentation.plaintext import literal
+from queries import kpis, reference
 from queries.filters import REGIONAL, Filters, Norm
 
 QUERY_TTL_S = 300
@@ -64,8 +68,6 @@ def get_engine():
 
 def data_version() -> str:
     """Changes whenever data is written (meta.data_updated_at); part of every cache key."""
-    from dashboard.core import db, schema
-
     with get_engine().connect() as conn:
         return db.get_meta(conn, schema.META_UPDATED_AT) or ""
 
@@ -77,8 +79,8 @@ def _run(qualname: str, args: tuple, kwargs: tuple, version: str):
         return fn(conn, *args, **dict(kwargs))
 
 
-def q(fn: Callable, *args, **kwargs):
-    """Run a query function from ``queries`` through the cache: ``q(kpis.headline, f)``."""
+def cached(fn: Callable, *args, **kwargs):
+    """Run a query function from ``queries`` through the cache: ``cached(kpis.headline, f)``."""
     return _run(_qualname(fn), args, tuple(sorted(kwargs.items())), data_version())
 
 
@@ -113,9 +115,7 @@ def current_filters() -> Filters:
 
 
 def data_status():
-    from queries import reference
-
-    return q(reference.data_status)
+    return cached(reference.data_status)
 
 
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
@@ -209,16 +209,13 @@ def footer(status) -> None:
 
 def local_time(utc: datetime | None) -> datetime | None:
     """A naive UTC time converted to the display time zone (naive); None/NaT stay None."""
-    if utc is None or pd.isna(utc):
-        return None
-    return utc.replace(tzinfo=timezone.utc).astimezone(get_settings().tz).replace(tzinfo=None)
+    return to_local(utc, get_settings().tz)
 
 
 def local_times(utc: pd.Series) -> pd.Series:
     """A column of naive UTC times converted to the display time zone (naive), vectorised;
     empty values stay NaT."""
-    s = pd.to_datetime(utc)
-    return s.dt.tz_localize("UTC").dt.tz_convert(get_settings().tz).dt.tz_localize(None)
+    return to_local_series(utc, get_settings().tz)
 
 
 def local_time_text(utc) -> str:
@@ -250,9 +247,8 @@ def municipality_options() -> tuple[list[int], dict[int, str]]:
     """Selector options: all, each of the 35 municipalities, regional bodies; for a user bound
     to one municipality (role «муниципалитет»), only that one (dashboard.ui.access)."""
     from dashboard.ui import access
-    from queries import reference
 
-    m = q(reference.municipalities)
+    m = cached(reference.municipalities)
     names = dict(zip(m["id"].astype(int), m["name"]))
     if access.current() is not None and not access.may_see(REGIONAL):
         own = access.visible(names)
@@ -263,9 +259,7 @@ def municipality_options() -> tuple[list[int], dict[int, str]]:
 
 
 def topic_options() -> tuple[list[int], dict[int, str]]:
-    from queries import reference
-
-    t = q(reference.topics)
+    t = cached(reference.topics)
     labels = {ALL: "Все темы", **dict(zip(t["id"].astype(int), t["name"]))}
     return list(labels), labels
 
@@ -592,9 +586,7 @@ def headline_cards(cur, prev, codes: Sequence[str]) -> list[Card]:
 def headline_header(f: Filters, codes: Sequence[str]):
     """KPI cards for ``codes`` with their change against the previous equal period, and the
     caption naming that period and the norm; returns (current, previous) Headline."""
-    from queries import kpis
-
-    cur, prev = q(kpis.headline_compare, f, now=pinned_now())
+    cur, prev = cached(kpis.headline_compare, f, now=pinned_now())
     metric_row(headline_cards(cur, prev, codes))
     targets = get_settings().targets
     legend = (f" Цели: {status_legend()}" if any(c in targets for c in codes) else "")
@@ -748,8 +740,6 @@ def download_buttons(file_stem: str, sheet: str, shape: Callable, fn: Callable, 
 
     The file is built only when a button is clicked (Streamlit runs the callable then, off
     the page script) and cached by data version, so a page run never pays for it."""
-    from functools import partial
-
     key = (_qualname(shape), _qualname(fn), args, tuple(sorted(kwargs.items())), data_version())
     d1, d2, _ = st.columns([1, 1, 4])
     d1.download_button("Скачать CSV", partial(export_bytes, "csv", sheet, *key), f"{file_stem}.csv",
@@ -787,10 +777,6 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
     """One-sheet workbook with a bold frozen header row and fitted column widths; text that
     a spreadsheet would run as a formula is written as text (core.spreadsheet)."""
-    import io
-
-    from openpyxl.styles import Font
-
     df = spreadsheet.safe_frame(df)
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
@@ -807,8 +793,6 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
 
 def comparison_grid(rows: pd.DataFrame, metrics: Sequence[str], reference_name: str, per_row: int = 3) -> None:
     """charts.comparison_bars for each metric, ``per_row`` to a row; names on the first of a row."""
-    from dashboard.presentation import charts
-
     for i in range(0, len(metrics), per_row):
         chunk = metrics[i:i + per_row]
         for j, (col, metric) in enumerate(zip(st.columns(per_row), chunk)):

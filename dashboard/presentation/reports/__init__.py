@@ -20,9 +20,11 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
+from dashboard.core import formatting as fmt
 from dashboard.core import periods
 from dashboard.core.periods import Period
 from dashboard.presentation.reports.theme import ReportError
+from queries import reference
 from queries.filters import Norm
 
 FORMATS = {
@@ -141,9 +143,6 @@ def resolve_municipality(names: dict[int, str], query: str) -> int:
 
 def run_cli(engine: Engine, args) -> int:
     """``python -m dashboard report --period P [--municipality NAME] --format F --out FILE``."""
-    from dashboard.core import formatting as fmt
-    from queries import reference
-
     try:
         try:
             period = periods.parse(args.period)

@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 
 from dashboard.core import db
 from dashboard.core import formatting as fmt
+from dashboard.core.localtime import to_local
 from dashboard.core.periods import Period
-from dashboard.core.settings import WORKDAY_END_HOUR, WORKDAY_START_HOUR, get_settings
+from dashboard.core.settings import get_settings
 from dashboard.presentation.reports.theme import ReportError
 from queries import breakdowns, kpis, pages, rating, reference, responses, series
 from queries.filters import Filters, Norm
@@ -72,7 +73,7 @@ def scope_filters(period: Period, municipality_id: int | None, norm: Norm) -> Fi
 def data_date(status: reference.DataStatus, tz: ZoneInfo) -> date | None:
     """The date the data is current to: last write (local date), else the last day with data."""
     if status.updated_at is not None:
-        return status.updated_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+        return to_local(status.updated_at, tz).date()
     return status.last_day
 
 
@@ -94,13 +95,6 @@ def rating_with_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.Dat
     out["score_change"] = out["score"] - out["prev_score"]
     out["prev_enough_data"] = out["prev_enough_data"].fillna(False).astype(bool)
     return out
-
-
-def norm_label(norm: Norm) -> str:
-    """'24 ч календарных' / '8 ч рабочих (пн–пт 9:00–18:00)'."""
-    if norm.mode == "calendar":
-        return f"{norm.hours} ч календарных"
-    return f"{norm.hours} ч рабочих (пн–пт {WORKDAY_START_HOUR}:00–{WORKDAY_END_HOUR}:00)"
 
 
 def gather(engine: Engine, period: Period, municipality_id: int | None = None,
@@ -127,7 +121,7 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             data_date=data_date(status, settings.tz),
             is_demo=status.is_demo,
             norm=norm,
-            norm_label=norm_label(norm),
+            norm_label=norm.label,
             now=now,
             grain=grain,
             headline=cur,

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from dashboard.core import formatting as fmt
 from dashboard.core import schema
 from dashboard.core.db import get_meta, set_meta, touch_updated, upsert, utcnow
+from dashboard.core.localtime import to_local, to_naive_utc
 from dashboard.core.message_fields import message_times
 from dashboard.writers import summary
 from dashboard.writers.collect.client import ApiError, JsonClient
@@ -216,13 +217,8 @@ def from_unix(ts: int | float) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None)
 
 
-def _naive_utc(when: datetime) -> datetime:
-    """An aware time, or a naive one taken as UTC, as naive UTC."""
-    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
-
-
 def local_day(ts_utc: datetime, tz: ZoneInfo) -> date:
-    return ts_utc.replace(tzinfo=timezone.utc).astimezone(tz).date()
+    return to_local(ts_utc, tz).date()
 
 
 def day_start_utc(day: date, tz: ZoneInfo) -> datetime:
@@ -246,7 +242,7 @@ class CollectionRun:
         self.user = user  # who started the run (import_log.user)
         self.source = source
         self.tz = tz
-        self.now = _naive_utc(now) if now is not None else utcnow()
+        self.now = to_naive_utc(now) if now is not None else utcnow()
         self.run_day = local_day(self.now, tz)
         self.window_start = self.run_day - timedelta(days=days)
         self.results: list[PageResult] = []

@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.engine import Connection
 
-from dashboard.core import db, schema
+from dashboard.core import db, migrate, schema
 from dashboard.core.formatting import d, num
 from dashboard.core.settings import get_settings
 from dashboard.writers import summary
@@ -386,8 +386,6 @@ def remove(engine: Engine) -> bool:
 
 def run_cli(engine: Engine, args) -> int:
     """``python -m dashboard demo``: upgrade the schema, generate, print a Russian summary."""
-    from dashboard.core import migrate
-
     try:
         end = date.fromisoformat(args.end) if args.end else None
     except ValueError:
@@ -410,8 +408,6 @@ def run_cli(engine: Engine, args) -> int:
 
 def run_remove(engine: Engine) -> int:
     """``python -m dashboard demo --remove``."""
-    from dashboard.core import migrate
-
     migrate.upgrade(engine)
     if not remove(engine):
         print("Ошибка: в базе нет демонстрационных данных (или это настоящие данные) — ничего не удалено.",
