@@ -34,7 +34,8 @@ def _message(mid, page_id, municipality_id, platform, topic, local, delay, statu
 def test_refresh_is_idempotent(fixture_engine):
     with fixture_engine.begin() as conn:
         before = _snapshot(conn)
-        summary.rebuild_all(conn)
+        summary.refresh_messages(conn)
+        summary.refresh_subscribers(conn)
         summary.refresh_messages(conn, [date(2026, 11, 2), date(2026, 11, 3)])
         summary.refresh_subscribers(conn, since=date(2026, 11, 16))
         assert _snapshot(conn) == before

@@ -137,7 +137,7 @@ class Walk:
         for pid in pages:
             on = self.rnd.choice(existing_dates) if existing_dates and self.rnd.random() < 0.5 else self._day()
             rows.append({"page_id": pid, "on": on, "subscribers": self.rnd.randint(0, 5000),
-                         **{k: self.rnd.randint(0, 50) for k in summary.FLOWS}})
+                         **{k: self.rnd.randint(0, 50) for k in schema.FLOWS}})
         for r in rows:
             exists = self.conn.execute(select(ps.c.page_id).where(
                 ps.c.page_id == r["page_id"], ps.c.on == r["on"])).first()
