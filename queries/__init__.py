@@ -10,8 +10,9 @@ grid, each a single GROUP BY or a bounded list.
 
 Modules: ``kpis`` (headline), ``breakdowns`` (by municipality / platform /
 topic), ``series``, ``responses``, ``backlog``, ``pages`` (registry,
-compliance), ``rating``, ``reference``; shared sums and KPI formulas in
-``aggregate``; SQLite/PostgreSQL differences in ``sql``.
+compliance), ``rating`` (rating, league, peers, best and worst), ``reference``,
+``imports`` (the import journal); shared sums and KPI formulas in ``aggregate``;
+SQLite/PostgreSQL differences in ``dashboard.core.sql_dates``.
 """
 
 from queries.filters import REGIONAL, Filters, Norm  # noqa: F401

@@ -1,2 +1,3 @@
 """The pure core: settings, schema and migrations, database access, periods, the metric
-registry, formatting. Imports nothing from the layers above and no Streamlit."""
+and platform registries, formatting, local time. Imports nothing from the layers above
+and no Streamlit."""
