@@ -257,8 +257,14 @@ def _indexes_rebuilt(conn: Connection, *tables):
 
 
 def _analyze(conn: Connection) -> None:
-    """Refresh the planner's statistics after a bulk load."""
-    conn.exec_driver_sql("ANALYZE")
+    """Refresh the planner's statistics of the application's tables after a bulk load. On
+    PostgreSQL the tables are named: a bare ANALYZE visits every schema of the database
+    and waits for locks held on other schemas' tables."""
+    if conn.dialect.name == "postgresql":
+        quote = conn.dialect.identifier_preparer.quote
+        conn.exec_driver_sql("ANALYZE " + ", ".join(quote(t.name) for t in schema.metadata.sorted_tables))
+    else:
+        conn.exec_driver_sql("ANALYZE")
     conn.commit()
 
 
