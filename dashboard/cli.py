@@ -25,6 +25,7 @@ from dashboard.core.schema import IMPORT_KINDS
 from dashboard.core.settings import SettingsError
 from dashboard.presentation.reports import FORMATS as REPORT_FORMATS
 from queries import reference
+from queries import users as user_queries
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--telegram-token", help="свой токен бота (по умолчанию TELEGRAM_BOT_TOKEN)")
     rc.add_argument("--disabled", action="store_true", help="сохранить отключённым (сводки не отправляются)")
     return p
+
+
+def _list_users(engine) -> int:
+    """``users list``: e-mail, role and municipality of every user."""
+    from dashboard.core import migrate
+
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        table = user_queries.users(conn)
+    if table.empty:
+        print("Пользователей нет. Добавьте: python -m dashboard users add EMAIL --role ЦУР")
+        return 0
+    for r in table.itertuples(index=False):
+        where = f", {r.municipality}" if r.municipality else ""
+        print(f"{r.email}\t{r.role_label}{where}")
+    return 0
 
 
 def _has_pages(engine) -> bool:
@@ -164,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "users":
             from dashboard.writers import users
 
+            if args.action == "list":
+                return _list_users(engine)
             municipality_id = None
             if args.action == "add" and args.municipality:
                 municipality_id = _municipality_id(engine, args.municipality)

@@ -273,7 +273,7 @@ def late_sums(conn: Connection, f: Filters, as_of: datetime, by=()) -> pd.DataFr
                func.sum(_flag(and_(open_then, m.c.received_at >= cut))).label("not_due"),
                func.sum(_flag(and_(open_then, m.c.received_at < cut,
                                    or_(m.c.status.in_(OPEN_STATUSES), answered_now)))).label("overdue"))
-        .where(m.c.received_day.between(f.start, f.end), unsettled, *f.dims(m))
+        .where(m.c.received_day.between(f.start, f.end), unsettled, *f.dimension_clauses(m))
         .group_by(*_keys(m, by))
     )
     return _frame(conn, stmt, by)

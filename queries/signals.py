@@ -9,7 +9,7 @@ has recorded yet — from when the data says it began.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from dashboard.core import schema
 from dashboard.core import signals as rules
 from dashboard.core.db import get_meta, utcnow
+from dashboard.core.localtime import to_local, to_naive_utc
 from dashboard.core.settings import Settings, get_settings
 from dashboard.core.schema import OPEN_STATUSES
 from queries.aggregate import deadline_cutoff
@@ -32,7 +33,7 @@ COLUMNS = ["key", "kind", "kind_label", "severity", "severity_label", "icon", "t
 
 
 def _local_today(now: datetime, s: Settings) -> date:
-    return now.replace(tzinfo=timezone.utc).astimezone(s.tz).date()
+    return to_local(now, s.tz).date()
 
 
 def _names(conn: Connection) -> dict[int, str]:
@@ -171,8 +172,7 @@ def last_write(conn: Connection) -> datetime | None:
     meta = get_meta(conn, schema.META_UPDATED_AT)
     touched = None
     if meta:
-        t = datetime.fromisoformat(meta)
-        touched = t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+        touched = to_naive_utc(datetime.fromisoformat(meta))
     times = [t for t in (logged, touched) if t is not None]
     return max(times) if times else None
 

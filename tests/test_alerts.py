@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -262,7 +263,7 @@ def test_print_and_dry_run_send_nothing(world):
 
 def test_smtp_not_configured_is_reported_and_kept(world):
     engine, s, box, tg = world
-    outcomes, _, err = run(engine, s.with_(smtp_host=""), do_send=True)
+    outcomes, _, err = run(engine, replace(s, smtp_host=""), do_send=True)
     assert "SMTP_HOST не задан" in err
     assert digests(engine)[("Баганский район", "email")].status == "pending"
 

@@ -35,12 +35,13 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Iterable
 from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
 
 from dashboard.core import formatting as fmt
+from dashboard.core.localtime import to_local
 from dashboard.core.platforms import label as platform_label
 
 SEVERITIES = {"critical": "Критично", "warning": "Внимание", "info": "К сведению"}
@@ -97,7 +98,7 @@ class Signal:
 
 def local_date(utc: datetime, tz: ZoneInfo | None) -> date:
     """The local calendar date of a naive UTC time (UTC's own when tz is None)."""
-    return utc.replace(tzinfo=timezone.utc).astimezone(tz).date() if tz else utc.date()
+    return to_local(utc, tz).date() if tz else utc.date()
 
 
 def link(path: str, **params) -> str:

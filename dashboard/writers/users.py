@@ -85,23 +85,12 @@ def cli_actor() -> str:
 # -- command line ---------------------------------------------------------------------------
 
 def run_cli(engine: Engine, args, municipality_id: int | None = None) -> int:
-    """``python -m dashboard users add|list|remove``; ``municipality_id``: ``--municipality``
-    already resolved by the caller (dashboard.cli)."""
+    """``python -m dashboard users add|remove``; ``municipality_id``: ``--municipality``
+    already resolved by the caller (dashboard.cli, which also lists the users: a read)."""
     from dashboard.core import migrate
-    from queries import users as user_queries
 
     migrate.upgrade(engine)
     try:
-        if args.action == "list":
-            with engine.connect() as conn:
-                table = user_queries.users(conn)
-            if table.empty:
-                print("Пользователей нет. Добавьте: python -m dashboard users add EMAIL --role ЦУР")
-                return 0
-            for r in table.itertuples(index=False):
-                where = f", {r.municipality}" if r.municipality else ""
-                print(f"{r.email}\t{r.role_label}{where}")
-            return 0
         if not args.email:
             raise access.AccessError("Укажите адрес электронной почты пользователя.")
         if args.action == "remove":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import Engine, func, select, update
@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from dashboard.core import formatting as fmt
 from dashboard.core import schema
 from dashboard.core.db import upsert, utcnow
+from dashboard.core.localtime import to_local
 from dashboard.core.settings import Settings, get_settings
 from dashboard.core.signals import Signal
 from dashboard.writers.alerts import digest, recipients, send, state
@@ -72,7 +73,7 @@ def run(engine: Engine, signals: list[Signal], *, now: datetime | None = None, s
     s = settings or get_settings()
     now = now or utcnow()
     err = err or (lambda text: print(text, file=sys.stderr))
-    day = now.replace(tzinfo=timezone.utc).astimezone(s.tz).date()
+    day = to_local(now, s.tz).date()
     sending = do_send and not dry_run
     with engine.begin() as conn:
         if dry_run:
@@ -81,7 +82,7 @@ def run(engine: Engine, signals: list[Signal], *, now: datetime | None = None, s
         else:
             changes, after = state.record(conn, signals, now)
         people = recipients.load(conn, active_only=True)
-    out(f"Сигналы на {fmt.dt(now.replace(tzinfo=timezone.utc).astimezone(s.tz))}: открыто "
+    out(f"Сигналы на {fmt.dt(to_local(now, s.tz))}: открыто "
         f"{fmt.num(len(signals))}, новых {fmt.num(len(changes.opened))}, решено {fmt.num(len(changes.resolved))}"
         + (" (пробный запуск: ничего не записано)" if dry_run else "") + ".")
     if not people:
@@ -96,7 +97,7 @@ def run(engine: Engine, signals: list[Signal], *, now: datetime | None = None, s
             with engine.begin() as conn:
                 row = _today_row(conn, r.id, channel, day)
                 if row is not None and row.status == "sent":
-                    sent_local = row.sent_at.replace(tzinfo=timezone.utc).astimezone(s.tz)
+                    sent_local = to_local(row.sent_at, s.tz)
                     out(f"{who}: сводка за {fmt.d(day)} уже отправлена {fmt.dt(sent_local)} — повторно не отправляется.")
                     outcomes.append(Outcome(r.name, channel, "already_sent"))
                     continue
