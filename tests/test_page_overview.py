@@ -29,10 +29,10 @@ def test_deltas_are_against_october(app_db):
     at = run_page(app_db, PAGE, now=NOW)
     deltas = {STATUS_MARK.sub("", m.label): m.proto.delta for m in at.metric}
     # 28 messages in November against 8 in October (messages 101-108); in the norm
-    # 18/26 = 69,2 % against 62,5 %; overdue 2 against 1.
+    # 18/26 = 69,2 % against 5/7 = 71,4 %; overdue 2 against none.
     assert deltas["Обращения"] == "+20 (+250,0\u00a0%)"
-    assert deltas["Ответ в срок"] == "+6,7\u00a0п.п."
-    assert deltas["Просрочено без ответа"] == "+1 (+100,0\u00a0%)"
+    assert deltas["Ответ в срок"] == "−2,2\u00a0п.п."
+    assert deltas["Просрочено без ответа"] == "+2"
 
 
 def test_platform_filter_changes_the_cards(app_db):
