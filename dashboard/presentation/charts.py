@@ -26,6 +26,7 @@ INK = "#1f2a37"
 MUTED = "#6b7280"
 GRID = "#e5e7eb"
 ACCENT = "#1f4e8c"          # main series
+ACCENT_LIGHT = "#9fc0e6"    # the same series where a bucket is partial
 GOOD = "#2e9e6b"
 GOOD_LIGHT = "#a9dcc3"      # partial buckets of the share line
 BAD = "#d0543f"
