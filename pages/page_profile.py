@@ -3,7 +3,6 @@ timeliness of that page, its last post, госметка and open signals."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt

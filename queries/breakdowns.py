@@ -11,8 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from dashboard.core import schema
-from dashboard.core import platforms
+from dashboard.core import platforms, schema
 from queries.aggregate import (
     MESSAGE_PARTS,
     REGIONAL_NAME,

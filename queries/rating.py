@@ -7,8 +7,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from dashboard.core.db import utcnow
 from dashboard.core import metrics
+from dashboard.core.db import utcnow
 from dashboard.core.metrics import (
     KPIS,
     RATING_PRIOR,

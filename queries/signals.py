@@ -19,8 +19,8 @@ from dashboard.core import schema
 from dashboard.core import signals as rules
 from dashboard.core.db import get_meta, utcnow
 from dashboard.core.localtime import to_local, to_naive_utc
-from dashboard.core.settings import Settings, get_settings
 from dashboard.core.schema import OPEN_STATUSES
+from dashboard.core.settings import Settings, get_settings
 from queries.aggregate import deadline_cutoff
 from queries.breakdowns import by_municipality
 from queries.filters import REGIONAL, Filters, Norm

@@ -123,3 +123,57 @@ def rating_from_ten_messages():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("dashboard.core.metrics.rating_min_messages", lambda: 10)
         yield
+
+
+@pytest.fixture
+def signed_in_app(app_db, monkeypatch):
+    """run(email, page=None, query_params=None): the app with sign-in configured and ``email``
+    signed in (None: anonymous), on the fixture database with its users."""
+    from dashboard.core import schema
+    from dashboard.core.access import LEADERSHIP, MUNICIPALITY, TSUR
+    from dashboard.core.db import make_engine
+    from dashboard.ui import access
+    from dashboard.writers import users as user_writer
+    from tests.apptest_utils import _clear_streamlit_caches, new_app, switch_page
+    from tests.fixture_data import BAGAN, NOW, NSK
+
+    monkeypatch.setattr(access, "auth_configured", lambda: True)
+    engine = make_engine(app_db)
+    for email, role, mid in (("tsur@nso.ru", TSUR, None), ("boss@nso.ru", LEADERSHIP, None),
+                             ("nsk@nso.ru", MUNICIPALITY, NSK), ("bagan@nso.ru", MUNICIPALITY, BAGAN)):
+        user_writer.save_user(engine, email, role, mid, "test")
+
+    def run(email: str | None, page: str | None = None, query_params: dict | None = None):
+        _clear_streamlit_caches()
+        at = new_app(app_db, query_params, now=NOW)
+        at.user = {"is_logged_in": True, "email": email, "name": email} if email else {"is_logged_in": False}
+        at.run()
+        if page is not None:
+            switch_page(at, page).run()
+        return at
+
+    yield run
+    with engine.begin() as conn:
+        conn.execute(schema.app_user.delete())
+        conn.execute(schema.access_log.delete())
+    engine.dispose()
+
+
+# -- browser tests (tests/browser.py) --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, headless, one per test module."""
+    from tests import browser
+
+    sync_api = browser.require_chromium()
+    with sync_api.sync_playwright() as p:
+        b = browser.launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def outside():
+    """Requests to non-local hosts made (and blocked) during a test."""
+    return []

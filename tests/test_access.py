@@ -17,7 +17,7 @@ from dashboard.writers import users as user_writer
 from dashboard.writers.importing import importer
 from queries import imports
 from queries import users as user_queries
-from tests.apptest_utils import assert_ok, new_app, switch_page, table_with, texts
+from tests.apptest_utils import assert_ok, switch_page, table_with
 from tests.browser import app_pages
 from tests.fixture_data import BAGAN, NOW, NSK, NSK_DISTRICT
 
@@ -164,36 +164,6 @@ def rules_tz():
 
 
 # -- the app, signed in (AppTest) ---------------------------------------------------------------
-
-@pytest.fixture
-def signed_in_app(app_db, monkeypatch):
-    """run(email, page=None, query_params=None): the app with sign-in configured and ``email``
-    signed in (None: anonymous), on the fixture database with its users."""
-    from dashboard.core.db import make_engine
-    from dashboard.ui import access
-    from tests.apptest_utils import _clear_streamlit_caches
-
-    monkeypatch.setattr(access, "auth_configured", lambda: True)
-    engine = make_engine(app_db)
-    for email, role, mid in (("tsur@nso.ru", TSUR, None), ("boss@nso.ru", LEADERSHIP, None),
-                             ("nsk@nso.ru", MUNICIPALITY, NSK), ("bagan@nso.ru", MUNICIPALITY, BAGAN)):
-        user_writer.save_user(engine, email, role, mid, "test")
-
-    def run(email: str | None, page: str | None = None, query_params: dict | None = None):
-        _clear_streamlit_caches()
-        at = new_app(app_db, query_params, now=NOW)
-        at.user = {"is_logged_in": True, "email": email, "name": email} if email else {"is_logged_in": False}
-        at.run()
-        if page is not None:
-            switch_page(at, page).run()
-        return at
-
-    yield run
-    with engine.begin() as conn:
-        conn.execute(schema.app_user.delete())
-        conn.execute(schema.access_log.delete())
-    engine.dispose()
-
 
 def _titles(at) -> list[str]:
     return [t.value for t in at.title]

@@ -39,20 +39,6 @@ def app_url(demo_db):
         yield base
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_api.sync_playwright() as p:
-        b = browser.launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def outside():
-    """Requests to non-local hosts made (and blocked) during a test."""
-    return []
-
-
 @pytest.fixture
 def page(chromium, outside):
     pg = browser.new_page(chromium, 1920, 1080, outside)

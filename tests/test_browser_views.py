@@ -39,19 +39,6 @@ def app_url(tmp_path_factory):
         yield base
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_api.sync_playwright() as p:
-        b = browser.launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def outside():
-    return []
-
-
 def open_(page, base: str, title: str, query: str = "") -> None:
     browser.open_page(page, base, PAGES[title], query)
     if title == "Карта":

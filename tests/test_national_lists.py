@@ -190,7 +190,6 @@ def test_registry_screen_shows_one_page_of_rows(big_app):
 
 def test_profile_of_novosibirsk_lists_its_pages_in_pages(big_app):
     from dashboard.core import formatting as fmt
-
     from dashboard.core.db import make_engine
 
     engine = make_engine(big_app)

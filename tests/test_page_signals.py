@@ -148,9 +148,6 @@ def test_signal_links_open_their_screen_filtered(app_db):
             assert "город Новосибирск" in texts(at)  # the filter caption names the municipality
 
 
-from tests.test_access import signed_in_app  # noqa: E402,F401  (the signed-in app fixture)
-
-
 def test_roles_see_their_signals_and_pages(signed_in_app):
     at = signed_in_app("nsk@nso.ru", PAGE)
     assert_ok(at)

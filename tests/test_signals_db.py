@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
 from datetime import date, datetime, timedelta
+from urllib.parse import quote_plus
 
 from sqlalchemy import insert, select, update
 

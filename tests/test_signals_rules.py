@@ -3,9 +3,8 @@ keeps its key from one day to the next, and resolves when the situation ends."""
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
 from datetime import date, datetime, timedelta
+from urllib.parse import quote_plus
 
 import pytest
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -80,19 +79,6 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     with browser.running_app(url, tmp / "streamlit.log", port=port,
                              extra_args=("--secrets.files", str(secrets_file))) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_api.sync_playwright() as p:
-        b = browser.launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def outside():
-    return []
 
 
 @pytest.fixture

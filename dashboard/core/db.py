@@ -14,7 +14,6 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from dashboard.core import schema
 from dashboard.core.settings import DATA_DIR, get_settings
 
-
 log = logging.getLogger(__name__)
 
 

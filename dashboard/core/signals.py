@@ -37,8 +37,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable
-from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local

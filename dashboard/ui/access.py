@@ -89,9 +89,8 @@ def resolve() -> User | None:
     ident = identity()
     if ident is None:
         return None
-    from queries import users
-
     from dashboard.ui.widgets import get_engine
+    from queries import users
 
     with get_engine().connect() as conn:
         found = users.find_user(conn, ident["email"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import io
-import math
 import logging
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime

@@ -18,8 +18,7 @@ from functools import cached_property
 import pandas as pd
 
 from dashboard.core import formatting as fmt
-from dashboard.core import periods
-from dashboard.core import metrics
+from dashboard.core import metrics, periods
 from dashboard.core.metrics import (
     KPIS,
     RATING_WEIGHTS,
