@@ -102,12 +102,17 @@ def running_app(database_url: str, log_path: Path, timeout_s: float = 90, port: 
             _wait_healthy(base, proc, log_path, timeout_s)
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it does not end within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen, log_path: Path, timeout_s: float) -> None:

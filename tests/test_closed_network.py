@@ -138,12 +138,7 @@ def test_start_and_page_visit_stay_on_localhost(tmp_path, mode):
                 finally:
                     chromium.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            browser.stop(proc)
     text = log.read_text(encoding="utf-8")
     assert "dashboard/ui/app.py" in text  # the hook ran inside the server
     assert outside(log) == [], out.read_text()[-2000:]
