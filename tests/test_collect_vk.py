@@ -267,6 +267,8 @@ def test_next_day_counts_new_flows_and_late_reply(world):
     run_vk(engine, api)
     api.vk_groups[101]["members_count"] = 5100
     api.comments[(101, 13)][1]["replies"] = [comment(2301, -101, loc(11, 20, 11, 15), "Ответ")]
+    api.walls[101][2]["comments"]["count"] = 15  # VK counts the reply in the post's comments
+    n_calls = len(api.calls)
     report = run_vk(engine, api, now=NOW + timedelta(days=1))
 
     with engine.connect() as conn:
@@ -283,15 +285,93 @@ def test_next_day_counts_new_flows_and_late_reply(world):
         assert conn.execute(select(md.c.n_answered).where(
             md.c.day == date(2026, 11, 19), md.c.topic_id == select(S.topic.c.id).where(
                 S.topic.c.code == "other").scalar_subquery())).scalar() == 1
+    # Only post 13 (its count went from 14 to 15) is read again; 14 and 21 kept their counts.
+    assert {p["post_id"] for m, p in api.calls[n_calls:] if m == "wall.getComments"} == {"13"}
     assert (report.total("messages_added"), report.total("messages_updated"),
-            report.total("messages_unchanged")) == (0, 1, 3)
+            report.total("messages_unchanged")) == (0, 1, 1)
+    assert ("Публикации с комментариями: прочитано 1, без новых комментариев 2 (не запрашивались)."
+            in report.text())
+
+
+def post_state(conn) -> dict[tuple[int, str], int]:
+    ps = S.post_state
+    return {(r.page_id, r.post_id): r.comments for r in conn.execute(select(ps))}
+
+
+def test_comment_counts_read_are_kept_and_old_posts_forgotten(world):
+    engine, api, ids = world
+    api.deny("wall.getComments", 102, 212)  # comments of 102's post hidden this time
+    report = run_vk(engine, api)
+    with engine.connect() as conn:
+        # Posts with comments in the window whose comments were read in full; post 12 has none.
+        assert post_state(conn) == {(ids["vk101"], "14"): 2, (ids["vk101"], "13"): 14}
+        assert {r.read_at for r in conn.execute(select(S.post_state))} == {utc(11, 20, 5)}
+    assert "Публикации с комментариями: прочитано 2, без новых комментариев 0" in report.text()
+
+    # Next day: 102's comments can be read and are (never read before); 101's are unchanged.
+    del api._deny[("wall.getComments", "102")]
+    n_calls = len(api.calls)
+    run_vk(engine, api, now=NOW + timedelta(days=1))
+    assert {(p["owner_id"], p["post_id"]) for m, p in api.calls[n_calls:] if m == "wall.getComments"} == {
+        ("-102", "21")}
+    with engine.connect() as conn:
+        assert post_state(conn) == {(ids["vk101"], "14"): 2, (ids["vk101"], "13"): 14, (ids["vk102"], "21"): 1}
+        assert messages(conn)["102_21_1101"] == expected_messages(ids)["102_21_1101"]
+
+    # Four days on (window from 20.11): posts 13 (19.11) and 21 (18.11) are forgotten;
+    # post 14's comments were deleted (count 0): recorded, so that new ones are noticed.
+    api.walls[101][1]["comments"]["count"] = 0
+    run_vk(engine, api, now=NOW + timedelta(days=3))
+    with engine.connect() as conn:
+        assert post_state(conn) == {(ids["vk101"], "14"): 0}
+
+
+def test_second_run_reads_only_posts_with_new_comments(sqlite_engine):
+    """140 pages, each with a commented post: the first run reads every post's comments, the
+    next day's run only those of the 3 posts that got a new comment (requests are counted,
+    as the run report gives them)."""
+    with sqlite_engine.begin() as conn:
+        org = conn.execute(insert(S.organisation).values(
+            name="Администрация", kind="municipal_admin", municipality_id=2)).inserted_primary_key[0]
+        conn.execute(insert(S.page), [
+            {"platform": "vk", "external_id": str(5000 + i), "url": f"https://vk.com/club{5000 + i}",
+             "title": f"Страница {i}", "organisation_id": org, "municipality_id": 2, "verified": False,
+             "gospubliki": True} for i in range(140)])
+    today = datetime.now(timezone.utc)
+    with serve(FakeApi(auto=True)) as api:
+        first = collect(sqlite_engine, "vk", settings=settings_for(api), now=today, sleep=FakeClock().sleep)
+        assert api.requests == ["groups.getById"] + ["execute"] * 12
+        assert first.requests == 13
+        # The page answers the open comment on three pages: VK's count of the post goes 3 → 4.
+        for gid in (5003, 5050, 5100):
+            post = next(p for p in api.walls[gid] if p["id"] == 1)
+            post["comments"]["count"] += 1
+            api.comments[(gid, 1)][1]["replies"] = [
+                {"id": 13, "from_id": -gid, "date": int(today.timestamp()) - 60, "text": "Вывезут завтра"}]
+        n_calls, n_requests = len(api.calls), len(api.requests)
+        second = collect(sqlite_engine, "vk", settings=settings_for(api), now=today + timedelta(days=1),
+                         sleep=FakeClock().sleep)
+        inner = api.methods()[n_calls:]
+        assert (inner.count("wall.get"), inner.count("wall.getComments")) == (140, 3)
+        # groups.getById, then 140 + 3 calls in ceil(143 / 25) = 6 execute requests (a comment call
+        # joins the first request after its page's wall.get: none of these three is in the last one)
+        assert api.requests[n_requests:] == ["groups.getById"] + ["execute"] * 6
+    assert second.requests == 7
+    text = second.text().replace("\xa0", " ")
+    assert "Запросов к API: 7 (0,05 на страницу)." in text
+    assert "Публикации с комментариями: прочитано 3, без новых комментариев 137 (не запрашивались)." in text
+    assert "Сообщения: новых 0, обновлено 3, без изменений 3." in text
+    with sqlite_engine.connect() as conn:
+        m = S.message
+        assert conn.execute(select(func.count()).select_from(m).where(m.c.status == "answered")).scalar() == 143
 
 
 def _snapshot(engine) -> dict[str, list]:
     """Table contents that must not depend on how the run was split (ids left out)."""
     out = {}
     with engine.connect() as conn:
-        for table in (S.page, S.page_stats, S.message, S.msg_daily, S.subs_daily, S.collect_state, S.meta):
+        for table in (S.page, S.page_stats, S.message, S.msg_daily, S.subs_daily, S.collect_state, S.post_state,
+                      S.meta):
             cols = [c for c in table.c if not (c.name == "id" and table.name in ("message", "msg_daily", "subs_daily"))]
             out[table.name] = sorted((tuple(r) for r in conn.execute(select(*cols))), key=repr)
     return out

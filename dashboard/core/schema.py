@@ -306,6 +306,19 @@ collect_state = Table(
     Column("fail_runs", Integer, nullable=False, default=0, server_default="0"),
 )
 
+# Per collected post: its comment count when its comments were last read in full. The next
+# run reads the comments only of posts whose count changed or that are new (VK counts the
+# replies inside threads too, so a late answer of the page changes it); rows of posts older
+# than the collection window are dropped as the page is collected.
+post_state = Table(
+    "post_state", metadata,
+    Column("page_id", Integer, ForeignKey("page.id"), primary_key=True),
+    Column("post_id", String(64), primary_key=True),
+    Column("published_at", DateTime, nullable=False),  # UTC
+    Column("comments", Integer, nullable=False),
+    Column("read_at", DateTime, nullable=False),       # UTC, the run that read them
+)
+
 # --- Signals and digests (dashboard.core.signals, dashboard.writers.alerts) ---------------
 
 # The state of each signal, keyed by its stable key: recorded by `python -m dashboard alerts`.

@@ -15,6 +15,7 @@ from dashboard.writers.collect.client import ApiError, JsonClient
 from dashboard.writers.collect.runner import (
     PageData,
     PageSkipped,
+    Seen,
     Target,
     chunked,
     lookup_batch,
@@ -74,7 +75,9 @@ class OkSource:
         signed["access_token"] = self.access_token
         return self.client.call(self.api_url, signed, method)
 
-    def fetch(self, targets: list[Target], since: datetime) -> Iterator[tuple[Target, PageData | PageSkipped]]:
+    def fetch(self, targets: list[Target], since: datetime, seen: Seen
+              ) -> Iterator[tuple[Target, PageData | PageSkipped]]:
+        """Subscribers only (no wall is read, so ``since`` and ``seen`` do not apply)."""
         for batch in chunked(targets, BATCH):
             groups = lookup_batch(batch, self._groups, SKIP_REASONS, skip_reason)
             for target in batch:

@@ -6,7 +6,9 @@ A source (``vk.VkSource``, ``ok.OkSource``) turns registered pages into
 result in its own transaction, together with the page's ``collect_state`` row,
 ``msg_daily`` for the days its messages fall on, and ``meta.data_updated_at``. So an
 interrupted run keeps the pages it finished, and the next run the same day
-continues with the rest. ``subs_daily`` (a rebuild that reads all of
+continues with the rest. ``post_state`` keeps, per post, the comment count seen when
+its comments were last read; the source is given those counts (``Seen``) and reads the
+comments only of posts whose count changed or that it has not read before. ``subs_daily`` (a rebuild that reads all of
 ``page_stats``) is refreshed once, in ``finish()``; every page transaction records
 the earliest stale date in ``meta``, so a run killed before ``finish()`` is
 repaired by whichever run finishes next.
@@ -22,7 +24,7 @@ daily runs thus count every post exactly once, on the day after it was published
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
@@ -41,6 +43,8 @@ from dashboard.writers.collect.client import ApiError, JsonClient
 from dashboard.writers.collect.topics import classify
 
 S = schema
+
+STATE_CHUNK = 500  # pending pages handed to the source at once, with their post_state
 
 
 # --- What a source produces -------------------------------------------------------------
@@ -80,13 +84,24 @@ class Comment:
 
 @dataclass
 class PageData:
-    """Everything fetched for one page. ``posts`` is None when the source has no wall."""
+    """Everything fetched for one page. ``posts`` is None when the source has no wall.
+
+    ``comments_read``: ids of the posts whose comments were read in full this time (their
+    ``Post.comments`` is recorded in ``post_state``); ``comments_unchanged``: how many
+    commented posts were passed over because their count had not changed.
+    """
 
     subscribers: int
     verified: bool | None = None
     posts: list[Post] | None = None
     comments: list[Comment] = field(default_factory=list)
     last_post_at: datetime | None = None
+    comments_read: list[int | str] = field(default_factory=list)
+    comments_unchanged: int = 0
+
+
+# page id → {post id (as text) → comment count when its comments were last read}
+Seen = Mapping[int, Mapping[str, int]]
 
 
 class PageSkipped(Exception):
@@ -104,10 +119,12 @@ class Source(Protocol):
     api_url: str
     client: JsonClient
 
-    def fetch(self, targets: list[Target], since: datetime) -> Iterator[tuple[Target, PageData | PageSkipped]]:
+    def fetch(self, targets: list[Target], since: datetime, seen: Seen
+              ) -> Iterator[tuple[Target, PageData | PageSkipped]]:
         """Yield each target with its data or the reason it was skipped, in order.
 
-        ``since`` (naive UTC) is the start of the collection window for posts and comments.
+        ``since`` (naive UTC) is the start of the collection window for posts and comments;
+        ``seen`` the comment counts of the targets' posts read before (``post_state``).
         """
 
 
@@ -150,6 +167,8 @@ class PageResult:
     messages_added: int = 0
     messages_updated: int = 0
     messages_unchanged: int = 0
+    comment_posts_read: int = 0
+    comment_posts_unchanged: int = 0
 
     def cursor(self) -> str:
         """The JSON kept in collect_state.cursor for a finished page."""
@@ -159,6 +178,8 @@ class PageResult:
             "stats_added": self.stats_added, "stats_updated": self.stats_updated, "posts": self.posts,
             "messages_added": self.messages_added, "messages_updated": self.messages_updated,
             "messages_unchanged": self.messages_unchanged,
+            "comment_posts_read": self.comment_posts_read,
+            "comment_posts_unchanged": self.comment_posts_unchanged,
         })
 
 
@@ -205,6 +226,10 @@ class RunReport:
             f"обновлено {n(self.total('messages_updated'))}, "
             f"без изменений {n(self.total('messages_unchanged'))}."
         )
+        read, unchanged = self.total("comment_posts_read"), self.total("comment_posts_unchanged")
+        if read or unchanged:
+            lines.append(f"Публикации с комментариями: прочитано {n(read)}, "
+                         f"без новых комментариев {n(unchanged)} (не запрашивались).")
         per_page = f" ({fmt.num(self.requests / len(self.results), 2)} на страницу)" if self.results else ""
         lines.append(f"Запросов к API: {n(self.requests)}{per_page}.")
         return "\n".join(lines)
@@ -245,6 +270,7 @@ class CollectionRun:
         self.now = to_naive_utc(now) if now is not None else utcnow()
         self.run_day = local_day(self.now, tz)
         self.window_start = self.run_day - timedelta(days=days)
+        self.since = day_start_utc(self.window_start, tz)  # naive UTC: posts and comments from here on
         self.results: list[PageResult] = []
         with engine.connect() as conn:
             targets = _load_targets(conn, source.platform, self.run_day)
@@ -259,17 +285,19 @@ class CollectionRun:
 
     def pages(self) -> Iterator[PageResult]:
         """Collect and write the pending pages one by one, yielding each page's result."""
-        since = day_start_utc(self.window_start, self.tz)
-        for target, data in self.source.fetch(self.pending, since):
-            with self.engine.begin() as conn:
-                if isinstance(data, PageSkipped):
-                    result = PageResult(target, skipped=data.reason)
-                else:
-                    result = self._write_page(conn, target, data)
-                _mark_done(conn, self.source.name, target.page_id, self.run_day, result.cursor(),
-                           failed=result.skipped is not None)
-            self.results.append(result)
-            yield result
+        for chunk in chunked(self.pending, STATE_CHUNK):
+            with self.engine.connect() as conn:
+                seen = _comments_seen(conn, [t.page_id for t in chunk])
+            for target, data in self.source.fetch(chunk, self.since, seen):
+                with self.engine.begin() as conn:
+                    if isinstance(data, PageSkipped):
+                        result = PageResult(target, skipped=data.reason)
+                    else:
+                        result = self._write_page(conn, target, data)
+                    _mark_done(conn, self.source.name, target.page_id, self.run_day, result.cursor(),
+                               failed=result.skipped is not None)
+                self.results.append(result)
+                yield result
 
     def finish(self) -> RunReport:
         """Record the run in import_log and return its report."""
@@ -305,6 +333,7 @@ class CollectionRun:
         self._write_stats(conn, target, data, result)
         self._update_page(conn, target, data)
         keys = self._write_messages(conn, target, data.comments, result)
+        self._write_post_state(conn, target, data, result)
         if keys:
             summary.refresh_messages(conn, keys=keys)
         self._note_subscribers_stale(conn)
@@ -356,6 +385,20 @@ class CollectionRun:
             result.stats_updated = 1
         else:
             result.stats_added = 1
+
+    def _write_post_state(self, conn: Connection, target: Target, data: PageData, result: PageResult) -> None:
+        """Record the comment counts of the posts read; forget posts older than the window."""
+        if data.posts is None:
+            return
+        ps = S.post_state
+        conn.execute(delete(ps).where(ps.c.page_id == target.page_id, ps.c.published_at < self.since))
+        read = {str(i) for i in data.comments_read}
+        upsert(conn, ps, [
+            {"page_id": target.page_id, "post_id": str(p.id), "published_at": p.published_at,
+             "comments": p.comments, "read_at": self.now}
+            for p in data.posts if str(p.id) in read], ["page_id", "post_id"], ["published_at", "comments", "read_at"])
+        result.comment_posts_read = len(read)
+        result.comment_posts_unchanged = data.comments_unchanged
 
     def _update_page(self, conn: Connection, target: Target, data: PageData) -> None:
         p = S.page
@@ -436,6 +479,16 @@ def _load_targets(conn: Connection, platform: str, run_day: date) -> list[Target
         .order_by(p.c.id)
     )
     return [Target(r.id, r.external_id, r.title, r.municipality_id) for r in rows]
+
+
+def _comments_seen(conn: Connection, page_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``post_state`` of the pages: page id → {post id → comment count last read}."""
+    ps = S.post_state
+    out: dict[int, dict[str, int]] = {}
+    for page_id, post_id, comments in conn.execute(
+            select(ps.c.page_id, ps.c.post_id, ps.c.comments).where(ps.c.page_id.in_(page_ids))):
+        out.setdefault(page_id, {})[post_id] = comments
+    return out
 
 
 def _finished_today(conn: Connection, source: str, run_day: date) -> dict[int, str | None]:

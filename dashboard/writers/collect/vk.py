@@ -3,8 +3,11 @@
 Per run: ``groups.getById`` (fields ``members_count,verified``) for up to 500
 pages per request; then per page ``wall.get`` (100 posts per request, newest
 first, until the posts are older than the window) and, for every post in the
-window that has comments, ``wall.getComments`` with ``thread_items_count=10``
-(100 top-level comments per request). A top-level comment by a resident
+window whose comment count differs from the one seen when its comments were last
+read (``post_state``; a new post has none), ``wall.getComments`` with
+``thread_items_count=10`` (100 top-level comments per request). VK's
+``comments.count`` counts the replies inside threads too, so a late answer of the
+page to an old comment changes it and the post is read again. A top-level comment by a resident
 (``from_id > 0``) becomes a message; the earliest reply in its thread written by
 the community itself (``from_id == -group_id``) is the first response. When the
 thread holds more replies than VK returned inline and none of those is the
@@ -13,7 +16,7 @@ community's, the whole thread is read with ``comment_id``.
 Those per-page calls are not sent one by one: each page is read by a coroutine that
 yields the calls it needs, and the pages of a batch advance together, their pending
 calls packed 25 at a time (VK's limit) into one ``execute`` request. So a page costs
-about 1/25 of a request per wall page and per post with comments, instead of one each.
+about 1/25 of a request per wall page and per post with new comments, instead of one each.
 An error of one call inside ``execute`` (``execute_errors``) goes to that page only;
 errors of the request as a whole (rate limits, network) are retried by the client.
 """
@@ -21,7 +24,7 @@ errors of the request as a whole (rate limits, network) are retried by the clien
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from datetime import datetime
 
 from dashboard.writers.collect.client import ApiError, JsonClient
@@ -30,6 +33,7 @@ from dashboard.writers.collect.runner import (
     PageData,
     PageSkipped,
     Post,
+    Seen,
     Target,
     chunked,
     from_unix,
@@ -42,7 +46,7 @@ WALL_COUNT = 100     # wall.get maximum
 COMMENTS_COUNT = 100  # wall.getComments maximum
 THREAD_ITEMS = 10    # wall.getComments thread_items_count maximum
 EXECUTE_CALLS = 25   # API calls in one execute request (VK's limit)
-PAGES_AT_ONCE = 100  # pages read side by side, their calls packed into execute requests
+PAGES_AT_ONCE = BATCH  # pages read side by side, their calls packed into execute requests
 
 Call = tuple[str, dict]                # (method, params) one page needs next
 Reader = Generator[Call, object, "PageData"]  # a page's coroutine: yields calls, receives their results
@@ -113,13 +117,14 @@ class VkSource:
             out.append(resp)
         return out
 
-    def fetch(self, targets: list[Target], since: datetime) -> Iterator[tuple[Target, PageData | PageSkipped]]:
+    def fetch(self, targets: list[Target], since: datetime, seen: Seen
+              ) -> Iterator[tuple[Target, PageData | PageSkipped]]:
         for batch in chunked(targets, BATCH):
             groups = lookup_batch(batch, self._groups, SKIP_REASONS, skip_reason)
             for part in chunked(batch, PAGES_AT_ONCE):
-                yield from self._pages_together(part, groups, since)
+                yield from self._pages_together(part, groups, since, seen)
 
-    def _pages_together(self, batch: list[Target], groups: dict, since: datetime
+    def _pages_together(self, batch: list[Target], groups: dict, since: datetime, seen: Seen
                         ) -> Iterator[tuple[Target, PageData | PageSkipped]]:
         """Read the pages of ``batch`` side by side; yield them in order as each (and those before it) is done."""
         done: dict[int, PageData | PageSkipped] = {}
@@ -142,7 +147,7 @@ class VkSource:
             if isinstance(info, PageSkipped):
                 done[target.page_id] = info
             else:
-                advance(target.page_id, self._page(info, since), None)
+                advance(target.page_id, self._page(info, since, seen.get(target.page_id, {})), None)
         position = 0
         while True:
             while position < len(batch) and batch[position].page_id in done:
@@ -172,13 +177,25 @@ class VkSource:
 
     # --- one page: a coroutine yielding (method, params) and receiving each call's response ---
 
-    def _page(self, group: dict, since: datetime) -> Reader:
+    def _page(self, group: dict, since: datetime, seen: Mapping[str, int]) -> Reader:
+        """Subscribers and the wall; comments of the posts whose count is not the one ``seen``."""
         gid = int(group["id"])
         items, last_post_at = yield from self._wall(gid, since)
         comments: list[Comment] = []
+        read: list[int] = []
+        unchanged = 0
         for item in items:
-            if _count(item, "comments"):
-                comments += yield from self._comments(gid, int(item["id"]))
+            post_id, count = int(item["id"]), _count(item, "comments")
+            before = seen.get(str(post_id))
+            if count == (before or 0):  # nothing new (0 and never read: nothing at all)
+                unchanged += before is not None and count > 0
+                continue
+            if count:
+                got, complete = yield from self._comments(gid, post_id)
+                comments += got
+                if not complete:  # hidden comments: try again next run
+                    continue
+            read.append(post_id)  # a count fallen to 0 is recorded too, so new comments are noticed
         return PageData(
             subscribers=int(group["members_count"]),
             verified=bool(group.get("verified")),
@@ -188,6 +205,8 @@ class VkSource:
                    for i in items],
             comments=comments,
             last_post_at=last_post_at,
+            comments_read=read,
+            comments_unchanged=unchanged,
         )
 
     def _wall(self, gid: int, since: datetime) -> Generator[Call, object, tuple[list[dict], datetime | None]]:
@@ -209,8 +228,9 @@ class VkSource:
             if not items or offset >= int(resp.get("count", 0)):
                 return posts, newest
 
-    def _comments(self, gid: int, post_id: int) -> Generator[Call, object, list[Comment]]:
-        """Residents' top-level comments on one post, each with the page's first reply."""
+    def _comments(self, gid: int, post_id: int) -> Generator[Call, object, tuple[list[Comment], bool]]:
+        """Residents' top-level comments on one post, each with the page's first reply, and
+        whether they were all read (False when VK hid them part way)."""
         out: list[Comment] = []
         try:
             top = yield from self._paged_comments(gid, post_id, thread_items_count=THREAD_ITEMS)
@@ -228,7 +248,8 @@ class VkSource:
         except ApiError as e:
             if e.code not in POST_SKIP_CODES:
                 raise
-        return out
+            return out, False
+        return out, True
 
     def _paged_comments(self, gid: int, post_id: int, **params) -> Generator[Call, object, list[dict]]:
         out: list[dict] = []

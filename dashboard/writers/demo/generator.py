@@ -194,7 +194,7 @@ def _has_data(conn: Connection) -> bool:
 def _wipe(conn: Connection) -> None:
     """Delete every fact and summary row (reference data stays)."""
     for table in (*schema.MSG_ROLLUPS, schema.subs_daily, schema.message, schema.page_stats,
-                  schema.collect_state, schema.page, schema.organisation, schema.import_log,
+                  schema.collect_state, schema.post_state, schema.page, schema.organisation, schema.import_log,
                   schema.signal_state):
         conn.execute(delete(table))
     conn.execute(delete(schema.meta).where(schema.meta.c.key.in_([schema.META_DEMO, schema.META_DEMO_SEED])))
