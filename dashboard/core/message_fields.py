@@ -63,7 +63,7 @@ class Zone:
         if not len(times):
             now = datetime(2000, 1, 1)
             return cls(tz, now, now)
-        return cls(tz, times.min().astype(datetime), times.max().astype(datetime))
+        return cls(tz, times.min().item(), times.max().item())
 
     def _offset(self, t: np.ndarray) -> np.ndarray:
         idx = ((t - self.t0) // np.timedelta64(3600, "s")).astype(np.int64)

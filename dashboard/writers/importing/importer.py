@@ -36,7 +36,7 @@ from dashboard.core.db import DatabaseUnavailable, database_error, get_meta, tou
 from dashboard.core.formatting import num, plural
 from dashboard.core.settings import Settings, get_settings
 from dashboard.writers.importing.columns import SPECS, Header, find_header
-from dashboard.writers.importing.kinds import KINDS
+from dashboard.writers.importing.kinds import KINDS, check_chunk
 from dashboard.writers.importing.read import (
     HEADER_SEARCH_ROWS,
     FileRejected,
@@ -58,7 +58,6 @@ from dashboard.writers.importing.rows import (
     Context,
     Problems,
     RowError,
-    RowReader,
     SeenKeys,
     shown_value,
 )
@@ -230,15 +229,13 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                 if n_rows + len(chunk) > limits.max_rows:
                     raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
                 n_rows += len(chunk)
-                cands = [c for number, cells in chunk
-                         if (c := handler.parse(RowReader(header, number, cells, problems), ctx)) is not None]
-                cands = seen.check(cands, *handler.duplicate)
+                checked = check_chunk(handler, header, chunk, ctx, problems, seen)
                 if not problems:
-                    plan = handler.plan(conn, ctx, cands, state)
+                    plan = handler.plan(conn, ctx, checked, state)
                     if not problems and plan.writes:
                         handler.write(conn, ctx, plan, state)
                         wrote = True
-                    result.added += len(plan.new)
+                    result.added += plan.added
                     result.updated += len(plan.changed)
                     result.unchanged += plan.unchanged
                 done = "проверено" if problems else "проверено и записано в транзакцию"

@@ -5,7 +5,8 @@ does these steps, keeping what spans chunks in ``state`` (a dict per import):
 
 - ``parse``: one file row → ``Candidate`` (key + values of the columns present), or
   None after recording the row's problems; a key repeated in the file is reported by
-  the importer in the column ``duplicate`` names;
+  the importer in the column ``duplicate`` names (``check_chunk`` does both for a chunk; the
+  messages kind checks its chunks column by column, see ``columnar.py``);
 - ``plan``: compare a chunk's candidates with the rows already stored under their keys;
   the file's values win, columns absent from the file keep the stored values (or
   defaults for new rows); consistency problems are recorded against the row;
@@ -22,19 +23,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
+import numpy as np
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
 from dashboard.core.db import upsert
 from dashboard.core.formatting import num
-from dashboard.core.message_fields import message_times
+from dashboard.core.message_fields import Zone, message_times, message_times_arrays
 from dashboard.writers import summary
-from dashboard.writers.importing.columns import MESSAGES, PAGES, STATS, Spec
+from dashboard.writers.importing import bulk
+from dashboard.writers.importing.columnar import Columns
+from dashboard.writers.importing.columns import MESSAGES, PAGES, STATS, Header, Spec
+from dashboard.writers.importing.read import Row
 from dashboard.writers.importing.rows import (
     Candidate,
     Context,
+    Problems,
     RowReader,
+    SeenKeys,
+    repeated_text,
     resolve_page,
 )
 from dashboard.writers.importing.values import (
@@ -64,10 +72,15 @@ class Plan:
     before: dict = field(default_factory=dict)   # key → stored row, for changed rows
     extra: dict = field(default_factory=dict)
     side_writes: int = 0   # other rows to change: organisations, pages' last post time
+    bulk: dict[str, np.ndarray] = field(default_factory=dict)  # more new rows, column-wise (bulk.insert_columns)
+
+    @property
+    def added(self) -> int:
+        return len(self.new) + len(next(iter(self.bulk.values()), ()))
 
     @property
     def writes(self) -> bool:
-        return bool(self.new or self.changed or self.side_writes)
+        return bool(self.added or self.changed or self.side_writes)
 
 
 def _chunks(items: list, size: int = _CHUNK):
@@ -106,6 +119,16 @@ def _later(a, b):
 
 def _differs(row: dict, old: dict, fields: Iterable[str]) -> bool:
     return any(row[f] != old[f] for f in fields)
+
+
+def check_chunk(kind, header: Header, chunk: list[Row], ctx: Context, problems: Problems, seen: SeenKeys):
+    """A chunk's rows checked (problems recorded) and its keys checked against the file so far:
+    what ``kind.plan`` takes. Row by row, unless the kind checks whole chunks itself."""
+    if hasattr(kind, "check_chunk"):
+        return kind.check_chunk(header, chunk, ctx, problems, seen)
+    cands = [c for number, cells in chunk
+             if (c := kind.parse(RowReader(header, number, cells, problems), ctx)) is not None]
+    return seen.check(cands, *kind.duplicate)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -395,8 +418,82 @@ class MessagesKind:
 
     duplicate = ("external_id", "Сообщение с этим ID")
 
-    def plan(self, conn: Connection, ctx: Context, cands: list[Candidate], state: dict) -> Plan:
-        existing = _load_by_platform_key(conn, schema.message, (c.key for c in cands))
+    def _page(self, r: RowReader, ctx: Context):
+        """The message's page, checked as ``parse`` checks it (problems recorded on ``r``)."""
+        page = resolve_page(r, ctx)
+        if page is not None and page.platform not in platforms.MESSAGE_PLATFORMS:
+            r.error("page_url", "")  # any problem: the per-row check words it
+        return page
+
+    def check_chunk(self, header: Header, chunk: list[Row], ctx: Context, problems: Problems,
+                    seen: SeenKeys) -> "MessageBatch":
+        """The chunk checked column by column (columnar.py); rows with a problem are checked
+        again one by one by ``parse``, which records the problems."""
+        cols = Columns(header, chunk)
+        ext = cols.identifiers("external_id", 64)
+        pages = cols.by_value(("page_url", "page_id", "platform"), lambda r: self._page(r, ctx))
+        received = cols.moments("received_at", ctx.tz, required=True)
+        topics = cols.by_value(("topic",), lambda r: r.get("topic", ctx.topics.match))
+        given = {"first_response_at": cols.moments("first_response_at", ctx.tz)}
+        optional = {"photo_report": parse_bool, "satisfaction": parse_satisfaction, "kind": parse_message_kind,
+                    "status": parse_status}
+        for name, parse in optional.items():
+            if cols.has(name):
+                given[name] = cols.by_value((name,), lambda r, name=name, parse=parse: r.get(name, parse))
+        slow: list[Candidate] = []
+        for pos in np.flatnonzero(~cols.ok).tolist():
+            c = self.parse(cols.reader(pos, problems), ctx)
+            if c is not None:  # not expected: the fast checks only fail on a problem
+                slow.append(c)
+        fast = np.flatnonzero(cols.ok)
+        # keys in row order, the fast rows' and the slow ones'
+        entries = sorted([(cols.numbers[i], (pages[i].platform, ext[i]), i) for i in fast.tolist()]
+                         + [(c.row, c.key, c) for c in slow], key=lambda e: e[0])
+        repeated = seen.repeated([e[1] for e in entries], [e[0] for e in entries])
+        what = self.duplicate[1]
+        dropped = set()
+        for i, row in repeated.items():
+            number, _, who = entries[i]
+            if isinstance(who, Candidate):
+                who.error("external_id", repeated_text(what, row))
+                slow.remove(who)
+            else:
+                cols.report(problems, who, "external_id", repeated_text(what, row))
+                dropped.add(who)
+        if dropped:
+            fast = np.array([i for i in fast.tolist() if i not in dropped], dtype=np.int64)
+        f = fast.tolist()
+        values = {
+            "external_id": np.array([ext[i] for i in f], dtype=object),
+            "page": [pages[i] for i in f],
+            "received_at": received[fast],
+            "topic_id": np.array([topics[i] for i in f], dtype=np.int64),
+            "first_response_at": given["first_response_at"][fast],
+        }
+        for name in optional:
+            if name in given:
+                values[name] = [given[name][i] for i in f]
+        return MessageBatch(cols, fast, values, slow, problems)
+
+    def plan(self, conn: Connection, ctx: Context, batch: "MessageBatch | list[Candidate]", state: dict) -> Plan:
+        """The chunk against the stored messages: rows already stored are compared one by one
+        (``_plan_rows``), new clean rows are derived column-wise into ``plan.bulk``."""
+        if isinstance(batch, list):  # candidates checked one by one
+            batch = MessageBatch(None, np.empty(0, np.int64), {}, batch, Problems())
+        cands = list(batch.slow)
+        keys = [(p.platform, e) for p, e in zip(batch.values.get("page", ()), batch.values.get("external_id", ()))]
+        existing = _load_by_platform_key(conn, schema.message, keys + [c.key for c in cands])
+        stored = np.array([k in existing for k in keys], dtype=bool)
+        if stored.any():  # clean rows: parse records nothing; the plan may (through the reader)
+            for pos in batch.positions[stored].tolist():
+                cands.append(self.parse(batch.columns.reader(pos, batch.problems), ctx))
+            cands.sort(key=lambda c: c.row)
+        plan = self._plan_rows(ctx, cands, existing)
+        if len(batch.positions):
+            self._plan_new(ctx, batch, ~stored, plan)
+        return plan
+
+    def _plan_rows(self, ctx: Context, cands: list[Candidate], existing: dict) -> Plan:
         plan = Plan(extra={"keys": set()})
         for c in cands:
             old = existing.get(c.key)
@@ -416,6 +513,69 @@ class MessagesKind:
                 continue
             plan.extra["keys"] |= summary.message_keys([row])
         return plan
+
+    def _plan_new(self, ctx: Context, batch: "MessageBatch", take: np.ndarray, plan: Plan) -> None:
+        """New messages of clean rows, column-wise: status, consistency, derived fields, summary keys."""
+        cols, v = batch.columns, batch.values
+        pos = batch.positions[take]
+        received, response = v["received_at"][take], v["first_response_at"][take]
+        answered = ~np.isnat(response)
+        if "status" in v:
+            given = np.array(v["status"], dtype=object)[take]
+            status = np.where(given == None, np.where(answered, "answered", "new"), given)  # noqa: E711
+        else:
+            status = np.where(answered, "answered", "new").astype(object)
+        no_answer = (status == "answered") & ~answered
+        early = answered & (response < received)
+        where = "first_response_at" if cols.has("first_response_at") else "status"
+        for i in np.flatnonzero(no_answer | early).tolist():
+            if no_answer[i]:
+                cols.report(batch.problems, int(pos[i]), where, "статус «дан ответ», но нет даты ответа")
+            else:
+                cols.report(batch.problems, int(pos[i]),
+                            "first_response_at" if cols.has("first_response_at") else "received_at",
+                            "дата ответа раньше даты поступления")
+        keep = ~(no_answer | early)
+        if not keep.all():
+            take = take.copy()
+            take[np.flatnonzero(take)[~keep]] = False
+            received, response, status = received[keep], response[keep], status[keep]
+        n = int(take.sum())
+        if not n:
+            return
+        chosen = np.flatnonzero(take).tolist()
+        pages = [v["page"][i] for i in chosen]
+        derived = message_times_arrays(received, response, Zone.covering(ctx.tz, received, response))
+        answered = ~np.isnat(response)
+
+        def column(name, default):
+            if name not in v:
+                return np.full(n, default, dtype=object)
+            return np.array([v[name][i] for i in chosen], dtype=object)
+
+        kind = column("kind", "comment")
+        kind[kind == None] = "comment"  # noqa: E711
+        photo = column("photo_report", False)
+        out = {
+            "platform": np.array([p.platform for p in pages], dtype=object),
+            "external_id": v["external_id"][take],
+            "page_id": np.array([p.id for p in pages], dtype=np.int64),
+            "municipality_id": np.array([p.municipality_id for p in pages], dtype=object),
+            "topic_id": v["topic_id"][take],
+            "kind": kind,
+            "received_at": received,
+            "first_response_at": response,
+            "status": status.astype(object),
+            "photo_report": np.array([bool(x) for x in photo], dtype=bool),
+            "satisfaction": column("satisfaction", None),
+            "received_day": derived["received_day"],
+            "received_hour": derived["received_hour"].astype(np.int64),
+            "response_minutes": np.where(answered, derived["response_minutes"], None).astype(object),
+            "response_work_minutes": np.where(answered, derived["response_work_minutes"], None).astype(object),
+        }
+        plan.bulk = out
+        plan.extra["keys"] |= set(zip(derived["received_day"].astype(object), out["municipality_id"].tolist(),
+                                      out["platform"].tolist(), out["topic_id"].tolist()))
 
     @staticmethod
     def _derived_status(first_response_at, old: dict | None) -> str:
@@ -444,6 +604,7 @@ class MessagesKind:
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
+        bulk.insert_columns(conn, m, plan.bulk)
         _update_by_id(conn, m, plan.changed, self.fields)
         state.setdefault("keys", set()).update(plan.extra["keys"])
 
@@ -451,6 +612,17 @@ class MessagesKind:
         if state.get("keys"):
             summary.refresh_messages(conn, keys=state["keys"])
         return []
+
+
+@dataclass
+class MessageBatch:
+    """A checked chunk of messages: the clean rows column-wise, the others one by one."""
+
+    columns: Columns | None
+    positions: np.ndarray          # the clean rows' positions in the chunk
+    values: dict                   # their checked values by field (arrays or lists, in that order)
+    slow: list[Candidate]          # rows checked one by one and found clean
+    problems: Problems             # where the plan records what it finds
 
 
 KINDS = {"pages": PagesKind(), "stats": StatsKind(), "messages": MessagesKind()}

@@ -181,25 +181,38 @@ class SeenKeys:
 
     def check(self, cands: list[Candidate], name: str, what: str) -> list[Candidate]:
         """Report the chunk's repeated keys at the later row (column ``name``); the others, remembered."""
-        hashes = np.fromiter((hash(c.key) for c in cands), dtype=np.int64, count=len(cands))
+        repeated = self.repeated([c.key for c in cands], [c.row for c in cands])
+        for i, row in repeated.items():
+            cands[i].error(name, repeated_text(what, row))
+        return [c for i, c in enumerate(cands) if i not in repeated]
+
+    def repeated(self, keys: list[tuple], rows: list[int]) -> dict[int, int]:
+        """Positions of ``keys`` (a chunk's, in row order) met before → the row they were met at;
+        the keys met for the first time are remembered."""
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
         at = np.searchsorted(self._hashes, hashes)
-        earlier = np.zeros(len(cands), dtype=bool)
+        earlier = np.zeros(len(keys), dtype=bool)
         if len(self._hashes):
             earlier = self._hashes[np.minimum(at, len(self._hashes) - 1)] == hashes
         first: dict[tuple, int] = {}
-        kept: list[Candidate] = []
-        for i, c in enumerate(cands):
-            row = int(self._rows[at[i]]) if earlier[i] else first.get(c.key)
-            if row is not None:
-                c.error(name, f"{what} уже есть в строке {row}: в файле она должна быть один раз")
+        out: dict[int, int] = {}
+        for i in np.flatnonzero(earlier).tolist():
+            out[i] = int(self._rows[at[i]])
+        for i, (key, row) in enumerate(zip(keys, rows)):
+            if i in out:
                 continue
-            first[c.key] = c.row
-            kept.append(c)
-        new_hashes = np.fromiter((hash(k) for k in first), dtype=np.int64, count=len(first))
+            met = first.setdefault(key, row)
+            if met != row:
+                out[i] = met
+        new_hashes = np.fromiter(map(hash, first), dtype=np.int64, count=len(first))
         new_rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
         order = np.argsort(new_hashes, kind="stable")
         new_hashes, new_rows = new_hashes[order], new_rows[order]
         where = np.searchsorted(self._hashes, new_hashes)
         self._hashes = np.insert(self._hashes, where, new_hashes)
         self._rows = np.insert(self._rows, where, new_rows)
-        return kept
+        return out
+
+
+def repeated_text(what: str, row: int) -> str:
+    return f"{what} уже есть в строке {row}: в файле она должна быть один раз"

@@ -1,0 +1,94 @@
+"""Inserting many new rows at once, given column-wise (numpy arrays), inside the caller's transaction.
+
+SQLite: one ``executemany`` of plain tuples, values already in the text forms SQLAlchemy
+stores (``2026-11-28 14:05:00.000000``, ``2026-11-28``, 0/1). PostgreSQL: ``COPY … FROM STDIN``
+(psycopg 3) straight into the table. Either way the rows are part of the import's one
+transaction, so a later problem rolls them back with everything else; a key written meanwhile
+by someone else fails the insert as an ``IntegrityError``, as the ORM-level insert would.
+
+Column arrays: ``datetime64[s]`` (NaT = NULL), ``datetime64[D]``, bool, int64, or object
+(str / int / None).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from dashboard.core.db import is_postgres
+
+_SQLITE_BATCH = 50_000
+
+
+def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
+    """INSERT the rows given as equal-length arrays per column name."""
+    n = len(next(iter(columns.values()), ()))
+    if not n:
+        return
+    if is_postgres(conn):
+        _copy(conn, table, columns)
+    else:
+        _executemany(conn, table, columns)
+
+
+def _quoted(conn: Connection, table: Table, names) -> tuple[str, str]:
+    q = conn.dialect.identifier_preparer
+    return q.format_table(table), ", ".join(q.quote(name) for name in names)
+
+
+# --- SQLite -------------------------------------------------------------------------------------
+
+def _sqlite_values(a: np.ndarray) -> list:
+    if a.dtype.kind == "M":
+        unit = np.datetime_data(a.dtype)[0]
+        if unit == "D":
+            text = np.datetime_as_string(a, unit="D")
+        else:
+            text = np.strings.replace(np.datetime_as_string(a.astype("datetime64[s]"), unit="us"), "T", " ")
+        return np.where(np.isnat(a), None, text.astype(object)).tolist()
+    if a.dtype.kind == "b":
+        return a.astype(np.int64).tolist()
+    return a.tolist()
+
+
+def _executemany(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
+    name, names = _quoted(conn, table, columns)
+    sql = f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    rows = list(zip(*(_sqlite_values(a) for a in columns.values())))
+    for i in range(0, len(rows), _SQLITE_BATCH):
+        conn.exec_driver_sql(sql, rows[i:i + _SQLITE_BATCH])
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(a: np.ndarray) -> list[str]:
+    """A column in COPY's text format."""
+    if a.dtype.kind == "M":
+        unit = np.datetime_data(a.dtype)[0]
+        text = np.datetime_as_string(a, unit="D" if unit == "D" else "s")
+        return np.where(np.isnat(a), _NULL, text).tolist()
+    if a.dtype.kind == "b":
+        return np.where(a, "t", "f").tolist()
+    if a.dtype.kind in "iu":
+        return a.astype(str).tolist()
+    return [_NULL if v is None else str(v).translate(_ESCAPES) for v in a.tolist()]
+
+
+def _copy(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
+    import psycopg
+
+    name, names = _quoted(conn, table, columns)
+    sql = f"COPY {name} ({names}) FROM STDIN"
+    text = "\n".join(map("\t".join, zip(*(_copy_text(a) for a in columns.values())))) + "\n"
+    raw = conn.connection.driver_connection
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            copy.write(text.encode("utf-8"))
+    except psycopg.Error as e:
+        raise DBAPIError.instance(sql, None, e, psycopg.Error) from e

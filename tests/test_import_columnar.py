@@ -1,0 +1,177 @@
+"""The column-wise check of message chunks (importing/columnar.py) against the per-row one.
+
+The fast path must accept exactly what the per-row parsers accept, give the same values, and
+leave every problem to the per-row check, which words it with the right row and column —
+also in a later chunk of a file read in several. Hand-picked cells plus seeded random ones.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from dashboard.core.message_fields import Zone, message_times, message_times_arrays
+from dashboard.core.settings import Settings
+from dashboard.writers.importing import importer
+from dashboard.writers.importing.columnar import BAD, Columns
+from dashboard.writers.importing.columns import MESSAGES, match_header
+from dashboard.writers.importing.rows import SeenKeys
+from dashboard.writers.importing.values import parse_datetime
+from tests.conftest import new_database
+from tests.import_helpers import MESSAGES_HEADER, csv_bytes, dump, load_pages, run
+
+TZ = Settings().tz
+CHUNK = 25
+URLS = ["https://vk.com/club101", "https://vk.com/club102", "https://ok.ru/group/555"]
+
+
+def columns(header: list, rows: list[list]) -> Columns:
+    h = match_header(1, header, MESSAGES)
+    return Columns(h, [(i + 2, r) for i, r in enumerate(rows)])
+
+
+MOMENTS = [
+    "02.11.2026 08:15", "29.02.2024 23:59", "31.12.2026 00:00", "01.01.1990 00:00",
+    "29.02.2026 10:00", "31.04.2026 10:00", "00.01.2026 10:00", "10.13.2026 10:00", "10.10.2026 24:00",
+    "10.10.2026 23:60", "10.10.0000 10:00", "1.11.2026 08:15", "02.11.2026 8:15", "02.11.2026 08:15:30",
+    " 02.11.2026 08:15", "02.11.26 08:15", "2026-11-02T08:15:00+03:00", "2026-11-02 08:15", "46000",
+    "46000.5", "02/11/2026 08:15", "02.11.2026T08:15", "вчера", "", "-", "нет данных", None,
+    datetime(2026, 11, 2, 8, 15, 30), 46000.25, "٠٢.١١.٢٠٢٦ ٠٨:١٥",
+]
+
+
+def per_cell(v):
+    try:
+        return parse_datetime(v, TZ)
+    except ValueError:
+        return BAD
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_moments_equal_parse_datetime_cell_by_cell(required):
+    cols = columns(MESSAGES_HEADER, [["m", URLS[0], v] for v in MOMENTS])
+    got = cols.moments("received_at", TZ, required=required)
+    for i, v in enumerate(MOMENTS):
+        want = per_cell(v)
+        if want is None and required:
+            want = BAD
+        if want is BAD:
+            assert not cols.ok[i], v
+            assert np.isnat(got[i]), v
+        else:
+            assert cols.ok[i], v
+            assert (None if np.isnat(got[i]) else got[i].item()) == want, v
+
+
+def test_moments_of_random_usual_cells_equal_parse_datetime():
+    rnd = random.Random(11)
+    cells = [f"{rnd.randint(0, 32):02d}.{rnd.randint(0, 13):02d}.{rnd.randint(1999, 2031)} "
+             f"{rnd.randint(0, 25):02d}:{rnd.randint(0, 61):02d}" for _ in range(3000)]
+    cols = columns(MESSAGES_HEADER, [["m", URLS[0], v] for v in cells])
+    got = cols.moments("received_at", TZ, required=True)
+    for i, v in enumerate(cells):
+        want = per_cell(v)
+        assert (BAD if np.isnat(got[i]) else got[i].item()) == want, v
+        assert cols.ok[i] == (want is not BAD)
+
+
+def test_by_value_tells_apart_cells_equal_as_python_values():
+    """1, 1.0 and True are one dict key; as cells they are checked apart (True is no rating)."""
+    header = ["ID сообщения", "Ссылка на страницу", "Дата поступления", "Тема", "Оценка"]
+    cols = columns(header, [["m", URLS[0], "", "", v] for v in (1, True, 1.0, "1", "да", 2)])
+    from dashboard.writers.importing.values import parse_satisfaction
+    got = cols.by_value(("satisfaction",), lambda r: r.get("satisfaction", parse_satisfaction))
+    assert got == [1, BAD, 1, 1, 1, BAD]
+    assert cols.ok.tolist() == [True, False, True, True, True, False]
+
+
+def test_identifiers_take_plain_tokens_and_check_the_rest():
+    ids = ["m1", "  m2 ", "a b", "-", "", None, "x" * 64, "x" * 65, 17, 17.0, "нет данных"]
+    cols = columns(MESSAGES_HEADER, [[v, URLS[0]] for v in ids])
+    assert cols.identifiers("external_id", 64) == ["m1", "m2", "a b", BAD, BAD, BAD, "x" * 64, BAD, "17", "17",
+                                                   BAD]
+
+
+def test_message_times_arrays_equal_message_times():
+    rnd = random.Random(5)
+    start = datetime(2025, 12, 20)
+    received = [start + timedelta(minutes=rnd.randint(0, 60 * 24 * 40)) for _ in range(2000)]
+    response = [None if rnd.random() < 0.3 else r + timedelta(minutes=rnd.randint(-30, 60 * 24 * 9))
+                for r in received]
+    rec = np.array(received, dtype="datetime64[s]")
+    resp = np.array([np.datetime64("NaT") if r is None else np.datetime64(r, "s") for r in response],
+                    dtype="datetime64[s]")
+    got = message_times_arrays(rec, resp, Zone.covering(TZ, rec, resp))
+    for i, (r, a) in enumerate(zip(received, response)):
+        want = message_times(r, a, TZ)
+        assert got["received_day"][i].item() == want["received_day"]
+        assert got["received_hour"][i] == want["received_hour"]
+        assert (None if a is None else got["response_minutes"][i]) == want["response_minutes"]
+        assert (None if a is None else got["response_work_minutes"][i]) == want["response_work_minutes"]
+
+
+def test_seen_keys_report_the_later_row_across_chunks():
+    seen = SeenKeys()
+    assert seen.repeated([("vk", "a"), ("vk", "b"), ("vk", "a")], [2, 3, 4]) == {2: 2}
+    assert seen.repeated([("vk", "c"), ("vk", "b"), ("ok", "a")], [5, 6, 7]) == {1: 3}
+
+
+# --- through the importer: row and column of a problem in a later chunk --------------------------
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK_ROWS", CHUNK)
+
+
+def message_rows(n: int) -> list[list[str]]:
+    return [[f"c{i}", URLS[i % 3], f"{1 + i % 20:02d}.10.2026 {8 + i % 10:02d}:15", ["Дороги", "ЖКХ"][i % 2],
+             f"{1 + i % 20:02d}.10.2026 {9 + i % 10:02d}:40" if i % 3 else "",
+             "дан ответ" if i % 3 else "новое", "да" if i % 5 == 0 else "нет"] for i in range(n)]
+
+
+@pytest.mark.parametrize("index, value, column, message", [
+    (2, "32.10.2026 10:00", "Дата поступления", "такой даты или времени не бывает"),
+    (1, "https://vk.com/club999", "Ссылка на страницу",
+     "страница с такой ссылкой не найдена в реестре; сначала импортируйте страницы"),
+    (6, "может быть", "Фотоотчёт", "ожидалось «да» или «нет» (также 1/0, true/false)"),
+    (3, "Погода", "Тема", "неизвестная тема; допустимые темы: "),
+    (4, "01.10.2026 07:00", "Дата ответа", "дата ответа раньше даты поступления"),
+])
+def test_a_problem_in_a_later_chunk_names_its_row_and_column(engine, small_chunks, index, value, column, message):
+    load_pages(engine)
+    before = dump(engine)
+    rows = message_rows(90)
+    rows[77][index] = value  # row 79 of the file, in the fourth chunk of 25
+    if index == 4:
+        rows[77][5] = "дан ответ"
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows))
+    assert not result.ok
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(79, column, value)]
+    assert result.errors[0].message.startswith(message)
+    assert dump(engine) == before
+
+
+def test_clean_chunks_write_the_same_as_one_by_one(engine, small_chunks, monkeypatch, tmp_path):
+    """A file imported column-wise gives the same rows as the per-row path (the chunk check
+    switched off), including derived times, statuses and the summaries."""
+    from dashboard.writers.importing import kinds
+
+    load_pages(engine)
+    rows = message_rows(70)
+    rows[5][5], rows[6][5], rows[7][6] = "", "в работе", ""
+    assert run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows)).ok
+
+    (tmp_path / "slow").mkdir()
+    other, cleanup = new_database(engine.dialect.name, tmp_path / "slow")
+    try:
+        load_pages(other)
+        monkeypatch.delattr(kinds.MessagesKind, "check_chunk")
+        assert run(other, "messages", csv_bytes(MESSAGES_HEADER, rows)).ok
+        slow = dump(other, skip=("import_log", "meta"))
+    finally:
+        cleanup()
+    assert dump(engine, skip=("import_log", "meta")) == slow
+    assert len(slow["message"]) == 70
