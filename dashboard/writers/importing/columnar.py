@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import zip_longest
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -52,6 +53,7 @@ class Columns:
         self.rows = [cells for _, cells in chunk]
         self.n = len(chunk)
         self.ok = np.ones(self.n, dtype=bool)
+        self._columns = list(zip_longest(*self.rows))  # short rows: None past their end
 
     def has(self, name: str) -> bool:
         return name in self.header.index
@@ -61,7 +63,7 @@ class Columns:
         i = self.header.index.get(name)
         if i is None:
             return None
-        return [cells[i] if i < len(cells) else None for cells in self.rows]
+        return list(self._columns[i]) if i < len(self._columns) else [None] * self.n
 
     def cell(self, pos: int, name: str):
         i = self.header.index.get(name)

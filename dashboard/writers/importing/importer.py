@@ -18,9 +18,11 @@ too, in a transaction of their own. Column names and formats:
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -219,7 +221,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
     limits = limits_for(settings)
     try:
         header, data = _split_header(rows, kind, problems)
-        with engine.begin() as conn:
+        with _gc_spares_what_lives(), engine.begin() as conn:
             ctx = _context(conn, settings)
             result = ImportResult(kind, file_name, ok=True, user=user)
             state: dict = {}
@@ -265,6 +267,20 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
 
 
 CHUNK_ROWS = 10_000  # rows checked and written at a time
+
+
+@contextmanager
+def _gc_spares_what_lives():
+    """Keep the cycle collector off the objects alive when the import starts (modules,
+    caches: most of the process) until it ends. A chunk allocates hundreds of thousands of
+    objects, and each full collection it sets off would walk all of those again: without
+    this, that walking is about a third of the check of a message chunk. Garbage is still
+    collected; the objects are only moved back (``gc.unfreeze``) at the end."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

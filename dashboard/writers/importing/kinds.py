@@ -446,23 +446,25 @@ class MessagesKind:
             if c is not None:  # not expected: the fast checks only fail on a problem
                 slow.append(c)
         fast = np.flatnonzero(cols.ok)
+        f = fast.tolist()
         # keys in row order, the fast rows' and the slow ones'
-        entries = sorted([(cols.numbers[i], (pages[i].platform, ext[i]), i) for i in fast.tolist()]
-                         + [(c.row, c.key, c) for c in slow], key=lambda e: e[0])
-        repeated = seen.repeated([e[1] for e in entries], [e[0] for e in entries])
+        entries = list(zip([cols.numbers[i] for i in f], [(pages[i].platform, ext[i]) for i in f], f))
+        if slow:
+            entries = sorted(entries + [(c.row, c.key, c) for c in slow], key=lambda e: e[0])
+        numbers, keys, who = zip(*entries) if entries else ((), (), ())
+        repeated = seen.repeated(list(keys), list(numbers))
         what = self.duplicate[1]
         dropped = set()
         for i, row in repeated.items():
-            number, _, who = entries[i]
-            if isinstance(who, Candidate):
-                who.error("external_id", repeated_text(what, row))
-                slow.remove(who)
+            if isinstance(who[i], Candidate):
+                who[i].error("external_id", repeated_text(what, row))
+                slow.remove(who[i])
             else:
-                cols.report(problems, who, "external_id", repeated_text(what, row))
-                dropped.add(who)
+                cols.report(problems, who[i], "external_id", repeated_text(what, row))
+                dropped.add(who[i])
         if dropped:
-            fast = np.array([i for i in fast.tolist() if i not in dropped], dtype=np.int64)
-        f = fast.tolist()
+            fast = np.array([i for i in f if i not in dropped], dtype=np.int64)
+            f = fast.tolist()
         values = {
             "external_id": np.array([ext[i] for i in f], dtype=object),
             "page": [pages[i] for i in f],
