@@ -241,8 +241,10 @@ def late_sums(conn: Connection, f: Filters, as_of: datetime, by=()) -> pd.DataFr
       marks of messages received after it);
     - ``not_due`` / ``overdue``: pending_sums as they stood at ``as_of``: unanswered then
       and received after / before the deadline cut-off of ``as_of``; overdue counts
-      messages still open today or answered after ``as_of`` (a message closed without an
-      answer has no closing time, so it is counted as closed already, as today)."""
+      messages still open today, answered after ``as_of``, or closed without an answer
+      after ``as_of`` (``closed_at``); a closed message without ``closed_at`` (imported
+      without it) counts as closed already, as today. ``late_closed`` likewise removes
+      messages received, or closed, after ``as_of``."""
     m = schema.message
     resp = m.c.response_minutes if f.norm.mode == "calendar" else m.c.response_work_minutes
     edges = schema.RESPONSE_BIN_EDGES
@@ -251,6 +253,8 @@ def late_sums(conn: Connection, f: Filters, as_of: datetime, by=()) -> pd.DataFr
     answered_then = and_(answered_now, arrived, m.c.first_response_at <= as_of)
     late_answer = and_(answered_now, not_(answered_then))
     open_then = and_(arrived, not_(answered_then))
+    closed_now = and_(m.c.status == "closed", not_(answered_now))
+    closed_later = and_(closed_now, m.c.closed_at.is_not(None), m.c.closed_at > as_of)
     cut = deadline_cutoff(as_of, f.norm)
 
     def in_bin(i: int):
@@ -262,8 +266,7 @@ def late_sums(conn: Connection, f: Filters, as_of: datetime, by=()) -> pd.DataFr
         select(*_keys(m, by),
                func.sum(_flag(not_(arrived))).label("late_messages"),
                func.sum(_flag(late_answer)).label("late_answered"),
-               func.sum(_flag(and_(not_(arrived), m.c.status == "closed", not_(answered_now))))
-               .label("late_closed"),
+               func.sum(_flag(and_(closed_now, or_(not_(arrived), closed_later)))).label("late_closed"),
                func.sum(_flag(and_(late_answer, m.c.photo_report.is_(True)))).label("late_photo"),
                func.sum(_flag(and_(not_(arrived), m.c.satisfaction == 1))).label("late_sat_pos"),
                func.sum(_flag(and_(not_(arrived), m.c.satisfaction == -1))).label("late_sat_neg"),
@@ -272,7 +275,8 @@ def late_sums(conn: Connection, f: Filters, as_of: datetime, by=()) -> pd.DataFr
                  for i, b in enumerate(BIN_NAMES)],
                func.sum(_flag(and_(open_then, m.c.received_at >= cut))).label("not_due"),
                func.sum(_flag(and_(open_then, m.c.received_at < cut,
-                                   or_(m.c.status.in_(OPEN_STATUSES), answered_now)))).label("overdue"))
+                                   or_(m.c.status.in_(OPEN_STATUSES), answered_now, closed_later))))
+               .label("overdue"))
         .where(m.c.received_day.between(f.start, f.end), unsettled, *f.dimension_clauses(m))
         .group_by(*_keys(m, by))
     )

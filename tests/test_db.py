@@ -63,3 +63,33 @@ def test_replaying_the_rollup_migration_rebuilds_what_the_writers_wrote(fixture_
         command.downgrade(migrate.alembic_config(conn), "0001")
     migrate.upgrade(fixture_engine)
     assert _message_summaries(fixture_engine) == written
+
+
+def test_0007_backfills_closed_at_two_weeks_after_receipt_capped_at_now(fixture_engine):
+    """Closed messages stored before message.closed_at get received_at + 14 days, not later
+    than the migration; answered and open messages keep NULL."""
+    from datetime import datetime, timedelta
+
+    from alembic import command
+    from sqlalchemy import text, update
+
+    m = schema.message
+    recent = datetime.utcnow().replace(microsecond=0) - timedelta(days=2)
+    with fixture_engine.begin() as conn:
+        closed_ids = conn.execute(select(m.c.id).where(m.c.status == "closed").order_by(m.c.id)).scalars().all()
+        assert len(closed_ids) >= 2
+        conn.execute(update(m).where(m.c.id == closed_ids[0]).values(received_at=recent))
+        command.downgrade(migrate.alembic_config(conn), "0006")
+    before = datetime.utcnow().replace(microsecond=0)
+    migrate.upgrade(fixture_engine)
+    after = datetime.utcnow() + timedelta(seconds=1)
+    with fixture_engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(m.c.id, m.c.status, m.c.received_at, m.c.closed_at))}
+        assert conn.execute(text("SELECT COUNT(*) FROM message WHERE closed_at IS NOT NULL")).scalar() \
+            == len(closed_ids)
+    capped = rows[closed_ids[0]].closed_at
+    assert before <= capped <= after                        # received 2 days ago: closed "now"
+    for i in closed_ids[1:]:
+        r = rows[i]
+        assert r.closed_at == min(r.received_at + timedelta(days=schema.CLOSED_AFTER_DAYS), capped)
+    assert all(r.closed_at is None for r in rows.values() if r.status != "closed")

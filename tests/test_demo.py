@@ -7,7 +7,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -352,3 +352,39 @@ def test_period_start_and_default_end():
     assert demo.period_start(date(2026, 11, 27), 2) == date(2024, 11, 28)
     assert demo.period_start(date(2028, 2, 29), 1) == date(2027, 3, 1)
     assert demo.default_end() <= date.today() + timedelta(days=1)
+
+
+def test_closed_messages_carry_their_closing_moment(region):
+    """Unanswered messages older than two weeks are closed CLOSED_AFTER_DAYS after receipt
+    (so never after the end of the data); no other message has a closed_at."""
+    engine, _ = region
+    m = schema.message
+    with engine.connect() as conn:
+        closed = conn.execute(select(m.c.received_at, m.c.closed_at, m.c.first_response_at)
+                              .where(m.c.status == "closed")).all()
+        others = conn.execute(select(func.count()).where(m.c.status != "closed", m.c.closed_at.is_not(None))).scalar()
+    end_utc = datetime(END.year, END.month, END.day) + timedelta(days=1)  # the end of END, within a day
+    assert len(closed) > 1000 and others == 0
+    assert all(c == r + timedelta(days=schema.CLOSED_AFTER_DAYS) and a is None and c <= end_utc
+               for r, c, a in closed)
+
+
+def test_overdue_change_over_the_last_30_days_is_sane(region):
+    """The demo's residents and pages behave the same month to month, so «Просрочено без
+    ответа» for the last 30 days against the 30 before, taken at the same age, changes by
+    no more than sampling noise (~90 overdue messages: a Poisson spread of ±10 %, so 25 %
+    is a wide band). Before message.closed_at the previous period counted its since-closed
+    messages as closed already and showed about half as many overdue (+74 %)."""
+    from dashboard.core import periods
+    from queries import kpis
+    from queries.filters import Filters
+
+    engine, _ = region
+    tz = get_settings().tz
+    now = datetime(END.year, END.month, END.day, tzinfo=tz) + timedelta(days=1)   # the demo's "as of"
+    now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    p = periods.preset("30d", END)
+    with engine.connect() as conn:
+        cur, prev = kpis.headline_compare(conn, Filters(p.start, p.end), now)
+    assert cur.overdue > 50 and prev.overdue > 50
+    assert abs(cur.overdue / prev.overdue - 1) < 0.25, (cur.overdue, prev.overdue)

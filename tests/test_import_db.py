@@ -112,6 +112,28 @@ def test_messages_update_and_summaries_follow(engine):
     assert_summaries_match_a_full_rebuild(engine)
 
 
+def test_closing_moment_is_imported_and_implies_the_closed_status(engine):
+    """«Дата закрытия» (Novosibirsk time, UTC+7) is stored in UTC; without a status it makes
+    the message «закрыто без ответа»; a message answered later loses its closing moment."""
+    load_pages(engine)
+    header = [*MESSAGES_HEADER, "Дата закрытия"]
+    rows = [[*r, ""] for r in MESSAGES_ROWS]
+    rows[1][5:] = ["", "нет", "16.11.2026 21:00"]             # m2: no status, closed two weeks later
+    rows.append(["m4", "https://vk.com/club101", "03.11.2026 10:00", "Дороги", "", "закрыто без ответа", "", ""])
+    assert counts(run(engine, "messages", csv_bytes(header, rows))) == (4, 0, 0)
+    m = schema.message
+    closed = select(m.c.external_id, m.c.status, m.c.closed_at).order_by(m.c.external_id)
+    with engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(closed)] == [
+            ("m1", "answered", None), ("m2", "closed", datetime(2026, 11, 16, 14, 0)),
+            ("m3", "answered", None), ("m4", "closed", None)]
+    rows[1][4:] = ["17.11.2026 09:00", "дан ответ", "нет", ""]   # m2 answered after all
+    assert counts(run(engine, "messages", csv_bytes(header, rows))) == (0, 1, 3)
+    with engine.connect() as conn:
+        assert tuple(conn.execute(closed.where(m.c.external_id == "m2")).one()) == ("m2", "answered", None)
+    assert_summaries_match_a_full_rebuild(engine)
+
+
 def test_stats_update_subscribers_summary_and_latest_figures(engine):
     load_pages(engine)
     assert counts(run(engine, "stats", csv_bytes(STATS_HEADER, STATS_ROWS))) == (3, 0, 0)

@@ -73,6 +73,20 @@ def test_bad_message_cells(db, i, col, value, column, fragment):
     assert fragment in message
 
 
+@pytest.mark.parametrize("status, closed, fragment", [
+    ("новое", "10.11.2026 10:00", "не «закрыто без ответа»"),
+    ("закрыто без ответа", "01.11.2026 10:00", "раньше даты поступления"),
+    ("закрыто без ответа", "когда-то", "ожидались дата и время"),
+])
+def test_bad_closing_moment(db, status, closed, fragment):
+    header = [*MESSAGES_HEADER, "Дата закрытия"]
+    rows = [[*r, ""] for r in MESSAGES_ROWS]
+    rows[1][5], rows[1][7] = status, closed
+    row, column, value, message = only_error(rejected(db, "messages", csv_bytes(header, rows)))
+    assert (row, column, value) == (3, "Дата закрытия", closed)
+    assert fragment in message
+
+
 @pytest.mark.parametrize("i, col, value, column, fragment", [
     (0, 0, "Москва", "Муниципалитет", "не найден"),
     (1, 1, "", "Организация", "не заполнено"),

@@ -6,11 +6,13 @@ Fixture: one page receiving the same five messages every day, answered the same 
 
     09:00 answered after 30 min          11:00 answered after 5 h
     13:00 answered after 33 h 20 min     14:00 never answered, status 'new'
-    10:00 never answered, closed
+    10:00 never answered, 'new' for 5 days, then closed without an answer (closed_at)
 
 A steady state: every KPI must show no change for the last 7 and 30 days and for a
 finished month (August against July, both 31 days). The settled previous period would
-show a better share answered and fewer overdue messages: the test of the rule can fail.
+show a better share answered and fewer overdue messages, and without closed_at the
+previous period would count the since-closed 10:00 messages as closed at its age (fewer
+overdue): the test of the rule can fail.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ FIRST = date(2026, 5, 1)
 DAY = [  # local hour, delay in minutes (None: no answer), status if unanswered
     (9, 30, None), (11, 300, None), (13, 2000, None), (14, None, "new"), (10, None, "closed"),
 ]
+CLOSED_AFTER = timedelta(days=5)  # an unanswered 'closed' message is 'new' until then
 
 
 def build(conn, slow_from: date | None = None, factor: int = 1) -> None:
@@ -57,10 +60,13 @@ def build(conn, slow_from: date | None = None, factor: int = 1) -> None:
             answered = None if delay is None else received + timedelta(minutes=delay)
             if answered is not None and answered > NOW:   # not given yet
                 answered, status = None, "in_work"
+            closed = received + CLOSED_AFTER if status == "closed" else None
+            if closed is not None and closed > NOW:       # not closed yet
+                closed, status = None, "new"
             n += 1
             rows.append({"id": n, "platform": "vk", "external_id": f"m{n}", "page_id": 1, "municipality_id": 1,
                          "topic_id": 1, "kind": "comment", "received_at": received, "first_response_at": answered,
-                         "status": "answered" if answered else status, "photo_report": False,
+                         "status": "answered" if answered else status, "closed_at": closed, "photo_report": False,
                          "satisfaction": None, **message_times(received, answered, TZ)})
         day += timedelta(days=1)
     conn.execute(insert(schema.message), rows)

@@ -72,6 +72,10 @@ MESSAGE_STATUSES = {
     "closed": "закрыто без ответа",
 }
 OPEN_STATUSES = ("new", "in_work")  # without an answer and can still be answered
+# A message closed without an answer whose closing moment is unknown (stored before
+# message.closed_at existed) counts as closed this many days after receipt, and not later
+# than the migration (0007's backfill); the demo generator closes old messages the same way.
+CLOSED_AFTER_DAYS = 14
 MESSAGE_KINDS = {"comment": "комментарий", "private": "личное сообщение"}
 
 # Counts of a page snapshot since the previous one (page_stats, subs_daily).
@@ -179,6 +183,9 @@ message = Table(
     Column("response_minutes", Integer),                   # calendar minutes
     Column("response_work_minutes", Integer),              # working minutes
     Column("status", String(16), nullable=False),
+    # UTC; when a message was closed without an answer (status 'closed'). NULL for other
+    # statuses, and for closed messages imported without it (counted as closed throughout).
+    Column("closed_at", DateTime),
     Column("photo_report", Boolean, nullable=False, default=False),
     Column("satisfaction", SmallInteger),                  # -1, 0, 1 or NULL
     UniqueConstraint("platform", "external_id"),

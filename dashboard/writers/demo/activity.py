@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from dashboard.core.platforms import MESSAGE_PLATFORMS
+from dashboard.core.schema import CLOSED_AFTER_DAYS
 from dashboard.writers.demo.entities import MAX_LAUNCH, Pages
 from dashboard.writers.demo.times import SECOND, Zone, add_work_minutes, message_times
 
@@ -179,6 +180,7 @@ class Messages:
     response_minutes: np.ndarray       # -1 when unanswered
     response_work_minutes: np.ndarray  # -1 when unanswered
     status: np.ndarray           # str
+    closed_at: np.ndarray        # datetime64[s] UTC, NaT unless closed without an answer
     photo_report: np.ndarray     # bool
     satisfaction: np.ndarray     # -1, 0, 1; -2 = unknown
 
@@ -299,14 +301,17 @@ def build_messages(pages: Pages, mun_share: np.ndarray, responders: Responder, c
     response = np.where(answered, response, np.datetime64("NaT"))
     times = message_times(received, response, zone)
 
-    # Status of the unanswered: old ones mostly closed, recent ones still new or in work.
-    old = received < as_of - np.timedelta64(14, "D")
+    # Status of the unanswered: old ones mostly closed (CLOSED_AFTER_DAYS after receipt),
+    # recent ones still new or in work.
+    old = received < as_of - np.timedelta64(CLOSED_AFTER_DAYS, "D")
     draw = rng.random(n)
     status = np.where(draw < 0.55, "new", "in_work").astype(object)
     status[old & (draw < 0.8)] = "closed"
     status[old & (draw >= 0.8) & (draw < 0.92)] = "in_work"
     status[old & (draw >= 0.92)] = "new"
     status[answered] = "answered"
+    closed_at = np.where(status == "closed", received + np.timedelta64(CLOSED_AFTER_DAYS, "D"),
+                         np.datetime64("NaT")).astype("datetime64[s]")
 
     photo = answered & (rng.random(n) < responders.photo[mun] * PHOTO_FACTOR[topic])
     minutes = times["response_minutes"]
@@ -323,5 +328,6 @@ def build_messages(pages: Pages, mun_share: np.ndarray, responders: Responder, c
         received_at=received[order], first_response_at=response[order],
         received_day=times["received_day"][order], received_hour=times["received_hour"][order],
         response_minutes=minutes[order], response_work_minutes=times["response_work_minutes"][order],
-        status=status[order], photo_report=photo[order], satisfaction=satisfaction[order],
+        status=status[order], closed_at=closed_at[order], photo_report=photo[order],
+        satisfaction=satisfaction[order],
     )

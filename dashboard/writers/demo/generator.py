@@ -349,7 +349,7 @@ def _write_messages(conn: Connection, messages: Messages, pages: Pages, topic_id
     ext = _message_external_ids(m, pages)
     columns = ["id", "platform", "external_id", "page_id", "municipality_id", "topic_id", "kind",
                "received_at", "received_day", "received_hour", "first_response_at", "response_minutes",
-               "response_work_minutes", "status", "photo_report", "satisfaction"]
+               "response_work_minutes", "status", "closed_at", "photo_report", "satisfaction"]
 
     def rows():
         for a in range(0, n, _CHUNK):
@@ -360,7 +360,8 @@ def _write_messages(conn: Connection, messages: Messages, pages: Pages, topic_id
                 np.where(m.private[s], "private", "comment").tolist(), _times(m.received_at[s]),
                 _dates(m.received_day[s]), m.received_hour[s].tolist(), _times(m.first_response_at[s]),
                 _nullable(m.response_minutes[s], -1), _nullable(m.response_work_minutes[s], -1),
-                m.status[s].tolist(), m.photo_report[s].tolist(), _nullable(m.satisfaction[s], -2),
+                m.status[s].tolist(), _times(m.closed_at[s]), m.photo_report[s].tolist(),
+                _nullable(m.satisfaction[s], -2),
             )
 
     _bulk_insert(conn, schema.message, columns, rows())

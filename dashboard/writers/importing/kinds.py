@@ -387,9 +387,10 @@ class MessagesKind:
 
     spec: Spec = MESSAGES
     fields = ("page_id", "municipality_id", "topic_id", "kind", "received_at", "first_response_at", "status",
-              "photo_report", "satisfaction", "received_day", "received_hour", "response_minutes",
+              "closed_at", "photo_report", "satisfaction", "received_day", "received_hour", "response_minutes",
               "response_work_minutes")
-    defaults = {"first_response_at": None, "photo_report": False, "satisfaction": None, "kind": "comment"}
+    defaults = {"first_response_at": None, "closed_at": None, "photo_report": False, "satisfaction": None,
+                "kind": "comment"}
 
     def parse(self, r: RowReader, ctx: Context) -> Candidate | None:
         ext = r.text("external_id", 64, required=True)
@@ -397,7 +398,7 @@ class MessagesKind:
         moment = partial(parse_datetime, tz=ctx.tz)
         values = {"received_at": r.get("received_at", moment, required=True),
                   "topic_id": r.get("topic", ctx.topics.match)}
-        optional = {"first_response_at": moment, "photo_report": parse_bool,
+        optional = {"first_response_at": moment, "closed_at": moment, "photo_report": parse_bool,
                     "satisfaction": parse_satisfaction, "kind": parse_message_kind}
         for name, parse in optional.items():
             if r.has(name):
@@ -500,9 +501,11 @@ class MessagesKind:
         for c in cands:
             old = existing.get(c.key)
             row = {**self.defaults, **(old or {}), **c.values}
-            row["status"] = c.extra["status"] or self._derived_status(row["first_response_at"], old)
+            row["status"] = c.extra["status"] or self._derived_status(row, old)
             if not self._consistent(c, row):
                 continue
+            if row["status"] != "closed":
+                row["closed_at"] = None   # reopened or answered: a stored closing moment no longer holds
             row.update(message_times(row["received_at"], row["first_response_at"], ctx.tz))
             if old is None:
                 row["external_id"] = c.key[1]
@@ -580,10 +583,13 @@ class MessagesKind:
                                       out["platform"].tolist(), out["topic_id"].tolist()))
 
     @staticmethod
-    def _derived_status(first_response_at, old: dict | None) -> str:
-        """No status in the file: answered when there is a response, else keep the stored one."""
-        if first_response_at is not None:
+    def _derived_status(row: dict, old: dict | None) -> str:
+        """No status in the file: answered when there is a response, closed when there is a
+        closing moment, else keep the stored one."""
+        if row["first_response_at"] is not None:
             return "answered"
+        if row["closed_at"] is not None:
+            return "closed"
         if old is not None and old["status"] != "answered":
             return old["status"]
         return "new"
@@ -599,6 +605,13 @@ class MessagesKind:
             c.error("first_response_at" if r.has("first_response_at") else "received_at",
                     "дата ответа раньше даты поступления")
             return False
+        if r.has("closed_at") and row["closed_at"] is not None:
+            if row["status"] != "closed" or row["first_response_at"] is not None:
+                c.error("closed_at", "дата закрытия указана, но сообщение не «закрыто без ответа»")
+                return False
+            if row["closed_at"] < row["received_at"]:
+                c.error("closed_at", "дата закрытия раньше даты поступления")
+                return False
         return True
 
     def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
