@@ -435,7 +435,8 @@ class MessagesKind:
         pages = cols.by_value(("page_url", "page_id", "platform"), lambda r: self._page(r, ctx))
         received = cols.moments("received_at", ctx.tz, required=True)
         topics = cols.by_value(("topic",), lambda r: r.get("topic", ctx.topics.match))
-        given = {"first_response_at": cols.moments("first_response_at", ctx.tz)}
+        given = {"first_response_at": cols.moments("first_response_at", ctx.tz),
+                 "closed_at": cols.moments("closed_at", ctx.tz)}
         optional = {"photo_report": parse_bool, "satisfaction": parse_satisfaction, "kind": parse_message_kind,
                     "status": parse_status}
         for name, parse in optional.items():
@@ -472,6 +473,7 @@ class MessagesKind:
             "received_at": received[fast],
             "topic_id": np.array([topics[i] for i in f], dtype=np.int64),
             "first_response_at": given["first_response_at"][fast],
+            "closed_at": given["closed_at"][fast],
         }
         for name in optional:
             if name in given:
@@ -524,27 +526,36 @@ class MessagesKind:
         cols, v = batch.columns, batch.values
         pos = batch.positions[take]
         received, response = v["received_at"][take], v["first_response_at"][take]
-        answered = ~np.isnat(response)
+        closed = v["closed_at"][take]
+        answered, has_closed = ~np.isnat(response), ~np.isnat(closed)
+        derived_status = np.where(answered, "answered", np.where(has_closed, "closed", "new")).astype(object)
         if "status" in v:
             given = np.array(v["status"], dtype=object)[take]
-            status = np.where(given == None, np.where(answered, "answered", "new"), given)  # noqa: E711
+            status = np.where(given == None, derived_status, given)  # noqa: E711
         else:
-            status = np.where(answered, "answered", "new").astype(object)
+            status = derived_status
         no_answer = (status == "answered") & ~answered
         early = answered & (response < received)
+        not_closed = has_closed & ((status != "closed") | answered)
+        closed_early = has_closed & ~not_closed & (closed < received)
         where = "first_response_at" if cols.has("first_response_at") else "status"
-        for i in np.flatnonzero(no_answer | early).tolist():
+        for i in np.flatnonzero(no_answer | early | not_closed | closed_early).tolist():
             if no_answer[i]:
                 cols.report(batch.problems, int(pos[i]), where, "статус «дан ответ», но нет даты ответа")
-            else:
+            elif early[i]:
                 cols.report(batch.problems, int(pos[i]),
                             "first_response_at" if cols.has("first_response_at") else "received_at",
                             "дата ответа раньше даты поступления")
-        keep = ~(no_answer | early)
+            elif not_closed[i]:
+                cols.report(batch.problems, int(pos[i]), "closed_at",
+                            "дата закрытия указана, но сообщение не «закрыто без ответа»")
+            else:
+                cols.report(batch.problems, int(pos[i]), "closed_at", "дата закрытия раньше даты поступления")
+        keep = ~(no_answer | early | not_closed | closed_early)
         if not keep.all():
             take = take.copy()
             take[np.flatnonzero(take)[~keep]] = False
-            received, response, status = received[keep], response[keep], status[keep]
+            received, response, status, closed = received[keep], response[keep], status[keep], closed[keep]
         n = int(take.sum())
         if not n:
             return
@@ -571,6 +582,7 @@ class MessagesKind:
             "received_at": received,
             "first_response_at": response,
             "status": status.astype(object),
+            "closed_at": np.where(status == "closed", closed, np.datetime64("NaT", "s")),
             "photo_report": np.array([bool(x) for x in photo], dtype=bool),
             "satisfaction": column("satisfaction", None),
             "received_day": derived["received_day"],
