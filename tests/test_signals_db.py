@@ -136,3 +136,50 @@ def test_state_same_key_next_day_and_resolution(fixture_engine):
         ch4, after4 = state.record(conn, day4, NOW + 3 * DAY)
     assert "no_mark:p6" in ch4.opened
     assert (after4["no_mark:p6"].first_seen, after4["no_mark:p6"].resolved_at) == (NOW + 3 * DAY, None)
+
+
+def test_page_rules_read_only_the_pages_they_can_fire_on(fixture_engine):
+    """evaluate narrows the page facts in SQL (70 000 pages country-wide); the signals are the
+    same as over every open page, and the pages read are only those that fire."""
+    from dashboard.core import signals as rules
+    from dashboard.core.settings import get_settings
+
+    s = get_settings()
+    with fixture_engine.begin() as conn:
+        conn.execute(insert(schema.collect_state), [
+            {"source": "vk", "page_id": 5, "run_day": date(2026, 11, 28), "done": True,
+             "fail_runs": s.signal_collect_failures, "cursor": "{}"}])
+    today = date(2026, 11, 28)
+    with fixture_engine.connect() as conn:
+        every = signals.page_facts(conn, today)
+        few = signals.page_facts(conn, today, silent_before=NOW - timedelta(days=s.signal_silent_days),
+                                 min_fail_runs=s.signal_collect_failures)
+
+    def fire(pages):
+        return (rules.silent(pages, NOW, s.signal_silent_days, s.tz)
+                + rules.unreachable(pages, s.signal_collect_failures) + rules.no_mark(pages))
+
+    assert fire(few) == fire(every)
+    assert {p.page_id for p in few} == {5, 6} < {p.page_id for p in every}
+
+
+def test_subscriber_drop_at_the_threshold_is_read(fixture_engine):
+    """A fall of exactly the threshold fires (the SQL narrowing keeps it); a smaller one
+    is not read at all."""
+    from dashboard.core.settings import get_settings
+
+    pct = get_settings().signal_subs_drop_pct
+    assert pct == 5.0
+    with fixture_engine.begin() as conn:
+        # Page 8: 400 subscribers on 22.11, 380 on 30.11 (its latest snapshot): −5,0 %.
+        conn.execute(update(schema.page_stats).where(schema.page_stats.c.page_id == 8,
+                                                     schema.page_stats.c.on == date(2026, 11, 30))
+                     .values(subscribers=380))
+        conn.execute(insert(schema.page_stats).values(page_id=8, on=date(2026, 11, 22), subscribers=400))
+        summary.refresh_subscribers(conn)
+    with fixture_engine.connect() as conn:
+        rows = signals.subs_facts(conn, date(2026, 12, 1), pct)
+        assert [(r.page_id, r.subscribers, r.before) for r in rows] == [(8, 380, 400)]
+        assert signals.subs_facts(conn, date(2026, 12, 1), 5.1) == []
+        assert len(signals.subs_facts(conn, date(2026, 12, 1))) > 1  # unnarrowed: every page a week back
+    assert by_key(evaluate(fixture_engine, NOW + 3 * DAY))["subs_drop:p8"].text.endswith("(−5,0 %)")

@@ -22,6 +22,7 @@ LINK_PAGES = {
     "reestr": "registry.py",
 }
 PAGE_PARAM = "page"
+NO_MUNICIPALITY = -1  # stands for an empty municipality_id (regional bodies, the whole oblast)
 BADGE_COLORS = {"critical": "red", "warning": "orange", "info": "blue"}
 
 def plain(text: str) -> str:
@@ -34,7 +35,10 @@ def open_signals() -> pd.DataFrame:
     df = widgets.cached(signals.open_signals, now=widgets.pinned_now())
     if df.empty:
         return df
-    return df[[access.may_see(None if pd.isna(m) else int(m)) for m in df["municipality_id"]]]
+    # Decided once per municipality (a few dozen), not per signal (thousands country-wide).
+    where = df["municipality_id"].fillna(NO_MUNICIPALITY).astype(int)
+    allowed = [m for m in where.unique() if access.may_see(None if m == NO_MUNICIPALITY else int(m))]
+    return df[where.isin(allowed)]
 
 
 def app_link(link: str, label: str, icon: str | None = None) -> None:
