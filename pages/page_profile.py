@@ -13,6 +13,7 @@ from dashboard.ui import access, signals_view, widgets
 from queries import page_profile, pages
 
 PARAM = signals_view.PAGE_PARAM
+PICK_LIMIT = 100  # pages offered in the choice at once
 
 f = widgets.current_filters()
 
@@ -31,15 +32,23 @@ if card is None:
     widgets.page_header("Профиль страницы")
     if page_id is not None:
         st.warning(f"Страницы с номером {page_id} нет в реестре.", icon=":material/warning:")
-    reg = widgets.cached(pages.registry, f)
-    if reg.empty:
-        widgets.empty_note("Страниц не найдено.")
+    # Country-wide the registry holds 70 000 pages: the choice lists one page of the search
+    # result (searched in SQL), never the whole registry.
+    needle = st.text_input("Поиск", placeholder="Название, организация или адрес страницы",
+                           key="profile_page_search").strip()
+    rf = pages.RegistryFilter(search=needle or None)
+    total = widgets.cached(pages.registry_count, f, rf)
+    if total == 0:
+        widgets.empty_note("Страниц не найдено." if needle else "В реестре нет открытых страниц.")
         st.stop()
+    reg = widgets.cached(pages.registry_page, f, rf, limit=PICK_LIMIT)
     labels = dict(zip(reg["page_id"].astype(int), reg["title"] + " · " + reg["platform_label"] + " · "
                       + reg["municipality"].fillna(widgets.REGIONAL_LABEL)))
     picked = st.selectbox("Страница", list(labels), format_func=labels.get, index=None,
                           placeholder="Выберите страницу (начните вводить название)", key="profile_page_pick")
-    st.caption("Профиль открывается и из «Реестра госпабликов», «Муниципалитета» и «Сигналов».")
+    more = (f"Показаны первые {fmt.num(PICK_LIMIT)} из {fmt.num(total)}: уточните поиск. "
+            if total > PICK_LIMIT else "")
+    st.caption(more + "Профиль открывается и из «Реестра госпабликов», «Муниципалитета» и «Сигналов».")
     if picked is None:
         st.stop()
     st.query_params[PARAM] = str(picked)

@@ -50,11 +50,11 @@ st.markdown(f"Открыто **{fmt.num(n)}** {fmt.plural(n, 'сигнал', 'с
 if shown.empty:
     widgets.empty_note("Открытых сигналов с такими условиями нет.")
 else:
-    everything = len(shown) <= PAGE_SIZE or st.toggle(f"Показать все {fmt.num(len(shown))}", key="all")
+    first = widgets.pager("signals_page", len(shown), PAGE_SIZE, (tuple(severity), tuple(kinds), place, since))
     with st.container(border=True):
-        signals_view.signal_rows(shown if everything else shown.head(PAGE_SIZE), first_seen=True)
-    if not everything:
-        st.caption(f"Показаны первые {PAGE_SIZE}: сначала критичные.")
+        signals_view.signal_rows(shown.iloc[first:first + PAGE_SIZE], first_seen=True)
+    if len(shown) > PAGE_SIZE:
+        st.caption(f"По {PAGE_SIZE} на странице: сначала критичные.")
     st.caption("«Впервые» — когда сигнал впервые записан ежедневным запуском `alerts` или, до него, когда "
                "ситуация началась по данным. Ежедневная сводка этих сигналов уходит получателям по эл. "
                "почте и в Telegram (страница «Получатели сводок»).")

@@ -201,3 +201,58 @@ def test_profile_of_novosibirsk_lists_its_pages_in_pages(big_app):
     assert total > 20_000
     assert f"**{fmt.num(total)}** страниц." in texts(at)
     assert len(table_with(at, "Данные на")) == pages.REGISTRY_PAGE_SIZE
+
+
+def test_page_profile_offers_a_searched_page_of_the_registry(big_app):
+    """Without ?page=, «Профиль страницы» offers one page of the registry (not 57 000 options),
+    says how many there are, and a search narrows the choice in SQL."""
+    from dashboard.core import formatting as fmt
+    from dashboard.core.db import make_engine
+
+    engine = make_engine(big_app)
+    with engine.connect() as conn:
+        open_pages = sql_count(conn, schema.page.c.closed_on.is_(None))
+        found = select(schema.page.c.id, schema.page.c.title).where(schema.page.c.closed_on.is_(None),
+                                                                     schema.page.c.title.like("%4242%"))
+        found = dict(conn.execute(found.order_by(schema.page.c.id)).all())
+    engine.dispose()
+    at = run_page(big_app, "pages/page_profile.py")
+    assert_ok(at)
+    pick = at.selectbox(key="profile_page_pick")
+    assert len(pick.options) == 100
+    assert f"Показаны первые 100 из {fmt.num(open_pages)}: уточните поиск." in " ".join(c.value for c in at.caption)
+    at.text_input(key="profile_page_search").set_value("4242").run()
+    pick = at.selectbox(key="profile_page_pick")
+    assert 0 < len(found) == len(pick.options) < 100
+    first = next(iter(found))
+    pick.set_value(first).run()
+    assert_ok(at)
+    assert at.title[0].value == found[first]
+
+
+def test_signals_screen_pages_thousands_of_signals(big_app):
+    """Tens of thousands of pages fall silent in this registry: «Сигналы» shows 50 at a time,
+    in the order of the whole list, and the count of all of them."""
+    from dashboard.core import formatting as fmt
+    from dashboard.core.db import make_engine
+    from queries import signals
+
+    now = datetime(2026, 11, 28, 12, 0)
+    engine = make_engine(big_app)
+    with engine.connect() as conn:
+        every = signals.open_signals(conn, now)
+        silent = sql_count(conn, schema.page.c.closed_on.is_(None),
+                           schema.page.c.last_post_at <= now - timedelta(days=14))
+    engine.dispose()
+    assert (every["kind"] == "silent").sum() == silent > 10_000
+    at = run_page(big_app, "pages/signals.py", now=now)
+    assert_ok(at)
+    assert f"Открыто **{fmt.num(len(every))}** сигнала." in texts(at)  # 50 034
+
+    def rows():
+        return [m.value for m in at.markdown if "-badge[" in m.value]
+
+    assert len(rows()) == 50
+    at.number_input(key="signals_page").set_value(3).run()
+    shown = rows()
+    assert len(shown) == 50 and every.iloc[100]["text"][:20] in shown[0].replace("\\", "")
