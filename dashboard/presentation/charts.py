@@ -334,7 +334,8 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
         return _empty(width=width, height=height or 160)
     total = df[value].sum()
     order = platforms.ordered(df["platform"])
-    df = df.set_index("platform").loc[order].reset_index()
+    # Only the columns drawn: Altair converts every column of the data of every layer.
+    df = df[["platform", "platform_label", value]].set_index("platform").loc[order].reset_index()
     df = df.assign(text=[f"{fmt.num(v)} · {fmt.pct(v / total, 0)}" for v in df[value]])
     labels = list(df["platform_label"])
     base = alt.Chart(df, title=title or alt.Undefined).encode(
@@ -431,7 +432,8 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     from dashboard.core.targets import STATUS_COLOURS, STATUS_LABELS
 
     m = METRICS[metric]
-    data = df.dropna(subset=[metric])
+    # Only the columns drawn: Altair converts every column of the data of every layer.
+    data = df[["municipality_id", "name", metric]].dropna(subset=[metric])
     if data.empty:
         return _empty(width=width, height=height or 200)
     data = data.sort_values(metric, ascending=(m.better == "lower") != worst_first, kind="stable")
