@@ -3,7 +3,8 @@
 #   DATABASE_URL=postgresql+psycopg://… scripts/start-cluster.sh [N_SERVERS] [PORT]
 # starts N_SERVERS (default 2) Streamlit processes on 127.0.0.1:PORT+1… and nginx
 # (Debian's, deploy/nginx.conf) on 127.0.0.1:PORT (default 8501) with sticky sessions.
-# Stops them all on Ctrl+C. Logs and nginx's files go to ${CLUSTER_DIR:-data/cluster}.
+# Stops them all on Ctrl+C. Logs, pid files (app1.pid …, nginx.pid) and nginx's files go to
+# ${CLUSTER_DIR:-data/cluster}; each server's PostgreSQL connections are named dashboard-app1 ….
 # nginx passes X-Forwarded-For, so the app requires sign-in (OIDC). LOCAL_ONLY=1 leaves the
 # header out for a cluster used only on this computer (load tests): nginx listens on
 # 127.0.0.1 either way.
@@ -20,16 +21,18 @@ mkdir -p "$DIR"
 "$PY" -c "from dashboard.ui import startup; startup.ensure_map_assets()"
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -f "$DIR"/app*.pid; }
 trap cleanup EXIT INT TERM
 
 upstreams=""
 for i in $(seq 1 "$N"); do
   p=$((PORT + i))
-  "$PY" -m streamlit run dashboard/ui/app.py --server.headless true --server.address 127.0.0.1 \
-    --server.port "$p" --browser.gatherUsageStats false --server.fileWatcherType none \
-    >"$DIR/app$i.log" 2>&1 &
+  # PGAPPNAME names the server's connections in pg_stat_activity (bench/load.py counts their CPU)
+  PGAPPNAME="dashboard-app$i" "$PY" -m streamlit run dashboard/ui/app.py --server.headless true \
+    --server.address 127.0.0.1 --server.port "$p" --browser.gatherUsageStats false \
+    --server.fileWatcherType none >"$DIR/app$i.log" 2>&1 &
   pids+=($!)
+  echo $! >"$DIR/app$i.pid"
   upstreams+="        server 127.0.0.1:$p;"$'\n'
 done
 for i in $(seq 1 "$N"); do
