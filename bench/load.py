@@ -54,15 +54,18 @@ DEFAULT_PAGES = ("Обзор", "Карта", "Рейтинг", "Муниципа
                  "Сигналы", "Отчёт", "Методика")
 FILTERS = ("Период", "Муниципалитет")
 
-# Counts the script runs a page has started (Streamlit sets data-test-script-state on stApp);
-# an action has finished when a run started after it and the app is idle again.
+# Counts the script runs a page has finished (Streamlit sets data-test-script-state on stApp):
+# a change away from 'running' (its old value; by the time the observer is called the
+# attribute may have moved on twice). An action has finished when a run finished after it
+# and the app is idle.
 RUN_COUNTER_JS = """
 window.__scriptRuns = 0;
 new MutationObserver((records) => {
   for (const r of records) {
-    if (r.target.getAttribute('data-test-script-state') === 'running') window.__scriptRuns++;
+    if (r.oldValue === 'running') window.__scriptRuns++;
   }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
 """
 RUN_FINISHED_JS = """(before) => {
   const app = document.querySelector('[data-testid="stApp"]');
