@@ -86,10 +86,15 @@ def _flag(cond):
     return case((cond, 1), else_=0)
 
 
-def _messages_select(dialect: str, where, source=None):
+def _messages_select(dialect: str, where, source=None, m=None):
     """SELECT producing msg_daily rows from raw messages matching ``where`` (read from
-    ``source``, a join of ``message`` with the keys to rebuild, if given)."""
-    m = schema.message
+    ``source``, a join of ``message`` with the keys to rebuild, if given).
+
+    ``m``: a table shaped like ``message`` to read instead (default ``message``); if it has
+    a ``sign`` column (the delta table), every row counts ``sign`` times (+1 or −1), so the
+    result is the change the staged rows make to msg_daily."""
+    m = schema.message if m is None else m
+    signed = "sign" in m.c
     answered = m.c.first_response_at.is_not(None)
     src = select(
         m.c.received_day.label("day"),
@@ -105,6 +110,7 @@ def _messages_select(dialect: str, where, source=None):
         _flag(m.c.satisfaction == -1).label("neg"),
         case((answered, m.c.response_minutes), else_=None).label("resp"),
         case((answered, m.c.response_work_minutes), else_=None).label("resp_work"),
+        *([m.c.sign.label("w")] if signed else []),
     )
     if source is not None:
         src = src.select_from(source)
@@ -112,6 +118,10 @@ def _messages_select(dialect: str, where, source=None):
         src = src.where(where)
     src = src.subquery("src")
     c = src.c
+
+    def total(expr):  # every measure is a sum over the rows (weighted by sign in a delta)
+        return func.sum(expr * c.w) if signed else func.sum(expr)
+
     cols = [
         c.day.label("day"),
         week_start(dialect, c.day).label("week"),
@@ -119,19 +129,19 @@ def _messages_select(dialect: str, where, source=None):
         c.municipality_id.label("municipality_id"),
         c.platform.label("platform"),
         c.topic_id.label("topic_id"),
-        func.count().label("n_received"),
-        func.sum(c.answered).label("n_answered"),
-        func.sum(c.closed).label("n_closed"),
-        func.sum(c.open).label("n_open"),
-        func.sum(c.photo).label("n_photo"),
-        func.sum(c.pos).label("n_sat_pos"),
-        func.sum(c.neg).label("n_sat_neg"),
-        func.coalesce(func.sum(c.resp), 0).label("sum_resp_min"),
-        func.coalesce(func.sum(c.resp_work), 0).label("sum_resp_work_min"),
+        (func.sum(c.w) if signed else func.count()).label("n_received"),
+        total(c.answered).label("n_answered"),
+        total(c.closed).label("n_closed"),
+        total(c.open).label("n_open"),
+        total(c.photo).label("n_photo"),
+        total(c.pos).label("n_sat_pos"),
+        total(c.neg).label("n_sat_neg"),
+        func.coalesce(total(c.resp), 0).label("sum_resp_min"),
+        func.coalesce(total(c.resp_work), 0).label("sum_resp_work_min"),
     ]
-    cols += [func.sum(_flag(_in_bin(c.resp, i))).label(name) for i, name in enumerate(CAL_BINS)]
-    cols += [func.sum(_flag(_in_bin(c.resp_work, i))).label(name) for i, name in enumerate(WORK_BINS)]
-    cols += [func.sum(_flag(c.hour == h)).label(name) for h, name in enumerate(HOURS)]
+    cols += [total(_flag(_in_bin(c.resp, i))).label(name) for i, name in enumerate(CAL_BINS)]
+    cols += [total(_flag(_in_bin(c.resp_work, i))).label(name) for i, name in enumerate(WORK_BINS)]
+    cols += [total(_flag(c.hour == h)).label(name) for h, name in enumerate(HOURS)]
     return select(*cols).group_by(c.day, c.municipality_id, c.platform, c.topic_id)
 
 
@@ -141,9 +151,10 @@ def _chunks(items: list, size: int):
         yield chunk
 
 
-def _rollup_select(table, where):
-    """SELECT producing ``table``'s rows (a coarser rollup) from msg_daily rows matching ``where``."""
-    md = schema.msg_daily
+def _rollup_select(table, where, md=None):
+    """SELECT producing ``table``'s rows (a coarser rollup) from msg_daily rows matching ``where``
+    (read from ``md``, a table shaped like msg_daily, if given)."""
+    md = schema.msg_daily if md is None else md
     keys = [md.c[c.name] for c in table.c if c.name != "id" and c.name not in MSG_MEASURES]
     stmt = select(*keys, *[func.sum(md.c[k]).label(k) for k in MSG_MEASURES])
     if where is not None:
@@ -233,6 +244,118 @@ def _refresh_message_keys(conn: Connection, keys: set) -> None:
                     _KeysFirst(k, md, _matches(md.c.day, md.c, k, names, regional)))
                 conn.execute(insert(table).from_select(cols(table), fresh))
     conn.execute(text("DROP TABLE tmp_summary_keys"))
+
+
+# -- message deltas ----------------------------------------------------------------
+# A writer that knows which rows it writes stages them around the write (see
+# stage_messages): the stored version of each row it changes or moves with sign −1 before
+# the write, the written version of each new or changed row with sign +1 after it. Then
+# apply_message_delta sums the staged rows per summary key (by _messages_select, so the
+# measures are defined once) and adds those sums to the summary rows of the same keys.
+# It reads the staged rows and one summary row per key — never the messages already
+# stored, so a write costs what it writes whatever the size of the database.
+
+def _temp_copy(table, name: str) -> Table:
+    """A temporary table with ``table``'s columns (no id, no constraints, all nullable)."""
+    return Table(name, MetaData(), *[Column(c.name, c.type) for c in table.c if c.name != "id"],
+                 prefixes=["TEMPORARY"])
+
+
+_DELTA = Table("tmp_message_delta", MetaData(),
+               *[Column(c.name, c.type) for c in schema.message.c if c.name != "id"],
+               Column("sign", Integer), prefixes=["TEMPORARY"])
+_TABLE_KEYS = ((schema.msg_daily, ("municipality_id", "platform", "topic_id")),
+               (schema.msg_daily_mp, ("municipality_id", "platform")),
+               (schema.msg_daily_pt, ("platform", "topic_id")))
+_SUMS = {t.name: _temp_copy(t, f"tmp_delta_{t.name}") for t, _ in _TABLE_KEYS}
+_MERGED = {t.name: _temp_copy(t, f"tmp_merged_{t.name}") for t, _ in _TABLE_KEYS}
+
+
+def _recreate(conn: Connection, table: Table) -> None:
+    conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+    table.create(conn)
+
+
+def _analyze(conn: Connection, table: Table) -> None:
+    """Statistics for a temporary table: without them SQLite's planner takes it for as large
+    as the summary it is joined to and scans the summary instead of looking keys up."""
+    conn.execute(text(f"ANALYZE temp.{table.name}" if conn.dialect.name == "sqlite" else f"ANALYZE {table.name}"))
+
+
+def begin_message_delta(conn: Connection) -> None:
+    """Start staging message rows for apply_message_delta (an empty delta table)."""
+    _recreate(conn, _DELTA)
+
+
+def stage_messages(conn: Connection, where, sign: int) -> None:
+    """Stage the stored messages matching ``where``: sign −1 for the version about to be
+    changed (before the write), +1 for the version written (after it)."""
+    m = schema.message
+    names = [c.name for c in _DELTA.c if c.name != "sign"]
+    conn.execute(insert(_DELTA).from_select(
+        [*names, "sign"], select(*[m.c[n] for n in names], literal(sign, Integer)).where(where)))
+
+
+def stage_message_ids(conn: Connection, ids: Iterable[int], sign: int) -> None:
+    """stage_messages of the messages with these ids."""
+    m = schema.message
+    for chunk in _chunks(sorted(set(ids)), _DAYS_PER_STATEMENT):
+        stage_messages(conn, m.c.id.in_(chunk), sign)
+
+
+def stage_message_keys(conn: Connection, keys: Iterable[tuple[str, str]], sign: int) -> None:
+    """stage_messages of the messages with these (platform, external id) keys."""
+    m = schema.message
+    by_platform: dict[str, list[str]] = {}
+    for platform, ext in set(keys):
+        by_platform.setdefault(platform, []).append(ext)
+    for platform, exts in sorted(by_platform.items()):
+        for chunk in _chunks(sorted(exts), _DAYS_PER_STATEMENT):
+            stage_messages(conn, and_(m.c.platform == platform, m.c.external_id.in_(chunk)), sign)
+
+
+def _merge(conn: Connection, table: Table, names: tuple[str, ...], sums: Table) -> None:
+    """Add ``sums`` (one row per key of ``table``) to ``table``'s rows of the same keys:
+    existing rows are replaced by existing + change, rows that reach zero messages go."""
+    key_cols = ["day", "week", "month", *names]
+    measures = list(MSG_MEASURES)
+    cols = [*key_cols, *measures]
+    old = table.alias("old")
+    parts = [select(*[sums.c[c] for c in cols])]
+    for regional in ((False, True) if "municipality_id" in names else (False,)):
+        parts.append(select(*[old.c[c] for c in cols]).select_from(
+            _KeysFirst(sums, old, _matches(old.c.day, old.c, sums, names, regional))))
+    both = parts[0].union_all(*parts[1:]).subquery("both")
+    merged = (select(*[both.c[c] for c in key_cols], *[func.sum(both.c[c]).label(c) for c in measures])
+              .group_by(*[both.c[c] for c in key_cols])
+              .having(func.sum(both.c.n_received) > 0))
+    out = _MERGED[table.name]
+    _recreate(conn, out)
+    conn.execute(insert(out).from_select(cols, merged))
+    for regional in ((False, True) if "municipality_id" in names else (False,)):
+        gone = select(old.c.id).select_from(_KeysFirst(sums, old, _matches(old.c.day, old.c, sums, names, regional)))
+        conn.execute(delete(table).where(table.c.id.in_(gone)))
+    conn.execute(insert(table).from_select(cols, select(*[out.c[c] for c in cols])))
+    conn.execute(text(f"DROP TABLE {out.name}"))
+
+
+def apply_message_delta(conn: Connection) -> None:
+    """Add the staged rows' change to msg_daily and its rollups; drop the staged rows."""
+    md = schema.msg_daily
+    base = _SUMS[md.name]
+    _recreate(conn, base)
+    cols = [c.name for c in base.c]
+    conn.execute(insert(base).from_select(cols, _messages_select(conn.dialect.name, None, m=_DELTA)))
+    _analyze(conn, base)
+    for table, names in _TABLE_KEYS:
+        sums = _SUMS[table.name]
+        if table is not md:
+            _recreate(conn, sums)
+            conn.execute(insert(sums).from_select([c.name for c in sums.c], _rollup_select(table, None, md=base)))
+            _analyze(conn, sums)
+        _merge(conn, table, names, sums)
+    for table in (*[_SUMS[t.name] for t, _ in _TABLE_KEYS], _DELTA):
+        conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
 def refresh_messages(conn: Connection, days: Iterable[date] | None = None,

@@ -283,17 +283,16 @@ class PagesKind:
         """Pages that changed municipality: carry it to their messages and refresh the
         summaries of the messages' keys and the pages' groups, before and after the move."""
         m, p, ps = schema.message, schema.page, schema.page_stats
-        keys: set = set()
         since: date | None = None
         for chunk in _chunks(page_ids):
-            keys |= summary.stored_message_keys(conn, m.c.page_id.in_(chunk))
+            summary.begin_message_delta(conn)
+            summary.stage_messages(conn, m.c.page_id.in_(chunk), -1)
             mun = select(p.c.municipality_id).where(p.c.id == m.c.page_id).scalar_subquery()
             conn.execute(update(m).where(m.c.page_id.in_(chunk)).values(municipality_id=mun))
-            keys |= summary.stored_message_keys(conn, m.c.page_id.in_(chunk))
+            summary.stage_messages(conn, m.c.page_id.in_(chunk), +1)
+            summary.apply_message_delta(conn)
             first = conn.execute(select(func.min(ps.c.on)).where(ps.c.page_id.in_(chunk))).scalar()
             since = first if since is None or (first and first < since) else since
-        if keys:
-            summary.refresh_messages(conn, keys=keys)
         if since is not None:
             summary.refresh_subscribers(conn, since=since, groups=old_groups | summary.page_groups(conn, page_ids),
                                         pages=page_ids)
@@ -499,7 +498,7 @@ class MessagesKind:
         return plan
 
     def _plan_rows(self, ctx: Context, cands: list[Candidate], existing: dict) -> Plan:
-        plan = Plan(extra={"keys": set()})
+        plan = Plan()
         for c in cands:
             old = existing.get(c.key)
             row = {**self.defaults, **(old or {}), **c.values}
@@ -514,11 +513,8 @@ class MessagesKind:
                 plan.new.append(row)
             elif _differs(row, old, self.fields):
                 plan.changed.append(row)
-                plan.extra["keys"] |= summary.message_keys([old])
             else:
                 plan.unchanged += 1
-                continue
-            plan.extra["keys"] |= summary.message_keys([row])
         return plan
 
     def _plan_new(self, ctx: Context, batch: "MessageBatch", take: np.ndarray, plan: Plan) -> None:
@@ -591,8 +587,6 @@ class MessagesKind:
             "response_work_minutes": np.where(answered, derived["response_work_minutes"], None).astype(object),
         }
         plan.bulk = out
-        plan.extra["keys"] |= set(zip(derived["received_day"].astype(object), out["municipality_id"].tolist(),
-                                      out["platform"].tolist(), out["topic_id"].tolist()))
 
     @staticmethod
     def _derived_status(row: dict, old: dict | None) -> str:
@@ -627,18 +621,25 @@ class MessagesKind:
         return True
 
     def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
+        """Write the chunk and add its change to the summaries (summary.apply_message_delta):
+        the stored version of each changed row out, the written rows in."""
         m = schema.message
+        changed = [r["id"] for r in plan.changed]
+        summary.begin_message_delta(conn)
+        summary.stage_message_ids(conn, changed, -1)
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
         bulk.insert_columns(conn, m, plan.bulk)
         _update_by_id(conn, m, plan.changed, self.fields)
-        state.setdefault("keys", set()).update(plan.extra["keys"])
+        summary.stage_message_ids(conn, changed, +1)
+        summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in plan.new), +1)
+        if plan.bulk:
+            summary.stage_message_keys(conn, zip(plan.bulk["platform"].tolist(), plan.bulk["external_id"].tolist()), +1)
+        summary.apply_message_delta(conn)
 
     def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
-        if state.get("keys"):
-            summary.refresh_messages(conn, keys=state["keys"])
-        return []
+        return []  # the summaries were kept current chunk by chunk (write)
 
 
 @dataclass
