@@ -218,7 +218,7 @@ def test_a_crash_while_writing_leaves_the_database_as_it_was(engine, monkeypatch
     def crash(*args, **kwargs):
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(summary, "refresh_messages", crash)
+    monkeypatch.setattr(summary, "apply_message_delta", crash)
     with pytest.raises(RuntimeError, match="killed"):
         run(engine, "messages", csv_bytes(MESSAGES_HEADER, MESSAGES_ROWS))
     assert dump(engine) == before

@@ -522,8 +522,12 @@ def _group_clause(mun_col, platform_col, groups: set):
     NULL itself, so ``not_()`` of it is the other groups."""
     parts = []
     for platform in sorted({g[1] for g in groups}):
-        keys = sorted({g[0] or 0 for g in groups if g[1] == platform})
-        parts.append(and_(platform_col == platform, func.coalesce(mun_col, 0).in_(keys)))
+        keys = {g[0] or 0 for g in groups if g[1] == platform}
+        if keys - {0}:  # by the (municipality, platform) indexes, not a scan of the platform;
+            # IS NOT NULL keeps the clause false (not NULL) for regional rows, so not_() works
+            parts.append(and_(mun_col.is_not(None), mun_col.in_(sorted(keys - {0})), platform_col == platform))
+        if 0 in keys:
+            parts.append(and_(mun_col.is_(None), platform_col == platform))
     return or_(*parts) if parts else false()
 
 

@@ -34,7 +34,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dashboard.core import schema
-from dashboard.core.db import DatabaseUnavailable, database_error, get_meta, touch_updated, utcnow
+from dashboard.core.db import (
+    DatabaseUnavailable,
+    database_error,
+    get_meta,
+    touch_updated,
+    utcnow,
+    write_cache,
+)
 from dashboard.core.formatting import num, plural
 from dashboard.core.settings import Settings, get_settings
 from dashboard.writers.importing.columns import SPECS, Header, find_header
@@ -215,13 +222,14 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
     with the database and written inside the transaction, and only its counts are kept. After a
     problem the remaining rows are still checked (to report them all) but no longer written; the
     transaction is then rolled back, so the database is left exactly as it was. The summaries are
-    refreshed once, after the last chunk, in the same transaction.
+    kept current in the same transaction: messages' chunk by chunk (the change each chunk makes),
+    subscribers' once after the last chunk.
     """
     handler = KINDS[kind]
     limits = limits_for(settings)
     try:
         header, data = _split_header(rows, kind, problems)
-        with _gc_spares_what_lives(), engine.begin() as conn:
+        with _gc_spares_what_lives(), engine.begin() as conn, write_cache(conn):
             ctx = _context(conn, settings)
             result = ImportResult(kind, file_name, ok=True, user=user)
             state: dict = {}
@@ -231,6 +239,9 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                 if n_rows + len(chunk) > limits.max_rows:
                     raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
                 n_rows += len(chunk)
+                if "page_url" in header.index:  # the chunk's pages in a few queries, not one per page
+                    at = header.index["page_url"]
+                    ctx.pages.preload(cells[at] for _, cells in chunk if at < len(cells))
                 checked = check_chunk(handler, header, chunk, ctx, problems, seen)
                 if not problems:
                     plan = handler.plan(conn, ctx, checked, state)

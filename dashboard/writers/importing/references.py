@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -159,6 +159,9 @@ class TopicMatcher:
         return found
 
 
+_IDS_PER_QUERY = 500  # external ids per IN (...) list
+
+
 @dataclass(frozen=True)
 class PageInfo:
     id: int
@@ -169,16 +172,18 @@ class PageInfo:
 class PageIndex:
     """Registered pages by (platform, external id), by their URL and by bare external id.
 
-    Looked up in the database on demand, one query per distinct (platform, id), memoised:
-    a file of a few rows costs a few lookups, not a read of the whole registry (70 000 pages
-    at national scale, each URL parsed). Only a value found no other way (a URL whose id is
-    not the page's stored id, e.g. vk.com/name for a page stored by number) builds the map
-    of every stored URL, once."""
+    Looked up in the database on demand, memoised: a file costs lookups of the pages it
+    names, not a read of the whole registry (70 000 pages at national scale, each URL
+    parsed). ``preload`` looks a chunk's URLs up together (one query per 500 pages); any
+    other value is looked up alone. Only a value found no other way (a URL whose id is not
+    the page's stored id, e.g. vk.com/name for a page stored by number) builds the map of
+    every stored URL, once."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
         self._by_key: dict[tuple[str, str], PageInfo | None] = {}
         self._by_url: dict[tuple[str, str], PageInfo] | None = None
+        self._refs: dict = {}  # URL cell → its parsed reference, from preload (used once)
         self.by_url_value = memoised(self._by_url_value)
 
     @classmethod
@@ -194,6 +199,32 @@ class PageIndex:
                 p.c.platform == platform, p.c.external_id == external_id)).first()
             self._by_key[key] = PageInfo(*row) if row else None
         return self._by_key[key]
+
+    def preload(self, values: Iterable) -> None:
+        """Look the pages of these URL cells up in a few queries (a chunk's worth at a time);
+        values that are not page URLs are left to the row's own check."""
+        wanted: dict[str, set[str]] = {}
+        self._refs = {}  # the previous chunk's are memoised by now
+        for value in values:
+            key = (type(value), value)
+            if key in self._refs:
+                continue
+            try:
+                ref = parse_page_url(value)
+            except (ValueError, TypeError):
+                continue
+            self._refs[key] = ref
+            if ref is not None and (ref.platform, ref.external_id) not in self._by_key:
+                wanted.setdefault(ref.platform, set()).add(ref.external_id)
+        p = schema.page
+        for platform, ids in sorted(wanted.items()):
+            ids = sorted(ids)
+            for i in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[i:i + _IDS_PER_QUERY]
+                found = {ext: PageInfo(pid, pl, mun) for pid, pl, mun, ext in self.conn.execute(
+                    select(p.c.id, p.c.platform, p.c.municipality_id, p.c.external_id).where(
+                        p.c.platform == platform, p.c.external_id.in_(chunk)))}
+                self._by_key.update({(platform, ext): found.get(ext) for ext in chunk})
 
     def _url_map(self) -> dict[tuple[str, str], PageInfo]:
         if self._by_url is None:
@@ -211,7 +242,8 @@ class PageIndex:
 
     def _by_url_value(self, value) -> PageInfo | None:
         """The page a URL cell points to (None for an empty cell)."""
-        ref = parse_page_url(value)
+        key = (type(value), value)
+        ref = self._refs.pop(key) if key in self._refs else parse_page_url(value)
         if ref is None:
             return None
         found = self._key(ref.platform, ref.external_id) or self._url_map().get((ref.platform, ref.external_id))
