@@ -194,6 +194,8 @@ message = Table(
     Index(None, "page_id"),
     # The keys of msg_daily: a partial summary refresh reads only the messages of its keys.
     Index("ix_message_summary_key", "municipality_id", "platform", "topic_id", "received_day"),
+    # A municipality's messages of a period, and which were unsettled at a moment (like-for-like).
+    Index("ix_message_municipality_day", "municipality_id", "received_day", "first_response_at", "received_at"),
 )
 
 HOURS = tuple(f"n_hour{h:02d}" for h in range(24))  # messages received in local hour h
