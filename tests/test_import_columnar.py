@@ -175,3 +175,4 @@ def test_clean_chunks_write_the_same_as_one_by_one(engine, small_chunks, monkeyp
         cleanup()
     assert dump(engine, skip=("import_log", "meta")) == slow
     assert len(slow["message"]) == 70
+

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from dashboard.core.db import is_postgres
 
 _SQLITE_BATCH = 50_000
+_SQLITE_IN = 5_000  # values in one IN list (SQLite allows 32 766 parameters)
 
 
 def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
@@ -31,6 +32,26 @@ def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray
         _copy(conn, table, columns)
     else:
         _executemany(conn, table, columns)
+
+
+def stored_keys(conn: Connection, table: Table, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of the (platform, external_id) keys ``table`` holds: driver-level IN lists (an
+    ANY array on PostgreSQL), no stored row read — the usual answer for a new file is none."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, ext in keys:
+        by_platform.setdefault(platform, []).append(ext)
+    name, cols = _quoted(conn, table, ("platform", "external_id"))
+    out: set[tuple[str, str]] = set()
+    for platform, ids in by_platform.items():
+        if is_postgres(conn):
+            sql = f"SELECT {cols} FROM {name} WHERE platform = %(p)s AND external_id = ANY(%(ids)s)"
+            out.update(tuple(r) for r in conn.exec_driver_sql(sql, {"p": platform, "ids": ids}))
+            continue
+        for i in range(0, len(ids), _SQLITE_IN):
+            part = ids[i:i + _SQLITE_IN]
+            sql = f"SELECT {cols} FROM {name} WHERE platform = ? AND external_id IN ({', '.join('?' * len(part))})"
+            out.update(tuple(r) for r in conn.exec_driver_sql(sql, (platform, *part)))
+    return out
 
 
 def _quoted(conn: Connection, table: Table, names) -> tuple[str, str]:

@@ -486,7 +486,8 @@ class MessagesKind:
             batch = MessageBatch(None, np.empty(0, np.int64), {}, batch, Problems())
         cands = list(batch.slow)
         keys = [(p.platform, e) for p, e in zip(batch.values.get("page", ()), batch.values.get("external_id", ()))]
-        existing = _load_by_platform_key(conn, schema.message, keys + [c.key for c in cands])
+        found = bulk.stored_keys(conn, schema.message, keys + [c.key for c in cands])
+        existing = _load_by_platform_key(conn, schema.message, found) if found else {}
         stored = np.array([k in existing for k in keys], dtype=bool)
         if stored.any():  # clean rows: parse records nothing; the plan may (through the reader)
             for pos in batch.positions[stored].tolist():
