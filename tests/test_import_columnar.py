@@ -8,7 +8,7 @@ also in a later chunk of a file read in several. Hand-picked cells plus seeded r
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ from dashboard.core.settings import Settings
 from dashboard.writers.importing import importer
 from dashboard.writers.importing.columnar import BAD, Columns
 from dashboard.writers.importing.columns import MESSAGES, match_header
-from dashboard.writers.importing.rows import SeenKeys
+from dashboard.writers.importing.rows import Problems, RowReader, SeenKeys
 from dashboard.writers.importing.values import parse_datetime
 from tests.conftest import new_database
 from tests.import_helpers import MESSAGES_HEADER, csv_bytes, dump, load_pages, run
@@ -39,7 +39,8 @@ MOMENTS = [
     "10.10.2026 23:60", "10.10.0000 10:00", "1.11.2026 08:15", "02.11.2026 8:15", "02.11.2026 08:15:30",
     " 02.11.2026 08:15", "02.11.26 08:15", "2026-11-02T08:15:00+03:00", "2026-11-02 08:15", "46000",
     "46000.5", "02/11/2026 08:15", "02.11.2026T08:15", "вчера", "", "-", "нет данных", None,
-    datetime(2026, 11, 2, 8, 15, 30), 46000.25, "٠٢.١١.٢٠٢٦ ٠٨:١٥",
+    datetime(2026, 11, 2, 8, 15, 30), datetime(2026, 11, 2, 8, 15, 30, 999_999), datetime(1960, 1, 1, 0, 0, 0, 500),
+    datetime(2026, 11, 2, 8, 15, tzinfo=timezone.utc), date(2026, 11, 2), time(8, 15), 46000.25, "٠٢.١١.٢٠٢٦ ٠٨:١٥",
 ]
 
 
@@ -88,11 +89,19 @@ def test_by_value_tells_apart_cells_equal_as_python_values():
     assert cols.ok.tolist() == [True, False, True, True, True, False]
 
 
-def test_identifiers_take_plain_tokens_and_check_the_rest():
-    ids = ["m1", "  m2 ", "a b", "-", "", None, "x" * 64, "x" * 65, 17, 17.0, "нет данных"]
+def test_identifiers_equal_the_per_row_text_check():
+    ids = ["m1", "  m2 ", "a b", "-", "", None, "x" * 64, "x" * 65, 17, 17.0, 17.5, "нет данных", True, -5, "a\u00a0b",
+           "N/A", "null", "Ёж-1"]
     cols = columns(MESSAGES_HEADER, [[v, URLS[0]] for v in ids])
-    assert cols.identifiers("external_id", 64) == ["m1", "m2", "a b", BAD, BAD, BAD, "x" * 64, BAD, "17", "17",
-                                                   BAD]
+    got = cols.identifiers("external_id", 64)
+    want = []
+    for v in ids:
+        problems = Problems()
+        value = RowReader(cols.header, 2, [v], problems).text("external_id", 64, required=True)
+        want.append(BAD if problems else value)
+    assert got == want
+    assert got[:4] == ["m1", "m2", "a b", BAD] and got[8] == "17"
+    assert cols.ok.tolist() == [v is not BAD for v in want]
 
 
 def test_message_times_arrays_equal_message_times():

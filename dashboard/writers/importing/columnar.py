@@ -7,8 +7,8 @@ A chunk of rows is turned into columns and each column is checked at once:
   the very code the per-row check uses (a ``RowReader`` over a one-row stand-in);
 - identifiers by a plain-token test (no spaces, not too long, not a dash);
 - moments written as exports write them (``28.11.2026 14:05``) by numpy on the characters,
-  local → UTC once per distinct local hour; any other form cell by cell with
-  ``values.parse_datetime``.
+  date-and-time cells of a workbook as they are; local → UTC once per distinct local hour;
+  any other form cell by cell with ``values.parse_datetime``.
 
 The fast path only decides which rows are certainly clean. A row with any failing cell goes
 back through the per-row check (``kind.parse``), which records its problems with the usual
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from itertools import zip_longest
 from zoneinfo import ZoneInfo
 
@@ -135,8 +136,9 @@ class Columns:
         anything else through ``RowReader.text``."""
         col = self.raw(name)
         plain = re.compile(r"\S{1,%d}" % max_len).fullmatch
-        out = [v if v.__class__ is str and plain(v) is not None and v.lower() not in _EMPTY else BAD
-               for v in col]
+        out = [v if v.__class__ is str and plain(v) is not None and v.lower() not in _EMPTY
+               else str(v) if v.__class__ is int and -10 ** 63 < v < 10 ** 63  # a number cell of a workbook
+               else BAD for v in col]
         slow = [i for i, v in enumerate(out) if v is BAD]
         for pos, value in self.each(slow, name, lambda r: r.text(name, max_len, required=True)).items():
             out[pos] = value
@@ -153,6 +155,10 @@ class Columns:
             return out
         usual = np.array([v if v.__class__ is str and len(v) == 16 else "" for v in col], dtype="<U16")
         local, fast = _usual_moments(usual)
+        cells = [i for i, v in enumerate(col) if v.__class__ is datetime and v.tzinfo is None]  # Excel's dates
+        if cells:
+            local[cells] = np.array([col[i] for i in cells], dtype="datetime64[s]")
+            fast[cells] = True
         if fast.any():
             out[fast] = _local_to_utc(local[fast], tz)
         rest = np.flatnonzero(~fast)
