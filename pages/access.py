@@ -46,12 +46,12 @@ with widgets.section("Пользователи", "Адрес — как его �
     if listed.empty:
         st.info("Пока никого нет. Добавьте первого пользователя ниже.", icon=":material/info:")
     else:
-        shown = listed.assign(updated=listed["updated_at"].map(widgets.local_time_text))
+        shown = listed.assign(updated=widgets.local_times(listed["updated_at"]))
         widgets.table(shown, {
             "email": st.column_config.TextColumn("Электронная почта"),
             "role_label": st.column_config.TextColumn("Роль"),
             "municipality": st.column_config.TextColumn("Муниципалитет"),
-            "updated": st.column_config.TextColumn("Изменён"),
+            "updated": widgets.datetime_column("Изменён"),
             "updated_by": st.column_config.TextColumn("Кем"),
         })
 
@@ -98,10 +98,10 @@ with widgets.section("История изменений", "Последние и
     if history.empty:
         st.info("Изменений ещё не было.", icon=":material/info:")
     else:
-        history = history.assign(when=history["at"].map(widgets.local_time_text),
+        history = history.assign(when=widgets.local_times(history["at"]),
                                  what=history["action"].map(ACTIONS))
         widgets.table(history, {
-            "when": st.column_config.TextColumn("Когда"),
+            "when": widgets.datetime_column("Когда"),
             "actor": st.column_config.TextColumn("Кто"),
             "what": st.column_config.TextColumn("Что"),
             "email": st.column_config.TextColumn("Пользователь"),

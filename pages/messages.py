@@ -62,9 +62,9 @@ with widgets.section("Просроченные обращения без отв�
         st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'обращение', 'обращения', 'обращений')}.")
         offset = widgets.pager("overdue_page", total, OVERDUE_PAGE_SIZE, reset_on=f)
         od = widgets.cached(backlog.overdue_messages, f, now=now, limit=OVERDUE_PAGE_SIZE, offset=offset)
-        od = od.assign(received_text=pd.to_datetime(od["received_at"]).map(fmt.dt))
+        od = od.assign(received_local=pd.to_datetime(od["received_at"]))  # already local time
         widgets.table(od, {
-            "received_text": st.column_config.TextColumn("Поступило", width=130),
+            "received_local": widgets.datetime_column("Поступило", width=130),
             "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=110,
                                                    help="Часов сверх нормы ответа"),
             "municipality": st.column_config.TextColumn("Муниципалитет"),

@@ -99,16 +99,16 @@ with widgets.section("Страницы", "Официальные страниц�
         st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
         offset = widgets.pager("profile_pages_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=pf)
         reg = widgets.cached(pages.registry_page, pf, offset=offset)
-        reg = reg.assign(last_post=reg["last_post_at"].map(widgets.local_time_text),
-                         stats_text=reg["stats_on"].map(lambda d: fmt.d(d) if not pd.isna(d) else fmt.NA),
+        reg = reg.assign(last_post=widgets.local_times(reg["last_post_at"]),
+                         stats_date=pd.to_datetime(reg["stats_on"]),
                          profile="stranitsa?page=" + reg["page_id"].astype(str))
         widgets.table(reg, {
             "title": st.column_config.TextColumn("Страница", width="medium"),
             "platform_label": st.column_config.TextColumn("Платформа", width=105),
             "subscribers": widgets.number_column("Подписчики", "int", width=95),
             "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
-            "last_post": st.column_config.TextColumn("Публикация", width=130, help="Последняя публикация"),
-            "stats_text": st.column_config.TextColumn("Данные на", width="small"),
+            "last_post": widgets.datetime_column("Публикация", width=130, help="Последняя публикация"),
+            "stats_date": widgets.date_column("Данные на", width="small"),
             "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
             "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width="small"),
             "organisation": st.column_config.TextColumn("Организация", width="medium"),

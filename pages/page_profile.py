@@ -3,6 +3,7 @@ timeliness of that page, its last post, госметка and open signals."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
@@ -98,23 +99,20 @@ with right, widgets.section("Обращения", "В неделю, по дат�
     widgets.chart(page_charts.weekly_bars(weeks, "messages", "Обращений"))
 
 with widgets.section("По неделям", "Просмотры, реакции и ответы в срок"):
-    table = weeks.assign(
-        week_text=[fmt.d(w) + (" *" if p else "") for w, p in zip(weeks["week"], weeks["partial"])],
-        er_text=weeks["er"].map(lambda v: fmt.pct(v, 2)),
-        share_text=weeks["share_in_norm"].map(fmt.pct),
-        **{f"{c}_text": weeks[c].map(fmt.num) for c in ("subscribers", "posts", "views", "likes", "comments",
-                                                         "reposts", "messages")},
-    )
+    table = weeks.assign(week_date=pd.to_datetime(weeks["week"]),
+                         partial_text=weeks["partial"].map(lambda p: "неполная" if p else ""))
     widgets.table(table, {
-        "week_text": st.column_config.TextColumn("Неделя с", width="small"),
-        "subscribers_text": st.column_config.TextColumn("Подписчики", width="small"),
-        "posts_text": st.column_config.TextColumn("Публикации", width="small"),
-        "views_text": st.column_config.TextColumn("Просмотры", width="small"),
-        "likes_text": st.column_config.TextColumn("Лайки", width="small"),
-        "comments_text": st.column_config.TextColumn("Комментарии", width="small"),
-        "reposts_text": st.column_config.TextColumn("Репосты", width="small"),
-        "er_text": st.column_config.TextColumn("ER", width="small"),
-        "messages_text": st.column_config.TextColumn("Обращения", width="small"),
-        "share_text": st.column_config.TextColumn("Ответ в срок", width="small"),
+        "week_date": widgets.date_column("Неделя с", width=90),
+        "partial_text": st.column_config.TextColumn("Полнота", width=80,
+                                                    help="Неделя выходит за границы периода — её цифры неполные"),
+        "subscribers": widgets.number_column("Подписчики", "int", width="small"),
+        "posts": widgets.number_column("Публикации", "int", width="small"),
+        "views": widgets.number_column("Просмотры", "int", width="small"),
+        "likes": widgets.number_column("Лайки", "int", width="small"),
+        "comments": widgets.number_column("Комментарии", "int", width="small"),
+        "reposts": widgets.number_column("Репосты", "int", width="small"),
+        "er": widgets.kpi_column("er", "ER", width="small"),
+        "messages": widgets.number_column("Обращения", "int", width="small"),
+        "share_in_norm": widgets.kpi_column("share_in_norm", "Ответ в срок", width="small"),
     }, key="profile_weeks", height=min(widgets.table_height(len(table)), 520))
-    st.caption("* неделя выходит за границы периода — её цифры неполные.")
+    st.caption("«неполная» — неделя выходит за границы периода, её цифры неполные.")

@@ -41,8 +41,7 @@ with table_tab:
                             key="metric", bind="query-params")
     m = charts.METRICS[metric]
     lg = rating.league(cur, prev, metric, lower_is_better=m.better == "lower")
-    lg = lg.assign(change_text=lg["change"].map(charts.rank_change_label),
-                   value=lg[metric].where(~lg["low_data"].astype(bool)),
+    lg = lg.assign(value=lg[metric].where(~lg["low_data"].astype(bool)),
                    reliability_text=lg["reliability"].map(RELIABILITY))
     # Status against a target: the metric's own, or (for the composite score) «Ответ в срок».
     targets = widgets.get_settings().targets
@@ -64,13 +63,14 @@ with table_tab:
             st.caption(rating_method_text())
     left, right = st.columns([2.2, 1])
     with left:
-        st.caption(f"Ранжировано: {ranked} из {len(lg)}. «▲» — поднялся, «▼» — опустился по сравнению "
-                   "с предыдущим равным периодом. " + (f"Цели: {widgets.status_legend()}" if target else ""))
+        st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, -1 — "
+                   "опустился на одно по сравнению с предыдущим равным периодом. " + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
             "place": widgets.number_column("Место", "int", width=48),
-            "change_text": st.column_config.TextColumn("Изменение", width=72,
-                                                       help="Изменение места к предыдущему периоду; «—» — "
-                                                            "в одном из периодов мало данных"),
+            "change": widgets.rank_change_column(width=72,
+                                                 help="На сколько мест поднялся (+) или опустился (−) по "
+                                                      "сравнению с предыдущим периодом; пусто — в одном из "
+                                                      "периодов мало данных"),
             "name": st.column_config.TextColumn("Муниципалитет", width=160),
             "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else
                                         f"{m.short}, мин" if m.kind == "minutes" else m.short, width=78),
@@ -82,7 +82,7 @@ with table_tab:
                 "К цели", width=82,
                 help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
-        }, arrows=["change_text"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
+        }, arrows=["change"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
             key="league")
     with right:
         if ranked:

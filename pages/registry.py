@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
@@ -84,7 +83,7 @@ with tab_check:
     shown = comp.assign(
         **{c: comp[c].map(lambda v: YES if bool(v) else NO)
            for c in ("has_vk", "has_ok", "verified", "posted_recently", "compliant")},
-        last_post_text=pd.to_datetime(comp["last_post_at"]).map(widgets.local_time_text),
+        last_post_local=widgets.local_times(comp["last_post_at"]),
     )
     widgets.table(shown, {
         "name": st.column_config.TextColumn("Муниципалитет", width="medium"),
@@ -94,6 +93,6 @@ with tab_check:
         "verified": st.column_config.TextColumn("Госметка", width="small"),
         "posted_recently": st.column_config.TextColumn(f"Публикации за {pages.POST_RECENCY_DAYS} дн.",
                                                        width="small"),
-        "last_post_text": st.column_config.TextColumn("Последняя публикация администрации"),
+        "last_post_local": widgets.datetime_column("Последняя публикация администрации"),
         "pages_total": widgets.number_column("Всего страниц", "int", width="small"),
     }, key="compliance", height=36 * 36)

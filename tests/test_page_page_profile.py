@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from dashboard.core import formatting as fmt
 from tests.apptest_utils import assert_ok, metrics, run_page, table_with, texts
 from tests.fixture_data import NOW
@@ -24,14 +28,14 @@ def test_profile_of_page_1(app_db):
     assert m["Ответ в срок"] == "75,0\u00a0%"
     assert m["Госметка"] == "есть"
     weeks = table_with(at, "Неделя с")
-    assert list(weeks["Неделя с"]) == ["26.10.2026 *", "02.11.2026", "09.11.2026", "16.11.2026",
-                                       "23.11.2026", "30.11.2026 *"]
-    assert list(weeks["Публикации"]) == ["15", "0", "0", "14", "0", "16"]
-    assert list(weeks["Обращения"]) == ["0", "5", "0", "1", "3", "0"]
-    assert list(weeks["Подписчики"]) == [fmt.num(1200), fmt.num(1200), fmt.num(1200), fmt.num(1300),
-                                         fmt.num(1300), fmt.num(1400)]
+    assert [d.strftime("%d.%m.%Y") for d in weeks["Неделя с"]] == [
+        "26.10.2026", "02.11.2026", "09.11.2026", "16.11.2026", "23.11.2026", "30.11.2026"]
+    assert list(weeks["Полнота"]) == ["неполная", "", "", "", "", "неполная"]
+    assert list(weeks["Публикации"]) == [15, 0, 0, 14, 0, 16]
+    assert list(weeks["Обращения"]) == [0, 5, 0, 1, 3, 0]
+    assert list(weeks["Подписчики"]) == [1200, 1200, 1200, 1300, 1300, 1400]
     # Week of 02.11: messages 1-5, within the norm 1-4 of 5 due.
-    assert weeks.iloc[1]["Ответ в срок"] == "80,0\u00a0%"
+    assert weeks.iloc[1]["Ответ в срок"] == pytest.approx(0.8)
     assert "Последняя публикация: 27.11.2026 12:00" in texts(at)
 
 
@@ -56,3 +60,19 @@ def test_without_a_page_offers_a_choice(app_db):
     at = run_page(app_db, PAGE, now=NOW, query_params={"page": "999"})
     assert_ok(at)
     assert "Страницы с номером 999 нет в реестре." in [w.value for w in at.warning]
+
+
+def test_weekly_table_holds_numbers_and_dates(app_db):
+    """The «По неделям» table keeps numbers and dates (Russian format from the column
+    configuration): its numeric columns sort as numbers, weeks as dates."""
+    at = run_page(app_db, PAGE, now=NOW, query_params={"page": "1"})
+    frame = next(f for f in at.dataframe if "week_date" in json.loads(f.proto.columns or "{}"))
+    config, df = json.loads(frame.proto.columns), frame.value
+    numeric = ("subscribers", "posts", "views", "likes", "comments", "reposts", "er", "messages", "share_in_norm")
+    for column in numeric:
+        assert df[column].dtype.kind in "if", column
+        assert config[column]["type_config"]["type"] == "number", column
+    assert config["week_date"]["type_config"] == {"type": "date", "format": "DD.MM.YYYY"}
+    assert df["week_date"].dtype.kind == "M"
+    assert sorted(df["posts"], reverse=True)[:3] == [16, 15, 14]          # not '16', '15', '14', '0'
+    assert list(df.sort_values("week_date")["week_date"]) == list(df["week_date"])

@@ -33,8 +33,8 @@ def test_league_table_composite(app_db):
     assert list(top["Место"]) == [1, 2]
     assert list(top["Баллы"]) == pytest.approx([70.0, 30.0])
     assert list(top["Надёжность"]) == ["средняя", "средняя"]
-    # Not ranked before (October had < 10 messages everywhere): no arrow.
-    assert list(top["Изменение"]) == ["—", "—"]
+    # Not ranked before (October had < 10 messages everywhere): no change shown.
+    assert top["Изменение"].isna().all()
     rest = df.iloc[2:]
     assert rest["Баллы"].isna().all() and rest["Место"].isna().all()
     assert set(rest["Надёжность"]) == {"мало данных"}
@@ -110,3 +110,15 @@ def test_numbers_are_numbers_and_sort_as_numbers(app_db):
         assert config[column]["type_config"]["type"] == "number"
         assert config[column]["type_config"]["format"] in ("localized", "percent")
     assert sorted(df["messages"], reverse=True)[:4] == [15, 10, 1, 0]
+    # The rank change is a number too, signed by its format; empty when a period lacks data.
+    assert df["change"].dtype.kind == "f" and df["change"].isna().all()
+    assert config["change"]["type_config"] == {"type": "number", "format": "%+d", "step": 1}
+
+
+def test_rank_changes_are_coloured_by_sign():
+    from dashboard.ui.widgets import DOWN_COLOR, UP_COLOR, _arrow_style
+
+    assert UP_COLOR in _arrow_style(2.0) and UP_COLOR in _arrow_style(3)
+    assert DOWN_COLOR in _arrow_style(-1.0)
+    assert _arrow_style(0.0) == _arrow_style(float("nan")) == _arrow_style(None) == ""
+    assert UP_COLOR in _arrow_style("▲ 2") and DOWN_COLOR in _arrow_style("▼ 1")

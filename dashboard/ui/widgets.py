@@ -632,10 +632,15 @@ UP_COLOR, DOWN_COLOR = "#1e7d4f", "#b3372b"
 
 
 def _arrow_style(v) -> str:
-    s = str(v)
-    if s.startswith("▲"):
+    """Green for '▲ …' or a positive number (a rank gained), red for '▼ …' or a negative one."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        up, down = v > 0, v < 0   # NaN: neither
+    else:
+        s = str(v)
+        up, down = s.startswith("▲"), s.startswith("▼")
+    if up:
         return f"color: {UP_COLOR}; font-weight: 600"
-    if s.startswith("▼"):
+    if down:
         return f"color: {DOWN_COLOR}; font-weight: 600"
     return ""
 
@@ -643,7 +648,8 @@ def _arrow_style(v) -> str:
 def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
           status: dict[str, Sequence[str | None]] | None = None, **kwargs):
     """st.dataframe showing only the configured columns, with Russian headers; text columns
-    listed in ``arrows`` colour '▲ …' green and '▼ …' red; ``status`` maps a column to each
+    listed in ``arrows`` colour '▲ …' and positive numbers green, '▼ …' and negative ones
+    red; ``status`` maps a column to each
     row's target status ('good', 'warn', 'bad' or None), drawn in the status colours."""
     from dashboard.core.targets import STATUS_COLOURS
 
@@ -670,6 +676,23 @@ def number_column(label: str, kind: str = "int", **kwargs):
     numbers: shares 0..1 show as percents, minutes as whole minutes)."""
     format_, step = NUMBER_FORMATS[kind]
     return st.column_config.NumberColumn(label, format=format_, step=step, **kwargs)
+
+
+def rank_change_column(label: str = "Изменение", **kwargs):
+    """A number column of rank changes: «+2» (moved up), «−1» (down), «+0»; empty when either
+    period lacks data. Sorted numerically; ``table(arrows=[...])`` colours the sign."""
+    return st.column_config.NumberColumn(label, format="%+d", step=1, **kwargs)
+
+
+def datetime_column(label: str, **kwargs):
+    """A date-and-time column shown as «28.11.2026 14:05», sorted by time (give it local
+    times: ``local_times``)."""
+    return st.column_config.DatetimeColumn(label, format="DD.MM.YYYY HH:mm", **kwargs)
+
+
+def date_column(label: str, **kwargs):
+    """A date column shown as «28.11.2026», sorted by date."""
+    return st.column_config.DateColumn(label, format="DD.MM.YYYY", **kwargs)
 
 
 def kpi_column(column: str, label: str | None = None, **kwargs):
