@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Iterator
 
 import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
@@ -104,7 +105,11 @@ def _registry_select():
 
 def _frame(conn: Connection, stmt) -> pd.DataFrame:
     res = conn.execute(stmt)
-    df = pd.DataFrame(res.all(), columns=list(res.keys()))
+    return _rows_frame(res.all(), list(res.keys()))
+
+
+def _rows_frame(rows, columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
     df["subscribers"] = df["subscribers"].astype("Int64")
     df["last_post_at"] = pd.to_datetime(df["last_post_at"])
     df["url"] = df["url"].map(platforms.safe_link)  # only http(s) links reach a link column
@@ -135,6 +140,20 @@ def registry_page(conn: Connection, f: Filters | None = None, rf: RegistryFilter
     if limit is not None:
         stmt = stmt.limit(int(limit))
     return _frame(conn, stmt)
+
+
+def registry_chunks(conn: Connection, f: Filters | None = None, rf: RegistryFilter = RegistryFilter(),
+                    sort: str = "municipality", descending: bool = False,
+                    chunk: int = 5000) -> Iterator[pd.DataFrame]:
+    """Every row of registry_page's order, ``chunk`` rows at a time, streamed from the
+    cursor (a workbook of 30 000 pages never holds them all). Columns as registry()."""
+    if sort not in REGISTRY_SORTS:
+        raise ValueError(f"unknown registry order {sort!r}")
+    stmt = _registry_select().where(*_registry_where(conn, f, rf)).order_by(*_order_by(sort, descending))
+    res = conn.execution_options(yield_per=chunk).execute(stmt)
+    columns = list(res.keys())
+    for rows in res.partitions():
+        yield _rows_frame(rows, columns)
 
 
 def registry(conn: Connection, f: Filters | None = None, search: str | None = None,

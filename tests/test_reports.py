@@ -542,3 +542,26 @@ def test_missing_fonts_give_a_russian_message(monkeypatch, tmp_path):
                                                   "bold": tmp_path / "DejaVuSans-Bold.ttf"})
     with pytest.raises(ReportError, match="Не найдены шрифты .*fonts-dejavu-core"):
         theme.check_fonts()
+
+
+def test_municipality_pages_stream_into_the_workbook_in_chunks(report_engine, monkeypatch):
+    """The workbook's page list comes from pages.registry_chunks (never the whole list at
+    once); with chunks of 2 rows every page is still there, in the registry's order, and
+    the slide names the largest pages of all of them."""
+    from queries import pages
+
+    with report_engine.connect() as conn:
+        expected = list(pages.registry(conn, Filters(date(2026, 11, 1), date(2026, 11, 30),
+                                                     municipality_ids=(NSK,)))["title"])
+    real = pages.registry_chunks
+    chunks = []
+
+    def small(*args, **kwargs):
+        for df in real(*args, **{**kwargs, "chunk": 2}):
+            chunks.append(len(df))
+            yield df
+
+    monkeypatch.setattr(pages, "registry_chunks", small)
+    ws = load_workbook(io.BytesIO(_build(report_engine, "xlsx", NSK)))["Страницы"]
+    assert [ws.cell(i, 2).value for i in range(3, ws.max_row + 1)] == expected
+    assert chunks == [2, 2, 1] and ws.auto_filter.ref == f"A2:J{len(expected) + 2}"

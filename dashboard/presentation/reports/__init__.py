@@ -55,7 +55,14 @@ def build_report(engine: Engine, period: Period, municipality_id: int | None, fm
         from dashboard.presentation.reports import xlsx
 
         progress(0.6, "Запись таблиц…")
-        data = xlsx.render(c)
+        if c.is_oblast:
+            data = xlsx.render(c)
+        else:  # the municipality's page list streams from the database into the workbook
+            from queries import pages
+
+            with engine.connect() as conn:
+                data = xlsx.render(c, pages.registry_chunks(
+                    conn, content.scope_filters(period, municipality_id, c.norm)))
     else:
         images = figures.chart_images(c, lambda f, t: progress(0.15 + 0.7 * f, t))
         progress(0.9, "Сборка слайдов…")

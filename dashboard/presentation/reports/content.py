@@ -26,6 +26,7 @@ from queries.filters import Filters, Norm
 from queries.kpis import Headline
 
 OBLAST_NAME = "Новосибирская область"
+PAGES_SHOWN = 14  # pages listed on the slide of a municipality report
 
 @dataclass(frozen=True)
 class ReportContent:
@@ -50,7 +51,10 @@ class ReportContent:
     topics: pd.DataFrame             # breakdowns.by_topic for the scope
     responses: pd.DataFrame          # responses.response_distribution for the scope
     platforms: pd.DataFrame          # breakdowns.by_platform for the scope
-    pages: pd.DataFrame | None       # pages.registry of the municipality (municipality reports)
+    # Municipality reports: its open pages with the most subscribers (PAGES_SHOWN, for the
+    # slide) and how many there are; the workbook streams the whole list (pages.registry_chunks).
+    pages: pd.DataFrame | None
+    pages_total: int | None
     targets: dict = field(default_factory=dict)  # KPI code -> dashboard.core.targets.Target
 
     @property
@@ -133,6 +137,8 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             topics=breakdowns.by_topic(conn, f),
             responses=responses.response_distribution(conn, f),
             platforms=breakdowns.by_platform(conn, f, now),
-            pages=None if municipality_id is None else pages.registry(conn, f),
+            pages=None if municipality_id is None else pages.registry_page(
+                conn, f, sort="subscribers", descending=True, limit=PAGES_SHOWN),
+            pages_total=None if municipality_id is None else pages.registry_count(conn, f),
             targets=settings.targets,
         )

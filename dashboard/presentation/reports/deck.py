@@ -641,16 +641,17 @@ def movers_slide(c: ReportContent) -> Slide:
                  notes=kpi_notes("share_in_norm", extra=RATING_NOTE))
 
 
-def pages_slide(c: ReportContent, limit: int = 14) -> Slide:
-    df = c.pages.sort_values("subscribers", ascending=False, na_position="last")
+def pages_slide(c: ReportContent) -> Slide:
+    """The municipality's pages with the most subscribers (content.PAGES_SHOWN), of all."""
+    df, total, limit = c.pages, c.pages_total, len(c.pages)
     rows = tuple(_cells(r.platform_label, r.title, _t("subscribers", r.subscribers), fmt.d(r.last_post_at),
                         "да" if r.verified else "нет") for r in df.head(limit).itertuples())
     cols = (Column("Сеть", "center", 0.8), Column("Страница", weight=4.0), Column("Подписчики", "right", 1.1),
             Column("Последняя публикация", "center", 1.3), Column("Госметка", "center", 0.8))
     box = Box(CONTENT.x, CONTENT.y, CONTENT.w, min(CONTENT.h - 0.5, 0.34 * (len(rows) + 1)))
     # Page titles are free text of any length: the longest are shortened (full titles in the workbook).
-    more = (f"Показаны {len(rows)} из {len(df)} (по числу подписчиков); полный список — в XLSX."
-            if len(df) > limit else f"Всего страниц: {len(df)}.")
+    more = (f"Показаны {len(rows)} из {fmt.num(total)} (по числу подписчиков); полный список — в XLSX."
+            if total > limit else f"Всего страниц: {fmt.num(total)}.")
     note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.4, CONTENT.w, 0.4)
     blocks: list[Block] = [Table(box, cols, rows)] if rows else []
     blocks.append(Text(note, (Line(more if rows else "Страниц нет.", 12, color=theme.MUTED),)))

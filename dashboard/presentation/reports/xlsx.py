@@ -5,6 +5,10 @@ dates), a caption row and a frozen header row on every sheet, column widths that
 and a «Сведения» sheet with scope, period, date of data and the demo-data label.
 Values are written as numbers, not text, so they can be re-used; text from data that a
 spreadsheet would run as a formula is written as text (``core.spreadsheet``).
+
+The workbook is written in openpyxl's write-only mode, row by row: a municipality's page
+list (28 000 pages for город Новосибирск at national scale) streams from the database in
+chunks (``pages.registry_chunks``) and is never whole in memory, as cells or as a table.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
+from typing import Iterable
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -80,26 +87,65 @@ def _width(values: list, header: str) -> float:
     return min(max(10, longest + 2), 60)
 
 
-def write_table(wb: Workbook, title: str, caption: str, df: pd.DataFrame, cols: list[Col],
-                demo: bool, freeze_cols: int = 0) -> None:
-    """One sheet: caption (row 1), header (row 2, frozen), data rows."""
+ROW_KIND = "row"              # Col.kind: the number format of the row's own "kind" column
+ROW_CHANGE_KIND = "row_change"  # Col.kind: the format of a change of the row's "kind"
+WIDTH_SAMPLE = 5000  # rows whose shown width sets the column widths (the first chunk)
+
+
+def _kind(col: "Col", row_kind: str | None) -> str:
+    if col.kind == ROW_KIND:
+        return row_kind
+    if col.kind == ROW_CHANGE_KIND:
+        return CHANGE_KIND[row_kind]
+    return col.kind
+
+
+def _cell(ws, value, number_format: str | None = None, font: Font | None = None,
+          fill: PatternFill | None = None, alignment: Alignment | None = None) -> WriteOnlyCell:
+    """A write-only cell; text that a spreadsheet would run as a formula is written as text."""
+    cell = WriteOnlyCell(ws, value=spreadsheet.safe_text(value))
+    if number_format:
+        cell.number_format = number_format
+    if font:
+        cell.font = font
+    if fill:
+        cell.fill = fill
+    if alignment:
+        cell.alignment = alignment
+    return cell
+
+
+def write_table(wb: Workbook, title: str, caption: str, data: pd.DataFrame | Iterable[pd.DataFrame],
+                cols: list[Col], demo: bool, freeze_cols: int = 0, widths: dict[int, float] | None = None) -> None:
+    """One sheet: caption (row 1), header (row 2, frozen), data rows. ``data``: a table, or
+    its rows chunk by chunk (the column widths then fit the first chunk). ``widths``: fixed
+    widths by column number (1-based)."""
+    chunks = iter([data] if isinstance(data, pd.DataFrame) else data)
+    first = next(chunks, None)
+    if first is None:
+        first = pd.DataFrame(columns=[c.source for c in cols])
     ws = wb.create_sheet(title)
-    ws.cell(1, 1, f"{caption} — {theme.DEMO_LABEL}" if demo else caption).font = DEMO_FONT if demo else CAPTION_FONT
+    # Write-only: column widths and panes before the first row.
     for j, col in enumerate(cols, start=1):
-        cell = ws.cell(2, j, col.header)
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for i, row in enumerate(df[[c.source for c in cols]].itertuples(index=False), start=3):
-        for j, (col, v) in enumerate(zip(cols, row), start=1):
-            cell = ws.cell(i, j, _cell_value(v, col.kind))
-            cell.number_format = FORMATS[col.kind]
-    for j, col in enumerate(cols, start=1):
-        shown = [_shown(v, col.kind) for v in df[col.source]] if len(df) else []
-        ws.column_dimensions[get_column_letter(j)].width = _width(shown, col.header)
+        sample = first[col.source].head(WIDTH_SAMPLE)
+        kinds = first["kind"].head(WIDTH_SAMPLE) if "kind" in first else [None] * len(sample)
+        shown = [_shown(v, _kind(col, k)) for v, k in zip(sample, kinds)]
+        ws.column_dimensions[get_column_letter(j)].width = (widths or {}).get(j, _width(shown, col.header))
+    ws.freeze_panes = f"{get_column_letter(1 + freeze_cols)}3"
     ws.row_dimensions[2].height = 32
-    ws.freeze_panes = ws.cell(3, 1 + freeze_cols)
-    if len(df):
-        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{len(df) + 2}"
+    ws.append([_cell(ws, f"{caption} — {theme.DEMO_LABEL}" if demo else caption,
+                     font=DEMO_FONT if demo else CAPTION_FONT)])
+    ws.append([_cell(ws, col.header, font=HEADER_FONT, fill=HEADER_FILL,
+                     alignment=Alignment(wrap_text=True, vertical="center")) for col in cols])
+    n = 0
+    for chunk in chain([first], chunks):
+        kinds = chunk["kind"] if "kind" in chunk else [None] * len(chunk)
+        for row, row_kind in zip(chunk[[c.source for c in cols]].itertuples(index=False), kinds):
+            ws.append([_cell(ws, _cell_value(v, _kind(col, row_kind)), FORMATS[_kind(col, row_kind)])
+                       for col, v in zip(cols, row)])
+            n += 1
+    if n:
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{n + 2}"
 
 
 def _shown(v, kind: str) -> str | None:
@@ -206,23 +252,22 @@ def kpi_frame(c: ReportContent) -> tuple[pd.DataFrame, list[Col]]:
 
 
 def _write_kpis(wb: Workbook, c: ReportContent) -> None:
+    """Counts, shares and minutes in one table: each row's values in its own format."""
     df, cols = kpi_frame(c)
-    write_table(wb, "Показатели", f"Главные показатели — {c.scope_name}, {c.period.label()}", df, cols, c.is_demo)
-    ws = wb["Показатели"]
-    for i, kind in enumerate(df["kind"], start=3):  # per-row formats: counts, shares, minutes
-        for j, col in enumerate(cols, start=1):
-            if col.source in ("cur", "prev", "oblast"):
-                ws.cell(i, j).number_format = FORMATS[kind]
-            elif col.source == "change":
-                ws.cell(i, j).number_format = FORMATS[CHANGE_KIND[kind]]
-    for j in range(3, len(cols) + 1):
-        ws.column_dimensions[get_column_letter(j)].width = 20
+    cols = [Col(col.source, col.header, ROW_KIND) if col.source in ("cur", "prev", "oblast") else
+            Col(col.source, col.header, ROW_CHANGE_KIND) if col.source == "change" else col for col in cols]
+    write_table(wb, "Показатели", f"Главные показатели — {c.scope_name}, {c.period.label()}", df, cols, c.is_demo,
+                widths={j: 20 for j in range(3, len(cols) + 1)})
 
 
 def _write_info(wb: Workbook, c: ReportContent, sheets: list[tuple[str, str]]) -> None:
-    ws = wb.active
-    ws.title = "Сведения"
-    ws.cell(1, 1, "Отчёт о работе официальных страниц органов власти в социальных сетях").font = CAPTION_FONT
+    ws = wb.create_sheet("Сведения")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 70
+    ws.freeze_panes = "A2"
+    ws.append([_cell(ws, "Отчёт о работе официальных страниц органов власти в социальных сетях",
+                     font=CAPTION_FONT)])
+    ws.append([])
     info = [
         ("Территория", c.scope_name, "text"),
         ("Период", c.period.label(), "text"),
@@ -234,35 +279,28 @@ def _write_info(wb: Workbook, c: ReportContent, sheets: list[tuple[str, str]]) -
         ("Отчёт сформирован (UTC)", c.now.replace(microsecond=0), "datetime"),
         ("Источник", theme.SOURCE_NOTE, "text"),
     ]
-    for i, (k, v, kind) in enumerate(info, start=3):
-        ws.cell(i, 1, k).font = Font(bold=True)
-        cell = ws.cell(i, 2, v)
-        cell.number_format = FORMATS[kind]
-        cell.alignment = Alignment(horizontal="left")
-    row = len(info) + 4
+    for k, v, kind in info:
+        ws.append([_cell(ws, k, font=Font(bold=True)),
+                   _cell(ws, v, FORMATS[kind], alignment=Alignment(horizontal="left"))])
+    ws.append([])
     if c.is_demo:
-        ws.cell(row, 1, theme.DEMO_LABEL).font = DEMO_FONT
-        row += 2
-    ws.cell(row, 1, "Листы").font = Font(bold=True)
-    for i, (name, about) in enumerate(sheets, start=row + 1):
-        ws.cell(i, 1, name)
-        ws.cell(i, 2, about)
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 70
-    ws.freeze_panes = "A2"
+        ws.append([_cell(ws, theme.DEMO_LABEL, font=DEMO_FONT)])
+        ws.append([])
+    ws.append([_cell(ws, "Листы", font=Font(bold=True))])
+    for name, about in sheets:
+        ws.append([_cell(ws, name), _cell(ws, about)])
 
 
-def render(c: ReportContent) -> bytes:
-    wb = Workbook()
+def render(c: ReportContent, page_chunks: Iterable[pd.DataFrame] | None = None) -> bytes:
+    """The workbook's bytes. ``page_chunks``: the municipality's pages (pages.registry_chunks),
+    for a municipality report."""
+    wb = Workbook(write_only=True)
     scope, label, demo = c.scope_name, c.period.label(), c.is_demo
-    sheets: list[tuple[str, str]] = []
+    tables: list[tuple] = []  # (title, about, data, cols, freeze_cols): written after «Сведения»
 
-    def table(title: str, about: str, df: pd.DataFrame, cols: list[Col], freeze_cols: int = 0) -> None:
-        write_table(wb, title, f"{about} — {label}", df, cols, demo, freeze_cols)
-        sheets.append((title, about))
+    def table(title: str, about: str, data, cols: list[Col], freeze_cols: int = 0) -> None:
+        tables.append((title, about, data, cols, freeze_cols))
 
-    _write_kpis(wb, c)
-    sheets.append(("Показатели", f"Главные показатели ({scope}) и изменение к периоду «{c.previous.label()}»"))
     rating = c.rating.sort_values(["enough_data", "rank", "name"], ascending=[False, True, True])
     table("Рейтинг", "Рейтинг муниципалитетов", rating, RATING_COLS, freeze_cols=2)
     munis = c.municipalities.assign(kind_label=c.municipalities["kind"].map(MUNICIPALITY_KINDS).fillna(""))
@@ -279,9 +317,14 @@ def render(c: ReportContent) -> bytes:
         both = both.assign(share_in_norm_pp=(both["share_in_norm"] - both["prev_share_in_norm"]) * 100)
         table("Изменения", "Лучшая динамика и наибольшее снижение в рейтинге", both, MOVER_COLS)
     else:
-        table("Страницы", f"Страницы муниципалитета ({scope})", c.pages, PAGE_COLS)
+        table("Страницы", f"Страницы муниципалитета ({scope})",
+              page_chunks if page_chunks is not None else c.pages, PAGE_COLS)
+    sheets = [("Показатели", f"Главные показатели ({scope}) и изменение к периоду «{c.previous.label()}»"),
+              *[(title, about) for title, about, *_ in tables]]
     _write_info(wb, c, sheets)
-    spreadsheet.safe_workbook(wb)
+    _write_kpis(wb, c)
+    for title, about, data, cols, freeze_cols in tables:
+        write_table(wb, title, f"{about} — {label}", data, cols, demo, freeze_cols)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
