@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import numpy as np
 import pytest
 
+from dashboard.core import schema
 from dashboard.core.message_fields import Zone, message_times, message_times_arrays
 from dashboard.core.settings import Settings
 from dashboard.writers.importing import importer
@@ -163,25 +164,35 @@ def test_a_problem_in_a_later_chunk_names_its_row_and_column(engine, small_chunk
     assert dump(engine) == before
 
 
-def test_clean_chunks_write_the_same_as_one_by_one(engine, small_chunks, monkeypatch, tmp_path):
+@pytest.mark.parametrize("closing", [False, True])
+def test_clean_chunks_write_the_same_as_one_by_one(engine, small_chunks, monkeypatch, tmp_path, closing):
     """A file imported column-wise gives the same rows as the per-row path (the chunk check
-    switched off), including derived times, statuses and the summaries."""
+    switched off), including derived times, statuses, closing moments and the summaries."""
     from dashboard.writers.importing import kinds
 
     load_pages(engine)
     rows = message_rows(70)
     rows[5][5], rows[6][5], rows[7][6] = "", "в работе", ""
-    assert run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows)).ok
+    header = MESSAGES_HEADER
+    if closing:  # every sixth message closed without an answer, one of them with no status given
+        header = [*MESSAGES_HEADER, "Дата закрытия"]
+        for i, r in enumerate(rows):
+            r.append(f"{1 + i % 20:02d}.10.2026 23:00" if i % 6 == 0 else "")
+            if i % 6 == 0:
+                r[5] = "" if i == 30 else "закрыто без ответа"
+    assert run(engine, "messages", csv_bytes(header, rows)).ok
 
     (tmp_path / "slow").mkdir()
     other, cleanup = new_database(engine.dialect.name, tmp_path / "slow")
     try:
         load_pages(other)
         monkeypatch.delattr(kinds.MessagesKind, "check_chunk")
-        assert run(other, "messages", csv_bytes(MESSAGES_HEADER, rows)).ok
+        assert run(other, "messages", csv_bytes(header, rows)).ok
         slow = dump(other, skip=("import_log", "meta"))
     finally:
         cleanup()
     assert dump(engine, skip=("import_log", "meta")) == slow
     assert len(slow["message"]) == 70
+    statuses = [r[schema.message.c.keys().index("status")] for r in slow["message"]]
+    assert statuses.count("closed") == (12 if closing else 0)
 
