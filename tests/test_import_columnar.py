@@ -180,19 +180,28 @@ def test_clean_chunks_write_the_same_as_one_by_one(engine, small_chunks, monkeyp
             r.append(f"{1 + i % 20:02d}.10.2026 23:00" if i % 6 == 0 else "")
             if i % 6 == 0:
                 r[5] = "" if i == 30 else "закрыто без ответа"
-    assert run(engine, "messages", csv_bytes(header, rows)).ok
+    changed = [list(r) for r in rows[:50]]  # a second file: stored rows again, some changed
+    for i in range(0, 50, 4):
+        changed[i][3] = "Транспорт"
+        changed[i][4], changed[i][5] = ("", "в работе") if i % 8 else ("02.11.2026 10:00", "дан ответ")
+        changed[i][7:] = [""] * len(changed[i][7:])  # reopened or answered: no closing moment
+    changed += message_rows(80)[70:]
+    files = [csv_bytes(header, rows), csv_bytes(header, changed)]
+    for data in files:
+        assert run(engine, "messages", data).ok
 
     (tmp_path / "slow").mkdir()
     other, cleanup = new_database(engine.dialect.name, tmp_path / "slow")
     try:
         load_pages(other)
         monkeypatch.delattr(kinds.MessagesKind, "check_chunk")
-        assert run(other, "messages", csv_bytes(header, rows)).ok
+        results = [run(other, "messages", data) for data in files]
+        assert [(r.added, r.updated, r.unchanged) for r in results] == [(70, 0, 0), (10, 13, 37)]
         slow = dump(other, skip=("import_log", "meta"))
     finally:
         cleanup()
     assert dump(engine, skip=("import_log", "meta")) == slow
-    assert len(slow["message"]) == 70
+    assert len(slow["message"]) == 80
     statuses = [r[schema.message.c.keys().index("status")] for r in slow["message"]]
-    assert statuses.count("closed") == (12 if closing else 0)
+    assert statuses.count("closed") == (7 if closing else 0)  # 12, less the 5 reopened or answered
 

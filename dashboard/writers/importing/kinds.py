@@ -489,14 +489,33 @@ class MessagesKind:
         found = bulk.stored_keys(conn, schema.message, keys + [c.key for c in cands])
         existing = _load_by_platform_key(conn, schema.message, found) if found else {}
         stored = np.array([k in existing for k in keys], dtype=bool)
-        if stored.any():  # clean rows: parse records nothing; the plan may (through the reader)
-            for pos in batch.positions[stored].tolist():
-                cands.append(self.parse(batch.columns.reader(pos, batch.problems), ctx))
+        if stored.any():
+            cands += [self._candidate(batch, j) for j in np.flatnonzero(stored).tolist()]
             cands.sort(key=lambda c: c.row)
         plan = self._plan_rows(ctx, cands, existing)
         if len(batch.positions):
             self._plan_new(ctx, batch, ~stored, plan)
         return plan
+
+    @staticmethod
+    def _candidate(batch: "MessageBatch", j: int) -> Candidate:
+        """The clean row ``j`` of the batch as ``parse`` would give it (for the per-row plan)."""
+        cols, v = batch.columns, batch.values
+        page = v["page"][j]
+        values = {"received_at": v["received_at"][j].item(), "topic_id": int(v["topic_id"][j]),
+                  "page_id": page.id, "platform": page.platform, "municipality_id": page.municipality_id}
+        for name in ("first_response_at", "closed_at"):
+            if cols.has(name):
+                values[name] = None if np.isnat(v[name][j]) else v[name][j].item()
+        if cols.has("photo_report"):
+            values["photo_report"] = bool(v["photo_report"][j])
+        if cols.has("satisfaction"):
+            values["satisfaction"] = v["satisfaction"][j]
+        if cols.has("kind"):
+            values["kind"] = v["kind"][j] or "comment"
+        status = v["status"][j] if "status" in v else None
+        reader = cols.reader(int(batch.positions[j]), batch.problems)
+        return Candidate(reader, (page.platform, v["external_id"][j]), values, {"status": status})
 
     def _plan_rows(self, ctx: Context, cands: list[Candidate], existing: dict) -> Plan:
         plan = Plan()
