@@ -60,9 +60,11 @@ def _utc_naive(iso: str | None) -> datetime | None:
 def data_status(conn: Connection) -> DataStatus:
     """Demo flag, last write time, the span of days with data, and page/message totals.
 
-    Read from the summary tables (``msg_daily``, ``subs_daily``) and ``page``, so it is
-    cheap at any scale; ``n_messages`` is the total of ``msg_daily.n_received``."""
-    md, sd = schema.msg_daily, schema.subs_daily
+    Read from the summary tables and ``page``, so it is cheap at any scale: messages from
+    the rollup by (day, municipality, platform) ``msg_daily_mp`` — every page run reads
+    this, and the rollup is an eighth of ``msg_daily`` at national scale; ``n_messages``
+    is the total of its ``n_received``."""
+    md, sd = schema.msg_daily_mp, schema.subs_daily
     m_first, m_last, n_messages = conn.execute(
         select(func.min(md.c.day), func.max(md.c.day), func.sum(md.c.n_received))).one()
     s_first, s_last = conn.execute(select(func.min(sd.c.on), func.max(sd.c.on))).one()
