@@ -21,8 +21,7 @@ from dashboard.core.db import get_meta, utcnow
 from dashboard.core.localtime import to_local, to_naive_utc
 from dashboard.core.schema import OPEN_STATUSES
 from dashboard.core.settings import Settings, get_settings
-from queries.aggregate import deadline_cutoff
-from queries.breakdowns import by_municipality
+from queries.aggregate import add_kpis, deadline_cutoff, sums
 from queries.filters import REGIONAL, Filters, Norm
 from queries.pages import compliance
 
@@ -143,14 +142,22 @@ def daily_count_facts(conn: Connection, day: date, weeks: int) -> list[rules.Dai
 
 def norm_share_facts(conn: Connection, recent: tuple[date, date], before: tuple[date, date],
                      norm: Norm, now: datetime) -> list[rules.NormShare]:
-    cur = by_municipality(conn, Filters(*recent, norm=norm), now).set_index("municipality_id")
-    prev = by_municipality(conn, Filters(*before, norm=norm), now).set_index("municipality_id")
+    """Share answered within the norm and due messages per municipality (regional bodies
+    together) with messages in both periods: from the message and pending sums only
+    (the same formulas as by_municipality, without its page and subscriber parts)."""
+    names = _names(conn)
+
+    def shares(period: tuple[date, date]) -> pd.DataFrame:
+        f = Filters(*period, norm=norm)
+        return add_kpis(sums(conn, f, now, by=("municipality_id",), parts=("messages", "pending")),
+                        f).set_index("municipality_id")
 
     def share(v):
         return None if pd.isna(v) else float(v)
 
+    cur, prev = shares(recent), shares(before)
     return [
-        rules.NormShare(None if mid == REGIONAL else int(mid), None if mid == REGIONAL else row["name"],
+        rules.NormShare(None if mid == REGIONAL else int(mid), None if mid == REGIONAL else names.get(int(mid)),
                         share(row["share_in_norm"]), int(row["due"]),
                         share(prev.loc[mid, "share_in_norm"]), int(prev.loc[mid, "due"]))
         for mid, row in cur.iterrows() if mid in prev.index

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from urllib.parse import quote_plus
 
+import pandas as pd
 from sqlalchemy import insert, select, update
 
 from dashboard.core import schema
@@ -183,3 +184,24 @@ def test_subscriber_drop_at_the_threshold_is_read(fixture_engine):
         assert signals.subs_facts(conn, date(2026, 12, 1), 5.1) == []
         assert len(signals.subs_facts(conn, date(2026, 12, 1))) > 1  # unnarrowed: every page a week back
     assert by_key(evaluate(fixture_engine, NOW + 3 * DAY))["subs_drop:p8"].text.endswith("(−5,0 %)")
+
+
+def test_norm_share_facts_equal_the_municipality_breakdown(fixture_engine):
+    """norm_share_facts reads only the message sums; its shares and due counts are those of
+    breakdowns.by_municipality (the «Карта» figures) for every municipality with messages."""
+    from queries.breakdowns import by_municipality
+    from queries.filters import Filters, Norm
+
+    norm = Norm()
+    recent, before = (date(2026, 11, 21), date(2026, 11, 27)), (date(2026, 10, 24), date(2026, 11, 20))
+    with fixture_engine.connect() as conn:
+        facts = signals.norm_share_facts(conn, recent, before, norm, NOW)
+        cur = by_municipality(conn, Filters(*recent, norm=norm), NOW).set_index("municipality_id")
+        prev = by_municipality(conn, Filters(*before, norm=norm), NOW).set_index("municipality_id")
+    assert facts and any(x.due_recent > 0 for x in facts)
+    for x in facts:
+        mid = x.municipality_id or 0
+        assert (x.due_recent, x.due_before) == (cur.loc[mid, "due"], prev.loc[mid, "due"])
+        for mine, theirs in ((x.share_recent, cur.loc[mid, "share_in_norm"]),
+                             (x.share_before, prev.loc[mid, "share_in_norm"])):
+            assert (mine is None and pd.isna(theirs)) or mine == theirs
