@@ -64,13 +64,15 @@ with table_tab:
     left, right = st.columns([2.2, 1])
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, -1 — "
-                   "опустился на одно по сравнению с предыдущим равным периодом. " + (f"Цели: {widgets.status_legend()}" if target else ""))
+                   "опустился на одно по сравнению с предыдущим равным периодом; пусто — сдвиг в пределах "
+                   "случайных колебаний или мало данных. " + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
             "place": widgets.number_column("Место", "int", width=48),
             "change": widgets.rank_change_column(width=72,
                                                  help="На сколько мест поднялся (+) или опустился (−) по "
                                                       "сравнению с предыдущим периодом; пусто — в одном из "
-                                                      "периодов мало данных"),
+                                                      "периодов мало данных или место сдвинулось в пределах "
+                                                      "случайных колебаний (см. «Как считается»)"),
             "name": st.column_config.TextColumn("Муниципалитет", width=160),
             "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else
                                         f"{m.short}, мин" if m.kind == "minutes" else m.short, width=78),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
@@ -11,6 +12,7 @@ from dashboard.core import metrics
 from dashboard.core.db import utcnow
 from dashboard.core.metrics import (
     KPIS,
+    RATING_CHANGE_Z,
     RATING_PRIOR,
     RATING_RELIABLE_MESSAGES,
     RATING_SHRUNK,
@@ -62,6 +64,45 @@ def shrunk(df: pd.DataFrame, column: str, prior: float = RATING_PRIOR) -> pd.Ser
     return out.where(n > 0)
 
 
+# Shrunk shares whose sampling error the rating tracks (binomial): column -> rating component.
+NOISY_SHARES = {"share_in_norm": "share_in_norm", "photo_share": "photo_share"}
+
+
+def shrunk_se(df: pd.DataFrame, column: str, prior: float = RATING_PRIOR) -> pd.Series:
+    """Standard error of ``shrunk(df, column)`` for a share: the binomial error of the
+    row's own cases, damped by the prior: sqrt(p (1 − p) n) / (n + prior), p the shrunk
+    share. NaN where the row has no cases."""
+    _successes, sample = RATING_SHRUNK[column]
+    n = df[sample].astype("float64")
+    p = df[f"{column}_adj"].astype("float64")
+    return (np.sqrt(p * (1 - p) * n) / (n + prior)).where(n > 0)
+
+
+def score_se(df: pd.DataFrame) -> pd.Series:
+    """Standard error of each ranked row's composite score from the sampling error of its
+    shrunk shares (NOISY_SHARES): each share's error × its weight × 100 / the span of that
+    component among the ranked rows (the min-max scale). The median response, pages,
+    subscribers and posts are taken as exact. NaN for rows not ranked."""
+    ranked = df["enough_data"].astype(bool)
+    var = pd.Series(0.0, index=df.index)
+    for column, code in NOISY_SHARES.items():
+        values = df.loc[ranked, f"{column}_adj"]
+        span = values.max() - values.min()
+        if not span or pd.isna(span):
+            continue
+        se = df[f"{column}_adj_se"].fillna(0.0)
+        var += (RATING_WEIGHTS[code] * 100 * se / span) ** 2
+    return np.sqrt(var).where(ranked)
+
+
+def real_change(cur_value, cur_se, prev_value, prev_se, z: float = RATING_CHANGE_Z) -> pd.Series:
+    """True where the value moved by more than ``z`` standard errors of the change
+    (sqrt(cur_se² + prev_se²)); a missing error counts as 0 (an exact value)."""
+    cur_value, prev_value = pd.Series(cur_value, dtype="float64"), pd.Series(prev_value, dtype="float64")
+    se = np.sqrt(pd.Series(cur_se, dtype="float64").fillna(0) ** 2 + pd.Series(prev_se, dtype="float64").fillna(0) ** 2)
+    return ((cur_value - prev_value).abs() > z * se).fillna(False).astype(bool)
+
+
 def reliability(messages: pd.Series, enough: pd.Series) -> pd.Series:
     """'high' (RATING_RELIABLE_MESSAGES messages or more), 'medium' (ranked) or 'low'."""
     return pd.Series(["high" if m >= RATING_RELIABLE_MESSAGES else "medium" if ok else "low"
@@ -77,6 +118,8 @@ def score_table(df: pd.DataFrame, min_messages: int | None = None) -> pd.DataFra
     df["reliability"] = reliability(df["messages"], df["enough_data"])
     for column in RATING_SHRUNK:
         df[f"{column}_adj"] = shrunk(df, column)
+    for column in NOISY_SHARES:
+        df[f"{column}_adj_se"] = shrunk_se(df, column)
     ranked = df[df["enough_data"]]
     score = pd.Series(0.0, index=ranked.index)
     for code, weight in RATING_WEIGHTS.items():
@@ -86,6 +129,7 @@ def score_table(df: pd.DataFrame, min_messages: int | None = None) -> pd.DataFra
         df[f"score_{code}"] = part
         score += weight * part
     df["score"] = score
+    df["score_se"] = score_se(df)
     # Places by the score as shown (one decimal): equal shown scores share a place.
     df["rank"] = df["score"].round(1).rank(method="min", ascending=False)
     return df
@@ -96,7 +140,8 @@ def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.Data
     component min-max scaled to 0..100 across ranked municipalities, lower-is-better
     components inverted; message-based components shrunk toward the oblast value first,
     ``shrunk``), rank (1 = best), previous period's rank and rank_change (positive = moved
-    up; NaN unless ranked in both periods). Municipalities with fewer than
+    up; NaN unless ranked in both periods and the score moved by more than its noise,
+    ``with_previous_rank``). Municipalities with fewer than
     metrics.rating_min_messages() messages get enough_data=False, score/rank NaN ("мало данных").
     Columns: by_municipality's columns + score, rank, prev_rank, rank_change, enough_data,
     reliability ('high', 'medium', 'low'), share_in_norm_adj, median_response_min_adj,
@@ -119,10 +164,15 @@ def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.Data
 
 def with_previous_rank(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
     """Add prev_rank and rank_change (prev_rank − rank: positive = moved up) to a scored
-    table, sorted by rank with unranked municipalities last (by name)."""
-    cur = cur.merge(prev[["municipality_id", "rank"]].rename(columns={"rank": "prev_rank"}),
+    table, sorted by rank with unranked municipalities last (by name). rank_change is NaN
+    unless the score moved by more than RATING_CHANGE_Z standard errors (``real_change``):
+    a move within the noise of small samples is not shown."""
+    cur = cur.merge(prev[["municipality_id", "rank", "score", "score_se"]]
+                    .rename(columns={"rank": "prev_rank", "score": "prev_score", "score_se": "prev_score_se"}),
                     on="municipality_id", how="left")
-    cur["rank_change"] = cur["prev_rank"] - cur["rank"]
+    real = real_change(cur["score"], cur["score_se"], cur["prev_score"], cur["prev_score_se"])
+    cur["rank_change"] = (cur["prev_rank"] - cur["rank"]).where(real.values)
+    cur = cur.drop(columns=["prev_score", "prev_score_se"])
     cur = cur.sort_values(["rank", "name"], na_position="last")
     return cur.reset_index(drop=True)
 
@@ -155,12 +205,15 @@ def league(cur: pd.DataFrame, prev: pd.DataFrame, metric: str, lower_is_better: 
     prev_place (the same ranking of ``prev``), change (prev_place − place: positive = moved
     up) and low_data (not ranked on a message metric for want of messages). "score" keeps
     the composite rank; a message-based metric ranks by its shrunk estimate (<metric>_adj),
-    so a few messages at 100 % do not top hundreds at 95 %. Sorted by place, unranked last,
-    then by name."""
+    so a few messages at 100 % do not top hundreds at 95 %. For the score and the shrunk
+    shares (NOISY_SHARES) change is NaN unless the value moved by more than RATING_CHANGE_Z
+    standard errors (``real_change``). Sorted by place, unranked last, then by name."""
     df = cur[cur["municipality_id"] != REGIONAL].copy()
     prev = prev[prev["municipality_id"] != REGIONAL]
+    real = None  # where a change of place is more than noise (None: every change)
     if metric == "score":
         df["place"], df["prev_place"] = df["rank"], df["prev_rank"]
+        real = df["rank_change"].notna() if "rank_change" in df.columns else None
     else:
         on_messages = metric in MESSAGE_METRICS
         by = f"{metric}_adj" if f"{metric}_adj" in df.columns else metric  # shrunk estimate
@@ -169,7 +222,14 @@ def league(cur: pd.DataFrame, prev: pd.DataFrame, metric: str, lower_is_better: 
         prev_place = rank_by(prev, by if by in prev.columns else metric, lower_is_better,
                              prev["enough_data"].astype(bool) if on_messages else None)
         df["prev_place"] = df["municipality_id"].map(dict(zip(prev["municipality_id"], prev_place)))
+        if metric in NOISY_SHARES and f"{metric}_adj_se" in df.columns:
+            before = prev.set_index("municipality_id")
+            ids = df["municipality_id"]
+            real = real_change(df[by], df[f"{metric}_adj_se"], ids.map(before[by]),
+                               ids.map(before[f"{metric}_adj_se"])).values
     df["change"] = df["prev_place"] - df["place"]
+    if real is not None:
+        df["change"] = df["change"].where(real)
     df["low_data"] = df["place"].isna() & (metric in MESSAGE_METRICS) & ~df["enough_data"].astype(bool)
     return df.sort_values(["place", "name"], na_position="last")
 

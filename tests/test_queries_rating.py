@@ -45,16 +45,46 @@ def test_rating_fixture(fixture_engine):
 
 
 def test_rank_change():
-    def table(ids, ranks):
-        return pd.DataFrame({"municipality_id": ids, "name": [f"m{i}" for i in ids], "rank": ranks})
+    nan = float("nan")
 
-    cur = table([1, 2, 3], [1.0, 2.0, float("nan")])
-    prev = table([1, 2, 3], [2.0, 1.0, 3.0])
+    def table(ids, ranks, scores, errors):
+        return pd.DataFrame({"municipality_id": ids, "name": [f"m{i}" for i in ids], "rank": ranks,
+                             "score": scores, "score_se": errors})
+
+    cur = table([1, 2, 3], [1.0, 2.0, nan], [80.0, 70.0, nan], [1.0, 1.0, nan])
+    prev = table([1, 2, 3], [2.0, 1.0, 3.0], [70.0, 75.0, 60.0], [1.0, 1.0, 1.0])
     out = rating.with_previous_rank(cur, prev)
     assert list(out["municipality_id"]) == [1, 2, 3]
     assert list(out["prev_rank"]) == [2.0, 1.0, 3.0]
+    # Score changes 10 and 5 against 2 × sqrt(1 + 1) = 2,83: real moves.
     assert list(out["rank_change"][:2]) == [1.0, -1.0]   # 1 moved up, 2 down
-    assert math.isnan(out["rank_change"][2])
+    assert math.isnan(out["rank_change"][2])              # not ranked now
+    assert "prev_score" not in out.columns
+
+
+def test_rank_change_within_the_noise_is_not_shown():
+    """Two municipalities swap places on score changes of 2 points with standard errors of
+    3 (2 × sqrt(9 + 9) = 8,5): no change is shown; a third falls 20 points: shown."""
+    cur = pd.DataFrame({"municipality_id": [1, 2, 3], "name": ["a", "b", "c"], "rank": [1.0, 2.0, 3.0],
+                        "score": [80.0, 79.0, 60.0], "score_se": [3.0, 3.0, 1.0]})
+    prev = pd.DataFrame({"municipality_id": [1, 2, 3], "name": ["a", "b", "c"], "rank": [3.0, 2.0, 1.0],
+                         "score": [78.0, 81.0, 80.0], "score_se": [3.0, 3.0, 1.0]})
+    out = rating.with_previous_rank(cur, prev).set_index("municipality_id")
+    assert math.isnan(out.loc[1, "rank_change"]) and math.isnan(out.loc[2, "rank_change"])
+    assert out.loc[3, "rank_change"] == -2.0
+
+
+def test_standard_errors_of_shrunk_shares_and_of_the_score():
+    """90 of 100 due within the norm, shrunk with the prior 30: error sqrt(0,9 × 0,1 × 100)
+    / 130 = 3 / 130; weight 0,4 over a span of 0,1 between the ranked: 0,4 × 100 × (3 / 130)
+    / 0,1 = 9,23 points (photo shares equal: no span, no error from them)."""
+    df = pd.DataFrame({"share_in_norm_adj": [0.9, 0.8], "due": [100, 0], "photo_share_adj": [0.5, 0.5],
+                       "answered": [100, 100], "enough_data": [True, True]})
+    df["share_in_norm_adj_se"] = rating.shrunk_se(df, "share_in_norm")
+    df["photo_share_adj_se"] = rating.shrunk_se(df, "photo_share")
+    assert df["share_in_norm_adj_se"][0] == pytest.approx(3 / 130)
+    assert math.isnan(df["share_in_norm_adj_se"][1])                   # no cases
+    assert rating.score_se(df)[0] == pytest.approx(0.4 * 100 * (3 / 130) / 0.1)
 
 
 def _table(**cols) -> pd.DataFrame:

@@ -327,6 +327,11 @@ RATING_WEIGHTS = {
 # for shares; the same weighting for the median): 12 messages at 100 % against an oblast
 # 75 % rate (12 + 30 × 0,75) / (12 + 30) = 82 %, below 500 messages at 95 % (93,9 %).
 RATING_PRIOR = 30
+# A change of place is shown only when the score changed by more than this many standard
+# errors of the change (about 95 %): otherwise the move is within the month-to-month noise
+# of the message-based components (queries.rating.score_se). On the demo data this cut the
+# median |change of place| of municipalities with 20–60 messages from 3 to 0 (README «KPIs»).
+RATING_CHANGE_Z = 2.0
 # Reliability mark of a ranked row: high from this many messages, else medium.
 RATING_RELIABLE_MESSAGES = 100
 # Message-based components: column -> (successes column, sample column) for shares,
@@ -357,9 +362,12 @@ RATING_METHOD = (
     "случайно. Муниципалитеты, получившие меньше {min} обращений, не ранжируются («мало данных»). "
     "Надёжность: «высокая» — от {reliable} обращений, «средняя» — от {min}. Равные баллы "
     "(с точностью до показанного знака) делят одно место. Изменение места показывается, только если "
-    "муниципалитет ранжирован в обоих периодах.")
+    "муниципалитет ранжирован в обоих периодах и его оценка изменилась больше, чем на {z:g} стандартные "
+    "ошибки изменения (доли в срок и с фотоотчётом — биномиальная ошибка оценки при её числе "
+    "обращений): иначе место сдвинулось в пределах случайных колебаний и изменение не показывается.")
 
 
 def rating_method_text() -> str:
     """RATING_METHOD with the current numbers (for «Методика», the rating page and the README)."""
-    return RATING_METHOD.format(prior=RATING_PRIOR, min=rating_min_messages(), reliable=RATING_RELIABLE_MESSAGES)
+    return RATING_METHOD.format(prior=RATING_PRIOR, min=rating_min_messages(), reliable=RATING_RELIABLE_MESSAGES,
+                                z=RATING_CHANGE_Z)
