@@ -1,12 +1,20 @@
 """Import speed and peak memory for large message files (CSV and XLSX, SQLite and PostgreSQL).
 
     .venv/bin/python bench/imports.py [--rows 100000,1000000] [--formats csv,xlsx] [--postgres URL]
+                                      [--code DIR,DIR] [--rounds N]
 
 For every (rows, format, database) it writes a message file over the example pages
 (cached under bench/out/), then imports it in a fresh Python process into a fresh
 database holding only ``data/examples/pages.csv`` and reports rows per second of the
-whole import (read, check, write, summary refresh, commit) and the process's peak
-RSS (resource.getrusage) before and during the import. A Markdown table goes to stdout.
+whole import (read, check, write, summary refresh, commit), rows per CPU second of the
+importing process (user + system; on PostgreSQL the server's work is not in it) — the
+steadier figure on a busy machine — and the process's peak RSS (resource.getrusage)
+before and during the import. A Markdown table goes to stdout.
+
+``--code`` imports with the code of other checkouts too (e.g. the commit before a
+change: ``git worktree add /tmp/before <commit>``), one after the other for every case and
+round (interleaved, so both see the same machine); ``--rounds`` repeats every case and
+reports the median.
 
 Not a test: timings depend on the machine; nothing here asserts on them.
 """
@@ -17,6 +25,7 @@ import argparse
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,13 +58,15 @@ try:
     migrate.upgrade(engine)
     settings = Settings(import_max_mb=10_000)
     assert importer.import_file(engine, "pages", pages, settings=settings).ok
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     result = importer.import_file(engine, "messages", path, settings=settings)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"ok": result.ok, "added": result.added, "seconds": seconds,
-                      "base_mb": base / 1024, "peak_mb": peak / 1024, "report": result.report()[:300]}))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(json.dumps({"ok": result.ok, "added": result.added, "seconds": seconds, "cpu": cpu,
+                      "base_mb": before.ru_maxrss / 1024, "peak_mb": after.ru_maxrss / 1024,
+                      "report": result.report()[:300]}))
 finally:
     engine.dispose()
     if schema_name:
@@ -80,9 +91,9 @@ def _message_file(n: int, fmt: str) -> Path:
     return path
 
 
-def measure(path: Path, url: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(path), url, str(PAGES)], cwd=ROOT, env=env,
+def measure(path: Path, url: str, code: Path = ROOT) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(path), url, str(PAGES)], cwd=code, env=env,
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(out.stderr)
@@ -94,21 +105,34 @@ def main() -> None:
     ap.add_argument("--rows", default="100000,1000000")
     ap.add_argument("--formats", default="csv,xlsx")
     ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", ""))
+    ap.add_argument("--code", default=str(ROOT), help="checkouts whose importer to run, comma-separated")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
-    print("| rows | file | database | rows/s | peak RSS, MB (before import) |")
-    print("|---:|---|---|---:|---:|")
+    codes = [Path(c).resolve() for c in args.code.split(",")]
+    print("| rows | file | database | code | rows/s | rows per CPU s | peak RSS, MB (before import) |")
+    print("|---:|---|---|---|---:|---:|---:|")
     for n in [int(x) for x in args.rows.split(",")]:
         for fmt in args.formats.split(","):
             path = _message_file(n, fmt)
             size = path.stat().st_size / 1024 / 1024
             databases = [("SQLite", None)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
             for label, url in databases:
-                with tempfile.TemporaryDirectory() as tmp:
-                    got = measure(path, url or f"sqlite:///{Path(tmp) / 'bench.db'}")
-                if not got["ok"] or got["added"] != n:
-                    raise SystemExit(f"import failed: {got['report']}")
-                print(f"| {n:,} | {fmt.upper()} {size:,.0f} MB | {label} | {n / got['seconds']:,.0f} | "
-                      f"{got['peak_mb']:,.0f} ({got['base_mb']:,.0f}) |".replace(",", " "), flush=True)
+                got: dict[Path, list[dict]] = {c: [] for c in codes}
+                for _ in range(args.rounds):
+                    for code in codes:
+                        with tempfile.TemporaryDirectory() as tmp:
+                            one = measure(path, url or f"sqlite:///{Path(tmp) / 'bench.db'}", code)
+                        if not one["ok"] or one["added"] != n:
+                            raise SystemExit(f"import failed: {one['report']}")
+                        got[code].append(one)
+                for code in codes:
+                    runs = got[code]
+                    wall = statistics.median(n / r["seconds"] for r in runs)
+                    cpu = statistics.median(n / r["cpu"] for r in runs)
+                    peak, base = max(r["peak_mb"] for r in runs), min(r["base_mb"] for r in runs)
+                    name = code.name if len(codes) > 1 else "this"
+                    print(f"| {n:,} | {fmt.upper()} {size:,.0f} MB | {label} | {name} | {wall:,.0f} | {cpu:,.0f} | "
+                          f"{peak:,.0f} ({base:,.0f}) |".replace(",", " "), flush=True)
 
 
 if __name__ == "__main__":
