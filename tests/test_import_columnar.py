@@ -205,3 +205,34 @@ def test_clean_chunks_write_the_same_as_one_by_one(engine, small_chunks, monkeyp
     statuses = [r[schema.message.c.keys().index("status")] for r in slow["message"]]
     assert statuses.count("closed") == (7 if closing else 0)  # 12, less the 5 reopened or answered
 
+
+
+# --- XLSX rows of plain cells read without openpyxl's cell parser --------------------------------
+
+def _book_rows(data: bytes, monkeypatch=None) -> list:
+    from dashboard.writers.importing import read
+
+    if monkeypatch is not None:
+        monkeypatch.setattr(read, "_plain_row", lambda *a: None)  # every row through openpyxl's parser
+    return read.read_rows(data, "book.xlsx")
+
+
+def test_plain_xlsx_rows_equal_openpyxl(monkeypatch, tmp_path):
+    from tests.big_files import write_xlsx
+    from tests.import_helpers import xlsx_bytes
+
+    rows = [["ID", "Число", "Дробь", "Дата", "Да/нет", "Текст", None, "Формула"],
+            ["a1", 17, 2.5, datetime(2026, 11, 2, 8, 15), True, "Дороги", None, "=1+1"],
+            ["a2", -3, 1e20, date(2026, 11, 2), False, "  с пробелами ", "x", None],
+            [None, None, None, None, None, None, None, "хвост"],
+            ["a3", 0, 0.0, "02.11.2026 08:15", None, "", None, 5]]
+    book = xlsx_bytes({"Лист": rows})
+    fast = _book_rows(book)
+    assert fast == _book_rows(book, monkeypatch)
+    assert fast[1] == (2, ["a1", 17, 2.5, datetime(2026, 11, 2, 8, 15), True, "Дороги"])  # a formula: no cached value
+    monkeypatch.undo()
+    streamed = write_xlsx(tmp_path / "inline.xlsx", [["ID", "N"], ["b1", 3], ["", 4.25], ["b3", "текст & <знаки>"]])
+    data = streamed.read_bytes()
+    fast = _book_rows(data)
+    assert fast == _book_rows(data, monkeypatch)
+    assert fast == [(1, ["ID", "N"]), (2, ["b1", 3]), (3, [None, 4.25]), (4, ["b3", "текст & <знаки>"])]
