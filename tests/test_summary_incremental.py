@@ -4,8 +4,9 @@ A seeded random walk of writes on the fixture, each followed by the partial refr
 writer would do (only the msg_daily keys touched, only the subscriber groups touched, from
 the earliest date written); after every step the summary tables and the pages' latest
 figures must equal what a full rebuild gives. Both backends. Messages are refreshed
-either by rebuilding the keys touched (``keys``) or by the delta of the rows written
-(``delta``: stored versions staged out before the write, written versions in after it).
+and subscribers either by rebuilding what the write touched (``keys``: msg_daily keys,
+subscriber groups from the first date) or by the delta of the rows written (``delta``:
+stored versions staged out before the write, written versions in after it).
 """
 
 from __future__ import annotations
@@ -174,6 +175,8 @@ class Walk:
             on = self.rnd.choice(existing_dates) if existing_dates and self.rnd.random() < 0.5 else self._day()
             rows.append({"page_id": pid, "on": on, "subscribers": self.rnd.randint(0, 5000),
                          **{k: self.rnd.randint(0, 50) for k in schema.FLOWS}})
+        if self.mode == "delta":
+            summary.begin_subscriber_delta(self.conn, pages, [r["on"] for r in rows])
         for r in rows:
             exists = self.conn.execute(select(ps.c.page_id).where(
                 ps.c.page_id == r["page_id"], ps.c.on == r["on"])).first()
@@ -182,6 +185,9 @@ class Walk:
                                   .values(**{k: v for k, v in r.items() if k not in ("page_id", "on")}))
             else:
                 self.conn.execute(insert(ps), [r])
+        if self.mode == "delta":
+            summary.apply_subscriber_delta(self.conn)
+            return {}
         return {"since": min(r["on"] for r in rows), "groups": summary.page_groups(self.conn, pages),
                 "pages": pages}
 

@@ -1,27 +1,34 @@
 """Summary tables ``msg_daily`` (with its rollups ``msg_daily_mp``, ``msg_daily_pt``)
 and ``subs_daily``, recomputed inside the database.
 
-Writers (demo, importer, collector) call these in the same transaction right
-after writing raw rows, then ``db.touch_updated``::
+Writers call these in the same transaction as the raw rows they write, then
+``db.touch_updated``. Two ways, both giving exactly the rows of a full rebuild:
 
-    summary.refresh_messages(conn, days_touched)
-    summary.refresh_subscribers(conn, since=earliest_snapshot_date_touched)
-    db.touch_updated(conn)
+- Deltas (the importer): the writer stages the rows it writes around the write and
+  the summaries take the difference; the cost is the rows written plus one summary row
+  per key, whatever the size of the database::
 
-Both functions delete the affected summary rows and rebuild them with
-``INSERT ... SELECT ... GROUP BY``, so they are idempotent and a partial
-refresh gives exactly the rows of a full rebuild. A write costs what it wrote:
+      summary.begin_message_delta(conn)
+      summary.stage_message_ids(conn, changed_ids, -1)     # stored versions out
+      ...insert / update messages...
+      summary.stage_message_ids(conn, changed_ids, +1)     # written versions in
+      summary.stage_message_keys(conn, new_keys, +1)
+      summary.apply_message_delta(conn)
 
-- messages: pass the summary *keys* the write touched — (local day,
-  municipality, platform, topic) of every new row and of every changed row
-  before and after the change (``message_keys``, ``stored_message_keys``);
-  only those msg_daily rows are rebuilt, reading only their raw messages (by
-  the (municipality, platform, topic, day) index), and only the rollup rows
-  above them. Passing ``days`` rebuilds whole days (every key of the day).
-- subscribers: pass the earliest snapshot date written and the affected
-  (municipality, platform) groups (``page_groups``); only those groups' rows
-  from that date on are rebuilt, and other groups get a carried-forward row on
-  a snapshot date that is new to the table.
+      if summary.begin_subscriber_delta(conn, pages, dates):   # before writing snapshots
+          ...upsert page_stats...
+          summary.apply_subscriber_delta(conn)
+
+- Rebuilds (``refresh_messages``, ``refresh_subscribers``): delete the affected summary
+  rows and rebuild them with ``INSERT ... SELECT ... GROUP BY``. Messages: pass the summary
+  *keys* the write touched — (local day, municipality, platform, topic) of every new row
+  and of every changed row before and after the change (``message_keys``,
+  ``stored_message_keys``); only those msg_daily rows are rebuilt from all their raw
+  messages (by the (municipality, platform, topic, day) index), and the rollup rows above
+  them. Passing ``days`` rebuilds whole days. Subscribers: pass the earliest snapshot date
+  written and the affected (municipality, platform) groups (``page_groups``); those
+  groups' rows from that date on are rebuilt, other groups get a carried-forward row on a
+  snapshot date that is new to the table.
 """
 
 from __future__ import annotations
@@ -268,7 +275,6 @@ _TABLE_KEYS = ((schema.msg_daily, ("municipality_id", "platform", "topic_id")),
                (schema.msg_daily_mp, ("municipality_id", "platform")),
                (schema.msg_daily_pt, ("platform", "topic_id")))
 _SUMS = {t.name: _temp_copy(t, f"tmp_delta_{t.name}") for t, _ in _TABLE_KEYS}
-_MERGED = {t.name: _temp_copy(t, f"tmp_merged_{t.name}") for t, _ in _TABLE_KEYS}
 
 
 def _recreate(conn: Connection, table: Table) -> None:
@@ -315,28 +321,25 @@ def stage_message_keys(conn: Connection, keys: Iterable[tuple[str, str]], sign: 
 
 
 def _merge(conn: Connection, table: Table, names: tuple[str, ...], sums: Table) -> None:
-    """Add ``sums`` (one row per key of ``table``) to ``table``'s rows of the same keys:
-    existing rows are replaced by existing + change, rows that reach zero messages go."""
+    """Add ``sums`` (one row per key of ``table``) to ``table``'s rows of the same keys: rows
+    of known keys are updated in place (their indexed key columns stay, so the indexes are
+    not touched), new keys inserted, rows that reach zero messages deleted."""
     key_cols = ["day", "week", "month", *names]
     measures = list(MSG_MEASURES)
-    cols = [*key_cols, *measures]
+    passes = (False, True) if "municipality_id" in names else (False,)
+    for regional in passes:
+        conn.execute(update(table)
+                     .where(_matches(table.c.day, table.c, sums, names, regional))
+                     .values({k: table.c[k] + sums.c[k] for k in measures}))
     old = table.alias("old")
-    parts = [select(*[sums.c[c] for c in cols])]
-    for regional in ((False, True) if "municipality_id" in names else (False,)):
-        parts.append(select(*[old.c[c] for c in cols]).select_from(
-            _KeysFirst(sums, old, _matches(old.c.day, old.c, sums, names, regional))))
-    both = parts[0].union_all(*parts[1:]).subquery("both")
-    merged = (select(*[both.c[c] for c in key_cols], *[func.sum(both.c[c]).label(c) for c in measures])
-              .group_by(*[both.c[c] for c in key_cols])
-              .having(func.sum(both.c.n_received) > 0))
-    out = _MERGED[table.name]
-    _recreate(conn, out)
-    conn.execute(insert(out).from_select(cols, merged))
-    for regional in ((False, True) if "municipality_id" in names else (False,)):
+    known = or_(*[exists().where(_matches(old.c.day, old.c, sums, names, regional)) for regional in passes])
+    conn.execute(insert(table).from_select([*key_cols, *measures], select(
+        *[sums.c[c] for c in key_cols], *[sums.c[k] for k in measures]).where(not_(known), sums.c.n_received > 0)))
+    if conn.execute(select(sums.c.n_received).where(sums.c.n_received < 0).limit(1)).first() is None:
+        return  # nothing removed: no row can have reached zero
+    for regional in passes:
         gone = select(old.c.id).select_from(_KeysFirst(sums, old, _matches(old.c.day, old.c, sums, names, regional)))
-        conn.execute(delete(table).where(table.c.id.in_(gone)))
-    conn.execute(insert(table).from_select(cols, select(*[out.c[c] for c in cols])))
-    conn.execute(text(f"DROP TABLE {out.name}"))
+        conn.execute(delete(table).where(table.c.id.in_(gone), table.c.n_received <= 0))
 
 
 def apply_message_delta(conn: Connection) -> None:
@@ -590,6 +593,120 @@ def refresh_subscribers(conn: Connection, since: date | None = None, groups: Ite
                    .where(sd.c.on == before, not_(_group_clause(sd.c.municipality_id, sd.c.platform, groups))))
         conn.execute(insert(sd).from_select(cols, carried))
     _update_page_latest(conn, since, pages)
+
+
+# -- subscriber deltas ---------------------------------------------------------------
+# A write of snapshots of known pages (the stats import) changes subs_daily only through
+# those pages: begin_subscriber_delta stages what they contribute on every summary date
+# from the earliest date written (sign −1: level carried forward, counted as a page, flows
+# of the day), apply_subscriber_delta stages it again after the write (+1) and adds the
+# difference to the group rows. It reads the pages' own snapshots and one summary row per
+# (date, group) — not the other pages of their groups.
+
+_SUBS_PAGES = Table("tmp_subs_pages", MetaData(), Column("page_id", Integer), prefixes=["TEMPORARY"])
+_SUBS_DATES = Table("tmp_subs_dates", MetaData(), Column("on", Date), prefixes=["TEMPORARY"])
+_SUBS_MEASURES = ("n_pages", "subscribers", *FLOWS)
+
+
+def _subs_temp(name: str) -> Table:
+    """A temporary table of subs_daily rows keyed by municipality key (0 = regional)."""
+    return Table(name, MetaData(), Column("on", Date), Column("mkey", Integer), Column("platform", String(8)),
+                 *[Column(k, Integer) for k in _SUBS_MEASURES], prefixes=["TEMPORARY"])
+
+
+_SUBS_DELTA = _subs_temp("tmp_subs_delta")
+_SUBS_MERGED = _subs_temp("tmp_subs_merged")
+
+
+def _stage_subscribers(conn: Connection, sign: int) -> None:
+    """What the staged pages contribute to subs_daily on the staged dates, times ``sign``."""
+    ps, p = schema.page_stats, schema.page
+    pg, dt = _SUBS_PAGES, _SUBS_DATES
+    latest = (select(func.max(ps.c.on)).where(ps.c.page_id == pg.c.page_id, ps.c.on <= dt.c.on)
+              .scalar_subquery())
+    grid = select(dt.c.on, pg.c.page_id, latest.label("latest")).select_from(pg.join(dt, true())).subquery("grid")
+    level, today = ps.alias("lvl"), ps.alias("today")
+    mkey = func.coalesce(p.c.municipality_id, 0)
+    frm = (grid.join(p, p.c.id == grid.c.page_id)
+           .outerjoin(level, and_(level.c.page_id == grid.c.page_id, level.c.on == grid.c.latest))
+           .outerjoin(today, and_(today.c.page_id == grid.c.page_id, today.c.on == grid.c.on)))
+    stmt = (select(grid.c.on, mkey.label("mkey"), p.c.platform,
+                   (func.sum(_flag(grid.c.latest.is_not(None))) * sign).label("n_pages"),
+                   (func.sum(func.coalesce(level.c.subscribers, 0)) * sign).label("subscribers"),
+                   *[(func.sum(func.coalesce(today.c[k], 0)) * sign).label(k) for k in FLOWS])
+            .select_from(frm).group_by(grid.c.on, mkey, p.c.platform))
+    conn.execute(insert(_SUBS_DELTA).from_select(["on", "mkey", "platform", *_SUBS_MEASURES], stmt))
+
+
+# Above this many (page, date) pairs a delta costs more than rebuilding the groups from the
+# first date (refresh_subscribers): a history of thousands of pages, not a day's snapshots.
+MAX_DELTA_CELLS = 100_000
+
+
+def begin_subscriber_delta(conn: Connection, pages: Iterable[int], dates: Iterable[date]) -> bool:
+    """Before writing snapshots of ``pages`` dated ``dates``: stage what those pages add to
+    subs_daily on every summary date from the earliest of ``dates`` on, and on ``dates``.
+    False (nothing staged) when that is more than MAX_DELTA_CELLS (page, date) pairs: then
+    refresh the groups with refresh_subscribers instead."""
+    sd = schema.subs_daily
+    pages, dates = sorted(set(pages)), sorted(set(dates))
+    for table in (_SUBS_PAGES, _SUBS_DATES, _SUBS_DELTA):
+        _recreate(conn, table)
+    if not pages or not dates:
+        return True
+    known = set(conn.execute(select(sd.c.on).where(sd.c.on >= dates[0]).distinct()).scalars())
+    on_dates = sorted(known | set(dates))
+    if len(pages) * len(on_dates) > MAX_DELTA_CELLS:
+        return False
+    conn.execute(insert(_SUBS_PAGES), [{"page_id": pid} for pid in pages])
+    conn.execute(insert(_SUBS_DATES), [{"on": on} for on in on_dates])
+    _analyze(conn, _SUBS_PAGES)
+    _analyze(conn, _SUBS_DATES)
+    _stage_subscribers(conn, -1)
+    return True
+
+
+def apply_subscriber_delta(conn: Connection) -> None:
+    """After the write begun by begin_subscriber_delta: add its change to subs_daily (a
+    date new to the table first gets every group's row carried from the date before it),
+    refresh the pages' latest figures, drop the staged rows."""
+    sd = schema.subs_daily
+    pages = conn.execute(select(_SUBS_PAGES.c.page_id)).scalars().all()
+    if pages:
+        _stage_subscribers(conn, +1)
+        cols = ["on", "municipality_id", "platform", "n_pages", "subscribers", *FLOWS]
+        dates = conn.execute(select(_SUBS_DATES.c.on).order_by(_SUBS_DATES.c.on)).scalars().all()
+        known = set(conn.execute(select(sd.c.on).where(sd.c.on >= dates[0]).distinct()).scalars())
+        for on in [d for d in dates if d not in known]:
+            before = conn.execute(select(func.max(sd.c.on)).where(sd.c.on < on)).scalar()
+            if before is not None:
+                conn.execute(insert(sd).from_select(cols, select(
+                    literal(on, Date), sd.c.municipality_id, sd.c.platform, sd.c.n_pages, sd.c.subscribers,
+                    *[literal(0, Integer) for _ in FLOWS]).where(sd.c.on == before)))
+        delta = _SUBS_DELTA
+        keys = select(delta.c.on, delta.c.mkey, delta.c.platform).distinct().subquery("k")
+        mkey = func.coalesce(sd.c.municipality_id, 0)
+        match = and_(sd.c.on == keys.c.on, mkey == keys.c.mkey, sd.c.platform == keys.c.platform)
+        stored = (select(sd.c.on, mkey.label("mkey"), sd.c.platform, *[sd.c[k] for k in _SUBS_MEASURES])
+                  .select_from(_KeysFirst(keys, sd, match)))
+        both = select(*[delta.c[c.name] for c in _SUBS_DELTA.c]).union_all(stored).subquery("both")
+        merged = (select(both.c.on, both.c.mkey, both.c.platform,
+                         *[func.sum(both.c[k]).label(k) for k in _SUBS_MEASURES])
+                  .group_by(both.c.on, both.c.mkey, both.c.platform)
+                  .having(func.sum(both.c.n_pages) > 0))
+        _recreate(conn, _SUBS_MERGED)
+        conn.execute(insert(_SUBS_MERGED).from_select([c.name for c in _SUBS_MERGED.c], merged))
+        old = sd.alias("old")
+        gone = select(old.c.id).select_from(_KeysFirst(keys, old, and_(
+            old.c.on == keys.c.on, func.coalesce(old.c.municipality_id, 0) == keys.c.mkey,
+            old.c.platform == keys.c.platform)))
+        conn.execute(delete(sd).where(sd.c.id.in_(gone)))
+        mg = _SUBS_MERGED
+        conn.execute(insert(sd).from_select(cols, select(
+            mg.c.on, func.nullif(mg.c.mkey, 0), mg.c.platform, *[mg.c[k] for k in _SUBS_MEASURES])))
+        _update_page_latest(conn, None, pages)
+    for table in (_SUBS_PAGES, _SUBS_DATES, _SUBS_DELTA, _SUBS_MERGED):
+        conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
 def rebuild_all(conn: Connection) -> None:

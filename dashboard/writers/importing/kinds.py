@@ -348,13 +348,20 @@ class StatsKind:
         return plan
 
     def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
+        """Write the chunk; its pages' change goes to subs_daily right away
+        (summary.apply_subscriber_delta), or, for a long history, the groups are rebuilt in
+        ``finish``."""
         rows = plan.new + plan.changed
+        pages, dates = {r["page_id"] for r in rows}, {r["on"] for r in rows}
+        delta = bool(rows) and summary.begin_subscriber_delta(conn, pages, dates)
         upsert(conn, schema.page_stats, rows, ["page_id", "on"], self.fields)
         _raise_last_post(conn, plan.extra["last_post"])
-        if rows:
-            first = min(r["on"] for r in rows)
+        if delta:
+            summary.apply_subscriber_delta(conn)
+        elif rows:
+            first = min(dates)
             state["since"] = min(state.get("since", first), first)
-            state.setdefault("pages", set()).update(r["page_id"] for r in rows)
+            state.setdefault("pages", set()).update(pages)
 
     def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
         if "since" in state:
