@@ -1,0 +1,100 @@
+"""Writes cost what they write: how an import looks pages up and keeps the summaries current.
+
+Timings go to bench/writes.py; these tests check the mechanics that make a write independent
+of the database's size (both databases): the pages of a chunk are looked up together, the
+summaries take the change of the rows written (and still equal a full rebuild), and a stats
+history too large for a delta falls back to rebuilding the groups.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from dashboard.writers import summary
+from tests.import_helpers import (
+    MESSAGES_HEADER,
+    STATS_HEADER,
+    csv_bytes,
+    load_pages,
+    run,
+)
+from tests.test_import_db import assert_summaries_match_a_full_rebuild
+
+
+class Statements:
+    """The SQL statements an engine runs while recording."""
+
+    def __init__(self, engine):
+        self.engine, self.sql = engine, []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.sql.append(" ".join(statement.split()))
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def count(self, *parts: str) -> int:
+        return sum(all(p in s for p in parts) for s in self.sql)
+
+
+def _messages(n: int) -> bytes:
+    """n messages spread over the three registered VK/OK pages and a week of November."""
+    pages = ["https://vk.com/club101", "https://vk.com/club102", "https://ok.ru/group/555"]
+    rows = [[f"w{i}", pages[i % 3], f"{2 + i % 7:02d}.11.2026 {8 + i % 12:02d}:15", "Дороги",
+             f"{2 + i % 7:02d}.11.2026 {9 + i % 12:02d}:40" if i % 4 else "", "", ""] for i in range(n)]
+    return csv_bytes(MESSAGES_HEADER, rows)
+
+
+def test_a_chunk_looks_its_pages_up_together(engine):
+    """Two platforms, 300 rows naming 3 pages: one page query per platform, not one per page
+    (nor per row)."""
+    load_pages(engine)
+    with Statements(engine) as st:
+        result = run(engine, "messages", _messages(300))
+    assert result.ok and result.added == 300, result.report()
+    lookups = st.count("FROM page", "page.external_id IN")
+    single = st.count("FROM page", "page.external_id =")
+    assert (lookups, single) == (2, 0)
+    assert_summaries_match_a_full_rebuild(engine)
+
+
+def test_a_messages_import_reads_no_stored_messages_for_the_summaries(engine):
+    """The summaries take the sums of the rows written: no statement rebuilds msg_daily
+    from the message table, and the result equals a full rebuild — also when the second
+    import changes rows already stored (answers given later)."""
+    load_pages(engine)
+    data = _messages(40)
+    assert run(engine, "messages", data).ok
+    changed = data.replace(b";;;\r\n", b";10.11.2026 12:00;;\r\n", 5)
+    assert changed != data
+    with Statements(engine) as st:
+        result = run(engine, "messages", changed)
+    assert result.ok and result.updated == 5, result.report()
+    assert st.count("INSERT INTO msg_daily", "FROM message") == 0
+    assert st.count("tmp_message_delta") > 0
+    assert_summaries_match_a_full_rebuild(engine)
+
+
+def test_stats_beyond_the_delta_bound_rebuild_their_groups(engine, monkeypatch):
+    """A history larger than MAX_DELTA_CELLS (page, date) pairs is summarised by rebuilding the
+    pages' groups from the first date written; the result is the same."""
+    load_pages(engine)
+    rows = [[url, f"{d:02d}.11.2026", str(1000 + 10 * d + k), "1"]
+            for k, url in enumerate(["https://vk.com/club101", "https://ok.ru/group/555", "https://t.me/nso_gov"])
+            for d in (2, 9, 16)]
+    calls = []
+    rebuild = summary.refresh_subscribers
+    monkeypatch.setattr(summary, "refresh_subscribers", lambda *a, **kw: calls.append(kw) or rebuild(*a, **kw))
+    assert run(engine, "stats", csv_bytes(STATS_HEADER, rows)).ok
+    assert calls == []  # 3 pages × 3 dates: within the bound, a delta
+    assert_summaries_match_a_full_rebuild(engine)
+    monkeypatch.setattr(summary, "MAX_DELTA_CELLS", 2)
+    rows = [[url, date, str(int(subs) + 5), posts] for url, date, subs, posts in rows]
+    calls.clear()  # the full rebuild above called it too
+    assert run(engine, "stats", csv_bytes(STATS_HEADER, rows)).ok
+    assert [str(c.get("since")) for c in calls] == ["2026-11-02"]
+    assert_summaries_match_a_full_rebuild(engine)
