@@ -374,7 +374,9 @@ def test_overdue_change_over_the_last_30_days_is_sane(region):
     ответа» for the last 30 days against the 30 before, taken at the same age, changes by
     no more than sampling noise (~90 overdue messages: a Poisson spread of ±10 %, so 25 %
     is a wide band). Before message.closed_at the previous period counted its since-closed
-    messages as closed already and showed about half as many overdue (+74 %)."""
+    messages as closed already and showed about half as many overdue (+74 %). Both periods
+    end on a weekday (Friday 27.11, Wednesday 28.10): overdue is a stock that doubles over a
+    weekend, so a period ending on a Sunday would differ for that reason (README «KPIs»)."""
     from dashboard.core import periods
     from queries import kpis
     from queries.filters import Filters

@@ -116,6 +116,21 @@ def test_league_on_a_message_metric_skips_low_data():
     assert list(lg["low_data"]) == [False, False, False, True]
 
 
+def test_league_on_a_shrunk_share_hides_moves_within_the_noise():
+    """Альфа rises from 3rd to 1st on a share 0,01 higher, with errors of 0,04 (2 × sqrt(0,04²
+    × 2) = 0,11): no change shown; Дельта falls from 1st to 3rd, 0,4 lower with an error of
+    0,01: shown."""
+    def frame(shares, errors):
+        return _table(share_in_norm_adj=shares, share_in_norm_adj_se=errors, enough_data=[True, True, False, True])
+
+    cur = frame([0.81, 0.80, 0.9, 0.5], [0.04, 0.04, 0.1, 0.01])
+    prev = frame([0.80, 0.82, 0.9, 0.9], [0.04, 0.04, 0.1, 0.01])
+    lg = rating.league(cur, prev, "share_in_norm", lower_is_better=False).set_index("name")
+    assert (lg.loc["Альфа", "place"], lg.loc["Альфа", "prev_place"]) == (1, 3)
+    assert pd.isna(lg.loc["Альфа", "change"]) and pd.isna(lg.loc["Бета", "change"])
+    assert lg.loc["Дельта", "change"] == 1 - 3
+
+
 def test_league_on_the_score_keeps_the_composite_rank():
     lg = rating.league(_table(), _table(), "score", lower_is_better=False)
     assert list(lg["name"]) == ["Альфа", "Дельта", "Бета", "Гамма"]
