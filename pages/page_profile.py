@@ -99,20 +99,18 @@ with right, widgets.section("Обращения", "В неделю, по дат�
     widgets.chart(page_charts.weekly_bars(weeks, "messages", "Обращений"))
 
 with widgets.section("По неделям", "Просмотры, реакции и ответы в срок"):
-    table = weeks.assign(week_date=pd.to_datetime(weeks["week"]),
-                         partial_text=weeks["partial"].map(lambda p: "неполная" if p else ""))
+    table = weeks.assign(week_date=pd.to_datetime(weeks["week"]))
     widgets.table(table, {
         "week_date": widgets.date_column("Неделя с", width=90),
-        "partial_text": st.column_config.TextColumn("Полнота", width=80,
-                                                    help="Неделя выходит за границы периода — её цифры неполные"),
-        "subscribers": widgets.number_column("Подписчики", "int", width="small"),
-        "posts": widgets.number_column("Публикации", "int", width="small"),
-        "views": widgets.number_column("Просмотры", "int", width="small"),
-        "likes": widgets.number_column("Лайки", "int", width="small"),
-        "comments": widgets.number_column("Комментарии", "int", width="small"),
-        "reposts": widgets.number_column("Репосты", "int", width="small"),
-        "er": widgets.kpi_column("er", "ER", width="small"),
-        "messages": widgets.number_column("Обращения", "int", width="small"),
-        "share_in_norm": widgets.kpi_column("share_in_norm", "Ответ в срок", width="small"),
-    }, key="profile_weeks", height=min(widgets.table_height(len(table)), 520))
-    st.caption("«неполная» — неделя выходит за границы периода, её цифры неполные.")
+        "subscribers": widgets.number_column("Подписчики", "int", width=94),
+        "posts": widgets.number_column("Публикации", "int", width=94),
+        "views": widgets.number_column("Просмотры", "int", width=90),
+        "likes": widgets.number_column("Лайки", "int", width=66),
+        "comments": widgets.number_column("Комментарии", "int", width=108),
+        "reposts": widgets.number_column("Репосты", "int", width=76),
+        "er": widgets.kpi_column("er", "ER", width=66),
+        "messages": widgets.number_column("Обращения", "int", width=94),
+        "share_in_norm": widgets.kpi_column("share_in_norm", "Ответ в срок", width=104),
+    }, muted=list(weeks["partial"].astype(bool)), key="profile_weeks",
+        height=min(widgets.table_height(len(table)), 520))
+    st.caption("Серым — неполные недели: выходят за границы периода, их цифры неполные.")

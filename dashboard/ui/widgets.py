@@ -645,20 +645,27 @@ def _arrow_style(v) -> str:
     return ""
 
 
+MUTED_COLOR = "#8a94a6"
+
+
 def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
-          status: dict[str, Sequence[str | None]] | None = None, **kwargs):
+          status: dict[str, Sequence[str | None]] | None = None, muted: Sequence[bool] | None = None, **kwargs):
     """st.dataframe showing only the configured columns, with Russian headers; text columns
     listed in ``arrows`` colour '▲ …' and positive numbers green, '▼ …' and negative ones
     red; ``status`` maps a column to each
-    row's target status ('good', 'warn', 'bad' or None), drawn in the status colours."""
+    row's target status ('good', 'warn', 'bad' or None), drawn in the status colours;
+    rows true in ``muted`` (e.g. partial weeks) are drawn in grey."""
     from dashboard.core.targets import STATUS_COLOURS
 
     cols = [c for c in column_config if c in df.columns]
     data = rounded_as_shown(df[cols].reset_index(drop=True), column_config)
-    if arrows or status:
+    if arrows or status or muted is not None:
         data = data.style
     if arrows:
         data = data.map(_arrow_style, subset=[c for c in arrows if c in cols])
+    if muted is not None:
+        grey = [f"color: {MUTED_COLOR}" if m else "" for m in muted]
+        data = data.apply(lambda _col: grey, subset=cols)
     for col, marks in (status or {}).items():
         css = [f"color: {STATUS_COLOURS[m]}; font-weight: 600" if m else "" for m in marks]
         data = data.apply(lambda _col, css=css: css, subset=[col])
