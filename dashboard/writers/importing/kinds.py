@@ -426,10 +426,11 @@ class MessagesKind:
     duplicate = ("external_id", "Сообщение с этим ID")
 
     def _page(self, r: RowReader, ctx: Context):
-        """The message's page, checked as ``parse`` checks it (problems recorded on ``r``)."""
+        """The message's page, checked as ``parse`` checks it: a problem is recorded on ``r``
+        (its wording does not matter here: the row is then checked by ``parse``, which words it)."""
         page = resolve_page(r, ctx)
         if page is not None and page.platform not in platforms.MESSAGE_PLATFORMS:
-            r.error("page_url", "")  # any problem: the per-row check words it
+            r.error("page_url", "no messages on this platform")
         return page
 
     def check_chunk(self, header: Header, chunk: list[Row], ctx: Context, problems: Problems,
