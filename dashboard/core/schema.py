@@ -189,7 +189,8 @@ message = Table(
     Column("photo_report", Boolean, nullable=False, default=False),
     Column("satisfaction", SmallInteger),                  # -1, 0, 1 or NULL
     UniqueConstraint("platform", "external_id"),
-    Index(None, "received_day"),
+    # By day, and which were unsettled at a moment (like-for-like), found in the index.
+    Index("ix_message_day_settled", "received_day", "first_response_at", "received_at"),
     Index(None, "status", "received_at"),
     Index(None, "page_id"),
     # The keys of msg_daily: a partial summary refresh reads only the messages of its keys.
