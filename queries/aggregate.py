@@ -35,7 +35,7 @@ from sqlalchemy import and_, case, func, literal_column, not_, or_, select, unio
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
-from dashboard.core.db import utcnow
+from dashboard.core.db import figures_now
 from dashboard.core.localtime import to_local
 from dashboard.core.metrics import bins_below, grouped_median
 from dashboard.core.schema import FLOWS, OPEN_STATUSES
@@ -202,7 +202,7 @@ def pending_sums(conn: Connection, f: Filters, now: datetime | None = None, by=(
     before it: their ``overdue`` is the summaries' ``n_open`` ('new'/'in_work' without a
     response) and ``not_due`` is 0. Only the days from the cut-off's local date on (a few,
     usually none of a closed period) read raw ``message`` rows."""
-    cut = deadline_cutoff(now or utcnow(), f.norm)
+    cut = deadline_cutoff(figures_now(conn, now), f.norm)
     cut_day = to_local(cut, get_settings().tz).date()
     parts = []
     if f.start < cut_day:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
-from dashboard.core.db import utcnow
+from dashboard.core.db import figures_now
 from dashboard.core.localtime import to_local
 from dashboard.core.schema import MESSAGE_STATUSES, OPEN_STATUSES
 from dashboard.core.settings import get_settings
@@ -33,7 +33,7 @@ def _overdue_where(f: Filters, now: datetime) -> list:
 
 def overdue_count(conn: Connection, f: Filters, now: datetime | None = None) -> int:
     """How many messages overdue_messages lists over all its pages."""
-    stmt = select(func.count()).select_from(schema.message).where(*_overdue_where(f, now or utcnow()))
+    stmt = select(func.count()).select_from(schema.message).where(*_overdue_where(f, figures_now(conn, now)))
     return int(conn.execute(stmt).scalar_one())
 
 
@@ -49,7 +49,7 @@ def overdue_messages(conn: Connection, f: Filters, now: datetime | None = None, 
     ``now`` − norm, or the norm counted back in working hours). hours_overdue = waiting time
     − norm, in calendar hours or working hours (Mon–Fri 9–18) by the norm's mode.
     received_at is naive local time (settings.display_tz)."""
-    now = now or utcnow()
+    now = figures_now(conn, now)
     tz = get_settings().tz
     m, p, mu, t = schema.message, schema.page, schema.municipality, schema.topic
     stmt = (

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+import math
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from dashboard.core.db import utcnow
+from dashboard.core.db import figures_now
 from dashboard.core.metrics import KPIS
-from queries.aggregate import measures, none_if_nan
+from queries.aggregate import late_sums, measures, none_if_nan
 from queries.filters import Filters
 
 
@@ -99,6 +100,13 @@ def same_age(f: Filters, now: datetime) -> datetime:
     return now - (f.end - f.previous().end)
 
 
+def whole_weeks_back(f: Filters) -> timedelta:
+    """How far back the overdue figure is compared (``headline_compare``): the distance
+    between f's period and the previous one, rounded up to whole weeks — 7 days for 7
+    days, 35 for 30 days or a month, 98 for a quarter."""
+    return timedelta(days=7 * math.ceil((f.end - f.previous().end).days / 7))
+
+
 def headline_compare(conn: Connection, f: Filters, now: datetime | None = None) -> tuple[Headline, Headline]:
     """(current period, previous equal period) with the same dimension filters, like for like.
 
@@ -109,6 +117,16 @@ def headline_compare(conn: Connection, f: Filters, now: datetime | None = None) 
     figures that keep changing after a period ends (share answered, share within the norm,
     response times, overdue) are compared with what the previous period showed at the
     same point, not with its settled values. Pages and subscribers are levels at the
-    periods' ends and need no such rule."""
-    now = now or utcnow()
-    return headline(conn, f, now), headline(conn, f.previous(), now, as_of=same_age(f, now))
+    periods' ends and need no such rule.
+
+    Overdue is a stock at a moment, and it follows the week (answers given in office hours
+    wait over the weekend): a Sunday night holds about twice a Friday night's. So its
+    previous value is the same window shifted back by whole weeks (``whole_weeks_back``),
+    as it stood at ``now`` shifted back as far — the same weekday and hour."""
+    now = figures_now(conn, now)
+    prev = headline(conn, f.previous(), now, as_of=same_age(f, now))
+    back = whole_weeks_back(f)
+    weeks = f.with_(start=f.start - back, end=f.end - back)
+    if weeks != f.previous():
+        prev = replace(prev, overdue=int(late_sums(conn, weeks, now - back)["overdue"].fillna(0).iloc[0]))
+    return headline(conn, f, now), prev

@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
-from dashboard.core.db import utcnow
+from dashboard.core.db import figures_now
 from dashboard.core.platforms import label as platform_label
 from queries.aggregate import REGIONAL_NAME, deadline_cutoff
 from queries.filters import Norm
@@ -58,7 +58,7 @@ def weekly(conn: Connection, page_id: int, start: date, end: date, norm: Norm = 
     posts). Messages received in the week: messages, answered, due (answered, or received
     before ``now`` − norm), in_norm (answered within the norm, in its mode), share_in_norm =
     in_norm / due. partial: the week reaches outside start..end."""
-    now = now or utcnow()
+    now = figures_now(conn, now)
     first, last = _monday(start), _monday(end)
     weeks = pd.DataFrame({"week": pd.date_range(first, last, freq="7D").date})
     ps = schema.page_stats

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from dashboard.core import metrics
-from dashboard.core.db import utcnow
+from dashboard.core.db import figures_now
 from dashboard.core.metrics import (
     KPIS,
     RATING_CHANGE_Z,
@@ -155,7 +155,7 @@ def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.Data
     filter is ignored (a municipality is always rated among all 35); the regional
     pseudo-municipality is not rated. Sorted by rank, unranked last (by name). Also:
     score_<component> columns with the scaled components."""
-    now = now or utcnow()
+    now = figures_now(conn, now)
     everyone = f.with_(municipality_ids=())
     cur = score_table(_municipalities_only(by_municipality(conn, everyone, now)))
     prev = score_table(_municipalities_only(by_municipality(conn, everyone.previous(), now)))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
 from dashboard.core import signals as rules
-from dashboard.core.db import get_meta, utcnow
+from dashboard.core.db import figures_now, get_meta
 from dashboard.core.localtime import to_local, to_naive_utc
 from dashboard.core.schema import OPEN_STATUSES
 from dashboard.core.settings import Settings, get_settings
@@ -217,7 +217,7 @@ def last_write(conn: Connection) -> datetime | None:
 def evaluate(conn: Connection, now: datetime | None = None, settings: Settings | None = None) -> list[rules.Signal]:
     """Every signal firing at ``now`` (naive UTC; default the clock), most important first."""
     s = settings or get_settings()
-    now = now or utcnow()
+    now = figures_now(conn, now)
     norm = Norm.from_settings(s)
     today = _local_today(now, s)
     day = today - timedelta(days=1)  # the last full local day
@@ -264,7 +264,7 @@ def frame(signals: list[rules.Signal], names: dict[int, str], first_seen: dict[s
 def open_signals(conn: Connection, now: datetime | None = None) -> pd.DataFrame:
     """Open signals at ``now``, most important first (COLUMNS). first_seen (naive UTC) is
     when an alerts run first recorded the situation, or when the data says it began."""
-    now = now or utcnow()
+    now = figures_now(conn, now)
     st = schema.signal_state
     seen = dict(conn.execute(select(st.c.key, st.c.first_seen).where(st.c.resolved_at.is_(None))).all())
     return frame(evaluate(conn, now), _names(conn), seen, now)

@@ -371,22 +371,39 @@ def test_closed_messages_carry_their_closing_moment(region):
 
 def test_overdue_change_over_the_last_30_days_is_sane(region):
     """The demo's residents and pages behave the same month to month, so «Просрочено без
-    ответа» for the last 30 days against the 30 before, taken at the same age, changes by
-    no more than sampling noise (~90 overdue messages: a Poisson spread of ±10 %, so 25 %
-    is a wide band). Before message.closed_at the previous period counted its since-closed
-    messages as closed already and showed about half as many overdue (+74 %). Both periods
-    end on a weekday (Friday 27.11, Wednesday 28.10): overdue is a stock that doubles over a
-    weekend, so a period ending on a Sunday would differ for that reason (README «KPIs»)."""
+    ответа» for the last 30 days against the previous 30 (the same days of the week, 35 days
+    back), taken at the same age, changes by no more than sampling noise (~90 overdue
+    messages: a Poisson spread of ±10 %, so 25 % is a wide band). Before message.closed_at
+    the previous period counted its since-closed messages as closed already and showed
+    about half as many overdue (+74 %). No ``now`` is given: the figures are taken at the
+    demo's snapshot (db.figures_now), not at the running clock."""
     from dashboard.core import periods
     from queries import kpis
     from queries.filters import Filters
 
     engine, _ = region
-    tz = get_settings().tz
-    now = datetime(END.year, END.month, END.day, tzinfo=tz) + timedelta(days=1)   # the demo's "as of"
-    now = now.astimezone(timezone.utc).replace(tzinfo=None)
     p = periods.preset("30d", END)
     with engine.connect() as conn:
-        cur, prev = kpis.headline_compare(conn, Filters(p.start, p.end), now)
+        cur, prev = kpis.headline_compare(conn, Filters(p.start, p.end))
     assert cur.overdue > 50 and prev.overdue > 50
     assert abs(cur.overdue / prev.overdue - 1) < 0.25, (cur.overdue, prev.overdue)
+
+
+def test_figures_are_taken_at_the_demo_snapshot_not_the_running_clock(region):
+    """The demo's world stops at local midnight after its last day (meta.data_as_of): no
+    answer comes after it, so deadline figures are taken there, whatever the clock says;
+    a ``now`` given explicitly wins; a database without the mark uses the clock."""
+    engine, _ = region
+    midnight = datetime(END.year, END.month, END.day, tzinfo=get_settings().tz) + timedelta(days=1)
+    snapshot = midnight.astimezone(timezone.utc).replace(tzinfo=None)
+    assert demo.snapshot_moment(END) == snapshot
+    with engine.connect() as conn:
+        assert db.get_meta(conn, schema.META_DATA_AS_OF) == snapshot.isoformat(timespec="seconds")
+        assert db.figures_now(conn) == snapshot
+        early = snapshot - timedelta(days=3)
+        assert db.figures_now(conn, early) == early
+    plain = db.make_engine("sqlite://")
+    with plain.begin() as conn:
+        schema.meta.create(conn)
+        before = db.utcnow()
+        assert before <= db.figures_now(conn) <= db.utcnow()

@@ -83,9 +83,17 @@ def test_period_previous_and_label():
     assert q3.previous() == periods.quarter(2026, 2)
     assert periods.year(2026).label() == "2026 год"
     assert periods.year(2026).previous() == periods.year(2025)
-    # Any other period: the same number of days right before.
-    ten = Period(date(2026, 11, 10), date(2026, 11, 19))
-    assert ten.previous() == Period(date(2026, 10, 31), date(2026, 11, 9))
+    # Any other period: the same days shifted back by whole weeks, as few as clear it, so
+    # both hold the same days of the week.
+    ten = Period(date(2026, 11, 10), date(2026, 11, 19))                 # Tue–Thu
+    assert ten.previous() == Period(date(2026, 10, 27), date(2026, 11, 5))  # Tue–Thu, 14 days back
+    week = Period(date(2026, 11, 23), date(2026, 11, 29))
+    assert week.previous() == Period(date(2026, 11, 16), date(2026, 11, 22))
+    thirty = Period(date(2026, 10, 31), date(2026, 11, 29))              # Sat–Sun
+    assert thirty.previous() == Period(date(2026, 9, 26), date(2026, 10, 25))  # Sat–Sun, 35 days back
+    assert thirty.previous().end.weekday() == thirty.end.weekday() == 6
+    day = Period(date(2026, 11, 29), date(2026, 11, 29))
+    assert day.previous() == Period(date(2026, 11, 22), date(2026, 11, 22))  # the same weekday
     assert ten.label() == "10.11.2026 – 19.11.2026"
     with pytest.raises(ValueError, match="раньше начала"):
         Period(date(2026, 11, 2), date(2026, 11, 1))

@@ -39,9 +39,11 @@ DAY = [  # local hour, delay in minutes (None: no answer), status if unanswered
 CLOSED_AFTER = timedelta(days=5)  # an unanswered 'closed' message is 'new' until then
 
 
-def build(conn, slow_from: date | None = None, factor: int = 1) -> None:
-    """The steady pattern from FIRST to NOW; from ``slow_from`` on every answer takes
-    ``factor`` times longer."""
+def build(conn, slow_from: date | None = None, factor: int = 1, office_week: bool = False,
+          now: datetime = NOW) -> None:
+    """The steady pattern from FIRST to ``now``; from ``slow_from`` on every answer takes
+    ``factor`` times longer; with ``office_week`` no answer is given on a Saturday or Sunday
+    (it waits for Monday 09:30 local): the same every week, but not every day."""
     conn.execute(insert(schema.organisation), [{"id": 1, "name": "Администрация", "kind": "municipal_admin",
                                                 "municipality_id": 1}])
     conn.execute(insert(schema.page), [{
@@ -49,19 +51,25 @@ def build(conn, slow_from: date | None = None, factor: int = 1) -> None:
         "organisation_id": 1, "municipality_id": 1, "verified": True, "gospubliki": True,
         "opened_on": date(2025, 1, 1)}])
     rows, n, day = [], 0, FIRST
-    while day <= TODAY:
+    while day <= now.date():
         for hour, delay, status in DAY:
             received = datetime(day.year, day.month, day.day, hour, tzinfo=TZ).astimezone(timezone.utc)
             received = received.replace(tzinfo=None)
-            if received > NOW:
+            if received > now:
                 continue
             if delay is not None and slow_from and day >= slow_from:
                 delay *= factor
             answered = None if delay is None else received + timedelta(minutes=delay)
-            if answered is not None and answered > NOW:   # not given yet
+            if answered is not None and office_week:
+                local = answered.replace(tzinfo=timezone.utc).astimezone(TZ)
+                if local.weekday() >= 5:
+                    monday = local.date() + timedelta(days=7 - local.weekday())
+                    answered = datetime(monday.year, monday.month, monday.day, 9, 30, tzinfo=TZ)
+                    answered = answered.astimezone(timezone.utc).replace(tzinfo=None)
+            if answered is not None and answered > now:   # not given yet
                 answered, status = None, "in_work"
             closed = received + CLOSED_AFTER if status == "closed" else None
-            if closed is not None and closed > NOW:       # not closed yet
+            if closed is not None and closed > now:       # not closed yet
                 closed, status = None, "new"
             n += 1
             rows.append({"id": n, "platform": "vk", "external_id": f"m{n}", "page_id": 1, "municipality_id": 1,
@@ -108,6 +116,33 @@ def test_steady_state_shows_no_change(steady, name):
         assert settled.overdue < cur.overdue or settled.due > cur.due
 
 
+SUNDAY_NIGHT = datetime(2026, 9, 6, 15, 0)  # UTC; 22:00 local, Sunday
+
+
+@pytest.mark.parametrize("days", [7, 30])
+def test_a_weekly_rhythm_shows_no_change(engine, days):
+    """Weekend messages wait for Monday: on a Sunday night more are unanswered and overdue
+    than on a Friday night. The previous period holds the same days of the week (shifted
+    back by whole weeks: 7 days, 35 for 30 days), so the rhythm cancels out; the 30 days
+    right before (ending on a Friday) would not."""
+    with engine.begin() as conn:
+        build(conn, office_week=True, now=SUNDAY_NIGHT)
+    p = periods.preset(f"{days}d", SUNDAY_NIGHT.date())
+    f = Filters(p.start, p.end)
+    assert f.previous().end.weekday() == f.end.weekday() == 6
+    with engine.connect() as conn:
+        cur, prev = kpis.headline_compare(conn, f, SUNDAY_NIGHT)
+        right_before = f.with_(start=f.start - timedelta(days=days), end=f.start - timedelta(days=1))
+        friday = kpis.headline(conn, right_before, SUNDAY_NIGHT, as_of=SUNDAY_NIGHT - timedelta(days=days))
+    assert cur.overdue > 0
+    for k in KPIS.values():
+        if cur.has(k.code):
+            ch = k.change(cur.value(k.code), prev.value(k.code), cur.sample(k.code), prev.sample(k.code))
+            assert ch.direction in ("flat", None) or ch.text is None, (days, k.code, ch.text)
+    if days == 30:
+        assert friday.overdue < cur.overdue and friday.share_answered > cur.share_answered
+
+
 def test_same_age_moment():
     f = Filters(date(2026, 9, 4), date(2026, 9, 10))
     assert kpis.same_age(f, NOW) == NOW - timedelta(days=7)
@@ -120,7 +155,7 @@ def test_same_age_moment():
 @pytest.mark.parametrize("name", list(PERIODS))
 def test_slower_answers_give_the_right_sign(engine, name):
     """Every answer five times slower from 1 August (5 h -> 25 h: over the 24 h norm).
-    August against July and the last 30 days (against 13.07-11.08, mostly before the
+    August against July and the last 30 days (against 08.07–06.08, mostly before the
     change) got worse; the last 7 days against the 7 before, both slow, did not change."""
     with engine.begin() as conn:
         build(conn, slow_from=date(2026, 8, 1), factor=5)
@@ -136,5 +171,11 @@ def test_slower_answers_give_the_right_sign(engine, name):
     assert (change["median_response"].direction, change["median_response"].tone) == ("up", "bad")
     assert (change["mean_response"].direction, change["mean_response"].tone) == ("up", "bad")
     assert (change["share_in_norm"].direction, change["share_in_norm"].tone) == ("down", "bad")
-    # Slow answers (a week) have all arrived at this age, in both periods: no change.
-    assert change["share_answered"].direction == "flat"
+    if name == "30d":
+        # 12.08–10.09 against 08.07–06.08 (35 days back): answers slowed on 01.08, so at
+        # this age the current period has seven days of 13:00 messages whose answer (a
+        # week) has not come yet, the previous one only six: fewer answered, rightly.
+        assert (change["share_answered"].direction, change["share_answered"].tone) == ("down", "bad")
+    else:
+        # August against July: slow answers (a week) have all arrived at this age.
+        assert change["share_answered"].direction == "flat"

@@ -170,3 +170,15 @@ def touch_updated(conn: Connection, when: datetime | None = None) -> None:
 def utcnow() -> datetime:
     """Current UTC time as a naive datetime, the way times are stored."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def figures_now(conn: Connection, now: datetime | None = None) -> datetime:
+    """The moment deadline-dependent figures (overdue, not yet due) are taken at: ``now`` when
+    given, else the clock — but never later than the moment the data stops, when the
+    database records one (``meta.data_as_of``: a demo's snapshot, whose world has no answers
+    after it; without this every demo message would fall overdue as the real clock runs on)."""
+    if now is not None:
+        return now
+    clock = utcnow()
+    stops = get_meta(conn, schema.META_DATA_AS_OF)
+    return min(clock, datetime.fromisoformat(stops)) if stops else clock

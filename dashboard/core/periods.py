@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,16 +36,20 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> "Period":
-        """The equal-length period right before this one.
+        """The period this one is compared with.
 
-        Whole calendar months, quarters and years map to the previous month,
-        quarter or year; any other period to the same number of days before it.
+        Whole calendar months, quarters and years map to the previous month, quarter or
+        year. Any other period maps to the same days shifted back by whole weeks — as
+        few as clear it (7 days for 1–7 days, 35 for 30 days) — so both hold the same days
+        of the week: residents write and pages answer by the week (weekend messages wait
+        for Monday), and 30 days right before 30 days ending on a Sunday end on a Friday.
         """
         months = _whole_months(self)
         if months:
             start = _add_months(self.start, -months)
             return Period(start, self.start - timedelta(days=1))
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+        back = timedelta(days=7 * math.ceil(self.days / 7))
+        return Period(self.start - back, self.end - back)
 
     def grain(self) -> str:
         """Time-series bucket that suits the period: days up to a month, weeks up to half a

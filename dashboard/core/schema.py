@@ -287,6 +287,7 @@ meta = Table(
 META_DEMO = "demo"                 # "1" while the database holds generated demo data
 META_DEMO_SEED = "demo_seed"
 META_UPDATED_AT = "data_updated_at"  # ISO UTC time of the last successful write
+META_DATA_AS_OF = "data_as_of"      # ISO UTC moment the data stops (a demo's snapshot); see db.figures_now
 
 import_log = Table(
     "import_log", metadata,

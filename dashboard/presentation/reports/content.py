@@ -106,11 +106,11 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
     """Run every query a report needs, in one connection."""
     settings = get_settings()
     norm = norm or Norm.from_settings(settings)
-    now = now or db.utcnow()
     f = scope_filters(period, municipality_id, norm)
     oblast_f = scope_filters(period, None, norm)
     grain = period.grain()
     with engine.connect() as conn:
+        now = db.figures_now(conn, now)
         status = reference.data_status(conn)
         check_period(period, status)
         names = reference.municipalities(conn).set_index("id")["name"]

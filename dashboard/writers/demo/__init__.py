@@ -16,6 +16,8 @@ from dashboard.writers.demo.generator import (
     remove,
     run_cli,
     run_remove,
+    snapshot_moment,
 )
 
-__all__ = ["SCALES", "DemoError", "DemoResult", "default_end", "generate", "period_start", "remove", "run_cli", "run_remove"]
+__all__ = ["SCALES", "DemoError", "DemoResult", "default_end", "generate", "period_start", "remove", "run_cli", "run_remove",
+           "snapshot_moment"]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -96,6 +96,14 @@ def default_end() -> date:
     return datetime.now(SOURCE_TZ).date() - timedelta(days=1)
 
 
+def snapshot_moment(end: date) -> datetime:
+    """The moment the demo's world stops (naive UTC): local midnight after ``end``. No answer or
+    closing is generated after it, so figures are taken at it, not at the running clock
+    (``db.figures_now``)."""
+    midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=get_settings().tz)
+    return midnight.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def period_start(end: date, years: int) -> date:
     """First day of the ``years``-year period that ends on ``end``."""
     try:
@@ -144,6 +152,7 @@ def generate(engine: Engine, seed: int = 1, years: int = 2, scale: str = "region
             summary.refresh_subscribers(conn)
             db.set_meta(conn, schema.META_DEMO, "1")
             db.set_meta(conn, schema.META_DEMO_SEED, str(seed))
+            db.set_meta(conn, schema.META_DATA_AS_OF, snapshot_moment(end).isoformat(timespec="seconds"))
             db.touch_updated(conn)
         _analyze(conn)
     step(1.0, "Готово")
@@ -197,7 +206,7 @@ def _wipe(conn: Connection) -> None:
                   schema.collect_state, schema.post_state, schema.page, schema.organisation, schema.import_log,
                   schema.signal_state):
         conn.execute(delete(table))
-    conn.execute(delete(schema.meta).where(schema.meta.c.key.in_([schema.META_DEMO, schema.META_DEMO_SEED])))
+    conn.execute(delete(schema.meta).where(schema.meta.c.key.in_([schema.META_DEMO, schema.META_DEMO_SEED, schema.META_DATA_AS_OF])))
 
 
 def _municipalities(conn: Connection) -> list[dict]:
