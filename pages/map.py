@@ -83,10 +83,8 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
     shown = widgets.rounded_as_shown(shown, config)
     styled = (shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
               .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1))
-    st.dataframe(
-        styled, hide_index=True, height=TABLE_HEIGHT, width="stretch",
-        column_config=config,
-    )
+    styled, config = widgets.numbers_as_text(styled, config)
+    st.dataframe(styled, hide_index=True, height=TABLE_HEIGHT, width="stretch", column_config=config)
 
 
 f = widgets.current_filters()

@@ -69,8 +69,8 @@ with widgets.section("Просроченные обращения без отв�
                                                    help="Часов сверх нормы ответа"),
             "municipality": st.column_config.TextColumn("Муниципалитет"),
             "page_title": st.column_config.TextColumn("Страница", width="medium"),
-            "page_url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
-            "platform_label": st.column_config.TextColumn("Платформа", width="small"),
+            "page_url": st.column_config.LinkColumn("Открыть", display_text=r"https?://(?:www\.|m\.)?([^/]+)",
+                                                    width="small", help="Страница в соцсети"),
             "topic": st.column_config.TextColumn("Тема"),
             "status_label": st.column_config.TextColumn("Статус", width="small"),
         }, key="overdue", height=400)

@@ -71,8 +71,9 @@ with left, widgets.section("Сводный рейтинг муниципалит
     weights = pd.DataFrame({"Показатель": [KPIS[c].name for c in RATING_WEIGHTS],
                             "Вес": list(RATING_WEIGHTS.values()),
                             "Оценка": [DIRECTION[KPIS[c].better] for c in RATING_WEIGHTS]})
-    st.dataframe(weights, hide_index=True, width="stretch",
-                 column_config={"Вес": widgets.number_column("Вес", "pct", width=70)})
+    widgets.table(weights, {"Показатель": st.column_config.TextColumn("Показатель"),
+                            "Вес": widgets.number_column("Вес", "pct", width=70),
+                            "Оценка": st.column_config.TextColumn("Оценка")})
     st.markdown(
         "Каждый показатель приводится к шкале 0–100 среди ранжируемых муниципалитетов "
         "(лучший — 100, худший — 0; для показателей «чем меньше, тем лучше» шкала обращена), "

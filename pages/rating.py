@@ -63,8 +63,8 @@ with table_tab:
             st.caption(rating_method_text())
     left, right = st.columns([2.2, 1])
     with left:
-        st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, -1 — "
-                   "опустился на одно по сравнению с предыдущим равным периодом; пусто — сдвиг в пределах "
+        st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, −1 — "
+                   "опустился на одно по сравнению с предыдущим равным периодом; «—» — сдвиг в пределах "
                    "случайных колебаний или мало данных. " + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
             "place": widgets.number_column("Место", "int", width=48),

@@ -137,3 +137,11 @@ def table_with(at, header: str):
         if header in df.columns:
             return df
     raise AssertionError(f"no table with column {header!r}")
+
+
+def display_texts(frame):
+    """What an st.dataframe element prints in each cell (the Styler's display values that
+    widgets.table sets: «1 234», «81,2 %», «—»), columns named as in the data."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(frame.proto.arrow_data.styler.display_values).read_pandas()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.apptest_utils import assert_ok, metrics, run_page, table_with, texts
+from tests.apptest_utils import assert_ok, display_texts, metrics, run_page, table_with, texts
 from tests.fixture_data import NOW
 
 PAGE = "pages/messages.py"
@@ -30,8 +30,8 @@ def test_overdue_list_has_no_resident_data(app_db):
     assert list(od["Просрочено, ч"]) == [105, 33]     # numbers: sorted as numbers
     assert list(od["Страница"]) == ["Страница 1", "Страница 2"]
     assert list(od["Тема"]) == ["Дороги", "Дороги"]
-    assert list(od.columns) == ["Поступило", "Просрочено, ч", "Муниципалитет", "Страница", "Ссылка",
-                                "Платформа", "Тема", "Статус"]
+    assert list(od.columns) == ["Поступило", "Просрочено, ч", "Муниципалитет", "Страница", "Открыть",
+                                "Тема", "Статус"]   # «Открыть» names the host: vk.com, ok.ru
     assert "**2** обращения." in texts(at)
 
 
@@ -40,6 +40,11 @@ def test_platform_summary_and_filter(app_db):
     plat = table_with(at, "Медиана первого ответа, мин")
     assert dict(zip(plat["Платформа"], plat["Обращений"]))["ВКонтакте"] == 20
     assert plat["Ответ в срок"].dtype.kind == "f" and plat["Страниц"].dtype.kind in "iu"
+    # Printed in Russian by the server, «—» where there is nothing to show (Telegram: no messages).
+    frame = next(f for f in at.dataframe if "median_response_min" in f.value.columns)
+    text = display_texts(frame).set_index(frame.value["platform_label"])
+    assert text.loc["ВКонтакте", "messages"] == "20"
+    assert text.loc["Telegram", "share_in_norm"] == text.loc["Telegram", "median_response_min"] == "—"
     at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
     assert_ok(at)
     # OK pages 2 and 6: messages 6, 7, 18 and 12, 25, 26; page 10 closed.

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest_utils import assert_ok, run_page, table_with, texts
+from dashboard.core import formatting as fmt
+from tests.apptest_utils import assert_ok, display_texts, run_page, table_with, texts
 from tests.fixture_data import NOW
 
 PAGE = "pages/rating.py"
@@ -108,11 +109,18 @@ def test_numbers_are_numbers_and_sort_as_numbers(app_db):
     for column in ("place", "value", "messages"):
         assert df[column].dtype.kind in "if", column
         assert config[column]["type_config"]["type"] == "number"
-        assert config[column]["type_config"]["format"] in ("localized", "percent")
+        assert "format" not in config[column]["type_config"]      # the texts below are shown
     assert sorted(df["messages"], reverse=True)[:4] == [15, 10, 1, 0]
-    # The rank change is a number too, signed by its format; empty when a period lacks data.
+    # Printed in Russian whatever the browser's language, by the same functions as the slides.
+    text = display_texts(frame)
+    by_messages = dict(zip(df["messages"], text["messages"]))
+    assert by_messages[15] == "15" and by_messages[0] == "0"
+    assert list(text["value"]) == [fmt.num(v, 1) for v in df["value"]]      # scores: «70,0», «—»
+    assert text["value"][0] == "70,0" and text["value"].iloc[-1] == "—"
+    # The rank change is a number too; «—» when a period lacks data.
     assert df["change"].dtype.kind == "f" and df["change"].isna().all()
-    assert config["change"]["type_config"] == {"type": "number", "format": "%+d", "step": 1}
+    assert set(text["change"]) == {"—"}
+    assert config["change"]["type_config"] == {"type": "number", "step": 1}
 
 
 def test_rank_changes_are_coloured_by_sign():

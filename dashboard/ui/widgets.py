@@ -659,8 +659,7 @@ def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
 
     cols = [c for c in column_config if c in df.columns]
     data = rounded_as_shown(df[cols].reset_index(drop=True), column_config)
-    if arrows or status or muted is not None:
-        data = data.style
+    data, column_config = numbers_as_text(data.style, column_config)
     if arrows:
         data = data.map(_arrow_style, subset=[c for c in arrows if c in cols])
     if muted is not None:
@@ -672,8 +671,42 @@ def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
     return st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
 
 
-# Number columns by display kind: Streamlit's format and the step that sets the decimals.
-# "localized" and "percent" follow the browser's language: «1 234,5» and «81,2 %» in Russian.
+def number_text(cfg) -> Callable | None:
+    """For a number column (number_column, kpi_column, rank_change_column): the function
+    that prints its values as every other screen and file does (formatting.num / pct /
+    signed: «1 234,5», «81,2 %», «+2», «—» when empty), from the column's format and step.
+    table() shows these texts whatever the browser's language; the values stay numbers, so
+    the column still sorts as numbers."""
+    tc = cfg.get("type_config", {}) if isinstance(cfg, dict) else {}
+    if tc.get("type") != "number":
+        return None
+    digits = max(0, -int(math.floor(math.log10(tc.get("step") or 1) + 1e-9)))
+    kind = tc.get("format")
+    if kind == "percent":
+        return partial(fmt.pct, digits=max(0, digits - 2))
+    if kind == "%+d":
+        return fmt.signed
+    return partial(fmt.num, digits=digits)
+
+
+def numbers_as_text(styler, column_config: dict):
+    """(styler, column_config) with every number column printed by number_text, «—» when
+    empty, and Streamlit's own format taken off those columns (it would win)."""
+    cols = set(styler.data.columns)
+    shown = {c: f for c, cfg in column_config.items() if c in cols and (f := number_text(cfg)) is not None}
+    styler = styler.format(shown, na_rep=fmt.NA)
+    return styler, {c: _unformatted(cfg) if c in shown else cfg for c, cfg in column_config.items()}
+
+
+def _unformatted(cfg: dict) -> dict:
+    """The column's config without Streamlit's own number format, which would override the
+    texts table() gives (Streamlit applies a configured format before a Styler's)."""
+    tc = {k: v for k, v in cfg.get("type_config", {}).items() if k != "format"}
+    return {**cfg, "type_config": tc}
+
+
+# Number columns by display kind: the format and the step that sets the decimals. table()
+# prints them through number_text; elsewhere "localized"/"percent" follow the browser.
 NUMBER_FORMATS = {"int": ("localized", 1), "num1": ("localized", 0.1), "num2": ("localized", 0.01),
                   "pct": ("percent", 0.001), "pct2": ("percent", 0.0001), "minutes": ("localized", 1)}
 
@@ -686,7 +719,7 @@ def number_column(label: str, kind: str = "int", **kwargs):
 
 
 def rank_change_column(label: str = "Изменение", **kwargs):
-    """A number column of rank changes: «+2» (moved up), «−1» (down), «+0»; empty when either
+    """A number column of rank changes: «+2» (moved up), «−1» (down), «±0»; «—» when either
     period lacks data. Sorted numerically; ``table(arrows=[...])`` colours the sign."""
     return st.column_config.NumberColumn(label, format="%+d", step=1, **kwargs)
 
