@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 import streamlit_folium
 
+from dashboard.core import formatting as fmt
 from dashboard.core.metrics import KPIS
 from dashboard.core.settings import get_settings
 from dashboard.presentation import maps
@@ -84,7 +85,8 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
     styled = (shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
               .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1))
     styled, config = widgets.numbers_as_text(styled, config)
-    st.dataframe(styled, hide_index=True, height=TABLE_HEIGHT, width="stretch", column_config=config)
+    st.dataframe(styled, hide_index=True, height=TABLE_HEIGHT, width="stretch", column_config=config,
+                 placeholder=fmt.NA)
 
 
 f = widgets.current_filters()

@@ -64,13 +64,13 @@ with widgets.section("Просроченные обращения без отв�
         od = widgets.cached(backlog.overdue_messages, f, now=now, limit=OVERDUE_PAGE_SIZE, offset=offset)
         od = od.assign(received_local=pd.to_datetime(od["received_at"]))  # already local time
         widgets.table(od, {
-            "received_local": widgets.datetime_column("Поступило", width=130),
-            "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=110,
+            "received_local": widgets.datetime_column("Поступило", width=125),
+            "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=105,
                                                    help="Часов сверх нормы ответа"),
-            "municipality": st.column_config.TextColumn("Муниципалитет"),
-            "page_title": st.column_config.TextColumn("Страница", width="medium"),
+            "municipality": st.column_config.TextColumn("Муниципалитет", width=140),
+            "page_title": st.column_config.TextColumn("Страница", width=190),
             "page_url": st.column_config.LinkColumn("Открыть", display_text=r"https?://(?:www\.|m\.)?([^/]+)",
                                                     width="small", help="Страница в соцсети"),
-            "topic": st.column_config.TextColumn("Тема"),
-            "status_label": st.column_config.TextColumn("Статус", width="small"),
+            "topic": st.column_config.TextColumn("Тема", width=140),
+            "status_label": st.column_config.TextColumn("Статус", width=80),
         }, key="overdue", height=400)

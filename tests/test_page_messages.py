@@ -45,6 +45,7 @@ def test_platform_summary_and_filter(app_db):
     text = display_texts(frame).set_index(frame.value["platform_label"])
     assert text.loc["ВКонтакте", "messages"] == "20"
     assert text.loc["Telegram", "share_in_norm"] == text.loc["Telegram", "median_response_min"] == "—"
+    assert frame.proto.placeholder == "—"          # what the grid draws in an empty cell
     at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
     assert_ok(at)
     # OK pages 2 and 6: messages 6, 7, 18 and 12, 25, 26; page 10 closed.

@@ -668,6 +668,7 @@ def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
     for col, marks in (status or {}).items():
         css = [f"color: {STATUS_COLOURS[m]}; font-weight: 600" if m else "" for m in marks]
         data = data.apply(lambda _col, css=css: css, subset=[col])
+    kwargs.setdefault("placeholder", fmt.NA)   # what an empty cell shows (Streamlit's own: «None»)
     return st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
 
 
@@ -775,7 +776,8 @@ def section(title: str, caption: str | None = None):
 
 def previous_caption(f: Filters) -> str:
     p = f.period.previous()
-    return (f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}. "
+    same_days = " (те же дни недели)" if (f.end - p.end).days % 7 == 0 else ""
+    return (f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}{same_days}. "
             f"{COMPARISON_RULE_SHORT}")
 
 
