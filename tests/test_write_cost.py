@@ -79,6 +79,30 @@ def test_a_messages_import_reads_no_stored_messages_for_the_summaries(engine):
     assert_summaries_match_a_full_rebuild(engine)
 
 
+def test_a_file_of_many_chunks_merges_into_the_summaries_once(engine, monkeypatch):
+    """Every chunk's change is summed per key as it is written and merged into the summaries
+    once at the end: one UPDATE of msg_daily per pass (municipal keys, regional keys)
+    whatever the number of chunks; the result equals a full rebuild — also when the changed
+    rows of a re-import fall in different chunks and share keys with new rows."""
+    from dashboard.writers.importing import importer
+
+    load_pages(engine)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 7)
+    data = _messages(40)  # 6 chunks
+    with Statements(engine) as st:
+        result = run(engine, "messages", data)
+    assert result.ok and result.added == 40, result.report()
+    assert st.count("UPDATE msg_daily SET") == 2
+    assert st.count("INSERT INTO tmp_delta_folded") == 6 + 1  # after each chunk, and in the merge
+    assert_summaries_match_a_full_rebuild(engine)
+    changed = _messages(50).replace(b";;;\r\n", b";10.11.2026 12:00;;\r\n", 5)  # answers given later
+    with Statements(engine) as st:
+        result = run(engine, "messages", changed)
+    assert (result.added, result.updated, result.unchanged) == (10, 5, 35), result.report()
+    assert st.count("UPDATE msg_daily SET") == 2
+    assert_summaries_match_a_full_rebuild(engine)
+
+
 def test_stats_beyond_the_delta_bound_rebuild_their_groups(engine, monkeypatch):
     """A history larger than MAX_DELTA_CELLS (page, date) pairs is summarised by rebuilding the
     pages' groups from the first date written; the result is the same."""

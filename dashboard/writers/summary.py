@@ -13,6 +13,8 @@ Writers call these in the same transaction as the raw rows they write, then
       ...insert / update messages...
       summary.stage_message_ids(conn, changed_ids, +1)     # written versions in
       summary.stage_message_keys(conn, new_keys, +1)
+      summary.fold_message_delta(conn)                     # optional: between chunks
+      ...more chunks staged the same way...
       summary.apply_message_delta(conn)
 
       if summary.begin_subscriber_delta(conn, pages, dates):   # before writing snapshots
@@ -288,9 +290,26 @@ def _analyze(conn: Connection, table: Table) -> None:
     conn.execute(text(f"ANALYZE temp.{table.name}" if conn.dialect.name == "sqlite" else f"ANALYZE {table.name}"))
 
 
+# The staged rows' sums per msg_daily key, gathered by fold_message_delta: a long write
+# (an import of many chunks) folds each chunk's staged rows into it and merges the sums
+# into the summaries once at the end, so the summaries are read and updated once per key
+# rather than once per chunk, and the staged rows never outgrow a chunk.
+_FOLDED = _temp_copy(schema.msg_daily, "tmp_delta_folded")
+
+
 def begin_message_delta(conn: Connection) -> None:
-    """Start staging message rows for apply_message_delta (an empty delta table)."""
+    """Start staging message rows for apply_message_delta (empty delta tables)."""
     _recreate(conn, _DELTA)
+    _recreate(conn, _FOLDED)
+
+
+def fold_message_delta(conn: Connection) -> None:
+    """Sum the rows staged so far per msg_daily key (kept until apply_message_delta) and
+    empty the staging table: between the chunks of a long write, so that what is kept is
+    one row per key per chunk, not every row written."""
+    cols = [c.name for c in _FOLDED.c]
+    conn.execute(insert(_FOLDED).from_select(cols, _messages_select(conn.dialect.name, None, m=_DELTA)))
+    conn.execute(delete(_DELTA))
 
 
 def stage_messages(conn: Connection, where, sign: int) -> None:
@@ -343,12 +362,14 @@ def _merge(conn: Connection, table: Table, names: tuple[str, ...], sums: Table) 
 
 
 def apply_message_delta(conn: Connection) -> None:
-    """Add the staged rows' change to msg_daily and its rollups; drop the staged rows."""
+    """Add the change of the rows staged since begin_message_delta (folded or not) to
+    msg_daily and its rollups; drop the staged rows."""
     md = schema.msg_daily
+    fold_message_delta(conn)
     base = _SUMS[md.name]
     _recreate(conn, base)
     cols = [c.name for c in base.c]
-    conn.execute(insert(base).from_select(cols, _messages_select(conn.dialect.name, None, m=_DELTA)))
+    conn.execute(insert(base).from_select(cols, _rollup_select(md, None, md=_FOLDED)))
     _analyze(conn, base)
     for table, names in _TABLE_KEYS:
         sums = _SUMS[table.name]
@@ -357,7 +378,7 @@ def apply_message_delta(conn: Connection) -> None:
             conn.execute(insert(sums).from_select([c.name for c in sums.c], _rollup_select(table, None, md=base)))
             _analyze(conn, sums)
         _merge(conn, table, names, sums)
-    for table in (*[_SUMS[t.name] for t, _ in _TABLE_KEYS], _DELTA):
+    for table in (*[_SUMS[t.name] for t, _ in _TABLE_KEYS], _DELTA, _FOLDED):
         conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 

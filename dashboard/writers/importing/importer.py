@@ -222,8 +222,9 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
     with the database and written inside the transaction, and only its counts are kept. After a
     problem the remaining rows are still checked (to report them all) but no longer written; the
     transaction is then rolled back, so the database is left exactly as it was. The summaries are
-    kept current in the same transaction: messages' chunk by chunk (the change each chunk makes),
-    subscribers' once after the last chunk.
+    kept current in the same transaction: the change each chunk of messages makes is summed per
+    summary key as it is written and added to the summaries once after the last chunk, as is
+    subscribers' (``handler.finish``).
     """
     handler = KINDS[kind]
     limits = limits_for(settings)

@@ -649,11 +649,15 @@ class MessagesKind:
         return True
 
     def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
-        """Write the chunk and add its change to the summaries (summary.apply_message_delta):
-        the stored version of each changed row out, the written rows in."""
+        """Write the chunk and stage its change to the summaries: the stored version of each
+        changed row out, the written rows in, summed per summary key (summary.fold_message_delta).
+        ``finish`` adds the change of all chunks at once (summary.apply_message_delta), in the
+        same transaction: each summary row is updated once per import, not once per chunk."""
         m = schema.message
         changed = [r["id"] for r in plan.changed]
-        summary.begin_message_delta(conn)
+        if not state.get("delta"):
+            summary.begin_message_delta(conn)
+            state["delta"] = True
         summary.stage_message_ids(conn, changed, -1)
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
@@ -664,10 +668,12 @@ class MessagesKind:
         summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in plan.new), +1)
         if plan.bulk:
             summary.stage_message_keys(conn, zip(plan.bulk["platform"].tolist(), plan.bulk["external_id"].tolist()), +1)
-        summary.apply_message_delta(conn)
+        summary.fold_message_delta(conn)
 
     def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
-        return []  # the summaries were kept current chunk by chunk (write)
+        if state.get("delta"):
+            summary.apply_message_delta(conn)
+        return []
 
 
 @dataclass
