@@ -103,6 +103,28 @@ def test_a_file_of_many_chunks_merges_into_the_summaries_once(engine, monkeypatc
     assert_summaries_match_a_full_rebuild(engine)
 
 
+def test_new_rows_are_staged_by_their_ids_on_sqlite(engine, monkeypatch):
+    """SQLite gives the new rows of a chunk consecutive ids (from its first row the insert
+    holds the only write lock), so they are staged for the summaries by one read of that id
+    range, not looked up again by key; PostgreSQL (a sequence shared with other
+    transactions) stages them by key. Either way the summaries equal a full rebuild."""
+    from dashboard.writers.importing import importer
+
+    load_pages(engine)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 15)
+    assert run(engine, "messages", _messages(20)).ok
+    with Statements(engine) as st:
+        result = run(engine, "messages", _messages(50))  # chunks: stored; 5 stored + 10 new; new; new
+    assert (result.added, result.unchanged) == (30, 20), result.report()
+    by_ids = st.count("INSERT INTO tmp_message_delta", "message.id BETWEEN")
+    by_keys = st.count("INSERT INTO tmp_message_delta", "message.external_id IN")
+    if engine.dialect.name == "sqlite":
+        assert (by_ids, by_keys) == (3, 0)
+    else:
+        assert (by_ids, by_keys) == (0, 3 * 2)  # a statement per platform (VK, OK) and chunk
+    assert_summaries_match_a_full_rebuild(engine)
+
+
 def test_stats_beyond_the_delta_bound_rebuild_their_groups(engine, monkeypatch):
     """A history larger than MAX_DELTA_CELLS (page, date) pairs is summarised by rebuilding the
     pages' groups from the first date written; the result is the same."""

@@ -23,15 +23,23 @@ _SQLITE_BATCH = 50_000
 _SQLITE_IN = 5_000  # values in one IN list (SQLite allows 32 766 parameters)
 
 
-def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
-    """INSERT the rows given as equal-length arrays per column name."""
+def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> range | None:
+    """INSERT the rows given as equal-length arrays per column name (``table``'s integer
+    primary key ``id`` left to the database).
+
+    Returns the ids the rows got when the database tells them for nothing, else None. SQLite:
+    from its first row on the insert holds the database's only write lock, so each row gets
+    the largest id + 1 and the rows' ids are consecutive, ending at ``last_insert_rowid()``.
+    PostgreSQL: None (a sequence is shared with concurrent transactions)."""
     n = len(next(iter(columns.values()), ()))
     if not n:
-        return
+        return None
     if is_postgres(conn):
         _copy(conn, table, columns)
-    else:
-        _executemany(conn, table, columns)
+        return None
+    _executemany(conn, table, columns)
+    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+    return range(last - n + 1, last + 1)
 
 
 def stored_keys(conn: Connection, table: Table, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -662,11 +662,13 @@ class MessagesKind:
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
-        bulk.insert_columns(conn, m, plan.bulk)
+        ids = bulk.insert_columns(conn, m, plan.bulk)
         _update_by_id(conn, m, plan.changed, self.fields)
         summary.stage_message_ids(conn, changed, +1)
         summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in plan.new), +1)
-        if plan.bulk:
+        if ids is not None:  # the new rows by their id range: one read of the table in id order
+            summary.stage_messages(conn, m.c.id.between(ids.start, ids.stop - 1), +1)
+        elif plan.bulk:
             summary.stage_message_keys(conn, zip(plan.bulk["platform"].tolist(), plan.bulk["external_id"].tolist()), +1)
         summary.fold_message_delta(conn)
 
