@@ -125,6 +125,15 @@ def rating_from_ten_messages():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def validated_charts():
+    """Every chart a page draws in the tests is validated against the Vega-Lite schema (the
+    app skips it for speed: dashboard.ui.widgets.VALIDATE_CHARTS)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("dashboard.ui.widgets.VALIDATE_CHARTS", True)
+        yield
+
+
 @pytest.fixture
 def signed_in_app(app_db, monkeypatch):
     """run(email, page=None, query_params=None): the app with sign-in configured and ``email``

@@ -36,9 +36,13 @@ from queries.filters import REGIONAL, Filters, Norm
 QUERY_TTL_S = 300
 
 # Altair validates every piece of a chart against the Vega-Lite schema as it is built (its
-# "debug mode"): about 0.1-0.3 s per chart, most of a warm page run. Streamlit still
-# validates the finished chart once (Chart.to_dict), so a wrong chart still fails.
+# "debug mode"): about 0.1-0.3 s per chart, most of a warm page run.
 alt.utils.schemapi.disable_debug_mode()
+# The finished spec of a chart drawn through ``chart`` is validated against the schema only
+# when this is set (the test suite sets it, tests/conftest.py): validation does not change
+# the spec and costs about 30 ms a chart, a third of a cold page's chart time at national
+# scale. The charts' own tests (tests/test_charts.py) validate through Chart.to_dict too.
+VALIDATE_CHARTS = False
 try:  # Altair's theme and data transformer are global: take the lock Streamlit takes for them
     from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_LOCK
 except ImportError:  # pragma: no cover - another Streamlit version
@@ -605,7 +609,7 @@ def chart(builder: Callable, *args, **kwargs) -> None:
     """Draw a chart full width in our own theme: ``chart(charts.topic_bars, df, top=8)``.
 
     ``builder`` is a function of dashboard.presentation.charts; its Vega-Lite spec is built
-    (and validated) once per distinct data and arguments and cached, so a rerun does not
+    (validated under the tests, ``VALIDATE_CHARTS``) once per distinct data and arguments and cached, so a rerun does not
     rebuild the Altair chart (the largest part of a warm page run). A ready Altair chart is
     drawn as it is."""
     if isinstance(builder, alt.TopLevelMixin):
@@ -621,7 +625,7 @@ def _chart_spec(builder: str, args: tuple, kwargs: tuple) -> dict:
     would make it (Altair's "none" theme; our theme is in the chart's own config)."""
     ch = _resolve(builder)(*args, **dict(kwargs))
     with _ALTAIR_LOCK, alt.theme.enable("none"), alt.data_transformers.disable_max_rows():
-        return ch.to_dict()
+        return ch.to_dict(validate=VALIDATE_CHARTS)
 
 
 def empty_note(what: str = "За выбранный период данных нет.") -> None:
