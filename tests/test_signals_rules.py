@@ -217,3 +217,8 @@ def test_links_name_the_app_pages():
     paths = {entry[2] for group in ast.literal_eval(nav).values() for entry in group}
     for path in (R.PATH_MESSAGES, R.PATH_MUNICIPALITY, R.PATH_PAGE, R.PATH_DATA, SIGNALS_PATH):
         assert path in paths, path
+
+
+def test_page_link_is_the_generic_link():
+    assert R.page_link(5) == R.link(R.PATH_PAGE, page=5) == "stranitsa?page=5"
+    assert R.page_link(70682) == "stranitsa?page=70682"
