@@ -15,10 +15,12 @@ import pandas as pd
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
+from dashboard.core import formatting as fmt
 from dashboard.core import schema
 from dashboard.core import signals as rules
 from dashboard.core.db import figures_now, get_meta
 from dashboard.core.localtime import to_local, to_naive_utc
+from dashboard.core.platforms import label as platform_label
 from dashboard.core.schema import OPEN_STATUSES
 from dashboard.core.settings import Settings, get_settings
 from queries.aggregate import add_kpis, deadline_cutoff, sums
@@ -64,12 +66,11 @@ def page_facts(conn: Connection, today: date, *, silent_before: datetime | None 
     """Every page open on ``today``: last post, госметка, whether it is mandatory, and the
     longest run of failed collections (with the last reason) over the sources.
 
-    With ``silent_before`` (naive UTC) and ``min_fail_runs``, only the pages a page rule can
-    fire on, chosen in SQL (70 000 pages country-wide, a few thousand of them firing): last
-    post at or before ``silent_before`` (``silent``), ``min_fail_runs`` failed runs or more
-    (``unreachable``), or a mandatory page without the госметка (``no_mark``). The rules
-    still decide; this only leaves out pages none
-    of them could fire on."""
+    With ``min_fail_runs``, only the pages a page rule can fire on, chosen in SQL (70 000
+    pages country-wide, a few thousand of them firing): ``min_fail_runs`` failed runs or
+    more (``unreachable``), a mandatory page without the госметка (``no_mark``), and with
+    ``silent_before`` (naive UTC) last post at or before it (``silent``). The rules still
+    decide; this only leaves out pages none of them could fire on."""
     p, o, cs = schema.page, schema.organisation, schema.collect_state
     names = _names(conn)
     fails: dict[int, tuple[int, str | None]] = {}
@@ -83,9 +84,9 @@ def page_facts(conn: Connection, today: date, *, silent_before: datetime | None 
             fails[page_id] = (int(runs), reason)
     where = [or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
              or_(p.c.closed_on.is_(None), p.c.closed_on > today)]
-    if silent_before is not None and min_fail_runs is not None:
+    if min_fail_runs is not None:
         where.append(or_(
-            p.c.last_post_at <= silent_before,
+            *([p.c.last_post_at <= silent_before] if silent_before is not None else []),
             p.c.id.in_(select(cs.c.page_id).where(cs.c.fail_runs >= min_fail_runs)),
             and_(p.c.platform.in_(rules.MANDATORY_PLATFORMS), o.c.kind.in_(MANDATORY_ORG_KINDS),
                  p.c.verified.is_not(True)),
@@ -214,20 +215,24 @@ def last_write(conn: Connection) -> datetime | None:
 
 # --- evaluation -----------------------------------------------------------------------------
 
-def evaluate(conn: Connection, now: datetime | None = None, settings: Settings | None = None) -> list[rules.Signal]:
-    """Every signal firing at ``now`` (naive UTC; default the clock), most important first."""
+def evaluate(conn: Connection, now: datetime | None = None, settings: Settings | None = None, *,
+             silent: bool = True) -> list[rules.Signal]:
+    """Every signal firing at ``now`` (naive UTC; default the clock), most important first.
+    ``silent=False`` leaves the silent rule out (``open_signals`` draws it as a table,
+    ``silent_frame``)."""
     s = settings or get_settings()
     now = figures_now(conn, now)
     norm = Norm.from_settings(s)
     today = _local_today(now, s)
     day = today - timedelta(days=1)  # the last full local day
-    pages = page_facts(conn, today, silent_before=now - timedelta(days=s.signal_silent_days),
+    # Without the silent rule, no page need be read for being silent (None: no such page).
+    pages = page_facts(conn, today, silent_before=now - timedelta(days=s.signal_silent_days) if silent else None,
                        min_fail_runs=s.signal_collect_failures)
     out = [
         *rules.overdue(overdue_facts(conn, now, norm, s.signal_overdue_days), now,
                        rules.norm_words(s.norm_hours, s.norm_mode),
                        s.signal_escalation_days),
-        *rules.silent(pages, now, s.signal_silent_days, s.tz),
+        *(rules.silent(pages, now, s.signal_silent_days, s.tz) if silent else []),
         *rules.unreachable(pages, s.signal_collect_failures),
         *rules.no_mark(pages),
         *rules.missing_page(presence_facts(conn, today)),
@@ -261,10 +266,80 @@ def frame(signals: list[rules.Signal], names: dict[int, str], first_seen: dict[s
     return df
 
 
+def silent_frame(conn: Connection, now: datetime, s: Settings, names: dict[int, str],
+                 first_seen: dict[str, datetime]) -> pd.DataFrame:
+    """The silent rule (``rules.silent``) as ``frame`` would show its signals, built by
+    column: thousands of pages country-wide, each sentence from its page's facts and the
+    day counts and dates formatted once per distinct value. Plus the sort columns of
+    ``rules.sort_key`` (_severity, _kind, _weight)."""
+    p, o = schema.page, schema.organisation
+    days = s.signal_silent_days
+    today = _local_today(now, s)
+    res = conn.execute(  # the pages page_facts reads for the rule
+        select(p.c.id, p.c.title, p.c.platform, p.c.municipality_id, p.c.last_post_at)
+        .select_from(p.join(o, p.c.organisation_id == o.c.id))
+        .where(or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
+               or_(p.c.closed_on.is_(None), p.c.closed_on > today),
+               p.c.last_post_at <= now - timedelta(days=days))
+        .order_by(p.c.id))
+    # Plain tuples: pandas probes each SQLAlchemy Row for attributes (slow for thousands).
+    df = pd.DataFrame([tuple(r) for r in res], columns=["page_id", "title", "platform", "municipality_id",
+                                                        "last_post_at"])
+    last = pd.to_datetime(df["last_post_at"])
+    quiet = (now - last).dt.days
+    df, last, quiet = df[quiet >= days], last[quiet >= days], quiet[quiet >= days]
+    if df.empty:
+        return pd.DataFrame(columns=[*COLUMNS, "_severity", "_kind", "_weight"])
+    mid = df["municipality_id"].astype("Int64")
+    named = mid.map(names, na_action="ignore")
+    place = named.where(named.notna(), rules.REGIONAL_NAME)  # rules.place in the sentence
+    # frame's column: the name for a municipality id, REGIONAL_NAME for a regional body's page
+    municipality = named.where(mid.fillna(0).ne(0), rules.REGIONAL_NAME)
+    local_day = (last.dt.tz_localize("UTC").dt.tz_convert(s.tz).dt.date if s.tz else last.dt.date)
+    page_ids = df["page_id"].astype("int64")
+    keys = "silent:p" + page_ids.astype(str)
+    since = last + timedelta(days=days)
+    out = pd.DataFrame({
+        "key": keys,
+        "kind": "silent", "kind_label": rules.KINDS["silent"], "severity": "warning",
+        "severity_label": rules.SEVERITIES["warning"], "icon": rules.SEVERITY_ICONS["warning"],
+        "text": ("«" + df["title"] + "» (" + df["platform"].map(platform_label) + ", " + place
+                 + "): нет публикаций " + quiet.map({q: rules.days_text(q) for q in quiet.unique()})
+                 + ", последняя — " + local_day.map({d: fmt.d(d) for d in local_day.unique()})),
+        "link": rules.PATH_PAGE + "?" + rules.PAGE_PARAM + "=" + page_ids.astype(str),
+        "municipality_id": mid,
+        "municipality": municipality,
+        "page_id": page_ids.astype("Int64"),
+        "first_seen": [first_seen.get(k) or min(t, now) for k, t in zip(keys, since.dt.to_pydatetime())],
+        "_severity": list(rules.SEVERITIES).index("warning"), "_kind": list(rules.KINDS).index("silent"),
+        "_weight": quiet.astype("float64"),
+    })
+    return out.reset_index(drop=True)
+
+
 def open_signals(conn: Connection, now: datetime | None = None) -> pd.DataFrame:
     """Open signals at ``now``, most important first (COLUMNS). first_seen (naive UTC) is
-    when an alerts run first recorded the situation, or when the data says it began."""
+    when an alerts run first recorded the situation, or when the data says it began.
+
+    The same table as ``frame(evaluate(...))``; the silent rule's thousands of signals are
+    built by column (``silent_frame``) rather than one object each, and merged in the order
+    of ``rules.sort_key``."""
     now = figures_now(conn, now)
+    s = get_settings()
     st = schema.signal_state
     seen = dict(conn.execute(select(st.c.key, st.c.first_seen).where(st.c.resolved_at.is_(None))).all())
-    return frame(evaluate(conn, now), _names(conn), seen, now)
+    names = _names(conn)
+    others = evaluate(conn, now, s, silent=False)
+    df = frame(others, names, seen, now).assign(
+        _severity=[list(rules.SEVERITIES).index(x.severity) for x in others],
+        _kind=[list(rules.KINDS).index(x.kind) for x in others],
+        _weight=[float(x.weight) for x in others])
+    quiet = silent_frame(conn, now, s, names, seen)
+    if not quiet.empty:
+        df = pd.concat([df, quiet], ignore_index=True) if not df.empty else quiet
+        df["_weight"] = -df["_weight"].astype("float64")
+        df = df.sort_values(["_severity", "_kind", "_weight", "key"], kind="stable")
+    df = df.drop(columns=["_severity", "_kind", "_weight"]).reset_index(drop=True)
+    df["page_id"] = df["page_id"].astype("Int64")
+    df["municipality_id"] = df["municipality_id"].astype("Int64")
+    return df[COLUMNS]

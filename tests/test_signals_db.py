@@ -205,3 +205,35 @@ def test_norm_share_facts_equal_the_municipality_breakdown(fixture_engine):
         for mine, theirs in ((x.share_recent, cur.loc[mid, "share_in_norm"]),
                              (x.share_before, prev.loc[mid, "share_in_norm"])):
             assert (mine is None and pd.isna(theirs)) or mine == theirs
+
+
+def test_open_signals_builds_silent_pages_by_column_as_the_rule_does(fixture_engine):
+    """open_signals draws the silent rule by column (signals.silent_frame); the table is the
+    one frame(evaluate(...)) gives: same rows, sentences, first appearances and order —
+    equal silences ordered by key («silent:p10» before «silent:p9»), a regional body's
+    page, a recorded first appearance, and a page one day short of the rule."""
+    p = schema.page
+    with fixture_engine.begin() as conn:
+        for pid, last in ((1, datetime(2026, 11, 1, 4, 0)),     # 27 days, as page 6
+                          (9, datetime(2026, 10, 1, 20, 0)),    # regional body; 02.10 local
+                          (7, datetime(2026, 11, 14, 13, 0)),   # 13 days 23 h: not yet
+                          (5, datetime(2026, 11, 14, 12, 0))):  # exactly 14 days
+            conn.execute(update(p).where(p.c.id == pid).values(last_post_at=last))
+        conn.execute(update(p).where(p.c.id == 10).values(closed_on=None, last_post_at=datetime(2026, 11, 1, 4, 0)))
+        conn.execute(insert(schema.signal_state).values(
+            key="silent:p6", kind="silent", severity="warning", municipality_id=NSK_DISTRICT, page_id=6,
+            text="…", link="stranitsa?page=6", first_seen=datetime(2026, 11, 20, 1, 0), last_seen=NOW))
+    with fixture_engine.connect() as conn:
+        df = signals.open_signals(conn, NOW)
+        seen = {"silent:p6": datetime(2026, 11, 20, 1, 0)}
+        expected = signals.frame(signals.evaluate(conn, NOW), signals._names(conn), seen, NOW)
+    pd.testing.assert_frame_equal(df, expected)
+    silent = df[df["kind"] == "silent"]
+    assert list(silent["key"]) == ["silent:p9", "silent:p1", "silent:p10", "silent:p6", "silent:p5"]
+    row = silent.set_index("key").loc["silent:p9"]
+    assert row["text"] == ("«Страница 9» (ВКонтакте, Региональные органы власти): нет публикаций 57 дней, "
+                           "последняя — 02.10.2026")
+    assert (row["municipality"], pd.isna(row["municipality_id"]), row["link"]) == (
+        "Региональные органы власти", True, "stranitsa?page=9")
+    assert silent.set_index("key").loc["silent:p6", "first_seen"] == datetime(2026, 11, 20, 1, 0)
+    assert silent.set_index("key").loc["silent:p5", "first_seen"] == NOW

@@ -133,8 +133,12 @@ def _count(n: int, one: str, few: str, many: str) -> str:
     return f"{fmt.num(n)} {fmt.plural(n, one, few, many)}"
 
 
-def _days(n: int) -> str:
+def days_text(n: int) -> str:
+    """«5 дней»."""
     return _count(n, "день", "дня", "дней")
+
+
+_days = days_text
 
 
 def _mun_key(mid: int | None) -> str:
