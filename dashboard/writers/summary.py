@@ -309,7 +309,11 @@ def fold_message_delta(conn: Connection) -> None:
     one row per key per chunk, not every row written."""
     cols = [c.name for c in _FOLDED.c]
     conn.execute(insert(_FOLDED).from_select(cols, _messages_select(conn.dialect.name, None, m=_DELTA)))
-    conn.execute(delete(_DELTA))
+    # Created anew rather than emptied: PostgreSQL then plans the next chunk's staging
+    # statements afresh (a new table invalidates the plans psycopg's prepared statements
+    # cached while ``message`` was smaller; kept, they scan the growing table: 45 s
+    # instead of 0.5 s for 100 000 rows).
+    _recreate(conn, _DELTA)
 
 
 def stage_messages(conn: Connection, where, sign: int) -> None:
