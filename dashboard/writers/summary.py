@@ -273,6 +273,9 @@ def _temp_copy(table, name: str) -> Table:
 _DELTA = Table("tmp_message_delta", MetaData(),
                *[Column(c.name, c.type) for c in schema.message.c if c.name != "id"],
                Column("sign", Integer), prefixes=["TEMPORARY"])
+# The staging table itself, for a writer holding the rows it wrote column by column: it may
+# insert them here with sign +1 (every ``message`` column but id) instead of stage_message_keys.
+MESSAGE_DELTA = _DELTA
 _TABLE_KEYS = ((schema.msg_daily, ("municipality_id", "platform", "topic_id")),
                (schema.msg_daily_mp, ("municipality_id", "platform")),
                (schema.msg_daily_pt, ("platform", "topic_id")))

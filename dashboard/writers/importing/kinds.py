@@ -668,8 +668,9 @@ class MessagesKind:
         summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in plan.new), +1)
         if ids is not None:  # the new rows by their id range: one read of the table in id order
             summary.stage_messages(conn, m.c.id.between(ids.start, ids.stop - 1), +1)
-        elif plan.bulk:
-            summary.stage_message_keys(conn, zip(plan.bulk["platform"].tolist(), plan.bulk["external_id"].tolist()), +1)
+        elif plan.bulk:  # copied in as written (no need to find them again among the stored ones)
+            n = len(plan.bulk["external_id"])
+            bulk.insert_columns(conn, summary.MESSAGE_DELTA, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)})
         summary.fold_message_delta(conn)
 
     def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
