@@ -173,6 +173,17 @@ def expected_messages(ids):
     }
 
 
+def register_vk_pages(engine, n: int) -> None:
+    """``n`` VK pages (club5000, club5001, …) of one administration in municipality 2."""
+    with engine.begin() as conn:
+        org = conn.execute(insert(S.organisation).values(
+            name="Администрация", kind="municipal_admin", municipality_id=2)).inserted_primary_key[0]
+        conn.execute(insert(S.page), [
+            {"platform": "vk", "external_id": str(5000 + i), "url": f"https://vk.com/club{5000 + i}",
+             "title": f"Страница {i}", "organisation_id": org, "municipality_id": 2, "verified": False,
+             "gospubliki": True} for i in range(n)])
+
+
 def test_run_collects_expected_figures(world):
     engine, api, ids = world
     api.fail("groups.getById", 6)
@@ -330,13 +341,7 @@ def test_second_run_reads_only_posts_with_new_comments(sqlite_engine):
     """140 pages, each with a commented post: the first run reads every post's comments, the
     next day's run only those of the 3 posts that got a new comment (requests are counted,
     as the run report gives them)."""
-    with sqlite_engine.begin() as conn:
-        org = conn.execute(insert(S.organisation).values(
-            name="Администрация", kind="municipal_admin", municipality_id=2)).inserted_primary_key[0]
-        conn.execute(insert(S.page), [
-            {"platform": "vk", "external_id": str(5000 + i), "url": f"https://vk.com/club{5000 + i}",
-             "title": f"Страница {i}", "organisation_id": org, "municipality_id": 2, "verified": False,
-             "gospubliki": True} for i in range(140)])
+    register_vk_pages(sqlite_engine, 140)
     today = datetime.now(timezone.utc)
     with serve(FakeApi(auto=True)) as api:
         first = collect(sqlite_engine, "vk", settings=settings_for(api), now=today, sleep=FakeClock().sleep)
@@ -536,13 +541,7 @@ def test_failed_runs_in_a_row_are_counted(world):
 
 def test_many_pages_cost_far_less_than_a_request_each(sqlite_engine):
     """140 pages, each with a post that has comments: calls go 25 to an ``execute`` request."""
-    with sqlite_engine.begin() as conn:
-        org = conn.execute(insert(S.organisation).values(
-            name="Администрация", kind="municipal_admin", municipality_id=2)).inserted_primary_key[0]
-        conn.execute(insert(S.page), [
-            {"platform": "vk", "external_id": str(5000 + i), "url": f"https://vk.com/club{5000 + i}",
-             "title": f"Страница {i}", "organisation_id": org, "municipality_id": 2, "verified": False,
-             "gospubliki": True} for i in range(140)])
+    register_vk_pages(sqlite_engine, 140)
     with serve(FakeApi(auto=True)) as api:
         report = collect(sqlite_engine, "vk", settings=settings_for(api), sleep=FakeClock().sleep)
     assert (len(report.done), len(report.skipped)) == (140, 0)
