@@ -70,18 +70,18 @@ with table_tab:
             "place": widgets.number_column("Место", "int", width=48),
             "change": widgets.rank_change_column(width=72,
                                                  help="На сколько мест поднялся (+) или опустился (−) по "
-                                                      "сравнению с предыдущим периодом; пусто — в одном из "
+                                                      "сравнению с предыдущим периодом; «—» — в одном из "
                                                       "периодов мало данных или место сдвинулось в пределах "
                                                       "случайных колебаний (см. «Как считается»)"),
-            "name": st.column_config.TextColumn("Муниципалитет", width=160),
+            "name": st.column_config.TextColumn("Муниципалитет", width=180),
             "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else
                                         f"{m.short}, мин" if m.kind == "minutes" else m.short, width=78),
             "messages": widgets.number_column("Обращений", "int", width=82),
             "reliability_text": st.column_config.TextColumn(
-                "Надёжность", width=88, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
+                "Надёжность", width=80, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
                                               f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
             "status_text": st.column_config.TextColumn(
-                "К цели", width=82,
+                "К цели", width=70,
                 help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
         }, arrows=["change"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
