@@ -86,3 +86,17 @@ def test_targets_come_from_settings(app_db, monkeypatch):
     finally:
         monkeypatch.delenv("KPI_TARGETS")
         settings.get_settings.cache_clear()
+
+
+def test_change_caption_says_same_weekdays_only_when_they_are():
+    """«те же дни недели» only when the previous period is the same days whole weeks back:
+    the last 30 days, not February against January (28 days apart but 28 against 31 days)."""
+    from datetime import date
+
+    from dashboard.ui.widgets import previous_caption
+    from queries.filters import Filters
+
+    thirty = previous_caption(Filters(date(2026, 10, 31), date(2026, 11, 29)))
+    assert "26.09.2026 – 25.10.2026 (те же дни недели)." in thirty
+    february = previous_caption(Filters(date(2026, 2, 1), date(2026, 2, 28)))
+    assert "01.01.2026 – 31.01.2026." in february and "те же дни недели" not in february

@@ -676,6 +676,11 @@ def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
     return st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
 
 
+def step_digits(step: float) -> int:
+    """The decimals a number column's step shows: 1 -> 0, 0.1 -> 1, 0.001 -> 3."""
+    return max(0, -int(math.floor(math.log10(step) + 1e-9)))
+
+
 def number_text(cfg) -> Callable | None:
     """For a number column (number_column, kpi_column, rank_change_column): the function
     that prints its values as every other screen and file does (formatting.num / pct /
@@ -685,7 +690,7 @@ def number_text(cfg) -> Callable | None:
     tc = cfg.get("type_config", {}) if isinstance(cfg, dict) else {}
     if tc.get("type") != "number":
         return None
-    digits = max(0, -int(math.floor(math.log10(tc.get("step") or 1) + 1e-9)))
+    digits = step_digits(tc.get("step") or 1)
     kind = tc.get("format")
     if kind == "percent":
         return partial(fmt.pct, digits=max(0, digits - 2))
@@ -759,7 +764,7 @@ def rounded_as_shown(df: pd.DataFrame, column_config: dict) -> pd.DataFrame:
         tc = (cfg or {}).get("type_config", {}) if isinstance(cfg, dict) else {}
         step = tc.get("step")
         if col in df.columns and tc.get("type") == "number" and step and df[col].dtype.kind == "f":
-            digits = max(0, -int(math.floor(math.log10(step) + 1e-9)))
+            digits = step_digits(step)
             df[col] = df[col].round(digits)
     return df
 
@@ -780,7 +785,7 @@ def section(title: str, caption: str | None = None):
 
 def previous_caption(f: Filters) -> str:
     p = f.period.previous()
-    same_days = " (те же дни недели)" if (f.end - p.end).days % 7 == 0 else ""
+    same_days = " (те же дни недели)" if p.days == f.period.days and (f.end - p.end).days % 7 == 0 else ""
     return (f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}{same_days}. "
             f"{COMPARISON_RULE_SHORT}")
 
