@@ -304,6 +304,32 @@ def test_next_day_counts_new_flows_and_late_reply(world):
             in report.text())
 
 
+def test_message_summaries_take_the_change_of_the_rows_collected(world):
+    """The collector adds what it writes to the message summaries (the delta of new comments
+    and of replies found later), reading no stored message to rebuild them; the summaries
+    equal a full rebuild after the first run and after a late reply the next day."""
+    from tests.test_import_db import assert_summaries_match_a_full_rebuild
+    from tests.test_write_cost import Statements
+
+    engine, api, ids = world
+    with Statements(engine) as st:
+        run_vk(engine, api)
+    assert st.count("INSERT INTO msg_daily", "FROM message") == 0
+    assert st.count("INSERT INTO tmp_message_delta") > 0
+    assert_summaries_match_a_full_rebuild(engine)
+    api.comments[(101, 13)][1]["replies"] = [comment(2301, -101, loc(11, 20, 11, 15), "Ответ")]
+    api.walls[101][2]["comments"]["count"] = 15
+    with Statements(engine) as st:
+        report = run_vk(engine, api, now=NOW + timedelta(days=1))
+    assert report.total("messages_updated") == 1
+    assert st.count("INSERT INTO msg_daily", "FROM message") == 0
+    with engine.connect() as conn:
+        md = S.msg_daily
+        assert conn.execute(select(func.sum(md.c.n_received), func.sum(md.c.n_answered),
+                                   func.sum(md.c.n_open))).one() == (4, 4, 0)
+    assert_summaries_match_a_full_rebuild(engine)
+
+
 def post_state(conn) -> dict[tuple[int, str], int]:
     ps = S.post_state
     return {(r.page_id, r.post_id): r.comments for r in conn.execute(select(ps))}

@@ -4,7 +4,7 @@ and ``subs_daily``, recomputed inside the database.
 Writers call these in the same transaction as the raw rows they write, then
 ``db.touch_updated``. Two ways, both giving exactly the rows of a full rebuild:
 
-- Deltas (the importer): the writer stages the rows it writes around the write and
+- Deltas (the importer and the collector): the writer stages the rows it writes around the write and
   the summaries take the difference; the cost is the rows written plus one summary row
   per key, whatever the size of the database::
 
@@ -22,15 +22,11 @@ Writers call these in the same transaction as the raw rows they write, then
           summary.apply_subscriber_delta(conn)
 
 - Rebuilds (``refresh_messages``, ``refresh_subscribers``): delete the affected summary
-  rows and rebuild them with ``INSERT ... SELECT ... GROUP BY``. Messages: pass the summary
-  *keys* the write touched — (local day, municipality, platform, topic) of every new row
-  and of every changed row before and after the change (``message_keys``,
-  ``stored_message_keys``); only those msg_daily rows are rebuilt from all their raw
-  messages (by the (municipality, platform, topic, day) index), and the rollup rows above
-  them. Passing ``days`` rebuilds whole days. Subscribers: pass the earliest snapshot date
-  written and the affected (municipality, platform) groups (``page_groups``); those
-  groups' rows from that date on are rebuilt, other groups get a carried-forward row on a
-  snapshot date that is new to the table.
+  rows and rebuild them with ``INSERT ... SELECT ... GROUP BY``. Messages: whole days
+  (``days``) or everything (the demo generator, a migration's replay). Subscribers: pass
+  the earliest snapshot date written and the affected (municipality, platform) groups
+  (``page_groups``); those groups' rows from that date on are rebuilt, other groups get a
+  carried-forward row on a snapshot date that is new to the table.
 """
 
 from __future__ import annotations
@@ -95,9 +91,8 @@ def _flag(cond):
     return case((cond, 1), else_=0)
 
 
-def _messages_select(dialect: str, where, source=None, m=None):
-    """SELECT producing msg_daily rows from raw messages matching ``where`` (read from
-    ``source``, a join of ``message`` with the keys to rebuild, if given).
+def _messages_select(dialect: str, where, m=None):
+    """SELECT producing msg_daily rows from raw messages matching ``where``.
 
     ``m``: a table shaped like ``message`` to read instead (default ``message``); if it has
     a ``sign`` column (the delta table), every row counts ``sign`` times (+1 or −1), so the
@@ -121,8 +116,6 @@ def _messages_select(dialect: str, where, source=None, m=None):
         case((answered, m.c.response_work_minutes), else_=None).label("resp_work"),
         *([m.c.sign.label("w")] if signed else []),
     )
-    if source is not None:
-        src = src.select_from(source)
     if where is not None:
         src = src.where(where)
     src = src.subquery("src")
@@ -171,30 +164,6 @@ def _rollup_select(table, where, md=None):
     return stmt.group_by(*keys)
 
 
-# A summary key of msg_daily: (local day, municipality id or None, platform, topic id).
-MessageKey = tuple[date, "int | None", str, int]
-
-
-def message_keys(rows: Iterable[dict]) -> set:
-    """The msg_daily keys of message rows (dicts with received_day, municipality_id,
-    platform, topic_id): pass the rows written and, for changed rows, the stored ones."""
-    return {(r["received_day"], r["municipality_id"], r["platform"], r["topic_id"]) for r in rows}
-
-
-def stored_message_keys(conn: Connection, where) -> set:
-    """The msg_daily keys of the stored messages matching ``where`` (e.g. before a move)."""
-    m = schema.message
-    stmt = select(m.c.received_day, m.c.municipality_id, m.c.platform, m.c.topic_id).where(where).distinct()
-    return {tuple(r) for r in conn.execute(stmt)}
-
-
-# The keys a partial refresh rebuilds, in a temporary table joined to the summaries and to
-# ``message`` (by its (municipality, platform, topic, day) index): a write of 10 000 messages
-# touches ~10 000 keys, too many for IN lists and too costly to compile as OR clauses.
-_KEYS = Table("tmp_summary_keys", MetaData(), Column("day", Date), Column("municipality_id", Integer),
-              Column("platform", String(8)), Column("topic_id", Integer), prefixes=["TEMPORARY"])
-
-
 class _KeysFirst(Join):
     """A join read keys first: SQLite's CROSS JOIN keeps the left table as the outer loop
     (its planner would otherwise scan a whole summary or ``message`` in index order)."""
@@ -219,40 +188,6 @@ def _matches(day_col, cols, keys, names: tuple[str, ...], regional: bool):
         else:
             conds.append(cols[n] == keys.c[n])
     return and_(*conds)
-
-
-def _refresh_message_keys(conn: Connection, keys: set) -> None:
-    md, m = schema.msg_daily, schema.message
-    dialect = conn.dialect.name
-
-    def cols(table):
-        return [c.name for c in table.c if c.name != "id"]
-
-    conn.execute(text("DROP TABLE IF EXISTS tmp_summary_keys"))
-    _KEYS.create(conn)
-    rows = [{"day": d, "municipality_id": mu, "platform": pl, "topic_id": t} for d, mu, pl, t in keys]
-    for i in range(0, len(rows), 5000):
-        conn.execute(insert(_KEYS), rows[i:i + 5000])
-    # Without statistics SQLite guesses the keys are as many as the messages and scans all
-    # messages in index order instead of looking each key up (minutes instead of ms).
-    conn.execute(text("ANALYZE temp.tmp_summary_keys" if dialect == "sqlite" else "ANALYZE tmp_summary_keys"))
-    fixed = ("municipality_id", "platform", "topic_id")
-    tables = [(md, fixed), (schema.msg_daily_mp, ("municipality_id", "platform")),
-              (schema.msg_daily_pt, ("platform", "topic_id"))]
-    for table, names in tables:
-        k = _KEYS if names == fixed else select(_KEYS.c.day, *[_KEYS.c[n] for n in names]).distinct().subquery("k")
-        for regional in ((False, True) if "municipality_id" in names else (False,)):
-            t2 = table.alias("old")
-            old = select(t2.c.id).select_from(_KeysFirst(k, t2, _matches(t2.c.day, t2.c, k, names, regional)))
-            conn.execute(delete(table).where(table.c.id.in_(old)))
-            if table is md:
-                source = _KeysFirst(k, m, _matches(m.c.received_day, m.c, k, names, regional))
-                conn.execute(insert(md).from_select(cols(md), _messages_select(dialect, None, source)))
-            else:
-                fresh = _rollup_select(table, None).select_from(
-                    _KeysFirst(k, md, _matches(md.c.day, md.c, k, names, regional)))
-                conn.execute(insert(table).from_select(cols(table), fresh))
-    conn.execute(text("DROP TABLE tmp_summary_keys"))
 
 
 # -- message deltas ----------------------------------------------------------------
@@ -389,10 +324,9 @@ def apply_message_delta(conn: Connection) -> None:
         conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
-def refresh_messages(conn: Connection, days: Iterable[date] | None = None,
-                     keys: Iterable[MessageKey] | None = None) -> None:
-    """Recompute ``msg_daily`` and its rollups for the given summary ``keys`` (see
-    message_keys), else for the given local days, else (both None) for every day.
+def refresh_messages(conn: Connection, days: Iterable[date] | None = None) -> None:
+    """Recompute ``msg_daily`` and its rollups for the given local days, else (None) for
+    every day. Writers that know the rows they write apply deltas instead (above).
 
     ``msg_daily``: one row per (day, municipality or NULL, platform, topic):
     received, answered (first response given), closed without answer, open
@@ -412,11 +346,6 @@ def refresh_messages(conn: Connection, days: Iterable[date] | None = None,
     def cols(table):
         return [c.name for c in table.c if c.name != "id"]
 
-    if keys is not None:
-        keys = set(keys)
-        if keys:
-            _refresh_message_keys(conn, keys)
-        return
     if days is None:
         for table in (md, *rollups):
             conn.execute(delete(table))

@@ -332,10 +332,8 @@ class CollectionRun:
         result = PageResult(target)
         self._write_stats(conn, target, data, result)
         self._update_page(conn, target, data)
-        keys = self._write_messages(conn, target, data.comments, result)
+        self._write_messages(conn, target, data.comments, result)
         self._write_post_state(conn, target, data, result)
-        if keys:
-            summary.refresh_messages(conn, keys=keys)
         self._note_subscribers_stale(conn)
         touch_updated(conn, self.now)
         return result
@@ -413,9 +411,10 @@ class CollectionRun:
             conn.execute(update(p).where(p.c.id == target.page_id).values(**values))
 
     def _write_messages(self, conn: Connection, target: Target, comments: Iterable[Comment],
-                        result: PageResult) -> set:
-        """Insert new comments, record replies that appeared since; return the summary keys
-        touched (summary.message_keys).
+                        result: PageResult) -> None:
+        """Insert new comments, record replies that appeared since, and add what changed to
+        the message summaries (summary deltas: the stored versions of the rows it changes
+        out, the written rows in; no stored message is read beyond those).
 
         An existing message is only ever moved forward: a reply found now sets its
         first response and status 'answered'; its topic and any status set by the
@@ -423,18 +422,17 @@ class CollectionRun:
         """
         comments = list(comments)
         if not comments:
-            return set()
+            return
         m = S.message
         existing = {
             r.external_id: r
             for r in conn.execute(select(m.c.id, m.c.external_id, m.c.first_response_at, m.c.status,
-                                         m.c.photo_report, m.c.received_day, m.c.municipality_id,
-                                         m.c.platform, m.c.topic_id).where(
+                                         m.c.photo_report).where(
                 m.c.platform == self.source.platform,
                 m.c.external_id.in_([c.external_id for c in comments])))
         }
         other_topic = self.topic_ids["other"]
-        new_rows, touched = [], set()
+        new_rows, answered = [], {}
         for c in comments:
             times = message_times(c.received_at, c.first_response_at, self.tz)
             old = existing.get(c.external_id)
@@ -449,23 +447,29 @@ class CollectionRun:
                     "photo_report": c.photo_report, "satisfaction": None,
                     **times,
                 })
-                touched |= summary.message_keys(new_rows[-1:])
             elif c.first_response_at is not None and (
                     old.first_response_at != c.first_response_at or old.status != "answered"
                     or old.photo_report != c.photo_report):
-                conn.execute(update(m).where(m.c.id == old.id).values(
+                answered[old.id] = dict(
                     first_response_at=c.first_response_at, status="answered",
                     photo_report=c.photo_report,
                     response_minutes=times["response_minutes"],
                     response_work_minutes=times["response_work_minutes"],
-                ))
-                touched.add((old.received_day, old.municipality_id, old.platform, old.topic_id))
-                result.messages_updated += 1
+                )
             else:
                 result.messages_unchanged += 1
-        upsert(conn, m, new_rows, ["platform", "external_id"])
+        result.messages_updated = len(answered)
         result.messages_added = len(new_rows)
-        return touched
+        if not new_rows and not answered:
+            return
+        summary.begin_message_delta(conn)
+        summary.stage_message_ids(conn, answered, -1)
+        for mid, values in answered.items():
+            conn.execute(update(m).where(m.c.id == mid).values(**values))
+        upsert(conn, m, new_rows, ["platform", "external_id"])
+        summary.stage_message_ids(conn, answered, +1)
+        summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in new_rows), +1)
+        summary.apply_message_delta(conn)
 
 
 # --- State and targets ----------------------------------------------------------------------
