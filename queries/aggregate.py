@@ -107,7 +107,8 @@ def unanswered_in_period(f: Filters, statuses=UNANSWERED_STATUSES) -> list:
     on a local day of f's period.
 
     The received_at bounds repeat the period in UTC so that the (status, received_at)
-    index serves the query (unanswered messages are few; the period's messages are many).
+    index of open messages serves the query when ``statuses`` are the open ones
+    (unanswered messages are few; the period's messages are many).
     """
     m = schema.message
     tz = get_settings().tz
@@ -117,7 +118,7 @@ def unanswered_in_period(f: Filters, statuses=UNANSWERED_STATUSES) -> list:
         return local.astimezone(timezone.utc).replace(tzinfo=None)
 
     return [
-        m.c.status.in_(statuses),
+        schema.is_open(m.c.status) if tuple(statuses) == OPEN_STATUSES else m.c.status.in_(statuses),
         m.c.first_response_at.is_(None),
         m.c.received_at >= utc_midnight(f.start),
         m.c.received_at < utc_midnight(f.end + timedelta(days=1)),

@@ -21,7 +21,6 @@ from dashboard.core import signals as rules
 from dashboard.core.db import figures_now, get_meta
 from dashboard.core.localtime import to_local, to_naive_utc
 from dashboard.core.platforms import label as platform_label
-from dashboard.core.schema import OPEN_STATUSES
 from dashboard.core.settings import Settings, get_settings
 from queries.aggregate import add_kpis, deadline_cutoff, sums
 from queries.filters import REGIONAL, Filters, Norm
@@ -47,11 +46,11 @@ def _names(conn: Connection) -> dict[int, str]:
 def overdue_facts(conn: Connection, now: datetime, norm: Norm, lookback_days: int) -> list[rules.Overdue]:
     """Per municipality (None: regional bodies): messages received in the last ``lookback_days``
     days, 'new' or 'in_work' without a response, whose norm has passed at ``now``; their number
-    and the oldest receipt time. Served by the (status, received_at) index."""
+    and the oldest receipt time. Served by the index of open messages (schema.is_open)."""
     m = schema.message
     rows = conn.execute(
         select(m.c.municipality_id, func.count().label("n"), func.min(m.c.received_at).label("oldest"))
-        .where(m.c.status.in_(OPEN_STATUSES), m.c.first_response_at.is_(None),
+        .where(schema.is_open(m.c.status), m.c.first_response_at.is_(None),
                m.c.received_at >= now - timedelta(days=lookback_days),
                m.c.received_at < deadline_cutoff(now, norm))
         .group_by(m.c.municipality_id)

@@ -93,3 +93,73 @@ def test_0007_backfills_closed_at_two_weeks_after_receipt_capped_at_now(fixture_
         r = rows[i]
         assert r.closed_at == min(r.received_at + timedelta(days=schema.CLOSED_AFTER_DAYS), capped)
     assert all(r.closed_at is None for r in rows.values() if r.status != "closed")
+
+
+MESSAGE_INDEXES_0012 = {"ix_message_day_settled", "ix_message_municipality_day", "ix_message_page_id",
+                        "ix_message_status_received_at", "ix_message_summary_key"}
+MESSAGE_INDEXES = {"ix_message_day_settled", "ix_message_municipality_day", "ix_message_page_id",
+                   "ix_message_open"}
+
+
+def _message_indexes(engine) -> dict[str, str]:
+    """Index name → its definition (CREATE INDEX …), on either database."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                     "AND tbl_name = 'message' AND sql IS NOT NULL"))
+        else:
+            rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'message' "
+                                     "AND schemaname = current_schema() AND indexname LIKE 'ix_%'"))
+        return dict(rows.all())
+
+
+def test_0014_keeps_only_open_messages_in_the_status_index_and_drops_the_summary_key_index(fixture_engine):
+    """After 0014 ``message`` has four indexes besides its keys, the status one partial (open
+    statuses only); downgrading to 0012 restores the five, upgrading again gives the four."""
+    from alembic import command
+
+    def check_head():
+        indexes = _message_indexes(fixture_engine)
+        assert set(indexes) == MESSAGE_INDEXES
+        where = indexes["ix_message_open"].split(" WHERE ", 1)[1].replace("::text", "")
+        assert all(s in where for s in ("'new'", "'in_work'")) and "'answered'" not in where
+
+    check_head()
+    with fixture_engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0012")
+    assert set(_message_indexes(fixture_engine)) == MESSAGE_INDEXES_0012
+    migrate.upgrade(fixture_engine)
+    check_head()
+
+
+def test_queries_of_open_messages_are_served_by_the_partial_index(fixture_sqlite):
+    """The overdue count and the overdue facts of the signals repeat the partial index's
+    predicate (schema.is_open), so SQLite reads the index of open messages."""
+    from datetime import datetime
+
+    from sqlalchemy import event
+
+    from queries import Filters, backlog, signals
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "FROM message" in statement and not statement.startswith("EXPLAIN"):
+            seen.append((statement, parameters))
+
+    now = datetime(2026, 11, 28, 12)
+    f = Filters(datetime(2026, 11, 1).date(), datetime(2026, 11, 28).date())
+    event.listen(fixture_sqlite, "before_cursor_execute", record)
+    try:
+        with fixture_sqlite.connect() as conn:
+            backlog.overdue_count(conn, f, now)
+            signals.overdue_facts(conn, now, f.norm, 30)
+    finally:
+        event.remove(fixture_sqlite, "before_cursor_execute", record)
+    assert len(seen) == 2
+    with fixture_sqlite.connect() as conn:
+        for statement, parameters in seen:
+            plan = " ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "USING INDEX ix_message_open" in plan, plan
