@@ -652,25 +652,30 @@ class MessagesKind:
         """Write the chunk and stage its change to the summaries: the stored version of each
         changed row out, the written rows in, summed per summary key (summary.fold_message_delta).
         ``finish`` adds the change of all chunks at once (summary.apply_message_delta), in the
-        same transaction: each summary row is updated once per import, not once per chunk."""
-        m = schema.message
+        same transaction: each summary row is updated once per import, not once per chunk.
+
+        The new rows held column-wise (``plan.bulk``, nearly all of a new file) are staged
+        first and copied from the staging table into ``message`` by one INSERT … SELECT: the
+        rows cross from Python once, into a table without indexes, and the work on ``message``
+        and its indexes is one statement the database runs without Python's lock — while the
+        importer checks the next chunk in its other thread (importer._import_rows)."""
+        m, staged = schema.message, summary.MESSAGE_DELTA
         changed = [r["id"] for r in plan.changed]
         if not state.get("delta"):
             summary.begin_message_delta(conn)
             state["delta"] = True
+        if plan.bulk:  # the staging table is empty here (fold_message_delta empties it)
+            n = len(plan.bulk["external_id"])
+            bulk.insert_columns(conn, staged, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)})
+            names = list(plan.bulk)
+            conn.execute(insert(m).from_select(names, select(*[staged.c[k] for k in names])))
         summary.stage_message_ids(conn, changed, -1)
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
-        ids = bulk.insert_columns(conn, m, plan.bulk)
         _update_by_id(conn, m, plan.changed, self.fields)
         summary.stage_message_ids(conn, changed, +1)
         summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in plan.new), +1)
-        if ids is not None:  # the new rows by their id range: one read of the table in id order
-            summary.stage_messages(conn, m.c.id.between(ids.start, ids.stop - 1), +1)
-        elif plan.bulk:  # copied in as written (no need to find them again among the stored ones)
-            n = len(plan.bulk["external_id"])
-            bulk.insert_columns(conn, summary.MESSAGE_DELTA, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)})
         summary.fold_message_delta(conn)
 
     def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
