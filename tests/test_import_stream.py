@@ -4,6 +4,8 @@ transaction — still all-or-nothing, idempotent, and equal to an import in a si
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -21,6 +23,7 @@ from tests.import_helpers import (
     run,
     xlsx_bytes,
 )
+from tests.test_import_db import assert_summaries_match_a_full_rebuild
 
 CHUNK = 40
 URLS = ["https://vk.com/club101", "https://vk.com/club102", "https://ok.ru/group/555"]
@@ -173,3 +176,75 @@ def test_progress_reports_rows_done_and_the_share_of_the_file_read(sqlite_engine
     assert not run(sqlite_engine, "messages", csv_bytes(MESSAGES_HEADER, rows),
                    progress=lambda share, text: steps.append((share, text))).ok
     assert [t.replace("\xa0", " ") for _, t in steps if t.startswith("Строк")][-1] == "Строк проверено: 100…"
+
+
+# --- the check of chunk k+1 runs in another thread while chunk k is written ----------------------
+
+@pytest.fixture
+def slow_writes(monkeypatch):
+    """Each chunk's plan waits until the check of the next chunk has surely finished, so the
+    problems of chunk k+1 are found before those chunk k's plan finds (the order to keep)."""
+    kind = importer.KINDS["messages"]
+    plan = kind.plan
+
+    def late_plan(*args, **kwargs):
+        time.sleep(0.3)
+        return plan(*args, **kwargs)
+
+    monkeypatch.setattr(kind, "plan", late_plan)
+
+
+def test_problems_found_ahead_are_listed_in_file_order_and_nothing_is_written(engine, small_chunks,
+                                                                                slow_writes):
+    load_pages(engine)
+    before = dump(engine)
+    rows = message_rows(130)
+    rows[8][4] = "01.01.2020 00:00"   # row 10, chunk 1: answered before received (found by the plan)
+    rows[60][2] = "32.10.2026 10:00"  # row 62, chunk 2: no such date (found by the check, ahead)
+    rows[100][3] = "Погода"           # row 102, chunk 3: no such topic
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows))
+    assert not result.ok
+    assert [(e.row, e.column, e.value) for e in result.errors] == [
+        (10, "Дата ответа", "01.01.2020 00:00"),
+        (62, "Дата поступления", "32.10.2026 10:00"),
+        (102, "Тема", "Погода"),
+    ]
+    assert result.headline().endswith("Найдено: 3 ошибки в 3 строках.")
+    assert dump(engine) == before
+    assert [r.status for r in log_rows(engine)][-1] == "rejected"
+
+
+def test_a_file_error_read_ahead_is_reported_after_the_rows_before_it(engine, small_chunks, slow_writes):
+    """The reading thread meets a cell longer than any cell may be in chunk 3 while chunk 1 is
+    written: chunk 1's problem is still listed first, the file's after it; nothing is written."""
+    load_pages(engine)
+    before = dump(engine)
+    rows = message_rows(130)
+    rows[8][4] = "01.01.2020 00:00"  # row 10, chunk 1
+    rows[100][3] = "Дороги " * 5000  # row 102, chunk 3: 35 000 characters
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows))
+    assert not result.ok
+    assert [(e.row, e.column) for e in result.errors] == [(10, "Дата ответа"), (None, None)]
+    assert result.errors[1].message.startswith("Строка 102, столбец № 4: значение длиной 35\xa0000 символов")
+    assert dump(engine) == before
+
+
+def test_pages_named_by_id_are_looked_up_from_the_check_thread(engine, small_chunks, slow_writes):
+    """Pages named by ID are looked up one by one as the check meets them — from the checking
+    thread, on the import's connection, while the chunk before is written (under a lock)."""
+    load_pages(engine)
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(schema.page.c.url, schema.page.c.external_id)).all())
+    header = ["ID сообщения", "Площадка", "ID страницы", "Дата поступления", "Тема", "Дата ответа"]
+    rows = []
+    for i in range(120):
+        url = URLS[0] if i < CHUNK else URLS[i % 3]  # the other pages first appear in chunk 2
+        rows.append([f"p{i}", "ok" if "ok.ru" in url else "vk", ids[url], f"{1 + i % 20:02d}.10.2026 10:00",
+                     "Дороги", f"{1 + i % 20:02d}.10.2026 12:30" if i % 2 else ""])
+    result = run(engine, "messages", csv_bytes(header, rows))
+    assert (result.ok, result.added) == (True, 120), result.report()
+    with engine.connect() as conn:
+        per_page = dict(conn.execute(select(schema.page.c.url, func.count()).join_from(
+            schema.message, schema.page, schema.message.c.page_id == schema.page.c.id).group_by(schema.page.c.url)).all())
+    assert per_page == {URLS[0]: 40 + 26, URLS[1]: 27, URLS[2]: 27}
+    assert_summaries_match_a_full_rebuild(engine)

@@ -7,7 +7,8 @@ One entry point for the command line (``run_cli``) and the «Данные» page
     print(result.report())
 
 A file is read as a stream and checked and written in chunks inside one
-transaction (``_import_rows``), so memory stays bounded whatever its length. Any
+transaction (``_import_rows``), so memory stays bounded whatever its length; a second
+thread reads and checks the next chunk while one is written. Any
 problem → the transaction is rolled back and the result lists each problem with its
 row (as numbered in Excel), column and value. Otherwise the summary refresh,
 ``meta.data_updated_at`` and the ``import_log`` row are written in the same
@@ -22,6 +23,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -65,6 +67,7 @@ from dashboard.writers.importing.references import (
 )
 from dashboard.writers.importing.rows import (
     Context,
+    HeldProblems,
     Problems,
     RowError,
     SeenKeys,
@@ -225,35 +228,77 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
     kept current in the same transaction: the change each chunk of messages makes is summed per
     summary key as it is written and added to the summaries once after the last chunk, as is
     subscribers' (``handler.finish``).
+
+    Python and the database overlap: one thread ahead of this one reads chunk k+2 and checks
+    chunk k+1 while this thread writes chunk k (sqlite3 and psycopg release Python's lock while
+    the database works). Only this thread writes, in order; the problems the check finds ahead
+    are held back until the chunks before are written (``HeldProblems``), and an error met
+    reading the file is raised after them, so the report is the one a single thread gives.
     """
     handler = KINDS[kind]
     limits = limits_for(settings)
     try:
         header, data = _split_header(rows, kind, problems)
-        with _gc_spares_what_lives(), engine.begin() as conn, write_cache(conn):
+        with (_gc_spares_what_lives(), engine.begin() as conn, write_cache(conn),
+              ThreadPoolExecutor(1, thread_name_prefix="import-check") as ahead):
             ctx = _context(conn, settings)
             result = ImportResult(kind, file_name, ok=True, user=user)
             state: dict = {}
             seen = SeenKeys()
             n_rows, wrote = 0, False
-            for chunk in _batches(data, CHUNK_ROWS):
-                if n_rows + len(chunk) > limits.max_rows:
-                    raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
-                n_rows += len(chunk)
-                if "page_url" in header.index:  # the chunk's pages in a few queries, not one per page
-                    at = header.index["page_url"]
-                    ctx.pages.preload(cells[at] for _, cells in chunk if at < len(cells))
-                checked = check_chunk(handler, header, chunk, ctx, problems, seen)
+
+            def write(chunk: _Checked) -> None:
+                """Plan and write a checked chunk (unless a problem was found before it) under
+                the page index's lock: the check of the next chunk, running meanwhile, waits for
+                it before it looks a page up on the same connection."""
+                nonlocal wrote
+                checked = chunk.checked.result()
+                chunk.problems.release(problems)
                 if not problems:
-                    plan = handler.plan(conn, ctx, checked, state)
-                    if not problems and plan.writes:
-                        handler.write(conn, ctx, plan, state)
-                        wrote = True
+                    with ctx.pages.lock:
+                        plan = handler.plan(conn, ctx, checked, state)
+                        if not problems and plan.writes:
+                            handler.write(conn, ctx, plan, state)
+                            wrote = True
                     result.added += plan.added
                     result.updated += len(plan.changed)
                     result.unchanged += plan.unchanged
                 done = "проверено" if problems else "проверено и записано в транзакцию"
-                progress(0.03 + 0.85 * (read.share if read else 0.0), f"Строк {done}: {num(n_rows)}…")
+                progress(0.03 + 0.85 * chunk.read_share, f"Строк {done}: {num(chunk.n_rows)}…")
+
+            # One thread ahead of this one reads and checks chunk k+1 while chunk k is written
+            # (the database works without Python's lock, so the two overlap); chunks are still
+            # written one at a time, in order, in this thread's one transaction.
+            batches = _batches(data, CHUNK_ROWS)
+            reading = ahead.submit(_next, batches)
+            pending: _Checked | None = None
+            try:
+                while True:
+                    chunk = reading.result()
+                    if isinstance(chunk, BaseException):  # raised where the file was read, in turn
+                        if pending:
+                            write(pending)
+                        raise chunk
+                    if chunk is None:
+                        break
+                    if n_rows + len(chunk) > limits.max_rows:
+                        if pending:
+                            write(pending)
+                        raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
+                    n_rows += len(chunk)
+                    if "page_url" in header.index:  # the chunk's pages in a few queries, not one per page
+                        at = header.index["page_url"]
+                        ctx.pages.preload(cells[at] for _, cells in chunk if at < len(cells))
+                    held = HeldProblems()
+                    checked = ahead.submit(check_chunk, handler, header, chunk, ctx, held, seen)
+                    reading = ahead.submit(_next, batches)
+                    if pending:
+                        write(pending)
+                    pending = _Checked(checked, held, n_rows, read.share if read else 0.0)
+                if pending:
+                    write(pending)
+            finally:
+                reading.cancel()
             if not n_rows:
                 problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
             if problems:
@@ -299,6 +344,26 @@ def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     it = iter(rows)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def _next(batches: Iterator[list[Row]]) -> list[Row] | BaseException | None:
+    """The next chunk of rows, None after the last, or what reading it raised (FileRejected):
+    returned, so that it is raised after the chunks before it are written and reported."""
+    try:
+        return next(batches, None)
+    except Exception as e:  # noqa: BLE001 - handed over, raised by the importer
+        return e
+
+
+@dataclass
+class _Checked:
+    """A chunk being checked ahead: the check's future, its held problems, the rows and the
+    share of the file read up to it (for the progress shown when it is written)."""
+
+    checked: Future
+    problems: HeldProblems
+    n_rows: int
+    read_share: float
 
 
 def _split_header(rows: Iterator[Row], kind: str, problems: Problems) -> tuple[Header, Iterator[Row]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -185,6 +186,9 @@ class PageIndex:
         self._by_url: dict[tuple[str, str], PageInfo] | None = None
         self._refs: dict = {}  # URL cell → its parsed reference, from preload (used once)
         self.by_url_value = memoised(self._by_url_value)
+        # Held while reading the database: a chunk is checked in another thread while the
+        # importer writes the chunk before it, holding this lock, on the same connection.
+        self.lock = threading.RLock()
 
     @classmethod
     def load(cls, conn: Connection) -> "PageIndex":
@@ -195,8 +199,9 @@ class PageIndex:
         key = (platform, external_id)
         if key not in self._by_key:
             p = schema.page
-            row = self.conn.execute(select(p.c.id, p.c.platform, p.c.municipality_id).where(
-                p.c.platform == platform, p.c.external_id == external_id)).first()
+            with self.lock:
+                row = self.conn.execute(select(p.c.id, p.c.platform, p.c.municipality_id).where(
+                    p.c.platform == platform, p.c.external_id == external_id)).first()
             self._by_key[key] = PageInfo(*row) if row else None
         return self._by_key[key]
 
@@ -221,17 +226,20 @@ class PageIndex:
             ids = sorted(ids)
             for i in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[i:i + _IDS_PER_QUERY]
-                found = {ext: PageInfo(pid, pl, mun) for pid, pl, mun, ext in self.conn.execute(
-                    select(p.c.id, p.c.platform, p.c.municipality_id, p.c.external_id).where(
-                        p.c.platform == platform, p.c.external_id.in_(chunk)))}
+                with self.lock:
+                    rows = self.conn.execute(select(p.c.id, p.c.platform, p.c.municipality_id, p.c.external_id)
+                                             .where(p.c.platform == platform, p.c.external_id.in_(chunk))).all()
+                found = {ext: PageInfo(pid, pl, mun) for pid, pl, mun, ext in rows}
                 self._by_key.update({(platform, ext): found.get(ext) for ext in chunk})
 
     def _url_map(self) -> dict[tuple[str, str], PageInfo]:
         if self._by_url is None:
             p = schema.page
             self._by_url = {}
-            for pid, platform, url, mun in self.conn.execute(
-                    select(p.c.id, p.c.platform, p.c.url, p.c.municipality_id).order_by(p.c.id)):
+            with self.lock:
+                rows = self.conn.execute(
+                    select(p.c.id, p.c.platform, p.c.url, p.c.municipality_id).order_by(p.c.id)).all()
+            for pid, platform, url, mun in rows:
                 try:
                     ref = parse_page_url(url)
                 except ValueError:

@@ -78,6 +78,31 @@ class Problems:
         return self.count > 0
 
 
+class HeldProblems(Problems):
+    """A chunk's problems found ahead of their turn (its check runs while the chunk before it
+    is still being written): kept back until ``release``, then added to the file's problems
+    and from then on passed straight to them — so the file's list is in the same order, and
+    a chunk is written or not on the same grounds, as if the chunks were checked one after
+    the other."""
+
+    def __init__(self):
+        super().__init__()
+        self._held: list[tuple] = []
+        self._to: Problems | None = None
+
+    def add(self, row: int | None, column: str | None, value, message: str) -> None:
+        self.count += 1
+        if self._to is None:
+            self._held.append((row, column, value, message))
+        else:
+            self._to.add(row, column, value, message)
+
+    def release(self, to: Problems) -> None:
+        for problem in self._held:
+            to.add(*problem)
+        self._held, self._to = [], to
+
+
 @dataclass
 class Context:
     """What rows are checked against: time zone and the reference data in the database."""
