@@ -248,3 +248,32 @@ def test_pages_named_by_id_are_looked_up_from_the_check_thread(engine, small_chu
             schema.message, schema.page, schema.message.c.page_id == schema.page.c.id).group_by(schema.page.c.url)).all())
     assert per_page == {URLS[0]: 40 + 26, URLS[1]: 27, URLS[2]: 27}
     assert_summaries_match_a_full_rebuild(engine)
+
+
+def test_the_next_chunk_is_checked_once_this_one_is_down_to_the_databases_work(sqlite_engine, small_chunks,
+                                                                                monkeypatch):
+    """The other thread starts on chunk k+1 only when chunk k's rows are staged (what is left is
+    INSERT … SELECT and the sums, run without Python's lock), never while they are being staged
+    row by row; every chunk is checked before it is planned."""
+    from dashboard.writers.importing import bulk, kinds
+
+    load_pages(sqlite_engine)
+    events: list[tuple[str, int]] = []
+    check, insert = kinds.check_chunk, bulk.insert_columns
+
+    def checking(handler, header, chunk, *args):
+        events.append(("check", chunk[0][0]))
+        return check(handler, header, chunk, *args)
+
+    def staging(conn, table, columns):
+        events.append(("staged", -1))
+        insert(conn, table, columns)
+        events.append(("staged", len(columns["external_id"])))
+
+    monkeypatch.setattr(importer, "check_chunk", checking)
+    monkeypatch.setattr(bulk, "insert_columns", staging)
+    result = run(sqlite_engine, "messages", csv_bytes(MESSAGES_HEADER, message_rows(130)))
+    assert (result.ok, result.added) == (True, 130), result.report()
+    # chunks start at rows 2, 42, 82, 122; the first is checked before anything is written
+    assert events == [("check", 2), ("staged", -1), ("staged", 40), ("check", 42), ("staged", -1), ("staged", 40),
+                      ("check", 82), ("staged", -1), ("staged", 40), ("check", 122), ("staged", -1), ("staged", 10)]

@@ -247,10 +247,12 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
             seen = SeenKeys()
             n_rows, wrote = 0, False
 
-            def write(chunk: _Checked) -> None:
+            def write(chunk: _Checked, ahead_go: Callable[[], None]) -> None:
                 """Plan and write a checked chunk (unless a problem was found before it) under
-                the page index's lock: the check of the next chunk, running meanwhile, waits for
-                it before it looks a page up on the same connection."""
+                the page index's lock (the check of the next chunk, running meanwhile, waits for
+                it before it looks a page up on the same connection). ``ahead_go`` starts the
+                other thread's work on the next chunk: the messages kind calls it when what is
+                left is the database's own work, other kinds before they write."""
                 nonlocal wrote
                 checked = chunk.checked.result()
                 chunk.problems.release(problems)
@@ -258,7 +260,11 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                     with ctx.pages.lock:
                         plan = handler.plan(conn, ctx, checked, state)
                         if not problems and plan.writes:
-                            handler.write(conn, ctx, plan, state)
+                            if getattr(handler, "calls_ahead", False):
+                                handler.write(conn, ctx, plan, state, ahead=ahead_go)
+                            else:
+                                ahead_go()
+                                handler.write(conn, ctx, plan, state)
                             wrote = True
                     result.added += plan.added
                     result.updated += len(plan.changed)
@@ -266,9 +272,11 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                 done = "проверено" if problems else "проверено и записано в транзакцию"
                 progress(0.03 + 0.85 * chunk.read_share, f"Строк {done}: {num(chunk.n_rows)}…")
 
-            # One thread ahead of this one reads and checks chunk k+1 while chunk k is written
-            # (the database works without Python's lock, so the two overlap); chunks are still
-            # written one at a time, in order, in this thread's one transaction.
+            # One thread ahead of this one reads and checks chunk k+1 while chunk k is written.
+            # It starts when the write of chunk k is down to the database's own statements,
+            # which run without Python's lock: started earlier, it would hold that lock while
+            # the row-by-row parts of the write wait for it. Chunks are still written one at a
+            # time, in order, in this thread's one transaction.
             batches = _batches(data, CHUNK_ROWS)
             reading = ahead.submit(_next, batches)
             pending: _Checked | None = None
@@ -277,26 +285,33 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                     chunk = reading.result()
                     if isinstance(chunk, BaseException):  # raised where the file was read, in turn
                         if pending:
-                            write(pending)
+                            write(pending, _no_ahead)
                         raise chunk
                     if chunk is None:
                         break
                     if n_rows + len(chunk) > limits.max_rows:
                         if pending:
-                            write(pending)
+                            write(pending, _no_ahead)
                         raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
                     n_rows += len(chunk)
                     if "page_url" in header.index:  # the chunk's pages in a few queries, not one per page
                         at = header.index["page_url"]
                         ctx.pages.preload(cells[at] for _, cells in chunk if at < len(cells))
                     held = HeldProblems()
-                    checked = ahead.submit(check_chunk, handler, header, chunk, ctx, held, seen)
-                    reading = ahead.submit(_next, batches)
+                    started: list[Future] = []
+
+                    def ahead_go(chunk=chunk, held=held, started=started) -> None:
+                        if not started:  # once: check this chunk, then read the next
+                            started.append(ahead.submit(check_chunk, handler, header, chunk, ctx, held, seen))
+                            started.append(ahead.submit(_next, batches))
+
                     if pending:
-                        write(pending)
-                    pending = _Checked(checked, held, n_rows, read.share if read else 0.0)
+                        write(pending, ahead_go)
+                    ahead_go()  # if the write did not (nothing to write)
+                    pending = _Checked(started[0], held, n_rows, read.share if read else 0.0)
+                    reading = started[1]
                 if pending:
-                    write(pending)
+                    write(pending, _no_ahead)
             finally:
                 reading.cancel()
             if not n_rows:
@@ -344,6 +359,10 @@ def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     it = iter(rows)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def _no_ahead() -> None:
+    """Nothing to start: the file has no chunk after this one."""
 
 
 def _next(batches: Iterator[list[Row]]) -> list[Row] | BaseException | None:

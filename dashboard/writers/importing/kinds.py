@@ -18,7 +18,7 @@ does these steps, keeping what spans chunks in ``state`` (a dict per import):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -648,7 +648,10 @@ class MessagesKind:
                 return False
         return True
 
-    def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
+    calls_ahead = True  # write() says when the rest is the database's own work (importer._import_rows)
+
+    def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict,
+              ahead: Callable[[], None] = lambda: None) -> None:
         """Write the chunk and stage its change to the summaries: the stored version of each
         changed row out, the written rows in, summed per summary key (summary.fold_message_delta).
         ``finish`` adds the change of all chunks at once (summary.apply_message_delta), in the
@@ -658,7 +661,8 @@ class MessagesKind:
         first and copied from the staging table into ``message`` by one INSERT … SELECT: the
         rows cross from Python once, into a table without indexes, and the work on ``message``
         and its indexes is one statement the database runs without Python's lock — while the
-        importer checks the next chunk in its other thread (importer._import_rows)."""
+        importer checks the next chunk in its other thread: ``ahead()`` starts it, once the
+        rows have crossed (importer._import_rows)."""
         m, staged = schema.message, summary.MESSAGE_DELTA
         changed = [r["id"] for r in plan.changed]
         if not state.get("delta"):
@@ -667,6 +671,7 @@ class MessagesKind:
         if plan.bulk:  # the staging table is empty here (fold_message_delta empties it)
             n = len(plan.bulk["external_id"])
             bulk.insert_columns(conn, staged, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)})
+            ahead()
             names = list(plan.bulk)
             conn.execute(insert(m).from_select(names, select(*[staged.c[k] for k in names])))
         summary.stage_message_ids(conn, changed, -1)
