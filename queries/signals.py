@@ -12,7 +12,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import formatting as fmt
@@ -175,25 +175,25 @@ def subs_facts(conn: Connection, today: date, min_drop_pct: float | None = None)
     if latest is None:
         return []
     week_ago, two_weeks_ago = latest - timedelta(days=7), latest - timedelta(days=14)
-    # The snapshot a week before, per page through the (page_id, on) key: a seek per page,
-    # not a GROUP BY over every snapshot of the week.
-    earlier = ps.alias("earlier")
-    before_on = (select(func.max(earlier.c.on))
-                 .where(earlier.c.page_id == p.c.id, earlier.c.on.between(two_weeks_ago, week_ago))
-                 .scalar_subquery())
-    recent = (select(p.c.id, p.c.title, p.c.platform, p.c.municipality_id, p.c.last_stats_on,
-                     p.c.last_subscribers, before_on.label("before_on"))
-              .where(p.c.last_stats_on >= latest - timedelta(days=3), p.c.last_subscribers.is_not(None),
-                     or_(p.c.closed_on.is_(None), p.c.closed_on > today))
-              .subquery())
+    # The snapshots of the week before are one range of the (on, page_id, subscribers)
+    # index (migration 0013), joined to their page by its key; the drop is tested on each,
+    # and only the few that pass are checked for being their page's latest of the week (no
+    # later snapshot in it) — not two seeks per page for the latest one (70 000 pages).
+    later = ps.alias("later")
     rows = conn.execute(
-        select(recent, ps.c.subscribers.label("before"))
-        .select_from(recent.join(ps, and_(ps.c.page_id == recent.c.id, ps.c.on == recent.c.before_on)))
-        .where(*([ps.c.subscribers >= rules.SUBS_DROP_MIN,
-                  (ps.c.subscribers - recent.c.last_subscribers) * 100.0
+        select(p.c.id, p.c.title, p.c.platform, p.c.municipality_id, p.c.last_stats_on, p.c.last_subscribers,
+               ps.c.on.label("before_on"), ps.c.subscribers.label("before"))
+        .select_from(ps.join(p, p.c.id == ps.c.page_id))
+        .where(ps.c.on.between(two_weeks_ago, week_ago),
+               p.c.last_stats_on >= latest - timedelta(days=3), p.c.last_subscribers.is_not(None),
+               or_(p.c.closed_on.is_(None), p.c.closed_on > today),
+               *([ps.c.subscribers >= rules.SUBS_DROP_MIN,
+                  (ps.c.subscribers - p.c.last_subscribers) * 100.0
                   >= ps.c.subscribers * (min_drop_pct - 0.01)]
-                 if min_drop_pct is not None else []))
-    ).all()
+                 if min_drop_pct is not None else []),
+               # On the page, not the snapshot: tested after the drop, on the few that pass.
+               ~exists().where(later.c.page_id == p.c.id, later.c.on > ps.c.on, later.c.on <= week_ago))
+    ).all()  # no ORDER BY: ordered by page, SQLite would walk every page again
     names = _names(conn)
     return [rules.SubsChange(r.id, r.title, r.platform, r.municipality_id, names.get(r.municipality_id),
                              r.last_stats_on, int(r.last_subscribers), r.before_on, int(r.before))

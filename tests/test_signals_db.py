@@ -186,6 +186,42 @@ def test_subscriber_drop_at_the_threshold_is_read(fixture_engine):
     assert by_key(evaluate(fixture_engine, NOW + 3 * DAY))["subs_drop:p8"].text.endswith("(−5,0 %)")
 
 
+def test_subscriber_drop_against_each_pages_latest_snapshot_of_the_week_before(fixture_engine):
+    """The newest snapshot is 30.11, so a page is compared with its latest snapshot of
+    16.11–23.11 (both ends included): an older one in the week with a bigger fall does not
+    count, a page without one is left out, and so is a page whose own latest snapshot is
+    older than 27.11."""
+    ps = schema.page_stats
+    with fixture_engine.begin() as conn:
+        conn.execute(insert(ps), [
+            {"page_id": 1, "on": date(2026, 11, 18), "subscribers": 2000},  # −30 % but not the latest
+            {"page_id": 1, "on": date(2026, 11, 21), "subscribers": 1420},  # 1 400 on 30.11: −1,4 %
+            {"page_id": 2, "on": date(2026, 11, 17), "subscribers": 600},
+            {"page_id": 2, "on": date(2026, 11, 23), "subscribers": 570},   # 540 on 30.11: −5,26 %
+            {"page_id": 5, "on": date(2026, 11, 20), "subscribers": 260},   # 220 on 30.11: −15,4 %
+            {"page_id": 9, "on": date(2026, 11, 20), "subscribers": 9000},  # latest 16.11: not recent
+            {"page_id": 8, "on": date(2026, 11, 24), "subscribers": 900},   # after the week
+        ])
+        summary.refresh_subscribers(conn)
+    today = date(2026, 12, 1)
+    with fixture_engine.connect() as conn:
+        every = signals.subs_facts(conn, today)
+        dropped = signals.subs_facts(conn, today, 5.0)
+    assert sorted((r.page_id, r.on, r.subscribers, r.before_on, r.before) for r in every) == [
+        (1, date(2026, 11, 30), 1400, date(2026, 11, 21), 1420),
+        (2, date(2026, 11, 30), 540, date(2026, 11, 23), 570),
+        (3, date(2026, 11, 30), 80, date(2026, 11, 16), 50),
+        (5, date(2026, 11, 30), 220, date(2026, 11, 20), 260),
+    ]
+    assert sorted((r.page_id, r.before) for r in dropped) == [(2, 570), (5, 260)]
+    found = {s.key: s for s in evaluate(fixture_engine, NOW + 3 * DAY) if s.kind == "subs_drop"}
+    assert sorted(found) == ["subs_drop:p2", "subs_drop:p5"]
+    assert (found["subs_drop:p5"].severity, found["subs_drop:p2"].severity) == ("warning", "info")
+    assert found["subs_drop:p5"].text == ("«Страница 5» (ВКонтакте, Новосибирский район): подписчиков 220 на "
+                                          "30.11.2026 против 260 на 20.11.2026 (−15,4 %)")
+    assert found["subs_drop:p2"].text.endswith("на 23.11.2026 (−5,3 %)")
+
+
 def test_norm_share_facts_equal_the_municipality_breakdown(fixture_engine):
     """norm_share_facts reads only the message sums; its shares and due counts are those of
     breakdowns.by_municipality (the «Карта» figures) for every municipality with messages."""

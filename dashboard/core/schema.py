@@ -167,7 +167,9 @@ page_stats = Table(
     Column("likes", Integer, nullable=False, default=0),
     Column("comments", Integer, nullable=False, default=0),
     Column("reposts", Integer, nullable=False, default=0),
-    Index(None, "on"),
+    # By date; the page and its level ride along, so the week-old snapshot of every page
+    # (the subscriber-drop signal) is one range of the index (queries.signals.subs_facts).
+    Index("ix_page_stats_on_page_id_subscribers", "on", "page_id", "subscribers"),
 )
 
 message = Table(
