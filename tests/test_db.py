@@ -163,3 +163,47 @@ def test_queries_of_open_messages_are_served_by_the_partial_index(fixture_sqlite
         for statement, parameters in seen:
             plan = " ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
             assert "USING INDEX ix_message_open" in plan, plan
+
+
+def _page_stats_indexes(engine) -> set[str]:
+    return {ix["name"] for ix in inspect(engine).get_indexes("page_stats")}
+
+
+def test_0015_indexes_page_stats_by_date_with_the_page_and_its_level(fixture_engine):
+    """After 0015 ``page_stats`` has one index besides its key, (on, page_id, subscribers), in
+    place of (on); downgrading to 0014 restores (on), upgrading again gives the new one."""
+    from alembic import command
+
+    assert _page_stats_indexes(fixture_engine) == {"ix_page_stats_on_page_id_subscribers"}
+    with fixture_engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0014")
+    assert _page_stats_indexes(fixture_engine) == {"ix_page_stats_on"}
+    migrate.upgrade(fixture_engine)
+    assert _page_stats_indexes(fixture_engine) == {"ix_page_stats_on_page_id_subscribers"}
+
+
+def test_subscriber_drop_reads_the_week_as_a_range_of_the_date_index(fixture_sqlite):
+    """The subscriber-drop facts read the snapshots of the week before from the date index
+    (one range), not by a seek per page."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from queries import signals
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "FROM page_stats" in statement and not statement.startswith("EXPLAIN"):
+            seen.append((statement, parameters))
+
+    event.listen(fixture_sqlite, "before_cursor_execute", record)
+    try:
+        with fixture_sqlite.connect() as conn:
+            signals.subs_facts(conn, date(2026, 12, 1), 5.0)
+    finally:
+        event.remove(fixture_sqlite, "before_cursor_execute", record)
+    assert len(seen) == 1
+    with fixture_sqlite.connect() as conn:
+        plan = [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
+    assert plan[0].startswith("SEARCH page_stats USING COVERING INDEX ix_page_stats_on_page_id_subscribers"), plan
