@@ -69,9 +69,8 @@ def rank_card() -> widgets.Card:
 widgets.metric_row([rank_card(), *widgets.headline_cards(
     cur, prev, ["subscribers", "messages", "share_in_norm", "median_response", "overdue"])])
 st.caption(widgets.previous_caption(f))
-all_signals = signals_view.open_signals()
-signals_view.attention(all_signals[all_signals["municipality_id"].eq(mid).fillna(False).astype(bool)],
-                       caption=f"Открытые сигналы: {me['name']} и его страницы")
+counts, first = signals_view.attention_signals(mid)
+signals_view.attention(first, counts=counts, caption=f"Открытые сигналы: {me['name']} и его страницы")
 
 grain = f.period.grain()
 left, right = st.columns(2)

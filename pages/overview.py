@@ -18,7 +18,8 @@ cur, prev = widgets.headline_header(f, [
     "pages", "subscribers", "messages", "share_in_norm", "median_response", "overdue",
 ])
 
-signals_view.attention(signals_view.open_signals(), caption="Главные открытые сигналы области — сейчас, "
+counts, first = signals_view.attention_signals()
+signals_view.attention(first, counts=counts, caption="Главные открытые сигналы области — сейчас, "
                        "независимо от выбранного периода")
 
 grain = f.period.grain()

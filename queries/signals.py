@@ -176,7 +176,7 @@ def subs_facts(conn: Connection, today: date, min_drop_pct: float | None = None)
         return []
     week_ago, two_weeks_ago = latest - timedelta(days=7), latest - timedelta(days=14)
     # The snapshots of the week before are one range of the (on, page_id, subscribers)
-    # index (migration 0013), joined to their page by its key; the drop is tested on each,
+    # index (migration 0015), joined to their page by its key; the drop is tested on each,
     # and only the few that pass are checked for being their page's latest of the week (no
     # later snapshot in it) — not two seeks per page for the latest one (70 000 pages).
     later = ps.alias("later")
@@ -265,12 +265,9 @@ def frame(signals: list[rules.Signal], names: dict[int, str], first_seen: dict[s
     return df
 
 
-def silent_frame(conn: Connection, now: datetime, s: Settings, names: dict[int, str],
-                 first_seen: dict[str, datetime]) -> pd.DataFrame:
-    """The silent rule (``rules.silent``) as ``frame`` would show its signals, built by
-    column: thousands of pages country-wide, each sentence from its page's facts and the
-    day counts and dates formatted once per distinct value. Plus the sort columns of
-    ``rules.sort_key`` (_severity, _kind, _weight)."""
+def silent_pages(conn: Connection, now: datetime, s: Settings) -> pd.DataFrame:
+    """The pages the silent rule (``rules.silent``) fires on at ``now``: page_id, title,
+    platform, municipality_id, last_post_at (naive UTC) and quiet (whole days since it)."""
     p, o = schema.page, schema.organisation
     days = s.signal_silent_days
     today = _local_today(now, s)
@@ -284,11 +281,23 @@ def silent_frame(conn: Connection, now: datetime, s: Settings, names: dict[int, 
     # Plain tuples: pandas probes each SQLAlchemy Row for attributes (slow for thousands).
     df = pd.DataFrame([tuple(r) for r in res], columns=["page_id", "title", "platform", "municipality_id",
                                                         "last_post_at"])
-    last = pd.to_datetime(df["last_post_at"])
-    quiet = (now - last).dt.days
-    df, last, quiet = df[quiet >= days], last[quiet >= days], quiet[quiet >= days]
+    df["last_post_at"] = pd.to_datetime(df["last_post_at"])
+    df["quiet"] = (now - df["last_post_at"]).dt.days
+    return df[df["quiet"] >= days].reset_index(drop=True)
+
+
+def silent_frame(conn: Connection, now: datetime, s: Settings, names: dict[int, str],
+                 first_seen: dict[str, datetime], pages: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The silent rule (``rules.silent``) as ``frame`` would show its signals, built by
+    column: thousands of pages country-wide, each sentence from its page's facts and the
+    day counts and dates formatted once per distinct value. Plus the sort columns of
+    ``rules.sort_key`` (_severity, _kind, _weight). ``pages``: some rows of
+    ``silent_pages`` (default: all of them)."""
+    df = silent_pages(conn, now, s) if pages is None else pages
     if df.empty:
         return pd.DataFrame(columns=[*COLUMNS, "_severity", "_kind", "_weight"])
+    last, quiet = df["last_post_at"], df["quiet"]
+    days = s.signal_silent_days
     mid = df["municipality_id"].astype("Int64")
     named = mid.map(names, na_action="ignore")
     place = named.where(named.notna(), rules.REGIONAL_NAME)  # rules.place in the sentence
@@ -316,6 +325,30 @@ def silent_frame(conn: Connection, now: datetime, s: Settings, names: dict[int, 
     return out.reset_index(drop=True)
 
 
+def _first_seen(conn: Connection) -> dict[str, datetime]:
+    st = schema.signal_state
+    return dict(conn.execute(select(st.c.key, st.c.first_seen).where(st.c.resolved_at.is_(None))).all())
+
+
+def _in_order(conn: Connection, now: datetime, s: Settings, names: dict[int, str],
+              seen: dict[str, datetime], others: list[rules.Signal], quiet_pages: pd.DataFrame) -> pd.DataFrame:
+    """``others`` (every rule but silent) and the silent signals of ``quiet_pages`` as one
+    table (COLUMNS) in the order of ``rules.sort_key``."""
+    df = frame(others, names, seen, now).assign(
+        _severity=[list(rules.SEVERITIES).index(x.severity) for x in others],
+        _kind=[list(rules.KINDS).index(x.kind) for x in others],
+        _weight=[float(x.weight) for x in others])
+    quiet = silent_frame(conn, now, s, names, seen, quiet_pages)
+    if not quiet.empty:
+        df = pd.concat([df, quiet], ignore_index=True) if not df.empty else quiet
+        df["_weight"] = -df["_weight"].astype("float64")
+        df = df.sort_values(["_severity", "_kind", "_weight", "key"], kind="stable")
+    df = df.drop(columns=["_severity", "_kind", "_weight"]).reset_index(drop=True)
+    df["page_id"] = df["page_id"].astype("Int64")
+    df["municipality_id"] = df["municipality_id"].astype("Int64")
+    return df[COLUMNS]
+
+
 def open_signals(conn: Connection, now: datetime | None = None) -> pd.DataFrame:
     """Open signals at ``now``, most important first (COLUMNS). first_seen (naive UTC) is
     when an alerts run first recorded the situation, or when the data says it began.
@@ -325,20 +358,37 @@ def open_signals(conn: Connection, now: datetime | None = None) -> pd.DataFrame:
     of ``rules.sort_key``."""
     now = figures_now(conn, now)
     s = get_settings()
-    st = schema.signal_state
-    seen = dict(conn.execute(select(st.c.key, st.c.first_seen).where(st.c.resolved_at.is_(None))).all())
-    names = _names(conn)
+    return _in_order(conn, now, s, _names(conn), _first_seen(conn), evaluate(conn, now, s, silent=False),
+                     silent_pages(conn, now, s))
+
+
+ATTENTION_COUNTS = ["municipality_id", "severity", "n"]
+
+
+def attention(conn: Connection, now: datetime | None = None, limit: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What a «Требует внимания» block shows, without a sentence for each of the thousands
+    of silent pages country-wide: (counts, first).
+
+    counts (ATTENTION_COUNTS): the open signals per municipality_id (<NA>: regional bodies
+    and the whole oblast) and severity. first (COLUMNS): each municipality's first
+    ``limit`` open signals, all in the order of ``open_signals`` — so the first ``limit``
+    signals of any set of municipalities are the first of its rows here."""
+    now = figures_now(conn, now)
+    s = get_settings()
     others = evaluate(conn, now, s, silent=False)
-    df = frame(others, names, seen, now).assign(
-        _severity=[list(rules.SEVERITIES).index(x.severity) for x in others],
-        _kind=[list(rules.KINDS).index(x.kind) for x in others],
-        _weight=[float(x.weight) for x in others])
-    quiet = silent_frame(conn, now, s, names, seen)
-    if not quiet.empty:
-        df = pd.concat([df, quiet], ignore_index=True) if not df.empty else quiet
-        df["_weight"] = -df["_weight"].astype("float64")
-        df = df.sort_values(["_severity", "_kind", "_weight", "key"], kind="stable")
-    df = df.drop(columns=["_severity", "_kind", "_weight"]).reset_index(drop=True)
-    df["page_id"] = df["page_id"].astype("Int64")
-    df["municipality_id"] = df["municipality_id"].astype("Int64")
-    return df[COLUMNS]
+    quiet = silent_pages(conn, now, s)
+    group = quiet["municipality_id"].astype("Int64").fillna(-1)
+    # Each municipality's first silent pages in the rule's order: longest silence, then key.
+    top = (quiet.assign(_key="silent:p" + quiet["page_id"].astype(str), _group=group)
+           .sort_values(["quiet", "_key"], ascending=[False, True], kind="stable")
+           .groupby("_group", sort=False).head(limit).drop(columns=["_key", "_group"]))
+    df = _in_order(conn, now, s, _names(conn), _first_seen(conn), others, top)
+    first = df[df.groupby(df["municipality_id"].fillna(-1), sort=False).cumcount() < limit].reset_index(drop=True)
+    counts = pd.concat([
+        pd.DataFrame({"municipality_id": pd.array([x.municipality_id for x in others], dtype="Int64"),
+                      "severity": [x.severity for x in others]}),
+        pd.DataFrame({"municipality_id": quiet["municipality_id"].astype("Int64"), "severity": "warning"}),
+    ], ignore_index=True)
+    counts = (counts.groupby([counts["municipality_id"].fillna(-1), "severity"]).size().rename("n").reset_index())
+    counts["municipality_id"] = counts["municipality_id"].astype("Int64").replace(-1, pd.NA)
+    return counts[ATTENTION_COUNTS], first

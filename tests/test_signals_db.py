@@ -273,3 +273,38 @@ def test_open_signals_builds_silent_pages_by_column_as_the_rule_does(fixture_eng
         "Региональные органы власти", True, "stranitsa?page=9")
     assert silent.set_index("key").loc["silent:p6", "first_seen"] == datetime(2026, 11, 20, 1, 0)
     assert silent.set_index("key").loc["silent:p5", "first_seen"] == NOW
+
+
+def test_attention_counts_and_first_signals_equal_the_whole_table(fixture_engine):
+    """signals.attention counts every open signal and draws only each municipality's first
+    ones (the silent rule's thousands of pages country-wide), yet for any municipality, and
+    for the whole oblast, its counts and first signals are those of open_signals."""
+    p = schema.page
+    with fixture_engine.begin() as conn:
+        for pid, last in ((1, datetime(2026, 11, 1, 4, 0)),     # 27 days, as page 6; key p1 < p6
+                          (2, datetime(2026, 11, 5, 4, 0)),     # 23 days
+                          (9, datetime(2026, 10, 1, 20, 0)),    # regional body, 57 days
+                          (5, datetime(2026, 11, 14, 12, 0))):  # exactly 14 days
+            conn.execute(update(p).where(p.c.id == pid).values(last_post_at=last))
+    with fixture_engine.connect() as conn:
+        every = signals.open_signals(conn, NOW)
+        counts, first = signals.attention(conn, NOW, limit=2)
+    # Hand-checked: 40 open signals — overdue of город Новосибирск, 33 missing pages, five
+    # silent pages (the regional body's 9; Новосибирск's 1 and 2; the district's 6 and 5)
+    # and page 6's госметка.
+    silent = every[every["kind"] == "silent"]
+    assert list(silent["key"]) == ["silent:p9", "silent:p1", "silent:p6", "silent:p2", "silent:p5"]
+    assert counts["n"].sum() == len(every) == 40
+    by_place = counts.assign(m=counts["municipality_id"].fillna(0)).groupby(["m", "severity"])["n"].sum().to_dict()
+    assert by_place == every.groupby([every["municipality_id"].fillna(0), "severity"]).size().to_dict()
+    assert {k: v for k, v in by_place.items() if k[0] in (0, 19, 31)} == {
+        (0, "warning"): 1, (19, "warning"): 3, (31, "critical"): 1, (31, "warning"): 2}
+    groups = every["municipality_id"].fillna(-1).astype(int)
+    for wanted in [None, *groups.unique()]:
+        mine = every if wanted is None else every[groups == wanted]
+        theirs = first if wanted is None else first[first["municipality_id"].fillna(-1).astype(int) == wanted]
+        pd.testing.assert_frame_equal(theirs.head(2).reset_index(drop=True), mine.head(2).reset_index(drop=True))
+    # Only each municipality's first two are drawn: Новосибирск's silent page 2 (after its
+    # overdue signal and page 1) and the district's no_mark:p6 (after pages 6 and 5) are
+    # counted, not drawn.
+    assert len(first) == 38 and not {"silent:p2", "no_mark:p6"} & set(first["key"])

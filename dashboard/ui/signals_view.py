@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
+from dashboard.core import signals as rules
 from dashboard.presentation.plaintext import literal
 from dashboard.ui import access, widgets
 from queries import signals
@@ -39,6 +40,20 @@ def open_signals() -> pd.DataFrame:
     where = df["municipality_id"].fillna(NO_MUNICIPALITY).astype(int)
     allowed = [m for m in where.unique() if access.may_see(None if m == NO_MUNICIPALITY else int(m))]
     return df[where.isin(allowed)]
+
+
+def attention_signals(municipality_id: int | None = None, limit: int = 5) -> tuple[pd.Series, pd.DataFrame]:
+    """(open signals per severity code, the first ``limit`` of them) that the current user
+    may see — of one municipality when ``municipality_id`` is given — for ``attention``,
+    without drawing every open signal (``signals.attention``)."""
+    counts, first = widgets.cached(signals.attention, now=widgets.pinned_now(), limit=limit)
+    where = counts["municipality_id"].fillna(NO_MUNICIPALITY).astype(int)
+    allowed = [m for m in where.unique() if access.may_see(None if m == NO_MUNICIPALITY else int(m))]
+    if municipality_id is not None:
+        allowed = [m for m in allowed if m == municipality_id]
+    counts = counts[where.isin(allowed)].groupby("severity")["n"].sum()
+    first = first[first["municipality_id"].fillna(NO_MUNICIPALITY).astype(int).isin(allowed)]
+    return counts, first.head(limit)
 
 
 def app_link(link: str, label: str, icon: str | None = None) -> None:
@@ -81,17 +96,21 @@ def signal_rows(df: pd.DataFrame, first_seen: bool = False) -> None:
                 page_link(int(row.page_id), "Профиль")
 
 
-def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None) -> None:
+def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None, counts: pd.Series | None = None) -> None:
     """«Требует внимания»: the first ``limit`` signals of ``df`` (already in order), each with
-    its severity, sentence and a link to the screen that shows it; then a link to «Сигналы»."""
+    its severity, sentence and a link to the screen that shows it; then a link to «Сигналы».
+    ``counts`` (signals per severity code) when ``df`` holds only the first signals
+    (``attention_signals``); else every signal is in ``df``."""
+    if counts is None:
+        counts = df["severity"].value_counts()
+    total = int(counts.sum())
     with widgets.section("Требует внимания", caption):
-        if df.empty:
+        if not total:
             st.success("Открытых сигналов нет.", icon=":material/check_circle:")
             return
-        counts = df["severity_label"].value_counts()
-        summary = " · ".join(f"{label}: {fmt.num(counts[label])}" for label in
-                             ("Критично", "Внимание", "К сведению") if label in counts)
-        st.caption(f"Всего открыто {fmt.num(len(df))}: {summary}.")
+        summary = " · ".join(f"{label}: {fmt.num(counts[code])}" for code, label in rules.SEVERITIES.items()
+                             if counts.get(code, 0))
+        st.caption(f"Всего открыто {fmt.num(total)}: {summary}.")
         signal_rows(df.head(limit))
-        if len(df) > limit:
-            app_link("signaly", f"Все сигналы ({fmt.num(len(df))})", icon=":material/notifications:")
+        if total > limit:
+            app_link("signaly", f"Все сигналы ({fmt.num(total)})", icon=":material/notifications:")
