@@ -38,9 +38,7 @@ def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray
 def stored_keys(conn: Connection, table: Table, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of the (platform, external_id) keys ``table`` holds: driver-level IN lists (an
     ANY array on PostgreSQL), no stored row read — the usual answer for a new file is none."""
-    by_platform: dict[str, list[str]] = {}
-    for platform, ext in keys:
-        by_platform.setdefault(platform, []).append(ext)
+    by_platform = {platform: [e for p, e in keys if p == platform] for platform in {p for p, _ in keys}}
     name, cols = _quoted(conn, table, ("platform", "external_id"))
     out: set[tuple[str, str]] = set()
     for platform, ids in by_platform.items():

@@ -278,32 +278,32 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
             # the row-by-row parts of the write wait for it. Chunks are still written one at a
             # time, in order, in this thread's one transaction.
             batches = _batches(data, CHUNK_ROWS)
-            reading = ahead.submit(_next, batches)
+            at_url = header.index.get("page_url")
+            reading = ahead.submit(_next, batches, at_url)
             pending: _Checked | None = None
             try:
                 while True:
-                    chunk = reading.result()
-                    if isinstance(chunk, BaseException):  # raised where the file was read, in turn
+                    got = reading.result()
+                    if isinstance(got, BaseException):  # raised where the file was read, in turn
                         if pending:
                             write(pending, _no_ahead)
-                        raise chunk
-                    if chunk is None:
+                        raise got
+                    if got is None:
                         break
+                    chunk, urls = got
                     if n_rows + len(chunk) > limits.max_rows:
                         if pending:
                             write(pending, _no_ahead)
                         raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
                     n_rows += len(chunk)
-                    if "page_url" in header.index:  # the chunk's pages in a few queries, not one per page
-                        at = header.index["page_url"]
-                        ctx.pages.preload(cells[at] for _, cells in chunk if at < len(cells))
+                    ctx.pages.preload(urls)  # the chunk's pages in a few queries, not one per page
                     held = HeldProblems()
                     started: list[Future] = []
 
                     def ahead_go(chunk=chunk, held=held, started=started) -> None:
                         if not started:  # once: check this chunk, then read the next
                             started.append(ahead.submit(check_chunk, handler, header, chunk, ctx, held, seen))
-                            started.append(ahead.submit(_next, batches))
+                            started.append(ahead.submit(_next, batches, at_url))
 
                     if pending:
                         write(pending, ahead_go)
@@ -365,13 +365,19 @@ def _no_ahead() -> None:
     """Nothing to start: the file has no chunk after this one."""
 
 
-def _next(batches: Iterator[list[Row]]) -> list[Row] | BaseException | None:
-    """The next chunk of rows, None after the last, or what reading it raised (FileRejected):
+def _next(batches: Iterator[list[Row]], at: int | None) -> tuple[list[Row], list] | BaseException | None:
+    """The next chunk of rows and the distinct values of its column ``at`` (page URLs, for
+    PageIndex.preload), None after the last chunk, or what reading it raised (FileRejected):
     returned, so that it is raised after the chunks before it are written and reported."""
     try:
-        return next(batches, None)
+        chunk = next(batches, None)
     except Exception as e:  # noqa: BLE001 - handed over, raised by the importer
         return e
+    if chunk is None:
+        return None
+    if at is None:
+        return chunk, []
+    return chunk, [v for _, v in dict.fromkeys((type(c[at]), c[at]) for _, c in chunk if at < len(c))]
 
 
 @dataclass

@@ -197,11 +197,14 @@ def decode_csv(data: bytes) -> str:
     return data.decode(_csv_encoding(data[:_SAMPLE_BYTES]))
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters but tab, CR and LF
+
+
 def _looks_binary(s: str) -> bool:
     """NUL bytes or many control characters: not a text file."""
     if "\x00" in s:
         return True
-    controls = sum(1 for ch in s[:100_000] if ord(ch) < 32 and ch not in "\t\r\n")
+    controls = len(_CONTROLS.findall(s, 0, 100_000))
     return controls > 0.001 * min(len(s), 100_000)
 
 
