@@ -111,7 +111,7 @@ def _size(chart: alt.Chart, width, height) -> alt.Chart:
 def _empty(title: str = "Нет данных за выбранный период", width="container", height=200) -> alt.Chart:
     """A blank chart with a message, so callers never have to special-case empty frames."""
     return _size(alt.Chart(pd.DataFrame({"t": [title]})).mark_text(
-        fontSize=14, color=MUTED).encode(text="t:N"), width, height)
+        fontSize=14, color=MUTED).encode(text=alt.Text("t:N")), width, height)
 
 
 def _time_x(grain: str | None = None, periods=None) -> alt.X:
@@ -217,7 +217,7 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
     # Every layer names its tooltip: a layer without one would show raw field names («period»).
     axis_only = alt.Chart(df).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
     line = alt.Chart(known).mark_line(color=GOOD, interpolate="linear").encode(
-        x=x, y=y, detail="run:N", tooltip=tooltip)
+        x=x, y=y, detail=alt.Detail("run:N"), tooltip=tooltip)
     points = alt.Chart(known).mark_point(color=GOOD, size=60, filled=True).encode(
         x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain))
     layers = [axis_only, line, points]
@@ -225,9 +225,9 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
         target = pd.DataFrame({"y": [norm_share_target],
                                "label": [f"цель {fmt.pct(norm_share_target, 0)}"]})
         rule = alt.Chart(target).mark_rule(strokeDash=[5, 4], color=MUTED).encode(
-            y="y:Q", tooltip=[alt.Tooltip("label:N", title="Цель")])
+            y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title="Цель")])
         text = alt.Chart(target).mark_text(align="left", dx=4, dy=-7, color=MUTED).encode(
-            y="y:Q", text="label:N", x=alt.value(0), tooltip=[alt.Tooltip("label:N", title="Цель")])
+            y=alt.Y("y:Q"), text=alt.Text("label:N"), x=alt.XValue(0), tooltip=[alt.Tooltip("label:N", title="Цель")])
         layers += [rule, text]
     return _size(alt.layer(*layers, title=title or alt.Undefined), width, height)
 
@@ -321,7 +321,7 @@ def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="contain
                 scale=alt.Scale(domainMax=float(df["messages"].max()) * 1.4)),
         tooltip=[alt.Tooltip("topic:N", title="Тема"), alt.Tooltip("text:N", title="Обращений, доля")],
     )
-    return _size(base.mark_bar(color=ACCENT) + base.mark_text(align="left", dx=4).encode(text="text:N"),
+    return _size(base.mark_bar(color=ACCENT) + base.mark_text(align="left", dx=4).encode(text=alt.Text("text:N")),
                  width, height)
 
 
@@ -346,7 +346,7 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
     )
     bars = base.mark_bar().encode(color=alt.Color("platform_label:N", legend=None,
                                                   scale=platform_scale(df["platform"], df["platform_label"])))
-    return _size(bars + base.mark_text(align="left", dx=4).encode(text="text:N"), width,
+    return _size(bars + base.mark_text(align="left", dx=4).encode(text=alt.Text("text:N")), width,
                  height or 36 * len(df) + 20)
 
 
@@ -391,7 +391,7 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
     bars = base.mark_bar(size=56).encode(
         color=alt.Color("status:N", title=f"Норма ответа {norm_hours} ч",
                         scale=alt.Scale(domain=domain, range=colors), legend=alt.Legend(columns=2)))
-    labels = base.mark_text(baseline="bottom", dy=-18, lineBreak="\n", lineHeight=14).encode(text="text:N")
+    labels = base.mark_text(baseline="bottom", dy=-18, lineBreak="\n", lineHeight=14).encode(text=alt.Text("text:N"))
     return _size(bars + labels, width, height)
 
 
@@ -456,12 +456,12 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
         colour = alt.Color("group:N", legend=None, scale=alt.Scale(
             domain=domain, range=[STATUS_COLOURS[k] for k in STATUS_LABELS]))
         bars = base.mark_bar().encode(
-            color=colour, stroke=alt.condition("datum.chosen", alt.value(INK), alt.value(None)),
-            strokeWidth=alt.condition("datum.chosen", alt.value(2.5), alt.value(0)))
+            color=colour, stroke=alt.StrokeValue(None, condition={"test": "datum.chosen", "value": INK}),
+            strokeWidth=alt.StrokeWidthValue(0, condition={"test": "datum.chosen", "value": 2.5}))
     else:
         bars = base.mark_bar().encode(color=alt.Color(
             "group:N", legend=None, scale=alt.Scale(domain=["выбран", "прочие"], range=[HIGHLIGHT, ACCENT])))
-    text = base.mark_text(align="left", dx=4).encode(text="value_label:N")
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("value_label:N"))
     layers = [bars, text]
     rules = []
     if oblast_value is not None and not pd.isna(oblast_value):
@@ -471,9 +471,9 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     for x, label, colour in rules:
         rule = pd.DataFrame({"x": [x], "label": [label]})
         tip = [alt.Tooltip("label:N", title="Линия")]
-        layers.append(alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=colour).encode(x="x:Q", tooltip=tip))
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=colour).encode(x=alt.X("x:Q"), tooltip=tip))
         layers.append(alt.Chart(rule).mark_text(align="left", dx=4, baseline="top", color=colour).encode(
-            x="x:Q", y=alt.value(0), text="label:N", tooltip=tip))
+            x=alt.X("x:Q"), y=alt.YValue(0), text=alt.Text("label:N"), tooltip=tip))
     return _size(alt.layer(*layers), width, height)
 
 
@@ -496,7 +496,7 @@ def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
     )
     bars = base.mark_bar().encode(color=alt.Color("name:N", legend=None,
                                                   scale=alt.Scale(domain=names, range=colors)))
-    text = base.mark_text(align="left", dx=4).encode(text="value_label:N")
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("value_label:N"))
     return (bars + text).properties(width=width, height=height or 28 * len(names) + 10)
 
 
