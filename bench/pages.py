@@ -2,7 +2,7 @@
 beside an empty Streamlit page measured in the same run, and the server's memory.
 
     .venv/bin/python bench/pages.py --database-url sqlite:///bench/out/national.db [--rounds 5]
-        [--no-browser] [--no-apptest]
+        [--no-browser] [--no-apptest] [--pages overview municipality]
 
 Script time (AppTest, in this process): «cold» = the first run of the page after the query
 cache was cleared, «warm» = a rerun of the same page (what a widget change costs). Browser
@@ -77,42 +77,48 @@ def _clear_caches() -> None:
     st.cache_data.clear()
 
 
-def apptest_times(rounds: int) -> list[tuple[str, list[float], list[float]]]:
-    """(title, cold runs, warm runs) per page, and the empty page first."""
+def apptest_times(rounds: int, only: list[str] | None = None) -> list[tuple[str, list[float], list[float], list[float]]]:
+    """(title, cold runs, warm runs, CPU of the cold runs) per page (those of ``only``, page
+    files without .py, when given), and the empty page first. The CPU time (this process's,
+    the database's own for SQLite) is steadier than the clock on a busy machine."""
     from streamlit.testing.v1 import AppTest
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty.py"
         empty.write_text(EMPTY_SCRIPT, encoding="utf-8")
-        cold, warm = [], []
+        cold, warm, cpu = [], [], []
         for _ in range(rounds):
             at = AppTest.from_file(str(empty))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             at.run()
             cold.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             t0 = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - t0)
-        out.append(("пустая страница Streamlit", cold, warm))
+        out.append(("пустая страница Streamlit", cold, warm, cpu))
     for file, title, url in pages():
-        cold, warm = [], []
+        if only and Path(file).stem not in only:
+            continue
+        cold, warm, cpu = [], [], []
         for _ in range(rounds):
             query = {"m": "31"} if url == "munitsipalitet" else None
             at = _app(query)
             at.run()  # the default page, then switch: the switch's run is what is timed
             _clear_caches()
             switch_page(at, file)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             at.run()
             cold.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             if at.exception:
                 print(f"  {title}: {at.exception[0].value}", file=sys.stderr)
             t0 = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - t0)
-        print(f"  AppTest {title}: cold {fmt_q(cold)}, warm {fmt_q(warm)}", file=sys.stderr)
-        out.append((title, cold, warm))
+        print(f"  AppTest {title}: cold {fmt_q(cold)} (CPU {fmt_q(cpu)}), warm {fmt_q(warm)}", file=sys.stderr)
+        out.append((title, cold, warm, cpu))
     return out
 
 
@@ -196,16 +202,18 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--no-apptest", action="store_true")
+    ap.add_argument("--pages", nargs="+", metavar="FILE",
+                    help="only these pages in AppTest, by file name without .py (overview municipality)")
     args = ap.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     if not args.no_apptest:
-        rows = apptest_times(args.rounds)
+        rows = apptest_times(args.rounds, args.pages)
         floor = statistics.median(rows[0][1])  # the empty page's cold run
         print(f"\nScript time (AppTest), s: median (quartiles) of {args.rounds}; cold ÷ the empty page's cold\n")
-        print("| page | cold | warm | cold ÷ empty |")
-        print("|---|---:|---:|---:|")
-        for title, cold, warm in rows:
-            print(f"| {title} | {fmt_q(cold)} | {fmt_q(warm)} | {statistics.median(cold) / floor:.1f}× |")
+        print("| page | cold | warm | cold ÷ empty | cold, CPU |")
+        print("|---|---:|---:|---:|---:|")
+        for title, cold, warm, cpu in rows:
+            print(f"| {title} | {fmt_q(cold)} | {fmt_q(warm)} | {statistics.median(cold) / floor:.1f}× | {fmt_q(cpu)} |")
     if not args.no_browser:
         rows, rss0, rss1 = browser_times(args.database_url, args.rounds)
         floor = statistics.median(rows[0][2])  # the empty page's warm visits
