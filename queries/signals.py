@@ -24,7 +24,6 @@ from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import Settings, get_settings
 from queries.aggregate import add_kpis, deadline_cutoff, sums
 from queries.filters import REGIONAL, Filters, Norm
-from queries.pages import compliance
 
 MANDATORY_ORG_KINDS = ("municipal_admin", "regional")
 
@@ -81,19 +80,20 @@ def page_facts(conn: Connection, today: date, *, silent_before: datetime | None 
             reason = None
         if runs > fails.get(page_id, (0, None))[0]:
             fails[page_id] = (int(runs), reason)
+    # The organisations whose VK and OK pages are mandatory: a set to test each page against
+    # (a few dozen), not an organisation to seek for each of 70 000 pages.
+    mandatory_org = p.c.organisation_id.in_(select(o.c.id).where(o.c.kind.in_(MANDATORY_ORG_KINDS)))
     where = [or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
              or_(p.c.closed_on.is_(None), p.c.closed_on > today)]
     if min_fail_runs is not None:
         where.append(or_(
             *([p.c.last_post_at <= silent_before] if silent_before is not None else []),
             p.c.id.in_(select(cs.c.page_id).where(cs.c.fail_runs >= min_fail_runs)),
-            and_(p.c.platform.in_(rules.MANDATORY_PLATFORMS), o.c.kind.in_(MANDATORY_ORG_KINDS),
-                 p.c.verified.is_not(True)),
+            and_(p.c.platform.in_(rules.MANDATORY_PLATFORMS), mandatory_org, p.c.verified.is_not(True)),
         ))
     rows = conn.execute(
         select(p.c.id, p.c.title, p.c.platform, p.c.municipality_id, p.c.last_post_at, p.c.verified,
-               o.c.kind.label("org_kind"))
-        .select_from(p.join(o, p.c.organisation_id == o.c.id))
+               mandatory_org.label("mandatory_org"))
         .where(*where)
         .order_by(p.c.id)
     ).all()
@@ -103,16 +103,27 @@ def page_facts(conn: Connection, today: date, *, silent_before: datetime | None 
             municipality=names.get(r.municipality_id), last_post_at=r.last_post_at,
             fail_runs=fails.get(r.id, (0, None))[0], reason=fails.get(r.id, (0, None))[1],
             verified=bool(r.verified),
-            mandatory=r.platform in rules.MANDATORY_PLATFORMS and r.org_kind in MANDATORY_ORG_KINDS,
+            mandatory=r.platform in rules.MANDATORY_PLATFORMS and bool(r.mandatory_org),
         )
         for r in rows
     ]
 
 
 def presence_facts(conn: Connection, today: date) -> list[rules.Presence]:
-    comp = compliance(conn, today)
-    return [rules.Presence(int(r.municipality_id), r.name, bool(r.has_vk), bool(r.has_ok))
-            for r in comp.itertuples()]
+    """Per municipality: has its administration an open VK page, an open OK page (the
+    has_vk / has_ok of ``queries.pages.compliance``). Only the administrations' VK and OK
+    pages are read: their organisations are a set of a few dozen to test each page
+    against, not an organisation to seek for each of 70 000 pages."""
+    p, o, mu = schema.page, schema.organisation, schema.municipality
+    have = set(conn.execute(
+        select(p.c.municipality_id, p.c.platform).distinct()
+        .where(p.c.platform.in_(rules.MANDATORY_PLATFORMS),
+               p.c.organisation_id.in_(select(o.c.id).where(o.c.kind == "municipal_admin")),
+               or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
+               or_(p.c.closed_on.is_(None), p.c.closed_on > today),
+               p.c.municipality_id.is_not(None))).all())
+    return [rules.Presence(mid, name, (mid, "vk") in have, (mid, "ok") in have)
+            for mid, name in conn.execute(select(mu.c.id, mu.c.name).order_by(mu.c.id))]
 
 
 def daily_count_facts(conn: Connection, day: date, weeks: int) -> list[rules.DailyCounts]:

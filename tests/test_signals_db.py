@@ -308,3 +308,23 @@ def test_attention_counts_and_first_signals_equal_the_whole_table(fixture_engine
     # overdue signal and page 1) and the district's no_mark:p6 (after pages 6 and 5) are
     # counted, not drawn.
     assert len(first) == 38 and not {"silent:p2", "no_mark:p6"} & set(first["key"])
+
+
+def test_presence_facts_are_the_compliance_of_the_administrations(fixture_engine):
+    """presence_facts reads only the administrations' VK and OK pages; its answer is
+    compliance's has_vk / has_ok for every municipality: a closed page does not count, nor
+    a school's VK page."""
+    from queries.pages import compliance
+
+    p = schema.page
+    today = date(2026, 11, 28)
+    with fixture_engine.begin() as conn:
+        conn.execute(update(p).where(p.c.id == 2).values(closed_on=today))  # Новосибирск's OK page
+    with fixture_engine.connect() as conn:
+        facts = signals.presence_facts(conn, today)
+        comp = compliance(conn, today)
+    assert [(x.municipality_id, x.municipality, x.has_vk, x.has_ok) for x in facts] == [
+        (int(r.municipality_id), r.name, bool(r.has_vk), bool(r.has_ok)) for r in comp.itertuples()]
+    by_id = {x.municipality_id: (x.has_vk, x.has_ok) for x in facts}
+    assert len(facts) == 35
+    assert (by_id[31], by_id[19], by_id[1], by_id[32]) == ((True, False), (True, True), (True, False), (False, False))
