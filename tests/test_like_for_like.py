@@ -179,3 +179,40 @@ def test_slower_answers_give_the_right_sign(engine, name):
     else:
         # August against July: slow answers (a week) have all arrived at this age.
         assert change["share_answered"].direction == "flat"
+
+
+def test_unsettled_is_the_plain_rule_over_the_period(steady):
+    """aggregate.unsettled (three index ranges) picks exactly the messages of the plain
+    rule — f's days and dimensions, received after the moment or not answered by then —
+    at moments every 5 hours around the periods' ends, for an answer recorded before its
+    receipt and a message received just after local midnight too."""
+    from sqlalchemy import and_, or_, select, update
+
+    from queries.aggregate import unsettled
+
+    m = schema.message
+    with steady.begin() as conn:
+        # Received 23:00 local on 09.09, answered (so the data says) 6 hours earlier.
+        conn.execute(update(m).where(m.c.id == 1).values(
+            received_at=datetime(2026, 9, 9, 16, 0), first_response_at=datetime(2026, 9, 9, 10, 0),
+            **message_times(datetime(2026, 9, 9, 16, 0), datetime(2026, 9, 9, 10, 0), TZ)))
+        # Received 00:30 local on 10.09 (17:30 UTC the day before), not answered.
+        conn.execute(update(m).where(m.c.id == 2).values(
+            received_at=datetime(2026, 9, 9, 17, 30), first_response_at=None, status="new",
+            **message_times(datetime(2026, 9, 9, 17, 30), None, TZ)))
+    filters = [*(Filters(p.start, p.end) for p in PERIODS.values()), Filters(date(2026, 9, 9), date(2026, 9, 10)),
+               Filters(date(2026, 9, 1), date(2026, 9, 10), municipality_ids=(1,)),
+               Filters(date(2026, 9, 1), date(2026, 9, 10), municipality_ids=(2,))]
+    moments = [datetime(2026, 8, 28) + timedelta(hours=5 * i) for i in range(72)]
+    checked = 0
+    with steady.connect() as conn:
+        assert conn.execute(select(m.c.received_day).where(m.c.id == 2)).scalar() == date(2026, 9, 10)
+        for f in filters:
+            for as_of in moments:
+                plain = and_(m.c.received_day.between(f.start, f.end), *f.dimension_clauses(m),
+                             or_(m.c.received_at > as_of, m.c.first_response_at.is_(None),
+                                 m.c.first_response_at > as_of))
+                want = set(conn.execute(select(m.c.id).where(plain)).scalars())
+                assert set(conn.execute(select(m.c.id).where(unsettled(f, as_of))).scalars()) == want, (f, as_of)
+                checked += bool(want)
+    assert checked > 300  # most of the 576 cases select something
