@@ -182,7 +182,9 @@ def subs_facts(conn: Connection, today: date, min_drop_pct: float | None = None)
     With ``min_drop_pct``, only pages that lost about that share or more of at least
     SUBS_DROP_MIN subscribers (chosen in SQL with a small margin; ``subs_drop`` decides)."""
     p, ps = schema.page, schema.page_stats
-    latest = conn.execute(select(func.max(p.c.last_stats_on))).scalar()
+    # The newest snapshot of all pages (the greatest page.last_stats_on): the last entry of
+    # the date index, not a scan of every page.
+    latest = conn.execute(select(func.max(ps.c.on))).scalar()
     if latest is None:
         return []
     week_ago, two_weeks_ago = latest - timedelta(days=7), latest - timedelta(days=14)

@@ -183,8 +183,8 @@ def test_0015_indexes_page_stats_by_date_with_the_page_and_its_level(fixture_eng
 
 
 def test_subscriber_drop_reads_the_week_as_a_range_of_the_date_index(fixture_sqlite):
-    """The subscriber-drop facts read the snapshots of the week before from the date index
-    (one range), not by a seek per page."""
+    """The subscriber-drop facts read the newest date and the snapshots of the week before
+    it from the date index (its last entry, one range), not by a scan or a seek per page."""
     from datetime import date
 
     from sqlalchemy import event
@@ -203,7 +203,8 @@ def test_subscriber_drop_reads_the_week_as_a_range_of_the_date_index(fixture_sql
             signals.subs_facts(conn, date(2026, 12, 1), 5.0)
     finally:
         event.remove(fixture_sqlite, "before_cursor_execute", record)
-    assert len(seen) == 1
+    assert len(seen) == 2  # the newest date (the index's last entry), then the week before it
     with fixture_sqlite.connect() as conn:
-        plan = [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
-    assert plan[0].startswith("SEARCH page_stats USING COVERING INDEX ix_page_stats_on_page_id_subscribers"), plan
+        for statement, parameters in seen:
+            plan = [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+            assert plan[0].startswith("SEARCH page_stats USING COVERING INDEX ix_page_stats_on_page_id_subscribers"), plan
