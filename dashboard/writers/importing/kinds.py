@@ -485,7 +485,12 @@ class MessagesKind:
         for name in optional:
             if name in given:
                 values[name] = [given[name][i] for i in f]
-        return MessageBatch(cols, fast, values, slow, problems)
+        # What the plan derives from the file's values alone, computed here, in the importer's
+        # checking thread: local day and hour, response minutes (for the rows found new).
+        values["derived"] = message_times_arrays(values["received_at"], values["first_response_at"], Zone.covering(
+            ctx.tz, values["received_at"], values["first_response_at"]))
+        keys = list(zip([p.platform for p in values["page"]], values["external_id"].tolist()))
+        return MessageBatch(cols, fast, values, slow, problems, keys)
 
     def plan(self, conn: Connection, ctx: Context, batch: "MessageBatch | list[Candidate]", state: dict) -> Plan:
         """The chunk against the stored messages: rows already stored are compared one by one
@@ -493,10 +498,10 @@ class MessagesKind:
         if isinstance(batch, list):  # candidates checked one by one
             batch = MessageBatch(None, np.empty(0, np.int64), {}, batch, Problems())
         cands = list(batch.slow)
-        keys = [(p.platform, e) for p, e in zip(batch.values.get("page", ()), batch.values.get("external_id", ()))]
+        keys = batch.keys
         found = bulk.stored_keys(conn, schema.message, keys + [c.key for c in cands])
         existing = _load_by_platform_key(conn, schema.message, found) if found else {}
-        stored = np.array([k in existing for k in keys], dtype=bool)
+        stored = np.array([k in existing for k in keys] if existing else np.zeros(len(keys)), dtype=bool)
         if stored.any():
             cands += [self._candidate(batch, j) for j in np.flatnonzero(stored).tolist()]
             cands.sort(key=lambda c: c.row)
@@ -585,7 +590,7 @@ class MessagesKind:
             return
         chosen = np.flatnonzero(take).tolist()
         pages = [v["page"][i] for i in chosen]
-        derived = message_times_arrays(received, response, Zone.covering(ctx.tz, received, response))
+        derived = {name: a[take] for name, a in v["derived"].items()}
         answered = ~np.isnat(response)
 
         def column(name, default):
@@ -698,6 +703,7 @@ class MessageBatch:
     values: dict                   # their checked values by field (arrays or lists, in that order)
     slow: list[Candidate]          # rows checked one by one and found clean
     problems: Problems             # where the plan records what it finds
+    keys: list[tuple[str, str]] = field(default_factory=list)  # the clean rows' (platform, external id)
 
 
 KINDS = {"pages": PagesKind(), "stats": StatsKind(), "messages": MessagesKind()}
