@@ -59,6 +59,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.expression import Join
 
 from dashboard.core import schema
@@ -217,9 +218,17 @@ _TABLE_KEYS = ((schema.msg_daily, ("municipality_id", "platform", "topic_id")),
 _SUMS = {t.name: _temp_copy(t, f"tmp_delta_{t.name}") for t, _ in _TABLE_KEYS}
 
 
+_CREATE: dict[tuple[str, str], str] = {}
+
+
 def _recreate(conn: Connection, table: Table) -> None:
-    conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
-    table.create(conn)
+    """Drop and create a temporary table (its DDL compiled once per dialect: an import
+    recreates the staging table after every chunk)."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+    key = (conn.dialect.name, table.name)
+    if key not in _CREATE:
+        _CREATE[key] = str(CreateTable(table).compile(dialect=conn.dialect))
+    conn.exec_driver_sql(_CREATE[key])
 
 
 def _analyze(conn: Connection, table: Table) -> None:

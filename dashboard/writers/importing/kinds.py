@@ -677,8 +677,7 @@ class MessagesKind:
             n = len(plan.bulk["external_id"])
             bulk.insert_columns(conn, staged, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)})
             ahead()
-            names = list(plan.bulk)
-            conn.execute(insert(m).from_select(names, select(*[staged.c[k] for k in names])))
+            conn.exec_driver_sql(_copy_staged_sql(conn, tuple(plan.bulk)))
         summary.stage_message_ids(conn, changed, -1)
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
@@ -692,6 +691,19 @@ class MessagesKind:
         if state.get("delta"):
             summary.apply_message_delta(conn)
         return []
+
+
+_COPY_STAGED: dict[tuple, str] = {}
+
+
+def _copy_staged_sql(conn: Connection, names: tuple[str, ...]) -> str:
+    """INSERT INTO message (names) SELECT names FROM the staging table, compiled once per dialect."""
+    key = (conn.dialect.name, names)
+    if key not in _COPY_STAGED:
+        staged = summary.MESSAGE_DELTA
+        stmt = insert(schema.message).from_select(list(names), select(*[staged.c[k] for k in names]))
+        _COPY_STAGED[key] = str(stmt.compile(dialect=conn.dialect))
+    return _COPY_STAGED[key]
 
 
 @dataclass
