@@ -277,3 +277,23 @@ def test_the_next_chunk_is_checked_once_this_one_is_down_to_the_databases_work(s
     # chunks start at rows 2, 42, 82, 122; the first is checked before anything is written
     assert events == [("check", 2), ("staged", -1), ("staged", 40), ("check", 42), ("staged", -1), ("staged", 40),
                       ("check", 82), ("staged", -1), ("staged", 40), ("check", 122), ("staged", -1), ("staged", 10)]
+
+
+def test_an_in_memory_sqlite_database_is_checked_in_turn(small_chunks):
+    """An in-memory SQLite connection may only be used by the thread that opened it: there the
+    chunks are read and checked in the importer's own thread, pages named by ID included."""
+    from dashboard.core import migrate
+    from dashboard.core.db import make_engine
+
+    engine = make_engine("sqlite://")
+    try:
+        migrate.upgrade(engine)
+        load_pages(engine)
+        header = ["ID сообщения", "Площадка", "ID страницы", "Дата поступления", "Тема"]
+        rows = [[f"p{i}", "vk", "club101" if i < CHUNK else "club102", "01.10.2026 10:00", "Дороги"]
+                for i in range(100)]
+        result = run(engine, "messages", csv_bytes(header, rows))
+        assert (result.ok, result.added) == (True, 100), result.report()
+        assert messages_in_db(engine) == 100
+    finally:
+        engine.dispose()

@@ -34,6 +34,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import SingletonThreadPool
 
 from dashboard.core import schema
 from dashboard.core.db import (
@@ -240,7 +241,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
     try:
         header, data = _split_header(rows, kind, problems)
         with (_gc_spares_what_lives(), engine.begin() as conn, write_cache(conn),
-              ThreadPoolExecutor(1, thread_name_prefix="import-check") as ahead):
+              _ahead_thread(engine) as ahead):
             ctx = _context(conn, settings)
             result = ImportResult(kind, file_name, ok=True, user=user)
             state: dict = {}
@@ -359,6 +360,33 @@ def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     it = iter(rows)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def _ahead_thread(engine: Engine):
+    """The thread that reads and checks ahead of the importer's; none (the work done in turn,
+    in the importer's thread) for an in-memory SQLite database, whose connection only the
+    thread that opened it may use (SQLAlchemy keeps one per thread: SingletonThreadPool)."""
+    if isinstance(engine.pool, SingletonThreadPool):
+        return _InTurn()
+    return ThreadPoolExecutor(1, thread_name_prefix="import-check")
+
+
+class _InTurn:
+    """An executor that runs each task at once, in the caller's thread."""
+
+    def __enter__(self) -> "_InTurn":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def submit(self, fn: Callable, *args) -> Future:
+        done: Future = Future()
+        try:
+            done.set_result(fn(*args))
+        except BaseException as e:  # noqa: BLE001 - kept in the future, raised by result()
+            done.set_exception(e)
+        return done
 
 
 def _no_ahead() -> None:
