@@ -1,6 +1,7 @@
 """What writes cost: the same import into a region and a national database.
 
     .venv/bin/python bench/writes.py --region data/region.db --national data/national.db [--rounds 3]
+    .venv/bin/python bench/writes.py --postgres [URL] [--rounds 3] [--keep]
 
 For each SQLite database (copied to a temporary file first: the originals stay as they
 are) it times, through the importer the CLI and the «Данные» page use:
@@ -11,6 +12,16 @@ are) it times, through the importer the CLI and the «Данные» page use:
 Each round uses a fresh copy, so every import writes the same number of new rows. Prints
 a Markdown table: median (quartiles) seconds per import, and the national / region ratio.
 
+PostgreSQL (``--postgres``, default URL: env TEST_POSTGRES_URL): the same two files against
+the schemas ``bench_region`` and ``bench_national`` that bench/queries.py builds in that
+database (read only here). Each schema is copied once (pg_dump | psql) into a database of its
+own, upgraded and vacuumed; every round imports into a fresh file-level copy of it
+(``CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY``), so each starts from the same state,
+byte for byte. Besides the wall time it prints the server's CPU time for the import (user +
+system of the import's backends, from /proc/PID/stat: run it on the database's machine) and
+this process's. The databases it creates are dropped at the end (``--keep``: the two copies
+stay for the next run, which reuses them). Needs the CREATEDB privilege, pg_dump and psql.
+
 Not a test: timings depend on the machine; nothing here asserts on them.
 """
 
@@ -19,9 +30,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
 from dashboard.core import migrate, schema  # noqa: E402
 from dashboard.core.db import make_engine  # noqa: E402
@@ -91,6 +105,133 @@ def time_import(db: Path, kind: str, data: bytes, name: str) -> float:
         return took
 
 
+# -- PostgreSQL ------------------------------------------------------------------------------
+
+SCALES = ("region", "national")
+COPY = "writes_bench_{scale}"  # the upgraded copy of bench_{scale}: the template of every round
+ROUND = "writes_bench_{scale}_round"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _pg_url(url: str, database: str | None = None, search_path: str | None = None) -> str:
+    u = make_url(url)
+    if database:
+        u = u.set(database=database)
+    if search_path:
+        u = u.update_query_dict({"options": f"-csearch_path={search_path}"})
+    return u.render_as_string(hide_password=False)
+
+
+def _libpq(url: str, database: str) -> str:
+    """The URL for pg_dump / psql (libpq knows no SQLAlchemy driver suffix)."""
+    return make_url(url).set(drivername="postgresql", database=database, query={}) \
+        .render_as_string(hide_password=False)
+
+
+def _autocommit(engine: Engine, *statements: str) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for sql in statements:
+            conn.execute(text(sql))
+
+
+def _exists(admin: Engine, database: str) -> bool:
+    with admin.connect() as conn:
+        return bool(conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}).scalar())
+
+
+def pg_copy(admin: Engine, url: str, scale: str) -> str:
+    """A database holding an upgraded, vacuumed copy of the schema bench_{scale} (built once;
+    reused when a previous run kept it). Built under another name and renamed when complete,
+    so an interrupted build is never reused."""
+    name, building = COPY.format(scale=scale), COPY.format(scale=scale) + "_building"
+    if _exists(admin, name):
+        print(f"  PostgreSQL {scale}: reusing {name}", file=sys.stderr)
+        return name
+    source = f"bench_{scale}"
+    t0 = time.perf_counter()
+    _autocommit(admin, f'DROP DATABASE IF EXISTS "{building}"', f'CREATE DATABASE "{building}"')
+    dump = subprocess.Popen(["pg_dump", "--no-owner", "--no-privileges", "--schema", source,
+                             _libpq(url, admin.url.database)], stdout=subprocess.PIPE)
+    subprocess.run(["psql", "--quiet", "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--output", os.devnull,
+                    _libpq(url, building)], stdin=dump.stdout, check=True)
+    dump.stdout.close()
+    if dump.wait():
+        raise SystemExit(f"pg_dump of {source} failed")
+    engine = make_engine(_pg_url(url, building, source))
+    migrate.upgrade(engine)  # built by an older checkout: same data, the current schema
+    _autocommit(engine, "VACUUM (FREEZE, ANALYZE)")  # hint bits and visibility set once, not by a round
+    engine.dispose()
+    _autocommit(admin, f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    print(f"  PostgreSQL {scale}: copied {source} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return name
+
+
+def _backend_cpu(admin: Engine, database: str) -> float:
+    """User + system CPU seconds so far of the client backends connected to ``database``."""
+    with admin.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d "
+                                 "AND backend_type = 'client backend'"), {"d": database}).scalars().all()
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    return total / TICK
+
+
+def pg_time_import(admin: Engine, url: str, scale: str, kind: str, data: bytes, name: str) -> tuple[float, ...]:
+    """(wall, server CPU, client CPU) seconds of one import into a fresh copy of the scale's database."""
+    template, db = COPY.format(scale=scale), ROUND.format(scale=scale)
+    _autocommit(admin, f'DROP DATABASE IF EXISTS "{db}"',
+                f'CREATE DATABASE "{db}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    try:
+        engine = make_engine(_pg_url(url, db, f"bench_{scale}"))
+        settings = Settings(import_max_mb=500)
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        result = importer.import_file(engine, kind, data, file_name=name, settings=settings, add_to_demo=True)
+        took, client = time.perf_counter() - t0, time.process_time() - cpu0
+        server = _backend_cpu(admin, db)  # the pool's connections are still open: they did the import
+        engine.dispose()
+    finally:
+        _autocommit(admin, f'DROP DATABASE IF EXISTS "{db}"')
+    if not result.ok:
+        raise SystemExit(f"PostgreSQL {scale}: {kind} rejected: {result.errors[:3]}")
+    return took, server, client
+
+
+def run_postgres(url: str, rounds: int, keep: bool) -> None:
+    admin = make_engine(url)
+    copies = [pg_copy(admin, url, scale) for scale in SCALES]
+    inputs = {}
+    for scale in SCALES:
+        engine = make_engine(_pg_url(url, COPY.format(scale=scale), f"bench_{scale}"))
+        inputs[scale] = files(engine)
+        engine.dispose()
+    measures = ("wall", "server CPU", "client CPU")
+    times = {(scale, kind, m): [] for scale in SCALES for kind in ("messages", "stats") for m in measures}
+    try:
+        for r in range(rounds):  # interleaved: a burst of load hits both scales alike
+            for scale in SCALES:
+                messages, stats = inputs[scale]
+                for kind, data, name in (("messages", messages, "messages.csv"), ("stats", stats, "stats.csv")):
+                    for m, v in zip(measures, pg_time_import(admin, url, scale, kind, data, name)):
+                        times[(scale, kind, m)].append(v)
+                print(f"  round {r + 1} PostgreSQL {scale}: " + "; ".join(
+                    f"{kind} " + ", ".join(f"{m} {times[(scale, kind, m)][-1]:.2f} s" for m in measures)
+                    for kind in ("messages", "stats")), file=sys.stderr)
+    finally:
+        if not keep:
+            _autocommit(admin, *(f'DROP DATABASE IF EXISTS "{c}"' for c in copies))
+        admin.dispose()
+    print(f"\nPostgreSQL import, s: median (quartiles) of {rounds}; each on a fresh copy of the database; "
+          "server CPU = the import's backends, client CPU = this process\n")
+    table(times, measures)
+
+
+# -- Report -----------------------------------------------------------------------------------
+
 def fmt(xs: list[float]) -> str:
     if len(xs) == 1:
         return f"{xs[0]:.2f}"
@@ -98,33 +239,61 @@ def fmt(xs: list[float]) -> str:
     return f"{q2:.2f} ({q1:.2f}–{q3:.2f})"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--region", required=True, type=Path)
-    ap.add_argument("--national", required=True, type=Path)
-    ap.add_argument("--rounds", type=int, default=3)
-    args = ap.parse_args()
-    dbs = {"region": args.region, "national": args.national}
+def ratio(nat: list[float], reg: list[float]) -> str:
+    r = statistics.median(reg)
+    return f"{statistics.median(nat) / r:.2f}×" if r else "–"
+
+
+def table(times: dict, measures: tuple[str, ...] = ()) -> None:
+    """Markdown: one row per file (and measure), region, national and their ratio."""
+    label_m = " | measure" if measures else ""
+    print(f"| file{label_m} | region | national | national / region |")
+    print("|---|" + ("---|" if measures else "") + "---:|---:|---:|")
+    for kind, label in (("messages", f"{N_MESSAGES:,} messages over the year".replace(",", " ")),
+                        ("stats", f"{N_STATS} stats rows")):
+        for m in measures or (None,):
+            key = (kind, m) if m else (kind,)
+            reg, nat = times[("region", *key)], times[("national", *key)]
+            print(f"| {label}{f' | {m}' if m else ''} | {fmt(reg)} | {fmt(nat)} | {ratio(nat, reg)} |")
+
+
+def run_sqlite(dbs: dict[str, Path], rounds: int) -> None:
     inputs = {}
     for scale, db in dbs.items():
         engine = make_engine(f"sqlite:///{db}")
         inputs[scale] = files(engine)
         engine.dispose()
     times = {(scale, kind): [] for scale in dbs for kind in ("messages", "stats")}
-    for r in range(args.rounds):  # interleaved: a burst of load hits both scales alike
+    for r in range(rounds):  # interleaved: a burst of load hits both scales alike
         for scale, db in dbs.items():
             messages, stats = inputs[scale]
             times[(scale, "messages")].append(time_import(db, "messages", messages, "messages.csv"))
             times[(scale, "stats")].append(time_import(db, "stats", stats, "stats.csv"))
             print(f"  round {r + 1} {scale}: messages {times[(scale, 'messages')][-1]:.2f} s, "
                   f"stats {times[(scale, 'stats')][-1]:.2f} s", file=sys.stderr)
-    print(f"\nImport, s: median (quartiles) of {args.rounds}; each on a fresh copy of the database\n")
-    print("| file | region | national | national / region |")
-    print("|---|---:|---:|---:|")
-    for kind, label in (("messages", f"{N_MESSAGES:,} messages over the year".replace(",", " ")),
-                        ("stats", f"{N_STATS} stats rows")):
-        reg, nat = times[("region", kind)], times[("national", kind)]
-        print(f"| {label} | {fmt(reg)} | {fmt(nat)} | {statistics.median(nat) / statistics.median(reg):.2f}× |")
+    print(f"\nImport, s: median (quartiles) of {rounds}; each on a fresh copy of the database\n")
+    table(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--region", type=Path, help="SQLite region database")
+    ap.add_argument("--national", type=Path, help="SQLite national database")
+    ap.add_argument("--postgres", nargs="?", const=os.environ.get("TEST_POSTGRES_URL", ""), metavar="URL",
+                    help="also (or only) PostgreSQL; default URL: env TEST_POSTGRES_URL")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keep", action="store_true", help="PostgreSQL: keep the copies for the next run")
+    args = ap.parse_args()
+    if bool(args.region) != bool(args.national):
+        ap.error("--region and --national go together")
+    if args.postgres == "":
+        ap.error("--postgres: no URL given and TEST_POSTGRES_URL is not set")
+    if not args.region and args.postgres is None:
+        ap.error("nothing to measure: give --region and --national, --postgres, or both")
+    if args.region:
+        run_sqlite({"region": args.region, "national": args.national}, args.rounds)
+    if args.postgres:
+        run_postgres(args.postgres, args.rounds, args.keep)
 
 
 if __name__ == "__main__":
