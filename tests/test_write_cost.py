@@ -8,8 +8,10 @@ history too large for a delta falls back to rebuilding the groups.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, text
 
+from dashboard.core.db import without_jit
 from dashboard.writers import summary
 from tests.import_helpers import (
     MESSAGES_HEADER,
@@ -143,3 +145,49 @@ def test_stats_beyond_the_delta_bound_rebuild_their_groups(engine, monkeypatch):
     assert run(engine, "stats", csv_bytes(STATS_HEADER, rows)).ok
     assert [str(c.get("since")) for c in calls] == ["2026-11-02"]
     assert_summaries_match_a_full_rebuild(engine)
+
+
+def test_without_jit_turns_it_off_inside_and_restores_it(engine):
+    """PostgreSQL: jit is off for the statements inside and back to the transaction's own
+    value after them, on or off; SQLite: not a statement."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            with Statements(engine) as st, without_jit(conn):
+                pass
+            assert st.sql == []
+            return
+        for own in ("on", "off"):
+            conn.exec_driver_sql(f"SET LOCAL jit = {own}")
+            with without_jit(conn):
+                assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+            assert conn.exec_driver_sql("SHOW jit").scalar() == own
+
+
+def test_the_summary_merge_runs_without_jit(engine):
+    """A messages import merges its sums into msg_daily and the rollups with jit off
+    (PostgreSQL: nationally the INSERT's estimate called for JIT compilation), and sets it
+    back for the rest of the transaction."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite compiles no statement to machine code")
+    load_pages(engine)
+    seen = []
+
+    def jit_at_merge(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(("UPDATE msg_daily", "INSERT INTO msg_daily")):
+            cur = conn.connection.dbapi_connection.cursor()
+            cur.execute("SHOW jit")
+            seen.append(cur.fetchone()[0])
+            cur.close()
+
+    event.listen(engine, "before_cursor_execute", jit_at_merge)
+    try:
+        with Statements(engine) as st:
+            result = run(engine, "messages", _messages(30))
+    finally:
+        event.remove(engine, "before_cursor_execute", jit_at_merge)
+    assert result.ok and result.added == 30, result.report()
+    # msg_daily, msg_daily_mp, msg_daily_pt: updated in place (two passes for the
+    # municipality-keyed ones) and new keys inserted
+    assert seen == ["off"] * 8
+    assert st.count("set_config('jit', 'off', true)") == 1
+    assert st.count("set_config('jit'", "true)") == 2  # off, then back
