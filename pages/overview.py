@@ -32,8 +32,9 @@ with right, widgets.section("Ответ в срок", f"Доля обращен�
     target = widgets.get_settings().targets.get("share_in_norm")
     widgets.chart(charts.timeliness_trend, trend, target.goal if target else None, grain=grain)
 
-# Best and worst are always among all municipalities, whatever the municipality filter.
-ranked = widgets.cached(rating.rating, f.with_(municipality_ids=()), now=widgets.pinned_now())
+# Best and worst are always among all municipalities, whatever the municipality filter; the
+# rating's shrunk share without the rest of the rating (scores, previous period).
+ranked = widgets.cached(rating.norm_standing, f.with_(municipality_ids=()), now=widgets.pinned_now())
 best, worst = rating.best_and_worst(ranked, "share_in_norm", TOP_N)
 # One scale for both charts (59 % is never drawn longer than 100 %); colours by the target;
 # the municipality chosen in the sidebar is outlined where it appears.

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
 from queries.aggregate import (
+    ALL_PARTS,
     MESSAGE_PARTS,
     REGIONAL_NAME,
     add_kpis,
@@ -62,7 +63,8 @@ def _municipality_rows(conn: Connection, f: Filters) -> pd.DataFrame:
     return df
 
 
-def by_municipality(conn: Connection, f: Filters, now: datetime | None = None) -> pd.DataFrame:
+def by_municipality(conn: Connection, f: Filters, now: datetime | None = None,
+                    parts=ALL_PARTS) -> pd.DataFrame:
     """One row per municipality (all 35, zeros where no data) plus, unless filtered out,
     a row municipality_id=0 'Региональные органы власти' (population NaN).
 
@@ -74,14 +76,19 @@ def by_municipality(conn: Connection, f: Filters, now: datetime | None = None) -
     With a municipality filter only the selected municipalities are returned. Also:
     share_answered, satisfaction, closed, photo, sat_pos, sat_neg, views, likes, comments,
     reposts. subs_per_1000 ('subs_per_1000') = subscribers / population × 1000;
-    messages_per_1000 ('messages_per_1000') = messages / population × 1000."""
+    messages_per_1000 ('messages_per_1000') = messages / population × 1000.
+
+    ``parts`` (queries.aggregate.sums) narrows the sums read, e.g. MESSAGE_PARTS: then only
+    the columns computed from them (no pages, subscribers, posts or what derives from them)."""
     base = _municipality_rows(conn, f)
-    data = sums(conn, f, now, by=("municipality_id",))
+    data = sums(conn, f, now, by=("municipality_id",), parts=parts)
     df = base.merge(data, on="municipality_id", how="left")
     df = add_kpis(fill_zeros(df, keep=("municipality_id", "name", "kind", "population")), f)
-    df["subs_per_1000"] = (ratio(df["subscribers"], df["population"]) * 1000).values
-    df["messages_per_1000"] = (ratio(df["messages"], df["population"]) * 1000).values
-    return df[MUNICIPALITY_COLUMNS]
+    if "subscribers" in df.columns:
+        df["subs_per_1000"] = (ratio(df["subscribers"], df["population"]) * 1000).values
+    if "messages" in df.columns:
+        df["messages_per_1000"] = (ratio(df["messages"], df["population"]) * 1000).values
+    return df[[c for c in MUNICIPALITY_COLUMNS if c in df.columns]]
 
 
 def by_platform(conn: Connection, f: Filters, now: datetime | None = None) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from dashboard.core.metrics import (
     RATING_WEIGHTS,
 )
 from dashboard.core.schema import MUNICIPALITY_KINDS
+from queries.aggregate import MESSAGE_PARTS
 from queries.breakdowns import by_municipality
 from queries.filters import REGIONAL, Filters
 
@@ -160,6 +161,26 @@ def rating(conn: Connection, f: Filters, now: datetime | None = None) -> pd.Data
     cur = score_table(_municipalities_only(by_municipality(conn, everyone, now)))
     prev = score_table(_municipalities_only(by_municipality(conn, everyone.previous(), now)))
     return with_previous_rank(cur, prev)
+
+
+# What norm_standing returns: best_and_worst's inputs, as ``rating`` has them.
+STANDING_COLUMNS = ["municipality_id", "name", "messages", "due", "in_norm", "share_in_norm", "enough_data",
+                    "share_in_norm_adj"]
+
+
+def norm_standing(conn: Connection, f: Filters, now: datetime | None = None) -> pd.DataFrame:
+    """The part of ``rating`` that «Обзор»'s best and worst (``best_and_worst`` on
+    share_in_norm) read, with the same values: the 35 municipalities' messages, due,
+    in_norm, share_in_norm, enough_data and share_in_norm_adj (shrunk toward the
+    municipalities' share, ``shrunk``). From the period's message sums only — no pages,
+    subscribers, composite score or previous period, about a third of ``rating``'s work.
+    The municipality filter is ignored, as in ``rating``. Columns: STANDING_COLUMNS, in
+    municipality id order."""
+    now = figures_now(conn, now)
+    df = _municipalities_only(by_municipality(conn, f.with_(municipality_ids=()), now, parts=MESSAGE_PARTS))
+    df["enough_data"] = df["messages"] >= metrics.rating_min_messages()
+    df["share_in_norm_adj"] = shrunk(df, "share_in_norm")
+    return df[STANDING_COLUMNS]
 
 
 def with_previous_rank(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:

@@ -231,3 +231,28 @@ def test_demo_top_five_is_not_won_by_small_samples(tmp_path):
                 close = behind[(behind["share_in_norm"] - small["share_in_norm"]).abs() <= 0.03]
                 assert close.empty, (name, small["name"], list(close["name"]))
     engine.dispose()
+
+
+def test_norm_standing_is_the_ratings_view_of_best_and_worst(fixture_engine):
+    # «Обзор» reads norm_standing instead of the whole rating: the same values, the same
+    # best and worst, whatever the municipality filter (ignored by both).
+    from tests.fixture_data import OCT
+
+    with fixture_engine.connect() as conn:
+        for f in (NOV, NOV.with_(municipality_ids=(31,)), OCT, NOV.with_(start=OCT.start)):
+            full = rating.rating(conn, f, NOW)
+            part = rating.norm_standing(conn, f, NOW)
+            assert list(part.columns) == rating.STANDING_COLUMNS
+            assert list(part["municipality_id"]) == sorted(full["municipality_id"])
+            expected = full.set_index("municipality_id").loc[part["municipality_id"], rating.STANDING_COLUMNS[1:]]
+            pd.testing.assert_frame_equal(part.set_index("municipality_id")[rating.STANDING_COLUMNS[1:]], expected,
+                                          check_dtype=False)
+            for n in (2, 5, 35):
+                for a, b in zip(rating.best_and_worst(part, "share_in_norm", n),
+                                rating.best_and_worst(full, "share_in_norm", n)):
+                    assert list(a["municipality_id"]) == list(b["municipality_id"])
+                    assert list(a["share_in_norm"]) == pytest.approx(list(b["share_in_norm"]), nan_ok=True)
+        # November: only 19 (6/9) and 31 (9/14) have enough messages; 19 is the better.
+        best, worst = rating.best_and_worst(rating.norm_standing(conn, NOV, NOW), "share_in_norm", 5)
+    assert list(best["municipality_id"]) == [19, 31] and list(worst["municipality_id"]) == [31, 19]
+    assert list(best["share_in_norm"]) == pytest.approx([6 / 9, 9 / 14])
