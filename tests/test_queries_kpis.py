@@ -191,3 +191,21 @@ def test_recent_unanswered_messages_are_not_due_whatever_their_status(fixture_en
     assert (h.messages, h.due, h.in_norm, h.overdue) == (29, 26, 18, 2)
     # Under the 8 h norm it is not due either (received 3 h ago), while 19 and 20 are overdue.
     assert (eight.messages, eight.due, eight.overdue) == (29, 28, 4)
+
+
+def test_sums_frame_ints_nulls_zero_keys_as_they_are(engine):
+    from sqlalchemy import Integer, String, cast, func, literal, null, select, union_all
+
+    from queries import aggregate
+
+    rows = union_all(select(literal("vk", String).label("k"), literal(3, Integer).label("s")),
+                     select(literal("vk", String), literal(4, Integer)),
+                     select(literal("ok", String), cast(null(), Integer))).subquery()
+    stmt = select(rows.c.k, func.sum(rows.c.s).label("s")).group_by(rows.c.k).order_by(rows.c.k)
+    with engine.connect() as conn:
+        df = aggregate._frame(conn, stmt, ("k",))
+        none = aggregate._frame(conn, stmt.where(rows.c.k == "tg"), ("k",))
+    assert list(df.columns) == ["k", "s"] and list(df["k"]) == ["ok", "vk"]
+    assert list(df["s"]) == [0, 7] and df["s"].dtype == "int64"   # NULL sum -> 0
+    assert list(none.columns) == ["k", "s"] and none.empty
+    assert none["s"].dtype == "int64" and none["k"].dtype == object
