@@ -343,9 +343,11 @@ def sums(conn: Connection, f: Filters, now: datetime | None = None, by=(),
 
 
 def fill_zeros(df: pd.DataFrame, keep=()) -> pd.DataFrame:
-    """Counts missing after an outer/left join become 0 (every column except ``keep``)."""
-    cols = [c for c in df.columns if c not in keep]
-    df[cols] = df[cols].fillna(0).astype("int64")
+    """Counts missing after an outer/left join become 0 (every column except ``keep``).
+    Only the columns a join left without a value (no longer int64) are rewritten."""
+    for c in df.columns:
+        if c not in keep and df[c].dtype != "int64":
+            df[c] = df[c].fillna(0).astype("int64")
     return df
 
 
