@@ -344,11 +344,13 @@ def sums(conn: Connection, f: Filters, now: datetime | None = None, by=(),
 
 def fill_zeros(df: pd.DataFrame, keep=()) -> pd.DataFrame:
     """Counts missing after an outer/left join become 0 (every column except ``keep``).
-    Only the columns a join left without a value (no longer int64) are rewritten."""
-    for c in df.columns:
-        if c not in keep and df[c].dtype != "int64":
-            df[c] = df[c].fillna(0).astype("int64")
-    return df
+    Only the columns a join left without a value (no longer int64) are rewritten, into a
+    new frame: setting them one by one into the joined frame split its block each time."""
+    todo = [c for c in df.columns if c not in keep and df[c].dtype != "int64"]
+    if not todo:
+        return df
+    return pd.DataFrame({c: df[c].fillna(0).astype("int64") if c in todo else df[c] for c in df.columns},
+                        index=df.index)
 
 
 # -- formulas ----------------------------------------------------------------------
