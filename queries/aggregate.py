@@ -363,7 +363,8 @@ def ratio(num, den) -> pd.Series:
 
 
 def add_kpis(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Add the KPI columns whose inputs are present (formulas: dashboard.core.metrics.KPIS).
+    """Add the KPI columns whose inputs are present (formulas: dashboard.core.metrics.KPIS):
+    a caller that needs one KPI passes only its sums.
 
     - due = messages − not_due; share_in_norm = in_norm / due ('share_in_norm').
     - share_answered = answered / messages ('share_answered').
@@ -377,15 +378,19 @@ def add_kpis(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
     """
     df = df.copy()
     cols = set(df.columns)
-    if "messages" in cols:
-        if "not_due" in cols:
-            df["due"] = df["messages"] - df["not_due"]
-            df["share_in_norm"] = ratio(df["in_norm"], df["due"]).values
+    if {"messages", "not_due", "in_norm"} <= cols:
+        df["due"] = df["messages"] - df["not_due"]
+        df["share_in_norm"] = ratio(df["in_norm"], df["due"]).values
+    if {"messages", "answered"} <= cols:
         df["share_answered"] = ratio(df["answered"], df["messages"]).values
+    if set(BIN_NAMES) <= cols:
         df["median_response_min"] = [
             _nan(grouped_median(list(row))) for row in df[list(BIN_NAMES)].itertuples(index=False)]
+    if {"resp_sum", "answered"} <= cols:
         df["mean_response_min"] = ratio(df["resp_sum"], df["answered"]).values
+    if {"photo", "answered"} <= cols:
         df["photo_share"] = ratio(df["photo"], df["answered"]).values
+    if {"sat_pos", "sat_neg"} <= cols:
         df["satisfaction"] = ratio(df["sat_pos"], df["sat_pos"] + df["sat_neg"]).values
     if "posts" in cols and "pages" in cols:
         df["posts_per_week"] = (ratio(df["posts"], df["pages"]) / (f.period.days / 7)).values

@@ -160,8 +160,9 @@ def norm_share_facts(conn: Connection, recent: tuple[date, date], before: tuple[
 
     def shares(period: tuple[date, date]) -> pd.DataFrame:
         f = Filters(*period, norm=norm)
-        return add_kpis(sums(conn, f, now, by=("municipality_id",), parts=("messages", "pending")),
-                        f).set_index("municipality_id")
+        df = sums(conn, f, now, by=("municipality_id",), parts=("messages", "pending"))
+        # Only share_in_norm's sums: add_kpis then skips the median, mean and other shares.
+        return add_kpis(df[["municipality_id", "messages", "not_due", "in_norm"]], f).set_index("municipality_id")
 
     def share(v):
         return None if pd.isna(v) else float(v)

@@ -209,3 +209,18 @@ def test_sums_frame_ints_nulls_zero_keys_as_they_are(engine):
     assert list(df["s"]) == [0, 7] and df["s"].dtype == "int64"   # NULL sum -> 0
     assert list(none.columns) == ["k", "s"] and none.empty
     assert none["s"].dtype == "int64" and none["k"].dtype == object
+
+
+def test_add_kpis_adds_the_kpis_whose_sums_are_given():
+    import pandas as pd
+
+    from queries import aggregate
+
+    df = pd.DataFrame({"municipality_id": [1, 2], "messages": [10, 4], "not_due": [2, 4], "in_norm": [6, 0]})
+    out = aggregate.add_kpis(df, NOV)
+    assert list(out.columns) == [*df.columns, "due", "share_in_norm"]   # no median, no other share
+    assert list(out["due"]) == [8, 0]
+    assert out["share_in_norm"].iloc[0] == pytest.approx(0.75) and pd.isna(out["share_in_norm"].iloc[1])
+    out = aggregate.add_kpis(df.assign(answered=[5, 0], photo=[1, 0]), NOV)
+    assert list(out["share_answered"]) == [0.5, 0.0] and out["photo_share"].iloc[0] == pytest.approx(0.2)
+    assert "median_response_min" not in out and "satisfaction" not in out
