@@ -1,7 +1,7 @@
 """Engine creation, unreachable databases and migrations."""
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from dashboard.core import migrate, schema
 from dashboard.core.db import (
@@ -208,3 +208,44 @@ def test_subscriber_drop_reads_the_week_as_a_range_of_the_date_index(fixture_sql
         for statement, parameters in seen:
             plan = [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
             assert plan[0].startswith("SEARCH page_stats USING COVERING INDEX ix_page_stats_on_page_id_subscribers"), plan
+
+
+def _msg_daily_indexes(engine) -> set[str]:
+    return {ix["name"] for ix in inspect(engine).get_indexes("msg_daily")}
+
+
+def _fillfactors(engine) -> dict[str, str | None]:
+    with engine.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            return {}
+        rows = conn.execute(text(
+            "SELECT relname, array_to_string(reloptions, ',') FROM pg_class "
+            "WHERE relname IN ('msg_daily', 'msg_daily_mp', 'msg_daily_pt') AND relkind = 'r' "
+            "AND relnamespace = to_regnamespace(current_schema())::oid")).all()
+    return dict(rows)
+
+
+def test_0016_msg_daily_key_index_takes_the_topic_and_summaries_keep_room(fixture_engine):
+    """After 0016 msg_daily's key index is (day, municipality_id, platform, topic_id) and, on
+    PostgreSQL, the three summary tables have fillfactor 80 (their rows kept through the
+    rewrite); downgrading to 0015 restores the three-column index and the default fill."""
+    from alembic import command
+
+    new = {"ix_msg_daily_day_municipality_id_platform_topic_id", "ix_msg_daily_day_platform_topic"}
+    old = {"ix_msg_daily_day_municipality_id_platform", "ix_msg_daily_day_platform_topic"}
+    postgres = fixture_engine.dialect.name == "postgresql"
+    with fixture_engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(schema.msg_daily)).scalar()
+    assert rows > 0
+    assert _msg_daily_indexes(fixture_engine) == new
+    assert _fillfactors(fixture_engine) == ({t: "fillfactor=80" for t in ("msg_daily", "msg_daily_mp", "msg_daily_pt")}
+                                            if postgres else {})
+    with fixture_engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0015")
+    assert _msg_daily_indexes(fixture_engine) == old
+    assert _fillfactors(fixture_engine) == ({t: None for t in ("msg_daily", "msg_daily_mp", "msg_daily_pt")}
+                                            if postgres else {})
+    migrate.upgrade(fixture_engine)
+    assert _msg_daily_indexes(fixture_engine) == new
+    with fixture_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.msg_daily)).scalar() == rows
