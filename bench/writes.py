@@ -139,15 +139,32 @@ def _exists(admin: Engine, database: str) -> bool:
         return bool(conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}).scalar())
 
 
+def _upgraded(url: str, database: str, source: str) -> None:
+    """Migrate the copy to this checkout's schema (a copy kept by an older checkout, or the
+    source built by one); vacuum and analyze it when that changed anything, so that no round
+    sets hint bits or lacks statistics."""
+    engine = make_engine(_pg_url(url, database, source))
+    version = "SELECT version_num FROM alembic_version"
+    with engine.connect() as conn:
+        before = conn.execute(text(version)).scalar()
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        after = conn.execute(text(version)).scalar()
+    if after != before or database.endswith("_building"):
+        _autocommit(engine, "VACUUM (FREEZE, ANALYZE)")
+    engine.dispose()
+
+
 def pg_copy(admin: Engine, url: str, scale: str) -> str:
     """A database holding an upgraded, vacuumed copy of the schema bench_{scale} (built once;
-    reused when a previous run kept it). Built under another name and renamed when complete,
-    so an interrupted build is never reused."""
+    reused, and upgraded, when a previous run kept it). Built under another name and renamed
+    when complete, so an interrupted build is never reused."""
     name, building = COPY.format(scale=scale), COPY.format(scale=scale) + "_building"
+    source = f"bench_{scale}"
     if _exists(admin, name):
+        _upgraded(url, name, source)
         print(f"  PostgreSQL {scale}: reusing {name}", file=sys.stderr)
         return name
-    source = f"bench_{scale}"
     t0 = time.perf_counter()
     _autocommit(admin, f'DROP DATABASE IF EXISTS "{building}"', f'CREATE DATABASE "{building}"')
     dump = subprocess.Popen(["pg_dump", "--no-owner", "--no-privileges", "--schema", source,
@@ -157,10 +174,7 @@ def pg_copy(admin: Engine, url: str, scale: str) -> str:
     dump.stdout.close()
     if dump.wait():
         raise SystemExit(f"pg_dump of {source} failed")
-    engine = make_engine(_pg_url(url, building, source))
-    migrate.upgrade(engine)  # built by an older checkout: same data, the current schema
-    _autocommit(engine, "VACUUM (FREEZE, ANALYZE)")  # hint bits and visibility set once, not by a round
-    engine.dispose()
+    _upgraded(url, building, source)
     _autocommit(admin, f'ALTER DATABASE "{building}" RENAME TO "{name}"')
     print(f"  PostgreSQL {scale}: copied {source} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return name
