@@ -2,10 +2,14 @@
 beside an empty Streamlit page measured in the same run, and the server's memory.
 
     .venv/bin/python bench/pages.py --database-url sqlite:///bench/out/national.db [--rounds 5]
-        [--no-browser] [--no-apptest] [--pages overview municipality]
+        [--no-browser] [--no-apptest] [--pages overview municipality] [--first-visit]
 
 Script time (AppTest, in this process): «cold» = the first run of the page after the query
-cache was cleared, «warm» = a rerun of the same page (what a widget change costs). Browser
+cache was cleared, «warm» = a rerun of the same page (what a widget change costs). Before the
+cold run the page is run once and the cache cleared, as on a server that has shown the page
+before (its modules imported, its SQL statements compiled): otherwise a page's cold time
+depends on what the default page («Обзор», run first) happened to compile for it.
+``--first-visit`` times the page's first run after the default page's instead. Browser
 time (Debian's Chromium against ``streamlit run`` on 127.0.0.1): from navigation to the
 script having finished and the page drawn (tests/browser.wait_idle), a fresh tab each time,
 warm server caches. The empty page is a one-line Streamlit script served and timed the same
@@ -77,10 +81,12 @@ def _clear_caches() -> None:
     st.cache_data.clear()
 
 
-def apptest_times(rounds: int, only: list[str] | None = None) -> list[tuple[str, list[float], list[float], list[float]]]:
+def apptest_times(rounds: int, only: list[str] | None = None,
+                  first_visit: bool = False) -> list[tuple[str, list[float], list[float], list[float]]]:
     """(title, cold runs, warm runs, CPU of the cold runs) per page (those of ``only``, page
     files without .py, when given), and the empty page first. The CPU time (this process's,
-    the database's own for SQLite) is steadier than the clock on a busy machine."""
+    the database's own for SQLite) is steadier than the clock on a busy machine. The page is
+    run once before its cold run unless ``first_visit`` (see the module's docstring)."""
     from streamlit.testing.v1 import AppTest
 
     out = []
@@ -106,6 +112,9 @@ def apptest_times(rounds: int, only: list[str] | None = None) -> list[tuple[str,
             query = {"m": "31"} if url == "munitsipalitet" else None
             at = _app(query)
             at.run()  # the default page, then switch: the switch's run is what is timed
+            if not first_visit:
+                switch_page(at, file)
+                at.run()  # the page once: its statements compiled, as on a server that showed it
             _clear_caches()
             switch_page(at, file)
             t0, c0 = time.perf_counter(), time.process_time()
@@ -204,10 +213,12 @@ def main() -> None:
     ap.add_argument("--no-apptest", action="store_true")
     ap.add_argument("--pages", nargs="+", metavar="FILE",
                     help="only these pages in AppTest, by file name without .py (overview municipality)")
+    ap.add_argument("--first-visit", action="store_true",
+                    help="time each page's first run after the default page's, not a run after its own")
     args = ap.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     if not args.no_apptest:
-        rows = apptest_times(args.rounds, args.pages)
+        rows = apptest_times(args.rounds, args.pages, args.first_visit)
         floor = statistics.median(rows[0][1])  # the empty page's cold run
         print(f"\nScript time (AppTest), s: median (quartiles) of {args.rounds}; cold ÷ the empty page's cold\n")
         print("| page | cold | warm | cold ÷ empty | cold, CPU |")
