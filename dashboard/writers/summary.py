@@ -232,10 +232,21 @@ def _recreate(conn: Connection, table: Table) -> None:
     conn.exec_driver_sql(_CREATE[key])
 
 
+_PLANNED = ("day", "on", "municipality_id", "platform", "topic_id", "page_id", "n_received")
+
+
 def _analyze(conn: Connection, table: Table) -> None:
     """Statistics for a temporary table: without them SQLite's planner takes it for as large
-    as the summary it is joined to and scans the summary instead of looking keys up."""
-    conn.execute(text(f"ANALYZE temp.{table.name}" if conn.dialect.name == "sqlite" else f"ANALYZE {table.name}"))
+    as the summary it is joined to and scans the summary instead of looking keys up.
+    PostgreSQL samples only the columns the merge joins and filters on (and counts the
+    rows): the 60-odd measure columns of a summary's sums cost up to 0.1 s of CPU per
+    ANALYZE, and no plan reads them."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"ANALYZE temp.{table.name}"))
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    cols = ", ".join(quote(c.name) for c in table.c if c.name in _PLANNED)
+    conn.execute(text(f"ANALYZE {table.name} ({cols})" if cols else f"ANALYZE {table.name}"))
 
 
 # The staged rows' sums per msg_daily key, gathered by fold_message_delta: a long write
