@@ -251,3 +251,29 @@ def test_share_line_breaks_at_buckets_without_messages(gappy):
         runs.setdefault(r["run"], []).append(r["x_label"])
     # 26.10–02.11 joined; 16.11 alone; 30.11 alone: no segment crosses 09.11 or 23.11.
     assert sorted(runs.values()) == [["16.11"], ["26.10", "02.11"], ["30.11"]]
+
+
+def test_chart_values_are_altairs_for_every_kind_of_column():
+    from datetime import date
+
+    from altair.utils.data import to_values
+
+    df = pd.DataFrame({
+        "name": pd.Series(["Бердск", None, "Обь"], dtype="str"),
+        "share": [0.5, float("nan"), float("inf")],
+        "n": [1, 2, 3],
+        "ok": [True, False, True],
+        "at": pd.to_datetime(["2026-11-01 10:00", None, "2026-11-03 00:00"]),
+        "day": [date(2026, 11, 1), None, date(2026, 11, 3)],
+        "id": pd.array([1, None, 3], dtype="Int64"),
+        "group": pd.Categorical(["a", "b", None]),
+    }, index=[7, 8, 9])
+    values = charts.chart_values(df)
+    assert values == to_values(df)
+    assert values["values"][1] == {"name": None, "share": None, "n": 2, "ok": False, "at": "", "day": None,
+                                   "id": None, "group": "b"}
+    assert values["values"][0]["at"] == "2026-11-01T10:00:00" and values["values"][2]["share"] is None
+    assert type(values["values"][0]["n"]) is int and type(values["values"][0]["id"]) is int
+    # A kind Altair refuses (time spans) still goes through Altair: the same error.
+    with pytest.raises(ValueError, match="timedelta"):
+        charts.chart_values(pd.DataFrame({"d": pd.to_timedelta([1], unit="D")}))

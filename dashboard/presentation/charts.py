@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from dashboard.core import formatting as fmt
@@ -102,6 +103,61 @@ def theme() -> alt.theme.ThemeConfig:
 
 # Query column -> KPI (dashboard.core.metrics), plus the composite rating's score.
 METRICS: dict[str, KPI] = {k.column: k for k in (SCORE, *KPIS.values())}
+
+
+# -- data: a frame as Vega-Lite values, cheaper than Altair's own conversion ------------------
+
+DATA_TRANSFORMER = "dashboard"   # alt.data_transformers.enable(DATA_TRANSFORMER) in the app
+_NULLABLE = {"str", "string", "category", "boolean", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
+             "UInt32", "UInt64", "Float32", "Float64"}
+
+
+def _column_values(col: pd.Series) -> list | None:
+    """A column as Altair's sanitize_pandas_dataframe leaves it for JSON (Python values,
+    None for missing ones), or None for a dtype it treats otherwise."""
+    name = str(col.dtype)
+    if name in _NULLABLE or name == "object":
+        return [_plain(v) for v in col.astype(object).tolist()]
+    if name == "bool" or name.startswith(("int", "uint")):
+        return col.tolist()
+    if name.startswith("float"):
+        inf = float("inf")
+        return [None if v != v or v == inf or v == -inf else v for v in col.tolist()]
+    if name.startswith(("datetime", "timestamp")):
+        return ["" if v is pd.NaT else v.isoformat() for v in col]
+    return None
+
+
+def _plain(v):
+    """An object column's value as Altair leaves it: arrays as lists, missing as None, numpy
+    scalars as Python ones (as DataFrame.to_dict boxes them)."""
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (list, tuple, dict)):
+        return v
+    if v is None or pd.isna(v):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def chart_values(data) -> dict:
+    """Altair's data transformer (``alt.data_transformers``) without its per-column pandas
+    copies: a small frame's values built by column, each one as Altair's sanitizer would
+    leave it (the same spec; the app's tests compare the two for every chart a page draws).
+    Other data, and a frame with a column of another kind (time spans …), go through
+    Altair's own ``to_values``."""
+    from altair.utils.data import to_values
+
+    if isinstance(data, pd.DataFrame) and all(isinstance(c, str) for c in data.columns) \
+            and not isinstance(data.index, pd.MultiIndex):
+        columns = [_column_values(data[c]) for c in data.columns]
+        if all(v is not None for v in columns):
+            names = list(data.columns)
+            return {"values": [dict(zip(names, row)) for row in zip(*columns)]}
+    return to_values(data)
+
+
+alt.data_transformers.register(DATA_TRANSFORMER, chart_values)
 
 
 def _size(chart: alt.Chart, width, height) -> alt.Chart:
