@@ -114,6 +114,21 @@ def test_response_distribution_labels():
     assert "частично в норме" in svg_texts(charts.response_distribution(df, 12, width=600))
 
 
+def test_response_distribution_fits_a_half_width_column():
+    """In a half-width column (1366 px screens) the bars fill their bands and the legend sits
+    below the plot: a fixed bar width with the legend beside it made neighbouring bars overlap."""
+    df = pd.DataFrame({"bucket": ["lt1h", "1_8h", "8_24h", "gt24h", "none"],
+                       "label": ["до 1 ч", "1–8 ч", "8–24 ч", "более 24 ч", "без ответа"],
+                       "messages": [0, 2, 2, 17, 10]})
+    df["share"] = df["messages"] / 31
+    spec = charts.response_distribution(df, 24, width=260).to_dict()
+    bars = next(layer for layer in _layers(spec) if (layer["mark"]["type"] if isinstance(layer["mark"], dict)
+                                                     else layer["mark"]) == "bar")
+    mark = bars["mark"] if isinstance(bars["mark"], dict) else {}
+    assert "size" not in mark
+    assert bars["encoding"]["color"]["legend"]["orient"] == "bottom"
+
+
 def _layers(spec: dict):
     for layer in spec.get("layer", [spec]):
         yield from (_layers(layer) if "layer" in layer else [layer])

@@ -438,15 +438,17 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
     order = list(df["label"])
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         x=alt.X("label:N", title=f"Время первого ответа (норма {norm_hours} ч)", sort=order,
-                axis=alt.Axis(labelAngle=0)),
+                axis=alt.Axis(labelAngle=0), scale=alt.Scale(paddingInner=0.15)),
         y=alt.Y("share:Q", title="Доля обращений", axis=alt.Axis(labelExpr=PCT_LABEL),
                 scale=alt.Scale(domainMax=float(df["share"].max()) * 1.3)),
         tooltip=[alt.Tooltip("label:N", title="Время ответа"), alt.Tooltip("text:N", title="Доля (обращений)"),
                  alt.Tooltip("status:N", title="Норма")],
     )
-    bars = base.mark_bar(size=56).encode(
+    # Bars fill their band and the legend sits below: in a half-width column (1366 px) a
+    # fixed bar width and a legend at the side made the bars overlap.
+    bars = base.mark_bar().encode(
         color=alt.Color("status:N", title=f"Норма ответа {norm_hours} ч",
-                        scale=alt.Scale(domain=domain, range=colors), legend=alt.Legend(columns=2)))
+                        scale=alt.Scale(domain=domain, range=colors), legend=alt.Legend(columns=2, orient="bottom")))
     labels = base.mark_text(baseline="bottom", dy=-18, lineBreak="\n", lineHeight=14).encode(text=alt.Text("text:N"))
     return _size(bars + labels, width, height)
 
