@@ -871,9 +871,11 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
 
 
 def comparison_grid(rows: pd.DataFrame, metrics: Sequence[str], reference_name: str, per_row: int = 3) -> None:
-    """charts.comparison_bars for each metric, ``per_row`` to a row; names on the first of a row."""
+    """charts.comparison_bars for each metric, ``per_row`` to a row; names on the first of a row,
+    whose column is wider by the names' width, so every plot (and its title) gets about as much room."""
+    widths = [1.6] + [1] * (per_row - 1)
     for i in range(0, len(metrics), per_row):
         chunk = metrics[i:i + per_row]
-        for j, (col, metric) in enumerate(zip(st.columns(per_row), chunk)):
+        for j, (col, metric) in enumerate(zip(st.columns(widths), chunk)):
             with col:
                 chart(charts.comparison_bars, rows, metric, reference_name=reference_name, show_names=(j == 0))
