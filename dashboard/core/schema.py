@@ -198,7 +198,7 @@ message = Table(
     Index("ix_message_day_settled", "received_day", "first_response_at", "received_at"),
     # Open messages only (about 1 % of them): overdue lists and counts. Every message
     # written lands in each index of the table, so an index of every message costs each
-    # write a leaf page of its own (see README «Speed → Writes»).
+    # write a leaf page of its own (see docs/SPEED.md, «Writes on SQLite»).
     Index("ix_message_open", "status", "received_at",
           sqlite_where=text(OPEN_STATUSES_SQL), postgresql_where=text(OPEN_STATUSES_SQL)),
     Index(None, "page_id"),
