@@ -318,20 +318,21 @@ def silent_frame(conn: Connection, now: datetime, s: Settings, names: dict[int, 
     # frame's column: the name for a municipality id, REGIONAL_NAME for a regional body's page
     municipality = named.where(mid.fillna(0).ne(0), rules.REGIONAL_NAME)
     local_day = (last.dt.tz_localize("UTC").dt.tz_convert(s.tz).dt.date if s.tz else last.dt.date)
-    page_ids = df["page_id"].astype("int64")
-    keys = "silent:p" + page_ids.astype(str)
+    page_ids = [int(i) for i in df["page_id"]]
+    keys = [rules.silent_key(i) for i in page_ids]
     since = last + timedelta(days=days)
     out = pd.DataFrame({
         "key": keys,
         "kind": "silent", "kind_label": rules.KINDS["silent"], "severity": "warning",
         "severity_label": rules.SEVERITIES["warning"], "icon": rules.SEVERITY_ICONS["warning"],
+        # rules.silent_text, by column: each day count and date formatted once, not per page
         "text": ("«" + df["title"] + "» (" + df["platform"].map(platform_label) + ", " + place
                  + "): нет публикаций " + quiet.map({q: rules.days_text(q) for q in quiet.unique()})
                  + ", последняя — " + local_day.map({d: fmt.d(d) for d in local_day.unique()})),
-        "link": rules.PATH_PAGE + "?" + rules.PAGE_PARAM + "=" + page_ids.astype(str),
+        "link": [rules.page_link(i) for i in page_ids],
         "municipality_id": mid,
         "municipality": municipality,
-        "page_id": page_ids.astype("Int64"),
+        "page_id": pd.array(page_ids, dtype="Int64"),
         "first_seen": [first_seen.get(k) or min(t, now) for k, t in zip(keys, since.dt.to_pydatetime())],
         "_severity": list(rules.SEVERITIES).index("warning"), "_kind": list(rules.KINDS).index("silent"),
         "_weight": quiet.astype("float64"),
@@ -393,7 +394,7 @@ def attention(conn: Connection, now: datetime | None = None, limit: int = 5) -> 
     quiet = silent_pages(conn, now, s)
     group = quiet["municipality_id"].astype("Int64").fillna(-1)
     # Each municipality's first silent pages in the rule's order: longest silence, then key.
-    top = (quiet.assign(_key="silent:p" + quiet["page_id"].astype(str), _group=group)
+    top = (quiet.assign(_key=[rules.silent_key(int(i)) for i in quiet["page_id"]], _group=group)
            .sort_values(["quiet", "_key"], ascending=[False, True], kind="stable")
            .groupby("_group", sort=False).head(limit).drop(columns=["_key", "_group"]))
     df = _in_order(conn, now, s, _names(conn), _first_seen(conn), others, top)

@@ -138,9 +138,6 @@ def days_text(n: int) -> str:
     return _count(n, "день", "дня", "дней")
 
 
-_days = days_text
-
-
 def _mun_key(mid: int | None) -> str:
     return f"m{mid or 0}"
 
@@ -195,6 +192,15 @@ class PageFact:
     mandatory: bool = False               # an administration's / regional body's VK or OK page
 
 
+def silent_key(page_id: int) -> str:
+    return f"silent:p{page_id}"
+
+
+def silent_text(title: str, platform: str, municipality: str | None, quiet: int, last_day: date) -> str:
+    """«Мэрия (ВКонтакте, город Новосибирск)»: нет публикаций 30 дней, последняя — 01.11.2026."""
+    return f"{page_name(title, platform, municipality)}: нет публикаций {days_text(quiet)}, последняя — {fmt.d(last_day)}"
+
+
 def silent(pages: Iterable[PageFact], now: datetime, days: int, tz: ZoneInfo | None = None) -> list[Signal]:
     """Pages whose last known post is older than ``days`` days (pages without any known post
     are left to ``unreachable``: nothing says they were ever read)."""
@@ -206,9 +212,8 @@ def silent(pages: Iterable[PageFact], now: datetime, days: int, tz: ZoneInfo | N
         if quiet < days:
             continue
         out.append(Signal(
-            key=f"silent:p{p.page_id}", kind="silent", severity="warning",
-            text=f"{page_name(p.title, p.platform, p.municipality)}: нет публикаций {_days(quiet)}, "
-                 f"последняя — {fmt.d(local_date(p.last_post_at, tz))}",
+            key=silent_key(p.page_id), kind="silent", severity="warning",
+            text=silent_text(p.title, p.platform, p.municipality, quiet, local_date(p.last_post_at, tz)),
             link=page_link(p.page_id), municipality_id=p.municipality_id, page_id=p.page_id,
             since=p.last_post_at + timedelta(days=days), weight=quiet,
         ))
@@ -383,7 +388,7 @@ def stale(last_write: datetime | None, now: datetime, days: int, tz: ZoneInfo | 
             f"Данные не обновлялись {fmt.duration((now - last_write).total_seconds() / 60)}: "
             f"последний импорт или сбор — {fmt.d(local_date(last_write, tz))}")
     return [Signal(key="stale:data", kind="stale", severity="critical",
-                   text=f"{text} (порог — {_days(days)})", link=PATH_DATA,
+                   text=f"{text} (порог — {days_text(days)})", link=PATH_DATA,
                    since=None if last_write is None else last_write + timedelta(days=days))]
 
 
@@ -391,10 +396,10 @@ def rule_texts(s) -> dict[str, str]:
     """How each kind is decided, in Russian, with the thresholds of settings ``s`` (shown on
     «Методика» and «Сигналы»)."""
     return {
-        "overdue": f"Обращения за последние {_days(s.signal_overdue_days)} в статусе «новое» или «в работе» "
+        "overdue": f"Обращения за последние {days_text(s.signal_overdue_days)} в статусе «новое» или «в работе» "
                    f"без ответа дольше нормы — по муниципалитету: число и время ожидания самого старого. "
                    f"«Критично», если самое старое ждёт дольше {fmt.num(s.signal_escalation_days)} сут.",
-        "silent": f"Последняя публикация страницы — {_days(s.signal_silent_days)} назад или раньше.",
+        "silent": f"Последняя публикация страницы — {days_text(s.signal_silent_days)} назад или раньше.",
         "unreachable": f"Ежедневный сбор не смог прочитать страницу {fmt.num(s.signal_collect_failures)} "
                        "запуска подряд (закрыта, удалена, нет доступа по токену).",
         "no_mark": "На обязательной странице (ВКонтакте или Одноклассники администрации муниципалитета "
