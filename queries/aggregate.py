@@ -147,10 +147,8 @@ def page_counts(conn: Connection, f: Filters, by=(), on: date | None = None) -> 
     """``pages``: pages open on ``on`` (default: period end) — KPIS['pages']."""
     p = schema.page
     on = on or f.end
-    is_open = and_(or_(p.c.opened_on.is_(None), p.c.opened_on <= on),
-                   or_(p.c.closed_on.is_(None), p.c.closed_on > on))
     stmt = (select(*_keys(p, by), func.count().label("pages"))
-            .where(is_open, *f.dimension_clauses(p)).group_by(*_keys(p, by)))
+            .where(schema.page_open_on(on), *f.dimension_clauses(p)).group_by(*_keys(p, by)))
     return _frame(conn, stmt, by)
 
 

@@ -186,8 +186,7 @@ def compliance(conn: Connection, today: date, f: Filters | None = None) -> pd.Da
     municipality; last_post_at: latest post of the administration's VK/OK pages. Only f's
     municipality filter applies (the regional pseudo-municipality has no row)."""
     p, o, mu = schema.page, schema.organisation, schema.municipality
-    is_open = and_(or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
-                   or_(p.c.closed_on.is_(None), p.c.closed_on > today))
+    is_open = schema.page_open_on(today)
     since = datetime.combine(today - timedelta(days=POST_RECENCY_DAYS), datetime.min.time())
     admin = and_(o.c.kind == "municipal_admin", p.c.platform.in_(("vk", "ok")))
 

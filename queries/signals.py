@@ -83,8 +83,7 @@ def page_facts(conn: Connection, today: date, *, silent_before: datetime | None 
     # The organisations whose VK and OK pages are mandatory: a set to test each page against
     # (a few dozen), not an organisation to seek for each of 70 000 pages.
     mandatory_org = p.c.organisation_id.in_(select(o.c.id).where(o.c.kind.in_(MANDATORY_ORG_KINDS)))
-    where = [or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
-             or_(p.c.closed_on.is_(None), p.c.closed_on > today)]
+    where = [schema.page_open_on(today)]
     if min_fail_runs is not None:
         where.append(or_(
             *([p.c.last_post_at <= silent_before] if silent_before is not None else []),
@@ -119,9 +118,7 @@ def presence_facts(conn: Connection, today: date) -> list[rules.Presence]:
         select(p.c.municipality_id, p.c.platform).distinct()
         .where(p.c.platform.in_(rules.MANDATORY_PLATFORMS),
                p.c.organisation_id.in_(select(o.c.id).where(o.c.kind == "municipal_admin")),
-               or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
-               or_(p.c.closed_on.is_(None), p.c.closed_on > today),
-               p.c.municipality_id.is_not(None))).all())
+               schema.page_open_on(today), p.c.municipality_id.is_not(None))).all())
     return [rules.Presence(mid, name, (mid, "vk") in have, (mid, "ok") in have)
             for mid, name in conn.execute(select(mu.c.id, mu.c.name).order_by(mu.c.id))]
 
@@ -282,15 +279,12 @@ def frame(signals: list[rules.Signal], names: dict[int, str], first_seen: dict[s
 def silent_pages(conn: Connection, now: datetime, s: Settings) -> pd.DataFrame:
     """The pages the silent rule (``rules.silent``) fires on at ``now``: page_id, title,
     platform, municipality_id, last_post_at (naive UTC) and quiet (whole days since it)."""
-    p, o = schema.page, schema.organisation
+    p = schema.page
     days = s.signal_silent_days
     today = _local_today(now, s)
     res = conn.execute(  # the pages page_facts reads for the rule
         select(p.c.id, p.c.title, p.c.platform, p.c.municipality_id, p.c.last_post_at)
-        .select_from(p.join(o, p.c.organisation_id == o.c.id))
-        .where(or_(p.c.opened_on.is_(None), p.c.opened_on <= today),
-               or_(p.c.closed_on.is_(None), p.c.closed_on > today),
-               p.c.last_post_at <= now - timedelta(days=days))
+        .where(schema.page_open_on(today), p.c.last_post_at <= now - timedelta(days=days))
         .order_by(p.c.id))
     # Plain tuples: pandas probes each SQLAlchemy Row for attributes (slow for thousands).
     df = pd.DataFrame([tuple(r) for r in res], columns=["page_id", "title", "platform", "municipality_id",

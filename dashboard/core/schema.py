@@ -32,7 +32,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     literal_column,
+    or_,
     text,
 )
 
@@ -154,6 +156,13 @@ page = Table(
     Index(None, "platform", "municipality_id", "opened_on", "closed_on"),
 )
 
+def page_open_on(day):
+    """The page was open on ``day``: opened on or before it (or when unknown) and not closed
+    by it — the pages a count, a registry or a rule takes as existing on that day."""
+    return and_(or_(page.c.opened_on.is_(None), page.c.opened_on <= day),
+                or_(page.c.closed_on.is_(None), page.c.closed_on > day))
+
+
 page_stats = Table(
     "page_stats", metadata,
     Column("page_id", Integer, ForeignKey("page.id"), primary_key=True),
@@ -212,6 +221,7 @@ def is_open(status):
     predicate of the partial index ``ix_message_open``: a query's WHERE must repeat it to
     be served by the index (PostgreSQL's generic plans cannot prove it from bound parameters)."""
     return status.in_([literal_column(f"'{s}'") for s in OPEN_STATUSES])
+
 
 HOURS = tuple(f"n_hour{h:02d}" for h in range(24))  # messages received in local hour h
 
