@@ -13,7 +13,6 @@ import pandas as pd
 import streamlit as st
 import streamlit_folium
 
-from dashboard.core import formatting as fmt
 from dashboard.core.metrics import KPIS
 from dashboard.core.settings import get_settings
 from dashboard.presentation import maps
@@ -81,12 +80,9 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
         "name": st.column_config.TextColumn("Муниципалитет", width=170),
         "value": widgets.kpi_column(ch.metric.code, KPIS[ch.metric.kpi].short, width=96),
     }
-    shown = widgets.rounded_as_shown(shown, config)
-    styled = (shown.style.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
-              .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1))
-    styled, config = widgets.numbers_as_text(styled, config)
-    st.dataframe(styled, hide_index=True, height=TABLE_HEIGHT, width="stretch", column_config=config,
-                 placeholder=fmt.NA)
+    widgets.table(shown, config, height=TABLE_HEIGHT, style=lambda styler: (
+        styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
+        .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1)))
 
 
 f = widgets.current_filters()

@@ -658,17 +658,19 @@ MUTED_COLOR = "#8a94a6"
 
 
 def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
-          status: dict[str, Sequence[str | None]] | None = None, muted: Sequence[bool] | None = None, **kwargs):
+          status: dict[str, Sequence[str | None]] | None = None, muted: Sequence[bool] | None = None,
+          style: Callable | None = None, **kwargs):
     """st.dataframe showing only the configured columns, with Russian headers; text columns
     listed in ``arrows`` colour '▲ …' and positive numbers green, '▼ …' and negative ones
     red; ``status`` maps a column to each
     row's target status ('good', 'warn', 'bad' or None), drawn in the status colours;
-    rows true in ``muted`` (e.g. partial weeks) are drawn in grey."""
+    rows true in ``muted`` (e.g. partial weeks) are drawn in grey; ``style`` adds a page's
+    own styles (a function of the pandas Styler, rows numbered from 0)."""
     from dashboard.core.targets import STATUS_COLOURS
 
     cols = [c for c in column_config if c in df.columns]
-    data = rounded_as_shown(df[cols].reset_index(drop=True), column_config)
-    data, column_config = numbers_as_text(data.style, column_config)
+    data = _rounded_as_shown(df[cols].reset_index(drop=True), column_config)
+    data, column_config = _numbers_as_text(data.style, column_config)
     if arrows:
         data = data.map(_arrow_style, subset=[c for c in arrows if c in cols])
     if muted is not None:
@@ -677,6 +679,8 @@ def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
     for col, marks in (status or {}).items():
         css = [f"color: {STATUS_COLOURS[m]}; font-weight: 600" if m else "" for m in marks]
         data = data.apply(lambda _col, css=css: css, subset=[col])
+    if style is not None:
+        data = style(data)
     kwargs.setdefault("placeholder", fmt.NA)   # what an empty cell shows (Streamlit's own: «None»)
     return st.dataframe(data, column_config=column_config, hide_index=True, width="stretch", **kwargs)
 
@@ -704,7 +708,7 @@ def number_text(cfg) -> Callable | None:
     return partial(fmt.num, digits=digits)
 
 
-def numbers_as_text(styler, column_config: dict):
+def _numbers_as_text(styler, column_config: dict):
     """(styler, column_config) with every number column printed by number_text, «—» when
     empty, and Streamlit's own format taken off those columns (it would win)."""
     cols = set(styler.data.columns)
@@ -760,7 +764,7 @@ def kpi_column(column: str, label: str | None = None, **kwargs):
     return number_column(label or k.with_unit, k.kind, **kwargs)
 
 
-def rounded_as_shown(df: pd.DataFrame, column_config: dict) -> pd.DataFrame:
+def _rounded_as_shown(df: pd.DataFrame, column_config: dict) -> pd.DataFrame:
     """Number columns rounded to the decimals their step shows: Streamlit cuts the extra
     digits off (80,46 would read 80,4), the registry rounds (80,5) — so round here, the
     same way as every other place the value is printed."""
