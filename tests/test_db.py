@@ -10,6 +10,7 @@ from dashboard.core.db import (
     get_meta,
     make_engine,
     set_meta,
+    sql_text,
 )
 
 
@@ -17,6 +18,26 @@ def test_database_down_gives_russian_message():
     engine = make_engine("postgresql+psycopg://nobody:x@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(DatabaseUnavailable, match="База данных недоступна"):
         check_connection(engine)
+
+
+def test_sql_text_is_compiled_once_and_refuses_values_it_cannot_pass():
+    """A kept statement text runs without parameters: one whose columns take a default value
+    (message.kind, photo_report) would need them, and is refused rather than run with NULLs."""
+    engine = make_engine("sqlite://")
+    m = schema.message
+    built = []
+
+    def build(names):
+        built.append(names)
+        return select(*[m.c[n] for n in names]).where(m.c.id > 5)
+
+    with engine.connect() as conn:
+        with pytest.raises(ValueError, match="bound values"):
+            sql_text(conn, "where", lambda: build(["id"]))
+        literal = sql_text(conn, "literal", lambda: build(["id"]), literal_binds=True)
+        assert "message.id > 5" in literal
+        assert sql_text(conn, "literal", lambda: build(["never built"]), literal_binds=True) == literal
+    assert built == [["id"], ["id"]]
 
 
 def test_bad_url():

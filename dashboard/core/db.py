@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -129,6 +129,24 @@ def without_jit(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
+
+
+_SQL_TEXTS: dict[tuple, str] = {}
+
+
+def sql_text(conn: Connection, key, build: Callable[[], object], literal_binds: bool = False) -> str:
+    """The SQL text of the statement (or DDL) ``build()`` makes, compiled for ``conn``'s
+    dialect once per (dialect, ``key``) and kept, to run with ``exec_driver_sql``: for the
+    statements a write runs after every chunk, whose building and compiling cost more than
+    the database's own work on a small chunk. The text takes no parameters: a statement
+    with bound values needs ``literal_binds`` (values written in), else it is refused."""
+    k = (conn.dialect.name, key)
+    if k not in _SQL_TEXTS:
+        compiled = build().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": literal_binds})
+        if not literal_binds and getattr(compiled, "params", None):
+            raise ValueError(f"{key}: the statement has bound values {sorted(compiled.params)}")
+        _SQL_TEXTS[k] = str(compiled)
+    return _SQL_TEXTS[k]
 
 
 def _fold(value):

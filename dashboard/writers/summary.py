@@ -63,7 +63,7 @@ from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.expression import Join
 
 from dashboard.core import schema
-from dashboard.core.db import without_jit
+from dashboard.core.db import sql_text, without_jit
 from dashboard.core.schema import (
     CAL_BINS,
     FLOWS,
@@ -207,29 +207,22 @@ def _temp_copy(table, name: str) -> Table:
                  prefixes=["TEMPORARY"])
 
 
-_DELTA = Table("tmp_message_delta", MetaData(),
-               *[Column(c.name, c.type) for c in schema.message.c if c.name != "id"],
-               Column("sign", Integer), prefixes=["TEMPORARY"])
-# The staging table itself, for a writer holding the rows it wrote column by column: it may
-# insert them here with sign +1 (every ``message`` column but id) instead of stage_message_keys.
-MESSAGE_DELTA = _DELTA
+# The staging table. A writer holding the rows it wrote column by column may insert them
+# here itself with sign +1 (every ``message`` column but id) instead of stage_message_keys.
+MESSAGE_DELTA = Table("tmp_message_delta", MetaData(),
+                      *[Column(c.name, c.type) for c in schema.message.c if c.name != "id"],
+                      Column("sign", Integer), prefixes=["TEMPORARY"])
 _TABLE_KEYS = ((schema.msg_daily, ("municipality_id", "platform", "topic_id")),
                (schema.msg_daily_mp, ("municipality_id", "platform")),
                (schema.msg_daily_pt, ("platform", "topic_id")))
 _SUMS = {t.name: _temp_copy(t, f"tmp_delta_{t.name}") for t, _ in _TABLE_KEYS}
 
 
-_CREATE: dict[tuple[str, str], str] = {}
-
-
 def _recreate(conn: Connection, table: Table) -> None:
     """Drop and create a temporary table (its DDL compiled once per dialect: an import
     recreates the staging table after every chunk)."""
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
-    key = (conn.dialect.name, table.name)
-    if key not in _CREATE:
-        _CREATE[key] = str(CreateTable(table).compile(dialect=conn.dialect))
-    conn.exec_driver_sql(_CREATE[key])
+    conn.exec_driver_sql(sql_text(conn, ("create", table.name), lambda: CreateTable(table)))
 
 
 _PLANNED = ("day", "on", "municipality_id", "platform", "topic_id", "page_id", "n_received")
@@ -258,42 +251,33 @@ _FOLDED = _temp_copy(schema.msg_daily, "tmp_delta_folded")
 
 def begin_message_delta(conn: Connection) -> None:
     """Start staging message rows for apply_message_delta (empty delta tables)."""
-    _recreate(conn, _DELTA)
+    _recreate(conn, MESSAGE_DELTA)
     _recreate(conn, _FOLDED)
-
-
-_FOLD_SQL: dict[str, str] = {}
-
-
-def _fold_sql(dialect) -> str:
-    """fold_message_delta's INSERT … SELECT as SQL text, built and compiled once per dialect:
-    an import runs it after every chunk, and building the statement of 65 sums and finding
-    it in SQLAlchemy's cache cost more than SQLite's work on a small chunk."""
-    if dialect.name not in _FOLD_SQL:
-        stmt = insert(_FOLDED).from_select([c.name for c in _FOLDED.c],
-                                           _messages_select(dialect.name, None, m=_DELTA))
-        _FOLD_SQL[dialect.name] = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    return _FOLD_SQL[dialect.name]
 
 
 def fold_message_delta(conn: Connection) -> None:
     """Sum the rows staged so far per msg_daily key (kept until apply_message_delta) and
     empty the staging table: between the chunks of a long write, so that what is kept is
     one row per key per chunk, not every row written."""
-    conn.exec_driver_sql(_fold_sql(conn.dialect))
+    # Built and compiled once per dialect (db.sql_text): an import runs it after every chunk,
+    # and building the statement of 65 sums and finding it in SQLAlchemy's cache cost more
+    # than SQLite's work on a small chunk.
+    conn.exec_driver_sql(sql_text(conn, "fold_message_delta", lambda: insert(_FOLDED).from_select(
+        [c.name for c in _FOLDED.c], _messages_select(conn.dialect.name, None, m=MESSAGE_DELTA)),
+        literal_binds=True))
     # Created anew rather than emptied: PostgreSQL then plans the next chunk's staging
     # statements afresh (a new table invalidates the plans psycopg's prepared statements
     # cached while ``message`` was smaller; kept, they scan the growing table: 45 s
     # instead of 0.5 s for 100 000 rows).
-    _recreate(conn, _DELTA)
+    _recreate(conn, MESSAGE_DELTA)
 
 
 def stage_messages(conn: Connection, where, sign: int) -> None:
     """Stage the stored messages matching ``where``: sign −1 for the version about to be
     changed (before the write), +1 for the version written (after it)."""
     m = schema.message
-    names = [c.name for c in _DELTA.c if c.name != "sign"]
-    conn.execute(insert(_DELTA).from_select(
+    names = [c.name for c in MESSAGE_DELTA.c if c.name != "sign"]
+    conn.execute(insert(MESSAGE_DELTA).from_select(
         [*names, "sign"], select(*[m.c[n] for n in names], literal(sign, Integer)).where(where)))
 
 
@@ -355,7 +339,7 @@ def apply_message_delta(conn: Connection) -> None:
                 conn.execute(insert(sums).from_select([c.name for c in sums.c], _rollup_select(table, None, md=base)))
                 _analyze(conn, sums)
             _merge(conn, table, names, sums)
-    for table in (*[_SUMS[t.name] for t, _ in _TABLE_KEYS], _DELTA, _FOLDED):
+    for table in (*[_SUMS[t.name] for t, _ in _TABLE_KEYS], MESSAGE_DELTA, _FOLDED):
         conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
-from dashboard.core.db import upsert
+from dashboard.core.db import sql_text, upsert
 from dashboard.core.formatting import num
 from dashboard.core.message_fields import Zone, message_times, message_times_arrays
 from dashboard.writers import summary
@@ -677,7 +677,9 @@ class MessagesKind:
             n = len(plan.bulk["external_id"])
             bulk.insert_columns(conn, staged, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)})
             ahead()
-            conn.exec_driver_sql(_copy_staged_sql(conn, tuple(plan.bulk)))
+            names = tuple(plan.bulk)
+            conn.exec_driver_sql(sql_text(conn, ("copy_staged", names), lambda: insert(m).from_select(
+                list(names), select(*[staged.c[k] for k in names]))))
         summary.stage_message_ids(conn, changed, -1)
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
@@ -691,19 +693,6 @@ class MessagesKind:
         if state.get("delta"):
             summary.apply_message_delta(conn)
         return []
-
-
-_COPY_STAGED: dict[tuple, str] = {}
-
-
-def _copy_staged_sql(conn: Connection, names: tuple[str, ...]) -> str:
-    """INSERT INTO message (names) SELECT names FROM the staging table, compiled once per dialect."""
-    key = (conn.dialect.name, names)
-    if key not in _COPY_STAGED:
-        staged = summary.MESSAGE_DELTA
-        stmt = insert(schema.message).from_select(list(names), select(*[staged.c[k] for k in names]))
-        _COPY_STAGED[key] = str(stmt.compile(dialect=conn.dialect))
-    return _COPY_STAGED[key]
 
 
 @dataclass
