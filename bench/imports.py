@@ -41,7 +41,7 @@ _CHILD = r"""
 import json, resource, sys, time, uuid
 from sqlalchemy import text
 from dashboard.core import migrate
-from dashboard.core.db import make_engine
+from dashboard.core.db import make_engine, schema_url
 from dashboard.core.settings import Settings
 from dashboard.writers.importing import importer
 
@@ -52,8 +52,7 @@ if url.startswith("postgresql"):
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
-    sep = "&" if "?" in url else "?"
-    engine = make_engine(f"{url}{sep}options=-csearch_path%3D{schema_name}")
+    engine = make_engine(schema_url(url, schema_name))
 else:
     engine = make_engine(url)
 try:

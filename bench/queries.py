@@ -36,7 +36,7 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
 from dashboard.core import migrate, schema  # noqa: E402
-from dashboard.core.db import make_engine  # noqa: E402
+from dashboard.core.db import make_engine, schema_url  # noqa: E402
 from dashboard.core.periods import last_full_quarter  # noqa: E402
 from dashboard.writers import demo  # noqa: E402
 from queries import (  # noqa: E402
@@ -120,8 +120,7 @@ def build_postgres(scale: str, url: str, src: Engine) -> Engine:
                               {"n": name}).scalar()
         if not exists:
             conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    sep = "&" if "?" in url else "?"
-    eng = make_engine(f"{url}{sep}options=-csearch_path%3D{name}")
+    eng = make_engine(schema_url(url, name))
     migrate.upgrade(eng)
     with eng.connect() as c, src.connect() as s:
         have = c.execute(select(func.count()).select_from(schema.message)).scalar()

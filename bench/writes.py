@@ -48,7 +48,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
 from dashboard.core import migrate, schema  # noqa: E402
-from dashboard.core.db import make_engine  # noqa: E402
+from dashboard.core.db import make_engine, schema_url  # noqa: E402
 from dashboard.core.settings import Settings  # noqa: E402
 from dashboard.writers.importing import importer  # noqa: E402
 
@@ -113,15 +113,6 @@ ROUND = "writes_bench_{scale}_round"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _pg_url(url: str, database: str | None = None, search_path: str | None = None) -> str:
-    u = make_url(url)
-    if database:
-        u = u.set(database=database)
-    if search_path:
-        u = u.update_query_dict({"options": f"-csearch_path={search_path}"})
-    return u.render_as_string(hide_password=False)
-
-
 def _libpq(url: str, database: str) -> str:
     """The URL for pg_dump / psql (libpq knows no SQLAlchemy driver suffix)."""
     return make_url(url).set(drivername="postgresql", database=database, query={}) \
@@ -143,7 +134,7 @@ def _upgraded(url: str, database: str, source: str) -> None:
     """Migrate the copy to this checkout's schema (a copy kept by an older checkout, or the
     source built by one); vacuum and analyze it when that changed anything, so that no round
     sets hint bits or lacks statistics."""
-    engine = make_engine(_pg_url(url, database, source))
+    engine = make_engine(schema_url(url, source, database))
     version = "SELECT version_num FROM alembic_version"
     with engine.connect() as conn:
         before = conn.execute(text(version)).scalar()
@@ -201,7 +192,7 @@ def pg_time_import(admin: Engine, url: str, scale: str, kind: str, data: bytes, 
     _autocommit(admin, f'DROP DATABASE IF EXISTS "{db}"',
                 f'CREATE DATABASE "{db}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     try:
-        engine = make_engine(_pg_url(url, db, f"bench_{scale}"))
+        engine = make_engine(schema_url(url, f"bench_{scale}", db))
         settings = Settings(import_max_mb=500)
         cpu0, t0 = time.process_time(), time.perf_counter()
         result = importer.import_file(engine, kind, data, file_name=name, settings=settings, add_to_demo=True)
@@ -220,7 +211,7 @@ def run_postgres(url: str, rounds: int, keep: bool) -> None:
     copies = [pg_copy(admin, url, scale) for scale in SCALES]
     inputs = {}
     for scale in SCALES:
-        engine = make_engine(_pg_url(url, COPY.format(scale=scale), f"bench_{scale}"))
+        engine = make_engine(schema_url(url, f"bench_{scale}", COPY.format(scale=scale)))
         inputs[scale] = files(engine)
         engine.dispose()
     measures = ("wall", "server CPU", "client CPU")

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashboard.core import migrate  # noqa: E402
-from dashboard.core.db import make_engine  # noqa: E402
+from dashboard.core.db import make_engine, schema_url  # noqa: E402
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -45,8 +45,7 @@ def new_database(backend: str, tmp_path: Path):
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
-    sep = "&" if "?" in url else "?"
-    engine = make_engine(f"{url}{sep}options=-csearch_path%3D{schema_name}")
+    engine = make_engine(schema_url(url, schema_name))
     migrate.upgrade(engine)
 
     def cleanup():

@@ -131,6 +131,16 @@ def without_jit(conn: Connection) -> Iterator[None]:
         conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
 
 
+def schema_url(url: str, schema_name: str, database: str | None = None) -> str:
+    """A PostgreSQL URL whose connections use the schema ``schema_name`` (its search_path),
+    in ``database`` if given: one database holding several copies side by side (the tests'
+    schema each, the benchmarks' bench_region and bench_national)."""
+    u = make_url(url)
+    if database:
+        u = u.set(database=database)
+    return u.update_query_dict({"options": f"-csearch_path={schema_name}"}).render_as_string(hide_password=False)
+
+
 _SQL_TEXTS: dict[tuple, str] = {}
 
 
