@@ -18,7 +18,7 @@ sys.exit(0 if p.is_file() and tomllib.loads(p.read_text(encoding='utf-8')).get('
   ADDRESS=${SERVER_ADDRESS:-0.0.0.0}
 else
   ADDRESS=127.0.0.1
-  echo "Вход не настроен: приложение доступно только на этом компьютере, http://127.0.0.1:8501"
+  echo "Вход не настроен: приложение доступно только на этом компьютере (адрес — ниже)."
 fi
 # Listening on all interfaces, Streamlit's welcome message asks checkip.amazonaws.com for the
 # machine's address, which a closed network does not allow: print our own line instead.
