@@ -215,6 +215,54 @@ def test_best_and_worst_bars_share_one_scale_and_colour_by_target():
     assert "цель 90,0\u00a0%" in svg_texts(charts.municipality_bars(worst, "share_in_norm", width=300, **kw))
 
 
+def text_boxes(chart) -> list[tuple[str, float, float, float, float]]:
+    """(text, left, top, right, bottom) of every text mark in the rendered SVG, in the
+    plot's coordinates (y = 0 is the plot's top): 12 px text about 7 px a character wide,
+    from 10 px above its baseline to 3 px below."""
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    boxes = []
+    for m in re.finditer(r'<text [^>]*aria-roledescription="text mark"[^>]*'
+                         r'transform="translate\(([-\d.]+),([-\d.]+)\)"[^>]*>([^<]+)</text>', svg):
+        x, y, label = float(m[1]), float(m[2]), m[3].replace("&#160;", NBSP)
+        boxes.append((label, x, y - 10, x + 7 * len(label), y + 3))
+    return boxes
+
+
+@pytest.mark.parametrize("shares", [[0.958, 0.926, 0.90, 0.868, 0.867],   # «Обзор» on demo data
+                                    [0.90, 0.899, 0.5], [0.905, 0.93], [1.0, 0.2]])
+@pytest.mark.parametrize("oblast", [None, 0.91])
+def test_line_labels_never_touch_the_bar_values(shares, oblast):
+    """«цель 90,0 %» (and «по области») sit above the plot, one row each, so they never cover
+    a bar's value, whatever the values (the old label sat on the top bar's band at the goal:
+    beside a top bar of 90–96 % the two texts overlapped)."""
+    from dashboard.core.targets import DEFAULT_TARGETS
+
+    df = pd.DataFrame({"municipality_id": range(len(shares)), "name": [f"М{i}" for i in range(len(shares))],
+                       "share_in_norm": shares})
+    chart = charts.municipality_bars(df, "share_in_norm", domain_max=1.0, target=DEFAULT_TARGETS["share_in_norm"],
+                                     oblast_value=oblast, width=330, height=34 * len(shares))
+    boxes = text_boxes(chart)
+    lines = [b for b in boxes if b[0].startswith(("цель", "по области"))]
+    values = [b for b in boxes if b not in lines]
+    assert len(lines) == (2 if oblast else 1) and len(values) >= 2 * len(shares)  # each value and its halo
+    assert all(bottom <= 0 for _t, _l, _top, _r, bottom in lines)              # above the plot
+    for i, a in enumerate(lines):
+        for b in lines[i + 1:] + values:
+            apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+            assert apart, f"{a[0]!r} overlaps {b[0]!r}"
+
+
+def test_bar_values_are_drawn_over_the_dashed_lines():
+    """A dashed line through a value (86,8 % beside a 90 % goal) is hidden behind the text's
+    white halo: the lines come before the values in the layers."""
+    from dashboard.core.targets import DEFAULT_TARGETS
+
+    df = pd.DataFrame({"municipality_id": [1], "name": ["А"], "share_in_norm": [0.868]})
+    layers = charts.municipality_bars(df, "share_in_norm", target=DEFAULT_TARGETS["share_in_norm"]).to_dict()["layer"]
+    marks = [(ly["mark"]["type"], ly["mark"].get("stroke")) for ly in layers]
+    assert marks == [("bar", None), ("rule", None), ("text", "white"), ("text", None), ("text", None)]
+
+
 # -- complete series: zeros, gaps, partial buckets ------------------------------------
 
 @pytest.fixture

@@ -475,6 +475,9 @@ def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
 
 # -- municipalities --------------------------------------------------------------
 
+RULE_LABEL_GAP = 4     # px between the plot's top and the label of its first dashed line
+RULE_LABEL_ROW = 16    # px between the labels of two lines (12 px text)
+
 def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = None,
                       oblast_value: float | None = None, worst_first: bool = False,
                       width="container", height=None, title: str | None = None,
@@ -519,20 +522,26 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     else:
         bars = base.mark_bar().encode(color=alt.Color(
             "group:N", legend=None, scale=alt.Scale(domain=["выбран", "прочие"], range=[HIGHLIGHT, ACCENT])))
-    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("value_label:N"))
-    layers = [bars, text]
+    value = alt.Text("value_label:N")
     rules = []
     if oblast_value is not None and not pd.isna(oblast_value):
         rules.append((oblast_value, f"по области: {m.format(oblast_value)}", INK))
     if target is not None:
         rules.append((target.goal, f"цель {m.format(target.goal)}", MUTED))
-    for x, label, colour in rules:
+    lines, labels = [], []
+    for i, (x, label, colour) in enumerate(rules):
         rule = pd.DataFrame({"x": [x], "label": [label]})
         tip = [alt.Tooltip("label:N", title="Линия")]
-        layers.append(alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=colour).encode(x=alt.X("x:Q"), tooltip=tip))
-        layers.append(alt.Chart(rule).mark_text(align="left", dx=4, baseline="top", color=colour).encode(
-            x=alt.X("x:Q"), y=alt.YValue(0), text=alt.Text("label:N"), tooltip=tip))
-    return _size(alt.layer(*layers), width, height)
+        lines.append(alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=colour).encode(
+            x=alt.X("x:Q", axis=None), tooltip=tip))
+        # Each line's label on a row of its own above the plot, where no bar or value is.
+        labels.append(alt.Chart(rule).mark_text(align="left", dx=4, baseline="bottom", color=colour).encode(
+            x=alt.X("x:Q"), y=alt.YValue(-RULE_LABEL_GAP - i * RULE_LABEL_ROW), text=alt.Text("label:N"),
+            tooltip=tip))
+    # The values are drawn over the lines, each on a white halo, so a line never crosses a figure.
+    halo = base.mark_text(align="left", dx=4, stroke="white", strokeWidth=4, strokeJoin="round").encode(text=value)
+    text = base.mark_text(align="left", dx=4).encode(text=value)
+    return _size(alt.layer(bars, *lines, halo, text, *labels), width, height)
 
 
 def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
