@@ -100,3 +100,20 @@ def test_change_caption_says_same_weekdays_only_when_they_are():
     assert "26.09.2026 – 25.10.2026 (те же дни недели)." in thirty
     february = previous_caption(Filters(date(2026, 2, 1), date(2026, 2, 28)))
     assert "01.01.2026 – 31.01.2026." in february and "те же дни недели" not in february
+
+
+def test_charts_are_drawn_in_our_theme(app_db):
+    """Every chart on the page carries our theme's config: the Russian number locale
+    («1 400 000», not «1,400,000»), our font and legends below the plot (a spec built
+    under Altair's "none" theme had no config at all, and Vega's defaults drew it)."""
+    import json
+
+    from dashboard.presentation import charts
+
+    at = run_page(app_db, PAGE, now=NOW)
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert len(specs) >= 5
+    for spec in specs:
+        config = spec.get("config") or {}
+        assert config.get("locale", {}).get("number", {}).get("thousands") == "\u00a0"
+        assert config.get("font") == charts.FONT and config["legend"]["orient"] == "bottom"

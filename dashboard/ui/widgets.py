@@ -622,12 +622,13 @@ def chart(builder: Callable, *args, **kwargs) -> None:
 @st.cache_data(ttl=QUERY_TTL_S, max_entries=1000, show_spinner=False)
 def _chart_spec(builder: str, args: tuple, kwargs: tuple) -> dict:
     """The Vega-Lite spec of ``builder(*args, **kwargs)``, data inline, as Streamlit itself
-    would make it (Altair's "none" theme; our theme is in the chart's own config)."""
+    would make it: in our theme (charts.THEME), which puts the Russian number and date
+    locale, the fonts, the colours and the legends below the plot into the spec's config."""
     ch = _resolve(builder)(*args, **dict(kwargs))
-    with _ALTAIR_LOCK, alt.theme.enable("none"), alt.data_transformers.enable(charts.DATA_TRANSFORMER):
+    with _ALTAIR_LOCK, alt.theme.enable(charts.THEME), alt.data_transformers.enable(charts.DATA_TRANSFORMER):
         spec = ch.to_dict(validate=VALIDATE_CHARTS)
     if VALIDATE_CHARTS:  # under the tests: the values as Altair's own conversion makes them
-        with _ALTAIR_LOCK, alt.theme.enable("none"), alt.data_transformers.disable_max_rows():
+        with _ALTAIR_LOCK, alt.theme.enable(charts.THEME), alt.data_transformers.disable_max_rows():
             if ch.to_dict(validate=False) != spec:
                 raise AssertionError(f"{builder}: the chart's data differ from Altair's conversion")
     return spec
