@@ -73,7 +73,37 @@ def test_messages_trend_axis_in_russian(weekly):
 def test_timeliness_trend_percent_axis(weekly):
     texts = svg_texts(charts.timeliness_trend(weekly, norm_share_target=0.9, width=600, height=250))
     assert f"100{NBSP}%" in texts and f"40{NBSP}%" in texts
-    assert f"цель 90{NBSP}%" in texts
+    # The same text as the bars' target line and the KPI cards print: «цель 90,0 %».
+    assert f"цель 90,0{NBSP}%" in texts
+
+
+def test_bucket_axis_labels_keep_a_gap():
+    """Daily labels that merely touched («31.1003.1106.11» in the browser's font) count as
+    not overlapping: the band axes ask for a gap between any two labels shown."""
+    days = [date(2026, 10, 31) + timedelta(days=i) for i in range(30)]
+    df = pd.DataFrame({"period": days, "messages": [5] * 30, "answered": [5] * 30, "share_in_norm": [0.9] * 30})
+    for chart in (charts.messages_trend(df, grain="day"), charts.timeliness_trend(df, 0.9, grain="day")):
+        x = [ly["encoding"]["x"] for ly in _layers(chart.to_dict()) if ly["encoding"].get("x", {}).get("field")]
+        assert x
+        for enc in x:
+            axis = enc["axis"]
+            assert axis["labelOverlap"] == "greedy" and axis["labelSeparation"] >= 6
+
+
+def test_topic_lines_mark_partial_weeks_and_keep_the_legend_below():
+    """A week cut by the period (two days of it) is drawn lighter and named, not read as a
+    fall; the legend sits below the plot (beside it, it took a third of a half-width column)."""
+    weeks = [date(2026, 10, 26) + timedelta(weeks=i) for i in range(3)]
+    df = pd.DataFrame({"period": weeks * 2, "key": [1] * 3 + [2] * 3, "label": ["Дороги"] * 3 + ["ЖКХ"] * 3,
+                       "messages": [20, 200, 210, 10, 150, 160], "partial": [True, False, False] * 2})
+    spec = charts.by_topic_lines(df, top=5).to_dict()
+    points = spec["layer"][1]
+    assert points["encoding"]["opacity"]["scale"]["domain"] == ["полная неделя", "неполная неделя"]
+    assert spec["layer"][0]["encoding"]["color"]["legend"]["orient"] == "bottom"
+    rows = next(iter(spec["datasets"].values()))
+    assert [(r["x_label"], r["label"], r["bucket_kind"]) for r in rows][:2] == [
+        ("26.10", "Дороги", "неполная неделя"), ("26.10", "ЖКХ", "неполная неделя")]
+    assert "неполная неделя" in svg_texts(charts.by_topic_lines(df, top=5, width=400))
 
 
 def test_month_axis_uses_russian_month_names():

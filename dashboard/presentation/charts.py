@@ -180,7 +180,8 @@ def _time_x(grain: str | None = None, periods=None) -> alt.X:
         if 1 < len(days) <= 14:
             values = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]
     return alt.X("period:T", title=None, axis=alt.Axis(format=label_fmt, labelAngle=0, values=values,
-                                                       labelOverlap=True, tickCount=8))
+                                                       labelOverlap=True, labelSeparation=LABEL_GAP,
+                                                       tickCount=8))
 
 
 def _with_period(df: pd.DataFrame) -> pd.DataFrame:
@@ -195,12 +196,15 @@ PARTIAL_LABELS = {"day": ("полный день", "неполный день"),
                   "week": ("полная неделя", "неполная неделя"),
                   "month": ("полный месяц", "неполный месяц")}
 COUNT_AXIS = {"format": ",d", "tickMinStep": 1}   # counts: whole numbers only
+# px kept free between two axis labels: labels that merely touched passed the overlap
+# check, and in the browser's wider font «31.1003.1106.11» ran together.
+LABEL_GAP = 8
 
 
 def _bucket_x(df: pd.DataFrame, grain: str) -> alt.X:
     """One band per bucket, in time order, labelled 'dd.mm' (months: 'янв 2026')."""
-    return alt.X("x_label:N", title=None, sort=list(df["x_label"]),
-                 axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelPadding=4))
+    return alt.X("x_label:N", title=None, sort=list(dict.fromkeys(df["x_label"])),
+                 axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelSeparation=LABEL_GAP, labelPadding=4))
 
 
 def _with_buckets(df: pd.DataFrame, grain: str) -> pd.DataFrame:
@@ -278,8 +282,9 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
         x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain))
     layers = [axis_only, line, points]
     if norm_share_target is not None:
+        # The same text as the bars' target line and the cards (the KPI's own format).
         target = pd.DataFrame({"y": [norm_share_target],
-                               "label": [f"цель {fmt.pct(norm_share_target, 0)}"]})
+                               "label": [f"цель {KPIS['share_in_norm'].format(norm_share_target)}"]})
         rule = alt.Chart(target).mark_rule(strokeDash=[5, 4], color=MUTED).encode(
             y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title="Цель")])
         text = alt.Chart(target).mark_text(align="left", dx=4, dy=-7, color=MUTED).encode(
@@ -320,23 +325,29 @@ def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="con
 
 def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week",
                    width="container", height=260, title: str | None = None) -> alt.Chart:
-    """Messages per bucket for the ``top`` largest topics (messages_series_by(by='topic'))."""
+    """Messages per bucket for the ``top`` largest topics (messages_series_by(by='topic')):
+    a band per bucket as in the other trends, partial buckets as lighter points (a week cut
+    by the period is not a fall), the legend below the plot."""
     if series_by_df.empty:
         return _empty(width=width, height=height)
     totals = series_by_df.groupby("label")["messages"].sum().sort_values(ascending=False)
     keep = list(totals.index[:top])
     df = series_by_df[series_by_df["label"].isin(keep)]
-    df = df.groupby(["period", "label"], as_index=False)["messages"].sum()
-    order = keep
-    df = _with_period(df).assign(messages_label=df["messages"].map(fmt.num))
-    return _size(alt.Chart(df, title=title or alt.Undefined).mark_line(interpolate="linear", point=True).encode(
-        x=_time_x(grain, df["period"]),
-        y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(**COUNT_AXIS)),
-        color=alt.Color("label:N", title="Тема", sort=order, scale=alt.Scale(domain=order),
-                        legend=alt.Legend(orient="right", labelLimit=200)),
-        tooltip=[alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("label:N", title="Тема"),
-                 alt.Tooltip("messages_label:N", title="Обращений")],
-    ), width, height)
+    if "partial" not in df:
+        df = df.assign(partial=False)
+    df = df.groupby(["period", "label"], as_index=False).agg(messages=("messages", "sum"), partial=("partial", "any"))
+    df = _with_buckets(df.assign(messages_label=df["messages"].map(fmt.num)), grain)
+    x = _bucket_x(df, grain)
+    y = alt.Y("messages:Q", title="Обращений", axis=alt.Axis(**COUNT_AXIS))
+    colour = alt.Color("label:N", title="Тема", sort=keep, scale=alt.Scale(domain=keep),
+                       legend=alt.Legend(orient="bottom", columns=2, labelLimit=200))
+    tooltip = [alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("bucket_kind:N", title="Интервал"),
+               alt.Tooltip("label:N", title="Тема"), alt.Tooltip("messages_label:N", title="Обращений")]
+    base = alt.Chart(df)
+    line = base.mark_line(interpolate="linear").encode(x=x, y=y, color=colour, tooltip=tooltip)
+    points = base.mark_point(filled=True, size=40).encode(x=x, y=y, color=colour, tooltip=tooltip,
+                                                           **_partial_opacity(df, grain))
+    return _size(alt.layer(line, points, title=title or alt.Undefined), width, height)
 
 
 def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", height=260,
