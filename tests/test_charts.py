@@ -370,3 +370,19 @@ def test_chart_values_are_altairs_for_every_kind_of_column():
     # A kind Altair refuses (time spans) still goes through Altair: the same error.
     with pytest.raises(ValueError, match="timedelta"):
         charts.chart_values(pd.DataFrame({"d": pd.to_timedelta([1], unit="D")}))
+
+
+def test_percent_ticks_are_distinct_on_a_fine_scale():
+    """ER of a page moves between 1,0 % and 1,2 %: its ticks read «1 %», «1,1 %», «1,2 %»,
+    never the same text twice (whole-percent labels printed «1 %» five times)."""
+    from dashboard.presentation import page_charts
+
+    weeks = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(4)]
+    df = pd.DataFrame({"week": weeks, "partial": [False] * 4, "er": [0.0118, 0.0110, 0.0106, 0.0105]})
+    ticks = [t for t in svg_texts(page_charts.weekly_line(df, "er", "ER", share=True).properties(width=400))
+             if t.endswith("%")]
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks)
+    assert f"1,2{NBSP}%" in ticks or f"1,1{NBSP}%" in ticks
+    whole = svg_texts(charts.timeliness_trend(pd.DataFrame({
+        "period": weeks, "messages": [1] * 4, "answered": [1] * 4, "share_in_norm": [0.5] * 4}), width=400))
+    assert f"20{NBSP}%" in whole and f"100{NBSP}%" in whole

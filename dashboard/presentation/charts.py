@@ -57,7 +57,9 @@ LOCALE = {
 }
 
 # Axis label expressions that stay Russian whatever the renderer's locale support.
-PCT_LABEL = "format(datum.value * 100, '.0f') + '\u00a0%'"
+# Percent ticks keep the decimals a fine scale needs: ER ticks 0,2 % apart read «1,2 %», not
+# five times «1 %» (whole-percent ticks stay «20 %»); the comma whatever the locale.
+PCT_LABEL = "replace(format(datum.value * 100, '.1~f'), '.', ',') + '\u00a0%'"
 DATE_FORMAT = "%d.%m.%Y"
 
 
