@@ -61,27 +61,27 @@ with table_tab:
             st.markdown(KPIS[m.code].formula)
         if metric in rating.MESSAGE_METRICS:
             st.caption(rating_method_text())
-    left, right = st.columns([2.2, 1])
+    left, right = st.columns([2.6, 1])  # the table's columns need ~650 px (1366 px screen)
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, −1 — "
                    "опустился на одно по сравнению с предыдущим равным периодом; «—» — сдвиг в пределах "
                    "случайных колебаний или мало данных. " + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
-            "place": widgets.number_column("Место", "int", width=48),
-            "change": widgets.rank_change_column(width=72,
+            "place": widgets.number_column("Место", "int", width=54),
+            "change": widgets.rank_change_column(width=86,
                                                  help="На сколько мест поднялся (+) или опустился (−) по "
                                                       "сравнению с предыдущим периодом; «—» — в одном из "
                                                       "периодов мало данных или место сдвинулось в пределах "
                                                       "случайных колебаний (см. «Как считается»)"),
-            "name": st.column_config.TextColumn("Муниципалитет", width=180),
+            "name": st.column_config.TextColumn("Муниципалитет", width=176),
             "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else
-                                        f"{m.short}, мин" if m.kind == "minutes" else m.short, width=78),
-            "messages": widgets.number_column("Обращений", "int", width=82),
+                                        f"{m.short}, мин" if m.kind == "minutes" else m.short, width=72),
+            "messages": widgets.number_column("Обращений", "int", width=84),
             "reliability_text": st.column_config.TextColumn(
-                "Надёжность", width=80, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
+                "Надёжность", width=96, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
                                               f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
             "status_text": st.column_config.TextColumn(
-                "К цели", width=70,
+                "К цели", width=78,
                 help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
         }, arrows=["change"], status={"status_text": marks}, height=widgets.table_height(len(lg)),

@@ -130,3 +130,29 @@ def test_rank_changes_are_coloured_by_sign():
     assert DOWN_COLOR in _arrow_style(-1.0)
     assert _arrow_style(0.0) == _arrow_style(float("nan")) == _arrow_style(None) == ""
     assert UP_COLOR in _arrow_style("▲ 2") and DOWN_COLOR in _arrow_style("▼ 1")
+
+
+def test_league_columns_fit_their_headers_and_texts(app_db):
+    """At 1366 px the league had «Изменени», «Надёжнос» and «мало данны»: every fixed-width
+    column is as wide as its header and its texts (about 7,2 px a character of the table's
+    14 px font, plus 16 px of padding); the municipality names are left to their column."""
+    import json
+
+    from tests.apptest_utils import shown
+
+    at = run_page(app_db, PAGE, now=NOW)
+    frame = next(f for f in at.dataframe if "Изменение" in shown(f).columns)
+    config = json.loads(frame.proto.columns)
+    cells = display_texts(frame)
+
+    def fits(text, width):
+        return 7.2 * len(text) + 16 <= width
+
+    for col, cfg in config.items():
+        if not isinstance(cfg.get("width"), int):
+            continue
+        assert fits(cfg["label"], cfg["width"]), (cfg["label"], cfg["width"])
+        if col in cells.columns and col != "name":
+            longest = max(cells[col].astype(str), key=len)
+            assert fits(longest, cfg["width"]), (cfg["label"], longest, cfg["width"])
+    assert "мало данных" in set(cells["reliability_text"])
