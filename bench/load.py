@@ -4,6 +4,7 @@ scripts/start-cluster.sh in front of two app servers on one PostgreSQL).
     CLUSTER_DIR=data/cluster .venv/bin/python bench/load.py --url http://127.0.0.1:8501 \\
         --sessions 30 --duration 300 [--ramp 60] [--seed 1] [--client protocol|browser] \\
         [--database-url URL] [--json FILE]
+    … --sessions 10,30,60,100 --duration 180 --ramp 30     # a capacity curve
 
 A session behaves like a person, with its own seeded random generator: it arrives at a random
 moment of the first ``--ramp`` seconds (default 60: people do not all come in the same second),
@@ -41,8 +42,9 @@ backends (``pg_stat_activity`` rows named ``dashboard-app*`` by start-cluster.sh
 Chromium in browser mode), and the whole machine, and prints each group's CPU (seconds and
 average cores, over the whole run and over the steady state) and memory (proportional set size:
 mean over the samples and peak). «Other» is the machine minus the groups: whatever else was
-running. ``--json FILE`` appends the run's summary as one JSON line (bench/load.py runs for a
-capacity curve, one per number of sessions).
+running. ``--sessions 10,30,60`` runs one step after the other and ends with the capacity
+curve: per step the steady state's actions per second, median and 90 % time, errors and the
+cores of each group. ``--json FILE`` appends each step's summary as one JSON line.
 
 Not a test: timings depend on the machine; nothing here asserts on them.
 """
@@ -804,12 +806,29 @@ def report(results: list[Timing], sampler: Sampler, args) -> None:
         print(f"  session {r.session}, {r.page} ({r.action}): {r.error}", file=sys.stderr)
 
 
+def curve(summaries: list[dict]) -> None:
+    """One row per number of sessions: the steady state's throughput, times and cores."""
+    print("\nCapacity curve (steady state):\n")
+    print("| sessions | actions/s | median, s | 90 %, s | errors | app servers, cores | app servers: memory "
+          "mean / peak, MB | PostgreSQL, cores | client, cores | other, cores | load average before / max |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s in summaries:
+        st, c, mem = s["steady"], s["steady"]["cores"], s["memory_mb"]["app"]
+        other = c.get("machine", 0.0) - sum(c.get(k, 0.0) for k in GROUPS)
+        print(f"| {s['sessions']} | {st['actions_per_s']:.2f} | {st['median_s']:.2f} | {st['p90_s']:.2f} | "
+              f"{st['errors']} | {c.get('app', 0):.2f} | {mem['mean']:.0f} / {mem['peak']:.0f} | "
+              f"{c.get('postgres', 0):.2f} | {c.get('client', 0):.2f} | {max(other, 0):.2f} | "
+              f"{s['load_before']:.1f} / {s['load_max']:.1f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", default="http://127.0.0.1:8501")
-    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--sessions", default="30",
+                    help="people at once; several (10,30,60) run one after the other: a capacity curve")
     ap.add_argument("--duration", type=float, default=300, help="seconds the sessions keep using the app")
     ap.add_argument("--ramp", type=float, default=60, help="sessions arrive over this many seconds")
+    ap.add_argument("--pause", type=float, default=15, help="seconds between the runs of a curve")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--client", choices=("protocol", "browser"), default="protocol",
                     help="Streamlit's websocket protocol (the servers' cost) or headless Chromium (what a person sees)")
@@ -818,19 +837,29 @@ def main() -> None:
                     help="where start-cluster.sh keeps its pid files")
     ap.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
                     help="the servers' PostgreSQL, to count their backends' CPU")
-    ap.add_argument("--json", type=Path, help="append the run's summary to this file as one JSON line")
+    ap.add_argument("--json", type=Path, help="append each run's summary to this file as one JSON line")
     args = ap.parse_args()
     args.pages = [t.strip() for t in args.pages.split(",") if t.strip()]
-    sampler = Sampler(Path(args.cluster_dir), args.database_url)
-    sampler.sample()
-    sampler.start()
-    results = asyncio.run(run(args.url.rstrip("/"), args.sessions, args.duration, args.ramp, args.seed,
-                              args.pages, args.client, on_time=sampler.mark))
-    sampler.finish()
-    report(results, sampler, args)
-    if args.json:
-        with args.json.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(summary(results, sampler, args), ensure_ascii=False) + "\n")
+    steps = [int(n) for n in args.sessions.split(",") if n.strip()]
+    summaries = []
+    for i, n in enumerate(steps):
+        if i:
+            time.sleep(args.pause)  # the servers close the last run's sessions
+        step = argparse.Namespace(**{**vars(args), "sessions": n})
+        sampler = Sampler(Path(args.cluster_dir), args.database_url)
+        sampler.sample()
+        sampler.start()
+        results = asyncio.run(run(args.url.rstrip("/"), n, args.duration, args.ramp, args.seed,
+                                  args.pages, args.client, on_time=sampler.mark))
+        sampler.finish()
+        report(results, sampler, step)
+        summaries.append(summary(results, sampler, step))
+        if args.json:
+            with args.json.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(summaries[-1], ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    if len(summaries) > 1:
+        curve(summaries)
 
 
 if __name__ == "__main__":
