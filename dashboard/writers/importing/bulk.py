@@ -43,8 +43,8 @@ def stored_keys(conn: Connection, table: Table, keys: list[tuple[str, str]]) -> 
     out: set[tuple[str, str]] = set()
     for platform, ids in by_platform.items():
         if is_postgres(conn):
-            sql = f"SELECT {cols} FROM {name} WHERE platform = %(p)s AND external_id = ANY(%(ids)s)"
-            out.update(tuple(r) for r in conn.exec_driver_sql(sql, {"p": platform, "ids": ids}))
+            sql = f"SELECT {cols} FROM {name} WHERE platform = %(p)s AND external_id = ANY(%(ids)s::text[])"
+            out.update(tuple(r) for r in conn.exec_driver_sql(sql, {"p": platform, "ids": _text_array(ids)}))
             continue
         for i in range(0, len(ids), _SQLITE_IN):
             part = ids[i:i + _SQLITE_IN]
@@ -89,16 +89,42 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(a: np.ndarray) -> list[str]:
-    """A column in COPY's text format."""
+    """A column in COPY's text format. Whole columns at a time where the values allow: the
+    writing thread builds these while the database waits for them (about a third of its
+    time per chunk when done value by value)."""
     if a.dtype.kind == "M":
+        nat = np.isnat(a)
+        if nat.all():
+            return [_NULL] * len(a)
         unit = np.datetime_data(a.dtype)[0]
-        text = np.datetime_as_string(a, unit="D" if unit == "D" else "s")
-        return np.where(np.isnat(a), _NULL, text).tolist()
+        text = np.datetime_as_string(a, unit="D" if unit == "D" else "s").tolist()
+        for i in np.flatnonzero(nat).tolist():
+            text[i] = _NULL
+        return text
     if a.dtype.kind == "b":
         return np.where(a, "t", "f").tolist()
     if a.dtype.kind in "iu":
-        return a.astype(str).tolist()
-    return [_NULL if v is None else str(v).translate(_ESCAPES) for v in a.tolist()]
+        return list(map(str, a.tolist()))
+    values = a.tolist()
+    text = [v if type(v) is str else "" if v is None else str(v) for v in values]
+    if _needs_escape("".join(text)):  # one scan of the column; rare: tabs, line breaks, backslashes
+        text = [t.translate(_ESCAPES) for t in text]
+    if None in values:
+        text = [_NULL if v is None else t for v, t in zip(values, text)]
+    return text
+
+
+def _needs_escape(text: str) -> bool:
+    return "\\" in text or "\t" in text or "\n" in text or "\r" in text
+
+
+def _text_array(values: list[str]) -> str:
+    """A PostgreSQL array literal of the strings (each quoted), built with one join: the
+    driver's own adapter takes the list value by value in Python."""
+    joined = '","'.join(values)
+    if '"' in joined or "\\" in joined:
+        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + joined + '"}' if values else "{}"
 
 
 def _copy(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
