@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core import schema
 from dashboard.core.platforms import CODES, normalise_external_id
+from dashboard.writers.importing import bulk
 from dashboard.writers.importing.values import (
     norm,
     parse_page_url,
@@ -160,9 +161,6 @@ class TopicMatcher:
         return found
 
 
-_IDS_PER_QUERY = 500  # external ids per IN (...) list
-
-
 @dataclass(frozen=True)
 class PageInfo:
     id: int
@@ -221,16 +219,13 @@ class PageIndex:
             self._refs[key] = ref
             if ref is not None and (ref.platform, ref.external_id) not in self._by_key:
                 wanted.setdefault(ref.platform, set()).add(ref.external_id)
-        p = schema.page
         for platform, ids in sorted(wanted.items()):
             ids = sorted(ids)
-            for i in range(0, len(ids), _IDS_PER_QUERY):
-                chunk = ids[i:i + _IDS_PER_QUERY]
-                with self.lock:
-                    rows = self.conn.execute(select(p.c.id, p.c.platform, p.c.municipality_id, p.c.external_id)
-                                             .where(p.c.platform == platform, p.c.external_id.in_(chunk))).all()
-                found = {ext: PageInfo(pid, pl, mun) for pid, pl, mun, ext in rows}
-                self._by_key.update({(platform, ext): found.get(ext) for ext in chunk})
+            with self.lock:
+                rows = bulk.by_external_id(self.conn, schema.page, ("id", "platform", "municipality_id", "external_id"),
+                                           platform, ids)
+            found = {ext: PageInfo(pid, pl, mun) for pid, pl, mun, ext in rows}
+            self._by_key.update({(platform, ext): found.get(ext) for ext in ids})
 
     def _url_map(self) -> dict[tuple[str, str], PageInfo]:
         if self._by_url is None:
