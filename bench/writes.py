@@ -19,8 +19,10 @@ own, upgraded and vacuumed; every round imports into a fresh file-level copy of 
 (``CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY``), so each starts from the same state,
 byte for byte. Besides the wall time it prints the server's CPU time for the import (user +
 system of the import's backends, from /proc/PID/stat: run it on the database's machine) and
-this process's. The databases it creates are dropped at the end (``--keep``: the two copies
-stay for the next run, which reuses them). Needs the CREATEDB privilege, pg_dump and psql.
+this process's, and the server settings it measured under (``deploy/postgresql.conf`` is the
+production configuration; a test server runs the defaults). The databases it creates are
+dropped at the end (``--keep``: the two copies stay for the next run, which reuses them).
+Needs the CREATEDB privilege, pg_dump and psql.
 
 Not a test: timings depend on the machine; nothing here asserts on them.
 """
@@ -51,6 +53,9 @@ from dashboard.core import migrate, schema  # noqa: E402
 from dashboard.core.db import make_engine, schema_url  # noqa: E402
 from dashboard.core.settings import Settings  # noqa: E402
 from dashboard.writers.importing import importer  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from imports import server_settings  # noqa: E402
 
 N_MESSAGES = 10_000
 N_STATS = 10
@@ -231,7 +236,8 @@ def run_postgres(url: str, rounds: int, keep: bool) -> None:
             _autocommit(admin, *(f'DROP DATABASE IF EXISTS "{c}"' for c in copies))
         admin.dispose()
     print(f"\nPostgreSQL import, s: median (quartiles) of {rounds}; each on a fresh copy of the database; "
-          "server CPU = the import's backends, client CPU = this process\n")
+          "server CPU = the import's backends, client CPU = this process\n"
+          f"Server settings: {server_settings(url)}\n")
     table(times, measures)
 
 
