@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 import streamlit_folium
 
+from dashboard.core import metrics
 from dashboard.core.metrics import KPIS
 from dashboard.core.settings import get_settings
 from dashboard.presentation import maps
@@ -83,6 +84,9 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
     widgets.table(shown, config, height=TABLE_HEIGHT, style=lambda styler: (
         styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
         .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1)))
+    if ch.few:
+        st.caption(f"«—» в графе № — меньше {metrics.rating_min_messages()} обращений за период: "
+                   "значение показано, но места нет, как в «Рейтинге».")
 
 
 f = widgets.current_filters()
@@ -95,7 +99,7 @@ metric_code = st.segmented_control(
 
 selected = next((i for i in f.municipality_ids if i != REGIONAL), None)
 data = widgets.cached(breakdowns.by_municipality, f.with_(municipality_ids=()))
-ch = maps.choropleth(data, metric_code, get_settings().targets)
+ch = maps.choropleth(data, metric_code, get_settings().targets, min_messages=metrics.rating_min_messages())
 
 legend(ch)
 left, right = st.columns([3, 2], gap="medium")

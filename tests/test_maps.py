@@ -269,3 +269,19 @@ def test_classes_by_target_for_kpis_with_a_target():
                        4: STATUS_COLOURS["good"]}
     # Without targets: quantile classes, as before.
     assert maps.choropleth(df, "share_in_norm").target is None
+
+
+def test_ranking_places_no_small_sample_on_top():
+    """Кыштовский район with 12 messages and 100 % in the norm was first beside the map while
+    «Рейтинг» left it unranked: with the rating's threshold a municipality with fewer messages
+    keeps its value and colour but gets no place, after the ranked ones."""
+    shares = {1: 1.0, 2: 0.95, 3: 0.5}
+    df = frame(share_in_norm=lambda i: shares.get(i, 0.6), messages=lambda i: 12 if i in (1, 3) else 40)
+    r = maps.ranking(maps.choropleth(df, "share_in_norm", min_messages=20))
+    assert r["municipality_id"].iloc[0] == 2 and r["place"].iloc[0] == 1
+    few = r[r["municipality_id"].isin([1, 3])]
+    assert few["place"].isna().all() and list(few["value"]) == [1.0, 0.5]
+    assert list(few.index) == [33, 34]   # after the 33 ranked, best first
+    # Counts are not a share of the messages: every municipality is placed.
+    assert maps.ranking(maps.choropleth(df.assign(messages=df["messages"]), "messages", min_messages=20))[
+        "place"].notna().all()

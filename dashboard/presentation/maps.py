@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import math
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from jinja2 import Template
 
 from dashboard.core.metrics import KPIS
 from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, boundaries
+from queries.rating import MESSAGE_METRICS
 
 # -- static assets ------------------------------------------------------------
 
@@ -178,6 +179,8 @@ class Choropleth:
     names: dict[int, str]             # municipality_id -> name
     legend: list[tuple[str, str]]     # (colour, label), ascending values, then "нет данных"
     target: object = None             # dashboard.core.targets.Target when classes are by target
+    # Municipalities whose value rests on too few messages to be placed (see choropleth).
+    few: frozenset = frozenset()
 
 
 def status_choropleth(metric: MapMetric, values: dict[int, float | None], names: dict[int, str],
@@ -205,15 +208,27 @@ def status_choropleth(metric: MapMetric, values: dict[int, float | None], names:
     return Choropleth(metric, values, colours, labels, names, legend, target)
 
 
-def choropleth(df: pd.DataFrame, metric_code: str, targets: dict | None = None) -> Choropleth:
+def choropleth(df: pd.DataFrame, metric_code: str, targets: dict | None = None,
+               min_messages: int | None = None) -> Choropleth:
     """Classify ``by_municipality`` rows by a metric column into coloured classes: by the
     KPI's target when ``targets`` (code -> dashboard.core.targets.Target) has one, else
-    quantile classes."""
+    quantile classes. With ``min_messages`` (the rating's threshold), a metric computed from
+    messages marks the municipalities with fewer messages as ``few``: coloured as measured,
+    but not placed in the ranking (a small sample cannot top it, as on «Рейтинг»)."""
     metric = METRICS[metric_code]
     rows = df[df["municipality_id"] > 0]
     values = {int(r.municipality_id): (None if _missing(v := getattr(r, metric.code)) else float(v))
               for r in rows.itertuples()}
     names = {int(r.municipality_id): r.name for r in rows.itertuples()}
+    few = frozenset()
+    if min_messages and metric.code in MESSAGE_METRICS and "messages" in rows:
+        few = frozenset(int(i) for i, n in zip(rows["municipality_id"], rows["messages"]) if n < min_messages)
+    ch = _classified(metric, values, names, targets)
+    return replace(ch, few=few & {mid for mid, v in values.items() if v is not None})
+
+
+def _classified(metric: MapMetric, values: dict[int, float | None], names: dict[int, str],
+                targets: dict | None) -> Choropleth:
     if targets and metric.kpi in targets:
         return status_choropleth(metric, values, names, targets[metric.kpi])
     breaks = class_breaks(values.values())
@@ -242,15 +257,19 @@ def choropleth(df: pd.DataFrame, metric_code: str, targets: dict | None = None) 
 
 
 def ranking(ch: Choropleth) -> pd.DataFrame:
-    """Municipalities ranked best first (largest first for neutral metrics), no-data last.
+    """Municipalities ranked best first (largest first for neutral metrics); then, without a
+    place, those with too few messages (``ch.few``, in the same order); no-data last.
 
     Columns: municipality_id, place (1.. or None), name, value, value_label, colour.
     Equal values share a place."""
     ascending = ch.metric.better == "lower"
     known = sorted(((v, mid) for mid, v in ch.values.items() if v is not None),
-                   key=lambda t: (t[0] if ascending else -t[0], ch.names[t[1]]))
+                   key=lambda t: (t[1] in ch.few, t[0] if ascending else -t[0], ch.names[t[1]]))
     rows, place, prev = [], 0, None
     for i, (v, mid) in enumerate(known, start=1):
+        if mid in ch.few:
+            rows.append((mid, None, ch.names[mid], v, ch.labels[mid], ch.colours[mid]))
+            continue
         if v != prev:
             place, prev = i, v
         rows.append((mid, place, ch.names[mid], v, ch.labels[mid], ch.colours[mid]))
