@@ -17,7 +17,7 @@ widgets.page_header("Реестр госпабликов")
 st.caption("Официальные страницы органов власти и подведомственных учреждений. "
            "Фильтры платформ и муниципалитета действуют, период — нет.")
 
-c1, c2, c3, c4 = st.columns([2, 1.2, 1.2, 0.9], vertical_alignment="bottom")
+c1, c2, c3, c4 = st.columns([1.9, 1.2, 1.2, 1.1], vertical_alignment="bottom")  # «С закрытыми» whole
 search = c1.text_input("Поиск", placeholder="Название, организация или адрес страницы", key="q",
                        bind="query-params")
 kinds = c2.multiselect("Тип организации", list(ORG_KINDS), format_func=ORG_KINDS.get,
@@ -44,18 +44,22 @@ with tab_pages:
         last_post_at=widgets.local_times(reg["last_post_at"]),
         profile="stranitsa?page=" + reg["page_id"].astype(str),
     )
+    # The page's name and its profile first, every column as wide as its header and texts:
+    # at 1366 px the names were cut to «Администрация Баганского рай» and «Профиль» was
+    # off screen, past «Последняя публикация».
     event = widgets.table(reg, {
-        "municipality": st.column_config.TextColumn("Муниципалитет"),
-        "title": st.column_config.TextColumn("Страница", width="medium"),
-        "platform_label": st.column_config.TextColumn("Платформа", width="small"),
-        "subscribers": st.column_config.NumberColumn("Подписчики", format="localized", width="small"),
-        "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
-        "gospubliki": st.column_config.CheckboxColumn("«Госпаблики»", width="small",
-                                                      help="Подключена к инструменту «Госпаблики»"),
-        "last_post_at": st.column_config.DatetimeColumn("Последняя публикация", format="DD.MM.YYYY HH:mm"),
-        "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
-        "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width="small",
+        "title": st.column_config.TextColumn("Страница", width=300),
+        "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width=80,
                                                help="Профиль страницы в дашборде"),
+        "municipality": st.column_config.TextColumn("Муниципалитет", width=160),
+        "platform_label": st.column_config.TextColumn("Платформа", width=118),
+        "subscribers": st.column_config.NumberColumn("Подписчики", format="localized", width=96),
+        "verified": st.column_config.CheckboxColumn("Госметка", width=84),
+        "gospubliki": st.column_config.CheckboxColumn("«Госпаблики»", width=110,
+                                                      help="Подключена к инструменту «Госпаблики»"),
+        "last_post_at": st.column_config.DatetimeColumn("Последняя публикация", format="DD.MM.YYYY HH:mm",
+                                                        width=170),
+        "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width=76),
         "organisation": st.column_config.TextColumn("Организация", width="medium"),
         "sector_text": st.column_config.TextColumn("Отрасль"),
     }, key="registry", height=widgets.table_height(min(len(reg), 15)), on_select="rerun",
@@ -66,7 +70,7 @@ with tab_pages:
         signals_view.page_link(int(row["page_id"]), f"Профиль страницы «{signals_view.plain(row['title'])}»")
     else:
         st.caption("Отметьте строку, чтобы открыть профиль страницы здесь же, или нажмите «профиль» "
-                   "в строке (откроется в новой вкладке).")
+                   "в строке (откроется в новой вкладке); «открыть» — сама страница в соцсети.")
     st.caption("Файлы содержат все найденные страницы и готовятся по нажатию кнопки.")
     widgets.download_buttons("reestr_gospablikov", "Реестр", exports.registry_export,
                              pages.registry_page, f, rf, sort=sort, descending=descending, limit=None)

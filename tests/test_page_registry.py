@@ -19,13 +19,36 @@ def test_open_pages_listed(app_db):
     reg = table_with(at, "Госметка")
     assert len(reg) == 9
     assert "Найдено **9** страниц." in texts(at)
-    assert list(reg.columns) == ["Муниципалитет", "Страница", "Платформа", "Подписчики", "Госметка",
-                                 "«Госпаблики»", "Последняя публикация", "Ссылка", "Профиль", "Организация",
-                                 "Отрасль"]
+    assert list(reg.columns) == ["Страница", "Профиль", "Муниципалитет", "Платформа", "Подписчики", "Госметка",
+                                 "«Госпаблики»", "Последняя публикация", "Ссылка", "Организация", "Отрасль"]
     row = reg[reg["Страница"] == "Страница 9"].iloc[0]
     assert row["Муниципалитет"] == "Региональные органы власти"
     assert bool(row["Госметка"]) and row["Подписчики"] == 5200
     assert row["Профиль"] == "stranitsa?page=9"
+
+
+def test_columns_fit_their_headers_and_texts(app_db):
+    """Each fixed-width column is as wide as its header and its texts (about 7,2 px a
+    character of the table's 14 px font plus 16 px of padding): at 1366 px the table read
+    «Платформ», «Подписчик», «Однокласс»."""
+    import json
+
+    from tests.apptest_utils import display_texts
+
+    at = run_page(app_db, PAGE, now=NOW)
+    frame = next(f for f in at.dataframe if "Госметка" in json.loads(f.proto.columns).get("verified", {}).values())
+    config = json.loads(frame.proto.columns)
+    cells = display_texts(frame)
+    texts_of = {"platform_label": ["Одноклассники", "ВКонтакте", "Telegram"],
+                "last_post_at": ["28.11.2026 14:05"], "subscribers": ["1 234 567"]}
+    for col, cfg in config.items():
+        width = {"small": 75, "medium": 200, "large": 400}.get(cfg.get("width"), cfg.get("width"))
+        if width is None or col in ("title", "municipality", "organisation"):
+            continue
+        longest = max([cfg["label"], *texts_of.get(col, []),
+                       *(cells[col].astype(str) if col in cells and col not in ("profile", "url") else [])], key=len)
+        assert 7.2 * len(longest) + 16 <= width, (cfg["label"], longest, width)
+    assert list(config)[:2] == ["title", "profile"]
 
 
 def test_search_and_filters(app_db):
