@@ -77,6 +77,15 @@ def test_timeliness_trend_percent_axis(weekly):
     assert f"цель 90,0{NBSP}%" in texts
 
 
+def test_timeliness_target_label_sits_above_the_plot(weekly):
+    """Not on the line, where points at the goal (often 90 %) were drawn under it: above the
+    plot's top (the scale ends at 100 %), right-aligned."""
+    at_goal = weekly.assign(share_in_norm=[0.9] * len(weekly))
+    label = next(b for b in text_boxes(charts.timeliness_trend(at_goal, 0.9, width=400, height=250))
+                 if b[0].startswith("цель"))
+    assert label[4] <= 0
+
+
 def test_bucket_axis_labels_keep_a_gap():
     """Daily labels that merely touched («31.1003.1106.11» in the browser's font) count as
     not overlapping: the band axes ask for a gap between any two labels shown."""

@@ -289,8 +289,11 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
                                "label": [f"цель {KPIS['share_in_norm'].format(norm_share_target)}"]})
         rule = alt.Chart(target).mark_rule(strokeDash=[5, 4], color=MUTED).encode(
             y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title="Цель")])
-        text = alt.Chart(target).mark_text(align="left", dx=4, dy=-7, color=MUTED).encode(
-            y=alt.Y("y:Q"), text=alt.Text("label:N"), x=alt.XValue(0), tooltip=[alt.Tooltip("label:N", title="Цель")])
+        # The label above the plot's top right corner, not on the line: points at the goal
+        # (often 90 %) sat under it.
+        text = alt.Chart(target).mark_text(align="right", baseline="bottom", color=MUTED).encode(
+            y=alt.YValue(-RULE_LABEL_GAP), text=alt.Text("label:N"), x=alt.XValue(alt.ExprRef("width")),
+            tooltip=[alt.Tooltip("label:N", title="Цель")])
         layers += [rule, text]
     return _size(alt.layer(*layers, title=title or alt.Undefined), width, height)
 
