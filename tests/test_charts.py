@@ -395,3 +395,26 @@ def test_percent_ticks_are_distinct_on_a_fine_scale():
     whole = svg_texts(charts.timeliness_trend(pd.DataFrame({
         "period": weeks, "messages": [1] * 4, "answered": [1] * 4, "share_in_norm": [0.5] * 4}), width=400))
     assert f"20{NBSP}%" in whole and f"100{NBSP}%" in whole
+
+
+@pytest.mark.parametrize("width", [240, 400])
+def test_bar_values_fit_in_the_plot(width):
+    """«45 818 · 18 %» after the longest bar ends inside the plot (Vega does not make room
+    for a text beyond it: in a half-width column at 1366 px it was cut at the card's edge)."""
+    topics = pd.DataFrame({"topic": ["Дороги", "ЖКХ", "Общественный транспорт"],
+                           "messages": [45818, 36310, 23053], "share": [0.18, 0.14, 0.09]})
+    subs = pd.DataFrame({"platform": ["vk", "ok", "max", "tg"],
+                         "platform_label": ["ВКонтакте", "Одноклассники", "MAX", "Telegram"],
+                         "messages": [1, 1, 1, 0], "subscribers": [60_998_163, 10_068_413, 9_167_766, 3_311_029]})
+    for chart in (charts.topic_bars(topics, width=width), charts.platform_bars(subs, "subscribers", width=width)):
+        values = [b for b in text_boxes(chart) if "·" in b[0]]
+        assert values and max(right for _t, _l, _top, right, _b in values) <= width, values
+
+
+def test_long_response_buckets_break_in_two_lines():
+    """«более 24 ч» and «без ответа» side by side ran together: two lines each."""
+    dist = pd.DataFrame({"bucket": ["1_8", "24_plus", "none"], "label": ["1–8 ч", "более 24 ч", "без ответа"],
+                         "messages": [10, 5, 2], "share": [0.59, 0.29, 0.12]})
+    texts = svg_texts(charts.response_distribution(dist, 24, width=330))
+    assert {"более", "24 ч".replace(" ", NBSP), "без", "ответа"} <= set(t.replace(" ", NBSP) for t in texts)
+    assert "1–8 ч".replace(" ", NBSP) in {t.replace(" ", NBSP) for t in texts}
