@@ -91,7 +91,7 @@ with table_tab:
             with widgets.section(m.label):
                 shown = lg[lg["place"].notna()]
                 widgets.chart(charts.municipality_bars, shown, metric, highlight_id=mine,
-                              target=targets.get(m.code), height=25 * len(shown) + 10)
+                              target=targets.get(m.code), height=25 * len(shown) + 10, short_names=True)
 
 
 with compare_tab:

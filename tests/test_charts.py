@@ -418,3 +418,19 @@ def test_long_response_buckets_break_in_two_lines():
     texts = svg_texts(charts.response_distribution(dist, 24, width=330))
     assert {"более", "24 ч".replace(" ", NBSP), "без", "ответа"} <= set(t.replace(" ", NBSP) for t in texts)
     assert "1–8 ч".replace(" ", NBSP) in {t.replace(" ", NBSP) for t in texts}
+
+
+def test_short_names_for_a_narrow_column():
+    """The rating's chart beside its table (~250 px at 1366 px) labels «г. Новосибирск»,
+    «р. п. Кольцово», «Усть-Таркский р-н»; the tooltip keeps the full name; the values fit."""
+    assert [charts.short_municipality(n) for n in ("город Новосибирск", "рабочий посёлок Кольцово",
+                                                   "Усть-Таркский район", "Региональные органы власти")] == [
+        "г. Новосибирск", "р. п. Кольцово", "Усть-Таркский р-н", "Региональные органы власти"]
+    df = pd.DataFrame({"municipality_id": [1, 2, 3], "name": ["город Новосибирск", "рабочий посёлок Кольцово",
+                                                             "Усть-Таркский район"], "score": [80.4, 67.9, 25.2]})
+    chart = charts.municipality_bars(df, "score", short_names=True, width=130, height=90)
+    spec = chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["label"] for r in rows] == ["г. Новосибирск", "р. п. Кольцово", "Усть-Таркский р-н"]
+    assert spec["layer"][0]["encoding"]["tooltip"][0]["field"] == "name"
+    assert max(b[3] for b in text_boxes(chart)) <= 130

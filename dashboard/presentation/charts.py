@@ -505,13 +505,24 @@ def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
 
 # -- municipalities --------------------------------------------------------------
 
+SHORT_KINDS = (("рабочий посёлок ", "р. п. "), ("город ", "г. "), (" район", " р-н"))
+
+
+def short_municipality(name: str) -> str:
+    """«Татарский р-н», «г. Бердск», «р. п. Кольцово»: the usual abbreviations, for labels
+    in a narrow column (the rating's chart beside its table at 1366 px)."""
+    for full, short in SHORT_KINDS:
+        name = name.replace(full, short)
+    return name
+
+
 RULE_LABEL_GAP = 4     # px between the plot's top and the label of its first dashed line
 RULE_LABEL_ROW = 16    # px between the labels of two lines (12 px text)
 
 def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = None,
                       oblast_value: float | None = None, worst_first: bool = False,
                       width="container", height=None, title: str | None = None,
-                      domain_max: float | None = None, target=None) -> alt.Chart:
+                      domain_max: float | None = None, target=None, short_names: bool = False) -> alt.Chart:
     """Horizontal bars of one metric across municipalities, best on top; one highlighted,
     an optional dashed rule at the oblast value
     (``worst_first`` puts the worst on top). ``df``: municipality_id, name, <metric>.
@@ -519,7 +530,8 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     ``domain_max`` fixes the scale (two charts side by side then compare: 59 % is never
     drawn longer than 100 %). With a ``target`` (dashboard.core.targets.Target) bars take
     the green/amber/red status colour, the target is a dashed rule, and the highlighted
-    municipality is outlined instead of recoloured."""
+    municipality is outlined instead of recoloured. ``short_names`` labels the bars «г. Бердск»,
+    «Татарский р-н» (the tooltip keeps the full name) for a narrow column."""
     from dashboard.core.targets import STATUS_COLOURS, STATUS_LABELS
 
     m = METRICS[metric]
@@ -530,6 +542,7 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     data = data.sort_values(metric, ascending=(m.better == "lower") != worst_first, kind="stable")
     chosen = [i == highlight_id for i in data["municipality_id"]]
     data = data.assign(
+        label=data["name"].map(short_municipality) if short_names else data["name"],
         value_label=data[metric].map(m.format),
         chosen=chosen,
         group=([STATUS_LABELS[target.status(v)] for v in data[metric]] if target is not None
@@ -538,8 +551,9 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     height = height or max(120, 22 * len(data) + 20)
     top = domain_max if domain_max is not None else float(data[metric].max())
     base = alt.Chart(data, title=title or alt.Undefined).encode(
-        y=alt.Y("name:N", title=None, sort=list(data["name"])),
-        x=alt.X(f"{metric}:Q", title=None, axis=None, scale=alt.Scale(domain=[0, top * 1.3 or 1])),
+        y=alt.Y("label:N", title=None, sort=list(data["label"])),
+        x=alt.X(f"{metric}:Q", title=None, axis=None,
+                scale=alt.Scale(domain=[0, top * label_room([m.format(top)]) or 1])),
         tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
     )
     if target is not None:
