@@ -434,3 +434,15 @@ def test_short_names_for_a_narrow_column():
     assert [r["label"] for r in rows] == ["г. Новосибирск", "р. п. Кольцово", "Усть-Таркский р-н"]
     assert spec["layer"][0]["encoding"]["tooltip"][0]["field"] == "name"
     assert max(b[3] for b in text_boxes(chart)) <= 130
+
+
+def test_weekly_lines_are_labelled_with_their_mondays():
+    """The page profile's line charts put a tick on each week's Monday, as its bars do (a time
+    axis labelled other days: «27.10», «03.11», «11.11» under points of 26.10, 02.11, 09.11)."""
+    from dashboard.presentation import page_charts
+
+    weeks = [date(2026, 10, 26) + timedelta(weeks=i) for i in range(5)]
+    df = pd.DataFrame({"week": weeks, "partial": [True] + [False] * 4, "subscribers": [44_646, 44_733, 44_795,
+                                                                                       44_876, 45_098]})
+    texts = svg_texts(page_charts.weekly_line(df, "subscribers", "Подписчики").properties(width=400))
+    assert [t for t in texts if re.fullmatch(r"\d\d\.\d\d", t)] == ["26.10", "02.11", "09.11", "16.11", "23.11"]

@@ -19,7 +19,9 @@ def _weeks(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_X = alt.X("week:T", title=None, axis=alt.Axis(format="%d.%m", labelAngle=0))
+# One place per week, labelled with its Monday as the bars beside are: a time axis put its
+# ticks on other days («27.10», «03.11», «11.11») between the weekly points.
+_X = alt.X("week_short:O", title=None, sort=None, axis=alt.Axis(labelAngle=0))
 _PARTIAL = alt.Color("kind:N", title=None, scale=alt.Scale(domain=["полная неделя", "неполная неделя"],
                                                            range=[ACCENT, NEUTRAL]),
                      legend=alt.Legend(orient="bottom"))
