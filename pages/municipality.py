@@ -19,6 +19,8 @@ from queries import (
     series,
 )
 
+PICK_TITLES = {"urban_okrug": "Городские округа", "municipal_district": "Муниципальные районы",
+               "municipal_okrug": "Муниципальные округа"}
 COMPARE_METRICS = ["share_in_norm", "median_response_min", "subs_per_1000", "messages_per_1000",
                    "photo_share", "posts_per_week"]
 
@@ -31,8 +33,20 @@ names = dict(zip(munis["id"].astype(int), munis["name"]))
 chosen = f0.municipality_ids[0] if len(f0.municipality_ids) == 1 else None
 if chosen not in names:
     widgets.page_header("Муниципалитет", f0, chip=False)
-    st.info("Выберите муниципалитет в фильтре «Муниципалитет» слева или нажмите на него на «Карте».",
-            icon=":material/location_city:")
+    st.info("Выберите муниципалитет: нажмите на его название ниже или на «Карте», или выберите "
+            "в фильтре «Муниципалитет» слева.", icon=":material/location_city:")
+    # The names set the sidebar's filter (one selection, as the map's click does): an empty
+    # page with one sentence was all a visitor saw.
+    own = set(access.visible([i for i in names if i > 0]))
+    for kind, title in MUNICIPALITY_KINDS.items():
+        group = munis[(munis["kind"] == kind) & munis["id"].isin(own)].sort_values("name")
+        if group.empty:
+            continue
+        with widgets.section(PICK_TITLES.get(kind, title)):
+            cols = st.columns(4)
+            for i, (mid, name) in enumerate(zip(group["id"].astype(int), group["name"])):
+                cols[i % 4].button(name, key=f"pick_{mid}", type="tertiary",
+                                   on_click=widgets.choose_municipality, args=(mid,))
     widgets.footer(widgets.data_status())  # st.stop() ends app.py's run too, footer included
     st.stop()
 mid = chosen

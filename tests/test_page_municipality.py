@@ -10,7 +10,7 @@ from tests.apptest_utils import (
     table_with,
     texts,
 )
-from tests.fixture_data import NOW
+from tests.fixture_data import NOW, NSK
 
 PAGE = "pages/municipality.py"
 
@@ -35,9 +35,22 @@ def test_without_a_municipality_the_page_asks_for_one_and_has_no_selector_of_its
     at = run_page(app_db, PAGE, now=NOW)
     assert_ok(at)
     assert at.title[0].value == "Муниципалитет"
-    assert "Выберите муниципалитет в фильтре «Муниципалитет» слева" in at.info[0].value
+    assert "выберите в фильтре «Муниципалитет» слева" in at.info[0].value
     assert [s.key for s in at.selectbox if s.key not in ("period", "mo", "topic")] == []
     assert not at.metric
+
+
+def test_without_a_municipality_the_page_lists_them_to_pick(app_db):
+    """Not an empty page: the 35 names by kind; a click sets the sidebar's filter (the one
+    selection) and opens the profile."""
+    at = run_page(app_db, PAGE, now=NOW)
+    picks = [b for b in at.button if str(b.key).startswith("pick_")]
+    assert len(picks) == 35
+    assert "Городские округа" in texts(at) and "Муниципальные районы" in texts(at)
+    at.button(key=f"pick_{NSK}").click().run()
+    assert_ok(at)
+    assert at.title[0].value == "город Новосибирск"
+    assert at.sidebar.selectbox(key="mo").value == NSK
 
 
 def test_chip_names_the_filter_and_clears_it(app_db):
