@@ -265,9 +265,9 @@ def test_the_next_chunk_is_checked_once_this_one_is_down_to_the_databases_work(s
         events.append(("check", chunk[0][0]))
         return check(handler, header, chunk, *args)
 
-    def staging(conn, table, columns):
+    def staging(conn, table, columns, prepared=None):
         events.append(("staged", -1))
-        insert(conn, table, columns)
+        insert(conn, table, columns, prepared)
         events.append(("staged", len(columns["external_id"])))
 
     monkeypatch.setattr(importer, "check_chunk", checking)
@@ -297,3 +297,48 @@ def test_an_in_memory_sqlite_database_is_checked_in_turn(small_chunks):
         assert messages_in_db(engine) == 100
     finally:
         engine.dispose()
+
+
+def test_a_new_chunk_is_made_ready_for_the_driver_in_the_checking_thread(engine, small_chunks, monkeypatch):
+    """The rows of a chunk the database holds none of are derived and turned into what the
+    driver takes (COPY's text on PostgreSQL) by the thread that checks ahead, while the chunk
+    before is written; the writing thread only sends them — and the rows arrive as before."""
+    import threading
+
+    from dashboard.writers.importing import bulk
+
+    load_pages(engine)
+    threads: list[str] = []
+    prepare = bulk.prepare
+
+    def preparing(postgres, table, columns):
+        threads.append(threading.current_thread().name)
+        return prepare(postgres, table, columns)
+
+    monkeypatch.setattr(bulk, "prepare", preparing)
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, message_rows(130)))
+    assert (result.ok, result.added) == (True, 130), result.report()
+    assert len(threads) == 4 and all(name.startswith("import-check") for name in threads), threads
+    assert messages_in_db(engine) == 130
+    assert_summaries_match_a_full_rebuild(engine)
+
+
+def test_a_chunk_with_stored_rows_is_planned_in_the_writing_thread_and_reports_each_problem_once(
+        engine, small_chunks):
+    """A chunk that names stored messages is planned against them (the rows built ahead for an
+    all-new chunk are not used): the stored rows are compared, the new ones inserted, and a new
+    row's problem is reported once, with its row."""
+    load_pages(engine)
+    assert run(engine, "messages", csv_bytes(MESSAGES_HEADER, message_rows(20))).ok
+    rows = message_rows(60)                    # rows 2–21 of the file are stored, 22–61 new
+    rows[30][4] = "01.01.2020 00:00"           # row 32: answered before it was received
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows))
+    assert not result.ok
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (32, "Дата ответа", "дата ответа раньше даты поступления")]
+    assert messages_in_db(engine) == 20
+    del rows[30]
+    result = run(engine, "messages", csv_bytes(MESSAGES_HEADER, rows))
+    assert (result.ok, result.added, result.unchanged) == (True, 39, 20), result.report()
+    assert messages_in_db(engine) == 59
+    assert_summaries_match_a_full_rebuild(engine)

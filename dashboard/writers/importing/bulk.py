@@ -12,6 +12,8 @@ Column arrays: ``datetime64[s]`` (NaT = NULL), ``datetime64[D]``, bool, int64, o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
@@ -23,16 +25,42 @@ _SQLITE_BATCH = 50_000
 _SQLITE_IN = 5_000  # values in one IN list (SQLite allows 32 766 parameters)
 
 
-def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
+def insert_columns(conn: Connection, table: Table, columns: dict[str, np.ndarray],
+                   prepared: Prepared | None = None) -> None:
     """INSERT the rows given as equal-length arrays per column name (``table``'s integer
-    primary key ``id``, if any, left to the database)."""
-    n = len(next(iter(columns.values()), ()))
-    if not n:
+    primary key ``id``, if any, left to the database). ``prepared``: the same rows already
+    turned into what the driver takes (``prepare``, e.g. by another thread ahead of time)."""
+    prepared = prepared or prepare(is_postgres(conn), table, columns)
+    if not prepared.n:
         return
     if is_postgres(conn):
-        _copy(conn, table, columns)
+        _copy(conn, prepared)
     else:
-        _executemany(conn, table, columns)
+        _executemany(conn, prepared)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Rows ready for the driver: COPY's text (PostgreSQL) or a list of tuples (SQLite)."""
+
+    table: Table
+    names: tuple[str, ...]
+    n: int
+    payload: bytes | list[tuple]
+
+
+def prepare(postgres: bool, table: Table, columns: dict[str, np.ndarray]) -> Prepared:
+    """What ``insert_columns`` sends for these columns, built without the database: pure
+    Python and numpy work that the importer does in its checking thread while the database
+    writes the chunk before (kinds.MessagesKind.check_chunk)."""
+    names = tuple(columns)
+    n = len(next(iter(columns.values()), ()))
+    if not n:
+        return Prepared(table, names, 0, b"")
+    if postgres:
+        text = "\n".join(map("\t".join, zip(*(_copy_text(a) for a in columns.values())))) + "\n"
+        return Prepared(table, names, n, text.encode("utf-8"))
+    return Prepared(table, names, n, list(zip(*(_sqlite_values(a) for a in columns.values()))))
 
 
 def stored_keys(conn: Connection, table: Table, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -84,10 +112,10 @@ def _sqlite_values(a: np.ndarray) -> list:
     return a.tolist()
 
 
-def _executemany(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
-    name, names = _quoted(conn, table, columns)
-    sql = f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    rows = list(zip(*(_sqlite_values(a) for a in columns.values())))
+def _executemany(conn: Connection, prepared: Prepared) -> None:
+    name, names = _quoted(conn, prepared.table, prepared.names)
+    sql = f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' * len(prepared.names))})"
+    rows = prepared.payload
     for i in range(0, len(rows), _SQLITE_BATCH):
         conn.exec_driver_sql(sql, rows[i:i + _SQLITE_BATCH])
 
@@ -137,15 +165,14 @@ def _text_array(values: list[str]) -> str:
     return '{"' + joined + '"}' if values else "{}"
 
 
-def _copy(conn: Connection, table: Table, columns: dict[str, np.ndarray]) -> None:
+def _copy(conn: Connection, prepared: Prepared) -> None:
     import psycopg
 
-    name, names = _quoted(conn, table, columns)
+    name, names = _quoted(conn, prepared.table, prepared.names)
     sql = f"COPY {name} ({names}) FROM STDIN"
-    text = "\n".join(map("\t".join, zip(*(_copy_text(a) for a in columns.values())))) + "\n"
     raw = conn.connection.driver_connection
     try:
         with raw.cursor() as cur, cur.copy(sql) as copy:
-            copy.write(text.encode("utf-8"))
+            copy.write(prepared.payload)
     except psycopg.Error as e:
         raise DBAPIError.instance(sql, None, e, psycopg.Error) from e

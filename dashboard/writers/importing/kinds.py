@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
-from dashboard.core.db import sql_text, upsert
+from dashboard.core.db import is_postgres, sql_text, upsert
 from dashboard.core.formatting import num
 from dashboard.core.message_fields import Zone, message_times, message_times_arrays
 from dashboard.writers import summary
@@ -73,6 +73,7 @@ class Plan:
     extra: dict = field(default_factory=dict)
     side_writes: int = 0   # other rows to change: organisations, pages' last post time
     bulk: dict[str, np.ndarray] = field(default_factory=dict)  # more new rows, column-wise (bulk.insert_columns)
+    prepared: bulk.Prepared | None = None  # those rows staged as the driver takes them, if built ahead
 
     @property
     def added(self) -> int:
@@ -490,11 +491,18 @@ class MessagesKind:
         values["derived"] = message_times_arrays(values["received_at"], values["first_response_at"], Zone.covering(
             ctx.tz, values["received_at"], values["first_response_at"]))
         keys = list(zip([p.platform for p in values["page"]], values["external_id"].tolist()))
-        return MessageBatch(cols, fast, values, slow, problems, keys)
+        batch = MessageBatch(cols, fast, values, slow, problems, keys)
+        # Every clean row taken for new (what a new file is): its rows derived and turned into
+        # what the driver takes here, in the checking thread, while the chunk before is being
+        # written; the plan uses them when the database holds none of the chunk's keys.
+        if len(fast):
+            batch.as_new = self._new_rows(batch, np.ones(len(fast), dtype=bool), is_postgres(ctx.pages.conn))
+        return batch
 
     def plan(self, conn: Connection, ctx: Context, batch: "MessageBatch | list[Candidate]", state: dict) -> Plan:
         """The chunk against the stored messages: rows already stored are compared one by one
-        (``_plan_rows``), new clean rows are derived column-wise into ``plan.bulk``."""
+        (``_plan_rows``), new clean rows are derived column-wise into ``plan.bulk`` — already
+        done by ``check_chunk`` when none of the chunk's keys is stored (``batch.as_new``)."""
         if isinstance(batch, list):  # candidates checked one by one
             batch = MessageBatch(None, np.empty(0, np.int64), {}, batch, Problems())
         cands = list(batch.slow)
@@ -507,7 +515,12 @@ class MessagesKind:
             cands.sort(key=lambda c: c.row)
         plan = self._plan_rows(ctx, cands, existing)
         if len(batch.positions):
-            self._plan_new(ctx, batch, ~stored, plan)
+            new = batch.as_new if batch.as_new is not None and not stored.any() else \
+                self._new_rows(batch, ~stored)
+            for pos, column, message in new.problems:
+                batch.columns.report(batch.problems, pos, column, message)
+            if new.columns:
+                plan.bulk, plan.prepared = new.columns, new.prepared
         return plan
 
     @staticmethod
@@ -550,8 +563,11 @@ class MessagesKind:
                 plan.unchanged += 1
         return plan
 
-    def _plan_new(self, ctx: Context, batch: "MessageBatch", take: np.ndarray, plan: Plan) -> None:
-        """New messages of clean rows, column-wise: status, consistency, derived fields, summary keys."""
+    def _new_rows(self, batch: "MessageBatch", take: np.ndarray, postgres: bool | None = None) -> "NewRows":
+        """The clean rows ``take`` as new messages, column-wise: status, consistency, derived
+        fields; the problems found (not yet reported); with ``postgres`` given, the rows
+        staged with sign +1 as the driver takes them (bulk.prepare)."""
+        problems: list[tuple[int, str, str]] = []
         cols, v = batch.columns, batch.values
         pos = batch.positions[take]
         received, response = v["received_at"][take], v["first_response_at"][take]
@@ -570,16 +586,14 @@ class MessagesKind:
         where = "first_response_at" if cols.has("first_response_at") else "status"
         for i in np.flatnonzero(no_answer | early | not_closed | closed_early).tolist():
             if no_answer[i]:
-                cols.report(batch.problems, int(pos[i]), where, "статус «дан ответ», но нет даты ответа")
+                problems.append((int(pos[i]), where, "статус «дан ответ», но нет даты ответа"))
             elif early[i]:
-                cols.report(batch.problems, int(pos[i]),
-                            "first_response_at" if cols.has("first_response_at") else "received_at",
-                            "дата ответа раньше даты поступления")
+                problems.append((int(pos[i]), "first_response_at" if cols.has("first_response_at") else "received_at",
+                                 "дата ответа раньше даты поступления"))
             elif not_closed[i]:
-                cols.report(batch.problems, int(pos[i]), "closed_at",
-                            "дата закрытия указана, но сообщение не «закрыто без ответа»")
+                problems.append((int(pos[i]), "closed_at", "дата закрытия указана, но сообщение не «закрыто без ответа»"))
             else:
-                cols.report(batch.problems, int(pos[i]), "closed_at", "дата закрытия раньше даты поступления")
+                problems.append((int(pos[i]), "closed_at", "дата закрытия раньше даты поступления"))
         keep = ~(no_answer | early | not_closed | closed_early)
         if not keep.all():
             take = take.copy()
@@ -587,7 +601,7 @@ class MessagesKind:
             received, response, status, closed = received[keep], response[keep], status[keep], closed[keep]
         n = int(take.sum())
         if not n:
-            return
+            return NewRows(problems, {}, None)
         chosen = np.flatnonzero(take).tolist()
         pages = [v["page"][i] for i in chosen]
         derived = {name: a[take] for name, a in v["derived"].items()}
@@ -619,7 +633,10 @@ class MessagesKind:
             "response_minutes": np.where(answered, derived["response_minutes"], None).astype(object),
             "response_work_minutes": np.where(answered, derived["response_work_minutes"], None).astype(object),
         }
-        plan.bulk = out
+        prepared = None
+        if postgres is not None:
+            prepared = bulk.prepare(postgres, summary.MESSAGE_DELTA, {**out, "sign": np.ones(n, dtype=np.int64)})
+        return NewRows(problems, out, prepared)
 
     @staticmethod
     def _derived_status(row: dict, old: dict | None) -> str:
@@ -667,7 +684,9 @@ class MessagesKind:
         rows cross from Python once, into a table without indexes, and the work on ``message``
         and its indexes is one statement the database runs without Python's lock — while the
         importer checks the next chunk in its other thread: ``ahead()`` starts it, once the
-        rows have crossed (importer._import_rows)."""
+        rows have crossed (importer._import_rows). For a chunk of new rows that thread has also
+        built what the driver takes (``plan.prepared``, from ``check_chunk``), so this one only
+        sends it."""
         m, staged = schema.message, summary.MESSAGE_DELTA
         changed = [r["id"] for r in plan.changed]
         if not state.get("delta"):
@@ -675,7 +694,7 @@ class MessagesKind:
             state["delta"] = True
         if plan.bulk:  # the staging table is empty here (fold_message_delta empties it)
             n = len(plan.bulk["external_id"])
-            bulk.insert_columns(conn, staged, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)})
+            bulk.insert_columns(conn, staged, {**plan.bulk, "sign": np.ones(n, dtype=np.int64)}, plan.prepared)
             ahead()
             names = tuple(plan.bulk)
             conn.exec_driver_sql(sql_text(conn, ("copy_staged", names), lambda: insert(m).from_select(
@@ -705,6 +724,16 @@ class MessageBatch:
     slow: list[Candidate]          # rows checked one by one and found clean
     problems: Problems             # where the plan records what it finds
     keys: list[tuple[str, str]] = field(default_factory=list)  # the clean rows' (platform, external id)
+    as_new: "NewRows | None" = None  # every clean row taken for new, built ahead (check_chunk)
+
+
+@dataclass
+class NewRows:
+    """Clean rows of a chunk as new messages (MessagesKind._new_rows)."""
+
+    problems: list[tuple[int, str, str]]   # (position in the chunk, column, message), not yet reported
+    columns: dict[str, np.ndarray]         # the rows kept, column-wise (empty: none)
+    prepared: bulk.Prepared | None         # the same staged with sign +1, as the driver takes them
 
 
 KINDS = {"pages": PagesKind(), "stats": StatsKind(), "messages": MessagesKind()}
