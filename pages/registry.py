@@ -84,19 +84,23 @@ with tab_check:
                 f"есть госметка, публикации были в последние {pages.POST_RECENCY_DAYS} дней "
                 f"(до {fmt.d(today)}).")
     comp = comp.sort_values(["compliant", "name"])
+    checks = ("compliant", "has_vk", "has_ok", "verified", "posted_recently")
     shown = comp.assign(
-        **{c: comp[c].map(lambda v: YES if bool(v) else NO)
-           for c in ("has_vk", "has_ok", "verified", "posted_recently", "compliant")},
+        **{c: comp[c].map(lambda v: YES if bool(v) else NO) for c in checks},
         last_post_local=widgets.local_times(comp["last_post_at"]),
     )
+    # ✓ green, ✗ red (read at a glance); every column as wide as its header, all on screen at
+    # 1366 px (it read «Однокласс», «Публикаци», and «Всего страниц» was off screen).
     widgets.table(shown, {
-        "name": st.column_config.TextColumn("Муниципалитет", width="medium"),
-        "compliant": st.column_config.TextColumn("Итог", width="small"),
-        "has_vk": st.column_config.TextColumn("ВКонтакте", width="small"),
-        "has_ok": st.column_config.TextColumn("Одноклассники", width="small"),
-        "verified": st.column_config.TextColumn("Госметка", width="small"),
-        "posted_recently": st.column_config.TextColumn(f"Публикации за {pages.POST_RECENCY_DAYS} дн.",
-                                                       width="small"),
-        "last_post_local": widgets.datetime_column("Последняя публикация администрации"),
-        "pages_total": widgets.number_column("Всего страниц", "int", width="small"),
-    }, key="compliance", height=36 * 36)
+        "name": st.column_config.TextColumn("Муниципалитет", width=176),
+        "compliant": st.column_config.TextColumn("Итог", width=60),
+        "has_vk": st.column_config.TextColumn("ВКонтакте", width=96),
+        "has_ok": st.column_config.TextColumn("Одноклассники", width=124),
+        "verified": st.column_config.TextColumn("Госметка", width=84),
+        "posted_recently": st.column_config.TextColumn(f"За {pages.POST_RECENCY_DAYS} дн.", width=90,
+                                                       help=f"Публикации за последние {pages.POST_RECENCY_DAYS} дней"),
+        "last_post_local": widgets.datetime_column("Последняя публикация", width=160,
+                                                   help="Последняя публикация на страницах администрации"),
+        "pages_total": widgets.number_column("Всего страниц", "int", width=110),
+    }, status={c: ["good" if bool(v) else "bad" for v in comp[c]] for c in checks},
+        key="compliance", height=widgets.table_height(len(shown)))

@@ -66,6 +66,24 @@ def test_search_and_filters(app_db):
     assert sorted(table_with(at, "Госметка")["Страница"]) == ["Страница 10", "Страница 6"]
 
 
+def test_compliance_columns_fit_and_marks_are_coloured(app_db):
+    """Every column as wide as its header (about 7,2 px a character plus 16 px), together
+    within the 905 px of a page at 1366 px; ✓ green and ✗ red."""
+    import json
+
+    from dashboard.core.targets import STATUS_COLOURS
+
+    at = run_page(app_db, PAGE, now=NOW)
+    frame = next(f for f in at.dataframe if "compliant" in json.loads(f.proto.columns))
+    config = {c: cfg for c, cfg in json.loads(frame.proto.columns).items() if cfg.get("label")}
+    widths = {c: cfg.get("width") for c, cfg in config.items()}
+    assert all(isinstance(w, int) for w in widths.values()) and sum(widths.values()) <= 905
+    for cfg in config.values():
+        assert 7.2 * len(cfg["label"]) + 16 <= cfg["width"], cfg["label"]
+    styles = frame.proto.arrow_data.styler.styles
+    assert STATUS_COLOURS["good"] in styles and STATUS_COLOURS["bad"] in styles
+
+
 def test_compliance(app_db):
     at = run_page(app_db, PAGE, now=NOW)
     comp = table_with(at, "Итог")
