@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -446,3 +447,11 @@ def test_weekly_lines_are_labelled_with_their_mondays():
                                                                                        44_876, 45_098]})
     texts = svg_texts(page_charts.weekly_line(df, "subscribers", "Подписчики").properties(width=400))
     assert [t for t in texts if re.fullmatch(r"\d\d\.\d\d", t)] == ["26.10", "02.11", "09.11", "16.11", "23.11"]
+
+
+def test_a_small_share_is_not_printed_as_zero():
+    """14 of 13 594 messages: «14 · <1 %», not «14 · 0 %»; whole percents otherwise."""
+    topics = pd.DataFrame({"topic": ["Дороги", "Снег и уборка"], "messages": [3098, 14], "share": [0.2279, 0.00103]})
+    texts = [html.unescape(t) for t in svg_texts(charts.topic_bars(topics, width=300))]
+    assert f"14 · <1{NBSP}%" in texts and f"3{NBSP}098 · 23{NBSP}%" in texts
+    assert [charts.share_text(s) for s in (0, 0.0049, 0.2279, None)] == [f"0{NBSP}%", f"<1{NBSP}%", f"23{NBSP}%", "—"]

@@ -382,6 +382,14 @@ def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", 
 
 # -- distributions -------------------------------------------------------------
 
+def share_text(share) -> str:
+    """A bar's share in whole percents, «<1 %» for a share above zero that rounds to 0: «14 · 0 %»
+    beside a bar of 14 messages read as none (the table beside it says 0,1 %)."""
+    if share is not None and not pd.isna(share) and 0 < share < 0.005:
+        return f"<1{fmt.NBSP}%"
+    return fmt.pct(share, 0)
+
+
 def label_room(texts) -> float:
     """How far past the longest bar the value scale reaches so the value printed after it
     fits: Vega does not count a text beyond the plot when it fits a chart to its column, so
@@ -399,7 +407,7 @@ def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="contain
     df = by_topic_df.sort_values("messages", ascending=False)
     if top:
         df = df.head(top)
-    df = df.assign(text=[f"{fmt.num(m)} · {fmt.pct(s, 0)}" for m, s in zip(df["messages"], df["share"])])
+    df = df.assign(text=[f"{fmt.num(m)} · {share_text(s)}" for m, s in zip(df["messages"], df["share"])])
     height = height or 30 * len(df) + 20
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         y=alt.Y("topic:N", title=None, sort=list(df["topic"])),
@@ -422,7 +430,7 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
     order = platforms.ordered(df["platform"])
     # Only the columns drawn: Altair converts every column of the data of every layer.
     df = df[["platform", "platform_label", value]].set_index("platform").loc[order].reset_index()
-    df = df.assign(text=[f"{fmt.num(v)} · {fmt.pct(v / total, 0)}" for v in df[value]])
+    df = df.assign(text=[f"{fmt.num(v)} · {share_text(v / total)}" for v in df[value]])
     labels = list(df["platform_label"])
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         y=alt.Y("platform_label:N", title=None, sort=labels),
