@@ -92,8 +92,8 @@ with tab_check:
     # ✓ green, ✗ red (read at a glance); every column as wide as its header, all on screen at
     # 1366 px (it read «Однокласс», «Публикаци», and «Всего страниц» was off screen).
     widgets.table(shown, {
-        "name": st.column_config.TextColumn("Муниципалитет", width=176),
-        "compliant": st.column_config.TextColumn("Итог", width=60),
+        "name": st.column_config.TextColumn("Муниципалитет", width=184),
+        "compliant": st.column_config.TextColumn("Итог", width=52),
         "has_vk": st.column_config.TextColumn("ВКонтакте", width=96),
         "has_ok": st.column_config.TextColumn("Одноклассники", width=124),
         "verified": st.column_config.TextColumn("Госметка", width=84),
