@@ -48,7 +48,8 @@ def legend(ch: maps.Choropleth) -> None:
     (a legend inside the map would need extra JS)."""
     # No unit after the name: the values carry their own ('78,0 %', '5 ч 8 мин') or the name
     # says it ('Подписки на 1000 жителей').
-    note = (f"цель: {ch.target.text()}" if ch.target is not None else ch.metric.scale_note)
+    # Classes by a target name it themselves («от 90,0 % — цель»): no second «цель: не ниже 90 %».
+    note = "" if ch.target is not None else ch.metric.scale_note
     items = "".join(
         f'<span class="map-legend-item"><span class="map-legend-swatch" style="background:{colour}">'
         f"</span>{html.escape(label)}</span>"
