@@ -492,11 +492,14 @@ class MessagesKind:
             ctx.tz, values["received_at"], values["first_response_at"]))
         keys = list(zip([p.platform for p in values["page"]], values["external_id"].tolist()))
         batch = MessageBatch(cols, fast, values, slow, problems, keys)
-        # Every clean row taken for new (what a new file is): its rows derived and turned into
-        # what the driver takes here, in the checking thread, while the chunk before is being
-        # written; the plan uses them when the database holds none of the chunk's keys.
-        if len(fast):
-            batch.as_new = self._new_rows(batch, np.ones(len(fast), dtype=bool), is_postgres(ctx.pages.conn))
+        # PostgreSQL: every clean row taken for new (what a new file is), derived and turned
+        # into COPY's text here, in the checking thread, while the chunk before is being
+        # written; the plan uses them when the database holds none of the chunk's keys. Not on
+        # SQLite: its rows are Python tuples, several times the text's memory to hold ahead
+        # (the import's peak is near its 300 MB bound there), and its writing thread's Python
+        # is not what the import waits for.
+        if len(fast) and is_postgres(ctx.pages.conn):
+            batch.as_new = self._new_rows(batch, np.ones(len(fast), dtype=bool), postgres=True)
         return batch
 
     def plan(self, conn: Connection, ctx: Context, batch: "MessageBatch | list[Candidate]", state: dict) -> Plan:
@@ -724,7 +727,7 @@ class MessageBatch:
     slow: list[Candidate]          # rows checked one by one and found clean
     problems: Problems             # where the plan records what it finds
     keys: list[tuple[str, str]] = field(default_factory=list)  # the clean rows' (platform, external id)
-    as_new: "NewRows | None" = None  # every clean row taken for new, built ahead (check_chunk)
+    as_new: "NewRows | None" = None  # every clean row taken for new, built ahead (check_chunk, PostgreSQL)
 
 
 @dataclass
