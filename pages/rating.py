@@ -101,9 +101,11 @@ with compare_tab:
     how = mode_col.radio("Кого сравнить", ["Выбрать вручную", "Такие же, как мой"], horizontal=True,
                          key="cmp_mode")
     if how == "Выбрать вручную":
+        # Without a municipality of one's own, the urban okrugs to start with (not an empty tab).
+        okrugs = [int(i) for i in munis.loc[munis["kind"] == "urban_okrug", "municipality_id"]][:MAX_COMPARE]
         chosen = pick_col.multiselect(f"Муниципалитеты (от 2 до {MAX_COMPARE})", list(names), format_func=names.get,
-                                max_selections=MAX_COMPARE, key="cmp",
-                                default=[mine] if mine else None, placeholder="Выберите муниципалитеты")
+                                      max_selections=MAX_COMPARE, key="cmp", default=[mine] if mine else okrugs,
+                                      placeholder="Выберите муниципалитеты")
     else:
         my = pick_col.selectbox("Мой муниципалитет", list(names), format_func=names.get, key="cmp_mine",
                           index=list(names).index(mine) if mine in names else 0)

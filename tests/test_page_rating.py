@@ -72,6 +72,16 @@ def test_comparison_with_the_average(app_db):
     assert list(table["Ответ в срок"])[:2] == [0.643, 0.667]   # 9/14, 2/3 as shown: 64,3 %, 66,7 %
 
 
+def test_comparison_starts_with_the_urban_okrugs(app_db):
+    """Without a municipality chosen the tab is not empty: the five urban okrugs and the average."""
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    names = list(table_with(at, "Ответ в срок")["Муниципалитет"])
+    assert sorted(names[:5]) == ["город Бердск", "город Искитим", "город Новосибирск", "город Обь",
+                                 "рабочий посёлок Кольцово"]
+    assert names[5:] == ["Среднее по муниципалитетам"]
+
+
 def test_peers_of_the_same_kind(app_db):
     at = run_page(app_db, PAGE, now=NOW)
     at.radio(key="cmp_mode").set_value("Такие же, как мой").run()
