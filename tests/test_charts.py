@@ -199,8 +199,19 @@ def test_comparison_names_every_metric():
     df = pd.DataFrame({"name": ["А", "Б", "Среднее"], "share_in_norm": [0.8, 0.6, 0.7],
                        "subs_per_1000": [120.5, 80.0, 100.0]})
     texts = svg_texts(charts.comparison(df, ["share_in_norm", "subs_per_1000"], reference_name="Среднее"))
-    assert "Ответ в срок" in texts and "Подписки на 1000 жителей" in texts
+    # A long name on two lines (charts in a row keep their plots level), a short one on the second.
+    assert "Ответ в срок" in texts and "Подписки на" in texts and "1000 жителей" in texts
     assert f"80,0{NBSP}%" in texts and "120,5" in texts
+
+
+def test_comparison_titles_take_two_lines():
+    """In a quarter of the page «Медиана первого ответа» was cut to «Медиана первого ответ»."""
+    assert charts.two_lines("Медиана первого ответа") == ["Медиана первого", "ответа"]
+    assert charts.two_lines("Подписки на 1000 жителей") == ["Подписки на", "1000 жителей"]
+    assert charts.two_lines("Ответ в срок") == [" ", "Ответ в срок"]
+    df = pd.DataFrame({"name": ["А", "Среднее"], "median_response_min": [120.0, 90.0]})
+    title = charts.comparison_bars(df, "median_response_min", reference_name="Среднее").to_dict()["title"]
+    assert title["text"] == ["Медиана первого", "ответа"]
 
 
 def test_heatmap_fills_the_week():

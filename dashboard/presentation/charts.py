@@ -596,6 +596,18 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     return _size(alt.layer(bars, *lines, halo, text, *labels), width, height)
 
 
+def two_lines(title: str, one_line: int = 18) -> list[str]:
+    """A chart title as two lines, so charts side by side keep their plots level: a long one
+    broken at the space nearest its middle («Медиана первого» / «ответа»), a short one under an
+    empty line. In a quarter of the page at 1366 px «Медиана первого ответа» was cut to
+    «Медиана первого ответ»."""
+    if len(title) <= one_line or " " not in title:
+        return [" ", title]
+    middle = len(title) / 2
+    cut = min((i for i, ch in enumerate(title) if ch == " "), key=lambda i: (abs(i - middle), -i))
+    return [title[:cut], title[cut + 1:]]
+
+
 def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
                     reference_name: str | None = None, show_names: bool = True,
                     width="container", height=None) -> alt.Chart:
@@ -607,7 +619,7 @@ def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
     part = pd.DataFrame({"name": names, "value": pd.to_numeric(df[metric], errors="coerce"),
                          "value_label": [m.format(v) for v in df[metric]]})
     vmax = part["value"].max()
-    base = alt.Chart(part, title=alt.Title(m.label, fontSize=13)).encode(
+    base = alt.Chart(part, title=alt.Title(two_lines(m.label), fontSize=13)).encode(
         y=alt.Y("name:N", title=None, sort=names, axis=alt.Axis(labels=show_names, ticks=False)),
         x=alt.X("value:Q", title=None, axis=None,
                 scale=alt.Scale(domainMax=float(vmax) * 1.5 if vmax and vmax > 0 else 1)),
