@@ -210,7 +210,7 @@ def test_comparison_titles_take_two_lines():
     assert charts.two_lines("Подписки на 1000 жителей") == ["Подписки на", "1000 жителей"]
     assert charts.two_lines("Ответ в срок") == [" ", "Ответ в срок"]
     df = pd.DataFrame({"name": ["А", "Среднее"], "median_response_min": [120.0, 90.0]})
-    title = charts.comparison_bars(df, "median_response_min", reference_name="Среднее").to_dict()["title"]
+    title = charts.comparison_bars(df, "median_response_min", reference_name="Среднее").to_dict()["layer"][0]["title"]
     assert title["text"] == ["Медиана первого", "ответа"]
 
 
