@@ -60,7 +60,7 @@ import statistics
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -736,6 +736,14 @@ class Row:
     def cells(self) -> str:
         return f"{self.count} | {self.median:.2f} | {self.p90:.2f} | {self.worst:.2f} | {self.errors}"
 
+    def as_dict(self) -> dict:
+        """Seconds rounded to ms; None where no action succeeded (JSON has no NaN)."""
+        def sec(v: float) -> float | None:
+            return None if v != v else round(v, 3)
+
+        return {"count": self.count, "median_s": sec(self.median), "p90_s": sec(self.p90),
+                "worst_s": sec(self.worst), "errors": self.errors}
+
 
 def steady(results: list[Timing], ramp: float, duration: float) -> list[Timing]:
     """The actions started after every session has arrived and before the end."""
@@ -752,10 +760,9 @@ def summary(results: list[Timing], sampler: Sampler, args) -> dict:
         "client": args.client, "sessions": args.sessions, "duration_s": args.duration, "ramp_s": args.ramp,
         "seed": args.seed, "url": args.url,
         "load_before": round(sampler.load0[0], 2), "load_max": round(sampler.load_max, 2),
-        "steady": {"actions": row.count, "actions_per_s": round(row.count / window, 3),
-                   "median_s": round(row.median, 3), "p90_s": round(row.p90, 3), "worst_s": round(row.worst, 3),
-                   "errors": row.errors, "cores": {k: round(v, 3) for k, v in cores.items()}},
-        "all": {a: asdict(Row.of([r for r in results if r.action == a])) for a in ACTIONS},
+        "steady": {**row.as_dict(), "actions_per_s": round(row.count / window, 3),
+                   "cores": {k: round(v, 3) for k, v in cores.items()}},
+        "all": {a: Row.of([r for r in results if r.action == a]).as_dict() for a in ACTIONS},
         "memory_mb": {k: {"mean": round(statistics.mean(g.mb_samples), 1) if g.mb_samples else 0.0,
                           "peak": round(g.peak_mb, 1)} for k, g in sampler.groups.items()},
         "cpu_s": {k: round(g.cpu(), 2) for k, g in sampler.groups.items()},
@@ -815,7 +822,8 @@ def curve(summaries: list[dict]) -> None:
     for s in summaries:
         st, c, mem = s["steady"], s["steady"]["cores"], s["memory_mb"]["app"]
         other = c.get("machine", 0.0) - sum(c.get(k, 0.0) for k in GROUPS)
-        print(f"| {s['sessions']} | {st['actions_per_s']:.2f} | {st['median_s']:.2f} | {st['p90_s']:.2f} | "
+        sec = {k: "—" if st[k] is None else f"{st[k]:.2f}" for k in ("median_s", "p90_s")}
+        print(f"| {s['sessions']} | {st['actions_per_s']:.2f} | {sec['median_s']} | {sec['p90_s']} | "
               f"{st['errors']} | {c.get('app', 0):.2f} | {mem['mean']:.0f} / {mem['peak']:.0f} | "
               f"{c.get('postgres', 0):.2f} | {c.get('client', 0):.2f} | {max(other, 0):.2f} | "
               f"{s['load_before']:.1f} / {s['load_max']:.1f} |")
