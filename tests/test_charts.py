@@ -418,8 +418,9 @@ def test_bar_values_fit_in_the_plot(width):
     subs = pd.DataFrame({"platform": ["vk", "ok", "max", "tg"],
                          "platform_label": ["ВКонтакте", "Одноклассники", "MAX", "Telegram"],
                          "messages": [1, 1, 1, 0], "subscribers": [60_998_163, 10_068_413, 9_167_766, 3_311_029]})
-    for chart in (charts.topic_bars(topics, width=width), charts.platform_bars(subs, "subscribers", width=width)):
-        values = [b for b in text_boxes(chart) if "·" in b[0]]
+    # Built for a page's column (width "container"), drawn at that column's plot width.
+    for chart in (charts.topic_bars(topics), charts.platform_bars(subs, "subscribers")):
+        values = [b for b in text_boxes(chart.properties(width=width)) if "·" in b[0]]
         assert values and max(right for _t, _l, _top, right, _b in values) <= width, values
 
 
@@ -440,12 +441,20 @@ def test_short_names_for_a_narrow_column():
         "г. Новосибирск", "р. п. Кольцово", "Усть-Таркский р-н", "Региональные органы власти"]
     df = pd.DataFrame({"municipality_id": [1, 2, 3], "name": ["город Новосибирск", "рабочий посёлок Кольцово",
                                                              "Усть-Таркский район"], "score": [80.4, 67.9, 25.2]})
-    chart = charts.municipality_bars(df, "score", short_names=True, width=130, height=90)
+    chart = charts.municipality_bars(df, "score", short_names=True, height=90)
     spec = chart.to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["label"] for r in rows] == ["г. Новосибирск", "р. п. Кольцово", "Усть-Таркский р-н"]
     assert spec["layer"][0]["encoding"]["tooltip"][0]["field"] == "name"
-    assert max(b[3] for b in text_boxes(chart)) <= 130
+    assert max(b[3] for b in text_boxes(chart.properties(width=130))) <= 130
+
+
+def test_bars_of_a_given_width_keep_their_length():
+    """A slide's chart (a number for its width) grows to hold its texts, so its bars keep the
+    old room (the top bar to 1/1,4 of the plot), not the page column's."""
+    topics = pd.DataFrame({"topic": ["Дороги", "ЖКХ"], "messages": [3098, 1939], "share": [0.23, 0.14]})
+    scale = charts.topic_bars(topics, width=600).to_dict()["layer"][0]["encoding"]["x"]["scale"]
+    assert scale["domainMax"] == pytest.approx(3098 * 1.4)
 
 
 def test_weekly_lines_are_labelled_with_their_mondays():

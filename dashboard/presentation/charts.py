@@ -390,11 +390,15 @@ def share_text(share) -> str:
     return fmt.pct(share, 0)
 
 
-def label_room(texts) -> float:
+def label_room(texts, width="container", fixed: float = 1.4) -> float:
     """How far past the longest bar the value scale reaches so the value printed after it
-    fits: Vega does not count a text beyond the plot when it fits a chart to its column, so
-    «45 818 · 18 %» beside the longest bar was cut at the card's edge. About 5,5 % of the
-    plot for each character (a half-width column at 1366 px leaves the plot ~240 px)."""
+    fits. In a page's column (``width="container"``) Vega does not count a text beyond the
+    plot when it fits the chart to the column, so «45 818 · 18 %» beside the longest bar was
+    cut at the card's edge: about 5,5 % of the plot for each character of the longest value (a
+    half-width column at 1366 px leaves the plot ~240 px). A chart of a given width (slides)
+    grows to hold its texts: ``fixed``, so its bars keep their length."""
+    if width != "container":
+        return fixed
     longest = max((len(str(t)) for t in texts), default=0)
     return 1.2 + 0.055 * longest
 
@@ -412,7 +416,7 @@ def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="contain
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         y=alt.Y("topic:N", title=None, sort=list(df["topic"])),
         x=alt.X("messages:Q", title=None, axis=None,
-                scale=alt.Scale(domainMax=float(df["messages"].max()) * label_room(df["text"]))),
+                scale=alt.Scale(domainMax=float(df["messages"].max()) * label_room(df["text"], width))),
         tooltip=[alt.Tooltip("topic:N", title="Тема"), alt.Tooltip("text:N", title="Обращений, доля")],
     )
     return _size(base.mark_bar(color=ACCENT) + base.mark_text(align="left", dx=4).encode(text=alt.Text("text:N")),
@@ -435,7 +439,7 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         y=alt.Y("platform_label:N", title=None, sort=labels),
         x=alt.X(f"{value}:Q", title=None, axis=None,
-                scale=alt.Scale(domainMax=float(df[value].max()) * label_room(df["text"]))),
+                scale=alt.Scale(domainMax=float(df[value].max()) * label_room(df["text"], width, 1.9))),
         tooltip=[alt.Tooltip("platform_label:N", title="Платформа"), alt.Tooltip("text:N", title="Всего, доля")],
     )
     bars = base.mark_bar().encode(color=alt.Color("platform_label:N", legend=None,
@@ -561,7 +565,7 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     base = alt.Chart(data, title=title or alt.Undefined).encode(
         y=alt.Y("label:N", title=None, sort=list(data["label"])),
         x=alt.X(f"{metric}:Q", title=None, axis=None,
-                scale=alt.Scale(domain=[0, top * label_room([m.format(top)]) or 1])),
+                scale=alt.Scale(domain=[0, top * label_room([m.format(top)], width, 1.3) or 1])),
         tooltip=[alt.Tooltip("name:N", title="Муниципалитет"), alt.Tooltip("value_label:N", title=m.label)],
     )
     if target is not None:
