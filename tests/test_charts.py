@@ -475,3 +475,24 @@ def test_a_small_share_is_not_printed_as_zero():
     texts = [html.unescape(t) for t in svg_texts(charts.topic_bars(topics, width=300))]
     assert f"14 · <1{NBSP}%" in texts and f"3{NBSP}098 · 23{NBSP}%" in texts
     assert [charts.share_text(s) for s in (0, 0.0049, 0.2279, None)] == [f"0{NBSP}%", f"<1{NBSP}%", f"23{NBSP}%", "—"]
+
+
+def test_the_slides_topic_bars_are_of_the_slide_width():
+    """The report draws its topic bars for a slide (a number for the width), so they keep
+    their length there; the page's column rule would shrink them to a third of the plot."""
+    from dashboard.presentation.reports import figures
+
+    class Content:
+        topics = pd.DataFrame({"topic": ["Дороги", "ЖКХ"], "messages": [3098, 1939], "share": [0.23, 0.14]})
+        series = pd.DataFrame({"period": [date(2026, 9, 7)], "messages": [1], "answered": [1],
+                               "share_in_norm": [1.0]})
+        municipalities = pd.DataFrame({"municipality_id": [1], "name": ["город Бердск"], "kind": ["urban_okrug"],
+                                       "share_in_norm": [0.9]})
+        responses = pd.DataFrame({"bucket": ["1_8"], "label": ["1–8 ч"], "messages": [1], "share": [1.0]})
+        targets, grain, municipality_id = {}, "week", None
+
+        class norm:
+            hours = 24
+
+    topics = figures.chart_definitions(Content())["topics"].to_dict()
+    assert topics["layer"][0]["encoding"]["x"]["scale"]["domainMax"] == pytest.approx(3098 * 1.4)

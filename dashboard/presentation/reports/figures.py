@@ -122,12 +122,15 @@ OVERRIDES = {
 
 def chart_definitions(c) -> dict[str, alt.TopLevelMixin]:
     """The deck's charts (keys of deck.CHART_BOXES) for a ReportContent."""
+    from dashboard.presentation.reports.deck import CHART_BOXES
+
     return {
         "map": status_map(c.municipalities, highlight_id=c.municipality_id),
         "messages": charts.messages_trend(c.series, c.grain),
         "timeliness": charts.timeliness_trend(
             c.series, c.targets["share_in_norm"].goal if "share_in_norm" in c.targets else None, grain=c.grain),
-        "topics": charts.topic_bars(c.topics),
+        # Of the slide's width, not a page's column: the padding above makes room for the values.
+        "topics": charts.topic_bars(c.topics, width=px(CHART_BOXES["topics"].w)),
         "responses": charts.response_distribution(c.responses, c.norm.hours),
     }
 
