@@ -212,6 +212,9 @@ def test_comparison_titles_take_two_lines():
     df = pd.DataFrame({"name": ["А", "Среднее"], "median_response_min": [120.0, 90.0]})
     title = charts.comparison_bars(df, "median_response_min", reference_name="Среднее").to_dict()["layer"][0]["title"]
     assert title["text"] == ["Медиана первого", "ответа"]
+    # The page's column fits title and plot into the height: 28 px a bar besides the title.
+    spec = charts.comparison_bars(df, "median_response_min", reference_name="Среднее").to_dict()
+    assert spec["height"] - charts.TITLE_TWO_LINES_PX >= 28 * len(df)
 
 
 def test_heatmap_fills_the_week():

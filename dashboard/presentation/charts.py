@@ -600,6 +600,9 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     return _size(alt.layer(bars, *lines, halo, text, *labels), width, height)
 
 
+TITLE_TWO_LINES_PX = 34
+
+
 def two_lines(title: str, one_line: int = 18) -> list[str]:
     """A chart title as two lines, so charts side by side keep their plots level: a long one
     broken at the space nearest its middle («Медиана первого» / «ответа»), a short one under an
@@ -632,7 +635,9 @@ def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
     bars = base.mark_bar().encode(color=alt.Color("name:N", legend=None,
                                                   scale=alt.Scale(domain=names, range=colors)))
     text = base.mark_text(align="left", dx=4).encode(text=alt.Text("value_label:N"))
-    return (bars + text).properties(width=width, height=height or 28 * len(names) + 10)
+    # A page's column fits the whole chart, its two-line title included, into the height:
+    # 28 px a bar plus the title's ~34 px (without them three bars got 13 px each).
+    return (bars + text).properties(width=width, height=height or 28 * len(names) + 10 + TITLE_TWO_LINES_PX)
 
 
 def comparison(df: pd.DataFrame, metrics: Sequence[str], name_col: str = "name",
