@@ -115,14 +115,15 @@ with widgets.section("Страницы", "Официальные страниц�
         reg = reg.assign(last_post=widgets.local_times(reg["last_post_at"]),
                          stats_date=pd.to_datetime(reg["stats_on"]),
                          profile="stranitsa?page=" + reg["page_id"].astype(str))
+        # As in «Реестр»: the name and its profile first, every column as wide as its header and texts.
         widgets.table(reg, {
-            "title": st.column_config.TextColumn("Страница", width="medium"),
-            "platform_label": st.column_config.TextColumn("Платформа", width=105),
-            "subscribers": widgets.number_column("Подписчики", "int", width=95),
-            "verified": st.column_config.CheckboxColumn("Госметка", width="small"),
-            "last_post": widgets.datetime_column("Публикация", width=130, help="Последняя публикация"),
-            "stats_date": widgets.date_column("Данные на", width="small"),
-            "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width="small"),
-            "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width="small"),
+            "title": st.column_config.TextColumn("Страница", width=240),
+            "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width=80),
+            "platform_label": st.column_config.TextColumn("Платформа", width=118),
+            "subscribers": widgets.number_column("Подписчики", "int", width=96),
+            "verified": st.column_config.CheckboxColumn("Госметка", width=84),
+            "last_post": widgets.datetime_column("Публикация", width=150, help="Последняя публикация"),
+            "stats_date": widgets.date_column("Данные на", width=90),
+            "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width=76),
             "organisation": st.column_config.TextColumn("Организация", width="medium"),
         }, key="profile_pages")

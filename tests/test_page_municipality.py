@@ -29,6 +29,8 @@ def test_profile_of_novosibirsk(app_db):
     pages = table_with(at, "Госметка")
     assert sorted(pages["Страница"]) == ["Страница 1", "Страница 2", "Страница 3", "Страница 4", "Страница 8"]
     assert list(pages.loc[pages["Страница"] == "Страница 1", "Подписчики"]) == [1400]
+    # As in «Реестр»: the name and its profile link first (at 1366 px «Профиль» was off screen).
+    assert list(pages.columns[:3]) == ["Страница", "Профиль", "Платформа"]
 
 
 def test_without_a_municipality_the_page_asks_for_one_and_has_no_selector_of_its_own(app_db):
