@@ -23,6 +23,7 @@ from dashboard.cli import main
 from dashboard.core import db, periods, schema
 from dashboard.core import formatting as fmt
 from dashboard.core.metrics import KPIS
+from dashboard.presentation import charts as screen_charts
 from dashboard.presentation.reports import (
     build_report,
     content,
@@ -227,13 +228,27 @@ def test_bar_and_line_charts_are_native_with_the_query_numbers(pptx_file, report
     assert list(msgs.plots[0].categories) == [d.strftime("%d.%m") for d in pd.to_datetime(s["period"])]
     assert list(msgs.series[0].values) == list(s["messages"])
     timely = charts["chart:timeliness"]
-    assert [x.name for x in timely.series] == ["Ответ в срок", f"Цель: не ниже 90{fmt.NBSP}%"]
+    assert [x.name for x in timely.series] == ["Ответ в срок", f"цель 90,0{fmt.NBSP}%"]
     assert set(timely.series[1].values) == {0.9}
     topics = charts["chart:topics"]
     assert topics.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
     assert list(topics.plots[0].categories) == list(expected["topics"]["topic"])
     assert list(topics.series[0].values) == list(expected["topics"]["messages"])
     assert charts["chart:responses"].chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
+
+
+def test_target_line_reads_the_same_on_the_slide_and_the_screen(pptx_file, report_engine):
+    """«Screens and slides print the same text for the same value»: the PPTX target series is
+    named as the screen's (and the PDF's) timeliness chart labels its dashed line."""
+    f = Filters(NOV.start, NOV.end, norm=NORM)
+    with report_engine.connect() as conn:
+        s = series.messages_series(conn, f, "day")
+    spec = screen_charts.timeliness_trend(s, 0.9, grain="day").to_dict()
+    drawn = [row["label"] for data in spec["datasets"].values() for row in data if "label" in row]
+    timely = next(sh.chart for slide in pptx_file.slides for sh in slide.shapes
+                  if sh.has_chart and sh.name == "chart:timeliness")
+    assert drawn == [f"цель 90,0{fmt.NBSP}%"]
+    assert timely.series[1].name == drawn[0]
 
 
 def test_every_slide_has_speaker_notes_with_definitions(pptx_file):

@@ -32,6 +32,13 @@ def test_parse_units_and_defaults_kept():
     assert targets.parse("overdue=3")["overdue"] == Target("overdue", 3, 3)
 
 
+def test_label_is_the_goal_in_the_kpis_format():
+    d = targets.DEFAULT_TARGETS
+    assert d["share_in_norm"].label == "цель 90,0\u00a0%"
+    assert Target("share_in_norm", 0.855, 0.7).label == "цель 85,5\u00a0%"
+    assert targets.goal_label("overdue", 0) == "цель 0"
+
+
 def test_descriptions_in_russian():
     d = targets.DEFAULT_TARGETS
     assert d["share_in_norm"].description == "Ответ в срок: цель — не ниже 90\u00a0%, жёлтый — от 75\u00a0%"

@@ -73,10 +73,21 @@ class Target:
         return f"не ниже {shown}" if self.higher_is_better else f"не выше {shown}"
 
     @property
+    def label(self) -> str:
+        """The target line's name on every chart — screen, PDF and PPTX: «цель 90,0 %»."""
+        return goal_label(self.code, self.goal)
+
+    @property
     def description(self) -> str:
         """'Ответ в срок: цель — не ниже 90 %, жёлтый — от 75 %'."""
         word = "от" if self.higher_is_better else "до"
         return f"{KPIS[self.code].name}: цель — {self.text()}, жёлтый — {word} {self.text(self.amber)}"
+
+
+def goal_label(code: str, goal: float) -> str:
+    """«цель 90,0 %»: a target line's name, the goal in the KPI's own format (as cards and
+    tables print the value). The one owner of that text (Target.label)."""
+    return f"цель {KPIS[code].format(goal)}"
 
 
 # Defaults: the registry's target slots (dashboard.core.metrics.KPIS: target, amber).

@@ -19,6 +19,7 @@ import pandas as pd
 from dashboard.core import formatting as fmt
 from dashboard.core import platforms
 from dashboard.core.metrics import KPI, KPIS, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL
+from dashboard.core.targets import goal_label
 
 THEME = "gospubliki"
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -291,7 +292,7 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
     if norm_share_target is not None:
         # The same text as the bars' target line and the cards (the KPI's own format).
         target = pd.DataFrame({"y": [norm_share_target],
-                               "label": [f"цель {KPIS['share_in_norm'].format(norm_share_target)}"]})
+                               "label": [goal_label("share_in_norm", norm_share_target)]})
         rule = alt.Chart(target).mark_rule(strokeDash=[5, 4], color=MUTED).encode(
             y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title="Цель")])
         # The label above the plot's top right corner, not on the line: points at the goal
@@ -583,7 +584,7 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     if oblast_value is not None and not pd.isna(oblast_value):
         rules.append((oblast_value, f"по области: {m.format(oblast_value)}", INK))
     if target is not None:
-        rules.append((target.goal, f"цель {m.format(target.goal)}", MUTED))
+        rules.append((target.goal, target.label, MUTED))
     lines, labels = [], []
     for i, (x, label, colour) in enumerate(rules):
         rule = pd.DataFrame({"x": [x], "label": [label]})

@@ -547,7 +547,7 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
                      point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT))]
     target = c.targets.get("share_in_norm")
     if target is not None:
-        series.append(Series(f"Цель: {target.text()}", (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
+        series.append(Series(target.label, (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
     return Chart(CHART_BOXES["timeliness"], "timeliness", "line", cats, tuple(series), "0%", png,
                  axis_title="Доля ответов в срок", axis_max=1.0, legend=True)
 
