@@ -40,6 +40,7 @@ LEGEND_CSS = """<style>
 .map-legend-item { display: inline-flex; align-items: center; gap: 0.4rem; white-space: nowrap; }
 .map-legend-swatch { display: inline-block; width: 1.5rem; height: 0.9rem; flex: none;
   border: 1px solid #5b6b7f; border-radius: 2px; }
+.map-legend-swatch.few { background: #e8ecf1; border: 1.5px dashed #5b6b7f; }
 </style>"""
 
 
@@ -55,6 +56,10 @@ def legend(ch: maps.Choropleth) -> None:
         f"</span>{html.escape(label)}</span>"
         for colour, label in ch.legend
     )
+    if ch.few:
+        # Drawn as on the map: pale, in a dashed border (maps._style).
+        items += (f'<span class="map-legend-item"><span class="map-legend-swatch few"></span>'
+                  f"{html.escape(ch.few_label)}</span>")
     st.markdown(
         f'{LEGEND_CSS}<div class="map-legend">'
         f'<span class="map-legend-title">{html.escape(ch.metric.label)}</span>'
@@ -86,8 +91,8 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
         styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
         .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1)))
     if ch.few:
-        st.caption(f"«—» в графе № — меньше {metrics.rating_min_messages()} обращений за период: "
-                   "значение показано, но места нет, как в «Рейтинге».")
+        st.caption(f"«—» в графе № — меньше {ch.min_messages} обращений за период: значение "
+                   "показано (на карте — бледно, в пунктирной границе), но места нет, как в «Рейтинге».")
 
 
 f = widgets.current_filters()

@@ -285,3 +285,62 @@ def test_ranking_places_no_small_sample_on_top():
     # Counts are not a share of the messages: every municipality is placed.
     assert maps.ranking(maps.choropleth(df.assign(messages=df["messages"]), "messages", min_messages=20))[
         "place"].notna().all()
+
+
+def rendered_styles(html: str) -> list[dict[int, dict]]:
+    """municipality_id -> the style folium baked into each styler function of the map (one per
+    GeoJSON layer: polygons, then the okrugs' markers; ids of ``default`` filled in)."""
+    out = []
+    for body in re.findall(r"_styler\(feature\) \{\s*switch\(feature\.properties\.municipality_id\) \{(.*?)\n\s*\}",
+                           html, re.S):
+        styles, pending = {}, []
+        for m in re.finditer(r"case (\d+):|(default):|return (\{[^\n]*\});", body):
+            if m.group(3) is None:
+                pending.append(int(m.group(1)) if m.group(1) else None)
+                continue
+            for mid in pending:
+                styles[mid] = json.loads(m.group(3))
+            pending = []
+        default = styles.pop(None, None)
+        out.append({mid: styles.get(mid, default) for mid in range(1, 36)})
+    return out
+
+
+def test_small_samples_are_pale_and_dashed_on_the_map():
+    """«Small samples are marked»: Кыштовский район (16) with 12 messages and 100 % in the norm
+    kept its full green on the map while the ranking beside it said «мало данных». With the
+    rating's threshold its polygon (and an okrug's marker) is drawn in its class colour but pale,
+    in a dashed grey border; the tooltip names the count; the legend has the key."""
+    df = frame(share_in_norm=lambda i: 1.0 if i in (16, 2) else 0.6,
+               messages=lambda i: {16: 12, 32: 1}.get(i, 40))
+    ch = maps.choropleth(df, "share_in_norm", min_messages=20)
+    assert ch.few == {16: 12, 32: 1} and ch.min_messages == 20
+    assert ch.few_label == "мало данных: меньше 20 обращений"
+    assert ch.tooltip_label(16) == f"100,0{NBSP}% — мало данных: 12 обращений"
+    assert ch.tooltip_label(32) == f"60,0{NBSP}% — мало данных: 1 обращение"
+    assert ch.tooltip_label(2) == f"100,0{NBSP}%"
+    assert ch.colours[16] == ch.colours[2]          # the same class, marked apart by the style
+
+    html = rendered(maps.build_map(ch, selected=32))
+    polygons, points = geojson_layers(html)
+    props = {f["properties"]["municipality_id"]: f["properties"] for f in polygons["features"]}
+    assert props[16]["few"] is True and props[2]["few"] is False
+    assert props[16]["value_label"] == ch.tooltip_label(16)
+    polygon_styles, marker_styles = rendered_styles(html)
+    assert polygon_styles[16] == {"fillColor": ch.colours[16], "fillOpacity": maps.FEW_FILL_OPACITY,
+                                  "color": maps.FEW_BORDER_COLOUR, "weight": 1.5, "opacity": 1,
+                                  "dashArray": maps.FEW_DASH}
+    assert polygon_styles[2]["fillOpacity"] == 0.9 and "dashArray" not in polygon_styles[2]
+    # Chosen in the sidebar and small: the red outline, still dashed and pale.
+    assert polygon_styles[32]["color"] == maps.SELECTED_COLOUR and polygon_styles[32]["dashArray"] == maps.FEW_DASH
+    # город Бердск's marker beside the agglomeration: pale and dashed too.
+    assert {f["properties"]["municipality_id"]: f["properties"]["few"] for f in points["features"]}[32] is True
+    assert marker_styles[32]["fillOpacity"] == maps.FEW_FILL_OPACITY and marker_styles[32]["dashArray"] == "3 2"
+    assert marker_styles[31]["fillOpacity"] == 1 and "dashArray" not in marker_styles[31]
+
+
+def test_no_small_sample_marks_without_the_threshold_or_for_counts():
+    df = frame(share_in_norm=lambda i: 0.6, messages=lambda i: 3)
+    assert maps.choropleth(df, "share_in_norm").few == {}
+    counts = maps.choropleth(df, "messages", min_messages=20)
+    assert counts.few == {} and counts.min_messages is None

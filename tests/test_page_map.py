@@ -13,6 +13,7 @@ from unittest import mock
 import pandas as pd
 import pytest
 
+from dashboard.core import formatting as fmt
 from tests.apptest_utils import assert_ok, run_page, texts
 from tests.fixture_data import BAGAN, NOV, NSK, NSK_DISTRICT, OCT
 
@@ -185,3 +186,34 @@ def test_chosen_municipality_is_outlined_on_the_map(app_db):
     assert_ok(at)
     props = polygon_properties(fake)
     assert props[NSK]["selected"] is True and not any(p["selected"] for m, p in props.items() if m != NSK)
+
+
+def test_small_samples_are_marked_on_the_map_and_in_the_legend(app_db):
+    """A municipality below the rating's threshold (10 messages in the tests) keeps its value
+    on the map but is drawn pale in a dashed border, its tooltip says «мало данных: N
+    обращений», and the legend explains the mark; those at or above it are drawn as before."""
+    from dashboard.core.db import make_engine
+    from dashboard.presentation import maps
+    from queries import breakdowns
+
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    set_period(at, NOV, fake)
+    assert_ok(at)
+    engine = make_engine(app_db)
+    with engine.connect() as conn:
+        rows = breakdowns.by_municipality(conn, NOV).set_index("municipality_id")
+    engine.dispose()
+    measured = rows[(rows.index > 0) & rows["share_in_norm"].notna()]
+    small = measured[measured["messages"] < 10]
+    assert len(small) >= 1 and measured.loc[NSK, "messages"] == 15 and NSK not in small.index
+    props = polygon_properties(fake)
+    assert {m for m, p in props.items() if p["few"]} == set(small.index)
+    mid = small.index[0]
+    n = int(small.loc[mid, "messages"])
+    word = fmt.plural(n, "обращение", "обращения", "обращений")
+    assert props[mid]["value_label"] == (f"{maps.METRICS['share_in_norm'].format(small.loc[mid, 'share_in_norm'])}"
+                                         f" — мало данных: {n} {word}")
+    assert props[NSK]["value_label"] == maps.METRICS["share_in_norm"].format(rows.loc[NSK, "share_in_norm"])
+    legend = next(m.value for m in at.markdown if "map-legend" in m.value)
+    assert '<span class="map-legend-swatch few"></span>мало данных: меньше 10 обращений' in legend

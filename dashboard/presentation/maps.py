@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import math
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,7 +30,8 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from dashboard.core.metrics import KPIS
+from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS, LOW_DATA
 from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, boundaries
 from queries.rating import MESSAGE_METRICS
 
@@ -179,8 +180,25 @@ class Choropleth:
     names: dict[int, str]             # municipality_id -> name
     legend: list[tuple[str, str]]     # (colour, label), ascending values, then "нет данных"
     target: object = None             # dashboard.core.targets.Target when classes are by target
-    # Municipalities whose value rests on too few messages to be placed (see choropleth).
-    few: frozenset = frozenset()
+    # Municipalities whose value rests on too few messages to be placed (see choropleth):
+    # municipality_id -> its number of messages; drawn pale with a dashed border.
+    few: dict[int, int] = field(default_factory=dict)
+    min_messages: int | None = None   # the rating's threshold behind ``few``
+
+    @property
+    def few_label(self) -> str:
+        """The legend's key to the pale, dashed areas: «мало данных: меньше 20 обращений»."""
+        n = self.min_messages or 0
+        return f"{LOW_DATA}: меньше {fmt.num(n)} {fmt.plural(n, 'обращения', 'обращений', 'обращений')}"
+
+    def tooltip_label(self, mid: int) -> str:
+        """The value as the tooltip shows it: «100,0 % — мало данных: 12 обращений» for a
+        municipality in ``few``, else the value alone."""
+        if mid not in self.few:
+            return self.labels[mid]
+        n = self.few[mid]
+        return (f"{self.labels[mid]} — {LOW_DATA}: {fmt.num(n)} "
+                f"{fmt.plural(n, 'обращение', 'обращения', 'обращений')}")
 
 
 def status_choropleth(metric: MapMetric, values: dict[int, float | None], names: dict[int, str],
@@ -212,19 +230,22 @@ def choropleth(df: pd.DataFrame, metric_code: str, targets: dict | None = None,
                min_messages: int | None = None) -> Choropleth:
     """Classify ``by_municipality`` rows by a metric column into coloured classes: by the
     KPI's target when ``targets`` (code -> dashboard.core.targets.Target) has one, else
-    quantile classes. With ``min_messages`` (the rating's threshold), a metric computed from
-    messages marks the municipalities with fewer messages as ``few``: coloured as measured,
-    but not placed in the ranking (a small sample cannot top it, as on «Рейтинг»)."""
+    quantile classes. With ``min_messages`` (the rating's threshold,
+    dashboard.core.metrics.rating_min_messages), a metric computed from messages marks the
+    municipalities with fewer messages as ``few``: coloured by their class, but drawn pale with
+    a dashed border, «мало данных: N обращений» in the tooltip, and not placed in the ranking
+    (a small sample cannot top it, as on «Рейтинг»)."""
     metric = METRICS[metric_code]
     rows = df[df["municipality_id"] > 0]
     values = {int(r.municipality_id): (None if _missing(v := getattr(r, metric.code)) else float(v))
               for r in rows.itertuples()}
     names = {int(r.municipality_id): r.name for r in rows.itertuples()}
-    few = frozenset()
+    few = {}
     if min_messages and metric.code in MESSAGE_METRICS and "messages" in rows:
-        few = frozenset(int(i) for i, n in zip(rows["municipality_id"], rows["messages"]) if n < min_messages)
+        few = {int(i): int(n) for i, n in zip(rows["municipality_id"], rows["messages"])
+               if n < min_messages and values[int(i)] is not None}
     ch = _classified(metric, values, names, targets)
-    return replace(ch, few=few & {mid for mid, v in values.items() if v is not None})
+    return replace(ch, few=few, min_messages=min_messages if few else None)
 
 
 def _classified(metric: MapMetric, values: dict[int, float | None], names: dict[int, str],
@@ -328,8 +349,8 @@ def view_bounds(view: str) -> list[list[float]]:
 
 
 def _properties(ch: Choropleth, mid: int, selected: int | None) -> dict:
-    return {"municipality_id": mid, "name": ch.names[mid], "value_label": ch.labels[mid],
-            "colour": ch.colours[mid], "selected": mid == selected}
+    return {"municipality_id": mid, "name": ch.names[mid], "value_label": ch.tooltip_label(mid),
+            "colour": ch.colours[mid], "selected": mid == selected, "few": mid in ch.few}
 
 
 def _features(ch: Choropleth, selected: int | None = None) -> dict:
@@ -392,13 +413,22 @@ class _AttributionPrefix(MacroElement):
 SELECTED_COLOUR = "#c8102e"
 
 
+# A value from too few messages (Choropleth.few): its class colour, pale, in a dashed border.
+FEW_FILL_OPACITY = 0.35
+FEW_BORDER_COLOUR = "#5b6b7f"
+FEW_DASH = "5 4"
+
+
 def _style(feature: dict) -> dict:
     props = feature["properties"]
+    few = props.get("few")
+    style = {"fillColor": props["colour"], "fillOpacity": FEW_FILL_OPACITY if few else 0.9,
+             "color": BORDER_COLOUR, "weight": 1.1, "opacity": 1}
+    if few:
+        style.update(color=FEW_BORDER_COLOUR, weight=1.5, dashArray=FEW_DASH)
     if props.get("selected"):
-        return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": SELECTED_COLOUR,
-                "weight": 3, "opacity": 1}
-    return {"fillColor": props["colour"], "fillOpacity": 0.9, "color": BORDER_COLOUR,
-            "weight": 1.1, "opacity": 1}
+        style.update(color=SELECTED_COLOUR, weight=3)
+    return style
 
 
 def _highlight(_feature: dict) -> dict:
@@ -407,9 +437,12 @@ def _highlight(_feature: dict) -> dict:
 
 def _marker_style(feature: dict) -> dict:
     props = feature["properties"]
-    return {"fill": True, "fillColor": props["colour"], "fillOpacity": 1, "radius": MARKER_RADIUS_PX,
-            "color": SELECTED_COLOUR if props.get("selected") else "#0b2545",
-            "weight": 3 if props.get("selected") else 1.5}
+    style = {"fill": True, "fillColor": props["colour"], "fillOpacity": 1, "radius": MARKER_RADIUS_PX,
+             "color": SELECTED_COLOUR if props.get("selected") else "#0b2545",
+             "weight": 3 if props.get("selected") else 1.5}
+    if props.get("few"):
+        style.update(fillOpacity=FEW_FILL_OPACITY, dashArray="3 2")
+    return style
 
 
 def _tooltip(metric: MapMetric) -> folium.GeoJsonTooltip:
