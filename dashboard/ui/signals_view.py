@@ -42,6 +42,12 @@ def open_signals() -> pd.DataFrame:
     return df[where.isin(allowed)]
 
 
+def by_severity(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(severity code, its signals in ``df``'s order) for each severity present, the most
+    severe first (dashboard.core.signals.SEVERITIES)."""
+    return [(code, df[df["severity"] == code]) for code in rules.SEVERITIES if (df["severity"] == code).any()]
+
+
 def attention_signals(municipality_id: int | None = None, limit: int = 5) -> tuple[pd.Series, pd.DataFrame]:
     """(open signals per severity code, the first ``limit`` of them) that the current user
     may see — of one municipality when ``municipality_id`` is given — for ``attention``,
