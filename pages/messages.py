@@ -62,15 +62,19 @@ with widgets.section("Просроченные обращения без отв�
         st.markdown(f"**{fmt.num(total)}** {fmt.plural(total, 'обращение', 'обращения', 'обращений')}.")
         offset = widgets.pager("overdue_page", total, OVERDUE_PAGE_SIZE, reset_on=f)
         od = widgets.cached(backlog.overdue_messages, f, now=now, limit=OVERDUE_PAGE_SIZE, offset=offset)
-        od = od.assign(received_local=pd.to_datetime(od["received_at"]))  # already local time
+        # Short names («Новосибирский р-н», «г. Новосибирск»), as the charts write them: at 1366 px
+        # the full ones were cut («Новосибирский район»); the topic column gets 20 px more
+        # («Тепло- и водоснабжение» was cut too), from the date and hours columns' spare room.
+        od = od.assign(received_local=pd.to_datetime(od["received_at"]),  # already local time
+                       municipality=od["municipality"].map(charts.short_municipality))
         widgets.table(od, {
-            "received_local": widgets.datetime_column("Поступило", width=125),
-            "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=105,
+            "received_local": widgets.datetime_column("Поступило", width=118),
+            "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=104,
                                                    help="Часов сверх нормы ответа"),
             "municipality": st.column_config.TextColumn("Муниципалитет", width=140),
-            "page_title": st.column_config.TextColumn("Страница", width=190),
+            "page_title": st.column_config.TextColumn("Страница", width=193),
             "page_url": st.column_config.LinkColumn("Открыть", display_text=r"https?://(?:www\.|m\.)?([^/]+)",
                                                     width="small", help="Страница в соцсети"),
-            "topic": st.column_config.TextColumn("Тема", width=140),
+            "topic": st.column_config.TextColumn("Тема", width=160),
             "status_label": st.column_config.TextColumn("Статус", width=80),
         }, key="overdue", height=400)

@@ -30,6 +30,8 @@ def test_overdue_list_has_no_resident_data(app_db):
     assert list(od["Просрочено, ч"]) == [105, 33]     # numbers: sorted as numbers
     assert list(od["Страница"]) == ["Страница 1", "Страница 2"]
     assert list(od["Тема"]) == ["Дороги", "Дороги"]
+    # The charts' short names: the full ones were cut at 1366 px.
+    assert list(od["Муниципалитет"]) == ["г. Новосибирск", "г. Новосибирск"]   # «город Новосибирск»
     assert list(od.columns) == ["Поступило", "Просрочено, ч", "Муниципалитет", "Страница", "Открыть",
                                 "Тема", "Статус"]   # «Открыть» names the host: vk.com, ok.ru
     assert "**2** обращения." in texts(at)
