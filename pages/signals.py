@@ -55,7 +55,9 @@ if shown.empty:
     widgets.empty_note("Открытых сигналов с такими условиями нет.")
 else:
     for i, (code, group) in enumerate(signals_view.by_severity(shown)):
-        with st.expander(f"{SEVERITIES[code]}: {fmt.num(len(group))}", expanded=i == 0):
+        n_group = len(group)
+        label = f"{fmt.num(n_group)} {fmt.plural(n_group, 'сигнал', 'сигнала', 'сигналов')}"
+        with st.expander(f"{signals_view.badge(code, SEVERITIES[code])} {label}", expanded=i == 0):
             first = widgets.pager(f"signals_page_{code}", len(group), PAGE_SIZE,
                                   (tuple(severity), tuple(kinds), place, since))
             signals_view.signal_rows(group.iloc[first:first + PAGE_SIZE], first_seen=True)
