@@ -580,3 +580,22 @@ def test_municipality_pages_stream_into_the_workbook_in_chunks(report_engine, mo
     ws = load_workbook(io.BytesIO(_build(report_engine, "xlsx", NSK)))["Страницы"]
     assert [ws.cell(i, 2).value for i in range(3, ws.max_row + 1)] == expected
     assert chunks == [2, 2, 1] and ws.auto_filter.ref == f"A2:J{len(expected) + 2}"
+
+
+def test_slide_map_marks_small_samples_as_the_app_map_does(pptx_file, report_engine):
+    """The slide's map draws a value from fewer messages than the rating's threshold (10 in
+    the tests) pale in a dashed border, like «Карта», and its note says so."""
+    from dashboard.presentation import maps
+    from dashboard.presentation.reports import figures
+
+    with report_engine.connect() as conn:
+        m = breakdowns.by_municipality(conn, Filters(NOV.start, NOV.end, norm=NORM))
+    measured = m[(m["municipality_id"] > 0) & m["share_in_norm"].notna()]
+    small = set(measured.loc[measured["messages"] < 10, "name"])
+    assert small and "город Новосибирск" not in small
+    spec = figures.status_map(m).to_dict()
+    pale = next(layer for layer in spec["layer"] if layer["mark"].get("strokeDash"))
+    assert pale["mark"]["stroke"] == maps.FEW_BORDER_COLOUR and pale["mark"]["fillOpacity"] == 1 - maps.FEW_FILL_OPACITY
+    lookup = spec["datasets"][next(t for t in pale["transform"] if "lookup" in t)["from"]["data"]["name"]]
+    assert {row["name"] for row in lookup if row["few"]} == small
+    assert "Серым — нет данных; бледно, в пунктире — меньше 10 обращений." in slide_text(pptx_file.slides[3])

@@ -25,7 +25,7 @@ from dashboard.core.metrics import (
     REPORT_CARDS,
     Change,
 )
-from dashboard.presentation import charts
+from dashboard.presentation import charts, maps
 from dashboard.presentation.reports import theme
 from dashboard.presentation.reports.content import ReportContent
 from dashboard.presentation.reports.theme import CONTENT, Box
@@ -413,8 +413,11 @@ def map_slide(c: ReportContent, png: bytes) -> Slide:
     else:
         side += rank_panel(c, top, table_box)
     note = Box(MAP_SIDE.x, CONTENT.y + CONTENT.h - 0.75, MAP_SIDE.w, 0.75)
-    side.append(Text(note, (Line("Кружки — городские округа, малые в масштабе области. "
-                                 "Серым — нет обращений со сроком ответа.", 12, color=theme.MUTED),)))
+    few = maps.choropleth(m, maps.DEFAULT_METRIC, min_messages=metrics.rating_min_messages()).few
+    grey = (f"Серым — нет данных; бледно, в пунктире — меньше {metrics.rating_min_messages()} обращений."
+            if few else "Серым — нет обращений со сроком ответа.")
+    side.append(Text(note, (Line(f"Кружки — городские округа, малые в масштабе области. {grey}",
+                                 12, color=theme.MUTED),)))
     return Slide("Ответ в срок по муниципалитетам", [Picture(MAP_BOX, png, "map"), *side],
                  subtitle=f"Доля ответов не позже нормы ({c.norm_label}), {c.period.label()}",
                  notes=kpi_notes("share_in_norm", extra="" if c.is_oblast else RATING_NOTE))

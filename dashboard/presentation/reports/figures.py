@@ -14,6 +14,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
+from dashboard.core import metrics
 from dashboard.core.reference_data import boundaries
 from dashboard.presentation import charts, maps
 from dashboard.presentation.reports import theme
@@ -79,15 +80,16 @@ def status_map(municipalities: pd.DataFrame, metric: str = maps.DEFAULT_METRIC,
 
     ``municipalities`` is ``queries.breakdowns.by_municipality``; the urban okrugs, too
     small to see at oblast scale, also get a circle at their centre, as in the app;
-    ``highlight_id`` outlines one municipality.
+    ``highlight_id`` outlines one municipality. A value from fewer messages than the rating's
+    threshold is drawn pale in a dashed border, as on the app's map (``maps.choropleth``'s ``few``).
     """
-    ch = maps.choropleth(municipalities, metric)
+    ch = maps.choropleth(municipalities, metric, min_messages=metrics.rating_min_messages())
     label_of = {colour: label for colour, label in ch.legend}
     props = {f["properties"]["name"]: f["properties"] for f in boundaries()["features"]}
     data = pd.DataFrame([
         {"name": name, "cls": label_of[ch.colours[mid]], "selected": mid == highlight_id,
          "lat": props[name]["center_lat"], "lon": props[name]["center_lon"],
-         "urban": name in maps.URBAN_OKRUGS}
+         "urban": name in maps.URBAN_OKRUGS, "few": mid in ch.few}
         for mid, name in ch.names.items() if name in props])
     scale = alt.Scale(domain=[label for _, label in ch.legend], range=[colour for colour, _ in ch.legend])
     color = alt.Color("cls:N", title=ch.metric.label, scale=scale,
@@ -96,12 +98,19 @@ def status_map(municipalities: pd.DataFrame, metric: str = maps.DEFAULT_METRIC,
     areas = alt.Chart(alt.Data(values=boundaries()["features"])).transform_lookup(
         lookup="properties.name", from_=alt.LookupData(data, "name", ["cls", "selected"]),
     ).mark_geoshape(stroke=maps.BORDER_COLOUR, strokeWidth=0.8).encode(color=color)
-    markers = alt.Chart(data[data["urban"]]).mark_circle(size=260, opacity=1).encode(
+    # Small samples: a white veil over the class colour (the app's fill opacity) in a dashed border.
+    pale = alt.Chart(alt.Data(values=boundaries()["features"])).transform_lookup(
+        lookup="properties.name", from_=alt.LookupData(data, "name", ["few"]),
+    ).transform_filter("datum.few").mark_geoshape(
+        fill="white", fillOpacity=1 - maps.FEW_FILL_OPACITY, stroke=maps.FEW_BORDER_COLOUR,
+        strokeWidth=1.2, strokeDash=[4, 3])
+    markers = alt.Chart(data[data["urban"]]).mark_circle(size=260).encode(
         longitude="lon:Q", latitude="lat:Q", color=alt.Color("cls:N", scale=scale, legend=None),
+        opacity=alt.condition("datum.few", alt.value(maps.FEW_FILL_OPACITY + 0.15), alt.value(1)),
         stroke=alt.condition("datum.selected", alt.value(maps.SELECTED_COLOUR), alt.value(maps.BORDER_COLOUR)),
         strokeWidth=alt.condition("datum.selected", alt.value(4), alt.value(1.5)),
     )
-    layers = [areas, markers]
+    layers = [areas, pale, markers]
     if highlight_id is not None:
         layers.append(alt.Chart(alt.Data(values=boundaries()["features"])).transform_lookup(
             lookup="properties.name", from_=alt.LookupData(data, "name", ["selected"]),
