@@ -41,7 +41,7 @@ def test_targets_are_listed(app_db):
     at = run_page(app_db, PAGE)
     body = texts(at)
     assert "#### Цели и статус" in body
-    assert "- Ответ в срок: цель — не ниже 90\u00a0%, жёлтый — от 75\u00a0%." in body
+    assert "- Ответ в срок: цель — не ниже 90,0\u00a0%, жёлтый — от 75,0\u00a0%." in body
     assert "- Медиана первого ответа: цель — не дольше 8\u00a0ч, жёлтый — до 24\u00a0ч." in body
     assert "- Просрочено без ответа: цель — 0, жёлтый — до 10." in body
     assert "KPI_TARGETS" in body

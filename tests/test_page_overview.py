@@ -72,7 +72,7 @@ def test_cards_show_status_against_the_targets(app_db):
     assert st_["Обращения"] is None                  # no target
     assert ":green[● цель достигнута]" in texts(at)
     help_ = {STATUS_MARK.sub("", m.label): m.help for m in at.metric}
-    assert "Ответ в срок: цель — не ниже 90\u00a0%, жёлтый — от 75\u00a0%" in help_["Ответ в срок"]
+    assert "Ответ в срок: цель — не ниже 90,0\u00a0%, жёлтый — от 75,0\u00a0%" in help_["Ответ в срок"]
 
 
 def test_targets_come_from_settings(app_db, monkeypatch):

@@ -209,7 +209,7 @@ def test_summary_slide_states_conclusions_from_the_queries(pptx_file, expected, 
             f"({fmt.num(worst['overdue'])}).") in said
     ranked = expected["rating"][expected["rating"]["enough_data"]].sort_values("share_in_norm")
     low = ranked.iloc[0]
-    assert any(t.startswith(f"Ниже цели по ответу в срок (не ниже 90{fmt.NBSP}%) — {len(ranked)} из {len(ranked)} ")
+    assert any(t.startswith(f"Ниже цели по ответу в срок (не ниже 90,0{fmt.NBSP}%) — {len(ranked)} из {len(ranked)} ")
                and f"{low['name']} ({fmt.pct(low['share_in_norm'])})" in t for t in said)
     assert (f"Подписчиков — {fmt.num(cur.subscribers)}: {KPIS['subscribers'].change(cur.subscribers, prev.subscribers).text} "
             "к периоду «октябрь 2026».") in said

@@ -41,7 +41,7 @@ def test_label_is_the_goal_in_the_kpis_format():
 
 def test_descriptions_in_russian():
     d = targets.DEFAULT_TARGETS
-    assert d["share_in_norm"].description == "Ответ в срок: цель — не ниже 90\u00a0%, жёлтый — от 75\u00a0%"
+    assert d["share_in_norm"].description == "Ответ в срок: цель — не ниже 90,0\u00a0%, жёлтый — от 75,0\u00a0%"
     assert d["median_response"].description == "Медиана первого ответа: цель — не дольше 8\u00a0ч, жёлтый — до 24\u00a0ч"
     assert d["overdue"].description == "Просрочено без ответа: цель — 0, жёлтый — до 10"
 

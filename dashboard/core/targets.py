@@ -55,11 +55,12 @@ class Target:
         return GOOD if value <= self.goal + 1e-12 else (WARN if value <= self.amber + 1e-12 else BAD)
 
     def text(self, value: float | None = None) -> str:
-        """The goal as users read it: 'не ниже 90 %', 'не дольше 8 ч', '0'."""
+        """The goal as users read it: 'не ниже 90,0 %', 'не дольше 8 ч', '0' — a share in the
+        KPI's own format, as the target line («цель 90,0 %») and the cards print it."""
         v = self.goal if value is None else value
         kind = KINDS[self.code]
         if kind == "share":
-            shown = fmt.pct(v, 0)
+            shown = KPIS[self.code].format(v)
         elif kind == "minutes":
             shown = fmt.duration(v)
         else:
@@ -79,7 +80,7 @@ class Target:
 
     @property
     def description(self) -> str:
-        """'Ответ в срок: цель — не ниже 90 %, жёлтый — от 75 %'."""
+        """'Ответ в срок: цель — не ниже 90,0 %, жёлтый — от 75,0 %'."""
         word = "от" if self.higher_is_better else "до"
         return f"{KPIS[self.code].name}: цель — {self.text()}, жёлтый — {word} {self.text(self.amber)}"
 
