@@ -105,6 +105,14 @@ class Client:
 
     async def start(self) -> None: ...
     async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Client:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
     async def open(self, url: str, title: str) -> bool: ...
     async def has_page(self, title: str) -> bool: ...
     async def navigate(self, url: str, title: str) -> bool: ...
@@ -135,8 +143,7 @@ async def person(client: Client, pages: list[tuple[str, str]], deadline: float, 
     """One session: arrive, open a page, read, change a filter, read, open another page …"""
     rng = random.Random(seed * 1_000_003 + client.n)
     await asyncio.sleep(rng.uniform(0, ramp))
-    await client.start()
-    try:
+    async with client:
         url, title = rng.choice(pages)
         loaded = await client.open(url, title)
         while time.perf_counter() < deadline:
@@ -155,8 +162,6 @@ async def person(client: Client, pages: list[tuple[str, str]], deadline: float, 
                 loaded = await client.navigate(url, title)
             else:  # the previous page did not load: start over, as a person would
                 loaded = await client.open(url, title)
-    finally:
-        await client.close()
 
 
 # --- the protocol client ----------------------------------------------------------------------

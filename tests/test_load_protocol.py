@@ -40,9 +40,7 @@ def test_opens_a_page_changes_a_filter_and_follows_the_menu(app_url):
     results: list[load.Timing] = []
 
     async def scenario():
-        client = load.ProtocolClient(app_url, results, 0, time.perf_counter())
-        await client.start()
-        try:
+        async with load.ProtocolClient(app_url, results, 0, time.perf_counter()) as client:
             assert await client.open("", "Обзор")
             assert _title(client) == "Обзор"
             oblast = _metrics(client)
@@ -62,8 +60,6 @@ def test_opens_a_page_changes_a_filter_and_follows_the_menu(app_url):
             assert await client.navigate("munitsipalitet", "Муниципалитет")
             profile_title = _title(client)
             return oblast, city, profile_title
-        finally:
-            await client.close()
 
     oblast, city, profile_title = asyncio.run(scenario())
     pick = ("Госпаблики", "Подписчики", "Обращения")
@@ -80,12 +76,8 @@ def test_an_unknown_page_is_an_error_not_a_hang(app_url):
     results: list[load.Timing] = []
 
     async def scenario():
-        client = load.ProtocolClient(app_url, results, 0, time.perf_counter())
-        await client.start()
-        try:
+        async with load.ProtocolClient(app_url, results, 0, time.perf_counter()) as client:
             return await client.open("no-such-page", "Обзор")
-        finally:
-            await client.close()
 
     assert asyncio.run(scenario()) is False
     assert [(r.page, r.action, r.error) for r in results] == [("Обзор", "открытие", browser.PAGE_NOT_FOUND)]
