@@ -13,11 +13,12 @@ from datetime import date
 import streamlit as st
 
 from dashboard.core import formatting as fmt
+from dashboard.core.db import utcnow
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation import reports
 from dashboard.presentation.reports.cache import FileCache
-from dashboard.presentation.reports.content import OBLAST_NAME
+from dashboard.presentation.reports.content import OBLAST_NAME, unfinished_note
 from dashboard.presentation.reports.theme import ReportError
 from dashboard.ui import access, widgets
 from queries import reference
@@ -75,7 +76,8 @@ def _build(key: tuple, fmt_: str, period, municipality_id, norm: Norm) -> bytes:
 
         try:
             data = _store().get_or_build(key, lambda: reports.build_report(
-                widgets.get_engine(), period, municipality_id, fmt_, progress=progress, norm=norm))
+                widgets.get_engine(), period, municipality_id, fmt_, progress=progress, norm=norm,
+                now=widgets.pinned_now()))
         except ReportError as e:
             box.update(label="Отчёт не сформирован", state="error")
             st.error(str(e))
@@ -105,8 +107,8 @@ scope_name = OBLAST_NAME if municipality_id is None else widgets.cached(referenc
 norm = Norm.from_settings(get_settings())
 st.caption(f"{scope_name} · {period.label()} ({fmt.d(period.start)} – {fmt.d(period.end)}) · "
            f"сравнение с периодом «{period.previous().label()}» · норма ответа {get_settings().norm_label}")
-if period.end > status.last_day:
-    st.caption(f"Период ещё не закончился: данные есть по {fmt.d(status.last_day)}.")
+if unfinished := unfinished_note(period, status.last_day, widgets.local_time(widgets.pinned_now() or utcnow()).date()):
+    st.caption(unfinished)
 
 files = st.session_state.setdefault(FILES, {})
 base_key = (municipality_id, period.start, period.end, norm.hours, norm.mode, widgets.data_version())

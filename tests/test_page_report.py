@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from tests import fixture_data
 from tests.apptest_utils import assert_ok, run_page
 
 PAGE = "pages/report.py"
@@ -29,10 +30,13 @@ def test_page_shows_selectors_and_buttons(app_db):
 
 
 def test_xlsx_button_builds_a_workbook_for_download(app_db):
-    at = run_page(app_db, PAGE)
+    at = run_page(app_db, PAGE, now=fixture_data.NOW)
     at.segmented_control(key="report_kind").set_value("month").run()
     month = at.selectbox(key="report_period_month")
     assert month.value.label() == "ноябрь 2026"
+    # Seen on 28.11, November is not over: the page and the file say so in the same words.
+    unfinished = "Период ещё не закончился: данные есть по 28.11.2026."
+    assert unfinished in [c.value for c in at.caption]
     _button(at, "build_xlsx").click().run()
     assert_ok(at)
     key, data, name = at.session_state["report_files"]["xlsx"]
@@ -40,6 +44,7 @@ def test_xlsx_button_builds_a_workbook_for_download(app_db):
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames[0] == "Сведения"
     assert wb["Сведения"]["B4"].value == "ноябрь 2026"
+    assert unfinished in [row[0].value for row in wb["Сведения"].iter_rows()]
     downloads = at.get("download_button")
     assert len(downloads) == 1
 

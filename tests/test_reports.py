@@ -599,3 +599,50 @@ def test_slide_map_marks_small_samples_as_the_app_map_does(pptx_file, report_eng
     lookup = spec["datasets"][next(t for t in pale["transform"] if "lookup" in t)["from"]["data"]["name"]]
     assert {row["name"] for row in lookup if row["few"]} == small
     assert "Серым — нет данных; бледно, в пунктире — меньше 10 обращений." in slide_text(pptx_file.slides[3])
+
+
+# -- a period that is not over ------------------------------------------------------
+
+UNFINISHED = "Период ещё не закончился: данные есть по 28.11.2026."
+
+
+@pytest.mark.parametrize("period, last_day, today, note", [
+    (NOV, date(2026, 11, 28), date(2026, 12, 3), UNFINISHED),     # the data stops before the period's end
+    (NOV, date(2026, 11, 30), date(2026, 11, 28), UNFINISHED),    # the period runs on past today
+    (NOV, date(2026, 11, 30), date(2026, 11, 30), "Период ещё не закончился: данные есть по 30.11.2026."),
+    (NOV, date(2026, 11, 30), date(2026, 12, 1), ""),             # over, and its last day is in
+    (periods.month(2026, 10), date(2026, 11, 28), date(2026, 11, 28), ""),
+    (NOV, None, date(2026, 11, 28), ""),
+])
+def test_unfinished_note_names_the_last_day_with_data(period, last_day, today, note):
+    assert content.unfinished_note(period, last_day, today) == note
+
+
+def test_unfinished_period_is_said_on_the_title_slide_and_every_footer(pptx_file):
+    # The fixture's November, seen on 28.11 (now): its figures are not final,
+    # as the «Отчёт» page says; the deck said «Ноябрь 2026» like a whole month.
+    assert UNFINISHED in slide_text(pptx_file.slides[0]).split("\n")
+    assert all(UNFINISHED in slide_text(s) for s in pptx_file.slides)
+
+
+def test_footer_texts_stay_on_one_line(report_engine):
+    """The source, the note of an unfinished period and the number side by side, each on one line."""
+    d = _model(report_engine)
+    for s in d.slides:
+        footer = [b for b in s.blocks if isinstance(b, deck.Text) and b.box.y >= theme.SLIDE_H - theme.FOOTER_H]
+        assert len(footer) == 3  # source, the unfinished period, number
+        for b in footer:
+            line = b.lines[0]
+            assert theme.text_width(line.text, line.pt, line.bold) <= b.box.w - theme.TEXT_PAD_X, line.text
+        boxes = sorted((b.box.x, b.box.x + b.box.w) for b in footer)
+        assert all(left[1] <= right[0] for left, right in zip(boxes, boxes[1:]))  # side by side
+
+
+def test_unfinished_period_is_said_on_every_sheet(xlsx_file, report_engine):
+    assert any(c.value == UNFINISHED for row in xlsx_file["Сведения"].iter_rows() for c in row)
+    for name in xlsx_file.sheetnames[1:]:
+        assert "период ещё не закончился: данные есть по 28.11.2026".lower() in xlsx_file[name]["A1"].value.lower(), name
+    october = load_workbook(io.BytesIO(build_report(report_engine, periods.month(2026, 10), None, "xlsx",
+                                                    norm=NORM, now=fixture_data.NOW)))
+    assert not any("не закончился" in str(c.value) for n in october.sheetnames
+                   for row in october[n].iter_rows() for c in row)

@@ -37,6 +37,8 @@ class ReportContent:
     municipality_id: int | None      # None: the whole oblast
     scope_name: str
     data_date: date | None           # «Данные на …»
+    last_day: date | None            # the last local day with data (messages or stats)
+    today: date                      # the local date of ``now``
     is_demo: bool
     norm: Norm
     norm_label: str
@@ -61,6 +63,11 @@ class ReportContent:
     def is_oblast(self) -> bool:
         return self.municipality_id is None
 
+    @property
+    def unfinished(self) -> str:
+        """«Период ещё не закончился: …» when the period runs past the data, else ''."""
+        return unfinished_note(self.period, self.last_day, self.today)
+
     def rating_row(self) -> pd.Series | None:
         """The municipality's row of the rating (municipality reports)."""
         if self.municipality_id is None:
@@ -79,6 +86,14 @@ def data_date(status: reference.DataStatus, tz: ZoneInfo) -> date | None:
     if status.updated_at is not None:
         return to_local(status.updated_at, tz).date()
     return status.last_day
+
+
+def unfinished_note(period: Period, last_day: date | None, today: date) -> str:
+    """What the «Отчёт» page and every report file say of a period that is not over (it ends
+    today or later) or runs past the last day with data: its figures are not final."""
+    if last_day is None or (period.end < today and period.end <= last_day):
+        return ""
+    return f"Период ещё не закончился: данные есть по {fmt.d(min(last_day, today))}."
 
 
 def check_period(period: Period, status: reference.DataStatus) -> None:
@@ -123,6 +138,8 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             municipality_id=municipality_id,
             scope_name=OBLAST_NAME if municipality_id is None else str(names[municipality_id]),
             data_date=data_date(status, settings.tz),
+            last_day=status.last_day,
+            today=to_local(now, settings.tz).date(),
             is_demo=status.is_demo,
             norm=norm,
             norm_label=norm.label,

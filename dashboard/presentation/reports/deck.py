@@ -361,9 +361,10 @@ def title_slide(c: ReportContent) -> Slide:
         Line(c.scope_name, 40, bold=True, color=theme.WHITE, space_before=10),
         Line(_cap(c.period.label()), 28, color=theme.WHITE, space_before=8),
     )
-    below = Box(inner.x, band.y + band.h + 0.35, inner.w, 1.2)
+    below = Box(inner.x, band.y + band.h + 0.35, inner.w, 1.5)
     info = (
         Line(f"Данные на {fmt.d(c.data_date)}", 20, bold=True, color=theme.NAVY),
+        *((Line(c.unfinished, 18, bold=True, color=theme.WARN, space_before=6),) if c.unfinished else ()),
         Line(f"Норма ответа: {c.norm_label}. Сравнение — с периодом «{c.previous.label()}».",
              16, color=theme.MUTED, space_before=6),
     )
@@ -678,8 +679,9 @@ def method_slide(c: ReportContent) -> Slide:
                  notes=kpi_notes(*KPIS))
 
 
-def frame(s: Slide, number: int, footer: str, demo: bool) -> list[Block]:
-    """The template around a slide: title bar, demo label, footer with source and date, number."""
+def frame(s: Slide, number: int, footer: str, demo: bool, unfinished: str = "") -> list[Block]:
+    """The template around a slide: title bar, demo label, footer with source and date (and,
+    for a period not over yet, the date its data ends, in bold), number."""
     out: list[Block] = []
     if s.title_bar:
         out.append(Rect(Box(0, 0, theme.SLIDE_W, theme.TITLE_BAR_H), theme.NAVY))
@@ -694,10 +696,16 @@ def frame(s: Slide, number: int, footer: str, demo: bool) -> list[Block]:
         out += [Rect(badge, theme.DEMO),
                 Text(badge, (Line(theme.DEMO_LABEL, 12, bold=True, color=theme.WHITE),), "center", "middle")]
     y = theme.SLIDE_H - theme.FOOTER_H
+    source_w = theme.CONTENT_W - 1
+    if unfinished:  # right of the source, left of the number (which needs ~0.3 in)
+        note_w = theme.text_width(unfinished, theme.FOOTER_PT, True) + theme.TEXT_PAD_X + 0.05
+        source_w = theme.CONTENT_W - 0.4 - note_w - 0.2
+        out.append(Text(Box(theme.MARGIN + source_w + 0.2, y, note_w, theme.FOOTER_H),
+                        (Line(unfinished, theme.FOOTER_PT, bold=True, color=theme.WARN),), "right", "middle"))
     out += [Rect(Box(theme.MARGIN, y, theme.CONTENT_W, 0.01), theme.GRID),
-            Text(Box(theme.MARGIN, y, theme.CONTENT_W - 1, theme.FOOTER_H),
+            Text(Box(theme.MARGIN, y, source_w, theme.FOOTER_H),
                  (Line(footer, theme.FOOTER_PT, color=theme.MUTED),), valign="middle"),
-            Text(Box(theme.SLIDE_W - theme.MARGIN - 1, y, 1, theme.FOOTER_H),
+            Text(Box(theme.SLIDE_W - theme.MARGIN - 0.4, y, 0.4, theme.FOOTER_H),
                  (Line(str(number), theme.FOOTER_PT, color=theme.MUTED),), "right", "middle")]
     return out
 
@@ -723,5 +731,5 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
     slides.append(method_slide(c))
     footer = f"{theme.SOURCE_NOTE} · Данные на {fmt.d(c.data_date)}"
     for number, s in enumerate(slides, start=1):
-        s.blocks += frame(s, number, footer, c.is_demo)
+        s.blocks += frame(s, number, footer, c.is_demo, c.unfinished)
     return Deck(f"{scope}: {c.period.label()}", c.is_demo, slides)

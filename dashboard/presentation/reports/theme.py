@@ -33,6 +33,7 @@ GOOD = "2E7D32"
 BAD = "C62828"
 NEUTRAL = "5F6B7A"
 HIGHLIGHT = "FFF4CC"   # the selected municipality's row
+WARN = "B45309"        # the period is not over: its figures are not final
 DEMO = "C62828"
 WHITE = "FFFFFF"
 

@@ -58,6 +58,7 @@ HEADER_FILL = PatternFill("solid", fgColor=theme.BLUE)
 HEADER_FONT = Font(bold=True, color=theme.WHITE)
 CAPTION_FONT = Font(bold=True, size=13, color=theme.NAVY)
 DEMO_FONT = Font(bold=True, size=12, color=theme.DEMO)
+UNFINISHED_FONT = Font(bold=True, size=12, color=theme.WARN)
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,9 @@ def _write_kpis(wb: Workbook, c: ReportContent) -> None:
     df, cols = kpi_frame(c)
     cols = [Col(col.source, col.header, ROW_KIND) if col.source in ("cur", "prev", "oblast") else
             Col(col.source, col.header, ROW_CHANGE_KIND) if col.source == "change" else col for col in cols]
-    write_table(wb, "Показатели", f"Главные показатели — {c.scope_name}, {c.period.label()}", df, cols, c.is_demo,
+    unfinished = f" — {c.unfinished.rstrip('.')}" if c.unfinished else ""
+    write_table(wb, "Показатели", f"Главные показатели — {c.scope_name}, {c.period.label()}{unfinished}", df, cols,
+                c.is_demo,
                 widths={j: 20 for j in range(3, len(cols) + 1)})
 
 
@@ -283,6 +286,9 @@ def _write_info(wb: Workbook, c: ReportContent, sheets: list[tuple[str, str]]) -
         ws.append([_cell(ws, k, font=Font(bold=True)),
                    _cell(ws, v, FORMATS[kind], alignment=Alignment(horizontal="left"))])
     ws.append([])
+    if c.unfinished:
+        ws.append([_cell(ws, c.unfinished, font=UNFINISHED_FONT)])
+        ws.append([])
     if c.is_demo:
         ws.append([_cell(ws, theme.DEMO_LABEL, font=DEMO_FONT)])
         ws.append([])
@@ -323,6 +329,8 @@ def render(c: ReportContent, page_chunks: Iterable[pd.DataFrame] | None = None) 
               *[(title, about) for title, about, *_ in tables]]
     _write_info(wb, c, sheets)
     _write_kpis(wb, c)
+    # A sheet is often copied on its own: its caption says the period is not over, too.
+    label += f" — {c.unfinished.rstrip('.')}" if c.unfinished else ""
     for title, about, data, cols, freeze_cols in tables:
         write_table(wb, title, f"{about} — {label}", data, cols, demo, freeze_cols)
     out = io.BytesIO()
