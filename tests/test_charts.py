@@ -346,6 +346,21 @@ def test_counts_are_bars_for_every_bucket_with_integer_ticks(gappy):
     assert ticks == ["0", "1", "2", "3"]                                  # no 0,5 ticks
 
 
+@pytest.mark.parametrize("counts, ticks", [
+    ([0, 1, 0, 1], ["0", "1"]),
+    ([0, 2, 1, 2], ["0", "1", "2"]),     # was «0, 1, 1, 2, 2» in the report's image
+    ([0, 0, 0, 0], ["0", "1"]),
+])
+def test_small_counts_get_whole_ticks_in_the_static_image(counts, ticks):
+    """The report's PNGs come from vl-convert, whose Vega keeps half steps under tickMinStep."""
+    df = pd.DataFrame({"period": [date(2026, 10, 1) + timedelta(days=i) for i in range(4)],
+                       "messages": counts, "answered": counts})
+    for chart in (charts.messages_trend(df, "day", width=600, height=460),
+                  charts.by_topic_lines(df.assign(label="Дороги"), grain="day", width=600, height=460),
+                  charts.by_platform_area(df.assign(key="vk", label="ВКонтакте"), grain="day", width=600, height=460)):
+        assert [t for t in svg_texts(chart) if re.fullmatch(r"[\d,]+", t)] == ticks
+
+
 def test_partial_buckets_are_lighter_and_named(gappy):
     spec = charts.messages_trend(gappy, "week", width=600, height=250).to_dict()
     opacity = _layers(spec)[0]["encoding"]["opacity"]

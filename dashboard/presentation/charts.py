@@ -204,6 +204,17 @@ PARTIAL_LABELS = {"day": ("полный день", "неполный день"),
                   "week": ("полная неделя", "неполная неделя"),
                   "month": ("полный месяц", "неполный месяц")}
 COUNT_AXIS = {"format": ",d", "tickMinStep": 1}   # counts: whole numbers only
+COUNT_TICKS_LISTED = 5  # up to this top the ticks of a count axis are listed (count_axis)
+
+
+def count_axis(top) -> alt.Axis:
+    """The axis of a count whose tallest bar or point is ``top``: whole numbers only. The Vega
+    in vl-convert (the report's images) takes tickMinStep as a cap on the number of ticks
+    only, so a top of 1 or 2 still got half steps, printed «0, 1, 1, 2, 2» (a small district's
+    messages per day); up to COUNT_TICKS_LISTED the ticks are listed instead."""
+    if top is None or pd.isna(top) or top > COUNT_TICKS_LISTED:
+        return alt.Axis(**COUNT_AXIS)
+    return alt.Axis(**COUNT_AXIS, values=list(range(max(int(np.ceil(top)), 1) + 1)))
 # px kept free between two axis labels: labels that merely touched passed the overlap
 # check, and in the browser's wider font «31.1003.1106.11» ran together.
 LABEL_GAP = 8
@@ -254,7 +265,7 @@ def messages_trend(series_df: pd.DataFrame, grain: str = "week", width="containe
                alt.Tooltip("answered_label:N", title="С ответом")]
     bars = alt.Chart(df, title=title or alt.Undefined).mark_bar(color=ACCENT).encode(
         x=_bucket_x(df, grain),
-        y=alt.Y("messages:Q", title="Обращений", axis=alt.Axis(**COUNT_AXIS)),
+        y=alt.Y("messages:Q", title="Обращений", axis=count_axis(df["messages"].max())),
         tooltip=tooltip, **_partial_opacity(df, grain))
     return _size(bars, width, height)
 
@@ -323,7 +334,8 @@ def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="con
     df = _with_buckets(df, grain)
     return _size(alt.Chart(df, title=title or alt.Undefined).mark_bar().encode(
         x=_bucket_x(df, grain),
-        y=alt.Y("sum(messages):Q", title="Обращений", stack="zero", axis=alt.Axis(**COUNT_AXIS)),
+        y=alt.Y("sum(messages):Q", title="Обращений", stack="zero",
+                axis=count_axis(df.groupby("period")["messages"].sum().max())),
         color=alt.Color("label:N", title="Платформа",
                         scale=platform_scale(df["key"], df["label"]),
                         legend=alt.Legend(columns=2)),
@@ -349,7 +361,7 @@ def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week"
     df = df.groupby(["period", "label"], as_index=False).agg(messages=("messages", "sum"), partial=("partial", "any"))
     df = _with_buckets(df.assign(messages_label=df["messages"].map(fmt.num)), grain)
     x = _bucket_x(df, grain)
-    y = alt.Y("messages:Q", title="Обращений", axis=alt.Axis(**COUNT_AXIS))
+    y = alt.Y("messages:Q", title="Обращений", axis=count_axis(df["messages"].max()))
     colour = alt.Color("label:N", title="Тема", sort=keep, scale=alt.Scale(domain=keep),
                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=200))
     tooltip = [alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("bucket_kind:N", title="Интервал"),
