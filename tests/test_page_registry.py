@@ -121,6 +121,14 @@ def test_download_is_built_on_demand_from_every_found_page(app_db):
     assert list(back.columns[:3]) == ["Муниципалитет", "Организация", "Тип организации"]
     row = back[back["Страница"] == "Страница 9"].iloc[0]
     assert (row["Госметка"], row["Муниципалитет"]) == ("да", "Региональные органы власти")
+    assert row["Последняя публикация"] == "27.11.2026"
+    # The workbook keeps the time: local, as the screen shows it (the database's 02:00 UTC).
+    raw = widgets.export_bytes("xlsx", "Реестр", "dashboard.presentation.exports.registry_export",
+                               "queries.pages.registry_page", (NOV, pages.RegistryFilter(include_closed=True)),
+                               (("limit", None),), "test")
+    book = pd.read_excel(io.BytesIO(raw), sheet_name="Реестр")
+    row = book[book["Страница"] == "Страница 9"].iloc[0]
+    assert row["Последняя публикация"] == pd.Timestamp(2026, 11, 27, 9, 0)
     widgets.get_engine.clear()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -403,6 +403,12 @@ def test_municipality_workbook_lists_its_pages(report_engine):
     assert ws["B2"].value == "Страница"
     assert sorted(ws.cell(i, 2).value for i in range(3, ws.max_row + 1)) == [
         "Страница 1", "Страница 2", "Страница 3", "Страница 4", "Страница 8"]
+    # «Последняя публикация» in local time (UTC+7), as «Реестр» and «Муниципалитет» show it:
+    # page 4's 28.11 03:00 UTC was written as 03:00.
+    last_post = {ws.cell(i, 2).value: ws.cell(i, 7).value for i in range(3, ws.max_row + 1)}
+    assert ws["G2"].value == "Последняя публикация"
+    assert last_post["Страница 4"] == datetime(2026, 11, 28, 10, 0)
+    assert last_post["Страница 1"] == datetime(2026, 11, 27, 12, 0)
 
 
 # -- demo data label ----------------------------------------------------------------

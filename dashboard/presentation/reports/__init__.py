@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from dashboard.core import formatting as fmt
 from dashboard.core import periods
 from dashboard.core.periods import Period
+from dashboard.core.settings import get_settings
 from dashboard.presentation.reports.theme import ReportError
 from queries import reference
 from queries.filters import Norm
@@ -60,9 +61,10 @@ def build_report(engine: Engine, period: Period, municipality_id: int | None, fm
         else:  # the municipality's page list streams from the database into the workbook
             from queries import pages
 
+            tz = get_settings().tz
             with engine.connect() as conn:
-                data = xlsx.render(c, pages.registry_chunks(
-                    conn, content.scope_filters(period, municipality_id, c.norm)))
+                data = xlsx.render(c, (content.local_pages(chunk, tz) for chunk in pages.registry_chunks(
+                    conn, content.scope_filters(period, municipality_id, c.norm))))
     else:
         images = figures.chart_images(c, lambda f, t: progress(0.15 + 0.7 * f, t))
         progress(0.9, "Сборка слайдов…")

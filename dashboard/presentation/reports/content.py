@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from dashboard.core import db
 from dashboard.core import formatting as fmt
-from dashboard.core.localtime import to_local
+from dashboard.core.localtime import to_local, to_local_series
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation.reports.theme import ReportError
@@ -74,6 +74,12 @@ class ReportContent:
             return None
         rows = self.rating[self.rating["municipality_id"] == self.municipality_id]
         return None if rows.empty else rows.iloc[0]
+
+
+def local_pages(df: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
+    """Page rows (queries.pages registry columns) with «последняя публикация» in local time,
+    as the screens print it (the database keeps UTC)."""
+    return df.assign(last_post_at=to_local_series(df["last_post_at"], tz))
 
 
 def scope_filters(period: Period, municipality_id: int | None, norm: Norm) -> Filters:
@@ -154,8 +160,8 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             topics=breakdowns.by_topic(conn, f),
             responses=responses.response_distribution(conn, f),
             platforms=breakdowns.by_platform(conn, f, now),
-            pages=None if municipality_id is None else pages.registry_page(
-                conn, f, sort="subscribers", descending=True, limit=PAGES_SHOWN),
+            pages=None if municipality_id is None else local_pages(pages.registry_page(
+                conn, f, sort="subscribers", descending=True, limit=PAGES_SHOWN), settings.tz),
             pages_total=None if municipality_id is None else pages.registry_count(conn, f),
             targets=settings.targets,
         )
