@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
+from dashboard.core import formatting as fmt
 from dashboard.presentation import charts
 
 NBSP = "\u00a0"
@@ -248,7 +249,7 @@ def test_platform_bars_in_platform_colours_without_empty_platforms():
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"] == ["ВКонтакте", "Одноклассники"]
     assert scale["range"] == ["#2a6fdb", "#f28c28"]
-    assert f"300 · 75{NBSP}%" in svg_texts(charts.platform_bars(df, "messages", width=300))
+    assert f"300 · 75,0{NBSP}%" in svg_texts(charts.platform_bars(df, "messages", width=300))
 
 
 def test_best_and_worst_bars_share_one_scale_and_colour_by_target():
@@ -487,12 +488,16 @@ def test_weekly_lines_are_labelled_with_their_mondays():
     assert [t for t in texts if re.fullmatch(r"\d\d\.\d\d", t)] == ["26.10", "02.11", "09.11", "16.11", "23.11"]
 
 
-def test_a_small_share_is_not_printed_as_zero():
-    """14 of 13 594 messages: «14 · <1 %», not «14 · 0 %»; whole percents otherwise."""
-    topics = pd.DataFrame({"topic": ["Дороги", "Снег и уборка"], "messages": [3098, 14], "share": [0.2279, 0.00103]})
+def test_a_bar_prints_its_share_as_the_table_beside_it():
+    """One decimal, as fmt.pct (the tables): «3 098 · 22,8 %», not «23 %» beside «22,8 %»;
+    3 of 13 594 messages: «3 · <0,1 %», not «3 · 0,0 %»."""
+    topics = pd.DataFrame({"topic": ["Дороги", "Снег и уборка", "Прочее"], "messages": [3098, 14, 3],
+                           "share": [0.2279, 0.00103, 0.00022]})
     texts = [html.unescape(t) for t in svg_texts(charts.topic_bars(topics, width=300))]
-    assert f"14 · <1{NBSP}%" in texts and f"3{NBSP}098 · 23{NBSP}%" in texts
-    assert [charts.share_text(s) for s in (0, 0.0049, 0.2279, None)] == [f"0{NBSP}%", f"<1{NBSP}%", f"23{NBSP}%", "—"]
+    assert f"3{NBSP}098 · 22,8{NBSP}%" in texts and f"14 · 0,1{NBSP}%" in texts and f"3 · <0,1{NBSP}%" in texts
+    assert [charts.share_text(s) for s in (0, 0.00049, 0.0005, 0.2279, None)] == [
+        f"0,0{NBSP}%", f"<0,1{NBSP}%", f"0,1{NBSP}%", f"22,8{NBSP}%", "—"]
+    assert charts.share_text(0.2089) == fmt.pct(0.2089)
 
 
 def test_the_slides_topic_bars_are_of_the_slide_width():

@@ -396,24 +396,25 @@ def subscribers_trend(df: pd.DataFrame, grain: str = "week", width="container", 
 # -- distributions -------------------------------------------------------------
 
 def share_text(share) -> str:
-    """A bar's share in whole percents, «<1 %» for a share above zero that rounds to 0: «14 · 0 %»
-    beside a bar of 14 messages read as none (the table beside it says 0,1 %)."""
-    if share is not None and not pd.isna(share) and 0 < share < 0.005:
-        return f"<1{fmt.NBSP}%"
-    return fmt.pct(share, 0)
+    """A bar's share as the tables beside it print it (fmt.pct, one decimal): in whole percents
+    the report's topic slide drew «1 086 · 21 %» beside «20,9 %» in its table. «<0,1 %» for a
+    share above zero that rounds to 0: «3 · 0,0 %» beside a bar of 3 messages read as none."""
+    if share is not None and not pd.isna(share) and 0 < share < 0.0005:
+        return f"<{fmt.num(0.1, 1)}{fmt.NBSP}%"
+    return fmt.pct(share)
 
 
 def label_room(texts, width="container", fixed: float = 1.4) -> float:
     """How far past the longest bar the value scale reaches so the value printed after it
     fits. In a page's column (``width="container"``) Vega does not count a text beyond the
     plot when it fits the chart to the column, so «45 818 · 18 %» beside the longest bar was
-    cut at the card's edge: about 5,5 % of the plot for each character of the longest value (a
+    cut at the card's edge: about 6,5 % of the plot for each character of the longest value (a
     half-width column at 1366 px leaves the plot ~240 px). A chart of a given width (slides)
     grows to hold its texts: ``fixed``, so its bars keep their length."""
     if width != "container":
         return fixed
     longest = max((len(str(t)) for t in texts), default=0)
-    return 1.2 + 0.055 * longest
+    return 1.2 + 0.065 * longest
 
 
 def topic_bars(by_topic_df: pd.DataFrame, top: int | None = None, width="container",
