@@ -227,6 +227,8 @@ def test_bar_and_line_charts_are_native_with_the_query_numbers(pptx_file, report
     assert len(s) == 30
     assert list(msgs.plots[0].categories) == [d.strftime("%d.%m") for d in pd.to_datetime(s["period"])]
     assert list(msgs.series[0].values) == list(s["messages"])
+    # One series, as the screen's and the PDF's chart (the PPTX alone added «С ответом»).
+    assert [x.name for x in msgs.series] == ["Обращения"] and not msgs.has_legend
     timely = charts["chart:timeliness"]
     assert [x.name for x in timely.series] == ["Ответ в срок", f"цель 90,0{fmt.NBSP}%"]
     assert set(timely.series[1].values) == {0.9}
@@ -235,6 +237,19 @@ def test_bar_and_line_charts_are_native_with_the_query_numbers(pptx_file, report
     assert list(topics.plots[0].categories) == list(expected["topics"]["topic"])
     assert list(topics.series[0].values) == list(expected["topics"]["messages"])
     assert charts["chart:responses"].chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
+
+
+def test_native_charts_have_no_automatic_title_and_print_shares_as_the_tables(pptx_file):
+    """PowerPoint titles a chart without c:autoTitleDeleted with its series' name («Обращения»
+    over the topic bars, «Доля обращений» over the response times); a share's label reads
+    «47,9 %» as the table beside it, not «48%»."""
+    charts = {sh.name: sh.chart for slide in pptx_file.slides for sh in slide.shapes if sh.has_chart}
+    for name, chart in charts.items():
+        assert chart._chartSpace.chart.autoTitleDeleted.val is True, name
+    responses = charts["chart:responses"]
+    assert responses.plots[0].data_labels.number_format == "0.0\\ %" == deck.PCT_LABEL
+    assert responses.value_axis.tick_labels.number_format == "0\\ %"
+    assert charts["chart:timeliness"].value_axis.tick_labels.number_format == "0\\ %"
 
 
 def test_target_line_reads_the_same_on_the_slide_and_the_screen(pptx_file, report_engine):

@@ -167,12 +167,19 @@ class Chart:
     kind: str                    # line | column | bar (horizontal)
     categories: tuple[str, ...]
     series: tuple[Series, ...]
-    number_format: str           # Excel number format of the values: '# ##0', '0%', '0,0'
+    number_format: str           # Excel number format of the values (axis): '#,##0', PCT_AXIS
     png: bytes = b""
     axis_title: str = ""
     axis_max: float | None = None
     data_labels: bool = False
     legend: bool = False
+    label_format: str = ""       # of the data labels, when not number_format's (a share's decimal)
+
+
+# Excel number formats of shares as the screens print them («47,9 %», «20 %»: PowerPoint puts
+# the viewer's decimal mark in; the escaped space is a literal one before the sign).
+PCT_AXIS = "0\\ %"
+PCT_LABEL = "0.0\\ %"
 
 
 Block = Rect | Text | Picture | Table | Chart
@@ -530,16 +537,15 @@ def _partial_colours(c: ReportContent, full: str, partial: str) -> tuple[str, ..
 
 
 def messages_chart(c: ReportContent, png: bytes) -> Chart:
-    """Messages and answered per bucket as columns: every bucket of the period (0 where
-    none), partial buckets in lighter colours (the note under the chart names them)."""
+    """Messages per bucket as columns, as the screen's and the PDF's chart draws them: every
+    bucket of the period (0 where none), partial buckets lighter (the note under the chart
+    names them). How many got an answer is on the KPI slide and in the workbook."""
     s = c.series
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
     return Chart(CHART_BOXES["messages"], "messages", "column", cats,
                  (Series("Обращения", _values(s["messages"]), _hex(charts.ACCENT),
-                         point_colors=_partial_colours(c, charts.ACCENT, charts.ACCENT_LIGHT)),
-                  Series("С ответом", _values(s["answered"]), _hex(charts.GOOD),
-                         point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT))),
-                 "#,##0", png, axis_title="Обращений", legend=True)
+                         point_colors=_partial_colours(c, charts.ACCENT, charts.ACCENT_LIGHT)),),
+                 "#,##0", png, axis_title="Обращений")
 
 
 def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
@@ -552,7 +558,7 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     target = c.targets.get("share_in_norm")
     if target is not None:
         series.append(Series(target.label, (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
-    return Chart(CHART_BOXES["timeliness"], "timeliness", "line", cats, tuple(series), "0%", png,
+    return Chart(CHART_BOXES["timeliness"], "timeliness", "line", cats, tuple(series), PCT_AXIS, png,
                  axis_title="Доля ответов в срок", axis_max=1.0, legend=True)
 
 
@@ -570,7 +576,8 @@ def responses_chart(c: ReportContent, png: bytes) -> Chart:
     return Chart(CHART_BOXES["responses"], "responses", "column", tuple(r["label"]),
                  (Series("Доля обращений", _values(r["share"]), _hex(charts.ACCENT),
                          point_colors=tuple(_hex(colours.get(st, charts.NEUTRAL)) for st in status)),),
-                 "0%", png, axis_title=f"Доля обращений; норма ответа {c.norm.hours} ч", data_labels=True)
+                 PCT_AXIS, png, axis_title=f"Доля обращений; норма ответа {c.norm.hours} ч", data_labels=True,
+                 label_format=PCT_LABEL)
 
 
 def trend_slide(title: str, subtitle: str, chart: Chart, note: str, notes: str = "") -> Slide:

@@ -137,6 +137,7 @@ def _chart(slide, block: Chart) -> None:
     chart.font.name = theme.PPTX_FONT
     chart.font.size = Pt(CHART_PT)
     chart.font.color.rgb = _color(theme.TEXT)
+    chart.has_title = False  # PowerPoint would title a one-series chart with the series' name
     chart.has_legend = block.legend
     if block.legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
@@ -193,7 +194,7 @@ def _chart(slide, block: Chart) -> None:
     if block.data_labels:
         plot.has_data_labels = True
         labels = plot.data_labels
-        labels.number_format = block.number_format
+        labels.number_format = block.label_format or block.number_format
         labels.number_format_is_linked = False
         labels.position = XL_LABEL_POSITION.OUTSIDE_END
         labels.font.size = Pt(CHART_PT)
