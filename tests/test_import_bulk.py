@@ -57,7 +57,7 @@ def test_a_column_of_moments_that_are_all_missing_is_all_null(engine):
     assert [tuple(r) for r in got] == [(0, None), (1, None), (2, None)]
 
 
-def test_stored_keys_finds_exactly_the_stored_ones_whatever_their_characters(engine):
+def test_stored_rows_are_found_by_exactly_their_keys_whatever_their_characters_the_stored_ones_whatever_their_characters(engine):
     stored = ["a", 'with"quote', "with\\backslash", "comma,and{braces}", "space and NULL", ""]
     absent = ["b", 'with"quote2', "NULL", "{}"]
     keys = Table("tmp_bulk_keys", MetaData(), Column("id", Integer, primary_key=True),
@@ -66,8 +66,10 @@ def test_stored_keys_finds_exactly_the_stored_ones_whatever_their_characters(eng
         keys.create(conn)
         bulk.insert_columns(conn, keys, {"platform": np.array(["vk"] * len(stored) + ["ok"], dtype=object),
                                          "external_id": np.array([*stored, "a"], dtype=object)})
-        found = bulk.stored_keys(conn, keys, [("vk", e) for e in stored + absent] + [("ok", "a"), ("ok", "b")])
-        none = bulk.stored_keys(conn, keys, [("max", "a")])
+        names = ("platform", "external_id")
+        found = bulk.by_external_id(conn, keys, names, "vk", stored + absent) + \
+            bulk.by_external_id(conn, keys, names, "ok", ["a", "b"])
+        none = bulk.by_external_id(conn, keys, names, "max", ["a"])
         keys.drop(conn)
-    assert found == {("vk", e) for e in stored} | {("ok", "a")}
-    assert none == set()
+    assert sorted(found) == sorted([("vk", e) for e in stored] + [("ok", "a")])
+    assert none == []

@@ -63,22 +63,13 @@ def prepare(postgres: bool, table: Table, columns: dict[str, np.ndarray]) -> Pre
     return Prepared(table, names, n, list(zip(*(_sqlite_values(a) for a in columns.values()))))
 
 
-def stored_keys(conn: Connection, table: Table, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of the (platform, external_id) keys ``table`` holds, no stored row read — the usual
-    answer for a new file is none."""
-    by_platform = {platform: [e for p, e in keys if p == platform] for platform in {p for p, _ in keys}}
-    out: set[tuple[str, str]] = set()
-    for platform, ids in by_platform.items():
-        out.update(tuple(r) for r in by_external_id(conn, table, ("platform", "external_id"), platform, ids))
-    return out
-
-
 def by_external_id(conn: Connection, table: Table, columns: tuple[str, ...], platform: str,
                    ids: list[str]) -> list[tuple]:
-    """``columns`` of ``table``'s rows of ``platform`` whose external_id is one of ``ids``: on
-    PostgreSQL one statement whose ids are one array literal, on SQLite driver-level IN lists
-    of up to 5 000 — not SQLAlchemy's expanded lists of bound values, which cost more to
-    compile and convert than the lookup (thousands of distinct pages in a national file)."""
+    """``columns`` of ``table``'s rows of ``platform`` whose external_id is one of ``ids`` (the
+    usual answer for a new file: none): on PostgreSQL one statement whose ids are one array
+    literal, on SQLite driver-level IN lists of up to 5 000 — not SQLAlchemy's expanded lists
+    of bound values, which cost more to compile and convert than the lookup (thousands of
+    distinct pages in a national file)."""
     name, cols = _quoted(conn, table, columns)
     if is_postgres(conn):
         sql = f"SELECT {cols} FROM {name} WHERE platform = %(p)s AND external_id = ANY(%(ids)s::text[])"

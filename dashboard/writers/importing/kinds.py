@@ -33,6 +33,7 @@ from dashboard.core.formatting import num
 from dashboard.core.message_fields import Zone, message_times, message_times_arrays
 from dashboard.writers import summary
 from dashboard.writers.importing import bulk
+from dashboard.writers.importing import stored as stored_rows
 from dashboard.writers.importing.columnar import Columns
 from dashboard.writers.importing.columns import MESSAGES, PAGES, STATS, Header, Spec
 from dashboard.writers.importing.read import Row
@@ -45,6 +46,7 @@ from dashboard.writers.importing.rows import (
     repeated_text,
     resolve_page,
 )
+from dashboard.writers.importing.stored import StoredMessages
 from dashboard.writers.importing.values import (
     infer_org_kind,
     norm,
@@ -503,20 +505,27 @@ class MessagesKind:
         return batch
 
     def plan(self, conn: Connection, ctx: Context, batch: "MessageBatch | list[Candidate]", state: dict) -> Plan:
-        """The chunk against the stored messages: rows already stored are compared one by one
-        (``_plan_rows``), new clean rows are derived column-wise into ``plan.bulk`` — already
-        done by ``check_chunk`` when none of the chunk's keys is stored (``batch.as_new``)."""
+        """The chunk against the stored messages, read column-wise in one statement per
+        platform (stored.py): clean rows found stored and unchanged are counted
+        (``stored.unchanged``); the other stored rows and the rows checked one by one are
+        compared one by one (``_plan_rows``); new clean rows are derived column-wise into
+        ``plan.bulk`` — already done by ``check_chunk`` when none of the chunk's keys is
+        stored (``batch.as_new``)."""
         if isinstance(batch, list):  # candidates checked one by one
             batch = MessageBatch(None, np.empty(0, np.int64), {}, batch, Problems())
         cands = list(batch.slow)
         keys = batch.keys
-        found = bulk.stored_keys(conn, schema.message, keys + [c.key for c in cands])
-        existing = _load_by_platform_key(conn, schema.message, found) if found else {}
-        stored = np.array([k in existing for k in keys] if existing else np.zeros(len(keys)), dtype=bool)
-        if stored.any():
-            cands += [self._candidate(batch, j) for j in np.flatnonzero(stored).tolist()]
+        found = StoredMessages.read(conn, keys + [c.key for c in cands])
+        at = found.rows_of(keys)
+        stored = at >= 0
+        same = stored_rows.unchanged(self.fields, batch, found, at, ctx.tz) if stored.any() else stored
+        if (stored & ~same).any():
+            cands += [self._candidate(batch, j) for j in np.flatnonzero(stored & ~same).tolist()]
             cands.sort(key=lambda c: c.row)
+        wanted = [c.key for c in cands if c.key in found.index]
+        existing = _load_by_platform_key(conn, schema.message, wanted) if wanted else {}
         plan = self._plan_rows(ctx, cands, existing)
+        plan.unchanged += int(same.sum())
         if len(batch.positions):
             new = batch.as_new if batch.as_new is not None and not stored.any() else \
                 self._new_rows(batch, ~stored)
