@@ -12,6 +12,7 @@ from dashboard.core.metrics import (
     LOW_DATA,
     RATING_WEIGHTS,
     RESPONSE_BUCKETS,
+    SAMPLE_WORDS,
     UNANSWERED_LABEL,
     rating_method_text,
 )
@@ -20,8 +21,6 @@ from dashboard.core.settings import get_settings
 from dashboard.ui import widgets
 
 EXAMPLES = {"int": 1234, "num1": 12.34, "num2": 1.234, "pct": 0.1234, "pct2": 0.01234, "minutes": 200}
-SAMPLE_WORDS = {"messages": "обращений", "due": "обращений со сроком ответа", "answered": "обращений с ответом",
-                "rated": "оценок"}
 DIRECTION = {"higher": "чем больше, тем лучше", "lower": "чем меньше, тем лучше", "neutral": "не оценивается"}
 
 settings = get_settings()

@@ -239,6 +239,32 @@ def test_bar_and_line_charts_are_native_with_the_query_numbers(pptx_file, report
     assert charts["chart:responses"].chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
 
 
+def test_small_samples_read_low_data_in_the_slides_tables(pptx_file, expected):
+    """A topic's «в срок» from fewer than 5 messages due reads «мало данных», as a KPI card and
+    «Методика» say (the table printed «100,0 %» from one message)."""
+    k = KPIS["share_in_norm"]
+    rows = table_rows(pptx_file.slides[7])[1:]
+    topics = expected["topics"]
+    assert [r[0] for r in rows] == list(topics["topic"])
+    want = [k.text(v, n).replace(" ", fmt.NBSP) for v, n in zip(topics["share_in_norm"], topics["due"])]
+    assert [r[3] for r in rows] == want
+    assert f"мало{fmt.NBSP}данных" in want and any(w.endswith("%") for w in want)
+
+
+def test_kpi_cards_keep_each_value_in_one_piece(report_engine, expected):
+    """A card's previous and oblast values do not break inside («сентябрь 2026: 5 ч» / «9 мин»)."""
+    def cards(mid):
+        return [b for b in _model(report_engine, mid).slides[2].blocks if isinstance(b, deck.Text) and len(b.lines) > 3]
+
+    median = next(b for b in cards(None) if b.lines[0].text == KPIS["median_response"].name)
+    prev = expected["prev"].median_response_min
+    assert " " in KPIS["median_response"].text(prev)  # «1 ч 30 мин»
+    assert [line.text for line in median.lines[3:]] == [
+        f"октябрь 2026: {KPIS['median_response'].text(prev).replace(' ', fmt.NBSP)}"]
+    for mid in (None, NSK):  # the municipality's cards also print the oblast's value
+        assert all(" " not in line.text.split(": ", 1)[1] for b in cards(mid) for line in b.lines[3:])
+
+
 def test_native_charts_have_no_automatic_title_and_print_shares_as_the_tables(pptx_file):
     """PowerPoint titles a chart without c:autoTitleDeleted with its series' name («Обращения»
     over the topic bars, «Доля обращений» over the response times); a share's label reads
@@ -396,6 +422,17 @@ def test_xlsx_numbers_equal_the_queries(xlsx_file, expected):
     t = xlsx_file["Темы"]
     assert [t.cell(i, 1).value for i in range(3, t.max_row + 1)] == list(expected["topics"]["topic"])
     assert t["C3"].number_format == "0.0%"
+
+
+def test_xlsx_names_a_value_from_too_small_a_sample(xlsx_file):
+    """The slide prints «мало данных» where a KPI rests on fewer than 5 cases; the workbook
+    keeps the number (for re-use) and says so beside it. October: 2 ratings of satisfaction."""
+    ws = xlsx_file["Показатели"]
+    assert ws.cell(2, 6).value == "Примечание"
+    notes = {ws.cell(i, 1).value: ws.cell(i, 6).value for i in range(3, ws.max_row + 1)}
+    assert notes["Удовлетворённость"] == "мало данных (октябрь 2026): меньше 5 оценок"
+    assert notes["Обращения"] is None and notes["Ответ в срок"] is None
+    assert ws.column_dimensions["F"].width == 60
 
 
 def test_xlsx_dates_and_info_sheet(xlsx_file):

@@ -25,6 +25,9 @@ from dashboard.core.schema import CLOSED_AFTER_DAYS, RESPONSE_BIN_EDGES
 
 LOW_DATA = "мало данных"
 MIN_SAMPLE = 5  # default: fewer messages behind a share or a median -> «мало данных»
+# What a KPI's sample counts (KPI.sample), in the genitive plural: «меньше 5 оценок».
+SAMPLE_WORDS = {"messages": "обращений", "due": "обращений со сроком ответа", "answered": "обращений с ответом",
+                "rated": "оценок"}
 
 # Display formats: how a value is rounded and written. ``scale`` turns a share into percent.
 KINDS = ("int", "num1", "num2", "pct", "pct2", "minutes")

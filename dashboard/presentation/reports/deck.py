@@ -222,9 +222,22 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _t(code: str, x) -> str:
-    """A KPI value as the registry writes it, as one unbreakable word ('5 ч 24 мин' never wraps)."""
-    return KPIS[code].text(x).replace(" ", fmt.NBSP)
+def _t(code: str, x, sample=None) -> str:
+    """A KPI value as the registry writes it, as one unbreakable word ('5 ч 24 мин' never wraps);
+    «мало данных» when ``sample`` is below the KPI's minimum, as the cards and «Методика» say."""
+    return KPIS[code].text(x, sample).replace(" ", fmt.NBSP)
+
+
+def _ht(h, code: str) -> str:
+    """A headline KPI (queries.kpis.Headline) with its sample, as the KPI cards print it."""
+    return _t(code, h.value(code), h.sample(code))
+
+
+def _rt(code: str, row) -> str:
+    """A KPI of a table row (itertuples of a query frame) with the row's sample when the frame
+    has it (a topic's «в срок» from 2 messages reads «мало данных», not «100,0 %»)."""
+    k = KPIS[code]
+    return _t(code, getattr(row, k.column), getattr(row, k.sample, None) if k.sample else None)
 
 
 TONES = {"good": theme.GOOD, "bad": theme.BAD, "neutral": theme.NEUTRAL}
@@ -330,8 +343,8 @@ def conclusions(c: ReportContent) -> list[str]:
                            f"муниципалитетов; дальше всего: {names}.")
     else:
         goal = f"; цель — {target.text()}" if target is not None else ""
-        oblast = f", по области — {_t('share_in_norm', c.oblast.share_in_norm)}" if c.oblast is not None else ""
-        out.append(f"Ответ в срок — {_t('share_in_norm', h.share_in_norm)} ({_change(c, 'share_in_norm')} "
+        oblast = f", по области — {_ht(c.oblast, 'share_in_norm')}" if c.oblast is not None else ""
+        out.append(f"Ответ в срок — {_ht(h, 'share_in_norm')} ({_change(c, 'share_in_norm')} "
                    f"{prev}){goal}{oblast}.")
         row = c.rating_row()
         if row is not None and bool(row["enough_data"]):
@@ -341,7 +354,7 @@ def conclusions(c: ReportContent) -> list[str]:
             out.append(f"{c.scope_name} — {int(row['rank'])} место в рейтинге из {n}{tail}.")
         out.append(f"Без ответа сверх нормы — {_n_messages(h.overdue)}." if h.overdue
                    else "Просроченных обращений без ответа нет.")
-        out.append(f"Медиана первого ответа — {_t('median_response', h.median_response_min)}.")
+        out.append(f"Медиана первого ответа — {_ht(h, 'median_response')}.")
     out.append(f"Подписчиков — {_t('subscribers', h.subscribers)}: {_change(c, 'subscribers')} {prev}.")
     return out[:5]
 
@@ -388,10 +401,11 @@ def kpi_slide(c: ReportContent) -> Slide:
         k = KPIS[code]
         value, change = kpi_card_lines(c, code)
         prev = c.headline_prev
-        notes = [Line(f"{c.previous.label()}: {k.text(prev.value(code), prev.sample(code))}",
+        # The value in one piece: «сентябрь 2026: 5 ч» and «9 мин» on two lines read as two numbers.
+        notes = [Line(f"{c.previous.label()}: {_ht(prev, code)}",
                       theme.CARD_NOTE_PT, color=theme.MUTED, space_before=4)]
         if c.oblast is not None:
-            notes.insert(0, Line(f"Область: {k.text(c.oblast.value(code), c.oblast.sample(code))}",
+            notes.insert(0, Line(f"Область: {_ht(c.oblast, code)}",
                                  theme.CARD_NOTE_PT, color=theme.MUTED, space_before=6))
         blocks.append(Rect(box, theme.LIGHT))
         blocks.append(Text(Box(box.x + 0.2, box.y + 0.15, box.w - 0.4, box.h - 0.3), (
@@ -412,9 +426,9 @@ def map_slide(c: ReportContent, png: bytes) -> Slide:
     top, table_box, _note = MAP_SIDE.split_v(1.3, MAP_SIDE.h - 2.3, 0.6, gap=0.2)
     if c.is_oblast:
         lines = (Line("По области", theme.CARD_LABEL_PT, color=theme.MUTED),
-                 Line(_t("share_in_norm", c.headline.share_in_norm), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY))
+                 Line(_ht(c.headline, "share_in_norm"), theme.CARD_VALUE_PT, bold=True, color=theme.NAVY))
         urban = m[m["kind"] == "urban_okrug"].sort_values("share_in_norm", ascending=False)
-        rows = tuple(_cells(r.name, _t("share_in_norm", r.share_in_norm)) for r in urban.itertuples())
+        rows = tuple(_cells(r.name, _rt("share_in_norm", r)) for r in urban.itertuples())
         side += [Text(top, lines),
                  Table(Box(table_box.x, table_box.y, table_box.w, min(table_box.h, 0.45 * (len(rows) + 1))),
                        (Column("Городские округа", weight=3.0), Column("В срок", "right")), rows)]
@@ -588,7 +602,7 @@ def trend_slide(title: str, subtitle: str, chart: Chart, note: str, notes: str =
 
 
 def topics_slide(c: ReportContent, png: bytes) -> Slide:
-    rows = tuple(_cells(r.topic, _t("messages", r.messages), fmt.pct(r.share), _t("share_in_norm", r.share_in_norm))
+    rows = tuple(_cells(r.topic, _t("messages", r.messages), fmt.pct(r.share), _rt("share_in_norm", r))
                  for r in c.topics.itertuples())
     cols = (Column("Тема", weight=2.4), Column("Обращения", "right", 1.1), Column("Доля", "right", 0.9),
             Column("В срок", "right", 0.9))
@@ -600,17 +614,17 @@ def topics_slide(c: ReportContent, png: bytes) -> Slide:
 
 def responses_slide(c: ReportContent, png: bytes) -> Slide:
     platforms = c.platforms[c.platforms["messages"] > 0]  # broadcast-only channels get no messages
-    rows = tuple(_cells(r.platform_label, _t("messages", r.messages), _t("share_in_norm", r.share_in_norm),
-                        _t("median_response", r.median_response_min)) for r in platforms.itertuples())
+    rows = tuple(_cells(r.platform_label, _t("messages", r.messages), _rt("share_in_norm", r),
+                        _rt("median_response", r)) for r in platforms.itertuples())
     cols = (Column("Платформа", weight=1.5), Column("Обращения", "right", 1.1), Column("В срок", "right", 0.9),
             Column("Медиана", "right", 1.1))
     box = Box(TOPIC_TABLE.x, TOPIC_TABLE.y, TOPIC_TABLE.w, min(TOPIC_TABLE.h, 0.45 * (len(rows) + 1)))
     text_box = Box(TOPIC_TABLE.x, box.y + box.h + 0.4, TOPIC_TABLE.w, 1.6)
     h = c.headline
-    lines = (Line(f"Медиана первого ответа: {_t('median_response', h.median_response_min)}", 16),
-             Line(f"Среднее время первого ответа: {_t('mean_response', h.mean_response_min)}", 16,
+    lines = (Line(f"Медиана первого ответа: {_ht(h, 'median_response')}", 16),
+             Line(f"Среднее время первого ответа: {_ht(h, 'mean_response')}", 16,
                   space_before=6),
-             Line(f"Доля с ответом: {_t('share_answered', h.share_answered)}", 16, space_before=6))
+             Line(f"Доля с ответом: {_ht(h, 'share_answered')}", 16, space_before=6))
     return Slide("Время первого ответа", [responses_chart(c, png), Table(box, cols, rows), Text(text_box, lines)],
                  subtitle=f"{c.scope_name}, {c.period.label()}",
                  notes=kpi_notes("median_response", "mean_response", "share_answered", "share_in_norm"))
@@ -728,7 +742,7 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
     slides += [
         trend_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {_t('messages', c.headline.messages)}",
                     messages_chart(c, images["messages"]), note, kpi_notes("messages", "share_answered")),
-        trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {_t('share_in_norm', c.headline.share_in_norm)} "
+        trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {_ht(c.headline, 'share_in_norm')} "
                     "за период", timeliness_chart(c, images["timeliness"]),
                     f"Норма ответа: {c.norm_label}. {note}".strip(), kpi_notes("share_in_norm")),
         topics_slide(c, images["topics"]),

@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.core import formatting as fmt
 from dashboard.core import spreadsheet
-from dashboard.core.metrics import KPIS
+from dashboard.core.metrics import KPIS, LOW_DATA, SAMPLE_WORDS
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation.reports import theme
 from dashboard.presentation.reports.content import ReportContent
@@ -232,23 +232,35 @@ PAGE_COLS = [
 ]
 
 
+def low_data_note(k, samples: list[tuple[str, object]]) -> str:
+    """«мало данных (сентябрь 2026): меньше 5 оценок» for each (label, sample) below the KPI's
+    minimum: the slides and cards print «мало данных» there, the workbook keeps the number."""
+    return "; ".join(f"{LOW_DATA} ({label}): меньше {k.min_sample} {SAMPLE_WORDS.get(k.sample, 'случаев')}"
+                     for label, n in samples if k.too_small(n))
+
+
 def kpi_frame(c: ReportContent) -> tuple[pd.DataFrame, list[Col]]:
-    """One row per headline KPI; value columns hold numbers, each row with its own format."""
+    """One row per headline KPI; value columns hold numbers, each row with its own format;
+    a value from too small a sample is named in «Примечание» (the slides say «мало данных»)."""
     rows = []
     for k in KPIS.values():
         cur, prev = c.headline.value(k.code), c.headline_prev.value(k.code)
         if not c.headline.has(k.code):
             continue  # a KPI the headline query does not compute (per-1000 figures, growth)
         change = k.change(cur, prev, c.headline.sample(k.code), c.headline_prev.sample(k.code))
+        samples = [(c.period.label(), c.headline.sample(k.code)), (c.previous.label(), c.headline_prev.sample(k.code))]
         row = {"name": k.name, "unit": k.unit, "cur": cur, "prev": prev, "change": change.delta,
                "kind": k.kind}
         if c.oblast is not None:
             row["oblast"] = c.oblast.value(k.code)
+            samples.append((f"область, {c.period.label()}", c.oblast.sample(k.code)))
+        row["note"] = low_data_note(k, samples)
         rows.append(row)
     cols = [Col("name", "Показатель"), Col("unit", "Единица"), Col("cur", c.period.label()),
             Col("prev", c.previous.label()), Col("change", "Изменение")]
     if c.oblast is not None:
         cols.append(Col("oblast", f"Область, {c.period.label()}"))
+    cols.append(Col("note", "Примечание"))
     return pd.DataFrame(rows), cols
 
 
@@ -258,9 +270,10 @@ def _write_kpis(wb: Workbook, c: ReportContent) -> None:
     cols = [Col(col.source, col.header, ROW_KIND) if col.source in ("cur", "prev", "oblast") else
             Col(col.source, col.header, ROW_CHANGE_KIND) if col.source == "change" else col for col in cols]
     unfinished = f" — {c.unfinished.rstrip('.')}" if c.unfinished else ""
+    widths = {j: 20 for j in range(3, len(cols))}
+    widths[len(cols)] = 60 if df["note"].astype(bool).any() else 14  # «Примечание»
     write_table(wb, "Показатели", f"Главные показатели — {c.scope_name}, {c.period.label()}{unfinished}", df, cols,
-                c.is_demo,
-                widths={j: 20 for j in range(3, len(cols) + 1)})
+                c.is_demo, widths=widths)
 
 
 def _write_info(wb: Workbook, c: ReportContent, sheets: list[tuple[str, str]]) -> None:
