@@ -499,8 +499,10 @@ class MessagesKind:
         # written; the plan uses them when the database holds none of the chunk's keys. Not on
         # SQLite: its rows are Python tuples, several times the text's memory to hold ahead
         # (the import's peak is near its 300 MB bound there), and its writing thread's Python
-        # is not what the import waits for.
-        if len(fast) and is_postgres(ctx.pages.conn):
+        # is not what the import waits for. Nor once a chunk was found to hold stored rows
+        # (``ctx.new_ahead``): the file repeats stored messages and most of that work would
+        # be thrown away.
+        if len(fast) and ctx.new_ahead and is_postgres(ctx.pages.conn):
             batch.as_new = self._new_rows(batch, np.ones(len(fast), dtype=bool), postgres=True)
         return batch
 
@@ -518,6 +520,7 @@ class MessagesKind:
         found = StoredMessages.read(conn, keys + [c.key for c in cands])
         at = found.rows_of(keys)
         stored = at >= 0
+        ctx.new_ahead = not stored.any()
         same = stored_rows.unchanged(self.fields, batch, found, at, ctx.tz) if stored.any() else stored
         if (stored & ~same).any():
             cands += [self._candidate(batch, j) for j in np.flatnonzero(stored & ~same).tolist()]

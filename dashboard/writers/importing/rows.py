@@ -111,6 +111,10 @@ class Context:
     municipalities: MunicipalityMatcher
     topics: TopicMatcher
     pages: PageIndex
+    # Messages on PostgreSQL: whether the check builds a chunk's clean rows as new rows ahead
+    # of its plan (kinds.MessagesKind.check_chunk): yes while the chunks written hold no stored
+    # message; a chunk that does says the file repeats stored rows (a cumulative export).
+    new_ahead: bool = True
 
 
 class RowReader:
