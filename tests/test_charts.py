@@ -64,6 +64,23 @@ def test_theme_is_ours_with_the_russian_locale():
     assert "DejaVu Sans" in config["font"]
 
 
+def _fonts(node) -> list[str]:
+    """Every font named in a spec's config (font, labelFont, titleFont … at any depth)."""
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k.lower().endswith("font") and isinstance(v, str)] + \
+            [f for v in node.values() for f in _fonts(v)]
+    return [f for v in node for f in _fonts(v)] if isinstance(node, list) else []
+
+
+def test_screen_charts_use_the_page_font_first():
+    """Streamlit draws the page in its bundled «Source Sans» (theme font "sans-serif"); a chart
+    named DejaVu Sans first and read in another face beside the page's text (on a Windows
+    machine without DejaVu, Arial)."""
+    config = charts.topic_bars(pd.DataFrame({"topic": ["Дороги"], "messages": [3], "share": [1.0]})).to_dict()["config"]
+    fonts = _fonts(config)
+    assert len(fonts) >= 8 and all(f.startswith('"Source Sans", DejaVu Sans') for f in fonts)
+
+
 def test_messages_trend_axis_in_russian(weekly):
     texts = svg_texts(charts.messages_trend(weekly, width=600, height=250))
     assert f"1{NBSP}000" in texts          # thousands separated by a non-breaking space
@@ -519,3 +536,41 @@ def test_the_slides_topic_bars_are_of_the_slide_width():
 
     topics = figures.chart_definitions(Content())["topics"].to_dict()
     assert topics["layer"][0]["encoding"]["x"]["scale"]["domainMax"] == pytest.approx(3098 * 1.4)
+
+
+def _legends(spec: dict) -> dict[str, dict]:
+    """channel -> legend of every encoding with one, over all layers."""
+    out = {}
+    for layer in _layers(spec):
+        for channel, enc in layer.get("encoding", {}).items():
+            if isinstance(enc, dict) and enc.get("legend"):
+                out[channel] = enc["legend"]
+    return out
+
+
+def test_partial_legend_goes_above_where_a_colour_legend_is_below():
+    """Topics or platforms by week with a cut week: the «полная / неполная неделя» legend beside
+    the colour legend ran past a half-width card at 1366 px («■ полная» cut at its edge)."""
+    weeks = [date(2026, 10, 26) + timedelta(weeks=i) for i in range(3)]
+    df = pd.DataFrame({"period": weeks * 2, "partial": [True, False, True] * 2, "messages": [3, 5, 2, 1, 4, 2],
+                       "label": ["Дороги"] * 3 + ["ЖКХ"] * 3, "key": ["vk"] * 3 + ["ok"] * 3})
+    for chart in (charts.by_topic_lines(df, grain="week"), charts.by_platform_area(df, grain="week")):
+        legends = _legends(chart.to_dict())
+        assert legends["opacity"]["orient"] == "top"
+        assert legends["color"].get("orient", "bottom") == "bottom"   # the theme's default
+    # Alone (messages per week), the partial legend stays below the plot.
+    alone = charts.messages_trend(df[df["label"] == "Дороги"].assign(answered=0), grain="week")
+    assert _legends(alone.to_dict())["opacity"]["orient"] == "bottom"
+
+
+def test_response_bars_leave_room_for_their_two_line_labels():
+    """The tallest bar's «45,9 % / 2 168» was cut at the top of a half-width card; the legend
+    repeated the axis title's norm in a title of its own."""
+    df = pd.DataFrame({"bucket": ["h1", "h8", "h24", "more", "none"], "label": ["до 1 ч", "1–8 ч", "8–24 ч",
+                                                                               "более 24 ч", "без ответа"],
+                       "messages": [378, 2168, 1115, 698, 363], "share": [0.08, 0.459, 0.236, 0.148, 0.077]})
+    spec = charts.response_distribution(df, 24).to_dict()
+    layer = _layers(spec)[0]
+    assert layer["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(0.459 * 1.45)
+    assert layer["encoding"]["x"]["title"] == "Время первого ответа (норма 24 ч)"
+    assert layer["encoding"]["color"].get("title") is None

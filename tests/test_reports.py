@@ -610,6 +610,18 @@ def test_demo_deck_for_the_last_full_quarter(tmp_path):
                        f"({fmt.pp(change.min())}).")
 
 
+def test_report_images_are_drawn_in_dejavu_only(report_engine):
+    """The screen's charts lead with the page's «Source Sans»; the report's images set DejaVu
+    (embedded in the PDF, measured by the slide layout) on every text, axis, legend and title."""
+    from dashboard.presentation.reports import figures
+    from tests.test_charts import _fonts
+
+    c = content.gather(report_engine, NOV, None, NORM, fixture_data.NOW)
+    for name, chart in figures.chart_definitions(c).items():
+        fonts = _fonts(figures.report_spec(chart, deck.CHART_BOXES[name], figures.OVERRIDES.get(name))["config"])
+        assert fonts and set(fonts) == {"DejaVu Sans"}, name
+
+
 def test_missing_fonts_give_a_russian_message(monkeypatch, tmp_path):
     monkeypatch.setattr(theme, "PDF_FONT_FILES", {"regular": tmp_path / "DejaVuSans.ttf",
                                                   "bold": tmp_path / "DejaVuSans-Bold.ttf"})

@@ -20,17 +20,20 @@ from dashboard.presentation import charts, maps
 from dashboard.presentation.reports import theme
 from dashboard.presentation.reports.theme import Box
 
-# Report overrides on top of the app theme: bigger type, embedded-safe font.
+# Report overrides on top of the app theme: bigger type, embedded-safe font. The font is set
+# wherever the app theme names one (it leads with the browser page's «Source Sans»), so every
+# text of an image is DejaVu, as the PDF around it.
+_FONT = theme.CHART_FONT
 REPORT_CONFIG = {
-    "font": theme.CHART_FONT,
+    "font": _FONT,
     "background": "white",
-    "axis": {"labelFontSize": 17, "titleFontSize": 18, "titleFontWeight": "normal",
-             "labelColor": "#" + theme.TEXT, "titleColor": "#" + theme.MUTED},
-    "legend": {"labelFontSize": 17, "titleFontSize": 18, "titleFontWeight": "normal",
-               "labelLimit": 400, "titleLimit": 600},
-    "header": {"labelFontSize": 17, "titleFontSize": 18},
-    "title": {"fontSize": 20},
-    "text": {"fontSize": 17},
+    "axis": {"labelFont": _FONT, "titleFont": _FONT, "labelFontSize": 17, "titleFontSize": 18,
+             "titleFontWeight": "normal", "labelColor": "#" + theme.TEXT, "titleColor": "#" + theme.MUTED},
+    "legend": {"labelFont": _FONT, "titleFont": _FONT, "labelFontSize": 17, "titleFontSize": 18,
+               "titleFontWeight": "normal", "labelLimit": 400, "titleLimit": 600},
+    "header": {"labelFont": _FONT, "titleFont": _FONT, "labelFontSize": 17, "titleFontSize": 18},
+    "title": {"font": _FONT, "fontSize": 20},
+    "text": {"font": _FONT, "fontSize": 17},
     "view": {"stroke": None},
 }
 
@@ -59,15 +62,20 @@ def px(inches: float) -> int:
     return int(round(inches * theme.CHART_PX_PER_IN))
 
 
-def to_png(chart: alt.TopLevelMixin, box: Box, overrides: dict | None = None) -> bytes:
-    """Render ``chart`` to a PNG that fills ``box`` at 2x resolution, Russian number formats.
+def report_spec(chart: alt.TopLevelMixin, box: Box, overrides: dict | None = None) -> dict:
+    """The Vega-Lite spec of ``chart`` sized to ``box`` in the report's type (REPORT_CONFIG).
 
     ``overrides`` is merged into the top-level spec last (e.g. padding for labels past the bars)."""
     spec = chart.to_dict()
     if not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
         spec.update(width=px(box.w), height=px(box.h), autosize={"type": "fit", "contains": "padding"})
     spec["config"] = _merge(spec.get("config", {}), REPORT_CONFIG)
-    spec = _merge(spec, overrides or {})
+    return _merge(spec, overrides or {})
+
+
+def to_png(chart: alt.TopLevelMixin, box: Box, overrides: dict | None = None) -> bytes:
+    """Render ``chart`` to a PNG that fills ``box`` at 2x resolution, Russian number formats."""
+    spec = report_spec(chart, box, overrides)
     vlc = _vl_convert()
     return vlc.vegalite_to_png(spec, scale=2, format_locale="ru-RU", time_format_locale="ru-RU")
 
