@@ -574,3 +574,23 @@ def test_response_bars_leave_room_for_their_two_line_labels():
     assert layer["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(0.459 * 1.45)
     assert layer["encoding"]["x"]["title"] == "Время первого ответа (норма 24 ч)"
     assert layer["encoding"]["color"].get("title") is None
+
+
+def test_a_share_from_few_messages_is_a_hollow_point_named_in_legend_and_tooltip():
+    """A small district's day of one message is «100 %» by chance: fewer messages than the
+    KPI's minimum (5) draw a hollow point, a legend says so, the tooltip says how many."""
+    days = [date(2026, 10, 1) + timedelta(days=i) for i in range(4)]
+    df = pd.DataFrame({"period": days, "messages": [0, 2, 10, 1], "answered": [0, 2, 9, 1], "in_norm": [0, 2, 8, 1],
+                       "share_in_norm": [None, 1.0, 0.8, 1.0]})
+    spec = charts.timeliness_trend(df, 0.9, grain="day").to_dict()
+    points = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point" and "y" in layer["encoding"])
+    fill = points["encoding"]["fill"]
+    assert fill["scale"] == {"domain": ["от 5 обращений", "меньше 5 обращений"], "range": [charts.GOOD, "white"]}
+    rows = spec["datasets"][points["data"]["name"]]
+    assert [(r["sample_kind"], r["share_label"]) for r in rows] == [
+        ("меньше 5 обращений", f"100,0{NBSP}% — мало данных: 2 обращения"),
+        ("от 5 обращений", f"80,0{NBSP}%"),
+        ("меньше 5 обращений", f"100,0{NBSP}% — мало данных: 1 обращение")]
+    enough = df.assign(messages=[0, 6, 10, 7])
+    spec = charts.timeliness_trend(enough, 0.9, grain="day").to_dict()
+    assert not any("fill" in layer.get("encoding", {}) for layer in spec["layer"])   # no legend then

@@ -278,6 +278,24 @@ def test_native_charts_have_no_automatic_title_and_print_shares_as_the_tables(pp
     assert charts["chart:timeliness"].value_axis.tick_labels.number_format == "0\\ %"
 
 
+def test_timeliness_points_from_few_messages_are_hollow(pptx_file, report_engine):
+    """As on «Обзор»: a day's share from fewer than 5 messages is a hollow marker, and the note
+    under the chart says what hollow means."""
+    f = Filters(NOV.start, NOV.end, norm=NORM)
+    with report_engine.connect() as conn:
+        s = series.messages_series(conn, f, "day")
+    slide = pptx_file.slides[6]
+    chart = next(sh.chart for sh in slide.shapes if sh.has_chart and sh.name == "chart:timeliness")
+    fills = {}
+    for i, (n, share) in enumerate(zip(s["messages"], s["share_in_norm"])):
+        if not pd.isna(share):
+            fill = chart.series[0].points[i].marker.format.fill
+            fills[i] = (n < 5, str(fill.fore_color.rgb) if fill.type == 1 else None)
+    assert fills and all(few for few, _ in fills.values())  # the fixture's days hold 0–4 messages
+    assert all((rgb == "FFFFFF") == few for few, rgb in fills.values())
+    assert "Полые точки — меньше 5 обращений, доля случайна." in slide_text(slide)
+
+
 def test_target_line_reads_the_same_on_the_slide_and_the_screen(pptx_file, report_engine):
     """«Screens and slides print the same text for the same value»: the PPTX target series is
     named as the screen's (and the PDF's) timeliness chart labels its dashed line."""

@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.core import formatting as fmt
 from dashboard.core import platforms
-from dashboard.core.metrics import KPI, KPIS, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL
+from dashboard.core.metrics import KPI, KPIS, LOW_DATA, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL
 from dashboard.core.targets import goal_label
 
 THEME = "gospubliki"
@@ -281,16 +281,29 @@ def _runs(values: pd.Series) -> pd.Series:
     return values.isna().cumsum()
 
 
+TREND_MIN_SAMPLE = KPIS["share_in_norm"].min_sample
+FEW_LABELS = (f"от {TREND_MIN_SAMPLE} обращений", f"меньше {TREND_MIN_SAMPLE} обращений")
+
+
+def _n_messages(n) -> str:
+    return f"{fmt.num(n)} {fmt.plural(int(n), 'обращение', 'обращения', 'обращений')}"
+
+
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
                      grain: str = "week", width="container", height=260,
                      title: str | None = None) -> alt.Chart:
     """Share answered within the norm per bucket (straight segments between neighbouring
-    buckets; a gap where a bucket has no messages); partial buckets as lighter hollow
-    points; an optional target line."""
+    buckets; a gap where a bucket has no messages); partial buckets as lighter points; a
+    bucket of fewer messages than the KPI's minimum as a hollow point, named in a legend and
+    its tooltip (a small district's day of one message is «100 %» by chance); an optional
+    target line."""
     if series_df.empty or series_df["share_in_norm"].isna().all():
         return _empty(width=width, height=height)
     df = _with_buckets(series_df, grain).assign(run=_runs(series_df["share_in_norm"]).values)
-    df = df.assign(share_label=df["share_in_norm"].map(fmt.pct))
+    few = df["messages"] < TREND_MIN_SAMPLE
+    df = df.assign(share_label=[f"{fmt.pct(v)} — {LOW_DATA}: {_n_messages(n)}" if small and not pd.isna(v)
+                                else fmt.pct(v) for v, n, small in zip(df["share_in_norm"], df["messages"], few)],
+                   sample_kind=np.where(few, FEW_LABELS[1], FEW_LABELS[0]))
     x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not
     known = df.dropna(subset=["share_in_norm"])
     y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
@@ -302,8 +315,14 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
     axis_only = alt.Chart(df).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
     line = alt.Chart(known).mark_line(color=GOOD, interpolate="linear").encode(
         x=x, y=y, detail=alt.Detail("run:N"), tooltip=tooltip)
-    points = alt.Chart(known).mark_point(color=GOOD, size=60, filled=True).encode(
-        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain))
+    hollow = {}
+    if (known["sample_kind"] == FEW_LABELS[1]).any():
+        hollow = {"fill": alt.Fill("sample_kind:N", title=None, scale=alt.Scale(domain=list(FEW_LABELS),
+                                                                                 range=[GOOD, "white"]),
+                                   legend=alt.Legend(orient="top", symbolType="circle", symbolStrokeColor=GOOD,
+                                                     symbolStrokeWidth=2))}
+    points = alt.Chart(known).mark_point(color=GOOD, stroke=GOOD, strokeWidth=2, size=60, filled=True).encode(
+        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain), **hollow)
     layers = [axis_only, line, points]
     if norm_share_target is not None:
         # The same text as the bars' target line and the cards (the KPI's own format).

@@ -155,6 +155,7 @@ class Series:
     color: str                            # hex without '#'
     dashed: bool = False
     point_colors: tuple[str, ...] = ()    # one colour per category (bars coloured by status)
+    hollow: tuple[bool, ...] = ()         # line markers drawn hollow (a value from too few cases)
 
 
 @dataclass(frozen=True)
@@ -568,7 +569,8 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     s = c.series
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
     series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD),
-                     point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT))]
+                     point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT),
+                     hollow=tuple(bool(n < charts.TREND_MIN_SAMPLE) for n in s["messages"]))]
     target = c.targets.get("share_in_norm")
     if target is not None:
         series.append(Series(target.label, (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
@@ -592,6 +594,15 @@ def responses_chart(c: ReportContent, png: bytes) -> Chart:
                          point_colors=tuple(_hex(colours.get(st, charts.NEUTRAL)) for st in status)),),
                  PCT_AXIS, png, axis_title=f"Доля обращений; норма ответа {c.norm.hours} ч", data_labels=True,
                  label_format=PCT_LABEL)
+
+
+def few_messages_note(c: ReportContent) -> str:
+    """The note under the timeliness chart when some bucket's share rests on too few messages
+    (drawn hollow, as on «Обзор»)."""
+    s = c.series
+    if not ((s["messages"] > 0) & (s["messages"] < charts.TREND_MIN_SAMPLE)).any():
+        return ""
+    return f"Полые точки — меньше {charts.TREND_MIN_SAMPLE} обращений, доля случайна."
 
 
 def trend_slide(title: str, subtitle: str, chart: Chart, note: str, notes: str = "") -> Slide:
@@ -744,7 +755,8 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
                     messages_chart(c, images["messages"]), note, kpi_notes("messages", "share_answered")),
         trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {_ht(c.headline, 'share_in_norm')} "
                     "за период", timeliness_chart(c, images["timeliness"]),
-                    f"Норма ответа: {c.norm_label}. {note}".strip(), kpi_notes("share_in_norm")),
+                    " ".join(filter(None, (f"Норма ответа: {c.norm_label}.", note, few_messages_note(c)))),
+                    kpi_notes("share_in_norm")),
         topics_slide(c, images["topics"]),
         responses_slide(c, images["responses"]),
     ]

@@ -176,13 +176,14 @@ def _chart(slide, block: Chart) -> None:
                 ps.marker.format.fill.solid()
                 ps.marker.format.fill.fore_color.rgb = _color(s.color)
                 ps.marker.format.line.color.rgb = _color(s.color)
-                for i, colour in enumerate(s.point_colors):  # e.g. partial buckets lighter
-                    if colour != s.color and s.values[i] is not None:
+                for i, colour in enumerate(s.point_colors or (s.color,) * len(s.values)):
+                    hollow = i < len(s.hollow) and s.hollow[i]
+                    if (colour != s.color or hollow) and s.values[i] is not None:  # partial lighter, few hollow
                         marker = ps.points[i].marker
                         marker.style = XL_MARKER_STYLE.CIRCLE
                         marker.size = 8
                         marker.format.fill.solid()
-                        marker.format.fill.fore_color.rgb = _color(colour)
+                        marker.format.fill.fore_color.rgb = _color(theme.WHITE if hollow else colour)
                         marker.format.line.color.rgb = _color(colour)
         else:
             ps.format.fill.solid()
