@@ -428,7 +428,7 @@ def test_xlsx_numbers_equal_the_queries(xlsx_file, expected):
     assert ws.cell(msg, 3).number_format == "#,##0"
     share = rows["Ответ в срок"]
     assert ws.cell(share, 3).value == pytest.approx(cur.share_in_norm)
-    assert ws.cell(share, 3).number_format == "0.0%"
+    assert ws.cell(share, 3).number_format == "0.0\\ %"   # «79,4 %», as the screens print a share
     assert ws.cell(rows["Подписчики"], 3).value == cur.subscribers
 
     r = xlsx_file["Рейтинг"]
@@ -439,7 +439,7 @@ def test_xlsx_numbers_equal_the_queries(xlsx_file, expected):
 
     t = xlsx_file["Темы"]
     assert [t.cell(i, 1).value for i in range(3, t.max_row + 1)] == list(expected["topics"]["topic"])
-    assert t["C3"].number_format == "0.0%"
+    assert t["C3"].number_format == "0.0\\ %"
 
 
 def test_xlsx_names_a_value_from_too_small_a_sample(xlsx_file):

@@ -33,13 +33,14 @@ from dashboard.presentation.reports import theme
 from dashboard.presentation.reports.content import ReportContent
 from dashboard.presentation.reports.deck import movers
 
-# Excel number formats by kind (Russian Excel shows "1 234" and "12,5%").
+# Excel number formats by kind: Russian Excel shows "1 234" and, as the screens print a share,
+# "12,5 %" (the escaped space is a literal one before the sign; "0.0%" showed "12,5%").
 FORMATS = {
     "int": "#,##0",
     "num1": "#,##0.0",
     "num2": "#,##0.00",
-    "pct": "0.0%",
-    "pct2": "0.00%",
+    "pct": "0.0\\ %",
+    "pct2": "0.00\\ %",
     "pp": '+0.0" п.п.";-0.0" п.п.";0.0" п.п."',
     "signed": "+#,##0;-#,##0;0",
     "signed1": "+#,##0.0;-#,##0.0;0.0",
