@@ -357,7 +357,9 @@ def test_counts_are_bars_for_every_bucket_with_integer_ticks(gappy):
     data = spec["datasets"][bars["data"]["name"]] if "datasets" in spec else bars["data"]["values"]
     assert [r["messages"] for r in data] == [1, 3, 0, 2, 0, 1]          # zero weeks kept
     axis = bars["encoding"]["y"]["axis"]
-    assert axis["format"] == ",d" and axis["tickMinStep"] == 1
+    assert axis["format"] == ",d" and axis["values"] == [0, 1, 2, 3]   # a small top: whole ticks listed
+    big = charts.messages_trend(gappy.assign(messages=gappy["messages"] * 10), "week", width=600).to_dict()
+    assert _layers(big)[0]["encoding"]["y"]["axis"] == {"format": ",d", "tickMinStep": 1}
     texts = svg_texts(charts.messages_trend(gappy, "week", width=600, height=250))
     assert "09.11" in texts and "23.11" in texts                         # empty weeks on the axis
     ticks = [t for t in texts if re.fullmatch(r"[\d,]+", t)]
@@ -377,6 +379,9 @@ def test_small_counts_get_whole_ticks_in_the_static_image(counts, ticks):
                   charts.by_topic_lines(df.assign(label="Дороги"), grain="day", width=600, height=460),
                   charts.by_platform_area(df.assign(key="vk", label="ВКонтакте"), grain="day", width=600, height=460)):
         assert [t for t in svg_texts(chart) if re.fullmatch(r"[\d,]+", t)] == ticks
+        # In the browser tickMinStep would lower the count to 2 and thin the listed 0, 1, 2 to 0, 2.
+        axis = next(layer["encoding"]["y"]["axis"] for layer in _layers(chart.to_dict()) if "y" in layer["encoding"])
+        assert "tickMinStep" not in axis and axis["tickCount"] == len(axis["values"]) == len(ticks)
 
 
 def test_partial_buckets_are_lighter_and_named(gappy):

@@ -214,10 +214,13 @@ def count_axis(top) -> alt.Axis:
     """The axis of a count whose tallest bar or point is ``top``: whole numbers only. The Vega
     in vl-convert (the report's images) takes tickMinStep as a cap on the number of ticks
     only, so a top of 1 or 2 still got half steps, printed «0, 1, 1, 2, 2» (a small district's
-    messages per day); up to COUNT_TICKS_LISTED the ticks are listed instead."""
+    messages per day); up to COUNT_TICKS_LISTED the ticks are listed instead, with their own
+    count and no tickMinStep: the browser's Vega lowers the count under tickMinStep until the
+    step is whole (0, 2 for a top of 2) and then thins listed ticks to it, dropping the 1."""
     if top is None or pd.isna(top) or top > COUNT_TICKS_LISTED:
         return alt.Axis(**COUNT_AXIS)
-    return alt.Axis(**COUNT_AXIS, values=list(range(max(int(np.ceil(top)), 1) + 1)))
+    values = list(range(max(int(np.ceil(top)), 1) + 1))
+    return alt.Axis(format=COUNT_AXIS["format"], values=values, tickCount=len(values))
 # px kept free between two axis labels: labels that merely touched passed the overlap
 # check, and in the browser's wider font «31.1003.1106.11» ran together.
 LABEL_GAP = 8
