@@ -508,11 +508,11 @@ class MessagesKind:
 
     def plan(self, conn: Connection, ctx: Context, batch: "MessageBatch | list[Candidate]", state: dict) -> Plan:
         """The chunk against the stored messages, read column-wise in one statement per
-        platform (stored.py): clean rows found stored and unchanged are counted
-        (``stored.unchanged``); the other stored rows and the rows checked one by one are
-        compared one by one (``_plan_rows``); new clean rows are derived column-wise into
-        ``plan.bulk`` — already done by ``check_chunk`` when none of the chunk's keys is
-        stored (``batch.as_new``)."""
+        platform (stored.py): clean rows found stored are counted unchanged or built changed
+        there (``stored.compare``); those that break a rule or are not held exactly, and the
+        rows checked one by one, are compared one by one (``_plan_rows``); new clean rows are
+        derived column-wise into ``plan.bulk`` — already done by ``check_chunk`` when none of
+        the chunk's keys is stored (``batch.as_new``)."""
         if isinstance(batch, list):  # candidates checked one by one
             batch = MessageBatch(None, np.empty(0, np.int64), {}, batch, Problems())
         cands = list(batch.slow)
@@ -521,14 +521,17 @@ class MessagesKind:
         at = found.rows_of(keys)
         stored = at >= 0
         ctx.new_ahead = not stored.any()
-        same = stored_rows.unchanged(self.fields, batch, found, at, ctx.tz) if stored.any() else stored
-        if (stored & ~same).any():
-            cands += [self._candidate(batch, j) for j in np.flatnonzero(stored & ~same).tolist()]
+        compared = stored_rows.compare(self.fields, batch, found, at, ctx.tz) if stored.any() else \
+            stored_rows.Compared.none(len(keys))
+        one_by_one = stored & ~compared.same & ~compared.changed
+        if one_by_one.any():
+            cands += [self._candidate(batch, j) for j in np.flatnonzero(one_by_one).tolist()]
             cands.sort(key=lambda c: c.row)
         wanted = [c.key for c in cands if c.key in found.index]
         existing = _load_by_platform_key(conn, schema.message, wanted) if wanted else {}
         plan = self._plan_rows(ctx, cands, existing)
-        plan.unchanged += int(same.sum())
+        plan.unchanged += int(compared.same.sum())
+        plan.changed += compared.rows
         if len(batch.positions):
             new = batch.as_new if batch.as_new is not None and not stored.any() else \
                 self._new_rows(batch, ~stored)

@@ -3,17 +3,17 @@
 ЦУР exports are cumulative: a monthly upload of «all messages of the year» repeats every
 row of the months before, so most rows of a real file are stored already and unchanged.
 The stored rows of a chunk's keys are read as arrays, one statement per platform
-(``StoredMessages.read``); for the clean rows found there, ``unchanged`` builds column-wise
+(``StoredMessages.read``); for the clean rows found there, ``compare`` builds column-wise
 the row the per-row plan (``MessagesKind._plan_rows``) would build — the file's values over
 the stored ones, the status derived from the stored row, the consistency rules, the closing
 moment reset, the derived times — and compares it with the stored row field by field
 (``MessagesKind.fields``).
 
-It only decides which stored rows are certainly unchanged, as ``columnar.py`` only decides
-which rows are certainly clean: those are counted, and no dict is built for them. Every other
-stored row — changed, moved to another page, inconsistent, or stored with a value the arrays
-do not hold exactly (a moment with a fraction of a second) — goes through the per-row plan,
-which owns the rules' messages and builds what is written.
+The unchanged rows are counted, and no dict is built for them; the changed ones (moved to
+another page too) are built from the arrays, as the per-row plan would build them. The
+rows that break a rule, and those stored with a value the arrays do not hold exactly (a
+moment with a fraction of a second), go through the per-row plan, which owns the rules'
+messages — as ``columnar.py`` only decides which rows are certainly clean.
 """
 
 from __future__ import annotations
@@ -95,12 +95,29 @@ def _objects(values) -> np.ndarray:
     return out
 
 
-def unchanged(fields: tuple[str, ...], batch: "MessageBatch", stored: StoredMessages, at: np.ndarray,
-              tz: ZoneInfo) -> np.ndarray:
-    """Which clean rows of ``batch`` the per-row plan would find stored and unchanged: the
-    stored row ``at[j]`` (-1: none) holds exactly what the plan would write for row ``j``
-    in every one of ``fields``, and the row is consistent."""
-    out = np.zeros(len(at), dtype=bool)
+@dataclass
+class Compared:
+    """The clean rows of a chunk against their stored rows (``compare``)."""
+
+    same: np.ndarray     # stored and unchanged: counted
+    changed: np.ndarray  # stored and changed, consistent: built as the per-row plan builds them
+    rows: list[dict]     # those rows, in the chunk's order: ``id`` and the fields compared
+
+    @classmethod
+    def none(cls, n: int) -> "Compared":
+        """No row decided here: every stored row goes through the per-row plan."""
+        return cls(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), [])
+
+
+def compare(fields: tuple[str, ...], batch: "MessageBatch", stored: StoredMessages, at: np.ndarray,
+            tz: ZoneInfo) -> Compared:
+    """The clean rows of ``batch`` found stored (``at[j]``: row ``j``'s stored row, -1: none)
+    that the per-row plan would count unchanged — the stored row holds exactly what the plan
+    would write in every one of ``fields`` and the row is consistent — and those it would
+    write as changed (consistent, some field differs), built with the values it would write.
+    Rows in neither (inconsistent, or stored with a value the arrays do not hold exactly) are
+    left to the per-row plan."""
+    out = Compared.none(len(at))
     take = np.flatnonzero(at >= 0)
     if not len(take):
         return out
@@ -137,17 +154,19 @@ def unchanged(fields: tuple[str, ...], batch: "MessageBatch", stored: StoredMess
         status = np.where(status == None, derived, status)  # noqa: E711
     else:
         status = derived
-    # MessagesKind._consistent: a row it rejects is not unchanged (the per-row plan reports it)
+    # MessagesKind._consistent: a row it rejects is neither (the per-row plan reports it)
     ok = ~((status == "answered") & ~answered)
     ok &= ~(answered & (response < received))
     if given("closed_at"):
         ok &= ~(has_closed & ((status != "closed") | answered | (closed < received)))
     new["status"] = status
-    new["closed_at"] = np.where(status == "closed", closed, NAT)
+    new["closed_at"] = np.where(status == "closed", closed, NAT)  # reopened or answered: no closing moment
     times = message_times_arrays(received, response, Zone.covering(tz, received, response))
     new["received_day"] = times["received_day"]
     new["received_hour"] = times["received_hour"]
-    same = ok
+    for name in ("response_minutes", "response_work_minutes"):
+        new[name] = _objects([None if m == -1 else m for m in times[name].tolist()])
+    same = ok.copy()
     for name in fields:
         if name in ("response_minutes", "response_work_minutes"):
             same &= _same_minutes(times[name], old[name])
@@ -155,8 +174,18 @@ def unchanged(fields: tuple[str, ...], batch: "MessageBatch", stored: StoredMess
             same &= (new[name] == old[name]) | (np.isnat(new[name]) & np.isnat(old[name]))
         else:
             same &= new[name] == old[name]
-    out[take[same]] = True
+    out.same[take[same]] = True
+    write = ok & ~same
+    if write.any():
+        out.changed[take[write]] = True
+        values = [old["id"][write].tolist()] + [_python(new[name][write]) for name in fields]
+        out.rows = [dict(zip(("id", *fields), row)) for row in zip(*values)]
     return out
+
+
+def _python(a: np.ndarray) -> list:
+    """Values as the per-row plan holds them: datetime / date (None for NaT), int, bool, str, None."""
+    return a.astype(object).tolist() if a.dtype.kind == "M" else a.tolist()
 
 
 def _same_minutes(derived: np.ndarray, stored: np.ndarray) -> np.ndarray:
