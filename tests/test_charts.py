@@ -135,10 +135,17 @@ def test_topic_lines_mark_partial_weeks_and_keep_the_legend_below():
 
 
 def test_month_axis_uses_russian_month_names():
-    df = pd.DataFrame({"period": [date(2026, m, 1) for m in range(1, 7)], "messages": [1] * 6,
-                       "answered": [1] * 6})
-    texts = svg_texts(charts.messages_trend(df, grain="month", width=600, height=250))
-    assert "янв 2026" in texts and "июн 2026" in texts
+    """Across years «дек 2025», «янв 2026»; within one year the month alone, so that all twelve
+    fit a slide (twelve «мар 2025» did not, and the axis dropped March and June)."""
+    months = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]
+    year = pd.DataFrame({"period": [date(2025, m, 1) for m in range(1, 13)], "messages": [4000] * 12,
+                         "answered": [1] * 12})
+    texts = svg_texts(charts.messages_trend(year, grain="month", width=1180, height=460))
+    assert [t for t in texts if t in months] == months
+    across = pd.DataFrame({"period": [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)], "messages": [1] * 3,
+                           "answered": [1] * 3})
+    texts = svg_texts(charts.messages_trend(across, grain="month", width=600, height=250))
+    assert "дек 2025" in texts and "янв 2026" in texts
 
 
 def test_platform_colours():

@@ -236,8 +236,11 @@ def _with_buckets(df: pd.DataFrame, grain: str) -> pd.DataFrame:
     """Add x_label, period_label (tooltip), partial (False if absent) and bucket_kind."""
     period = pd.to_datetime(df["period"])
     if grain == "month":
+        # Within one year the month alone («мар»): twelve «мар 2025» did not fit a slide's
+        # width, and the axis dropped March and June to keep the rest apart.
         months = LOCALE["time"]["shortMonths"]
-        x_label = [f"{months[d.month - 1]} {d.year}" for d in period]
+        one_year = period.dt.year.nunique() == 1
+        x_label = [months[d.month - 1] if one_year else f"{months[d.month - 1]} {d.year}" for d in period]
     else:
         x_label = list(period.dt.strftime("%d.%m"))
     partial = df["partial"].astype(bool) if "partial" in df else pd.Series(False, index=df.index)
@@ -522,7 +525,7 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
     base = alt.Chart(df, title=title or alt.Undefined).encode(
         x=alt.X("label:N", title=f"Время первого ответа (норма {norm_hours} ч)", sort=order,
                 axis=alt.Axis(labelAngle=0, labelExpr=TWO_LINES), scale=alt.Scale(paddingInner=0.15)),
-        y=alt.Y("share:Q", title="Доля обращений", axis=alt.Axis(labelExpr=PCT_LABEL),
+        y=alt.Y("share:Q", title="Доля обращений", axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=6),
                 # Room above the tallest bar for its two-line label: at 1.3 «45,9 %» was cut
                 # at the top of a half-width card at 1366 px.
                 scale=alt.Scale(domainMax=float(df["share"].max()) * 1.45)),
