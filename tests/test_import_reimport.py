@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import select, update
 
@@ -268,3 +269,13 @@ def summaries(conn) -> list:
     """The message rollups' rows without their ids, sorted."""
     return [sorted(conn.execute(select(*[c for c in t.c if c.name != "id"])).all(), key=str)
             for t in schema.MSG_ROLLUPS]
+
+
+def test_stored_moments_numpy_cannot_read_leave_the_rows_to_the_per_row_plan():
+    exact = np.ones(2, dtype=bool)
+    got = stored._array(["2026-10-02 03:00:00.000000", "2 октября"], "datetime64[us]", exact)
+    assert exact.tolist() == [False, False] and np.isnat(got).all()
+    exact = np.ones(2, dtype=bool)
+    got = stored._array(["2026-10-02 03:00:00.000000", None], "datetime64[us]", exact)
+    assert exact.tolist() == [True, True]
+    assert got.astype(object).tolist() == [datetime(2026, 10, 2, 3, 0), None]
