@@ -111,7 +111,9 @@ if unfinished := unfinished_note(period, status.last_day, widgets.local_time(wid
     st.caption(unfinished)
 
 files = st.session_state.setdefault(FILES, {})
-base_key = (municipality_id, period.start, period.end, norm.hours, norm.mode, widgets.data_version())
+# The note of an unfinished period is in the files: a file built before the period ended is
+# not the one to hand out after it, even when no data came in between.
+base_key = (municipality_id, period.start, period.end, norm.hours, norm.mode, widgets.data_version(), unfinished)
 for col, fmt_ in zip(st.columns(len(BUTTONS)), BUTTONS):
     with col:
         key = (*base_key, fmt_)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -72,3 +72,27 @@ def test_second_request_is_served_from_the_cache(app_db, fmt):
     at.session_state["report_files"] = {}
     _button(at, f"build_{fmt}").click().run()
     assert at.session_state["report_files"][fmt][1] is first
+
+
+
+def test_a_file_built_before_the_period_ended_is_not_handed_out_after_it(app_db):
+    # The data ends on 28.11. A week to 28.11, seen on that day, is not over; seen the next day,
+    # with no new data, it is: the file built on 28.11 must not be handed out on 29.11 (the
+    # page's cache key carries the note, not only the data version).
+    def sheet_text(data):
+        return [row[0].value for row in load_workbook(io.BytesIO(data))["Сведения"].iter_rows()]
+
+    at = run_page(app_db, PAGE, now=fixture_data.NOW)
+    at.segmented_control(key="report_kind").set_value("custom").run()
+    at.date_input(key="report_dates").set_value((date(2026, 11, 22), date(2026, 11, 28))).run()
+    unfinished = "Период ещё не закончился: данные есть по 28.11.2026."
+    assert unfinished in [c.value for c in at.caption]
+    _button(at, "build_xlsx").click().run()
+    assert unfinished in sheet_text(at.session_state["report_files"]["xlsx"][1])
+    at.session_state["now_utc"] = datetime(2026, 11, 29, 5, 0)  # 12:00 local
+    at.session_state["report_files"] = {}
+    at.run()
+    assert unfinished not in [c.value for c in at.caption]
+    _button(at, "build_xlsx").click().run()
+    assert_ok(at)
+    assert unfinished not in sheet_text(at.session_state["report_files"]["xlsx"][1])
