@@ -84,7 +84,8 @@ widgets.metric_row([rank_card(), *widgets.headline_cards(
     cur, prev, ["subscribers", "messages", "share_in_norm", "median_response", "overdue"])])
 st.caption(widgets.previous_caption(f))
 counts, first = signals_view.attention_signals(mid)
-signals_view.attention(first, counts=counts, caption=f"Открытые сигналы: {me['name']} и его страницы")
+signals_view.attention(first, counts=counts, caption=f"Открытые сигналы: {signals_view.plain(me['name'])} и его "
+                       "страницы", where=me["name"])
 
 grain = f.period.grain()
 left, right = st.columns(2)

@@ -34,7 +34,7 @@ severity = c1.multiselect("Важность", list(SEVERITIES), format_func=SEVE
 kinds = c2.multiselect("Вид", list(KINDS), format_func=KINDS.get, placeholder="Все виды", key="kind",
                        bind="query-params")
 places = [EVERY_MUNICIPALITY, *sorted(df["municipality"].dropna().unique(), key=str.casefold)]
-place = c3.selectbox("Муниципалитет", places, key="where")
+place = c3.selectbox("Муниципалитет", places, key=signals_view.WHERE_PARAM, bind="query-params")
 since = c4.selectbox("Впервые", list(SINCE), format_func=SINCE.get, key="since", bind="query-params")
 
 shown = df

@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs
 
+import pandas as pd
 from sqlalchemy import select
 
 from dashboard.core import schema
@@ -127,6 +131,80 @@ def test_attention_blocks(app_db):
     # Новосибирский район: its OK page 6 (silent, no госметка); no overdue of its own at NOW.
     assert len(block) == 2 and all("Страница 6" in b for b in block)
     assert "Всего открыто 2: Внимание: 2." in texts(at)
+
+
+def open_of(url: str, municipality_id: int) -> pd.DataFrame:
+    """The signals query's own open signals of one municipality, in its order."""
+    from queries import signals
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        df = signals.open_signals(conn, now=NOW)
+    engine.dispose()
+    return df[df["municipality_id"] == municipality_id]
+
+
+@contextmanager
+def extra_pages(url: str, rows: list[tuple]):
+    """Pages (id, platform, organisation, municipality, last post UTC; verified, opened
+    01.01.2025) added to the fixture for one test, then removed."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(schema.page.insert(), [
+            {"id": pid, "platform": platform, "external_id": f"x{pid}", "url": f"https://example.org/x/{pid}",
+             "title": f"Страница {pid}", "organisation_id": org, "municipality_id": mid, "verified": True,
+             "gospubliki": True, "opened_on": date(2025, 1, 1), "last_post_at": last_post}
+            for pid, platform, org, mid, last_post in rows])
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(schema.page.delete().where(schema.page.c.id.in_([r[0] for r in rows])))
+        engine.dispose()
+
+
+def test_overview_with_one_municipality_shows_its_signals(app_db):
+    """«Обзор» filtered to one municipality lists that municipality's open signals (not
+    Новосибирск's overdue messages under another district's name), counted as «Сигналы»
+    counts them, with a link to «Сигналы» filtered to it."""
+    silent = datetime(2026, 10, 1, 5, 0)  # 58 days before NOW: silent (14 days)
+    with extra_pages(app_db, [(20 + i, "vk", 2, 19, silent) for i in range(4)]):
+        expected = open_of(app_db, 19)  # Новосибирский район: page 6 twice and the four silent pages
+        assert len(expected) == 6 and set(expected["severity"]) == {"warning"}
+        at = run_page(app_db, "pages/overview.py", now=NOW, query_params={"mo": "Новосибирский район"})
+        assert_ok(at)
+        body = texts(at)
+        assert "Открытые сигналы: Новосибирский район — сейчас, независимо от выбранного периода" in body
+        assert "Главные открытые сигналы области" not in body
+        assert "Всего открыто 6: Внимание: 6." in body
+        assert rows(at) == [f":orange-badge[Внимание] {t}" for t in expected["text"].head(5)]
+        assert not any("город Новосибирск" in r for r in rows(at))
+        more = next(p.proto for p in at.get("page_link") if p.proto.label.startswith("Все сигналы"))
+        assert (more.label, parse_qs(more.query_string)) == ("Все сигналы (6)", {"where": ["Новосибирский район"]})
+
+        at = run_page(app_db, PAGE, now=NOW, query_params={"where": "Новосибирский район"})
+        assert_ok(at)
+        assert at.selectbox(key="where").value == "Новосибирский район"
+        assert f"Открыто **6** сигналов из {len(open_of(app_db, 19)) + 34}." in texts(at)
+
+
+def test_overview_with_a_municipality_without_signals_says_so(app_db):
+    """Баганский район with its OK page open has no open signal: the block says so in words,
+    and the oblast's signals are not listed in its place."""
+    with extra_pages(app_db, [(20, "ok", 3, 1, NOW - timedelta(days=1))]):
+        assert open_of(app_db, 1).empty
+        at = run_page(app_db, "pages/overview.py", now=NOW, query_params={"mo": "Баганский район"})
+        assert_ok(at)
+        assert "Открытые сигналы: Баганский район — сейчас, независимо от выбранного периода" in texts(at)
+        assert [s.value for s in at.success] == ["У муниципалитета «Баганский район» открытых сигналов нет."]
+        assert rows(at) == [] and not any(p.proto.label.startswith("Все сигналы") for p in at.get("page_link"))
+
+
+def test_overview_for_the_regional_bodies_keeps_the_oblast_signals(app_db):
+    at = run_page(app_db, "pages/overview.py", now=NOW, query_params={"mo": "Региональные органы власти"})
+    assert_ok(at)
+    assert "Главные открытые сигналы области — сейчас, независимо от выбранного периода" in texts(at)
+    assert "Всего открыто 36: Критично: 34 · Внимание: 2." in texts(at)
 
 
 def test_recipients_page_adds_and_validates(app_db):

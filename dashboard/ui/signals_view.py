@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +23,7 @@ LINK_PAGES = {
     "reestr": "registry.py",
 }
 PAGE_PARAM = "page"
+WHERE_PARAM = "where"  # «Сигналы» ?where=<municipality name>: its signals only
 NO_MUNICIPALITY = -1  # stands for an empty municipality_id (regional bodies, the whole oblast)
 BADGE_COLORS = {"critical": "red", "warning": "orange", "info": "blue"}
 
@@ -102,21 +103,24 @@ def signal_rows(df: pd.DataFrame, first_seen: bool = False) -> None:
                 page_link(int(row.page_id), "Профиль")
 
 
-def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None, counts: pd.Series | None = None) -> None:
+def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None, counts: pd.Series | None = None,
+              empty: str = "Открытых сигналов нет.", where: str | None = None) -> None:
     """«Требует внимания»: the first ``limit`` signals of ``df`` (already in order), each with
-    its severity, sentence and a link to the screen that shows it; then a link to «Сигналы».
-    ``counts`` (signals per severity code) when ``df`` holds only the first signals
-    (``attention_signals``); else every signal is in ``df``."""
+    its severity, sentence and a link to the screen that shows it; then a link to «Сигналы»
+    (to one municipality's signals there when ``where`` names it). ``counts`` (signals per
+    severity code) when ``df`` holds only the first signals (``attention_signals``); else
+    every signal is in ``df``. ``empty``: what to say when there is none (Markdown)."""
     if counts is None:
         counts = df["severity"].value_counts()
     total = int(counts.sum())
     with widgets.section("Требует внимания", caption):
         if not total:
-            st.success("Открытых сигналов нет.", icon=":material/check_circle:")
+            st.success(empty, icon=":material/check_circle:")
             return
         summary = " · ".join(f"{label}: {fmt.num(counts[code])}" for code, label in rules.SEVERITIES.items()
                              if counts.get(code, 0))
         st.caption(f"Всего открыто {fmt.num(total)}: {summary}.")
         signal_rows(df.head(limit))
         if total > limit:
-            app_link("signaly", f"Все сигналы ({fmt.num(total)})", icon=":material/notifications:")
+            link = "signaly" + (f"?{urlencode({WHERE_PARAM: where})}" if where else "")
+            app_link(link, f"Все сигналы ({fmt.num(total)})", icon=":material/notifications:")
