@@ -80,9 +80,9 @@ def rank_card() -> widgets.Card:
                         "Сводный рейтинг муниципалитетов, см. «Рейтинг» и «Методика».")
 
 
-widgets.metric_row([rank_card(), *widgets.headline_cards(
-    cur, prev, ["subscribers", "messages", "share_in_norm", "median_response", "overdue"])])
-st.caption(widgets.previous_caption(f))
+CARDS = ["subscribers", "messages", "share_in_norm", "median_response", "overdue"]
+widgets.metric_row([rank_card(), *widgets.headline_cards(cur, prev, CARDS)])
+widgets.change_caption(f, CARDS)
 counts, first = signals_view.attention_signals(mid)
 signals_view.attention(first, counts=counts, caption=f"Открытые сигналы: {signals_view.plain(me['name'])} и его "
                        "страницы", where=me["name"])

@@ -4,6 +4,8 @@ tests/test_queries_kpis.py). The default period (last 30 days to the last day wi
 
 from __future__ import annotations
 
+import re
+
 from tests.apptest_utils import STATUS_MARK, assert_ok, metrics, run_page, statuses, texts
 from tests.fixture_data import NOW
 
@@ -88,18 +90,50 @@ def test_targets_come_from_settings(app_db, monkeypatch):
         settings.get_settings.cache_clear()
 
 
-def test_change_caption_says_same_weekdays_only_when_they_are():
-    """«те же дни недели» only when the previous period is the same days whole weeks back:
-    the last 30 days, not February against January (28 days apart but 28 against 31 days)."""
+def test_change_caption_names_the_dates_and_explains_them_in_its_help():
+    """The line names the dates the changes compare with; «те же дни недели … раньше» is in
+    its help only when the previous period is the same days whole weeks back: the last 30
+    days (35 days back), the last 7 (7 back), not February against January (28 days apart
+    but 28 against 31 days)."""
     from datetime import date
 
-    from dashboard.ui.widgets import previous_caption
+    from dashboard.core.metrics import COMPARISON_RULE_SHORT
+    from dashboard.ui.widgets import previous_caption, previous_help
     from queries.filters import Filters
 
-    thirty = previous_caption(Filters(date(2026, 10, 31), date(2026, 11, 29)))
-    assert "26.09.2026 – 25.10.2026 (те же дни недели)." in thirty
-    february = previous_caption(Filters(date(2026, 2, 1), date(2026, 2, 28)))
-    assert "01.01.2026 – 31.01.2026." in february and "те же дни недели" not in february
+    thirty = Filters(date(2026, 10, 31), date(2026, 11, 29))
+    assert previous_caption(thirty) == "Изменение — к периоду 26.09.2026 – 25.10.2026."
+    assert previous_help(thirty) == (
+        "Предыдущий период — те же дни недели на 5 недель раньше: жители пишут, а страницы отвечают по "
+        f"недельному ритму. {COMPARISON_RULE_SHORT} Подробнее — «Методика», «Сравнение с предыдущим периодом».")
+    week = Filters(date(2026, 11, 23), date(2026, 11, 29))
+    assert previous_caption(week) == "Изменение — к периоду 16.11.2026 – 22.11.2026."
+    assert previous_help(week).startswith("Предыдущий период — те же дни недели на 1 неделю раньше:")
+    february = Filters(date(2026, 2, 1), date(2026, 2, 28))
+    assert previous_caption(february) == "Изменение — к периоду 01.01.2026 – 31.01.2026."
+    assert previous_help(february).startswith(COMPARISON_RULE_SHORT)
+
+
+def test_the_line_under_the_cards_is_short_and_keeps_the_key(app_db):
+    """Under the cards: the dates, the norm and the key to the dots in one short line (it ran
+    three lines at 1366 px); the like-for-like rule is in its help."""
+    from dashboard.core.metrics import COMPARISON_RULE_SHORT
+
+    def line():
+        return next(c for c in at.caption if c.value.startswith("Изменение — к периоду"))
+
+    at = run_page(app_db, PAGE, now=NOW)  # November 2026 against October
+    assert line().value == ("Изменение — к периоду 01.10.2026 – 31.10.2026. Норма ответа: 24 ч календарных. "
+                            "Цели: :green[● цель достигнута] :orange[● близко к цели] :red[● далеко от цели]")
+    assert line().proto.help == (f"{COMPARISON_RULE_SHORT} Подробнее — «Методика», «Сравнение с предыдущим "
+                                 "периодом».")
+    at.sidebar.selectbox(key="period").set_value("7d").run()  # 24.11–30.11
+    assert line().value.startswith("Изменение — к периоду 17.11.2026 – 23.11.2026. Норма ответа: ")
+    assert line().proto.help.startswith("Предыдущий период — те же дни недели на 1 неделю раньше: ")
+    visible = re.sub(r":\w+\[(.*?)\]", r"\1", line().value)
+    # At 1366 px the caption is ~906 px wide; these 135 characters took ~855 px in the browser
+    # (14 px Source Sans, the help icon after them): one line.
+    assert len(visible) <= 136, len(visible)
 
 
 def test_charts_are_drawn_in_our_theme(app_db):

@@ -592,10 +592,17 @@ def headline_header(f: Filters, codes: Sequence[str]):
     caption naming that period and the norm; returns (current, previous) Headline."""
     cur, prev = cached(kpis.headline_compare, f, now=pinned_now())
     metric_row(headline_cards(cur, prev, codes))
-    targets = get_settings().targets
-    legend = (f" Цели: {status_legend()}" if any(c in targets for c in codes) else "")
-    st.caption(previous_caption(f) + f" Норма ответа: {get_settings().norm_label}." + legend)
+    change_caption(f, codes)
     return cur, prev
+
+
+def change_caption(f: Filters, codes: Sequence[str]) -> None:
+    """The line under KPI cards: the dates the changes compare with, the norm and the key to
+    the target dots (when a card has one) — one line at 1366 px; how the previous period is
+    taken is behind its help icon (previous_help)."""
+    legend = f" Цели: {status_legend()}" if any(c in get_settings().targets for c in codes) else ""
+    st.caption(previous_caption(f) + f" Норма ответа: {get_settings().norm_label}." + legend,
+               help=previous_help(f))
 
 
 def metric_row(cards: Sequence[Card]) -> None:
@@ -794,10 +801,20 @@ def section(title: str, caption: str | None = None):
 
 
 def previous_caption(f: Filters) -> str:
+    """What the changes compare with: «Изменение — к периоду 26.09.2026 – 25.10.2026.»"""
     p = f.period.previous()
-    same_days = " (те же дни недели)" if p.days == f.period.days and (f.end - p.end).days % 7 == 0 else ""
-    return (f"Изменение — к предыдущему периоду {fmt.d(p.start)} – {fmt.d(p.end)}{same_days}. "
-            f"{COMPARISON_RULE_SHORT}")
+    return f"Изменение — к периоду {fmt.d(p.start)} – {fmt.d(p.end)}."
+
+
+def previous_help(f: Filters) -> str:
+    """How the previous period is taken (the help of previous_caption): the same weekdays
+    whole weeks back when it is so, the same «age», where «Методика» says it all."""
+    p = f.period.previous()
+    weeks, rest = divmod((f.end - p.end).days, 7)
+    same_days = (f"Предыдущий период — те же дни недели на {weeks} {fmt.plural(weeks, 'неделю', 'недели', 'недель')} "
+                 "раньше: жители пишут, а страницы отвечают по недельному ритму. "
+                 if p.days == f.period.days and not rest else "")
+    return f"{same_days}{COMPARISON_RULE_SHORT} Подробнее — «Методика», «Сравнение с предыдущим периодом»."
 
 
 GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
