@@ -8,7 +8,6 @@ from dashboard.core.metrics import KPIS
 from dashboard.presentation import charts
 from dashboard.ui import signals_view, widgets
 from queries import breakdowns, rating, series
-from queries.filters import REGIONAL
 
 TOP_N = 5
 
@@ -19,19 +18,7 @@ cur, prev = widgets.headline_header(f, [
     "pages", "subscribers", "messages", "share_in_norm", "median_response", "overdue",
 ])
 
-# One municipality chosen: its own open signals (a district official reads the block as
-# theirs); none or the regional bodies: the oblast's.
-NOW_NOTE = "сейчас, независимо от выбранного периода"
-one = f.municipality_ids[0] if len(f.municipality_ids) == 1 and f.municipality_ids[0] != REGIONAL else None
-name = widgets.municipality_options()[1].get(one)
-if name is None:
-    counts, first = signals_view.attention_signals()
-    signals_view.attention(first, counts=counts, caption=f"Главные открытые сигналы области — {NOW_NOTE}")
-else:
-    counts, first = signals_view.attention_signals(one)
-    shown = signals_view.plain(name)
-    signals_view.attention(first, counts=counts, caption=f"Открытые сигналы: {shown} — {NOW_NOTE}",
-                           empty=f"У муниципалитета «{shown}» открытых сигналов нет.", where=name)
+signals_view.attention_in_scope(f)
 
 grain = f.period.grain()
 trend = widgets.cached(series.messages_series, f, grain=grain)

@@ -12,6 +12,7 @@ from dashboard.core import signals as rules
 from dashboard.presentation.plaintext import literal
 from dashboard.ui import access, widgets
 from queries import signals
+from queries.filters import REGIONAL, Filters
 
 # url path (dashboard/ui/app.py NAVIGATION) -> page file, for the screens signals link to.
 LINK_PAGES = {
@@ -124,3 +125,22 @@ def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None, coun
         if total > limit:
             link = "signaly" + (f"?{urlencode({WHERE_PARAM: where})}" if where else "")
             app_link(link, f"Все сигналы ({fmt.num(total)})", icon=":material/notifications:")
+
+
+NOW_NOTE = "сейчас, независимо от выбранного периода"
+
+
+def attention_in_scope(f: Filters) -> None:
+    """«Требует внимания» of «Обзор»: with one municipality chosen, its own open signals (a
+    district official reads the block as theirs); with none, several or the regional bodies,
+    the oblast's."""
+    one = f.municipality_ids[0] if len(f.municipality_ids) == 1 and f.municipality_ids[0] != REGIONAL else None
+    name = widgets.municipality_options()[1].get(one)
+    if name is None:
+        counts, first = attention_signals()
+        attention(first, counts=counts, caption=f"Главные открытые сигналы области — {NOW_NOTE}")
+        return
+    counts, first = attention_signals(one)
+    shown = plain(name)
+    attention(first, counts=counts, caption=f"Открытые сигналы: {shown} — {NOW_NOTE}",
+              empty=f"У муниципалитета «{shown}» открытых сигналов нет.", where=name)
