@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from dashboard.core.db import figures_now
+from dashboard.core.localtime import to_local
 from dashboard.core.metrics import KPIS
+from dashboard.core.settings import get_settings
 from queries.aggregate import late_sums, measures, none_if_nan
 from queries.filters import Filters
 
@@ -95,9 +97,15 @@ def headline(conn: Connection, f: Filters, now: datetime | None = None,
 
 def same_age(f: Filters, now: datetime) -> datetime:
     """The moment (UTC) at which the previous equal period was as old as f's period is at
-    ``now``: its end + the time elapsed since f's end, i.e. ``now`` shifted back by the
-    distance between the two periods' last days."""
-    return now - (f.end - f.previous().end)
+    ``now``. A period that is over: the previous one's end + the time elapsed since f's end
+    (``now`` shifted back by the distance between the two periods' last days). A period
+    still running at ``now`` (its last local day not past): as long after the previous one's
+    start as ``now`` is after f's (shifted back by the distance between their first days),
+    so both count the same time of messages — a running November on 28.11 against October
+    to 28.10, not to 29.10 (October has a day more: its messages would read 3 % higher)."""
+    prev = f.previous()
+    running = to_local(now, get_settings().tz).date() <= f.end
+    return now - ((f.start - prev.start) if running else (f.end - prev.end))
 
 
 def whole_weeks_back(f: Filters) -> timedelta:

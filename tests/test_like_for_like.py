@@ -148,8 +148,14 @@ def test_same_age_moment():
     assert kpis.same_age(f, NOW) == NOW - timedelta(days=7)
     aug = Filters(date(2026, 8, 1), date(2026, 8, 31))
     assert kpis.same_age(aug, NOW) == NOW - timedelta(days=31)          # July 31 + 10 days 15 h
-    sep = Filters(date(2026, 9, 1), date(2026, 9, 30))                    # ongoing month, vs August
-    assert kpis.same_age(sep, NOW) == NOW - timedelta(days=30)
+    # A month still running is compared with as much of the month before, from its start:
+    # 10.09 15:00 local, 9 days 15 h into September, against 10.08 15:00 (not 11.08: the
+    # distance between the months' first days, 31, not between their last, 30).
+    sep = Filters(date(2026, 9, 1), date(2026, 9, 30))
+    assert kpis.same_age(sep, NOW) == NOW - timedelta(days=31)
+    # September is over at local midnight (30.09 17:00 UTC): from then on, the time since the end.
+    assert kpis.same_age(sep, datetime(2026, 9, 30, 16, 59)) == datetime(2026, 8, 30, 16, 59)
+    assert kpis.same_age(sep, datetime(2026, 9, 30, 17, 0)) == datetime(2026, 8, 31, 17, 0)
 
 
 @pytest.mark.parametrize("name", list(PERIODS))

@@ -87,10 +87,11 @@ def test_headline_compare_previous_month(fixture_engine):
     # Subscribers at 16.10 (last snapshot date <= 31.10):
     #   1100 + 500 + 300 + 200 + 100 + 400 + 5000 = 7600.
     # Messages 101-108: answered 101 (60), 102 (120), 103 (2000), 104 (30), 105 (600), 107 (10);
-    #   106 closed, 108 new. Like for like: October as it stood at the same age as November
-    #   at NOW (28.11 19:00 local, 2 d 5 h before November ends) is October at 29.10 19:00
-    #   local (kpis.same_age): all answers were in, and 108 (29.10 12:00) was not yet due
-    #   (deadline cut-off 28.10 19:00) -> due 7, overdue 0; in norm 5 (all but 2000).
+    #   106 closed, 108 new. Like for like: November is still running at NOW (28.11 19:00
+    #   local, 27 d 19 h after it began), so October is taken as long after its start, at
+    #   28.10 19:00 local (kpis.same_age; 29.10 would give October a day more): 108
+    #   (29.10 12:00) had not arrived -> 7 messages; all answers were in; every one of 101-107
+    #   was due (deadline cut-off 27.10 19:00) -> due 7, overdue 0; in norm 5 (all but 2000).
     #   bins: 10 | 30 | 60 | 120 | 600 | 2000; 3rd answer in [60, 90): median 60 + 1/1 × 30 = 90
     #   mean 2820 / 6 = 470; photo 102 -> 1/6; satisfaction 102 +1, 107 −1 -> 1/2
     # Posts dated in October: 22 + 5 + 20 + 3 + 2 + 8 + 30 = 90 over 8 pages and 31 days;
@@ -100,9 +101,9 @@ def test_headline_compare_previous_month(fixture_engine):
         cur, prev = kpis.headline_compare(conn, NOV, NOW)
         same = kpis.headline(conn, NOV, NOW)
     assert cur == same
-    assert (prev.pages, prev.subscribers, prev.messages, prev.answered) == (8, 7600, 8, 6)
+    assert (prev.pages, prev.subscribers, prev.messages, prev.answered) == (8, 7600, 7, 6)
     assert (prev.due, prev.in_norm, prev.overdue) == (7, 5, 0)
-    assert kpis.same_age(NOV, NOW) == datetime(2026, 10, 29, 12, 0)
+    assert kpis.same_age(NOV, NOW) == datetime(2026, 10, 28, 12, 0)
     # Settled (as it stands at NOW), October shows 108 overdue.
     with fixture_engine.connect() as conn:
         settled = kpis.headline(conn, OCT, NOW)
