@@ -734,3 +734,17 @@ def test_unfinished_period_is_said_on_every_sheet(xlsx_file, report_engine):
                                                     norm=NORM, now=fixture_data.NOW)))
     assert not any("не закончился" in str(c.value) for n in october.sheetnames
                    for row in october[n].iter_rows() for c in row)
+
+
+def test_kpi_slide_says_a_running_period_is_compared_for_as_many_days(report_engine):
+    # November seen on 28.11 is compared with October to 28.10, as far into it (kpis.same_age):
+    # the slide and the workbook say so; October, over, is compared with September whole.
+    def subtitle(period):
+        c = content.gather(report_engine, period, None, NORM, fixture_data.NOW)
+        d = deck.build(c, {k: b"" for k in deck.CHART_BOXES})
+        return next(s.subtitle for s in d.slides if s.title == "Главные показатели")
+
+    assert subtitle(NOV) == ("Новосибирская область, ноябрь 2026; изменение — к периоду «октябрь 2026» "
+                             "за столько же дней")
+    assert subtitle(periods.month(2026, 10)) == ("Новосибирская область, октябрь 2026; изменение — к периоду "
+                                                 "«сентябрь 2026»")

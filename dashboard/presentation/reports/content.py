@@ -64,6 +64,14 @@ class ReportContent:
         return self.municipality_id is None
 
     @property
+    def change_basis(self) -> str:
+        """What the headline's changes compare with: «к периоду «октябрь 2026»», and «… за
+        столько же дней» while the period runs — the previous one is then taken as long after
+        its start as this one is (queries.kpis.same_age), not whole."""
+        running = " за столько же дней" if self.today <= self.period.end else ""
+        return f"к периоду «{self.previous.label()}»{running}"
+
+    @property
     def unfinished(self) -> str:
         """«Период ещё не закончился: …» when the period runs past the data, else ''."""
         return unfinished_note(self.period, self.last_day, self.today)

@@ -417,7 +417,7 @@ def kpi_slide(c: ReportContent) -> Slide:
             *notes,
         )))
     return Slide("Главные показатели", blocks,
-                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — к периоду «{c.previous.label()}»",
+                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — {c.change_basis}",
                  notes=kpi_notes(*REPORT_CARDS))
 
 

@@ -339,7 +339,7 @@ def render(c: ReportContent, page_chunks: Iterable[pd.DataFrame] | None = None) 
     else:
         table("Страницы", f"Страницы муниципалитета ({scope})",
               page_chunks if page_chunks is not None else c.pages, PAGE_COLS)
-    sheets = [("Показатели", f"Главные показатели ({scope}) и изменение к периоду «{c.previous.label()}»"),
+    sheets = [("Показатели", f"Главные показатели ({scope}) и изменение {c.change_basis}"),
               *[(title, about) for title, about, *_ in tables]]
     _write_info(wb, c, sheets)
     _write_kpis(wb, c)
