@@ -25,6 +25,19 @@ from dashboard.core.schema import CLOSED_AFTER_DAYS, RESPONSE_BIN_EDGES
 
 LOW_DATA = "мало данных"
 MIN_SAMPLE = 5  # default: fewer messages behind a share or a median -> «мало данных»
+
+
+def messages_text(n: int) -> str:
+    """«1 обращение», «12 обращений»: a count of messages in words."""
+    return f"{fmt.num(n)} {fmt.plural(int(n), 'обращение', 'обращения', 'обращений')}"
+
+
+def low_data_messages(n: int) -> str:
+    """«мало данных: 12 обращений» — what a tooltip says of a value from too few messages
+    (a trend's point, a map's area)."""
+    return f"{LOW_DATA}: {messages_text(n)}"
+
+
 # What a KPI's sample counts (KPI.sample), in the genitive plural: «меньше 5 оценок».
 SAMPLE_WORDS = {"messages": "обращений", "due": "обращений со сроком ответа", "answered": "обращений с ответом",
                 "rated": "оценок"}

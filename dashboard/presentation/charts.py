@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.core import formatting as fmt
 from dashboard.core import platforms
-from dashboard.core.metrics import KPI, KPIS, LOW_DATA, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL
+from dashboard.core.metrics import KPI, KPIS, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL, low_data_messages
 from dashboard.core.targets import goal_label
 
 THEME = "gospubliki"
@@ -291,10 +291,6 @@ TREND_MIN_SAMPLE = KPIS["share_in_norm"].min_sample
 FEW_LABELS = (f"от {TREND_MIN_SAMPLE} обращений", f"меньше {TREND_MIN_SAMPLE} обращений")
 
 
-def _n_messages(n) -> str:
-    return f"{fmt.num(n)} {fmt.plural(int(n), 'обращение', 'обращения', 'обращений')}"
-
-
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
                      grain: str = "week", width="container", height=260,
                      title: str | None = None) -> alt.Chart:
@@ -307,7 +303,7 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
         return _empty(width=width, height=height)
     df = _with_buckets(series_df, grain).assign(run=_runs(series_df["share_in_norm"]).values)
     few = df["messages"] < TREND_MIN_SAMPLE
-    df = df.assign(share_label=[f"{fmt.pct(v)} — {LOW_DATA}: {_n_messages(n)}" if small and not pd.isna(v)
+    df = df.assign(share_label=[f"{fmt.pct(v)} — {low_data_messages(n)}" if small and not pd.isna(v)
                                 else fmt.pct(v) for v, n, small in zip(df["share_in_norm"], df["messages"], few)],
                    sample_kind=np.where(few, FEW_LABELS[1], FEW_LABELS[0]))
     x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not

@@ -31,7 +31,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from dashboard.core import formatting as fmt
-from dashboard.core.metrics import KPIS, LOW_DATA
+from dashboard.core.metrics import KPIS, LOW_DATA, low_data_messages
 from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, boundaries
 from queries.rating import MESSAGE_METRICS
 
@@ -196,9 +196,7 @@ class Choropleth:
         municipality in ``few``, else the value alone."""
         if mid not in self.few:
             return self.labels[mid]
-        n = self.few[mid]
-        return (f"{self.labels[mid]} — {LOW_DATA}: {fmt.num(n)} "
-                f"{fmt.plural(n, 'обращение', 'обращения', 'обращений')}")
+        return f"{self.labels[mid]} — {low_data_messages(self.few[mid])}"
 
 
 def status_choropleth(metric: MapMetric, values: dict[int, float | None], names: dict[int, str],
