@@ -92,7 +92,8 @@ left, right = st.columns(2)
 with left, widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
     widgets.chart(charts.subscribers_trend, widgets.cached(series.subscribers_series, f, grain=grain), grain=grain)
 with right, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.messages_trend, widgets.cached(series.messages_series, f, grain=grain), grain=grain)
+    widgets.chart(charts.messages_trend, widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now()),
+                  grain=grain)
 
 left, right = st.columns(2)
 with left, widgets.section("Темы обращений"):

@@ -21,7 +21,7 @@ cur, prev = widgets.headline_header(f, [
 signals_view.attention_in_scope(f)
 
 grain = f.period.grain()
-trend = widgets.cached(series.messages_series, f, grain=grain)
+trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
 left, right = st.columns(2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
+from dashboard.core.periods import bucket_start
 from dashboard.core.sql_dates import GRAINS, period_start
-from queries.aggregate import add_kpis, key_column, message_sums, message_table, ratio
+from queries.aggregate import add_kpis, key_column, message_sums, message_table, pending_sums, ratio
 from queries.filters import Filters
 
 
@@ -25,10 +28,14 @@ def bucket_frame(f: Filters, grain: str) -> pd.DataFrame:
                          "partial": [x.partial for x in b]})
 
 
-def messages_series(conn: Connection, f: Filters, grain: str = "week") -> pd.DataFrame:
+def messages_series(conn: Connection, f: Filters, grain: str = "week", now: datetime | None = None) -> pd.DataFrame:
     """Every bucket of f's period (day, the Monday of a week, or the 1st of a month), with
-    columns: period, days, partial, messages, answered, in_norm, share_in_norm (in_norm /
-    messages of the bucket), median_response_min, mean_response_min.
+    columns: period, days, partial, messages, answered, in_norm, share_in_norm,
+    median_response_min, mean_response_min, due.
+
+    share_in_norm is the KPI's own (in_norm / due), as the cards print it: the messages of
+    a bucket whose deadline has not come at ``now`` (queries.aggregate.pending_sums) are
+    not counted against it — counted, the last days of every trend fell to a third.
 
     Buckets without messages are present with counts 0 and no share or median (NaN), so a
     line breaks there instead of joining its neighbours. A bucket the period cuts (a week
@@ -40,9 +47,14 @@ def messages_series(conn: Connection, f: Filters, grain: str = "week") -> pd.Dat
     df = bucket_frame(f, grain).merge(df[["period", *counts, "median_response_min", "mean_response_min"]],
                                       on="period", how="left")
     df[counts] = df[counts].fillna(0).astype("int64")
-    df["share_in_norm"] = ratio(df["in_norm"], df["messages"]).values
+    # Not yet due, counted by day in the database (only the days from the deadline cut-off on
+    # have any), summed into the buckets here.
+    pending = pending_sums(conn, f, now, by=("day",))
+    not_due = pending.groupby([bucket_start(d, grain) for d in pending["day"]])["not_due"].sum()
+    df["due"] = df["messages"] - df["period"].map(not_due).fillna(0).astype("int64")
+    df["share_in_norm"] = ratio(df["in_norm"], df["due"]).values
     cols = ["period", "days", "partial", "messages", "answered", "in_norm", "share_in_norm",
-            "median_response_min", "mean_response_min"]
+            "median_response_min", "mean_response_min", "due"]
     return df[cols].reset_index(drop=True)
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from queries import Norm, series
-from tests.fixture_data import NOV, OCT, TOPIC_ID
+from tests.fixture_data import NOV, NOW, OCT, TOPIC_ID
 
 W1, W2, W3, W4 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)
 W0, W5 = date(2026, 10, 26), date(2026, 11, 30)
@@ -128,3 +129,22 @@ def test_subscribers_series(fixture_engine):
 def test_unknown_grain_is_rejected(fixture_engine):
     with fixture_engine.connect() as conn, pytest.raises(ValueError, match="детализация"):
         series.messages_series(conn, NOV, "year")
+
+
+def test_share_in_norm_counts_only_messages_already_due(fixture_engine):
+    # At NOW (28.11 19:00 local) the 24 h deadline cut-off is 27.11 19:00: 19 (27.11 20:00) and
+    # 20 (28.11 09:00), unanswered, are not due yet and do not count against the share, as
+    # on the cards (tests/test_page_overview.py: 18/26 = 69,2 %).
+    # Month: in norm 18 of 28 − 2 = 26. Week of 23.11 (17-22): 2 of 6 − 2 = 4.
+    # Days: 27.11 only 19 -> nothing due, no share; 28.11: 20 not due, 21 in 5 min -> 1/1.
+    with fixture_engine.connect() as conn:
+        month = series.messages_series(conn, NOV, "month", now=NOW)
+        week = series.messages_series(conn, NOV, "week", now=NOW)
+        day = series.messages_series(conn, NOV, "day", now=NOW).set_index("period")
+    assert (month["messages"][0], month["due"][0]) == (28, 26)
+    assert month["share_in_norm"][0] == pytest.approx(18 / 26)
+    assert list(week["due"]) == [0, 10, 7, 5, 4, 0]
+    assert week["share_in_norm"].tolist()[1:5] == pytest.approx([7 / 10, 4 / 7, 5 / 5, 2 / 4])
+    assert (day.loc[date(2026, 11, 27), "messages"], day.loc[date(2026, 11, 27), "due"]) == (1, 0)
+    assert pd.isna(day.loc[date(2026, 11, 27), "share_in_norm"])
+    assert day.loc[date(2026, 11, 28), "share_in_norm"] == pytest.approx(1.0)

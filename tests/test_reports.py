@@ -283,7 +283,7 @@ def test_timeliness_points_from_few_messages_are_hollow(pptx_file, report_engine
     under the chart says what hollow means."""
     f = Filters(NOV.start, NOV.end, norm=NORM)
     with report_engine.connect() as conn:
-        s = series.messages_series(conn, f, "day")
+        s = series.messages_series(conn, f, "day", now=fixture_data.NOW)  # the deck's moment
     slide = pptx_file.slides[6]
     chart = next(sh.chart for sh in slide.shapes if sh.has_chart and sh.name == "chart:timeliness")
     fills = {}
