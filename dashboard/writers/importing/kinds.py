@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import bindparam, func, insert, select, update
@@ -136,6 +137,14 @@ def check_chunk(kind, header: Header, chunk: list[Row], ctx: Context, problems: 
 
 # --- pages ------------------------------------------------------------------------------------
 
+class _Org(NamedTuple):
+    id: int
+    name: str
+    kind: str
+    sector: str
+    municipality_id: int | None
+
+
 class PagesKind:
     """One row per official page; organisations are created on first sight."""
 
@@ -191,9 +200,7 @@ class PagesKind:
     duplicate = ("url", "Эта страница")
 
     def plan(self, conn: Connection, ctx: Context, cands: list[Candidate], state: dict) -> Plan:
-        o = schema.organisation
-        orgs = {norm(r.name): r for r in conn.execute(select(o.c.id, o.c.name, o.c.kind, o.c.sector,
-                                                             o.c.municipality_id))}
+        orgs = self._organisations(conn, state)
         existing = _load_by_platform_key(conn, schema.page, (c.key for c in cands))
         plan = Plan(extra={"new_orgs": {}, "org_updates": {}})
         decided = state.setdefault("orgs_decided", set())  # names: the organisation's first row in the file decides
@@ -214,6 +221,16 @@ class PagesKind:
                 plan.unchanged += 1
         plan.side_writes = sum(1 for changes in plan.extra["org_updates"].values() if changes)
         return plan
+
+    @staticmethod
+    def _organisations(conn: Connection, state: dict) -> dict[str, "_Org"]:
+        """The organisations by normalised name: read once per import (a registry of 70 000
+        pages names tens of thousands); ``write`` adds the ones it creates."""
+        if "orgs" not in state:
+            o = schema.organisation
+            state["orgs"] = {norm(r.name): _Org(*r) for r in conn.execute(
+                select(o.c.id, o.c.name, o.c.kind, o.c.sector, o.c.municipality_id))}
+        return state["orgs"]
 
     @staticmethod
     def _organisation(c: Candidate, orgs: dict, plan: Plan, decided: set):
@@ -250,6 +267,9 @@ class PagesKind:
             ids = {}
             for chunk in _chunks(names):
                 ids.update({norm(n): i for i, n in conn.execute(select(o.c.id, o.c.name).where(o.c.name.in_(chunk)))})
+            orgs = self._organisations(conn, state)
+            for key, org in new_orgs.items():
+                orgs[key] = _Org(ids[key], org["name"], org["kind"], org["sector"], org["municipality_id"])
             for row in plan.new + plan.changed:
                 if isinstance(row["organisation_id"], tuple):
                     row["organisation_id"] = ids[row["organisation_id"][1]]
