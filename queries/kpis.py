@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -106,6 +106,19 @@ def same_age(f: Filters, now: datetime) -> datetime:
     prev = f.previous()
     running = to_local(now, get_settings().tz).date() <= f.end
     return now - ((f.start - prev.start) if running else (f.end - prev.end))
+
+
+def compared_until(conn: Connection, f: Filters, now: datetime | None = None) -> date | None:
+    """The last local day of the previous period that f's changes count (headline_compare,
+    same moment): while f's period runs, the day of ``same_age`` — a running November seen on
+    30.11 is compared with October to 30.10, as far into it; None once f's period is over
+    (the previous one is then taken whole). The line under the cards and the report name
+    it through metrics.change_basis."""
+    now = figures_now(conn, now)
+    tz = get_settings().tz
+    if to_local(now, tz).date() > f.end:
+        return None
+    return to_local(same_age(f, now), tz).date()
 
 
 def whole_weeks_back(f: Filters) -> timedelta:

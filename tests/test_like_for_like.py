@@ -222,3 +222,20 @@ def test_unsettled_is_the_plain_rule_over_the_period(steady):
                 assert set(conn.execute(select(m.c.id).where(unsettled(f, as_of))).scalars()) == want, (f, as_of)
                 checked += bool(want)
     assert checked > 300  # most of the 576 cases select something
+
+
+def test_the_changes_name_the_days_they_compare_with():
+    """Screens and reports say what the same age means in days (metrics.change_basis of
+    kpis.compared_until): a running September on 10.09 15:00 is compared with 01.08–10.08,
+    not with August whole; August, over, with July whole."""
+    from dashboard.core.metrics import change_basis
+
+    sep = Filters(date(2026, 9, 1), date(2026, 9, 30))
+    aug = Filters(date(2026, 8, 1), date(2026, 8, 31))
+    assert kpis.compared_until(None, sep, NOW) == date(2026, 8, 10)
+    assert change_basis(sep.period.previous(), date(2026, 8, 10)) == "к 01.08.2026 – 10.08.2026 (столько же дней)"
+    assert kpis.compared_until(None, aug, NOW) is None
+    assert change_basis(aug.period.previous(), None) == "к периоду 01.07.2026 – 31.07.2026"
+    # 30.09 23:59 local: September still runs, against August to its 30th; at midnight it is over.
+    assert kpis.compared_until(None, sep, datetime(2026, 9, 30, 16, 59)) == date(2026, 8, 30)
+    assert kpis.compared_until(None, sep, datetime(2026, 9, 30, 17, 0)) is None

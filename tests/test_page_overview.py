@@ -121,20 +121,41 @@ def test_the_line_under_the_cards_is_short_and_keeps_the_key(app_db):
     from dashboard.core.metrics import COMPARISON_RULE_SHORT
 
     def line():
-        return next(c for c in at.caption if c.value.startswith("Изменение — к периоду"))
+        return next(c for c in at.caption if c.value.startswith("Изменение — к "))
 
-    at = run_page(app_db, PAGE, now=NOW)  # November 2026 against October
-    assert line().value == ("Изменение — к периоду 01.10.2026 – 31.10.2026. Норма ответа: 24 ч календарных. "
+    def visible():
+        return re.sub(r":\w+\[(.*?)\]", r"\1", line().value)
+
+    # November 2026, running on 28.11 19:00 local, against October to 28.10 19:00 (as far
+    # into it, kpis.same_age): not «к периоду 01.10.2026 – 31.10.2026», which it is not.
+    at = run_page(app_db, PAGE, now=NOW)
+    assert line().value == ("Изменение — к 01.10.2026 – 28.10.2026 (столько же дней). Норма ответа: 24\u00a0ч. "
                             "Цели: :green[● цель достигнута] :orange[● близко к цели] :red[● далеко от цели]")
-    assert line().proto.help == (f"{COMPARISON_RULE_SHORT} Подробнее — «Методика», «Сравнение с предыдущим "
-                                 "периодом».")
-    at.sidebar.selectbox(key="period").set_value("7d").run()  # 24.11–30.11
-    assert line().value.startswith("Изменение — к периоду 17.11.2026 – 23.11.2026. Норма ответа: ")
-    assert line().proto.help.startswith("Предыдущий период — те же дни недели на 1 неделю раньше: ")
-    visible = re.sub(r":\w+\[(.*?)\]", r"\1", line().value)
-    # At 1366 px the caption is ~906 px wide; these 135 characters took ~855 px in the browser
+    # At 1366 px the caption is ~906 px wide; 135 characters took ~855 px in the browser
     # (14 px Source Sans, the help icon after them): one line.
-    assert len(visible) <= 136, len(visible)
+    assert len(visible()) <= 136, len(visible())
+    assert line().proto.help == (f"{COMPARISON_RULE_SHORT} Подробнее — «Методика», «Сравнение с предыдущим "
+                                 "периодом».\n\nНорма ответа: 24 ч календарных.")
+    at.sidebar.selectbox(key="period").set_value("7d").run()  # 24.11–30.11, 28.11 its fifth day
+    assert line().value.startswith("Изменение — к 17.11.2026 – 21.11.2026 (столько же дней). Норма ответа: ")
+    assert line().proto.help.startswith("Предыдущий период — те же дни недели на 1 неделю раньше: ")
+    at.sidebar.selectbox(key="period").set_value("month").run()  # October, over: September whole
+    assert line().value.startswith("Изменение — к периоду 01.09.2026 – 30.09.2026. Норма ответа: 24\u00a0ч. ")
+    assert len(visible()) <= 136, len(visible())
+
+
+def test_a_working_hours_norm_keeps_the_line_short(app_db, monkeypatch):
+    """«8 ч рабочих (пн–пт 9:00–18:00)» ran the line under the cards onto two lines at
+    1366 px: the line names the norm in two words, the days and hours are in its help."""
+    monkeypatch.setenv("RESPONSE_NORM_HOURS", "8")
+    monkeypatch.setenv("RESPONSE_NORM_MODE", "working")
+    at = run_page(app_db, PAGE, now=NOW)
+    line = next(c for c in at.caption if c.value.startswith("Изменение — к "))
+    assert line.value == ("Изменение — к 01.10.2026 – 28.10.2026 (столько же дней). Норма ответа: 8 рабочих\u00a0ч. "
+                          "Цели: :green[● цель достигнута] :orange[● близко к цели] :red[● далеко от цели]")
+    assert line.proto.help.endswith("\n\nНорма ответа: 8 ч рабочих (пн–пт 9:00–18:00).")
+    visible = re.sub(r":\w+\[(.*?)\]", r"\1", line.value)
+    assert len(visible) <= 141, len(visible)   # 141 characters: one line at 1366 px (the screenshots)
 
 
 def test_charts_are_drawn_in_our_theme(app_db):

@@ -132,7 +132,7 @@ def test_pptx_title_slide_names_scope_period_and_data_date(pptx_file):
     assert "Новосибирская область" in text
     assert "Ноябрь 2026" in text
     assert "Данные на 28.11.2026" in text
-    assert "октябрь 2026" in text  # the comparison period
+    assert "Изменение — к 01.10.2026 – 28.10.2026 (столько же дней)." in text  # the comparison, as on screen
 
 
 def test_pptx_every_slide_has_footer_and_number(pptx_file):
@@ -739,12 +739,29 @@ def test_unfinished_period_is_said_on_every_sheet(xlsx_file, report_engine):
 def test_kpi_slide_says_a_running_period_is_compared_for_as_many_days(report_engine):
     # November seen on 28.11 is compared with October to 28.10, as far into it (kpis.same_age):
     # the slide and the workbook say so; October, over, is compared with September whole.
-    def subtitle(period):
+    def under_the_cards(period):
         c = content.gather(report_engine, period, None, NORM, fixture_data.NOW)
         d = deck.build(c, {k: b"" for k in deck.CHART_BOXES})
-        return next(s.subtitle for s in d.slides if s.title == "Главные показатели")
+        slide = next(s for s in d.slides if s.title == "Главные показатели")
+        return [ln.text for b in slide.blocks if isinstance(b, deck.Text) for ln in b.lines if "Изменение" in ln.text]
 
-    assert subtitle(NOV) == ("Новосибирская область, ноябрь 2026; изменение — к периоду «октябрь 2026» "
-                             "за столько же дней")
-    assert subtitle(periods.month(2026, 10)) == ("Новосибирская область, октябрь 2026; изменение — к периоду "
-                                                 "«сентябрь 2026»")
+    # The words of the line under the screen's cards (metrics.change_basis), dates and all.
+    assert under_the_cards(NOV) == ["Изменение — к 01.10.2026 – 28.10.2026 (столько же дней). "
+                                    "Норма ответа: 24 ч календарных."]
+    assert under_the_cards(periods.month(2026, 10)) == ["Изменение — к периоду 01.09.2026 – 30.09.2026. "
+                                                        "Норма ответа: 24 ч календарных."]
+
+
+def test_workbook_names_the_days_compared_as_the_screen_does(report_engine):
+    def book(period):
+        return load_workbook(io.BytesIO(build_report(report_engine, period, None, "xlsx", norm=NORM,
+                                                     now=fixture_data.NOW)))
+
+    def about(wb):
+        return {r[0].value: r[1].value for r in wb["Сведения"].iter_rows() if r[0].value and len(r) > 1}
+
+    nov, octo = book(NOV), book(periods.month(2026, 10))
+    assert about(nov)["Изменение"] == "к 01.10.2026 – 28.10.2026 (столько же дней)"
+    assert "Главные показатели (Новосибирская область) и изменение к 01.10.2026 – 28.10.2026 (столько же дней)" in {
+        c.value for row in nov["Сведения"].iter_rows() for c in row}
+    assert about(octo)["Изменение"] == "к периоду 01.09.2026 – 30.09.2026"

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Sequence
 
 from dashboard.core import formatting as fmt
+from dashboard.core.periods import Period
 from dashboard.core.schema import CLOSED_AFTER_DAYS, RESPONSE_BIN_EDGES
 
 LOW_DATA = "мало данных"
@@ -260,6 +262,17 @@ COMPARISON_RULE = (
     "кварталов и лет его сравнивают с тем же окном, сдвинутым назад на целое число недель, — на тот же "
     "день недели и час. Для демонстрационных данных «сейчас» — момент, на котором они заканчиваются. "
     "Госпаблики и подписчики — значения на конец каждого периода.")
+
+
+def change_basis(previous: Period, until: date | None = None) -> str:
+    """What the changes compare with, in the words of the line under the cards and of the
+    report: «к периоду 01.10.2026 – 31.10.2026» — the previous period whole, once this one
+    is over; while it runs, the days of the previous one up to ``until``, the local day at
+    the same age (queries.kpis.compared_until): «к 01.10.2026 – 30.10.2026 (столько же дней)»."""
+    if until is None:
+        return f"к периоду {fmt.d(previous.start)} – {fmt.d(previous.end)}"
+    return f"к {fmt.d(previous.start)} – {fmt.d(until)} (столько же дней)"
+
 
 # The eight KPIs on the report's «Главные показатели» slide, in order; the workbook and
 # «Методика» list every KPI of the registry.

@@ -53,6 +53,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from dashboard.core import formatting as fmt
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data"
 SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
@@ -152,6 +154,17 @@ class Settings:
     def norm_label(self) -> str:
         """The norm as every screen and file names it (``norm_label``)."""
         return norm_label(self.norm_hours, self.norm_mode)
+
+    @property
+    def norm_short(self) -> str:
+        """The norm where a line has no room for the rest (``norm_short``)."""
+        return norm_short(self.norm_hours, self.norm_mode)
+
+
+def norm_short(hours: int, mode: str) -> str:
+    """The norm in two words, for one-line captions (the whole norm_label behind their help)
+    and after «дольше» in signals: '24 ч', '8 рабочих ч'."""
+    return f"{hours}{fmt.NBSP}ч" if mode == "calendar" else f"{hours} рабочих{fmt.NBSP}ч"
 
 
 def norm_label(hours: int, mode: str) -> str:

@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local
 from dashboard.core.platforms import label as platform_label
+from dashboard.core.settings import norm_short
 
 SEVERITIES = {"critical": "Критично", "warning": "Внимание", "info": "К сведению"}
 SEVERITY_ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
@@ -153,8 +154,8 @@ class Overdue:
 
 
 def norm_words(hours: int, mode: str) -> str:
-    """The norm as it reads after «дольше»: '24 ч', '8 рабочих ч'."""
-    return f"{hours}{fmt.NBSP}ч" if mode == "calendar" else f"{hours} рабочих{fmt.NBSP}ч"
+    """The norm as it reads after «дольше»: '24 ч', '8 рабочих ч' (settings.norm_short)."""
+    return norm_short(hours, mode)
 
 
 def overdue(rows: Iterable[Overdue], now: datetime, norm_label: str, escalation_days: int) -> list[Signal]:

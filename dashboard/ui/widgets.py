@@ -24,7 +24,7 @@ from dashboard.core import db, periods, schema, spreadsheet
 from dashboard.core import formatting as fmt
 from dashboard.core.db import make_engine
 from dashboard.core.localtime import to_local, to_local_series
-from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change
+from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change, change_basis
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
@@ -597,12 +597,15 @@ def headline_header(f: Filters, codes: Sequence[str]):
 
 
 def change_caption(f: Filters, codes: Sequence[str]) -> None:
-    """The line under KPI cards: the dates the changes compare with, the norm and the key to
-    the target dots (when a card has one) — one line at 1366 px; how the previous period is
-    taken is behind its help icon (previous_help)."""
-    legend = f" Цели: {status_legend()}" if any(c in get_settings().targets for c in codes) else ""
-    st.caption(previous_caption(f) + f" Норма ответа: {get_settings().norm_label}." + legend,
-               help=previous_help(f))
+    """The line under KPI cards: the dates the changes compare with, the norm in two words
+    («24 ч», «8 рабочих ч») and the key to the target dots (when a card has one) — one line
+    at 1366 px; how the previous period is taken and the whole norm (calendar hours, or the
+    working days and hours) are behind its help icon (previous_help)."""
+    settings = get_settings()
+    legend = f" Цели: {status_legend()}" if any(c in settings.targets for c in codes) else ""
+    until = cached(kpis.compared_until, f, now=pinned_now())
+    st.caption(f"{previous_caption(f, until)} Норма ответа: {settings.norm_short}.{legend}",
+               help=f"{previous_help(f)}\n\nНорма ответа: {settings.norm_label}.")
 
 
 def metric_row(cards: Sequence[Card]) -> None:
@@ -800,10 +803,12 @@ def section(title: str, caption: str | None = None):
     return box
 
 
-def previous_caption(f: Filters) -> str:
-    """What the changes compare with: «Изменение — к периоду 26.09.2026 – 25.10.2026.»"""
-    p = f.period.previous()
-    return f"Изменение — к периоду {fmt.d(p.start)} – {fmt.d(p.end)}."
+def previous_caption(f: Filters, until: date | None = None) -> str:
+    """What the changes compare with (metrics.change_basis, the report's words): «Изменение —
+    к периоду 26.09.2026 – 25.10.2026.»; while f's period runs, up to ``until`` (the day of
+    the same age, queries.kpis.compared_until): «Изменение — к 01.10.2026 – 30.10.2026
+    (столько же дней).»"""
+    return f"Изменение — {change_basis(f.period.previous(), until)}."
 
 
 def previous_help(f: Filters) -> str:

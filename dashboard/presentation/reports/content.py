@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from dashboard.core import db
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local, to_local_series
+from dashboard.core.metrics import change_basis
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation.reports.theme import ReportError
@@ -58,6 +59,9 @@ class ReportContent:
     pages: pd.DataFrame | None
     pages_total: int | None
     targets: dict = field(default_factory=dict)  # KPI code -> dashboard.core.targets.Target
+    # The last day of the previous period the headline counts while this one runs (the same
+    # age, queries.kpis.compared_until); None: the previous period whole.
+    compared_until: date | None = None
 
     @property
     def is_oblast(self) -> bool:
@@ -65,11 +69,11 @@ class ReportContent:
 
     @property
     def change_basis(self) -> str:
-        """What the headline's changes compare with: «к периоду «октябрь 2026»», and «… за
-        столько же дней» while the period runs — the previous one is then taken as long after
-        its start as this one is (queries.kpis.same_age), not whole."""
-        running = " за столько же дней" if self.today <= self.period.end else ""
-        return f"к периоду «{self.previous.label()}»{running}"
+        """What the headline's changes compare with, in the words of the line under the
+        screen's cards (metrics.change_basis): «к периоду 01.10.2026 – 31.10.2026»; while the
+        period runs, the previous one as far into it as this one is (queries.kpis.same_age):
+        «к 01.10.2026 – 28.10.2026 (столько же дней)»."""
+        return change_basis(self.previous, self.compared_until)
 
     @property
     def unfinished(self) -> str:
@@ -172,4 +176,5 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
                 conn, f, sort="subscribers", descending=True, limit=PAGES_SHOWN), settings.tz),
             pages_total=None if municipality_id is None else pages.registry_count(conn, f),
             targets=settings.targets,
+            compared_until=kpis.compared_until(conn, f, now),
         )

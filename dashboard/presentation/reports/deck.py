@@ -382,7 +382,7 @@ def title_slide(c: ReportContent) -> Slide:
     info = (
         Line(f"Данные на {fmt.d(c.data_date)}", 20, bold=True, color=theme.NAVY),
         *((Line(c.unfinished, 18, bold=True, color=theme.WARN, space_before=6),) if c.unfinished else ()),
-        Line(f"Норма ответа: {c.norm_label}. Сравнение — с периодом «{c.previous.label()}».",
+        Line(f"Норма ответа: {c.norm_label}. Изменение — {c.change_basis}.",
              16, color=theme.MUTED, space_before=6),
     )
     return Slide("Отчёт", [Rect(band, theme.NAVY), Text(inner, lines, valign="middle"), Text(below, info)],
@@ -391,9 +391,14 @@ def title_slide(c: ReportContent) -> Slide:
 
 
 def kpi_slide(c: ReportContent) -> Slide:
+    """The eight headline cards and, under them, what the changes compare with and the norm —
+    the words of the line under the screen's cards (metrics.change_basis)."""
     cols, rows = 4, 2
-    grid = [b for row in CONTENT.split_v(*([1] * rows), gap=0.3) for b in row.split_h(*([1] * cols), gap=0.3)]
-    blocks: list[Block] = []
+    note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.32, CONTENT.w, 0.32)
+    cards = Box(CONTENT.x, CONTENT.y, CONTENT.w, note.y - 0.08 - CONTENT.y)
+    grid = [b for row in cards.split_v(*([1] * rows), gap=0.2) for b in row.split_h(*([1] * cols), gap=0.3)]
+    blocks: list[Block] = [Text(note, (Line(f"Изменение — {c.change_basis}. Норма ответа: {c.norm_label}.", 13,
+                                            color=theme.MUTED),))]
     for box, code in zip(grid, REPORT_CARDS):
         k = KPIS[code]
         value, change = kpi_card_lines(c, code)
@@ -405,15 +410,14 @@ def kpi_slide(c: ReportContent) -> Slide:
             notes.insert(0, Line(f"Область: {_ht(c.oblast, code)}",
                                  theme.CARD_NOTE_PT, color=theme.MUTED, space_before=6))
         blocks.append(Rect(box, theme.LIGHT))
-        blocks.append(Text(Box(box.x + 0.2, box.y + 0.15, box.w - 0.4, box.h - 0.3), (
+        blocks.append(Text(Box(box.x + 0.2, box.y + 0.1, box.w - 0.4, box.h - 0.15), (
             Line(k.name, theme.CARD_LABEL_PT, color=theme.MUTED),
             Line(value, theme.CARD_VALUE_PT, bold=True, color=theme.NAVY, space_before=4),
             Line(change.text or fmt.NA, theme.CARD_NOTE_PT + 2, bold=True,
                  color=TONES[change.tone], space_before=2),
             *notes,
         )))
-    return Slide("Главные показатели", blocks,
-                 subtitle=f"{c.scope_name}, {c.period.label()}; изменение — {c.change_basis}",
+    return Slide("Главные показатели", blocks, subtitle=f"{c.scope_name}, {c.period.label()}",
                  notes=kpi_notes(*REPORT_CARDS))
 
 
@@ -696,7 +700,7 @@ def method_slide(c: ReportContent) -> Slide:
     weights = ", ".join(f"{KPIS[k].name.lower()} {int(w * 100)} %" for k, w in RATING_WEIGHTS.items())
     items.append(f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам "
                  f"({weights}); при менее {metrics.rating_min_messages()} обращений — «мало данных», без места.")
-    items.append(f"Норма ответа: {c.norm_label}. Изменения — к «{c.previous.label()}» в том же «возрасте».")
+    items.append(f"Норма ответа: {c.norm_label}. Изменения — {c.change_basis}, в том же «возрасте».")
     if c.targets:
         items.append("Цели: " + "; ".join(t.description for t in c.targets.values()) + ".")
     lines = [Line(t, 15, bullet=True, space_before=8) for t in items]

@@ -290,7 +290,7 @@ def _write_info(wb: Workbook, c: ReportContent, sheets: list[tuple[str, str]]) -
         ("Период", c.period.label(), "text"),
         ("Начало периода", c.period.start, "date"),
         ("Конец периода", c.period.end, "date"),
-        ("Сравнение с периодом", c.previous.label(), "text"),
+        ("Изменение", c.change_basis, "text"),
         ("Данные на", c.data_date, "date"),
         ("Норма ответа", c.norm_label, "text"),
         ("Отчёт сформирован (UTC)", c.now.replace(microsecond=0), "datetime"),
