@@ -74,8 +74,9 @@ with table_tab:
                                                       "периодов мало данных или место сдвинулось в пределах "
                                                       "случайных колебаний (см. «Как считается»)"),
             "name": st.column_config.TextColumn("Муниципалитет", width=176),
-            "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else
-                                        f"{m.short}, мин" if m.kind == "minutes" else m.short, width=72),
+            # «Медиана ответа» and «13 ч 45 мин» would not fit the 650 px the table has at 1366 px
+            "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else "Медиана" if m.kind == "minutes"
+                                        else m.short, width=96 if m.kind == "minutes" else 72),
             "messages": widgets.number_column("Обращений", "int", width=84),
             "reliability_text": st.column_config.TextColumn(
                 "Надёжность", width=96, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "

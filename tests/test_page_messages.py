@@ -39,7 +39,7 @@ def test_overdue_list_has_no_resident_data(app_db):
 
 def test_platform_summary_and_filter(app_db):
     at = run_page(app_db, PAGE, now=NOW)
-    plat = table_with(at, "Медиана первого ответа, мин")
+    plat = table_with(at, "Медиана первого ответа")
     assert dict(zip(plat["Платформа"], plat["Обращений"]))["ВКонтакте"] == 20
     assert plat["Ответ в срок"].dtype.kind == "f" and plat["Страниц"].dtype.kind in "iu"
     # Printed in Russian by the server, «—» where there is nothing to show (Telegram: no messages).
@@ -47,6 +47,10 @@ def test_platform_summary_and_filter(app_db):
     text = display_texts(frame).set_index(frame.value["platform_label"])
     assert text.loc["ВКонтакте", "messages"] == "20"
     assert text.loc["Telegram", "share_in_norm"] == text.loc["Telegram", "median_response_min"] == "—"
+    # Medians as the KPI card prints them (120, 150 and 12 minutes), not «120» under «мин».
+    assert (text.loc["ВКонтакте", "median_response_min"], text.loc["Одноклассники", "median_response_min"],
+            text.loc["MAX", "median_response_min"]) == ("2\u00a0ч", "2\u00a0ч 30\u00a0мин", "12\u00a0мин")
+    assert list(frame.value["median_response_min"].iloc[:3]) == [120, 150, 12]   # numbers: sorted as numbers
     assert frame.proto.placeholder == "—"          # what the grid draws in an empty cell
     at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
     assert_ok(at)

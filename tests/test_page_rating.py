@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.core import formatting as fmt
+from dashboard.core.metrics import KPIS
 from tests.apptest_utils import assert_ok, display_texts, run_page, table_with, texts
 from tests.fixture_data import NOW
 
@@ -60,6 +61,27 @@ def test_single_kpi_ranking(app_db):
     assert list(df["Муниципалитет"].head(3)) == ["город Новосибирск", "Новосибирский район", "Баганский район"]
     assert list(df["Обращения"].head(4)) == [15, 10, 1, 0]
     assert list(df["Место"].head(4)) == [1, 2, 3, 4]
+
+
+def test_median_ranking_prints_durations_as_the_cards_do(app_db):
+    """The league by «Медиана ответа» printed «120» under «Медиана ответа, мин» while the
+    cards say «2 ч»: now the values read as the KPI prints them and still sort as minutes."""
+    import json
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.selectbox(key="metric").set_value("median_response_min").run()
+    assert_ok(at)
+    frame = next(f for f in at.dataframe if "Изменение" in json.dumps(json.loads(f.proto.columns or "{}"),
+                                                                       ensure_ascii=False))
+    config = json.loads(frame.proto.columns)
+    assert config["value"]["label"] == "Медиана"        # the selector above names it whole
+    assert 7.2 * len("13 ч 45 мин") + 16 <= config["value"]["width"]   # as the test below measures
+    df, text = frame.value, display_texts(frame)
+    ranked = df["value"].notna()
+    assert ranked.any() and df["value"].dtype.kind == "f"
+    assert list(text["value"][ranked]) == [KPIS["median_response"].format(v) for v in df["value"][ranked]]
+    assert list(zip(df["name"][ranked], df["value"][ranked], text["value"][ranked])) == [
+        ("город Новосибирск", 105.0, "1\u00a0ч 45\u00a0мин"), ("Новосибирский район", 180.0, "3\u00a0ч")]
 
 
 def test_comparison_with_the_average(app_db):

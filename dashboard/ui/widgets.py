@@ -24,7 +24,7 @@ from dashboard.core import db, periods, schema, spreadsheet
 from dashboard.core import formatting as fmt
 from dashboard.core.db import make_engine
 from dashboard.core.localtime import to_local, to_local_series
-from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change, change_basis
+from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change, change_basis, format_value
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
@@ -712,6 +712,8 @@ def number_text(cfg) -> Callable | None:
         return None
     digits = step_digits(tc.get("step") or 1)
     kind = tc.get("format")
+    if kind == MINUTES_FORMAT:
+        return partial(format_value, kind="minutes")   # «5 ч 8 мин», as the KPI cards print it
     if kind == "percent":
         return partial(fmt.pct, digits=max(0, digits - 2))
     if kind == "%+d":
@@ -737,8 +739,11 @@ def _unformatted(cfg: dict) -> dict:
 
 # Number columns by display kind: the format and the step that sets the decimals. table()
 # prints them through number_text; elsewhere "localized"/"percent" follow the browser.
+# Durations: the cells hold minutes (they sort as numbers), table() prints them as the KPI
+# does («5 ч 8 мин»); Streamlit's own format, where table() is not used, says «308 мин».
+MINUTES_FORMAT = "%d мин"
 NUMBER_FORMATS = {"int": ("localized", 1), "num1": ("localized", 0.1), "num2": ("localized", 0.01),
-                  "pct": ("percent", 0.001), "pct2": ("percent", 0.0001), "minutes": ("localized", 1)}
+                  "pct": ("percent", 0.001), "pct2": ("percent", 0.0001), "minutes": (MINUTES_FORMAT, 1)}
 
 
 def number_column(label: str, kind: str = "int", **kwargs):
@@ -766,13 +771,14 @@ def date_column(label: str, **kwargs):
 
 
 def kpi_column(column: str, label: str | None = None, **kwargs):
-    """number_column for the KPI whose values are in ``column`` (metric registry: name with
-    unit, format and rounding, formula as help)."""
+    """number_column for the KPI whose values are in ``column`` (metric registry: name,
+    format and rounding, formula as help). The header has no unit: table() prints each value
+    with its own («78,2 %», «5 ч 8 мин»), as the cards do."""
     from dashboard.core.metrics import by_column
 
     k = by_column(column)
     kwargs.setdefault("help", k.formula)
-    return number_column(label or k.with_unit, k.kind, **kwargs)
+    return number_column(label or k.label, k.kind, **kwargs)
 
 
 def _rounded_as_shown(df: pd.DataFrame, column_config: dict) -> pd.DataFrame:
