@@ -588,21 +588,33 @@ def test_response_bars_leave_room_for_their_two_line_labels():
     assert layer["encoding"]["color"].get("title") is None
 
 
-def test_a_share_from_few_messages_is_a_hollow_point_named_in_legend_and_tooltip():
-    """A small district's day of one message is «100 %» by chance: fewer messages than the
-    KPI's minimum (5) draw a hollow point, a legend says so, the tooltip says how many."""
-    days = [date(2026, 10, 1) + timedelta(days=i) for i in range(4)]
-    df = pd.DataFrame({"period": days, "messages": [0, 2, 10, 1], "answered": [0, 2, 9, 1], "in_norm": [0, 2, 8, 1],
-                       "share_in_norm": [None, 1.0, 0.8, 1.0]})
-    spec = charts.timeliness_trend(df, 0.9, grain="day").to_dict()
+def _share_points(spec: dict) -> tuple[dict, list[dict]]:
+    """The share's point layer of a timeliness_trend spec and its rows."""
     points = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point" and "y" in layer["encoding"])
+    return points, spec["datasets"][points["data"]["name"]]
+
+
+def test_a_share_from_few_messages_due_is_a_hollow_point_named_in_legend_and_tooltip():
+    """A share rests on the messages already due (the KPI's sample): fewer of them than the
+    KPI's minimum (5) draw a hollow point, a legend says so, the tooltip says of how many. A
+    last day of 94 messages of which 3 are due is a share of 3 (hollow); 4 messages all due are
+    hollow; 6 due are not, however few messages the day had beside them."""
+    days = [date(2026, 10, 1) + timedelta(days=i) for i in range(5)]
+    df = pd.DataFrame({"period": days, "messages": [0, 1, 4, 10, 94], "due": [0, 1, 4, 6, 3],
+                       "answered": [0, 1, 4, 9, 3], "in_norm": [0, 1, 3, 6, 3],
+                       "share_in_norm": [None, 1.0, 0.75, 1.0, 1.0]})
+    points, rows = _share_points(charts.timeliness_trend(df, 0.9, grain="day").to_dict())
     fill = points["encoding"]["fill"]
-    assert fill["scale"] == {"domain": ["от 5 обращений", "меньше 5 обращений"], "range": [charts.GOOD, "white"]}
-    rows = spec["datasets"][points["data"]["name"]]
-    assert [(r["sample_kind"], r["share_label"]) for r in rows] == [
-        ("меньше 5 обращений", f"100,0{NBSP}% — мало данных: 2 обращения"),
-        ("от 5 обращений", f"80,0{NBSP}%"),
-        ("меньше 5 обращений", f"100,0{NBSP}% — мало данных: 1 обращение")]
-    enough = df.assign(messages=[0, 6, 10, 7])
+    few = "меньше 5 обращений, срок ответа по которым наступил"
+    assert fill["scale"] == {"domain": ["от 5 обращений, срок ответа по которым наступил", few],
+                             "range": [charts.GOOD, "white"]}
+    assert fill["legend"]["values"] == [few]           # the hollow point named, whole
+    assert fill["legend"]["labelLimit"] >= 400 and few in svg_texts(charts.timeliness_trend(df, 0.9, "day", 600))
+    assert [(r["sample_kind"] == few, r["due"], r["messages"], r["share_label"]) for r in rows] == [
+        (True, 1, 1, f"100,0{NBSP}% из 1 обращения, срок ответа по которому наступил — мало данных"),
+        (True, 4, 4, f"75,0{NBSP}% из 4 обращений, срок ответа по которым наступил — мало данных"),
+        (False, 6, 10, f"100,0{NBSP}% из 6 обращений, срок ответа по которым наступил"),
+        (True, 3, 94, f"100,0{NBSP}% из 3 обращений, срок ответа по которым наступил — мало данных")]
+    enough = df.assign(messages=[0, 6, 10, 7, 94], due=[0, 6, 10, 7, 94])
     spec = charts.timeliness_trend(enough, 0.9, grain="day").to_dict()
     assert not any("fill" in layer.get("encoding", {}) for layer in spec["layer"])   # no legend then

@@ -10,6 +10,7 @@ import io
 import shutil
 import subprocess
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -278,22 +279,41 @@ def test_native_charts_have_no_automatic_title_and_print_shares_as_the_tables(pp
     assert charts["chart:timeliness"].value_axis.tick_labels.number_format == "0\\ %"
 
 
-def test_timeliness_points_from_few_messages_are_hollow(pptx_file, report_engine):
-    """As on «Обзор»: a day's share from fewer than 5 messages is a hollow marker, and the note
-    under the chart says what hollow means."""
+def test_timeliness_points_from_few_messages_due_are_hollow(pptx_file, report_engine):
+    """As on «Обзор»: a day's share from fewer than 5 messages due is a hollow marker, and the
+    note under the chart says what hollow means."""
     f = Filters(NOV.start, NOV.end, norm=NORM)
     with report_engine.connect() as conn:
         s = series.messages_series(conn, f, "day", now=fixture_data.NOW)  # the deck's moment
     slide = pptx_file.slides[6]
     chart = next(sh.chart for sh in slide.shapes if sh.has_chart and sh.name == "chart:timeliness")
     fills = {}
-    for i, (n, share) in enumerate(zip(s["messages"], s["share_in_norm"])):
+    for i, (n, share) in enumerate(zip(s["due"], s["share_in_norm"])):
         if not pd.isna(share):
             fill = chart.series[0].points[i].marker.format.fill
             fills[i] = (n < 5, str(fill.fore_color.rgb) if fill.type == 1 else None)
     assert fills and all(few for few, _ in fills.values())  # the fixture's days hold 0–4 messages
     assert all((rgb == "FFFFFF") == few for few, rgb in fills.values())
-    assert "Полые точки — меньше 5 обращений, доля случайна." in slide_text(slide)
+    assert "Полые точки — меньше 5 обращений, срок ответа по которым наступил: доля случайна." in slide_text(slide)
+
+
+def _series_content(messages, due, partial=None, grain="day"):
+    """A ReportContent's fields the trend slide reads, for a hand-made series."""
+    n = len(messages)
+    shares = [None if d == 0 else 0.8 for d in due]
+    return SimpleNamespace(grain=grain, targets={}, series=pd.DataFrame({
+        "period": pd.date_range("2026-11-25", periods=n).date, "messages": messages, "due": due,
+        "share_in_norm": shares, "partial": partial or [False] * n}))
+
+
+def test_hollow_markers_follow_the_messages_due_not_all_messages():
+    """94 messages of which 3 are due: a share of 3, hollow; 4 messages all due: hollow; 6 of
+    10 due: filled (the slide counted messages: 94 filled, 4 hollow, 10 filled)."""
+    c = _series_content([94, 4, 10, 0], [3, 4, 6, 0])
+    chart = deck.timeliness_chart(c, b"")
+    assert chart.series[0].hollow == (True, True, False, False)
+    assert deck.few_messages_note(c) == "Полые точки — меньше 5 обращений, срок ответа по которым наступил: доля случайна."
+    assert deck.few_messages_note(_series_content([94, 10], [94, 6])) == ""
 
 
 def test_target_line_reads_the_same_on_the_slide_and_the_screen(pptx_file, report_engine):

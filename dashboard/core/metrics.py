@@ -40,6 +40,14 @@ def low_data_messages(n: int) -> str:
     return f"{LOW_DATA}: {messages_text(n)}"
 
 
+def due_text(n: int, before: str = "из") -> str:
+    """«из 30 обращений, срок ответа по которым наступил» («меньше 5 …», «из 1 обращения, …
+    по которому …»): the messages a share of those already due (share_in_norm) rests on."""
+    one = fmt.plural(int(n), True, False, False)
+    return (f"{before} {fmt.num(n)} {'обращения' if one else 'обращений'}, "
+            f"срок ответа по {'которому' if one else 'которым'} наступил")
+
+
 # What a KPI's sample counts (KPI.sample), in the genitive plural: «меньше 5 оценок».
 SAMPLE_WORDS = {"messages": "обращений", "due": "обращений со сроком ответа", "answered": "обращений с ответом",
                 "rated": "оценок"}

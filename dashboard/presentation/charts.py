@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.core import formatting as fmt
 from dashboard.core import platforms
-from dashboard.core.metrics import KPI, KPIS, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL, low_data_messages
+from dashboard.core.metrics import KPI, KPIS, LOW_DATA, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL, due_text
 from dashboard.core.targets import goal_label
 
 THEME = "gospubliki"
@@ -224,6 +224,9 @@ def count_axis(top) -> alt.Axis:
 # px kept free between two axis labels: labels that merely touched passed the overlap
 # check, and in the browser's wider font «31.1003.1106.11» ran together.
 LABEL_GAP = 8
+# px a long legend label may take (the theme's 240 cut «меньше 5 обращений, срок ответа по
+# которым наступил»).
+LEGEND_LONG_LABEL = 420
 
 
 def _bucket_x(df: pd.DataFrame, grain: str) -> alt.X:
@@ -287,8 +290,27 @@ def _runs(values: pd.Series) -> pd.Series:
     return values.isna().cumsum()
 
 
-TREND_MIN_SAMPLE = KPIS["share_in_norm"].min_sample
-FEW_LABELS = (f"от {TREND_MIN_SAMPLE} обращений", f"меньше {TREND_MIN_SAMPLE} обращений")
+TREND_KPI = KPIS["share_in_norm"]
+TREND_MIN_SAMPLE = TREND_KPI.min_sample
+# A bucket's share rests on its messages already due (the KPI's sample), not on all of them.
+FEW_LABELS = (due_text(TREND_MIN_SAMPLE, "от"), due_text(TREND_MIN_SAMPLE, "меньше"))
+
+
+def trend_marks(series_df: pd.DataFrame) -> pd.DataFrame:
+    """How each bucket of queries.series.messages_series is marked on the «Ответ в срок»
+    trend, on the screens and the slides alike. Columns: ``due`` (the messages its share rests
+    on, the KPI's sample; all of its messages in a frame without the column), ``few`` (a
+    share from fewer of them than the KPI's minimum: a hollow point; a last day of 94 messages
+    of which 3 are due is a share of 3)."""
+    due = series_df["due"] if "due" in series_df else series_df["messages"]
+    return pd.DataFrame({"due": due.values, "few": [TREND_KPI.too_small(d) for d in due]}, index=series_df.index)
+
+
+def _share_label(share, due, few: bool) -> str:
+    """«80,0 % из 30 обращений, срок ответа по которым наступил» (« — мало данных» when few)."""
+    if pd.isna(share):
+        return fmt.pct(share)
+    return f"{fmt.pct(share)} {due_text(due)}" + (f" — {LOW_DATA}" if few else "")
 
 
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
@@ -296,16 +318,17 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
                      title: str | None = None) -> alt.Chart:
     """Share answered within the norm per bucket (straight segments between neighbouring
     buckets; a gap where a bucket has no messages); partial buckets as lighter points; a
-    bucket of fewer messages than the KPI's minimum as a hollow point, named in a legend and
-    its tooltip (a small district's day of one message is «100 %» by chance); an optional
-    target line."""
+    bucket whose share rests on fewer messages due than the KPI's minimum as a hollow point,
+    named in a legend and its tooltip (a small district's day of one message is «100 %» by
+    chance; trend_marks); an optional target line."""
     if series_df.empty or series_df["share_in_norm"].isna().all():
         return _empty(width=width, height=height)
-    df = _with_buckets(series_df, grain).assign(run=_runs(series_df["share_in_norm"]).values)
-    few = df["messages"] < TREND_MIN_SAMPLE
-    df = df.assign(share_label=[f"{fmt.pct(v)} — {low_data_messages(n)}" if small and not pd.isna(v)
-                                else fmt.pct(v) for v, n, small in zip(df["share_in_norm"], df["messages"], few)],
-                   sample_kind=np.where(few, FEW_LABELS[1], FEW_LABELS[0]))
+    marks = trend_marks(series_df)
+    df = _with_buckets(series_df, grain).assign(run=_runs(series_df["share_in_norm"]).values,
+                                                due=marks["due"].values)
+    df = df.assign(share_label=[_share_label(v, d, few) for v, d, few in zip(df["share_in_norm"], df["due"],
+                                                                           marks["few"])],
+                   sample_kind=np.where(marks["few"], FEW_LABELS[1], FEW_LABELS[0]))
     x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not
     known = df.dropna(subset=["share_in_norm"])
     y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
@@ -321,8 +344,10 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
     if (known["sample_kind"] == FEW_LABELS[1]).any():
         hollow = {"fill": alt.Fill("sample_kind:N", title=None, scale=alt.Scale(domain=list(FEW_LABELS),
                                                                                  range=[GOOD, "white"]),
+                                   # Only the hollow point is named: a filled one needs no words.
                                    legend=alt.Legend(orient="top", symbolType="circle", symbolStrokeColor=GOOD,
-                                                     symbolStrokeWidth=2))}
+                                                     symbolStrokeWidth=2, values=[FEW_LABELS[1]],
+                                                     labelLimit=LEGEND_LONG_LABEL))}
     points = alt.Chart(known).mark_point(color=GOOD, stroke=GOOD, strokeWidth=2, size=60, filled=True).encode(
         x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain), **hollow)
     layers = [axis_only, line, points]

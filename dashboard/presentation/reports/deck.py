@@ -204,7 +204,9 @@ class Deck:
 
 # -- chart places: images are rendered for exactly these boxes ----------------------------
 
-TREND_BOX, TREND_NOTE = CONTENT.split_v(CONTENT.h - 0.45, 0.35, gap=0.1)
+# The note under a trend takes up to three lines: the norm, partial buckets, hollow and
+# lighter points of the «Ответ в срок» trend.
+TREND_BOX, TREND_NOTE = CONTENT.split_v(CONTENT.h - 0.8, 0.7, gap=0.1)
 MAP_BOX, MAP_SIDE = CONTENT.split_h(7.9, 4.4)
 HALF_LEFT, HALF_RIGHT = CONTENT.split_h(1, 1)
 TOPIC_CHART, TOPIC_TABLE = CONTENT.split_h(5.6, 6.7)
@@ -570,7 +572,7 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
     series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD),
                      point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT),
-                     hollow=tuple(bool(n < charts.TREND_MIN_SAMPLE) for n in s["messages"]))]
+                     hollow=tuple(bool(few) for few in charts.trend_marks(s)["few"]))]
     target = c.targets.get("share_in_norm")
     if target is not None:
         series.append(Series(target.label, (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
@@ -598,11 +600,10 @@ def responses_chart(c: ReportContent, png: bytes) -> Chart:
 
 def few_messages_note(c: ReportContent) -> str:
     """The note under the timeliness chart when some bucket's share rests on too few messages
-    (drawn hollow, as on «Обзор»)."""
-    s = c.series
-    if not ((s["messages"] > 0) & (s["messages"] < charts.TREND_MIN_SAMPLE)).any():
+    due (drawn hollow, as on «Обзор»; charts.trend_marks)."""
+    if not charts.trend_marks(c.series)["few"].any():
         return ""
-    return f"Полые точки — меньше {charts.TREND_MIN_SAMPLE} обращений, доля случайна."
+    return f"Полые точки — {charts.FEW_LABELS[1]}: доля случайна."
 
 
 def trend_slide(title: str, subtitle: str, chart: Chart, note: str, notes: str = "") -> Slide:
