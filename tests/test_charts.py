@@ -618,3 +618,34 @@ def test_a_share_from_few_messages_due_is_a_hollow_point_named_in_legend_and_too
     enough = df.assign(messages=[0, 6, 10, 7, 94], due=[0, 6, 10, 7, 94])
     spec = charts.timeliness_trend(enough, 0.9, grain="day").to_dict()
     assert not any("fill" in layer.get("encoding", {}) for layer in spec["layer"])   # no legend then
+
+
+def test_a_bucket_with_messages_not_due_yet_is_lighter_and_says_how_many():
+    """The last days' shares rest on part of their messages (the rest not due yet): their
+    points are lighter, as a partial bucket's, a legend names them and the tooltip says how
+    many are not due yet — a falling (or rising) last day is not read as a change of the rate."""
+    days = [date(2026, 11, 26) + timedelta(days=i) for i in range(4)]
+    df = pd.DataFrame({"period": days, "messages": [201, 100, 94, 0], "due": [201, 90, 30, 0],
+                       "answered": [177, 41, 30, 0], "in_norm": [167, 41, 30, 0],
+                       "share_in_norm": [167 / 201, 41 / 90, 1.0, None]})
+    spec = charts.timeliness_trend(df, 0.9, grain="day").to_dict()
+    points, rows = _share_points(spec)
+    pending = "срок ответа наступил не у всех"
+    assert points["encoding"]["opacity"]["scale"] == {"domain": ["полный день", pending], "range": [1, 0.4]}
+    assert [(r["x_label"], r["point_kind"], r["messages"], r["due"], r["due_label"]) for r in rows] == [
+        ("26.11", "полный день", 201, 201, "наступил для всех"),
+        ("27.11", pending, 100, 90, "ещё не наступил: 10 из 100"),
+        ("28.11", pending, 94, 30, "ещё не наступил: 64 из 94")]
+    assert {"field": "due_label", "title": "Срок ответа", "type": "nominal"} in points["encoding"]["tooltip"]
+    assert pending in svg_texts(charts.timeliness_trend(df, 0.9, "day", 600))
+    # A partial week with messages not due yet is lighter once, named by the later reason.
+    weeks = pd.DataFrame({"period": [date(2026, 11, 16), date(2026, 11, 23), date(2026, 11, 30)],
+                          "partial": [False, False, True], "messages": [1194, 1111, 40], "due": [1194, 1047, 10],
+                          "share_in_norm": [0.79, 0.81, 0.5]})
+    points, rows = _share_points(charts.timeliness_trend(weeks, grain="week").to_dict())
+    assert points["encoding"]["opacity"]["scale"]["domain"] == ["полная неделя", pending]
+    assert [(r["bucket_kind"], r["point_kind"]) for r in rows] == [
+        ("полная неделя", "полная неделя"), ("полная неделя", pending), ("неполная неделя", pending)]
+    # All due: no such legend.
+    spec = charts.timeliness_trend(df.assign(due=df["messages"]), 0.9, grain="day").to_dict()
+    assert "opacity" not in _share_points(spec)[0]["encoding"]

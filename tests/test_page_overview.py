@@ -4,6 +4,7 @@ tests/test_queries_kpis.py). The default period (last 30 days to the last day wi
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.apptest_utils import STATUS_MARK, assert_ok, metrics, run_page, statuses, texts
@@ -173,3 +174,32 @@ def test_charts_are_drawn_in_our_theme(app_db):
         config = spec.get("config") or {}
         assert config.get("locale", {}).get("number", {}).get("thousands") == "\u00a0"
         assert config.get("font") == charts.FONT and config["legend"]["orient"] == "bottom"
+
+
+def _chart_rows(at, column: str):
+    """The rows of the first dataset of a chart on the page that has ``column``."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    for e in at.get("vega_lite_chart"):
+        for d in e.proto.datasets:
+            df = convert_arrow_bytes_to_pandas_df(d.data.data)
+            if column in df:
+                return df.to_dict("records"), json.loads(e.proto.spec)
+    raise AssertionError(f"no chart with {column!r}")
+
+
+def test_timeliness_trend_marks_the_days_whose_messages_are_not_all_due(app_db):
+    """At NOW (28.11 19:00 local) one of 28.11's two messages is not due yet (24 h): its share
+    rests on one message — hollow («мало данных») and lighter, the tooltip says 1 of 2 is not
+    due yet (tests/test_queries_series.py: the same figures by hand)."""
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    rows, spec = _chart_rows(at, "point_kind")
+    day = {r["x_label"]: r for r in rows}["28.11"]
+    assert (day["messages"], day["due"], day["point_kind"], day["due_label"]) == (
+        2, 1, "срок ответа наступил не у всех", "ещё не наступил: 1 из 2")
+    assert day["share_label"] == "100,0\u00a0% из 1 обращения, срок ответа по которому наступил — мало данных"
+    assert day["sample_kind"] == "меньше 5 обращений, срок ответа по которым наступил"
+    full = {r["x_label"]: r for r in rows}["24.11"]
+    assert (full["point_kind"], full["due_label"]) == ("полный день", "наступил для всех")
+    assert '"срок ответа наступил не у всех"' in json.dumps(spec, ensure_ascii=False)   # in the legend

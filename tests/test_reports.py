@@ -316,6 +316,33 @@ def test_hollow_markers_follow_the_messages_due_not_all_messages():
     assert deck.few_messages_note(_series_content([94, 10], [94, 6])) == ""
 
 
+def test_markers_of_buckets_with_messages_not_due_yet_are_lighter_and_named():
+    """The last days' shares rest on part of their messages: their markers lighter (as a
+    partial week's), the note under the chart says which and how many are not due yet."""
+    c = _series_content([201, 100, 94, 1], [201, 90, 30, 0])   # the last: no share, no marker
+    chart = deck.timeliness_chart(c, b"")
+    good, light = deck._hex(screen_charts.GOOD), deck._hex(screen_charts.GOOD_LIGHT)
+    assert chart.series[0].point_colors == (good, light, light, light)
+    assert deck.pending_note(c) == ("Светлые точки — срок ответа ещё не наступил у части обращений "
+                                    "(26.11: у 10 из 100; 27.11: у 64 из 94): доля ещё изменится.")
+    assert deck.pending_note(_series_content([201, 100], [201, 100])) == ""
+    many = _series_content([10] * 5, [9, 8, 7, 6, 5])
+    assert deck.pending_note(many).endswith("(25.11: у 1 из 10; 26.11: у 2 из 10; 27.11: у 3 из 10; ещё 2): "
+                                            "доля ещё изменится.")
+
+
+def test_the_trend_slide_names_the_days_not_all_due(pptx_file, report_engine):
+    """The fixture at NOW: 27.11 (1 message, none due: no share, no marker) and 28.11 (1 of 2
+    due) — the marker of 28.11 lighter, hollow, and the note names it alone."""
+    slide = pptx_file.slides[6]
+    chart = next(sh.chart for sh in slide.shapes if sh.has_chart and sh.name == "chart:timeliness")
+    marker = chart.series[0].points[27].marker.format   # 28.11
+    assert str(marker.line.color.rgb) == deck._hex(screen_charts.GOOD_LIGHT)
+    assert str(marker.fill.fore_color.rgb) == "FFFFFF"
+    assert ("Светлые точки — срок ответа ещё не наступил у части обращений (28.11: у 1 из 2): "
+            "доля ещё изменится.") in slide_text(slide)
+
+
 def test_target_line_reads_the_same_on_the_slide_and_the_screen(pptx_file, report_engine):
     """«Screens and slides print the same text for the same value»: the PPTX target series is
     named as the screen's (and the PDF's) timeliness chart labels its dashed line."""

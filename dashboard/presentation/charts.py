@@ -252,14 +252,22 @@ def _with_buckets(df: pd.DataFrame, grain: str) -> pd.DataFrame:
                      partial=partial.values, bucket_kind=[part if p else full for p in partial])
 
 
-def _partial_opacity(df: pd.DataFrame, grain: str, orient: str = "bottom") -> alt.Opacity | dict:
+# A bucket of the «Ответ в срок» trend with messages not due yet: its share will still change.
+PENDING_LABEL = "срок ответа наступил не у всех"
+LIGHTER = 0.4   # opacity of a partial bucket (or one whose share is not final)
+
+
+def _partial_opacity(df: pd.DataFrame, grain: str, orient: str = "bottom", field: str = "bucket_kind") -> alt.Opacity | dict:
     """Partial buckets lighter, with a legend saying why; nothing when all are complete.
     ``orient="top"`` where a colour legend takes the bottom: two legends side by side ran
-    past a half-width column («■ полная» cut at the card's edge)."""
-    if not df["partial"].any():
-        return {}
+    past a half-width column («■ полная» cut at the card's edge). ``field`` may also name
+    PENDING_LABEL (the timeliness trend): lighter too, named in the same legend."""
     full, part = PARTIAL_LABELS.get(grain, PARTIAL_LABELS["week"])
-    return {"opacity": alt.Opacity("bucket_kind:N", title=None, scale=alt.Scale(domain=[full, part], range=[1, 0.4]),
+    lighter = [k for k in (part, PENDING_LABEL) if (df[field] == k).any()]
+    if not lighter:
+        return {}
+    return {"opacity": alt.Opacity(f"{field}:N", title=None,
+                                   scale=alt.Scale(domain=[full, *lighter], range=[1] + [LIGHTER] * len(lighter)),
                                    legend=alt.Legend(orient=orient, symbolType="square"))}
 
 
@@ -301,9 +309,21 @@ def trend_marks(series_df: pd.DataFrame) -> pd.DataFrame:
     trend, on the screens and the slides alike. Columns: ``due`` (the messages its share rests
     on, the KPI's sample; all of its messages in a frame without the column), ``few`` (a
     share from fewer of them than the KPI's minimum: a hollow point; a last day of 94 messages
-    of which 3 are due is a share of 3)."""
+    of which 3 are due is a share of 3), ``pending`` (some of its messages are not due yet: a
+    lighter point, as a partial bucket, for its share will still change — the last day read
+    as a fall, or a rise, of the response rate)."""
     due = series_df["due"] if "due" in series_df else series_df["messages"]
-    return pd.DataFrame({"due": due.values, "few": [TREND_KPI.too_small(d) for d in due]}, index=series_df.index)
+    return pd.DataFrame({"due": due.values, "few": [TREND_KPI.too_small(d) for d in due],
+                         "pending": (series_df["messages"] > due).values}, index=series_df.index)
+
+
+def _due_label(messages: int, due: int) -> str:
+    """The tooltip's «Срок ответа»: «ещё не наступил: 64 из 94», «наступил для всех»."""
+    if not messages:
+        return "нет обращений"
+    if due < messages:
+        return f"ещё не наступил: {fmt.num(messages - due)} из {fmt.num(messages)}"
+    return "наступил для всех"
 
 
 def _share_label(share, due, few: bool) -> str:
@@ -317,10 +337,12 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
                      grain: str = "week", width="container", height=260,
                      title: str | None = None) -> alt.Chart:
     """Share answered within the norm per bucket (straight segments between neighbouring
-    buckets; a gap where a bucket has no messages); partial buckets as lighter points; a
-    bucket whose share rests on fewer messages due than the KPI's minimum as a hollow point,
-    named in a legend and its tooltip (a small district's day of one message is «100 %» by
-    chance; trend_marks); an optional target line."""
+    buckets; a gap where a bucket has no messages); partial buckets, and those with messages
+    not due yet (their share will still change), as lighter points named in a legend and the
+    tooltip («Срок ответа: ещё не наступил: 64 из 94»); a bucket whose share rests on fewer
+    messages due than the KPI's minimum as a hollow point, named in a legend and its tooltip
+    (a small district's day of one message is «100 %» by chance); trend_marks decides both;
+    an optional target line."""
     if series_df.empty or series_df["share_in_norm"].isna().all():
         return _empty(width=width, height=height)
     marks = trend_marks(series_df)
@@ -329,13 +351,16 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
     df = df.assign(share_label=[_share_label(v, d, few) for v, d, few in zip(df["share_in_norm"], df["due"],
                                                                            marks["few"])],
                    sample_kind=np.where(marks["few"], FEW_LABELS[1], FEW_LABELS[0]))
+    df = df.assign(point_kind=np.where(marks["pending"], PENDING_LABEL, df["bucket_kind"]),
+                   due_label=[_due_label(m, d) for m, d in zip(df["messages"], df["due"])])
     x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not
     known = df.dropna(subset=["share_in_norm"])
     y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
               axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
     tooltip = [alt.Tooltip("period_label:N", title="Период с"),
                alt.Tooltip("bucket_kind:N", title="Интервал"),
-               alt.Tooltip("share_label:N", title="Ответ в срок")]
+               alt.Tooltip("share_label:N", title="Ответ в срок"),
+               alt.Tooltip("due_label:N", title="Срок ответа")]
     # Every layer names its tooltip: a layer without one would show raw field names («period»).
     axis_only = alt.Chart(df).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
     line = alt.Chart(known).mark_line(color=GOOD, interpolate="linear").encode(
@@ -349,7 +374,7 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
                                                      symbolStrokeWidth=2, values=[FEW_LABELS[1]],
                                                      labelLimit=LEGEND_LONG_LABEL))}
     points = alt.Chart(known).mark_point(color=GOOD, stroke=GOOD, strokeWidth=2, size=60, filled=True).encode(
-        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain), **hollow)
+        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain, field="point_kind"), **hollow)
     layers = [axis_only, line, points]
     if norm_share_target is not None:
         # The same text as the bars' target line and the cards (the KPI's own format).

@@ -547,9 +547,12 @@ def _values(col: pd.Series) -> tuple[float | None, ...]:
     return tuple(None if _missing(v) else float(v) for v in col)
 
 
-def _partial_colours(c: ReportContent, full: str, partial: str) -> tuple[str, ...]:
-    """One colour per bucket: ``partial`` (lighter) for buckets the period cuts."""
+def _partial_colours(c: ReportContent, full: str, partial: str, pending: bool = False) -> tuple[str, ...]:
+    """One colour per bucket: ``partial`` (lighter) for buckets the period cuts, and with
+    ``pending`` for those with messages not due yet (charts.trend_marks, the share's trend)."""
     flags = c.series["partial"] if "partial" in c.series else [False] * len(c.series)
+    if pending:
+        flags = [p or q for p, q in zip(flags, charts.trend_marks(c.series)["pending"])]
     return tuple(_hex(partial if p else full) for p in flags)
 
 
@@ -567,11 +570,12 @@ def messages_chart(c: ReportContent, png: bytes) -> Chart:
 
 def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     """Share within the norm per bucket: every bucket on the axis, a gap (no value) where a
-    bucket has no messages, partial buckets' markers lighter."""
+    bucket has no messages, the markers of partial buckets and of those with messages not due
+    yet lighter, of a share from too few messages due hollow (as on «Обзор»)."""
     s = c.series
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
     series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD),
-                     point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT),
+                     point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT, pending=True),
                      hollow=tuple(bool(few) for few in charts.trend_marks(s)["few"]))]
     target = c.targets.get("share_in_norm")
     if target is not None:
@@ -604,6 +608,25 @@ def few_messages_note(c: ReportContent) -> str:
     if not charts.trend_marks(c.series)["few"].any():
         return ""
     return f"Полые точки — {charts.FEW_LABELS[1]}: доля случайна."
+
+
+PENDING_LISTED = 3  # buckets named in pending_note; more are counted
+
+
+def pending_note(c: ReportContent) -> str:
+    """The note under the timeliness chart when some bucket's messages are not all due yet
+    (its marker lighter, as on «Обзор»): which, and how many of how many, so that a last day
+    is not read as a fall of the response rate."""
+    s = c.series
+    pending = s[charts.trend_marks(s)["pending"].values & s["share_in_norm"].notna().values]  # drawn points
+    if pending.empty:
+        return ""
+    items = [f"{bucket_label(r.period, c.grain)}: у {fmt.num(r.messages - r.due)} из {fmt.num(r.messages)}"
+             for r in pending.head(PENDING_LISTED).itertuples()]
+    if len(pending) > PENDING_LISTED:
+        items.append(f"ещё {len(pending) - PENDING_LISTED}")
+    return (f"Светлые точки — срок ответа ещё не наступил у части обращений ({'; '.join(items)}): "
+            "доля ещё изменится.")
 
 
 def trend_slide(title: str, subtitle: str, chart: Chart, note: str, notes: str = "") -> Slide:
@@ -756,7 +779,8 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
                     messages_chart(c, images["messages"]), note, kpi_notes("messages", "share_answered")),
         trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {_ht(c.headline, 'share_in_norm')} "
                     "за период", timeliness_chart(c, images["timeliness"]),
-                    " ".join(filter(None, (f"Норма ответа: {c.norm_label}.", note, few_messages_note(c)))),
+                    " ".join(filter(None, (f"Норма ответа: {c.norm_label}.", note, few_messages_note(c),
+                                           pending_note(c)))),
                     kpi_notes("share_in_norm")),
         topics_slide(c, images["topics"]),
         responses_slide(c, images["responses"]),
