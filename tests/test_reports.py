@@ -32,6 +32,7 @@ from dashboard.presentation.reports import (
     resolve_municipality,
     theme,
 )
+from dashboard.presentation.reports.pptx import render as pptx_render
 from dashboard.presentation.reports.theme import ReportError
 from queries import breakdowns, kpis, rating, series
 from queries.filters import Filters, Norm
@@ -231,7 +232,9 @@ def test_bar_and_line_charts_are_native_with_the_query_numbers(pptx_file, report
     # One series, as the screen's and the PDF's chart (the PPTX alone added «С ответом»).
     assert [x.name for x in msgs.series] == ["Обращения"] and not msgs.has_legend
     timely = charts["chart:timeliness"]
-    assert [x.name for x in timely.series] == ["Ответ в срок", f"цель 90,0{fmt.NBSP}%"]
+    # The share and the goal; then, out of the legend, the markers LibreOffice needs drawn again.
+    assert [x.name for x in timely.series] == ["Ответ в срок", f"цель 90,0{fmt.NBSP}%",
+                                               "Ответ в срок: светлые точки", "Ответ в срок: полые точки"]
     assert set(timely.series[1].values) == {0.9}
     topics = charts["chart:topics"]
     assert topics.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
@@ -295,6 +298,46 @@ def test_timeliness_points_from_few_messages_due_are_hollow(pptx_file, report_en
     assert fills and all(few for few, _ in fills.values())  # the fixture's days hold 0–4 messages
     assert all((rgb == "FFFFFF") == few for few, rgb in fills.values())
     assert "Полые точки — меньше 5 обращений, срок ответа по которым наступил: доля случайна." in slide_text(slide)
+
+
+def test_hollow_and_lighter_markers_are_drawn_so_in_powerpoint_and_libreoffice():
+    """PowerPoint reads a point's own marker (c:dPt: a white fill in a ring of the point's
+    colour); LibreOffice paints a marker in one colour, which the line's overrides, and drew
+    them filled green. Marker-only series out of the legend draw them again: a disc of the
+    lighter colour, a white hole inside a hollow one. Days: a full one, a hollow one, a
+    lighter one, a lighter and hollow one, one without a share."""
+    c = _series_content([10, 3, 94, 2, 1], [10, 3, 30, 1, 0])
+    c.targets = {}
+    d = deck.Deck("t", False, [deck.Slide("t", [deck.timeliness_chart(c, b"")])])
+    chart = next(sh.chart for sh in Presentation(io.BytesIO(pptx_render(d))).slides[0].shapes if sh.has_chart)
+    green, light = deck._hex(screen_charts.GOOD), deck._hex(screen_charts.GOOD_LIGHT)
+    main, discs, holes = chart.plots[0].series
+    assert list(main.values) == [0.8, 0.8, 0.8, 0.8, None]
+
+    def marker(ps, i):
+        """(size, fill, ring) of a point's own marker, None where it has none."""
+        dpt = ps._element.xpath(f"c:dPt[c:idx/@val={i}]/c:marker")
+        if not dpt:
+            return None
+        m = dpt[0]
+        fill = m.xpath("c:spPr/a:solidFill/a:srgbClr/@val")
+        ring = m.xpath("c:spPr/a:ln/a:solidFill/a:srgbClr/@val")
+        return int(m.xpath("c:size/@val")[0]), fill[0] if fill else None, ring[0] if ring else None
+
+    # PowerPoint's semantics: a hollow marker is a white fill in a ring of its colour.
+    assert [marker(main, i) for i in range(5)] == [None, (10, "FFFFFF", green), (8, light, light),
+                                                   (10, "FFFFFF", light), None]
+    # LibreOffice: discs over the lighter markers, white holes inside the hollow ones.
+    assert list(discs.values) == [None, None, 0.8, 0.8, None] and list(holes.values) == [None, 0.8, None, 0.8, None]
+    assert [marker(discs, i) for i in range(5)] == [None, None, (8, light, None), (10, light, None), None]
+    assert [marker(holes, i) for i in range(5)] == [None, None, None, None, None]   # the series' own
+    assert holes._element.xpath("c:marker/c:size/@val") == ["6"]
+    assert holes._element.xpath("c:marker/c:spPr/a:solidFill/a:srgbClr/@val") == ["FFFFFF"]
+    for overlay in (discs, holes):   # markers only: no line, no legend entry
+        assert overlay._element.xpath("c:spPr/a:ln/a:noFill")
+    legend = chart.legend._element
+    assert legend.xpath("c:legendEntry[c:delete/@val=1]/c:idx/@val") == ["1", "2"]
+    assert [e.tag.split("}")[1] for e in legend][:3] == ["legendPos", "legendEntry", "legendEntry"]
 
 
 def _series_content(messages, due, partial=None, grain="day"):

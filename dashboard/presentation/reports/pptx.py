@@ -9,6 +9,7 @@ slide title goes into the layout's title placeholder, the KPI definitions into t
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
@@ -17,6 +18,8 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls, qn
 from pptx.util import Inches, Pt
 
 from dashboard.presentation.reports import theme
@@ -121,6 +124,62 @@ def _table(slide, block: Table) -> None:
 CHART_TYPES = {"line": XL_CHART_TYPE.LINE_MARKERS, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
                "bar": XL_CHART_TYPE.BAR_CLUSTERED}
 CHART_PT = 14
+# pt: a line's marker, a lighter one, a hollow one and the white hole inside it (LibreOffice)
+MARKER, MARKER_LIGHT, MARKER_HOLLOW, MARKER_HOLE = 6, 8, 10, 6
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Markers without a line, drawn over a line series' own: LibreOffice paints a marker in
+    one colour, its point's, which the series' line colour overrides, so the lighter and the
+    hollow markers of a point (c:dPt, as PowerPoint reads them) came out filled in the line's
+    colour. ``discs`` repeats the lighter markers, ``holes`` puts a white disc inside the
+    hollow ones: both programs then draw the same. Not in the legend."""
+
+    name: str
+    values: tuple[float | None, ...]
+    colours: tuple[str | None, ...]     # per point: the marker's fill (None: no marker)
+    size: tuple[int, ...]
+
+
+def _overlays(s) -> list[Overlay]:
+    """The overlays of a (solid) line series with lighter or hollow markers; none without."""
+    n = len(s.values)
+    colours = s.point_colors or (s.color,) * n
+    hollow = tuple(i < len(s.hollow) and s.hollow[i] and s.values[i] is not None for i in range(n))
+    light = tuple(colours[i] != s.color and s.values[i] is not None for i in range(n))
+    out = []
+    if any(light):
+        out.append(Overlay(f"{s.name}: светлые точки", tuple(v if f else None for v, f in zip(s.values, light)),
+                           tuple(c if f else None for c, f in zip(colours, light)),
+                           tuple(MARKER_HOLLOW if h else MARKER_LIGHT for h in hollow)))
+    if any(hollow):
+        out.append(Overlay(f"{s.name}: полые точки", tuple(v if f else None for v, f in zip(s.values, hollow)),
+                           tuple(theme.WHITE if f else None for f in hollow), (MARKER_HOLE,) * n))
+    return out
+
+
+def _marker(marker, size: int, fill: str, line: str | None = None) -> None:
+    marker.style = XL_MARKER_STYLE.CIRCLE
+    marker.size = size
+    marker.format.fill.solid()
+    marker.format.fill.fore_color.rgb = _color(fill)
+    if line is None:
+        marker.format.line.fill.background()
+    else:
+        marker.format.line.color.rgb = _color(line)
+
+
+def _drop_from_legend(chart, indices) -> None:
+    """c:legendEntry/c:delete for the series at ``indices`` (their c:idx)."""
+    legend = chart.legend._element
+    after = legend.find(qn("c:legendPos"))
+    for i in sorted(indices, reverse=True):
+        entry = parse_xml(f'<c:legendEntry {nsdecls("c")}><c:idx val="{i}"/><c:delete val="1"/></c:legendEntry>')
+        if after is not None:
+            after.addnext(entry)
+        else:
+            legend.insert(0, entry)
 
 
 def _chart(slide, block: Chart) -> None:
@@ -130,6 +189,9 @@ def _chart(slide, block: Chart) -> None:
     data.categories = block.categories
     for s in block.series:
         data.add_series(s.name, s.values)
+    overlays = [o for s in block.series if block.kind == "line" and not s.dashed for o in _overlays(s)]
+    for o in overlays:
+        data.add_series(o.name, o.values)
     b = block.box
     frame = slide.shapes.add_chart(CHART_TYPES[block.kind], Inches(b.x), Inches(b.y), Inches(b.w), Inches(b.h), data)
     frame.name = f"chart:{block.name}"
@@ -142,6 +204,7 @@ def _chart(slide, block: Chart) -> None:
     if block.legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
+        _drop_from_legend(chart, range(len(block.series), len(block.series) + len(overlays)))
     axis = chart.value_axis
     axis.tick_labels.number_format = block.number_format
     axis.tick_labels.number_format_is_linked = False
@@ -171,20 +234,14 @@ def _chart(slide, block: Chart) -> None:
                 ps.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
                 ps.marker.style = XL_MARKER_STYLE.NONE
             else:
-                ps.marker.style = XL_MARKER_STYLE.CIRCLE
-                ps.marker.size = 6
-                ps.marker.format.fill.solid()
-                ps.marker.format.fill.fore_color.rgb = _color(s.color)
-                ps.marker.format.line.color.rgb = _color(s.color)
+                _marker(ps.marker, MARKER, s.color, s.color)
                 for i, colour in enumerate(s.point_colors or (s.color,) * len(s.values)):
                     hollow = i < len(s.hollow) and s.hollow[i]
                     if (colour != s.color or hollow) and s.values[i] is not None:  # partial lighter, few hollow
-                        marker = ps.points[i].marker
-                        marker.style = XL_MARKER_STYLE.CIRCLE
-                        marker.size = 8
-                        marker.format.fill.solid()
-                        marker.format.fill.fore_color.rgb = _color(theme.WHITE if hollow else colour)
-                        marker.format.line.color.rgb = _color(colour)
+                        # PowerPoint's own hollow marker: a white fill in a ring of the point's colour.
+                        _marker(ps.points[i].marker, MARKER_HOLLOW if hollow else MARKER_LIGHT,
+                                theme.WHITE if hollow else colour, colour)
+                        ps.points[i].marker.format.line.width = Pt(1.5)
         else:
             ps.format.fill.solid()
             ps.format.fill.fore_color.rgb = _color(s.color)
@@ -192,6 +249,13 @@ def _chart(slide, block: Chart) -> None:
                 point = ps.points[i]
                 point.format.fill.solid()
                 point.format.fill.fore_color.rgb = _color(colour)
+    for o, ps in zip(overlays, list(plot.series)[len(block.series):]):
+        ps.smooth = False
+        ps.format.line.fill.background()
+        _marker(ps.marker, MARKER_HOLE, theme.WHITE)
+        for i, (colour, size) in enumerate(zip(o.colours, o.size)):
+            if colour is not None and (colour, size) != (theme.WHITE, MARKER_HOLE):   # a point's own: a disc
+                _marker(ps.points[i].marker, size, colour)
     if block.data_labels:
         plot.has_data_labels = True
         labels = plot.data_labels
