@@ -340,6 +340,18 @@ def test_hollow_and_lighter_markers_are_drawn_so_in_powerpoint_and_libreoffice()
     assert [e.tag.split("}")[1] for e in legend][:3] == ["legendPos", "legendEntry", "legendEntry"]
 
 
+def test_the_slides_trend_names_its_hollow_points_whole():
+    """In the slide's type (17 px DejaVu) the legend's «меньше 5 обращений, срок ответа по
+    которым наступил» was cut at the report's 400 px («…по котор…»)."""
+    from dashboard.presentation.reports import figures
+
+    c = _series_content([10, 3, 94], [10, 3, 30])
+    spec = figures.report_spec(screen_charts.timeliness_trend(c.series, 0.9, grain="day"), deck.CHART_BOXES["timeliness"])
+    svg = figures._vl_convert().vegalite_to_svg(spec)
+    assert ">меньше 5 обращений, срок ответа по которым наступил<" in svg
+    assert ">срок ответа наступил не у всех<" in svg
+
+
 def _series_content(messages, due, partial=None, grain="day"):
     """A ReportContent's fields the trend slide reads, for a hand-made series."""
     n = len(messages)

@@ -224,9 +224,9 @@ def count_axis(top) -> alt.Axis:
 # px kept free between two axis labels: labels that merely touched passed the overlap
 # check, and in the browser's wider font «31.1003.1106.11» ran together.
 LABEL_GAP = 8
-# px a long legend label may take (the theme's 240 cut «меньше 5 обращений, срок ответа по
-# которым наступил»).
-LEGEND_LONG_LABEL = 420
+# px a long legend label may take: the theme's 240 cut «меньше 5 обращений, срок ответа по
+# которым наступил» (~330 px on a page, ~510 px in a slide's 17 px DejaVu).
+LEGEND_LONG_LABEL = 640
 
 
 def _bucket_x(df: pd.DataFrame, grain: str) -> alt.X:
