@@ -13,7 +13,6 @@ import pandas as pd
 import streamlit as st
 import streamlit_folium
 
-from dashboard.core import metrics
 from dashboard.core.metrics import KPIS
 from dashboard.core.settings import get_settings
 from dashboard.presentation import maps
@@ -105,7 +104,7 @@ metric_code = st.segmented_control(
 
 selected = next((i for i in f.municipality_ids if i != REGIONAL), None)
 data = widgets.cached(breakdowns.by_municipality, f.with_(municipality_ids=()))
-ch = maps.choropleth(data, metric_code, get_settings().targets, min_messages=metrics.rating_min_messages())
+ch = maps.map_classes(data, metric_code, get_settings().targets)
 
 legend(ch)
 left, right = st.columns([3, 2], gap="medium")

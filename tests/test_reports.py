@@ -783,12 +783,42 @@ def test_slide_map_marks_small_samples_as_the_app_map_does(pptx_file, report_eng
     measured = m[(m["municipality_id"] > 0) & m["share_in_norm"].notna()]
     small = set(measured.loc[measured["messages"] < 10, "name"])
     assert small and "город Новосибирск" not in small
-    spec = figures.status_map(m).to_dict()
+    spec = figures.status_map(maps.map_classes(m)).to_dict()
     pale = next(layer for layer in spec["layer"] if layer["mark"].get("strokeDash"))
     assert pale["mark"]["stroke"] == maps.FEW_BORDER_COLOUR and pale["mark"]["fillOpacity"] == 1 - maps.FEW_FILL_OPACITY
     lookup = spec["datasets"][next(t for t in pale["transform"] if "lookup" in t)["from"]["data"]["name"]]
     assert {row["name"] for row in lookup if row["few"]} == small
     assert "Серым — нет данных; бледно, в пунктире — меньше 10 обращений." in slide_text(pptx_file.slides[3])
+
+
+def test_slide_map_has_the_classes_of_the_app_map(report_engine):
+    """One classification of the 35 (maps.map_classes): the slide's picture and its key read
+    ReportContent.map_classes, which is what «Карта» draws for the same figures — by the
+    target of «Ответ в срок» (green from 90 %, amber from 75 %, red below), not the quantile
+    classes the slide drew on its own."""
+    from dashboard.core.settings import get_settings
+    from dashboard.core.targets import BAD, GOOD, STATUS_COLOURS, WARN
+    from dashboard.presentation import maps
+    from dashboard.presentation.reports import figures
+
+    c = content.gather(report_engine, NOV, None, NORM, fixture_data.NOW)
+    screen = maps.map_classes(c.municipalities, maps.DEFAULT_METRIC, get_settings().targets)   # pages/map.py
+    assert (c.map_classes.colours, c.map_classes.legend, c.map_classes.few) == (screen.colours, screen.legend, screen.few)
+    # Баганский район 1 of 1 in the norm (100 %): green, but pale (1 message, fewer than 10);
+    # город Новосибирск 9 of 14 (64,3 %) and Новосибирский район 6 of 9 (66,7 %): red.
+    by_name = {c.map_classes.names[mid]: colour for mid, colour in c.map_classes.colours.items()}
+    assert (by_name["Баганский район"], by_name["город Новосибирск"], by_name["Новосибирский район"]) == (
+        STATUS_COLOURS[GOOD], STATUS_COLOURS[BAD], STATUS_COLOURS[BAD])
+    assert {c.map_classes.names[mid] for mid in c.map_classes.few} == {"Баганский район"}
+    assert [label for _, label in c.map_classes.legend][:3] == [
+        "от 90,0\u00a0% — цель", "75,0\u00a0% – 90,0\u00a0%", "ниже 75,0\u00a0%"]
+    # The picture colours each municipality with the class of the same object.
+    spec = figures.status_map(c.map_classes).to_dict()
+    rows = spec["datasets"][next(t for t in spec["layer"][0]["transform"] if "lookup" in t)["from"]["data"]["name"]]
+    legend = dict(c.map_classes.legend)
+    assert {r["name"]: r["cls"] for r in rows} == {c.map_classes.names[mid]: legend[colour]
+                                                   for mid, colour in c.map_classes.colours.items()}
+    assert STATUS_COLOURS[WARN] in legend       # the key has every class, as «Карта»'s
 
 
 # -- a period that is not over ------------------------------------------------------

@@ -31,6 +31,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from dashboard.core import formatting as fmt
+from dashboard.core import metrics
 from dashboard.core.metrics import KPIS, LOW_DATA, low_data_messages
 from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, boundaries
 from queries.rating import MESSAGE_METRICS
@@ -244,6 +245,14 @@ def choropleth(df: pd.DataFrame, metric_code: str, targets: dict | None = None,
                if n < min_messages and values[int(i)] is not None}
     ch = _classified(metric, values, names, targets)
     return replace(ch, few=few, min_messages=min_messages if few else None)
+
+
+def map_classes(df: pd.DataFrame, metric_code: str = DEFAULT_METRIC, targets: dict | None = None) -> Choropleth:
+    """The municipalities' classes as every map draws them — «Карта» and the report's map
+    slide (ReportContent.map_classes; its picture and its key read the same object): by the
+    KPI's target where ``targets`` (settings.targets) has one, else quantile classes; a value
+    from fewer messages than the rating's threshold is ``few``, «мало данных» (choropleth)."""
+    return choropleth(df, metric_code, targets, min_messages=metrics.rating_min_messages())
 
 
 def _classified(metric: MapMetric, values: dict[int, float | None], names: dict[int, str],

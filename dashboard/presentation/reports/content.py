@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -21,6 +22,7 @@ from dashboard.core.localtime import to_local, to_local_series
 from dashboard.core.metrics import change_basis
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
+from dashboard.presentation.maps import Choropleth, map_classes
 from dashboard.presentation.reports.theme import ReportError
 from queries import breakdowns, kpis, pages, rating, reference, responses, series
 from queries.filters import Filters, Norm
@@ -66,6 +68,12 @@ class ReportContent:
     @property
     def is_oblast(self) -> bool:
         return self.municipality_id is None
+
+    @cached_property
+    def map_classes(self) -> Choropleth:
+        """The map slide's classes of the municipalities, as «Карта» draws them
+        (maps.map_classes with the report's targets): its picture and its key read them."""
+        return map_classes(self.municipalities, targets=self.targets)
 
     @property
     def change_basis(self) -> str:

@@ -25,7 +25,7 @@ from dashboard.core.metrics import (
     REPORT_CARDS,
     Change,
 )
-from dashboard.presentation import charts, maps
+from dashboard.presentation import charts
 from dashboard.presentation.reports import theme
 from dashboard.presentation.reports.content import ReportContent
 from dashboard.presentation.reports.theme import CONTENT, Box
@@ -438,7 +438,7 @@ def map_slide(c: ReportContent, png: bytes) -> Slide:
     else:
         side += rank_panel(c, top, table_box)
     note = Box(MAP_SIDE.x, CONTENT.y + CONTENT.h - 0.75, MAP_SIDE.w, 0.75)
-    few = maps.choropleth(m, maps.DEFAULT_METRIC, min_messages=metrics.rating_min_messages()).few
+    few = c.map_classes.few
     grey = (f"Серым — нет данных; бледно, в пунктире — меньше {metrics.rating_min_messages()} обращений."
             if few else "Серым — нет обращений со сроком ответа.")
     side.append(Text(note, (Line(f"Кружки — городские округа, малые в масштабе области. {grey}",

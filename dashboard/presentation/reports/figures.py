@@ -14,7 +14,6 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.core import metrics
 from dashboard.core.reference_data import boundaries
 from dashboard.presentation import charts, maps
 from dashboard.presentation.reports import theme
@@ -82,16 +81,14 @@ def to_png(chart: alt.TopLevelMixin, box: Box, overrides: dict | None = None) ->
 
 # -- the static map ---------------------------------------------------------------
 
-def status_map(municipalities: pd.DataFrame, metric: str = maps.DEFAULT_METRIC,
-               highlight_id: int | None = None) -> alt.LayerChart:
-    """The app map's classes and colours (``maps.choropleth``) as a static Altair map.
+def status_map(ch: maps.Choropleth, highlight_id: int | None = None) -> alt.LayerChart:
+    """The app map's classes and colours (``maps.map_classes``, given: the slide's key reads
+    the same) as a static Altair map.
 
-    ``municipalities`` is ``queries.breakdowns.by_municipality``; the urban okrugs, too
-    small to see at oblast scale, also get a circle at their centre, as in the app;
-    ``highlight_id`` outlines one municipality. A value from fewer messages than the rating's
-    threshold is drawn pale in a dashed border, as on the app's map (``maps.choropleth``'s ``few``).
+    The urban okrugs, too small to see at oblast scale, also get a circle at their centre, as
+    in the app; ``highlight_id`` outlines one municipality. A value from fewer messages than
+    the rating's threshold is drawn pale in a dashed border, as on the app's map (``ch.few``).
     """
-    ch = maps.choropleth(municipalities, metric, min_messages=metrics.rating_min_messages())
     label_of = {colour: label for colour, label in ch.legend}
     props = {f["properties"]["name"]: f["properties"] for f in boundaries()["features"]}
     data = pd.DataFrame([
@@ -142,7 +139,7 @@ def chart_definitions(c) -> dict[str, alt.TopLevelMixin]:
     from dashboard.presentation.reports.deck import CHART_BOXES
 
     return {
-        "map": status_map(c.municipalities, highlight_id=c.municipality_id),
+        "map": status_map(c.map_classes, highlight_id=c.municipality_id),
         "messages": charts.messages_trend(c.series, c.grain),
         "timeliness": charts.timeliness_trend(
             c.series, c.targets["share_in_norm"].goal if "share_in_norm" in c.targets else None, grain=c.grain),
