@@ -406,13 +406,13 @@ def test_share_line_breaks_at_buckets_without_messages(gappy):
     spec = charts.timeliness_trend(gappy, grain="week", width=600, height=250).to_dict()
     line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
     assert line["mark"]["interpolate"] == "linear"
-    assert line["encoding"]["detail"]["field"] == "run"
+    assert line["encoding"]["detail"]["field"] == "seg"
     rows = spec["datasets"][line["data"]["name"]]
-    runs = {}
+    segments = {}
     for r in rows:
-        runs.setdefault(r["run"], []).append(r["x_label"])
-    # 26.10–02.11 joined; 16.11 alone; 30.11 alone: no segment crosses 09.11 or 23.11.
-    assert sorted(runs.values()) == [["16.11"], ["26.10", "02.11"], ["30.11"]]
+        segments.setdefault(r["seg"], []).append(r["x_label"])
+    # 26.10–02.11 joined; 16.11 and 30.11 alone: no segment crosses 09.11 or 23.11.
+    assert list(segments.values()) == [["26.10", "02.11"]]
 
 
 def test_chart_values_are_altairs_for_every_kind_of_column():
@@ -638,6 +638,11 @@ def test_a_bucket_with_messages_not_due_yet_is_lighter_and_says_how_many():
         ("28.11", pending, 94, 30, "ещё не наступил: 64 из 94")]
     assert {"field": "due_label", "title": "Срок ответа", "type": "nominal"} in points["encoding"]["tooltip"]
     assert pending in svg_texts(charts.timeliness_trend(df, 0.9, "day", 600))
+    # The line into such a point is as light as it: 26.11–27.11 and 27.11–28.11.
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["opacity"] == {"value": 1, "condition": {"test": "datum.into_pending", "value": 0.4}}
+    light = {(r["seg"], r["x_label"]) for r in spec["datasets"][line["data"]["name"]] if r["into_pending"]}
+    assert sorted(light) == [(0, "26.11"), (0, "27.11"), (1, "27.11"), (1, "28.11")]
     # A partial week with messages not due yet is lighter once, named by the later reason.
     weeks = pd.DataFrame({"period": [date(2026, 11, 16), date(2026, 11, 23), date(2026, 11, 30)],
                           "partial": [False, False, True], "messages": [1194, 1111, 40], "due": [1194, 1047, 10],
@@ -649,3 +654,5 @@ def test_a_bucket_with_messages_not_due_yet_is_lighter_and_says_how_many():
     # All due: no such legend.
     spec = charts.timeliness_trend(df.assign(due=df["messages"]), 0.9, grain="day").to_dict()
     assert "opacity" not in _share_points(spec)[0]["encoding"]
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert not any(r["into_pending"] for r in spec["datasets"][line["data"]["name"]])

@@ -335,6 +335,11 @@ def test_hollow_and_lighter_markers_are_drawn_so_in_powerpoint_and_libreoffice()
     assert holes._element.xpath("c:marker/c:spPr/a:solidFill/a:srgbClr/@val") == ["FFFFFF"]
     for overlay in (discs, holes):   # markers only: no line, no legend entry
         assert overlay._element.xpath("c:spPr/a:ln/a:noFill")
+    # The line into a point whose messages are not all due yet in its lighter colour (PowerPoint
+    # draws a segment in its end point's c:spPr line).
+    lines = {int(d.xpath("c:idx/@val")[0]): d.xpath("c:spPr/a:ln/a:solidFill/a:srgbClr/@val")
+             for d in main._element.xpath("c:dPt")}
+    assert {i: v for i, v in lines.items() if v} == {2: [light], 3: [light]}
     legend = chart.legend._element
     assert legend.xpath("c:legendEntry[c:delete/@val=1]/c:idx/@val") == ["1", "2"]
     assert [e.tag.split("}")[1] for e in legend][:3] == ["legendPos", "legendEntry", "legendEntry"]
@@ -378,6 +383,7 @@ def test_markers_of_buckets_with_messages_not_due_yet_are_lighter_and_named():
     chart = deck.timeliness_chart(c, b"")
     good, light = deck._hex(screen_charts.GOOD), deck._hex(screen_charts.GOOD_LIGHT)
     assert chart.series[0].point_colors == (good, light, light, light)
+    assert chart.series[0].light_into == (False, True, True, True)   # the line into them lighter too
     assert deck.pending_note(c) == ("Светлые точки — срок ответа ещё не наступил у части обращений "
                                     "(26.11: у 10 из 100; 27.11: у 64 из 94): доля ещё изменится.")
     assert deck.pending_note(_series_content([201, 100], [201, 100])) == ""

@@ -333,6 +333,17 @@ def _share_label(share, due, few: bool) -> str:
     return f"{fmt.pct(share)} {due_text(due)}" + (f" — {LOW_DATA}" if few else "")
 
 
+def _segments(known: pd.DataFrame) -> pd.DataFrame:
+    """The line between each two neighbouring points of a run (``_runs``), two rows each
+    (``seg``): it breaks where a bucket has no share. ``into_pending``: its later point's
+    messages are not all due yet (PENDING_LABEL), as PowerPoint styles a segment by its end."""
+    k = known.reset_index(drop=True)
+    pairs = [i for i in range(len(k) - 1) if k["run"].iat[i] == k["run"].iat[i + 1]]
+    rows = [k.iloc[[i, i + 1]].assign(seg=i, into_pending=k["point_kind"].iat[i + 1] == PENDING_LABEL)
+            for i in pairs]
+    return pd.concat(rows, ignore_index=True) if rows else k.iloc[:0].assign(seg=0, into_pending=False)
+
+
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
                      grain: str = "week", width="container", height=260,
                      title: str | None = None) -> alt.Chart:
@@ -363,8 +374,11 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
                alt.Tooltip("due_label:N", title="Срок ответа")]
     # Every layer names its tooltip: a layer without one would show raw field names («period»).
     axis_only = alt.Chart(df).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
-    line = alt.Chart(known).mark_line(color=GOOD, interpolate="linear").encode(
-        x=x, y=y, detail=alt.Detail("run:N"), tooltip=tooltip)
+    # The line into a point whose share will still change is as light as the point: a steep
+    # last segment read as a fall of the rate whatever its point looked like.
+    line = alt.Chart(_segments(known)).mark_line(color=GOOD, interpolate="linear").encode(
+        x=x, y=y, detail=alt.Detail("seg:N"), tooltip=tooltip,
+        opacity=alt.OpacityValue(1, condition={"test": "datum.into_pending", "value": LIGHTER}))
     hollow = {}
     if (known["sample_kind"] == FEW_LABELS[1]).any():
         hollow = {"fill": alt.Fill("sample_kind:N", title=None, scale=alt.Scale(domain=list(FEW_LABELS),

@@ -156,6 +156,7 @@ class Series:
     dashed: bool = False
     point_colors: tuple[str, ...] = ()    # one colour per category (bars coloured by status)
     hollow: tuple[bool, ...] = ()         # line markers drawn hollow (a value from too few cases)
+    light_into: tuple[bool, ...] = ()     # the line into these points in their (lighter) colour
 
 
 @dataclass(frozen=True)
@@ -571,12 +572,14 @@ def messages_chart(c: ReportContent, png: bytes) -> Chart:
 def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     """Share within the norm per bucket: every bucket on the axis, a gap (no value) where a
     bucket has no messages, the markers of partial buckets and of those with messages not due
-    yet lighter, of a share from too few messages due hollow (as on «Обзор»)."""
+    yet lighter (and the line into the latter), of a share from too few messages due hollow
+    (as on «Обзор»)."""
     s = c.series
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
     series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD),
                      point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT, pending=True),
-                     hollow=tuple(bool(few) for few in charts.trend_marks(s)["few"]))]
+                     hollow=tuple(bool(few) for few in charts.trend_marks(s)["few"]),
+                     light_into=tuple(bool(p) for p in charts.trend_marks(s)["pending"]))]
     target = c.targets.get("share_in_norm")
     if target is not None:
         series.append(Series(target.label, (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))

@@ -242,6 +242,10 @@ def _chart(slide, block: Chart) -> None:
                         _marker(ps.points[i].marker, MARKER_HOLLOW if hollow else MARKER_LIGHT,
                                 theme.WHITE if hollow else colour, colour)
                         ps.points[i].marker.format.line.width = Pt(1.5)
+                    if i < len(s.light_into) and s.light_into[i] and s.values[i] is not None:
+                        # PowerPoint draws the segment ending at a point in the point's line.
+                        ps.points[i].format.line.color.rgb = _color(colour)
+                        ps.points[i].format.line.width = Pt(2.5)
         else:
             ps.format.fill.solid()
             ps.format.fill.fore_color.rgb = _color(s.color)
