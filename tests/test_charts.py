@@ -546,6 +546,12 @@ def test_the_slides_topic_bars_are_of_the_slide_width():
         class norm:
             hours = 24
 
+        @property
+        def map_classes(self):   # as ReportContent.map_classes
+            from dashboard.presentation.maps import map_classes
+
+            return map_classes(self.municipalities, targets=self.targets)
+
     topics = figures.chart_definitions(Content())["topics"].to_dict()
     assert topics["layer"][0]["encoding"]["x"]["scale"]["domainMax"] == pytest.approx(3098 * 1.4)
 
