@@ -49,7 +49,11 @@ with table_tab:
     target = targets.get(status_kpi.code)
     marks = [None if low or target is None else target.status(v)
              for low, v in zip(lg["low_data"], lg[status_kpi.column])]
-    lg = lg.assign(status_text=[f"● {status_kpi.text(v)}" if mk else "" for mk, v in zip(marks, lg[status_kpi.column])])
+    # The dot and the value of the KPI the target is for; the dot alone when that is the ranked
+    # metric, whose value is in the column beside it (at 1366 px there is no room for it twice).
+    own = status_kpi.code == m.code
+    lg = lg.assign(status_text=["●" if mk and own else f"● {status_kpi.text(v)}" if mk else ""
+                                for mk, v in zip(marks, lg[status_kpi.column])])
     ranked = int(lg["place"].notna().sum())
     with method, widgets.section("Как считается"):
         if metric == "score":
@@ -76,13 +80,13 @@ with table_tab:
             "name": st.column_config.TextColumn("Муниципалитет", width=176),
             # «Медиана ответа» and «13 ч 45 мин» would not fit the 650 px the table has at 1366 px
             "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else "Медиана" if m.kind == "minutes"
-                                        else m.short, width=96 if m.kind == "minutes" else 72),
+                                        else m.short, width=90 if m.kind == "minutes" else 72),
             "messages": widgets.number_column("Обращений", "int", width=84),
             "reliability_text": st.column_config.TextColumn(
                 "Надёжность", width=96, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
                                               f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
             "status_text": st.column_config.TextColumn(
-                "К цели", width=78,
+                "К цели", width=60 if own else 78,
                 help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
         }, arrows=["change"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
