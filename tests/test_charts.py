@@ -394,7 +394,7 @@ def test_small_counts_get_whole_ticks_in_the_static_image(counts, ticks):
 def test_partial_buckets_are_lighter_and_named(gappy):
     spec = charts.messages_trend(gappy, "week", width=600, height=250).to_dict()
     opacity = _layers(spec)[0]["encoding"]["opacity"]
-    assert opacity["scale"] == {"domain": ["полная неделя", "неполная неделя"], "range": [1, 0.4]}
+    assert opacity["scale"] == {"type": "ordinal", "domain": ["полная неделя", "неполная неделя"], "range": [1, 0.4]}
     assert "неполная неделя" in svg_texts(charts.messages_trend(gappy, "week", width=600, height=250))
     assert "неполная неделя" in svg_texts(charts.timeliness_trend(gappy, grain="week", width=600, height=250))
     # All buckets complete: no legend about it.
@@ -637,7 +637,8 @@ def test_a_bucket_with_messages_not_due_yet_is_lighter_and_says_how_many():
     spec = charts.timeliness_trend(df, 0.9, grain="day").to_dict()
     points, rows = _share_points(spec)
     pending = "срок ответа наступил не у всех"
-    assert points["encoding"]["opacity"]["scale"] == {"domain": ["полный день", pending], "range": [1, 0.4]}
+    assert points["encoding"]["opacity"]["scale"] == {"type": "ordinal", "domain": ["полный день", pending],
+                                                      "range": [1, 0.4]}
     assert [(r["x_label"], r["point_kind"], r["messages"], r["due"], r["due_label"]) for r in rows] == [
         ("26.11", "полный день", 201, 201, "наступил для всех"),
         ("27.11", pending, 100, 90, "ещё не наступил: 10 из 100"),
@@ -655,6 +656,19 @@ def test_a_bucket_with_messages_not_due_yet_is_lighter_and_says_how_many():
                           "share_in_norm": [0.79, 0.81, 0.5]})
     points, rows = _share_points(charts.timeliness_trend(weeks, grain="week").to_dict())
     assert points["encoding"]["opacity"]["scale"]["domain"] == ["полная неделя", pending]
+    # With a partial week besides, the three entries in two columns: in a row they ran past a
+    # half-width column at 1366 px (the plot ~400 px), «срок ответа наст» cut at the card's edge.
+    three = weeks.assign(period=[date(2026, 11, 18), date(2026, 11, 23), date(2026, 11, 30)],
+                         partial=[True, False, False])
+    widths = [re.search(r'<svg[^>]* width="([\d.]+)"', vlc.vegalite_to_svg(
+        charts.timeliness_trend(w, grain="week", width=400, height=200).to_dict())).group(1) for w in (
+        three, three.assign(partial=False, due=three["messages"]))]
+    assert widths[0] == widths[1]   # the legend adds no width to the chart
+    # Each lighter kind as light as the other: Vega's default (point) scale spread the range
+    # and drew a partial week at 0.7, between the full weeks and the not-yet-due one.
+    spec = charts.timeliness_trend(three, grain="week").to_dict()
+    scale = next(s for s in vlc.vegalite_to_vega(spec)["scales"] if s["name"] == "opacity")
+    assert (scale["type"], scale["range"]) == ("ordinal", [1, 0.4, 0.4])
     assert [(r["bucket_kind"], r["point_kind"]) for r in rows] == [
         ("полная неделя", "полная неделя"), ("полная неделя", pending), ("неполная неделя", pending)]
     # All due: no such legend.

@@ -257,18 +257,21 @@ PENDING_LABEL = "срок ответа наступил не у всех"
 LIGHTER = 0.4   # opacity of a partial bucket (or one whose share is not final)
 
 
-def _partial_opacity(df: pd.DataFrame, grain: str, orient: str = "bottom", field: str = "bucket_kind") -> alt.Opacity | dict:
+def _partial_opacity(df: pd.DataFrame, grain: str, orient: str = "bottom", field: str = "bucket_kind",
+                     columns: int | None = None) -> alt.Opacity | dict:
     """Partial buckets lighter, with a legend saying why; nothing when all are complete.
     ``orient="top"`` where a colour legend takes the bottom: two legends side by side ran
     past a half-width column («■ полная» cut at the card's edge). ``field`` may also name
-    PENDING_LABEL (the timeliness trend): lighter too, named in the same legend."""
+    PENDING_LABEL (the timeliness trend): lighter too, named in the same legend (in
+    ``columns``: its three entries in a row ran past a half-width column at 1366 px)."""
     full, part = PARTIAL_LABELS.get(grain, PARTIAL_LABELS["week"])
     lighter = [k for k in (part, PENDING_LABEL) if (df[field] == k).any()]
     if not lighter:
         return {}
     return {"opacity": alt.Opacity(f"{field}:N", title=None,
-                                   scale=alt.Scale(domain=[full, *lighter], range=[1] + [LIGHTER] * len(lighter)),
-                                   legend=alt.Legend(orient=orient, symbolType="square"))}
+                                   scale=alt.Scale(type="ordinal", domain=[full, *lighter], range=[1] + [LIGHTER] * len(lighter)),
+                                   legend=alt.Legend(orient=orient, symbolType="square",
+                                                     columns=alt.Undefined if columns is None else columns))}
 
 
 def messages_trend(series_df: pd.DataFrame, grain: str = "week", width="container",
@@ -388,7 +391,7 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
                                                      symbolStrokeWidth=2, values=[FEW_LABELS[1]],
                                                      labelLimit=LEGEND_LONG_LABEL))}
     points = alt.Chart(known).mark_point(color=GOOD, stroke=GOOD, strokeWidth=2, size=60, filled=True).encode(
-        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain, field="point_kind"), **hollow)
+        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain, field="point_kind", columns=2), **hollow)
     layers = [axis_only, line, points]
     if norm_share_target is not None:
         # The same text as the bars' target line and the cards (the KPI's own format).
