@@ -315,7 +315,8 @@ def trend_marks(series_df: pd.DataFrame) -> pd.DataFrame:
     of which 3 are due is a share of 3), ``pending`` (some of its messages are not due yet: a
     lighter point, as a partial bucket, for its share will still change — the last day read
     as a fall, or a rise, of the response rate)."""
-    due = series_df["due"] if "due" in series_df else series_df["messages"]
+    sample = TREND_KPI.sample        # "due"
+    due = series_df[sample] if sample in series_df else series_df["messages"]
     return pd.DataFrame({"due": due.values, "few": [TREND_KPI.too_small(d) for d in due],
                          "pending": (series_df["messages"] > due).values}, index=series_df.index)
 
