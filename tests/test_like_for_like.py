@@ -239,3 +239,15 @@ def test_the_changes_name_the_days_they_compare_with():
     # 30.09 23:59 local: September still runs, against August to its 30th; at midnight it is over.
     assert kpis.compared_until(None, sep, datetime(2026, 9, 30, 16, 59)) == date(2026, 8, 30)
     assert kpis.compared_until(None, sep, datetime(2026, 9, 30, 17, 0)) is None
+
+
+def test_the_previous_values_are_named_as_far_as_they_are_taken():
+    """The report's cards and workbook name the previous period's values: October whole once
+    November is over; «октябрь 2026 по 28.10» while it runs; a period of days by its dates."""
+    from dashboard.core.metrics import previous_label
+
+    october = periods.month(2026, 10)
+    assert previous_label(october) == "октябрь 2026"
+    assert previous_label(october, date(2026, 10, 28)) == "октябрь 2026 по 28.10"
+    days = periods.Period(date(2026, 11, 16), date(2026, 11, 22))
+    assert previous_label(days, date(2026, 11, 21)) == "16.11.2026 – 21.11.2026"

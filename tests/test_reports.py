@@ -155,7 +155,8 @@ def test_pptx_headline_numbers_equal_the_queries(pptx_file, expected):
     assert fmt.duration(cur.median_response_min) in text
     assert KPIS["messages"].change(cur.messages, prev.messages).text in text
     assert KPIS["share_in_norm"].change(cur.share_in_norm, prev.share_in_norm, cur.due, prev.due).text in text
-    assert f"октябрь 2026: {fmt.num(prev.messages)}" in text
+    # October to 28.10, as far into it as November is on 28.11 (not October whole).
+    assert f"октябрь 2026 по 28.10: {fmt.num(prev.messages)}" in text
 
 
 def tables(slide) -> list[list[list[str]]]:
@@ -264,7 +265,7 @@ def test_kpi_cards_keep_each_value_in_one_piece(report_engine, expected):
     prev = expected["prev"].median_response_min
     assert " " in KPIS["median_response"].text(prev)  # «1 ч 30 мин»
     assert [line.text for line in median.lines[3:]] == [
-        f"октябрь 2026: {KPIS['median_response'].text(prev).replace(' ', fmt.NBSP)}"]
+        f"октябрь 2026 по 28.10: {KPIS['median_response'].text(prev).replace(' ', fmt.NBSP)}"]
     for mid in (None, NSK):  # the municipality's cards also print the oblast's value
         assert all(" " not in line.text.split(": ", 1)[1] for b in cards(mid) for line in b.lines[3:])
 
@@ -529,7 +530,7 @@ def test_xlsx_numbers_equal_the_queries(xlsx_file, expected):
     cur, prev = expected["cur"], expected["prev"]
     ws = xlsx_file["Показатели"]
     rows = {ws.cell(i, 1).value: i for i in range(3, ws.max_row + 1)}
-    assert [c.value for c in ws[2]][:5] == ["Показатель", "Единица", "ноябрь 2026", "октябрь 2026", "Изменение"]
+    assert [c.value for c in ws[2]][:5] == ["Показатель", "Единица", "ноябрь 2026", "октябрь 2026 по 28.10", "Изменение"]
     msg = rows["Обращения"]
     assert (ws.cell(msg, 3).value, ws.cell(msg, 4).value, ws.cell(msg, 5).value) == (
         cur.messages, prev.messages, cur.messages - prev.messages)
@@ -556,7 +557,7 @@ def test_xlsx_names_a_value_from_too_small_a_sample(xlsx_file):
     ws = xlsx_file["Показатели"]
     assert ws.cell(2, 6).value == "Примечание"
     notes = {ws.cell(i, 1).value: ws.cell(i, 6).value for i in range(3, ws.max_row + 1)}
-    assert notes["Удовлетворённость"] == "мало данных (октябрь 2026): меньше 5 оценок"
+    assert notes["Удовлетворённость"] == "мало данных (октябрь 2026 по 28.10): меньше 5 оценок"
     assert notes["Обращения"] is None and notes["Ответ в срок"] is None
     assert ws.column_dimensions["F"].width == 60
 

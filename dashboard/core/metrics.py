@@ -282,6 +282,17 @@ def change_basis(previous: Period, until: date | None = None) -> str:
     return f"к {fmt.d(previous.start)} – {fmt.d(until)} (столько же дней)"
 
 
+def previous_label(previous: Period, until: date | None = None) -> str:
+    """The name of the previous period's values beside this one's (the report's cards and
+    workbook): «октябрь 2026» when it is taken whole; while this one runs, as far as it is
+    taken (change_basis): «октябрь 2026 по 28.10», «16.11.2026 – 21.11.2026»."""
+    if until is None:
+        return previous.label()
+    if previous.label() == f"{fmt.d(previous.start)} – {fmt.d(previous.end)}":
+        return f"{fmt.d(previous.start)} – {fmt.d(until)}"
+    return f"{previous.label()} по {until:%d.%m}"
+
+
 # The eight KPIs on the report's «Главные показатели» slide, in order; the workbook and
 # «Методика» list every KPI of the registry.
 REPORT_CARDS = ("messages", "share_in_norm", "share_answered", "median_response", "subscribers",

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from dashboard.core import db
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local, to_local_series
-from dashboard.core.metrics import change_basis
+from dashboard.core.metrics import change_basis, previous_label
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation.maps import Choropleth, map_classes
@@ -82,6 +82,12 @@ class ReportContent:
         period runs, the previous one as far into it as this one is (queries.kpis.same_age):
         «к 01.10.2026 – 28.10.2026 (столько же дней)»."""
         return change_basis(self.previous, self.compared_until)
+
+    @property
+    def previous_label(self) -> str:
+        """The previous period's values as far as they are compared (metrics.previous_label):
+        «октябрь 2026», or «октябрь 2026 по 28.10» while this period runs."""
+        return previous_label(self.previous, self.compared_until)
 
     @property
     def unfinished(self) -> str:

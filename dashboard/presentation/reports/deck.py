@@ -407,7 +407,7 @@ def kpi_slide(c: ReportContent) -> Slide:
         value, change = kpi_card_lines(c, code)
         prev = c.headline_prev
         # The value in one piece: «сентябрь 2026: 5 ч» and «9 мин» on two lines read as two numbers.
-        notes = [Line(f"{c.previous.label()}: {_ht(prev, code)}",
+        notes = [Line(f"{c.previous_label}: {_ht(prev, code)}",
                       theme.CARD_NOTE_PT, color=theme.MUTED, space_before=4)]
         if c.oblast is not None:
             notes.insert(0, Line(f"Область: {_ht(c.oblast, code)}",

@@ -249,7 +249,7 @@ def kpi_frame(c: ReportContent) -> tuple[pd.DataFrame, list[Col]]:
         if not c.headline.has(k.code):
             continue  # a KPI the headline query does not compute (per-1000 figures, growth)
         change = k.change(cur, prev, c.headline.sample(k.code), c.headline_prev.sample(k.code))
-        samples = [(c.period.label(), c.headline.sample(k.code)), (c.previous.label(), c.headline_prev.sample(k.code))]
+        samples = [(c.period.label(), c.headline.sample(k.code)), (c.previous_label, c.headline_prev.sample(k.code))]
         row = {"name": k.name, "unit": k.unit, "cur": cur, "prev": prev, "change": change.delta,
                "kind": k.kind}
         if c.oblast is not None:
@@ -258,7 +258,7 @@ def kpi_frame(c: ReportContent) -> tuple[pd.DataFrame, list[Col]]:
         row["note"] = low_data_note(k, samples)
         rows.append(row)
     cols = [Col("name", "Показатель"), Col("unit", "Единица"), Col("cur", c.period.label()),
-            Col("prev", c.previous.label()), Col("change", "Изменение")]
+            Col("prev", c.previous_label), Col("change", "Изменение")]
     if c.oblast is not None:
         cols.append(Col("oblast", f"Область, {c.period.label()}"))
     cols.append(Col("note", "Примечание"))
