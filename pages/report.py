@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.core import formatting as fmt
 from dashboard.core.db import utcnow
+from dashboard.core.metrics import change_basis
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation import reports
@@ -21,8 +22,8 @@ from dashboard.presentation.reports.cache import FileCache
 from dashboard.presentation.reports.content import OBLAST_NAME, unfinished_note
 from dashboard.presentation.reports.theme import ReportError
 from dashboard.ui import access, widgets
-from queries import reference
-from queries.filters import Norm
+from queries import kpis, reference
+from queries.filters import Filters, Norm
 
 K_SCOPE, K_KIND, K_PERIOD, K_DATES = "report_scope", "report_kind", "report_period", "report_dates"
 FILES = "report_files"  # session: {format: (key, bytes, file name)}
@@ -105,15 +106,20 @@ if period is None:
 scope_name = OBLAST_NAME if municipality_id is None else widgets.cached(reference.municipalities).set_index("id")[
     "name"][municipality_id]
 norm = Norm.from_settings(get_settings())
+# What the changes compare with, in the files' words: while the period runs, as many days of
+# the previous one as have passed of it — which moves on each day, so the files' key has it.
+basis = change_basis(period.previous(), widgets.cached(kpis.compared_until, Filters(period.start, period.end),
+                                                       now=widgets.pinned_now()))
 st.caption(f"{scope_name} · {period.label()} ({fmt.d(period.start)} – {fmt.d(period.end)}) · "
-           f"сравнение с периодом «{period.previous().label()}» · норма ответа {get_settings().norm_label}")
+           f"изменение {basis} · норма ответа {get_settings().norm_label}")
 if unfinished := unfinished_note(period, status.last_day, widgets.local_time(widgets.pinned_now() or utcnow()).date()):
     st.caption(unfinished)
 
 files = st.session_state.setdefault(FILES, {})
 # The note of an unfinished period is in the files: a file built before the period ended is
 # not the one to hand out after it, even when no data came in between.
-base_key = (municipality_id, period.start, period.end, norm.hours, norm.mode, widgets.data_version(), unfinished)
+base_key = (municipality_id, period.start, period.end, norm.hours, norm.mode, widgets.data_version(), unfinished,
+            basis)
 for col, fmt_ in zip(st.columns(len(BUTTONS)), BUTTONS):
     with col:
         key = (*base_key, fmt_)

@@ -18,6 +18,11 @@ def _button(at, key):
     return next(b for b in at.button if b.key == key)
 
 
+def wb_change(data: bytes) -> str:
+    """The workbook's «Изменение» line of «Сведения»."""
+    return next(r[1].value for r in load_workbook(io.BytesIO(data))["Сведения"].iter_rows() if r[0].value == "Изменение")
+
+
 def test_page_shows_selectors_and_buttons(app_db):
     at = run_page(app_db, PAGE)
     assert_ok(at)
@@ -37,9 +42,13 @@ def test_xlsx_button_builds_a_workbook_for_download(app_db):
     # Seen on 28.11, November is not over: the page and the file say so in the same words.
     unfinished = "Период ещё не закончился: данные есть по 28.11.2026."
     assert unfinished in [c.value for c in at.caption]
+    # And it is compared with October to 28.10, as the file's KPI slide and sheets say.
+    assert ("Новосибирская область · ноябрь 2026 (01.11.2026 – 30.11.2026) · изменение к 01.10.2026 – 28.10.2026 "
+            "(столько же дней) · норма ответа 24 ч календарных") in [c.value for c in at.caption]
     _button(at, "build_xlsx").click().run()
     assert_ok(at)
     key, data, name = at.session_state["report_files"]["xlsx"]
+    assert wb_change(data) == "к 01.10.2026 – 28.10.2026 (столько же дней)"
     assert name == "Отчёт — Новосибирская область — ноябрь 2026.xlsx"
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames[0] == "Сведения"
