@@ -84,7 +84,9 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
         "swatch": st.column_config.TextColumn("", width=24),
         # Fixed widths keep the value column on screen on a 1024 px tablet.
         "name": st.column_config.TextColumn("Муниципалитет", width=170),
-        "value": widgets.kpi_column(ch.metric.code, KPIS[ch.metric.kpi].short, width=96),
+        # «Медиана ответа» was cut at 96 px; the legend above names it whole.
+        "value": widgets.kpi_column(ch.metric.code, "Медиана" if KPIS[ch.metric.kpi].kind == "minutes"
+                                    else KPIS[ch.metric.kpi].short, width=96),
     }
     widgets.table(shown, config, height=TABLE_HEIGHT, style=lambda styler: (
         styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from dashboard.core import formatting as fmt
-from tests.apptest_utils import assert_ok, run_page, texts
+from tests.apptest_utils import assert_ok, display_texts, run_page, texts
 from tests.fixture_data import BAGAN, NOV, NSK, NSK_DISTRICT, OCT
 
 PAGE = "pages/map.py"
@@ -125,9 +125,14 @@ def test_metric_choice_changes_legend_and_table(app_db):
     assert '<span class="map-legend-title">Медиана первого ответа</span>' in legend and "мин" not in legend
     assert "до 8\xa0ч — цель" in legend and "больше 24\xa0ч" in legend
     rows = ranking_rows(at)
-    # Median minutes as numbers (shown as whole minutes, sorted as numbers); no data: empty.
+    # Median minutes as numbers (sorted as numbers), printed as the cards print them
+    # («1 ч 45 мин», not «105»); no data: empty.
     known = [v for _p, _n, v in rows if not pd.isna(v)]
     assert known and all(isinstance(v, float) and v == round(v) for v in known)
+    shown = display_texts(at.dataframe[0])["value"]
+    assert [t for t, (_p, _n, v) in zip(shown, rows) if not pd.isna(v)] == [fmt.duration(v) for v in known]
+    header = json.loads(at.dataframe[0].proto.columns)["value"]
+    assert header["label"] == "Медиана" and 7.2 * len(header["label"]) + 16 <= header["width"]
     placed = [v for p, _n, v in rows if not pd.isna(p)]
     assert len(placed) >= 2 and placed == sorted(placed)   # faster first
     # Fewer messages than the rating's threshold (10 under the tests): a value, no place, after.
