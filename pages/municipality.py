@@ -87,19 +87,29 @@ counts, first = signals_view.attention_signals(mid)
 signals_view.attention(first, counts=counts, caption=f"Открытые сигналы: {signals_view.plain(me['name'])} и его "
                        "страницы", where=me["name"])
 
+# How am I doing (the cards) → when (messages and the share within the norm per bucket, the
+# oblast's share beside it) → why (response times, topics); subscribers, the slowest figure, last.
 grain = f.period.grain()
+trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
 left, right = st.columns(2)
-with left, widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.subscribers_trend, widgets.cached(series.subscribers_series, f, grain=grain), grain=grain)
-with right, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
-    widgets.chart(charts.messages_trend, widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now()),
-                  grain=grain)
+with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.messages_trend, trend, grain=grain)
+with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, {widgets.GRAIN_LABELS[grain]}; "
+                                            "серая линия — вся область"):
+    # The oblast: the same platforms and topics, every municipality and the regional bodies.
+    oblast = widgets.cached(series.messages_series, f.with_(municipality_ids=()), grain=grain, now=widgets.pinned_now())
+    target = widgets.get_settings().targets.get("share_in_norm")
+    widgets.chart(charts.timeliness_vs_oblast, trend, oblast, target.goal if target else None, grain=grain)
 
 left, right = st.columns(2)
-with left, widgets.section("Темы обращений"):
-    widgets.chart(charts.topic_bars, widgets.cached(breakdowns.by_topic, f), top=8)
-with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
+with left, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
     widgets.chart(charts.response_distribution, widgets.cached(responses.response_distribution, f), f.norm.hours)
+with right, widgets.section("Темы обращений"):
+    widgets.chart(charts.topic_bars, widgets.cached(breakdowns.by_topic, f), top=8)
+
+with widgets.section("Подписчики", f"Сумма подписчиков страниц по платформам, {widgets.GRAIN_LABELS[grain]}"):
+    widgets.chart(charts.subscribers_trend, widgets.cached(series.subscribers_series, f, grain=grain), grain=grain,
+                  height=180)
 
 with widgets.section("Сравнение", "С муниципалитетами того же типа и средним по всем 35 муниципалитетам"):
     widgets.comparison_grid(rating.compared_with_kind(rt, mid, COMPARE_METRICS), COMPARE_METRICS,

@@ -676,3 +676,45 @@ def test_a_bucket_with_messages_not_due_yet_is_lighter_and_says_how_many():
     assert "opacity" not in _share_points(spec)[0]["encoding"]
     line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
     assert not any(r["into_pending"] for r in spec["datasets"][line["data"]["name"]])
+
+
+def test_timeliness_vs_oblast_draws_the_oblast_grey_with_the_difference_in_the_tooltip():
+    """A municipality's share per week with the oblast's as a grey line: every bucket one row
+    with both shares (none where a bucket had nothing due: a gap in that line, the row kept);
+    the oblast's partial or not-yet-due buckets lighter (its line into them too), named in the
+    legend even where the municipality has none such; the tooltip prints both and the
+    municipality's minus the oblast's in п.п."""
+    weeks = [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)]
+    mine = pd.DataFrame({"period": weeks, "partial": False, "messages": [10, 3, 0, 8], "due": [10, 3, 0, 8],
+                         "in_norm": [7, 3, 0, 6], "share_in_norm": [0.7, 1.0, None, 0.75]})
+    oblast = pd.DataFrame({"period": weeks, "partial": False, "messages": [400, 0, 380, 420],
+                           "due": [400, 0, 380, 200], "in_norm": [320, 0, 342, 170],
+                           "share_in_norm": [0.8, None, 0.9, 0.85]})
+    spec = charts.timeliness_vs_oblast(mine, oblast, 0.9, grain="week").to_dict()
+    rows = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    pending = "срок ответа наступил не у всех"
+    assert [(r["x_label"], r["share_in_norm"], r["oblast_share"], r["gap_label"], r["oblast_lighter"])
+            for r in rows] == [
+        ("02.11", 0.7, 0.8, f"−10,0{NBSP}п.п.", False),
+        ("09.11", 1.0, None, "—", False),
+        ("16.11", None, 0.9, "—", False),
+        ("23.11", 0.75, 0.85, f"−10,0{NBSP}п.п.", True)]
+    assert rows[0]["oblast_label"] == f"80,0{NBSP}% из 400 обращений, срок ответа по которым наступил"
+    assert rows[1]["sample_kind"] == charts.FEW_LABELS[1]         # 3 due: the municipality's point hollow
+    assert {t["title"]: t["field"] for t in spec["layer"][0]["encoding"]["tooltip"]} == {
+        "Период с": "period_label", "Интервал": "bucket_kind", "Ответ в срок": "share_label",
+        "Срок ответа": "due_label", "Вся область": "oblast_label", "Разница с областью": "gap_label"}
+    # The oblast's line: grey, 02.11 to nothing (09.11 has no share), then 16.11–23.11, lighter.
+    grey = [layer for layer in spec["layer"] if layer["mark"].get("color") == charts.REFERENCE_COLOR]
+    line = next(layer for layer in grey if layer["mark"]["type"] == "line")
+    segs = spec["datasets"][line["data"]["name"]]
+    assert [(r["seg"], r["x_label"], r["lighter"]) for r in segs] == [(1, "16.11", True), (1, "23.11", True)]
+    assert line["encoding"]["opacity"]["condition"] == {"test": "datum.lighter", "value": 0.4}
+    # Its lighter bucket is named in the legend, though every bucket of the municipality is due.
+    points = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point"
+                  and layer["mark"].get("color") == charts.GOOD)
+    assert points["encoding"]["opacity"]["scale"]["domain"] == ["полная неделя", pending]
+    assert pending in svg_texts(charts.timeliness_vs_oblast(mine, oblast, 0.9, "week", 600))
+    # Without the oblast's frame it is timeliness_trend, as «Обзор» draws it.
+    assert charts.timeliness_trend(mine, 0.9, "week").to_dict() == charts._timeliness(
+        mine, None, 0.9, "week", "container", 260, None).to_dict()

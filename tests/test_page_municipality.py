@@ -117,3 +117,62 @@ def test_link_does_not_override_a_later_choice(app_db):
     at.query_params["m"] = "19"  # the map links to Новосибирский район again
     switch_page(at, PAGE).run()
     assert at.title[0].value == "Новосибирский район"
+
+
+def _trend_against_oblast(at):
+    """The «Ответ в срок» chart's rows, one per bucket (its first layer's data: every bucket
+    keeps its place on the axis), and its spec."""
+    import json
+
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    for e in at.get("vega_lite_chart"):
+        spec = json.loads(e.proto.spec)
+        if "oblast_share" not in json.dumps(spec):
+            continue
+        data = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in e.proto.datasets}
+        return data[spec["layer"][0]["data"]["name"]], spec
+    raise AssertionError("no «Ответ в срок» chart with the oblast's line")
+
+
+def test_timeliness_trend_against_the_oblast(app_db):
+    """«Ответ в срок» of город Новосибирск per day of November, the oblast's share beside it:
+    both as queries.series.messages_series gives them (the oblast: the same filters without the
+    municipality), every day of the period a row — none where a day had no messages due (a gap,
+    not a dropped day); the tooltip prints both and the difference in п.п."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from dashboard.presentation import charts
+    from queries import series
+    from tests.fixture_data import NOV
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(NSK).run()
+    assert_ok(at)
+    assert "Ответ в срок" in texts(at) and "серая линия — вся область" in texts(at)
+    rows, spec = _trend_against_oblast(at)
+    with sa.create_engine(app_db).connect() as conn:
+        mine = series.messages_series(conn, NOV.with_(municipality_ids=(NSK,)), "day", now=NOW)
+        oblast = series.messages_series(conn, NOV, "day", now=NOW)
+    assert len(rows) == 30 and list(rows["period_label"]) == [f"{d:%d.%m.%Y}" for d in mine["period"]]
+    pd.testing.assert_series_equal(rows["share_in_norm"].astype(float), mine["share_in_norm"].astype(float),
+                                   check_names=False)
+    pd.testing.assert_series_equal(rows["oblast_share"].astype(float), oblast["share_in_norm"].astype(float),
+                                   check_names=False)
+    # By hand, 09.11: Новосибирск 1 message, answered in the norm (1 of 1); the oblast 2, one
+    # of them in the norm (message 8 of Новосибирский район was not): 100 % against 50 %.
+    day = rows.set_index("x_label").loc["09.11"]
+    assert (day["in_norm"], day["due"], day["share_in_norm"], day["oblast_share"]) == (1, 1, 1.0, 0.5)
+    assert day["gap_label"] == "+50,0\u00a0п.п."
+    assert day["oblast_label"] == "50,0\u00a0% из 2 обращений, срок ответа по которым наступил — мало данных"
+    # One message due: fewer than the KPI's minimum, a hollow point.
+    assert day["sample_kind"] == charts.FEW_LABELS[1]
+    # 27.11: the oblast's one message is not due yet: no share (a gap in its line), its row kept
+    # and lighter; 01.11 and the weekends had no messages anywhere.
+    gaps = rows[rows["oblast_share"].isna()]
+    assert list(gaps["x_label"]) == ["01.11", "07.11", "08.11", "14.11", "15.11", "20.11", "22.11", "25.11", "27.11",
+                                    "29.11", "30.11"]
+    assert rows.set_index("x_label").loc["27.11", "oblast_lighter"]
+    tooltip = {t["title"] for t in spec["layer"][0]["encoding"]["tooltip"]}
+    assert {"Ответ в срок", "Вся область", "Разница с областью"} <= tooltip

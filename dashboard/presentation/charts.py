@@ -358,7 +358,66 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
     messages due than the KPI's minimum as a hollow point, named in a legend and its tooltip
     (a small district's day of one message is «100 %» by chance); trend_marks decides both;
     an optional target line."""
-    if series_df.empty or series_df["share_in_norm"].isna().all():
+    return _timeliness(series_df, None, norm_share_target, grain, width, height, title)
+
+
+# The oblast's line beside a municipality's: a grey darker than NEUTRAL, which faded among
+# a small district's scattered points at 1366 px.
+REFERENCE_COLOR = "#9ca3af"
+REFERENCE_NAME = "Вся область"
+
+
+def timeliness_vs_oblast(series_df: pd.DataFrame, oblast_df: pd.DataFrame,
+                         norm_share_target: float | None = None, grain: str = "week",
+                         width="container", height=260, title: str | None = None) -> alt.Chart:
+    """timeliness_trend of a municipality (``series_df``) with the oblast's share
+    (``oblast_df``: queries.series.messages_series of the same filters without the
+    municipality, the same buckets) as a grey line for reference: a district sees when it
+    slipped and whether the oblast slipped too. The oblast's line has no hollow points (its
+    samples are large) but its partial buckets and those with messages not due yet are lighter,
+    as the municipality's: a running last bucket is not read as the oblast's fall. Every bucket
+    keeps its row with both shares (none where a bucket had no messages: a gap in the line);
+    the tooltip prints both and the municipality's minus the oblast's in п.п."""
+    return _timeliness(series_df, oblast_df, norm_share_target, grain, width, height, title)
+
+
+def _reference_columns(df: pd.DataFrame, ref: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """The oblast's share of each bucket of ``df`` (the municipality's buckets, by period):
+    ``oblast_share``, its ``oblast_label`` as the tooltip prints a share, ``oblast_kind`` (as
+    the municipality's ``point_kind``: partial, or PENDING_LABEL where messages are not all
+    due), ``oblast_lighter`` (either) and ``gap_label`` (the municipality's share minus the
+    oblast's, «−3,2 п.п.»)."""
+    ref = _with_buckets(ref.reset_index(drop=True), grain)
+    marks = trend_marks(ref)
+    ref = pd.DataFrame({"period": ref["period"], "oblast_share": ref["share_in_norm"].astype(float),
+                        "oblast_label": [_share_label(v, d, few) for v, d, few in
+                                         zip(ref["share_in_norm"], marks["due"], marks["few"])],
+                        "oblast_kind": np.where(marks["pending"], PENDING_LABEL, ref["bucket_kind"]),
+                        "oblast_lighter": (ref["partial"] | marks["pending"]).values})
+    out = df[["period"]].merge(ref, on="period", how="left")
+    out["oblast_kind"] = out["oblast_kind"].fillna(pd.Series(df["bucket_kind"].values))
+    out["oblast_lighter"] = out["oblast_lighter"].fillna(False).astype(bool)
+    out["oblast_label"] = out["oblast_label"].fillna(fmt.NA)
+    gap = df["share_in_norm"].astype(float).values - out["oblast_share"].values
+    out["gap_label"] = [fmt.pp(g) for g in gap]
+    return out.drop(columns="period").set_index(df.index)
+
+
+def _reference_segments(df: pd.DataFrame) -> pd.DataFrame:
+    """The oblast's line between each two neighbouring buckets with a share (a gap where one
+    has none), lighter (``lighter``) where either end is lighter: a partial first week too."""
+    k = df.assign(run=_runs(df["oblast_share"]).values).dropna(subset=["oblast_share"]).reset_index(drop=True)
+    pairs = [i for i in range(len(k) - 1) if k["run"].iat[i] == k["run"].iat[i + 1]]
+    rows = [k.iloc[[i, i + 1]].assign(seg=i, lighter=bool(k["oblast_lighter"].iat[i] or k["oblast_lighter"].iat[i + 1]))
+            for i in pairs]
+    return pd.concat(rows, ignore_index=True) if rows else k.iloc[:0].assign(seg=0, lighter=False)
+
+
+def _timeliness(series_df: pd.DataFrame, reference: pd.DataFrame | None, norm_share_target: float | None,
+                grain: str, width, height, title: str | None) -> alt.Chart:
+    """timeliness_trend, with the oblast's line when ``reference`` is given (timeliness_vs_oblast)."""
+    if series_df.empty or (series_df["share_in_norm"].isna().all()
+                           and (reference is None or reference["share_in_norm"].isna().all())):
         return _empty(width=width, height=height)
     marks = trend_marks(series_df)
     df = _with_buckets(series_df, grain).assign(run=_runs(series_df["share_in_norm"]).values,
@@ -368,32 +427,53 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
                    sample_kind=np.where(marks["few"], FEW_LABELS[1], FEW_LABELS[0]))
     df = df.assign(point_kind=np.where(marks["pending"], PENDING_LABEL, df["bucket_kind"]),
                    due_label=[_due_label(m, d) for m, d in zip(df["messages"], df["due"])])
-    x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not
-    known = df.dropna(subset=["share_in_norm"])
-    y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
-              axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
     tooltip = [alt.Tooltip("period_label:N", title="Период с"),
                alt.Tooltip("bucket_kind:N", title="Интервал"),
                alt.Tooltip("share_label:N", title="Ответ в срок"),
                alt.Tooltip("due_label:N", title="Срок ответа")]
+    if reference is not None:
+        df = pd.concat([df, _reference_columns(df, reference, grain)], axis=1)
+        tooltip += [alt.Tooltip("oblast_label:N", title=REFERENCE_NAME),
+                    alt.Tooltip("gap_label:N", title="Разница с областью")]
+    x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not
+    known = df.dropna(subset=["share_in_norm"])
+    y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
+              axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
     # Every layer names its tooltip: a layer without one would show raw field names («period»).
     axis_only = alt.Chart(df).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
+    layers = [axis_only]
+    if reference is not None:
+        # Under the municipality's marks, thinner, grey; no legend of its own (the section's
+        # caption names it): a third legend ran past a half-width column.
+        ref_y = alt.Y("oblast_share:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
+                      axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
+        lighter = alt.OpacityValue(1, condition={"test": "datum.oblast_lighter", "value": LIGHTER})
+        ref_line = alt.Chart(_reference_segments(df)).mark_line(color=REFERENCE_COLOR, strokeWidth=2).encode(
+            x=x, y=ref_y, detail=alt.Detail("seg:N"), tooltip=tooltip,
+            opacity=alt.OpacityValue(1, condition={"test": "datum.lighter", "value": LIGHTER}))
+        ref_points = alt.Chart(df.dropna(subset=["oblast_share"])).mark_point(
+            color=REFERENCE_COLOR, size=25, filled=True).encode(x=x, y=ref_y, tooltip=tooltip, opacity=lighter)
+        layers += [ref_line, ref_points]
     # The line into a point whose share will still change is as light as the point: a steep
     # last segment read as a fall of the rate whatever its point looked like.
-    line = alt.Chart(_segments(known)).mark_line(color=GOOD, interpolate="linear").encode(
-        x=x, y=y, detail=alt.Detail("seg:N"), tooltip=tooltip,
-        opacity=alt.OpacityValue(1, condition={"test": "datum.into_pending", "value": LIGHTER}))
-    hollow = {}
-    if (known["sample_kind"] == FEW_LABELS[1]).any():
-        hollow = {"fill": alt.Fill("sample_kind:N", title=None, scale=alt.Scale(domain=list(FEW_LABELS),
-                                                                                 range=[GOOD, "white"]),
-                                   # Only the hollow point is named: a filled one needs no words.
-                                   legend=alt.Legend(orient="top", symbolType="circle", symbolStrokeColor=GOOD,
-                                                     symbolStrokeWidth=2, values=[FEW_LABELS[1]],
-                                                     labelLimit=LEGEND_LONG_LABEL))}
-    points = alt.Chart(known).mark_point(color=GOOD, stroke=GOOD, strokeWidth=2, size=60, filled=True).encode(
-        x=x, y=y, tooltip=tooltip, **_partial_opacity(known, grain, field="point_kind", columns=2), **hollow)
-    layers = [axis_only, line, points]
+    if not known.empty:
+        # The legend of the lighter points names the oblast's lighter buckets too.
+        kinds = known if reference is None else pd.DataFrame(
+            {"point_kind": [*known["point_kind"], *df.dropna(subset=["oblast_share"])["oblast_kind"]]})
+        line = alt.Chart(_segments(known)).mark_line(color=GOOD, interpolate="linear").encode(
+            x=x, y=y, detail=alt.Detail("seg:N"), tooltip=tooltip,
+            opacity=alt.OpacityValue(1, condition={"test": "datum.into_pending", "value": LIGHTER}))
+        hollow = {}
+        if (known["sample_kind"] == FEW_LABELS[1]).any():
+            hollow = {"fill": alt.Fill("sample_kind:N", title=None, scale=alt.Scale(domain=list(FEW_LABELS),
+                                                                                     range=[GOOD, "white"]),
+                                       # Only the hollow point is named: a filled one needs no words.
+                                       legend=alt.Legend(orient="top", symbolType="circle", symbolStrokeColor=GOOD,
+                                                         symbolStrokeWidth=2, values=[FEW_LABELS[1]],
+                                                         labelLimit=LEGEND_LONG_LABEL))}
+        points = alt.Chart(known).mark_point(color=GOOD, stroke=GOOD, strokeWidth=2, size=60, filled=True).encode(
+            x=x, y=y, tooltip=tooltip, **_partial_opacity(kinds, grain, field="point_kind", columns=2), **hollow)
+        layers += [line, points]
     if norm_share_target is not None:
         # The same text as the bars' target line and the cards (the KPI's own format).
         target = pd.DataFrame({"y": [norm_share_target],
