@@ -304,3 +304,16 @@ def test_municipality_signals_and_reports_are_its_own(signed_in_app):
     at = signed_in_app("nsk@nso.ru", "pages/report.py")
     assert_ok(at)
     assert at.selectbox(key="report_scope").options == ["Новосибирская область", "город Новосибирск"]
+
+
+def test_municipality_profile_keeps_its_address_and_overview_stays_reachable(signed_in_app):
+    """The profile is the municipality's first page, not the default one: Streamlit serves the
+    default page at the root only, and a shared «…/munitsipalitet?m=…» link answered «Page not
+    found». The menu's «Обзор» opens the overview, not the profile again."""
+    # (The address itself: tests/test_signin_browser.py opens «…/munitsipalitet» signed in.)
+    at = signed_in_app("nsk@nso.ru", query_params={"pl": "ВКонтакте"})
+    assert _titles(at)[0] == "город Новосибирск"
+    assert at.sidebar.multiselect(key="pl").value == ["vk"]   # the link's parameters travel along
+    switch_page(at, "pages/overview.py").run()
+    assert_ok(at)
+    assert _titles(at)[0] == "Обзор"

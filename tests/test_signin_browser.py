@@ -156,7 +156,18 @@ def test_leadership_sees_everything_but_cannot_write(app_url, page):
 def test_municipality_opens_its_profile_and_cannot_import(app_url, page):
     sign_in(page, app_url, "nsk@nso.ru")
     assert main_title(page) == "город Новосибирск"  # its profile opens first
+    assert page.url.split("?")[0] == app_url + "/munitsipalitet"
     assert not set(menu(page)) & {"Данные", "Доступ", "Получатели сводок"}
+    # The profile's shared address works for this role too (it answered «Page not found» while
+    # the profile was the role's default page, served at the root only), and «Обзор» is the root.
+    browser.open_page(page, app_url, "munitsipalitet", "m=" + str(NSK))
+    assert main_title(page) == "город Новосибирск"
+    assert browser.page_errors(page) == []
+    browser.open_page(page, app_url, "")
+    assert main_title(page) == "город Новосибирск"  # a new session at the root: its home again
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Обзор").click()
+    browser.wait_idle(page)
+    assert main_title(page) == "Обзор"
     # (The municipality selector offers only its own: tests/test_access.py, AppTest.)
     # A shared link naming another municipality still shows only its own.
     browser.open_page(page, app_url, "obrashcheniya", "mo=Баганский+район")

@@ -64,20 +64,36 @@ def build_navigation(user: rules.User | None = None) -> dict[str, list]:
     """st.Page objects by group; a listed page file that is missing is an error, not a gap.
 
     With a ``user``, pages they may not open are hidden from the menu (still registered, so a
-    deep link reaches ``access.require`` and says «Нет доступа»), and their home page is the
-    default one (a municipality's profile for the role «муниципалитет»)."""
+    deep link reaches ``access.require`` and says «Нет доступа»). «Обзор» is the default page
+    for every role: Streamlit serves the default page at the root only, so a profile made the
+    default for «муниципалитет» answered a shared «…/munitsipalitet?m=…» link with «Page not
+    found»; a session opens on the role's home page through ``open_home`` instead."""
     missing = [file for pages in NAVIGATION.values() for file, *_ in pages if not (widgets.PAGES_DIR / file).is_file()]
     if missing:
         raise FileNotFoundError(f"pages/: нет файлов страниц {', '.join(missing)}")
-    home = rules.home_page(user) if user is not None else DEFAULT_PAGE_KEY
-
     def page(file, title, url, icon):
         key = url or DEFAULT_PAGE_KEY
         shown = user is None or rules.may_open(user, key)
-        return st.Page(widgets.PAGES_DIR / file, title=title, url_path=key, icon=icon, default=(key == home),
+        return st.Page(widgets.PAGES_DIR / file, title=title, url_path=key, icon=icon, default=(key == DEFAULT_PAGE_KEY),
                        visibility="visible" if shown else "hidden")
 
     return {group: [page(*p) for p in pages] for group, pages in NAVIGATION.items()}
+
+
+HOME_OPENED = "home_opened"
+
+
+def open_home(user: rules.User, key: str, pages_by_key: dict) -> None:
+    """On a session's first run at the root, go to the user's home page (a municipality's
+    profile for «муниципалитет»), keeping the link's parameters; later runs (the menu's «Обзор»)
+    and links to other pages stay where they are."""
+    if st.session_state.get(HOME_OPENED):
+        return
+    st.session_state[HOME_OPENED] = True
+    home = rules.home_page(user)
+    if key == DEFAULT_PAGE_KEY and home != DEFAULT_PAGE_KEY:
+        st.switch_page(pages_by_key[home], query_params=[(k, v) for k in st.query_params
+                                                          for v in st.query_params.get_all(k)])
 
 
 st.set_page_config(
@@ -95,6 +111,7 @@ with widgets.visitor_errors():  # a Russian message on screen, the traceback in 
     pages_by_key = {KEY_BY_TITLE[p.title]: p for group in nav.values() for p in group}
     pg = st.navigation(nav, expanded=True)  # every page listed (no «View N more» after ten)
     key = KEY_BY_TITLE[pg.title]
+    open_home(user, key, pages_by_key)
     access.require(key)  # a page hidden from the menu but asked for by a deep link: «Нет доступа»
     if key not in WITHOUT_DATA and startup.is_empty():
         access.show_identity(user)
