@@ -67,6 +67,18 @@ def legend(ch: maps.Choropleth) -> None:
     )
 
 
+def value_header(metric: maps.MapMetric) -> str:
+    """The ranking's value header in its 96 px (wider broke the 1024 px layout): the legend
+    above names the metric whole, the header's help too. «Медиана ответа», «Подписки на 1000»
+    and «Обращения на 1000» were cut; a per-1000 value is headed by its unit."""
+    kpi = KPIS[metric.kpi]
+    if kpi.kind == "minutes":
+        return "Медиана"
+    if kpi.unit == "на 1000 жит.":
+        return "На 1000 жит."
+    return kpi.short
+
+
 def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
     """Compact ranking beside the map, best first, with each row's map colour; the
     municipality chosen in the sidebar is highlighted."""
@@ -84,9 +96,8 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
         "swatch": st.column_config.TextColumn("", width=24),
         # Fixed widths keep the value column on screen on a 1024 px tablet.
         "name": st.column_config.TextColumn("Муниципалитет", width=170),
-        # «Медиана ответа» was cut at 96 px; the legend above names it whole.
-        "value": widgets.kpi_column(ch.metric.code, "Медиана" if KPIS[ch.metric.kpi].kind == "minutes"
-                                    else KPIS[ch.metric.kpi].short, width=96),
+        "value": widgets.kpi_column(ch.metric.code, value_header(ch.metric), width=96,
+                                    help=f"{ch.metric.label}. {KPIS[ch.metric.kpi].formula}"),
     }
     widgets.table(shown, config, height=TABLE_HEIGHT, style=lambda styler: (
         styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])

@@ -222,3 +222,21 @@ def test_small_samples_are_marked_on_the_map_and_in_the_legend(app_db):
     assert props[NSK]["value_label"] == maps.METRICS["share_in_norm"].format(rows.loc[NSK, "share_in_norm"])
     legend = next(m.value for m in at.markdown if "map-legend" in m.value)
     assert '<span class="map-legend-swatch few"></span>мало данных: меньше 10 обращений' in legend
+
+
+@pytest.mark.parametrize("metric, name", [("subs_per_1000", "Подписки на 1000 жителей"),
+                                          ("messages_per_1000", "Обращения на 1000 жителей")])
+def test_per_1000_value_column_is_headed_by_its_unit(app_db, metric, name):
+    """«Подписки на 1000» / «Обращения на 1000» were cut in the ranking's 96 px value column
+    (wider broke the 1024 px layout): the header is the unit, the legend above and the header's
+    help name the metric whole."""
+    fake = FakeStFolium()
+    at = open_map(app_db, fake)
+    with mock.patch("streamlit_folium.st_folium", fake):
+        at.button_group(key="metric").set_value(metric).run()
+    assert_ok(at)
+    legend = next(m.value for m in at.markdown if "map-legend" in m.value)
+    assert f'<span class="map-legend-title">{name}</span>' in legend
+    header = json.loads(at.dataframe[0].proto.columns)["value"]
+    assert (header["label"], header["width"]) == ("На 1000 жит.", 96)
+    assert header["help"].startswith(f"{name}. ") and "× 1000" in header["help"]
