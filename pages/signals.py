@@ -28,14 +28,18 @@ with st.expander("Как определяются сигналы"):
     st.markdown("  \n".join(f"**{KINDS[k]}.** {rules[k]}" for k in KINDS))
 
 df = signals_view.open_signals()
-c1, c2, c3, c4 = st.columns([1.2, 1.6, 1.4, 1], vertical_alignment="bottom")
-severity = c1.multiselect("Важность", list(SEVERITIES), format_func=SEVERITIES.get, placeholder="Любая",
-                          key="sev", bind="query-params")
-kinds = c2.multiselect("Вид", list(KINDS), format_func=KINDS.get, placeholder="Все виды", key="kind",
-                       bind="query-params")
 places = [EVERY_MUNICIPALITY, *sorted(df["municipality"].dropna().unique(), key=str.casefold)]
-place = c3.selectbox("Муниципалитет", places, key=signals_view.WHERE_PARAM, bind="query-params")
-since = c4.selectbox("Впервые", list(SINCE), format_func=SINCE.get, key="since", bind="query-params")
+# One municipality's signals (a municipality user sees only its own): a choice between «Все» and
+# it alone would change nothing, so there is none.
+choose_place = len(places) > 2
+cols = iter(st.columns([1.2, 1.6, 1.4, 1] if choose_place else [1.2, 1.6, 1], vertical_alignment="bottom"))
+severity = next(cols).multiselect("Важность", list(SEVERITIES), format_func=SEVERITIES.get,
+                                  placeholder="Любая", key="sev", bind="query-params")
+kinds = next(cols).multiselect("Вид", list(KINDS), format_func=KINDS.get, placeholder="Все виды", key="kind",
+                               bind="query-params")
+place = (next(cols).selectbox("Муниципалитет", places, key=signals_view.WHERE_PARAM, bind="query-params")
+         if choose_place else EVERY_MUNICIPALITY)
+since = next(cols).selectbox("Впервые", list(SINCE), format_func=SINCE.get, key="since", bind="query-params")
 
 shown = df
 if severity:

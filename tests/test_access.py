@@ -317,3 +317,15 @@ def test_municipality_profile_keeps_its_address_and_overview_stays_reachable(sig
     switch_page(at, "pages/overview.py").run()
     assert_ok(at)
     assert _titles(at)[0] == "Обзор"
+
+
+def test_municipality_signals_have_no_choice_of_municipality(signed_in_app):
+    """A municipality user's signals are its own: a «Муниципалитет» box offering «Все» and it
+    alone would change nothing, so it is not drawn; the leadership chooses among all."""
+    at = signed_in_app("nsk@nso.ru", "pages/signals.py")
+    assert_ok(at)
+    assert [s.label for s in at.main.selectbox] == ["Впервые"]
+    assert [m.label for m in at.main.multiselect] == ["Важность", "Вид"]
+    at = signed_in_app("boss@nso.ru", "pages/signals.py")
+    places = at.selectbox(key="where").options
+    assert places[0] == "Все" and {"город Новосибирск", "Баганский район"} <= set(places)
