@@ -12,6 +12,9 @@ from dashboard.ui import widgets
 from queries import backlog, breakdowns, responses, series
 
 OVERDUE_PAGE_SIZE = 100
+# About ten rows, then the table scrolls; fewer rows get a table their height (a municipality's
+# four overdue messages sat in 400 px of empty rows).
+OVERDUE_HEIGHT = 400
 
 f = widgets.current_filters()
 widgets.page_header("Обращения жителей", f)
@@ -77,4 +80,4 @@ with widgets.section("Просроченные обращения без отв�
                                                     width="small", help="Страница в соцсети"),
             "topic": st.column_config.TextColumn("Тема", width=160),
             "status_label": st.column_config.TextColumn("Статус", width=80),
-        }, key="overdue", height=400)
+        }, key="overdue", height=min(OVERDUE_HEIGHT, widgets.table_height(len(od))))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from tests.apptest_utils import assert_ok, display_texts, metrics, run_page, table_with, texts
 from tests.fixture_data import NOW
 
@@ -35,6 +37,23 @@ def test_overdue_list_has_no_resident_data(app_db):
     assert list(od.columns) == ["Поступило", "Просрочено, ч", "Муниципалитет", "Страница", "Открыть",
                                 "Тема", "Статус"]   # «Открыть» names the host: vk.com, ok.ru
     assert "**2** обращения." in texts(at)
+
+
+def test_short_overdue_list_has_no_empty_rows(app_db):
+    """Two overdue messages get a table of two rows, not 400 px of empty ones below them."""
+    import streamlit as st
+
+    heights = {}
+    real = st.dataframe
+
+    def spy(*args, **kwargs):
+        heights[kwargs.get("key")] = kwargs.get("height")
+        return real(*args, **kwargs)
+
+    with mock.patch.object(st, "dataframe", spy):
+        at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    assert heights["overdue"] == 35 * (2 + 1) + 3   # a header and two rows
 
 
 def test_platform_summary_and_filter(app_db):
