@@ -541,7 +541,7 @@ def test_the_slides_topic_bars_are_of_the_slide_width():
         municipalities = pd.DataFrame({"municipality_id": [1], "name": ["город Бердск"], "kind": ["urban_okrug"],
                                        "share_in_norm": [0.9]})
         responses = pd.DataFrame({"bucket": ["1_8"], "label": ["1–8 ч"], "messages": [1], "share": [1.0]})
-        targets, grain, municipality_id = {}, "week", None
+        targets, grain, municipality_id, oblast_series = {}, "week", None, None
 
         class norm:
             hours = 24

@@ -362,7 +362,7 @@ def _series_content(messages, due, partial=None, grain="day"):
     """A ReportContent's fields the trend slide reads, for a hand-made series."""
     n = len(messages)
     shares = [None if d == 0 else 0.8 for d in due]
-    return SimpleNamespace(grain=grain, targets={}, series=pd.DataFrame({
+    return SimpleNamespace(grain=grain, targets={}, oblast_series=None, series=pd.DataFrame({
         "period": pd.date_range("2026-11-25", periods=n).date, "messages": messages, "due": due,
         "share_in_norm": shares, "partial": partial or [False] * n}))
 
@@ -484,6 +484,42 @@ def test_municipality_deck_compares_with_the_oblast(report_engine, expected):
     pages = table_rows(prs.slides[titles.index("Страницы муниципалитета")])
     assert len(pages) - 1 == 5  # the city administration's four pages and the school's
     assert pages[1][1] == "Страница 1"  # most subscribers first
+
+
+def test_municipality_timeliness_slide_draws_the_oblast_beside_it(report_engine, pptx_file):
+    """As on «Муниципалитет»: the municipality's «Ответ в срок» per day (its line named by the
+    municipality) and the oblast's share in grey (series.messages_series of the whole oblast);
+    the oblast's days with messages not due yet lighter, the line into them too; the note names
+    the grey line; the PDF's image draws the same line. The oblast's own report has none."""
+    from dashboard.presentation.reports import figures
+
+    c = content.gather(report_engine, NOV, NSK, NORM, fixture_data.NOW)
+    with report_engine.connect() as conn:
+        oblast = series.messages_series(conn, Filters(NOV.start, NOV.end, norm=NORM), "day", now=fixture_data.NOW)
+    chart = deck.timeliness_chart(c, b"")
+    assert [s.name for s in chart.series] == ["город Новосибирск", "Вся область", f"цель 90,0{fmt.NBSP}%"]
+    grey = chart.series[1]
+    assert grey.values == tuple(None if pd.isna(v) else float(v) for v in oblast["share_in_norm"])
+    days = [d.strftime("%d.%m") for d in pd.to_datetime(oblast["period"])]
+    # 09.11: one of the oblast's two messages in the norm; 27.11: its one message not due
+    # (no share); 28.11: one of two due — lighter, and the line into it.
+    at = {d: i for i, d in enumerate(days)}
+    assert (grey.values[at["09.11"]], grey.values[at["27.11"]], grey.values[at["28.11"]]) == (0.5, None, 1.0)
+    light, full = screen_charts.REFERENCE_LIGHT.lstrip("#").upper(), screen_charts.REFERENCE_COLOR.lstrip("#").upper()
+    assert grey.color == full
+    assert [days[i] for i, colour in enumerate(grey.point_colors) if colour == light] == ["27.11", "28.11"]
+    assert [days[i] for i, flag in enumerate(grey.light_into) if flag] == ["27.11", "28.11"]
+    prs = Presentation(io.BytesIO(_build(report_engine, "pptx", NSK)))
+    slide = next(s for s in prs.slides if slide_title(s) == "Ответ в срок по дням")
+    pptx_chart = next(sh.chart for sh in slide.shapes if sh.has_chart and sh.name == "chart:timeliness")
+    assert [x.name for x in pptx_chart.series][:3] == ["город Новосибирск", "Вся область", f"цель 90,0{fmt.NBSP}%"]
+    assert tuple(pptx_chart.series[1].values) == grey.values
+    assert "Серая линия — вся область" in slide_text(slide)
+    assert "oblast_share" in str(figures.chart_definitions(c)["timeliness"].to_dict())
+    # The oblast's report: one line, no such note.
+    whole = content.gather(report_engine, NOV, None, NORM, fixture_data.NOW)
+    assert whole.oblast_series is None and "oblast_share" not in str(figures.chart_definitions(whole)["timeliness"].to_dict())
+    assert "Серая линия" not in slide_text(next(s for s in pptx_file.slides if slide_title(s) == "Ответ в срок по дням"))
 
 
 # -- PDF ------------------------------------------------------------------------------

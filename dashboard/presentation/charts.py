@@ -364,6 +364,7 @@ def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = 
 # The oblast's line beside a municipality's: a grey darker than NEUTRAL, which faded among
 # a small district's scattered points at 1366 px.
 REFERENCE_COLOR = "#9ca3af"
+REFERENCE_LIGHT = "#d7dae0"   # its lighter buckets: REFERENCE_COLOR at LIGHTER on white (the slides' markers)
 REFERENCE_NAME = "Вся область"
 
 

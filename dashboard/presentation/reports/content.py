@@ -64,6 +64,9 @@ class ReportContent:
     # The last day of the previous period the headline counts while this one runs (the same
     # age, queries.kpis.compared_until); None: the previous period whole.
     compared_until: date | None = None
+    # Municipality reports: series.messages_series of the whole oblast, the municipality's
+    # «Ответ в срок» trend draws its share beside the municipality's (charts.timeliness_vs_oblast).
+    oblast_series: pd.DataFrame | None = None
 
     @property
     def is_oblast(self) -> bool:
@@ -191,4 +194,5 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             pages_total=None if municipality_id is None else pages.registry_count(conn, f),
             targets=settings.targets,
             compared_until=kpis.compared_until(conn, f, now),
+            oblast_series=None if municipality_id is None else series.messages_series(conn, oblast_f, grain, now),
         )

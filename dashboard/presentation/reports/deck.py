@@ -573,13 +573,22 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     """Share within the norm per bucket: every bucket on the axis, a gap (no value) where a
     bucket has no messages, the markers of partial buckets and of those with messages not due
     yet lighter (and the line into the latter), of a share from too few messages due hollow
-    (as on «Обзор»)."""
+    (as on «Обзор»). A municipality's report: its line named by the municipality and the
+    oblast's share beside it in grey (as on «Муниципалитет»), its partial and not-yet-due
+    buckets lighter, the line into them too."""
     s = c.series
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
-    series = [Series("Ответ в срок", _values(s["share_in_norm"]), _hex(charts.GOOD),
-                     point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT, pending=True),
+    series = [Series("Ответ в срок" if c.oblast_series is None else c.scope_name, _values(s["share_in_norm"]),
+                     _hex(charts.GOOD), point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT, pending=True),
                      hollow=tuple(bool(few) for few in charts.trend_marks(s)["few"]),
                      light_into=tuple(bool(p) for p in charts.trend_marks(s)["pending"]))]
+    if c.oblast_series is not None:
+        o = s[["period"]].merge(c.oblast_series, on="period", how="left")
+        lighter = [bool(p or q) for p, q in zip(o["partial"].fillna(False), charts.trend_marks(o)["pending"])]
+        series.append(Series(charts.REFERENCE_NAME, _values(o["share_in_norm"]), _hex(charts.REFERENCE_COLOR),
+                             point_colors=tuple(_hex(charts.REFERENCE_LIGHT if x else charts.REFERENCE_COLOR)
+                                                for x in lighter),
+                             light_into=tuple(lighter)))
     target = c.targets.get("share_in_norm")
     if target is not None:
         series.append(Series(target.label, (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))
@@ -630,6 +639,13 @@ def pending_note(c: ReportContent) -> str:
         items.append(f"ещё {len(pending) - PENDING_LISTED}")
     return (f"Светлые точки — срок ответа ещё не наступил у части обращений ({'; '.join(items)}): "
             "доля ещё изменится.")
+
+
+def oblast_line_note(c: ReportContent) -> str:
+    """The note under a municipality's timeliness chart naming the oblast's grey line."""
+    if c.oblast_series is None:
+        return ""
+    return "Серая линия — вся область (светлее, где её доля ещё изменится)."
 
 
 def trend_slide(title: str, subtitle: str, chart: Chart, note: str, notes: str = "") -> Slide:
@@ -782,8 +798,8 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
                     messages_chart(c, images["messages"]), note, kpi_notes("messages", "share_answered")),
         trend_slide(f"Ответ в срок {grain}", f"{scope}, {c.period.label()}: {_ht(c.headline, 'share_in_norm')} "
                     "за период", timeliness_chart(c, images["timeliness"]),
-                    " ".join(filter(None, (f"Норма ответа: {c.norm_label}.", note, few_messages_note(c),
-                                           pending_note(c)))),
+                    " ".join(filter(None, (f"Норма ответа: {c.norm_label}.", oblast_line_note(c), note,
+                                           few_messages_note(c), pending_note(c)))),
                     kpi_notes("share_in_norm")),
         topics_slide(c, images["topics"]),
         responses_slide(c, images["responses"]),

@@ -138,11 +138,13 @@ def chart_definitions(c) -> dict[str, alt.TopLevelMixin]:
     """The deck's charts (keys of deck.CHART_BOXES) for a ReportContent."""
     from dashboard.presentation.reports.deck import CHART_BOXES
 
+    goal = c.targets["share_in_norm"].goal if "share_in_norm" in c.targets else None
     return {
         "map": status_map(c.map_classes, highlight_id=c.municipality_id),
         "messages": charts.messages_trend(c.series, c.grain),
-        "timeliness": charts.timeliness_trend(
-            c.series, c.targets["share_in_norm"].goal if "share_in_norm" in c.targets else None, grain=c.grain),
+        # A municipality's with the oblast's share beside it, as on «Муниципалитет».
+        "timeliness": charts.timeliness_trend(c.series, goal, grain=c.grain) if c.oblast_series is None
+        else charts.timeliness_vs_oblast(c.series, c.oblast_series, goal, grain=c.grain),
         # Of the slide's width, not a page's column: the padding above makes room for the values.
         "topics": charts.topic_bars(c.topics, width=px(CHART_BOXES["topics"].w)),
         "responses": charts.response_distribution(c.responses, c.norm.hours),
