@@ -176,3 +176,24 @@ def test_timeliness_trend_against_the_oblast(app_db):
     assert rows.set_index("x_label").loc["27.11", "oblast_lighter"]
     tooltip = {t["title"] for t in spec["layer"][0]["encoding"]["tooltip"]}
     assert {"Ответ в срок", "Вся область", "Разница с областью"} <= tooltip
+
+
+def test_the_oblast_line_keeps_the_platform_filter(app_db):
+    """Like for like: with «Одноклассники» chosen the oblast's line is the oblast's OK pages,
+    not all of them."""
+    import sqlalchemy as sa
+
+    from queries import series
+    from tests.fixture_data import NOV
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(NSK).run()
+    at.sidebar.multiselect(key="pl").set_value(["ok"]).run()
+    assert_ok(at)
+    rows, _ = _trend_against_oblast(at)
+    with sa.create_engine(app_db).connect() as conn:
+        ok = series.messages_series(conn, NOV.with_(platforms=("ok",)), "day", now=NOW)
+        every = series.messages_series(conn, NOV, "day", now=NOW)
+    shown = [None if v != v else v for v in rows["oblast_share"]]
+    assert shown == [None if v != v else v for v in ok["share_in_norm"]]
+    assert shown != [None if v != v else v for v in every["share_in_norm"]]
