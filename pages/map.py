@@ -20,7 +20,6 @@ from dashboard.ui import widgets
 from queries import REGIONAL, breakdowns
 
 PROFILE_PAGE = widgets.PAGES_DIR / "municipality.py"
-SELECTED_ROW = "background-color: #fde7ea; font-weight: 600"  # the map's selected outline colour, light
 MAP_HEIGHT = 500
 TABLE_HEIGHT = MAP_HEIGHT - 52  # the scale switch sits above the table
 
@@ -99,9 +98,8 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
         "value": widgets.kpi_column(ch.metric.code, value_header(ch.metric), width=96,
                                     help=f"{ch.metric.label}. {KPIS[ch.metric.kpi].formula}"),
     }
-    widgets.table(shown, config, height=TABLE_HEIGHT, style=lambda styler: (
-        styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])
-        .apply(lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1)))
+    widgets.table(shown, config, height=TABLE_HEIGHT, style=lambda styler: widgets.selected_rows(chosen)(
+        styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])))
     if ch.few:
         st.caption(f"«—» в графе № — меньше {ch.min_messages} обращений за период: значение "
                    "показано (на карте — бледно, в пунктирной границе), но места нет, как в «Рейтинге».")

@@ -90,7 +90,7 @@ with table_tab:
                 help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
         }, arrows=["change"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
-            key="league")
+            style=widgets.selected_rows((lg["municipality_id"] == mine).tolist()), key="league")
     with right:
         if ranked:
             with widgets.section(m.label):

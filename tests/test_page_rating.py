@@ -192,3 +192,34 @@ def test_league_columns_fit_their_headers_and_texts(app_db):
             longest = max(cells[col].astype(str), key=len)
             assert fits(longest, cfg["width"]), (cfg["label"], longest, cfg["width"])
     assert "мало данных" in set(cells["reliability_text"])
+
+
+def test_chosen_municipality_row_is_highlighted(app_db):
+    """The municipality chosen in the sidebar (a municipality user's own) stands out in the
+    league as its bar does in the chart beside and its row on «Карта»: a municipality looking
+    for its place found it only in the bars."""
+    from unittest import mock
+
+    import streamlit as st
+
+    from dashboard.ui import widgets
+    from tests.fixture_data import NSK
+
+    shown = {}
+    real = st.dataframe
+
+    def spy(data, *args, **kwargs):
+        shown[kwargs.get("key")] = data
+        return real(data, *args, **kwargs)
+
+    with mock.patch.object(st, "dataframe", spy):
+        at = run_page(app_db, PAGE, now=NOW)
+        at.sidebar.selectbox(key="mo").set_value(NSK).run()
+    assert_ok(at)
+    styler = shown["league"]
+    styler._compute()
+    rows = {r for (r, _c), css in styler.ctx.items() if ("background-color", "#fde7ea") in css}
+    names = styler.data["name"]
+    assert [names[r] for r in sorted(rows)] == ["город Новосибирск"]
+    assert len({c for (r, c) in styler.ctx if r in rows}) == len(styler.data.columns)   # the whole row
+    assert widgets.SELECTED_ROW.startswith("background-color: #fde7ea")

@@ -666,6 +666,14 @@ def _arrow_style(v) -> str:
 
 
 MUTED_COLOR = "#8a94a6"
+# The municipality chosen in the sidebar, in a table of all of them (the map's outline colour, light).
+SELECTED_ROW = "background-color: #fde7ea; font-weight: 600"
+
+
+def selected_rows(chosen: Sequence[bool]) -> Callable:
+    """A ``table(style=...)`` drawing the rows true in ``chosen`` as SELECTED_ROW."""
+    return lambda styler: styler.apply(
+        lambda row: [SELECTED_ROW if chosen[row.name] else ""] * len(row), axis=1)
 
 
 def table(df: pd.DataFrame, column_config: dict, arrows: Sequence[str] = (),
