@@ -100,6 +100,8 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
     }
     widgets.table(shown, config, height=TABLE_HEIGHT, style=lambda styler: widgets.selected_rows(chosen)(
         styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])))
+    if selected:
+        st.caption(maps.place_line(ch, selected))
     if ch.few:
         st.caption(f"«—» в графе № — меньше {ch.min_messages} обращений за период: значение "
                    "показано (на карте — бледно, в пунктирной границе), но места нет, как в «Рейтинге».")

@@ -308,6 +308,25 @@ def ranking(ch: Choropleth) -> pd.DataFrame:
     return out
 
 
+def place_line(ch: Choropleth, municipality_id: int) -> str:
+    """Where one municipality stands in ``ranking(ch)``, for the line under «Карта»'s table
+    (35 rows scroll; a municipality looking for its own row had to hunt for it):
+    «город Бердск: 19-е место из 28 (76,5 %).», a small sample's value without a place, or
+    «нет данных»."""
+    if municipality_id not in ch.names:
+        return ""
+    rank = ranking(ch)
+    row = rank[rank["municipality_id"] == municipality_id].iloc[0]
+    name = ch.names[municipality_id]
+    if pd.notna(row["place"]):
+        ranked = int(rank["place"].notna().sum())
+        return f"{name}: {int(row['place'])}-е место из {ranked} ({ch.labels[municipality_id]})."
+    if municipality_id in ch.few:
+        return (f"{name}: {ch.labels[municipality_id]}, без места — "
+                f"{low_data_messages(ch.few[municipality_id])}.")
+    return f"{name}: {ch.labels[municipality_id]}."
+
+
 # -- geometry -------------------------------------------------------------------
 
 URBAN_OKRUGS = ("город Новосибирск", "город Бердск", "город Искитим", "город Обь",
