@@ -486,6 +486,16 @@ def test_municipality_deck_compares_with_the_oblast(report_engine, expected):
     assert pages[1][1] == "Страница 1"  # most subscribers first
 
 
+def test_municipality_pages_slide_names_the_date_of_its_list(report_engine):
+    """The pages' subscribers and last posts are as they stand, not as of the period: the slide
+    says on which date (the footer's «Данные на»), not the period other slides name."""
+    october = periods.month(2026, 10)
+    c = content.gather(report_engine, october, NSK, NORM, fixture_data.NOW)
+    slide = deck.pages_slide(c)
+    assert c.data_date is not None and c.data_date > october.end
+    assert slide.subtitle == f"город Новосибирск, на {fmt.d(c.data_date)}"
+
+
 def test_municipality_timeliness_slide_draws_the_oblast_beside_it(report_engine, pptx_file):
     """As on «Муниципалитет»: the municipality's «Ответ в срок» per day (its line named by the
     municipality) and the oblast's share in grey (series.messages_series of the whole oblast);

@@ -734,7 +734,11 @@ def pages_slide(c: ReportContent) -> Slide:
     note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.4, CONTENT.w, 0.4)
     blocks: list[Block] = [Table(box, cols, rows)] if rows else []
     blocks.append(Text(note, (Line(more if rows else "Страниц нет.", 12, color=theme.MUTED),)))
-    return Slide("Страницы муниципалитета", blocks, subtitle=c.scope_name, notes=kpi_notes("pages", "subscribers"))
+    # The registry as it stands, not as of the period: a report on October listed November's
+    # last posts under a subtitle that named no date.
+    when = f", на {fmt.d(c.data_date)}" if c.data_date else ""
+    return Slide("Страницы муниципалитета", blocks, subtitle=f"{c.scope_name}{when}",
+                 notes=kpi_notes("pages", "subscribers"))
 
 
 def method_slide(c: ReportContent) -> Slide:
