@@ -106,10 +106,12 @@ with compare_tab:
     how = mode_col.radio("Кого сравнить", ["Выбрать вручную", "Такие же, как мой"], horizontal=True,
                          key="cmp_mode")
     if how == "Выбрать вручную":
-        # Without a municipality of one's own, the urban okrugs to start with (not an empty tab).
+        # Never an empty tab: one's own municipality with its peers (it alone asked for «хотя бы
+        # два»), or without one the urban okrugs.
         okrugs = [int(i) for i in munis.loc[munis["kind"] == "urban_okrug", "municipality_id"]][:MAX_COMPARE]
+        start = rating.peers_of(munis, mine)[:MAX_COMPARE] if mine in names else okrugs
         chosen = pick_col.multiselect(f"Муниципалитеты (от 2 до {MAX_COMPARE})", list(names), format_func=names.get,
-                                      max_selections=MAX_COMPARE, key="cmp", default=[mine] if mine else okrugs,
+                                      max_selections=MAX_COMPARE, key="cmp", default=start,
                                       placeholder="Выберите муниципалитеты")
     else:
         my = pick_col.selectbox("Мой муниципалитет", list(names), format_func=names.get, key="cmp_mine",

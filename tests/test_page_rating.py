@@ -108,6 +108,18 @@ def test_comparison_starts_with_the_urban_okrugs(app_db):
     assert names[5:] == ["Среднее по муниципалитетам"]
 
 
+def test_comparison_starts_with_ones_own_municipality_and_its_peers(app_db):
+    """With a municipality chosen (a municipality user's own) the tab starts with it and the
+    municipalities of its kind closest in population, not with it alone and «Выберите хотя бы
+    два муниципалитета»."""
+    at = run_page(app_db, PAGE, now=NOW, query_params={"mo": "Баганский район"})
+    assert_ok(at)
+    assert "Выберите хотя бы два муниципалитета." not in texts(at)
+    names = list(table_with(at, "Ответ в срок")["Муниципалитет"])
+    assert names[0] == "Баганский район" and names[-1] == "Среднее по муниципалитетам"
+    assert len(names) == 1 + 4 + 1 and all(n.endswith("район") for n in names[1:5])
+
+
 def test_peers_of_the_same_kind(app_db):
     at = run_page(app_db, PAGE, now=NOW)
     at.radio(key="cmp_mode").set_value("Такие же, как мой").run()
