@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
+from dashboard.core.metrics import trend_grain
 from dashboard.presentation import charts
 from dashboard.ui import widgets
 from queries import backlog, breakdowns, responses, series
@@ -23,9 +24,9 @@ cur, prev = widgets.headline_header(f, [
     "messages", "share_answered", "share_in_norm", "median_response", "overdue", "photo_share",
 ])
 
-grain = f.period.grain()
+grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
 left, right = st.columns(2)
-with left, widgets.section("По платформам", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+with left, widgets.section("По платформам", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.by_platform_area, widgets.cached(series.messages_series_by, f, by="platform", grain=grain),
                                           grain=grain)
 topic_grain = "week" if grain == "day" else grain  # daily lines of many topics are unreadable

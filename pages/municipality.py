@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
+from dashboard.core.metrics import trend_grain
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation import charts
 from dashboard.ui import access, signals_view, widgets
@@ -89,10 +90,10 @@ signals_view.attention(first, counts=counts, caption=f"Открытые сигн
 
 # How am I doing (the cards) → when (messages and the share within the norm per bucket, the
 # oblast's share beside it) → why (response times, topics); subscribers, the slowest figure, last.
-grain = f.period.grain()
+grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
 trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
 left, right = st.columns(2)
-with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+with left, widgets.section("Обращения", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)
 with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, {widgets.GRAIN_LABELS[grain]}; "
                                             "серая линия — вся область"):

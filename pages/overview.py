@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.metrics import KPIS
+from dashboard.core.metrics import KPIS, trend_grain
 from dashboard.presentation import charts
 from dashboard.ui import signals_view, widgets
 from queries import breakdowns, rating, series
@@ -20,10 +20,10 @@ cur, prev = widgets.headline_header(f, [
 
 signals_view.attention_in_scope(f)
 
-grain = f.period.grain()
+grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
 trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
 left, right = st.columns(2)
-with left, widgets.section("Обращения", f"Число обращений {widgets.GRAIN_LABELS[grain]}"):
+with left, widgets.section("Обращения", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)
 with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, "
                                             f"{widgets.GRAIN_LABELS[grain]}"):

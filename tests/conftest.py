@@ -125,6 +125,16 @@ def rating_from_ten_messages():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def trends_keep_the_periods_grain():
+    """The hand-built fixture's 15 and 10 messages a month would put every trend in weeks
+    (metrics.trend_grain): tests of a period's days keep its own grain; tests/test_trend_grain.py
+    puts the product's threshold back."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("dashboard.core.metrics.TREND_MIN_PER_BUCKET", 0)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def validated_charts():
     """Every chart a page draws in the tests is validated against the Vega-Lite schema (the
     app skips it for speed: dashboard.ui.widgets.VALIDATE_CHARTS)."""

@@ -272,6 +272,18 @@ COMPARISON_RULE = (
     "Госпаблики и подписчики — значения на конец каждого периода.")
 
 
+# The messages a trend's bucket should hold on average (trend_grain): the share's minimum sample.
+TREND_MIN_PER_BUCKET = KPIS["share_in_norm"].min_sample
+
+
+def trend_grain(period: Period, messages: int) -> str:
+    """The buckets of a scope's trends (messages, «Ответ в срок», subscribers) on the pages
+    and in the report: the period's own, or coarser where they would hold on average fewer
+    than TREND_MIN_PER_BUCKET messages (Period.grain_for) — a district's 30 days read by
+    weeks, the oblast's by days."""
+    return period.grain_for(int(messages or 0), TREND_MIN_PER_BUCKET)
+
+
 def change_basis(previous: Period, until: date | None = None) -> str:
     """What the changes compare with, in the words of the line under the cards and of the
     report: «к периоду 01.10.2026 – 31.10.2026» — the previous period whole, once this one

@@ -20,6 +20,9 @@ PRESETS = {
 }
 
 
+MIN_TREND_POINTS = 4  # buckets a trend needs: fewer are a comparison, not a trend (Period.grain_for)
+
+
 @dataclass(frozen=True)
 class Period:
     """Closed interval of local calendar days [start, end]."""
@@ -57,6 +60,20 @@ class Period:
         if self.days <= 31:
             return "day"
         return "week" if self.days <= 184 else "month"
+
+    def grain_for(self, count: int, per_bucket: int) -> str:
+        """``grain()``, or a coarser one when ``count`` things over its buckets would average
+        fewer than ``per_bucket`` a bucket — as long as the coarser grain still draws a trend
+        (MIN_TREND_POINTS buckets at least): a district's 132 messages of 30 days are 4 a day,
+        a share per day mostly «мало данных», and 26 a week; 7 days stay days (2 weeks are
+        no trend), a quarter stays weeks (3 months are none)."""
+        order = ("day", "week", "month")
+        grain = self.grain()
+        for coarser in order[order.index(grain) + 1:]:
+            if count >= per_bucket * len(self.buckets(grain)) or len(self.buckets(coarser)) < MIN_TREND_POINTS:
+                break
+            grain = coarser
+        return grain
 
     def buckets(self, grain: str) -> list["Bucket"]:
         """Every day, week (from Monday) or month touching the period, in order; a bucket

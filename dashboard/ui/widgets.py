@@ -839,6 +839,13 @@ def previous_help(f: Filters) -> str:
 GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
 
 
+def grain_words(f: Filters, grain: str) -> str:
+    """«по дням»; «по неделям — по дням мало обращений» where metrics.trend_grain took
+    coarser buckets than the period's own (a district's 30 days)."""
+    own = f.period.grain()
+    return GRAIN_LABELS[grain] if grain == own else f"{GRAIN_LABELS[grain]} — {GRAIN_LABELS[own]} мало обращений"
+
+
 # -- downloads ----------------------------------------------------------------
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

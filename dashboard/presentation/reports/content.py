@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from dashboard.core import db
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local, to_local_series
-from dashboard.core.metrics import change_basis, previous_label
+from dashboard.core.metrics import change_basis, previous_label, trend_grain
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation.maps import Choropleth, map_classes
@@ -158,13 +158,13 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
     norm = norm or Norm.from_settings(settings)
     f = scope_filters(period, municipality_id, norm)
     oblast_f = scope_filters(period, None, norm)
-    grain = period.grain()
     with engine.connect() as conn:
         now = db.figures_now(conn, now)
         status = reference.data_status(conn)
         check_period(period, status)
         names = reference.municipalities(conn).set_index("id")["name"]
         cur, prev = kpis.headline_compare(conn, f, now)
+        grain = trend_grain(period, cur.messages)  # as the pages: a district's month by weeks
         rating_df = rating_with_changes(rating.rating(conn, oblast_f, now),
                                         rating.rating(conn, oblast_f.previous(), now))
         return ReportContent(
