@@ -71,12 +71,15 @@ with widgets.section("Просроченные обращения без отв�
         # («Тепло- и водоснабжение» was cut too), from the date and hours columns' spare room.
         od = od.assign(received_local=pd.to_datetime(od["received_at"]),  # already local time
                        municipality=od["municipality"].map(charts.short_municipality))
+        # One municipality chosen (a municipality user's own): no column repeating it in every
+        # row; the page title, cut at 193 px («Администрация города Бердс…»), gets its width.
+        one = len(f.municipality_ids) == 1
         widgets.table(od, {
             "received_local": widgets.datetime_column("Поступило", width=118),
             "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=104,
                                                    help="Часов сверх нормы ответа"),
-            "municipality": st.column_config.TextColumn("Муниципалитет", width=140),
-            "page_title": st.column_config.TextColumn("Страница", width=193),
+            **({} if one else {"municipality": st.column_config.TextColumn("Муниципалитет", width=140)}),
+            "page_title": st.column_config.TextColumn("Страница", width=193 + 140 * one),
             "page_url": st.column_config.LinkColumn("Открыть", display_text=r"https?://(?:www\.|m\.)?([^/]+)",
                                                     width="small", help="Страница в соцсети"),
             "topic": st.column_config.TextColumn("Тема", width=160),

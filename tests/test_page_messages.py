@@ -84,3 +84,20 @@ def test_no_overdue_says_so(app_db):
     at.sidebar.selectbox(key="mo").set_value(1).run()  # Баганский район: one answered message
     assert_ok(at)
     assert [s.value for s in at.success] == ["Просроченных обращений нет."]
+
+
+def test_overdue_list_of_one_municipality_has_no_municipality_column(app_db):
+    """With one municipality chosen (a municipality user's own) the list does not repeat its
+    name in every row: the page titles get that width."""
+    import json
+
+    from tests.fixture_data import NSK
+
+    at = run_page(app_db, PAGE, now=NOW, query_params={"mo": "город Новосибирск"})
+    assert_ok(at)
+    assert at.session_state["filters"].municipality_ids == (NSK,)
+    od = table_with(at, "Просрочено, ч")
+    assert list(od.columns) == ["Поступило", "Просрочено, ч", "Страница", "Открыть", "Тема", "Статус"]
+    assert list(od["Страница"]) == ["Страница 1", "Страница 2"]
+    config = next(json.loads(d.proto.columns) for d in at.dataframe if "hours_overdue" in json.loads(d.proto.columns))
+    assert config["page_title"]["width"] == 193 + 140
