@@ -311,13 +311,14 @@ def ranking(ch: Choropleth) -> pd.DataFrame:
 def place_line(ch: Choropleth, municipality_id: int) -> str:
     """Where one municipality stands in ``ranking(ch)``, for the line under «Карта»'s table
     (35 rows scroll; a municipality looking for its own row had to hunt for it):
-    «город Бердск: 19-е место из 28 (76,5 %).», a small sample's value without a place, or
-    «нет данных»."""
+    «город Бердск, «Ответ в срок»: 18-е место из 28 (76,5 %).», a small sample's value without a
+    place, or «нет данных». The metric is named: «Место в рейтинге» on the profile is the
+    composite's (23 из 28), another place."""
     if municipality_id not in ch.names:
         return ""
     rank = ranking(ch)
     row = rank[rank["municipality_id"] == municipality_id].iloc[0]
-    name = ch.names[municipality_id]
+    name = f"{ch.names[municipality_id]}, «{ch.metric.label}»"
     if pd.notna(row["place"]):
         ranked = int(rank["place"].notna().sum())
         return f"{name}: {int(row['place'])}-е место из {ranked} ({ch.labels[municipality_id]})."
