@@ -39,8 +39,16 @@ def app_url(tmp_path_factory):
         yield base
 
 
+# KPI cards each page draws: wait for them all (a cold server's run can still be drawing them
+# once the status reads idle), so a check of their values never passes on none.
+CARDS = {"Обзор": 6, "Муниципалитет": 6}
+METRIC_VALUE = '[data-testid="stMetricValue"]'
+
+
 def open_(page, base: str, title: str, query: str = "") -> None:
     browser.open_page(page, base, PAGES[title], query)
+    if title in CARDS:
+        page.locator(METRIC_VALUE).nth(CARDS[title] - 1).wait_for(timeout=30_000)
     if title == "Карта":
         assert browser.count_map_shapes(page) >= 35
         page.wait_for_timeout(600)  # labels placed after the map's first layout
