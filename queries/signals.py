@@ -240,7 +240,7 @@ def evaluate(conn: Connection, now: datetime | None = None, settings: Settings |
                        min_fail_runs=s.signal_collect_failures)
     out = [
         *rules.overdue(overdue_facts(conn, now, norm, s.signal_overdue_days), now,
-                       rules.norm_words(s.norm_hours, s.norm_mode),
+                       s.norm_short,
                        s.signal_escalation_days),
         *(rules.silent(pages, now, s.signal_silent_days, s.tz) if silent else []),
         *rules.unreachable(pages, s.signal_collect_failures),

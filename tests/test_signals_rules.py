@@ -9,6 +9,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from dashboard.core import signals as R
+from dashboard.core.settings import norm_short
 from dashboard.core.signals import DailyCounts, NormShare, Overdue, PageFact, Presence, SubsChange
 
 NOW = datetime(2026, 11, 28, 12, 0)  # UTC
@@ -25,7 +26,7 @@ def test_overdue_sentence_severity_and_escalation():
     rows = [Overdue(32, "город Бердск", 14, NOW - timedelta(days=3, hours=5)),
             Overdue(1, "Баганский район", 2, NOW - timedelta(hours=30)),
             Overdue(None, None, 0, NOW - timedelta(days=9))]
-    found = R.overdue(rows, NOW, R.norm_words(24, "calendar"), escalation_days=3)
+    found = R.overdue(rows, NOW, norm_short(24, "calendar"), escalation_days=3)
     assert keys(found) == ["overdue:m32", "overdue:m1"]
     berdsk, bagan = found
     assert berdsk.text == (f"город Бердск: 14 обращений без ответа дольше 24{NB}ч, самое старое — "
@@ -39,7 +40,7 @@ def test_overdue_sentence_severity_and_escalation():
 
 def test_overdue_regional_bodies_and_working_norm():
     found = R.overdue([Overdue(None, None, 1, NOW - timedelta(hours=50))], NOW,
-                      R.norm_words(8, "working"), escalation_days=3)
+                      norm_short(8, "working"), escalation_days=3)
     assert found[0].key == "overdue:m0"
     assert found[0].text.startswith(f"Региональные органы власти: 1 обращение без ответа дольше 8 рабочих{NB}ч")
     assert found[0].link == "obrashcheniya?mo=" + quote_plus("Региональные органы власти")

@@ -43,7 +43,6 @@ from zoneinfo import ZoneInfo
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local
 from dashboard.core.platforms import label as platform_label
-from dashboard.core.settings import norm_short
 
 SEVERITIES = {"critical": "Критично", "warning": "Внимание", "info": "К сведению"}
 SEVERITY_ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
@@ -153,13 +152,9 @@ class Overdue:
     oldest_received_at: datetime  # naive UTC
 
 
-def norm_words(hours: int, mode: str) -> str:
-    """The norm as it reads after «дольше»: '24 ч', '8 рабочих ч' (settings.norm_short)."""
-    return norm_short(hours, mode)
-
-
 def overdue(rows: Iterable[Overdue], now: datetime, norm_label: str, escalation_days: int) -> list[Signal]:
-    """``norm_label`` from ``norm_words``. Waiting time is calendar time since receipt."""
+    """``norm_label`` as it reads after «дольше» (settings.norm_short: «24 ч», «8 рабочих ч»).
+    Waiting time is calendar time since receipt."""
     out = []
     for r in rows:
         if r.count <= 0:
