@@ -128,15 +128,17 @@ with widgets.section("Страницы", "Официальные страниц�
         reg = reg.assign(last_post=widgets.local_times(reg["last_post_at"]),
                          stats_date=pd.to_datetime(reg["stats_on"]),
                          profile="stranitsa?page=" + reg["page_id"].astype(str))
-        # As in «Реестр»: the name and its profile first, every column as wide as its header and texts.
+        # As in «Реестр»: the name and its profile first, every column as wide as its header and texts;
+        # the columns to «Ссылка» fit the 874 px of a 1366 px screen (at 934 «открыть» was cut),
+        # the organisation follows.
         widgets.table(reg, {
-            "title": st.column_config.TextColumn("Страница", width=240),
-            "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width=80),
-            "platform_label": st.column_config.TextColumn("Платформа", width=118),
-            "subscribers": widgets.number_column("Подписчики", "int", width=96),
-            "verified": st.column_config.CheckboxColumn("Госметка", width=84),
-            "last_post": widgets.datetime_column("Публикация", width=150, help="Последняя публикация"),
-            "stats_date": widgets.date_column("Данные на", width=90),
-            "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width=76),
+            "title": st.column_config.TextColumn("Страница", width=232),
+            "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width=72),
+            "platform_label": st.column_config.TextColumn("Платформа", width=110),
+            "subscribers": widgets.number_column("Подписчики", "int", width=92),
+            "verified": st.column_config.CheckboxColumn("Госметка", width=78),
+            "last_post": widgets.datetime_column("Публикация", width=126, help="Последняя публикация"),
+            "stats_date": widgets.date_column("Данные на", width=86),
+            "url": st.column_config.LinkColumn("Ссылка", display_text="открыть", width=70),
             "organisation": st.column_config.TextColumn("Организация", width="medium"),
         }, key="profile_pages")
