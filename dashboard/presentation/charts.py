@@ -337,15 +337,20 @@ def _share_label(share, due, few: bool) -> str:
     return f"{fmt.pct(share)} {due_text(due)}" + (f" — {LOW_DATA}" if few else "")
 
 
-def _segments(known: pd.DataFrame) -> pd.DataFrame:
-    """The line between each two neighbouring points of a run (``_runs``), two rows each
-    (``seg``): it breaks where a bucket has no share. ``into_pending``: its later point's
-    messages are not all due yet (PENDING_LABEL), as PowerPoint styles a segment by its end."""
-    k = known.reset_index(drop=True)
+def _line_segments(points: pd.DataFrame, flag: str, flagged) -> pd.DataFrame:
+    """The line between each two neighbouring points of a run (``run``, ``_runs``: it breaks
+    where a bucket has no share), two rows a segment (``seg``), with the column ``flag`` =
+    ``flagged(start, end)`` of the segment's two rows (drawn lighter)."""
+    k = points.reset_index(drop=True)
     pairs = [i for i in range(len(k) - 1) if k["run"].iat[i] == k["run"].iat[i + 1]]
-    rows = [k.iloc[[i, i + 1]].assign(seg=i, into_pending=k["point_kind"].iat[i + 1] == PENDING_LABEL)
-            for i in pairs]
-    return pd.concat(rows, ignore_index=True) if rows else k.iloc[:0].assign(seg=0, into_pending=False)
+    rows = [k.iloc[[i, i + 1]].assign(seg=i, **{flag: bool(flagged(k.iloc[i], k.iloc[i + 1]))}) for i in pairs]
+    return pd.concat(rows, ignore_index=True) if rows else k.iloc[:0].assign(seg=0, **{flag: False})
+
+
+def _segments(known: pd.DataFrame) -> pd.DataFrame:
+    """The trend's own line (not the grey reference's): ``into_pending`` where its later point's
+    messages are not all due yet (PENDING_LABEL), as PowerPoint styles a segment by its end."""
+    return _line_segments(known, "into_pending", lambda a, b: b["point_kind"] == PENDING_LABEL)
 
 
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
@@ -407,11 +412,8 @@ def _reference_columns(df: pd.DataFrame, ref: pd.DataFrame, grain: str) -> pd.Da
 def _reference_segments(df: pd.DataFrame) -> pd.DataFrame:
     """The oblast's line between each two neighbouring buckets with a share (a gap where one
     has none), lighter (``lighter``) where either end is lighter: a partial first week too."""
-    k = df.assign(run=_runs(df["oblast_share"]).values).dropna(subset=["oblast_share"]).reset_index(drop=True)
-    pairs = [i for i in range(len(k) - 1) if k["run"].iat[i] == k["run"].iat[i + 1]]
-    rows = [k.iloc[[i, i + 1]].assign(seg=i, lighter=bool(k["oblast_lighter"].iat[i] or k["oblast_lighter"].iat[i + 1]))
-            for i in pairs]
-    return pd.concat(rows, ignore_index=True) if rows else k.iloc[:0].assign(seg=0, lighter=False)
+    k = df.assign(run=_runs(df["oblast_share"]).values).dropna(subset=["oblast_share"])
+    return _line_segments(k, "lighter", lambda a, b: a["oblast_lighter"] or b["oblast_lighter"])
 
 
 def _timeliness(series_df: pd.DataFrame, reference: pd.DataFrame | None, norm_share_target: float | None,
