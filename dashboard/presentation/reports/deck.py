@@ -548,12 +548,12 @@ def _values(col: pd.Series) -> tuple[float | None, ...]:
     return tuple(None if _missing(v) else float(v) for v in col)
 
 
-def _partial_colours(c: ReportContent, full: str, partial: str, pending: bool = False) -> tuple[str, ...]:
-    """One colour per bucket: ``partial`` (lighter) for buckets the period cuts, and with
-    ``pending`` for those with messages not due yet (charts.trend_marks, the share's trend)."""
+def _partial_colours(c: ReportContent, full: str, partial: str, pending=None) -> tuple[str, ...]:
+    """One colour per bucket: ``partial`` (lighter) for buckets the period cuts, and for those
+    true in ``pending`` (messages not due yet: charts.trend_marks, the share's trend)."""
     flags = c.series["partial"] if "partial" in c.series else [False] * len(c.series)
-    if pending:
-        flags = [p or q for p, q in zip(flags, charts.trend_marks(c.series)["pending"])]
+    if pending is not None:
+        flags = [p or q for p, q in zip(flags, pending)]
     return tuple(_hex(partial if p else full) for p in flags)
 
 
@@ -577,11 +577,12 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     oblast's share beside it in grey (as on «Муниципалитет»), its partial and not-yet-due
     buckets lighter, the line into them too."""
     s = c.series
+    marks = charts.trend_marks(s)
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
     series = [Series("Ответ в срок" if c.oblast_series is None else c.scope_name, _values(s["share_in_norm"]),
-                     _hex(charts.GOOD), point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT, pending=True),
-                     hollow=tuple(bool(few) for few in charts.trend_marks(s)["few"]),
-                     light_into=tuple(bool(p) for p in charts.trend_marks(s)["pending"]))]
+                     _hex(charts.GOOD), point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT, marks["pending"]),
+                     hollow=tuple(bool(few) for few in marks["few"]),
+                     light_into=tuple(bool(p) for p in marks["pending"]))]
     if c.oblast_series is not None:
         o = s[["period"]].merge(c.oblast_series, on="period", how="left")
         lighter = [bool(p or q) for p, q in zip(o["partial"].fillna(False), charts.trend_marks(o)["pending"])]
