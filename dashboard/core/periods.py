@@ -20,6 +20,8 @@ PRESETS = {
 }
 
 
+# A series' buckets in words, on the screens' captions and in the report's titles.
+GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
 MIN_TREND_POINTS = 4  # buckets a trend needs: fewer are a comparison, not a trend (Period.grain_for)
 
 

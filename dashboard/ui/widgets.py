@@ -25,6 +25,7 @@ from dashboard.core import formatting as fmt
 from dashboard.core.db import make_engine
 from dashboard.core.localtime import to_local, to_local_series
 from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change, change_basis, format_value
+from dashboard.core.periods import GRAIN_LABELS
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
@@ -834,9 +835,6 @@ def previous_help(f: Filters) -> str:
                  "раньше: жители пишут, а страницы отвечают по недельному ритму. "
                  if p.days == f.period.days and not rest else "")
     return f"{same_days}{COMPARISON_RULE_SHORT} Подробнее — «Методика», «Сравнение с предыдущим периодом»."
-
-
-GRAIN_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
 
 
 def grain_words(f: Filters, grain: str) -> str:

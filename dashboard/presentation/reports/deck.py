@@ -796,7 +796,7 @@ def build(c: ReportContent, images: dict[str, bytes]) -> Deck:
     slides = [title_slide(c), summary_slide(c), kpi_slide(c), map_slide(c, images["map"])]
     if c.is_oblast:
         slides.append(rating_slide(c))
-    grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
+    grain = periods.GRAIN_LABELS[c.grain]
     note = partial_buckets_note(c)
     slides += [
         trend_slide(f"Обращения {grain}", f"{scope}, {c.period.label()}: всего {_t('messages', c.headline.messages)}",

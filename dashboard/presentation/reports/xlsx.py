@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from dashboard.core import formatting as fmt
 from dashboard.core import spreadsheet
 from dashboard.core.metrics import KPIS, LOW_DATA, SAMPLE_WORDS
+from dashboard.core.periods import GRAIN_LABELS
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation.reports import theme
 from dashboard.presentation.reports.content import ReportContent
@@ -325,7 +326,7 @@ def render(c: ReportContent, page_chunks: Iterable[pd.DataFrame] | None = None) 
     table("Рейтинг", "Рейтинг муниципалитетов", rating, RATING_COLS, freeze_cols=2)
     munis = c.municipalities.assign(kind_label=c.municipalities["kind"].map(MUNICIPALITY_KINDS).fillna(""))
     table("Муниципалитеты", "Показатели по муниципалитетам (карта)", munis, MUNICIPALITY_COLS, freeze_cols=1)
-    grain = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}[c.grain]
+    grain = GRAIN_LABELS[c.grain]
     series_cols = [Col("period", PERIOD_HEADERS[c.grain], "date"), *SERIES_COLS[1:]]
     table("Динамика", f"Обращения и ответ в срок {grain} ({scope})", c.series, series_cols)
     table("Темы", f"Темы обращений ({scope})", c.topics, TOPIC_COLS)
