@@ -104,8 +104,12 @@ def same_age(f: Filters, now: datetime) -> datetime:
     so both count the same time of messages — a running November on 28.11 against October
     to 28.10, not to 29.10 (October has a day more: its messages would read 3 % higher)."""
     prev = f.previous()
-    running = to_local(now, get_settings().tz).date() <= f.end
-    return now - ((f.start - prev.start) if running else (f.end - prev.end))
+    return now - ((f.start - prev.start) if _running(f, now) else (f.end - prev.end))
+
+
+def _running(f: Filters, now: datetime) -> bool:
+    """f's period still runs at ``now``: its last local day is not past."""
+    return to_local(now, get_settings().tz).date() <= f.end
 
 
 def compared_until(conn: Connection, f: Filters, now: datetime | None = None) -> date | None:
@@ -115,10 +119,7 @@ def compared_until(conn: Connection, f: Filters, now: datetime | None = None) ->
     (the previous one is then taken whole). The line under the cards and the report name
     it through metrics.change_basis."""
     now = figures_now(conn, now)
-    tz = get_settings().tz
-    if to_local(now, tz).date() > f.end:
-        return None
-    return to_local(same_age(f, now), tz).date()
+    return to_local(same_age(f, now), get_settings().tz).date() if _running(f, now) else None
 
 
 def whole_weeks_back(f: Filters) -> timedelta:
