@@ -11,7 +11,7 @@ before (its modules imported, its SQL statements compiled): otherwise a page's c
 depends on what the default page («Обзор», run first) happened to compile for it.
 ``--first-visit`` times the page's first run after the default page's instead. Browser
 time (Debian's Chromium against ``streamlit run`` on 127.0.0.1): from navigation to the
-script having finished and the page drawn (tests/browser.wait_idle), a fresh tab each time,
+script having finished and the page drawn (tests.browser.wait_idle), a fresh tab each time,
 warm server caches. The empty page is a one-line Streamlit script served and timed the same
 way: the floor any Streamlit page pays. Memory: the app server's resident set (VmRSS) after
 every page has been visited.
