@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.core import formatting as fmt
 from dashboard.core.metrics import trend_grain
+from dashboard.core.reference_data import SHORT_NAMES_NOTE, short_name
 from dashboard.presentation import charts
 from dashboard.ui import widgets
 from queries import backlog, breakdowns, responses, series
@@ -70,7 +71,7 @@ with widgets.section("Просроченные обращения без отв�
         # the full ones were cut («Новосибирский район»); the topic column gets 20 px more
         # («Тепло- и водоснабжение» was cut too), from the date and hours columns' spare room.
         od = od.assign(received_local=pd.to_datetime(od["received_at"]),  # already local time
-                       municipality=od["municipality"].map(charts.short_municipality))
+                       municipality=od["municipality"].map(short_name))
         # One municipality chosen (a municipality user's own): no column repeating it in every
         # row; the page title, cut at 193 px («Администрация города Бердс…»), gets its width.
         one = len(f.municipality_ids) == 1
@@ -78,7 +79,8 @@ with widgets.section("Просроченные обращения без отв�
             "received_local": widgets.datetime_column("Поступило", width=118),
             "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=104,
                                                    help="Часов сверх нормы ответа"),
-            **({} if one else {"municipality": st.column_config.TextColumn("Муниципалитет", width=140)}),
+            **({} if one else {"municipality": st.column_config.TextColumn("Муниципалитет", width=140,
+                                                                        help=f"Сокращения: {SHORT_NAMES_NOTE}")}),
             "page_title": st.column_config.TextColumn("Страница", width=193 + 140 * one),
             "page_url": st.column_config.LinkColumn("Открыть", display_text=r"https?://(?:www\.|m\.)?([^/]+)",
                                                     width="small", help="Страница в соцсети"),

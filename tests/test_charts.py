@@ -484,9 +484,6 @@ def test_long_response_buckets_break_in_two_lines():
 def test_short_names_for_a_narrow_column():
     """The rating's chart beside its table (~250 px at 1366 px) labels «г. Новосибирск»,
     «р. п. Кольцово», «Усть-Таркский р-н»; the tooltip keeps the full name; the values fit."""
-    assert [charts.short_municipality(n) for n in ("город Новосибирск", "рабочий посёлок Кольцово",
-                                                   "Усть-Таркский район", "Региональные органы власти")] == [
-        "г. Новосибирск", "р. п. Кольцово", "Усть-Таркский р-н", "Региональные органы власти"]
     df = pd.DataFrame({"municipality_id": [1, 2, 3], "name": ["город Новосибирск", "рабочий посёлок Кольцово",
                                                              "Усть-Таркский район"], "score": [80.4, 67.9, 25.2]})
     chart = charts.municipality_bars(df, "score", short_names=True, height=90)

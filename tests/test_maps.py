@@ -9,6 +9,7 @@ import re
 import pandas as pd
 import pytest
 
+from dashboard.core import reference_data
 from dashboard.core.reference_data import read_municipalities
 from dashboard.presentation import maps
 
@@ -254,7 +255,7 @@ def test_district_label_points_lie_inside_the_oblast_and_the_largest_come_first(
     assert len(pts) == 35 and all(south < lat < north and west < lon < east for lat, lon, _ in pts.values())
     largest = max(pts, key=lambda n: pts[n][2])
     html = rendered(maps.build_map(maps.choropleth(frame(messages=lambda i: i), "messages")))
-    assert re.search(r'district-label\\?" data-priority=\\?"100\\?">' + maps._short_name(largest), html)
+    assert re.search(r'district-label\\?" data-priority=\\?"100\\?">' + reference_data.bare_name(largest), html)
 
 
 def test_classes_by_target_for_kpis_with_a_target():

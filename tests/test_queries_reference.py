@@ -22,6 +22,25 @@ def test_municipalities_order(engine):
     assert df.loc[0, "population"] == 1633595
 
 
+def test_short_names_of_the_35_are_derived_in_one_place_and_fit_a_narrow_column():
+    """The narrow tables («Рейтинг», «Карта», the overdue list) print «г. Бердск», «р. п.
+    Кольцово», «Усть-Таркский р-н»; the map's labels «Бердск», «Кольцово», «Усть-Таркский».
+    All 35 stay distinct and fit the 170 px of «Карта»'s column (7,2 px a character of the
+    14 px font, plus 16 px of padding): «рабочий посёлок Кольцово» took 189 px."""
+    from dashboard.core.reference_data import bare_name, read_municipalities, short_name
+
+    names = [r["name"] for r in read_municipalities()]
+    assert [short_name(n) for n in ("город Новосибирск", "рабочий посёлок Кольцово", "Усть-Таркский район",
+                                    "Региональные органы власти")] == [
+        "г. Новосибирск", "р. п. Кольцово", "Усть-Таркский р-н", "Региональные органы власти"]
+    assert [bare_name(n) for n in ("город Бердск", "рабочий посёлок Кольцово", "Усть-Таркский район")] == [
+        "Бердск", "Кольцово", "Усть-Таркский"]
+    short = [short_name(n) for n in names]
+    assert len(set(short)) == len({bare_name(n) for n in names}) == 35
+    assert max(7.2 * len(n) + 16 for n in short) <= 170
+    assert 7.2 * len("рабочий посёлок Кольцово") + 16 > 170
+
+
 def test_topics(engine):
     with engine.connect() as conn:
         df = reference.topics(conn)

@@ -36,6 +36,28 @@ TOPICS = (
 )
 
 
+# A municipality's kind word and its usual abbreviation: the short names of every screen and
+# file are derived from the full name by this one table (no short name is spelt elsewhere).
+NAME_ABBREVIATIONS = (("рабочий посёлок ", "р. п. "), ("город ", "г. "), (" район", " р-н"))
+SHORT_NAMES_NOTE = "г. — город, р. п. — рабочий посёлок, р-н — район"
+
+
+def short_name(name: str) -> str:
+    """«г. Бердск», «р. п. Кольцово», «Усть-Таркский р-н»: the name in a narrow column
+    (at 1366 px «рабочий посёлок Кольцово» was cut). Other names are kept as they are."""
+    for full, short in NAME_ABBREVIATIONS:
+        name = name.replace(full, short)
+    return name
+
+
+def bare_name(name: str) -> str:
+    """«Бердск», «Кольцово», «Усть-Таркский»: the name without its kind word, for the labels
+    on the map's shapes (the shape says what it is)."""
+    for full, _short in NAME_ABBREVIATIONS:
+        name = name.replace(full, "")
+    return name
+
+
 def read_municipalities() -> list[dict]:
     """Rows of the municipality table from the CSV, in file order (ids 1..35)."""
     rows = []

@@ -19,6 +19,7 @@ import pandas as pd
 from dashboard.core import formatting as fmt
 from dashboard.core import platforms
 from dashboard.core.metrics import KPI, KPIS, LOW_DATA, RESPONSE_BUCKETS, SCORE, UNANSWERED_LABEL, due_text
+from dashboard.core.reference_data import short_name
 from dashboard.core.targets import goal_label
 
 THEME = "gospubliki"
@@ -711,19 +712,9 @@ def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
 
 # -- municipalities --------------------------------------------------------------
 
-SHORT_KINDS = (("рабочий посёлок ", "р. п. "), ("город ", "г. "), (" район", " р-н"))
-
-
-def short_municipality(name: str) -> str:
-    """«Татарский р-н», «г. Бердск», «р. п. Кольцово»: the usual abbreviations, for labels
-    in a narrow column (the rating's chart beside its table at 1366 px)."""
-    for full, short in SHORT_KINDS:
-        name = name.replace(full, short)
-    return name
-
-
 RULE_LABEL_GAP = 4     # px between the plot's top and the label of its first dashed line
 RULE_LABEL_ROW = 16    # px between the labels of two lines (12 px text)
+
 
 def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = None,
                       oblast_value: float | None = None, worst_first: bool = False,
@@ -748,7 +739,7 @@ def municipality_bars(df: pd.DataFrame, metric: str, highlight_id: int | None = 
     data = data.sort_values(metric, ascending=(m.better == "lower") != worst_first, kind="stable")
     chosen = [i == highlight_id for i in data["municipality_id"]]
     data = data.assign(
-        label=data["name"].map(short_municipality) if short_names else data["name"],
+        label=data["name"].map(short_name) if short_names else data["name"],
         value_label=data[metric].map(m.format),
         chosen=chosen,
         group=([STATUS_LABELS[target.status(v)] for v in data[metric]] if target is not None

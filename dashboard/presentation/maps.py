@@ -33,7 +33,7 @@ from jinja2 import Template
 from dashboard.core import formatting as fmt
 from dashboard.core import metrics
 from dashboard.core.metrics import KPIS, LOW_DATA, low_data_messages
-from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, boundaries
+from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, bare_name, boundaries
 from queries.rating import MESSAGE_METRICS
 
 # -- static assets ------------------------------------------------------------
@@ -486,12 +486,6 @@ LABEL_CSS = (
     " path.map-leader { pointer-events: none !important; }")
 
 
-def _short_name(name: str) -> str:
-    """'город Бердск' -> 'Бердск', 'рабочий посёлок Кольцово' -> 'Кольцово',
-    'Баганский район' -> 'Баганский'."""
-    return name.removeprefix("город ").removeprefix("рабочий посёлок ").removesuffix(" район")
-
-
 def _ring_centroid(ring: list) -> tuple[float, float, float]:
     """(area, lon, lat) of a ring (shoelace; plane coordinates are fine at this scale)."""
     a = cx = cy = 0.0
@@ -532,7 +526,7 @@ def _add_district_labels(m: folium.Map, ch: Choropleth) -> None:
                        key=lambda n: -points[n][2])
     for rank, name in enumerate(districts, start=100):
         lat, lon, _ = points[name]
-        _label(m, lat, lon, _short_name(name), "district-label", rank)
+        _label(m, lat, lon, bare_name(name), "district-label", rank)
 
 
 def _add_agglomeration_labels(m: folium.Map, ch: Choropleth) -> None:
@@ -540,7 +534,7 @@ def _add_agglomeration_labels(m: folium.Map, ch: Choropleth) -> None:
     points = label_points()
     for i, name in enumerate(n for n in ch.names.values() if n in URBAN_OKRUGS and n in points):
         lat, lon, _ = points[name]
-        _label(m, lat, lon, _short_name(name), "okrug-label agglo-label", i)
+        _label(m, lat, lon, bare_name(name), "okrug-label agglo-label", i)
 
 
 # At oblast scale the five urban okrugs are a few pixels apart: their markers stand in a
@@ -569,7 +563,7 @@ def _add_okrug_callouts(m: folium.Map, ch: Choropleth) -> None:
                         class_name="map-leader").add_to(m)
         folium.CircleMarker(centres[name], radius=2, color="#0b2545", fill=True, fill_opacity=1, weight=0,
                             class_name="map-leader").add_to(m)
-        _label(m, lat, lon + 0.16, _short_name(name), "okrug-label", i)
+        _label(m, lat, lon + 0.16, bare_name(name), "okrug-label", i)
 
 
 class _HideOverlaps(MacroElement):
