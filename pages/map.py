@@ -14,6 +14,7 @@ import streamlit as st
 import streamlit_folium
 
 from dashboard.core.metrics import KPIS
+from dashboard.core.reference_data import SHORT_NAMES_NOTE, short_name
 from dashboard.core.settings import get_settings
 from dashboard.presentation import maps
 from dashboard.ui import widgets
@@ -85,7 +86,7 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
     shown = pd.DataFrame({
         "place": rank["place"],
         "swatch": "●",
-        "name": rank["name"],
+        "name": rank["name"].map(short_name),
         "value": rank["value"],
     })
     colours = rank["colour"].tolist()
@@ -93,8 +94,9 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
     config = {
         "place": widgets.number_column("№", "int", width=36),
         "swatch": st.column_config.TextColumn("", width=24),
-        # Fixed widths keep the value column on screen on a 1024 px tablet.
-        "name": st.column_config.TextColumn("Муниципалитет", width=170),
+        # Fixed widths keep the value column on screen on a 1024 px tablet; short names
+        # («р. п. Кольцово»): the full ones were cut in the 170 px.
+        "name": st.column_config.TextColumn("Муниципалитет", width=170, help=f"Сокращения: {SHORT_NAMES_NOTE}"),
         "value": widgets.kpi_column(ch.metric.code, value_header(ch.metric), width=96,
                                     help=f"{ch.metric.label}. {KPIS[ch.metric.kpi].formula}"),
     }

@@ -14,6 +14,7 @@ from dashboard.core.metrics import (
     RELIABILITY,
     rating_method_text,
 )
+from dashboard.core.reference_data import SHORT_NAMES_NOTE, short_name
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation import charts
 from dashboard.ui import widgets
@@ -42,7 +43,7 @@ with table_tab:
     m = charts.METRICS[metric]
     lg = rating.league(cur, prev, metric, lower_is_better=m.better == "lower")
     lg = lg.assign(value=lg[metric].where(~lg["low_data"].astype(bool)),
-                   reliability_text=lg["reliability"].map(RELIABILITY))
+                   reliability_text=lg["reliability"].map(RELIABILITY), short_name=lg["name"].map(short_name))
     # Status against a target: the metric's own, or (for the composite score) «Ответ в срок».
     targets = widgets.get_settings().targets
     status_kpi = KPIS[m.code] if m.code in targets else KPIS["share_in_norm"]
@@ -77,7 +78,9 @@ with table_tab:
                                                       "сравнению с предыдущим периодом; «—» — в одном из "
                                                       "периодов мало данных или место сдвинулось в пределах "
                                                       "случайных колебаний (см. «Как считается»)"),
-            "name": st.column_config.TextColumn("Муниципалитет", width=176),
+            # Short names: «рабочий посёлок Кольцово» was cut in its 176 px.
+            "short_name": st.column_config.TextColumn("Муниципалитет", width=176,
+                                                      help=f"Сокращения: {SHORT_NAMES_NOTE}"),
             # «Медиана ответа» and «13 ч 45 мин» would not fit the 650 px the table has at 1366 px
             "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else "Медиана" if m.kind == "minutes"
                                         else m.short, width=90 if m.kind == "minutes" else 72),

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from dashboard.core import formatting as fmt
+from dashboard.core.reference_data import short_name
 from tests.apptest_utils import assert_ok, display_texts, run_page, texts
 from tests.fixture_data import BAGAN, NOV, NSK, NSK_DISTRICT, OCT
 
@@ -84,6 +85,19 @@ def test_map_draws_35_municipalities_with_legend_and_ranking(app_db):
     assert len(at.dataframe[0].value) == 35
 
 
+def test_ranking_names_fit_their_column(app_db):
+    """The ranking beside the map prints the short names («р. п. Кольцово», «Усть-Таркский
+    р-н»), each within the column's 170 px (7,2 px a character, 16 px padding): «рабочий
+    посёлок Кольцово» was cut; the header's help spells the abbreviations out."""
+    at = open_map(app_db, FakeStFolium())
+    assert_ok(at)
+    names = [n for _p, n, _v in ranking_rows(at)]
+    config = json.loads(at.dataframe[0].proto.columns)["name"]
+    assert {"р. п. Кольцово", "Усть-Таркский р-н", "г. Новосибирск"} <= set(names) and len(set(names)) == 35
+    assert all(7.2 * len(n) + 16 <= config["width"] for n in names), max(names, key=len)
+    assert config["help"] == "Сокращения: г. — город, р. п. — рабочий посёлок, р-н — район"
+
+
 @pytest.mark.parametrize("period", [NOV, OCT], ids=["nov", "oct"])
 def test_values_on_the_map_equal_the_query(app_db, period):
     """Feature labels and the ranking show queries.breakdowns.by_municipality for the
@@ -110,7 +124,7 @@ def test_values_on_the_map_equal_the_query(app_db, period):
         assert props[mid]["value_label"] == maps.METRICS["messages"].format(expected[mid])
     assert expected[NSK] > 0
     rows = ranking_rows(at)
-    assert rows[0][1] == props[int(expected.drop(0).idxmax())]["name"]
+    assert rows[0][1] == short_name(props[int(expected.drop(0).idxmax())]["name"])   # «г. Новосибирск»
     assert rows[0][2] == expected.drop(0).max()       # a number: sorts as a number
 
 

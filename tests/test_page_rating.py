@@ -31,7 +31,7 @@ def test_league_table_composite(app_db):
                                 "К цели"]
     assert len(df) == 35
     top = df.head(2)
-    assert list(top["Муниципалитет"]) == ["Новосибирский район", "город Новосибирск"]
+    assert list(top["Муниципалитет"]) == ["Новосибирский р-н", "г. Новосибирск"]   # short: a narrow column
     assert list(top["Место"]) == [1, 2]
     assert list(top["Баллы"]) == pytest.approx([70.0, 30.0])
     assert list(top["Надёжность"]) == ["средняя", "средняя"]
@@ -58,7 +58,7 @@ def test_single_kpi_ranking(app_db):
     df = league(at)
     assert df.columns[3] == "Обращения"
     # Messages rank every municipality: 15 (город), 10 (район), 1 (Баганский), then zeros share 4th.
-    assert list(df["Муниципалитет"].head(3)) == ["город Новосибирск", "Новосибирский район", "Баганский район"]
+    assert list(df["Муниципалитет"].head(3)) == ["г. Новосибирск", "Новосибирский р-н", "Баганский р-н"]
     assert list(df["Обращения"].head(4)) == [15, 10, 1, 0]
     assert list(df["Место"].head(4)) == [1, 2, 3, 4]
 
@@ -79,8 +79,8 @@ def test_median_ranking_prints_durations_as_the_cards_do(app_db):
     ranked = df["value"].notna()
     assert ranked.any() and df["value"].dtype.kind == "f"
     assert list(text["value"][ranked]) == [KPIS["median_response"].format(v) for v in df["value"][ranked]]
-    assert list(zip(df["name"][ranked], df["value"][ranked], text["value"][ranked])) == [
-        ("город Новосибирск", 105.0, "1\u00a0ч 45\u00a0мин"), ("Новосибирский район", 180.0, "3\u00a0ч")]
+    assert list(zip(df["short_name"][ranked], df["value"][ranked], text["value"][ranked])) == [
+        ("г. Новосибирск", 105.0, "1\u00a0ч 45\u00a0мин"), ("Новосибирский р-н", 180.0, "3\u00a0ч")]
     # Its target (8 h) is the median's own: the dot alone beside the value, not the value again;
     # the fixed columns fit the ~646 px the table has at 1366 px (it scrolled sideways).
     assert list(text["status_text"][ranked]) == ["●", "●"]
@@ -183,7 +183,8 @@ def test_rank_changes_are_coloured_by_sign():
 def test_league_columns_fit_their_headers_and_texts(app_db):
     """At 1366 px the league had «Изменени», «Надёжнос» and «мало данны»: every fixed-width
     column is as wide as its header and its texts (about 7,2 px a character of the table's
-    14 px font, plus 16 px of padding); the municipality names are left to their column."""
+    14 px font, plus 16 px of padding); the municipality names too, short («р. п. Кольцово»:
+    «рабочий посёлок Кольцово» was cut in its 176 px), the abbreviations in the header's help."""
     import json
 
     from tests.apptest_utils import shown
@@ -200,10 +201,12 @@ def test_league_columns_fit_their_headers_and_texts(app_db):
         if not isinstance(cfg.get("width"), int):
             continue
         assert fits(cfg["label"], cfg["width"]), (cfg["label"], cfg["width"])
-        if col in cells.columns and col != "name":
+        if col in cells.columns:
             longest = max(cells[col].astype(str), key=len)
             assert fits(longest, cfg["width"]), (cfg["label"], longest, cfg["width"])
     assert "мало данных" in set(cells["reliability_text"])
+    assert {"р. п. Кольцово", "Усть-Таркский р-н", "г. Новосибирск"} <= set(cells["short_name"])
+    assert config["short_name"]["help"] == "Сокращения: г. — город, р. п. — рабочий посёлок, р-н — район"
 
 
 def test_chosen_municipality_row_is_highlighted(app_db):
@@ -231,7 +234,7 @@ def test_chosen_municipality_row_is_highlighted(app_db):
     styler = shown["league"]
     styler._compute()
     rows = {r for (r, _c), css in styler.ctx.items() if ("background-color", "#fde7ea") in css}
-    names = styler.data["name"]
-    assert [names[r] for r in sorted(rows)] == ["город Новосибирск"]
+    names = styler.data["short_name"]
+    assert [names[r] for r in sorted(rows)] == ["г. Новосибирск"]
     assert len({c for (r, c) in styler.ctx if r in rows}) == len(styler.data.columns)   # the whole row
     assert widgets.SELECTED_ROW.startswith("background-color: #fde7ea")
