@@ -49,9 +49,25 @@ def show_result(result: importer.ImportResult) -> None:
             st.caption(literal(note))
         return
     st.error(literal(result.headline()), icon=":material/error:")
-    errors = result.errors_frame()
+    if not result.repeated:
+        show_errors(result)
+        return
+    # The same problem in many rows (a date format in a whole column): one line per kind,
+    # the row-by-row list folded away.
+    show_table(result.kinds_frame())
+    if result.other_kinds:
+        st.caption(f"И ещё {fmt.num(result.other_kinds)} ошибок других видов — в списке по строкам.")
+    with st.expander(f"Ошибки по строкам: первые {fmt.num(len(result.errors))}", icon=":material/list:"):
+        show_errors(result)
+
+
+def show_table(frame) -> None:
     # st.table wraps long messages, and renders Markdown in cells: escape every cell and header.
-    st.table(errors.map(literal).rename(columns=literal), hide_index=True, border="horizontal")
+    st.table(frame.map(literal).rename(columns=literal), hide_index=True, border="horizontal")
+
+
+def show_errors(result: importer.ImportResult) -> None:
+    show_table(result.errors_frame())
     hidden = result.error_count - len(result.errors)
     if hidden > 0:
         st.caption(f"Показаны первые {len(result.errors)} ошибок из {fmt.num(result.error_count)}. "

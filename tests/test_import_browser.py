@@ -28,7 +28,9 @@ def test_upload_preview_import_and_history(tmp_path):
     assert run(engine, "pages", (EXAMPLES / "pages.csv").read_bytes(), "pages.csv").ok
     engine.dispose()
     bad = tmp_path / "плохой.csv"
-    bad.write_bytes(csv_bytes(MESSAGES_HEADER[:4], [["x1", "https://vk.com/club210000010", "вчера", "Дороги"]]))
+    # Twelve rows with the same wrong date: summed up as one line, the rows folded away.
+    bad.write_bytes(csv_bytes(MESSAGES_HEADER[:4], [[f"x{i}", "https://vk.com/club210000010", "вчера", "Дороги"]
+                                                    for i in range(12)]))
 
     outside: list[str] = []
     with browser.running_app(url, tmp_path / "streamlit.log") as base, sync_api.sync_playwright() as p:
@@ -56,9 +58,19 @@ def test_upload_preview_import_and_history(tmp_path):
         page.get_by_role("button", name="Импортировать").click()
         page.get_by_text("не импортирован, в базу ничего не записано").wait_for(timeout=60_000)
         browser.wait_idle(page)
+        tables = page.locator('[data-testid="stTable"]')
+        assert tables.count() == 2  # by kind, and the rows' list (in a closed expander)
+        assert tables.first.locator("tbody tr").count() == 1
+        assert "строки 2, 3, 4, 5, 6 и ещё 7 строк" in tables.first.inner_text()
+        assert tables.nth(1).is_hidden()
+        page.get_by_text("Ошибки по строкам: первые 12").click()
+        assert tables.nth(1).locator("tbody tr").count() == 12
         browser.screenshot(page, "data-rejected", full=True)
         chromium.close()
     assert outside == []
     # Tables are drawn on a canvas: read the history the page showed from the log it reads.
     assert [(r.file_name, r.status, r.rows_added) for r in log_rows(make_engine(url))] == [
         ("pages.csv", "ok", 12), ("messages.csv", "ok", 12), ("плохой.csv", "rejected", 0)]
+    assert log_rows(make_engine(url))[-1].message.splitlines()[1:3] == [
+        "По видам:", "  столбец «Дата поступления», 12 раз (строки 2, 3, 4, 5, 6 и ещё 7 строк): ожидались дата и "
+        "время вида 28.11.2026 14:05, 28.11.2026 14:05:30, 2026-11-28T14:05:30+07:00 или число Excel"]

@@ -223,3 +223,49 @@ def test_a_crash_while_writing_leaves_the_database_as_it_was(engine, monkeypatch
         run(engine, "messages", csv_bytes(MESSAGES_HEADER, MESSAGES_ROWS))
     assert dump(engine) == before
     assert len(log_rows(engine)) == n_log
+
+
+def test_a_problem_in_many_rows_is_summed_up_by_kind(db):
+    """Ten thousand rows with one wrong date format read as one line per kind of problem
+    (column and message: how many rows, the first five, an example), not as 50 identical lines."""
+    rows = [[f"x{i}", "https://vk.com/club101", "вчера", "Луна"] for i in range(40)]
+    rows[7][2] = "31.02.2026 10:00"  # another kind in the same column
+    result = rejected(db, "messages", csv_bytes(MESSAGES_HEADER[:4], rows))
+    assert result.repeated
+    assert [(k.column, k.count, k.rows, k.example) for k in result.kinds] == [
+        ("Дата поступления", 39, [2, 3, 4, 5, 6], "вчера"),
+        ("Тема", 40, [2, 3, 4, 5, 6], "Луна"),
+        ("Дата поступления", 1, [9], "31.02.2026 10:00"),
+    ]
+    frame = result.kinds_frame()
+    assert frame[["Столбец", "Строк", "Где", "Например"]].values.tolist() == [
+        ["Тема", "40", "строки 2, 3, 4, 5, 6 и ещё 35 строк", "Луна"],
+        ["Дата поступления", "39", "строки 2, 3, 4, 5, 6 и ещё 34 строки", "вчера"],
+        ["Дата поступления", "1", "строка 9", "31.02.2026 10:00"],
+    ]
+    assert frame["Ошибка"].iloc[2] == "такой даты или времени не бывает"
+    report = result.report().splitlines()
+    assert report[1] == "По видам:"
+    assert report[2].startswith("  столбец «Дата поступления», 39 раз (строки 2, 3, 4, 5, 6 и ещё 34 строки): "
+                                "ожидались дата и время")
+    assert report[4] == "  столбец «Дата поступления», 1 раз (строка 9): такой даты или времени не бывает"
+    assert report[5] == "По строкам:"
+
+
+def test_a_few_problems_are_listed_without_a_summary(db):
+    rows = [[f"x{i}", "https://vk.com/club101", "вчера", "Дороги"] for i in range(10)]
+    result = rejected(db, "messages", csv_bytes(MESSAGES_HEADER[:4], rows))
+    assert [(k.count, k.rows) for k in result.kinds] == [(10, [2, 3, 4, 5, 6])]
+    assert not result.repeated  # ten lines are read at a glance
+    assert "По видам" not in result.report()
+    assert len(result.report().splitlines()) == 11
+
+
+def test_kinds_are_bounded():
+    from dashboard.writers.importing.rows import MAX_KINDS, Problems
+
+    problems = Problems()
+    for i in range(MAX_KINDS + 5):
+        problems.add(i + 2, "Тема", "x", f"ошибка {i}")
+        problems.add(i + 2, "Тема", "x", f"ошибка {i}")
+    assert (len(problems.kinds), problems.other_kinds, problems.count) == (MAX_KINDS, 10, 2 * (MAX_KINDS + 5))

@@ -69,6 +69,7 @@ from dashboard.writers.importing.references import (
 from dashboard.writers.importing.rows import (
     Context,
     HeldProblems,
+    ProblemKind,
     Problems,
     RowError,
     SeenKeys,
@@ -76,6 +77,7 @@ from dashboard.writers.importing.rows import (
 )
 
 Progress = Callable[[float, str], None]
+SUMMARY_FROM = 10  # more problems than this, some repeated: summed up by kind first
 
 
 @dataclass
@@ -90,6 +92,8 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_SHOWN
     error_count: int = 0
+    kinds: list[ProblemKind] = field(default_factory=list)  # the problems by kind, the first MAX_KINDS
+    other_kinds: int = 0  # problems of further kinds
     rows_rejected: int = 0
     notes: list[str] = field(default_factory=list)
     user: str | None = None   # who ran the import (import_log.user)
@@ -110,9 +114,22 @@ class ImportResult:
             found += f" в {num(r)} {plural(r, 'строке', 'строках', 'строках')}"
         return f"{what} не импортирован, в базу ничего не записано. Найдено: {found}."
 
+    @property
+    def repeated(self) -> bool:
+        """More problems than are read at a glance, some of one kind in several rows: worth a
+        summary by kind before the row-by-row list."""
+        return self.error_count > SUMMARY_FROM and any(k.count > 1 for k in self.kinds)
+
     def report(self) -> str:
-        """Headline, notes and every listed problem, one per line."""
+        """Headline, notes, the problems by kind when some repeat, and every listed problem,
+        one per line."""
         lines = [self.headline(), *self.notes]
+        if self.repeated:
+            lines.append("По видам:")
+            lines += [f"  {k.text()}" for k in self.kinds]
+            if self.other_kinds:
+                lines.append(f"  других ошибок: {num(self.other_kinds)}")
+            lines.append("По строкам:")
         lines += [f"  {e.text()}" for e in self.errors]
         hidden = self.error_count - len(self.errors)
         if hidden > 0:
@@ -126,6 +143,15 @@ class ImportResult:
             [{"Строка": "" if e.row is None else str(e.row), "Столбец": e.column or "",
               "Значение": e.value or "", "Ошибка": e.message} for e in self.errors],
             columns=["Строка", "Столбец", "Значение", "Ошибка"],
+        )
+
+    def kinds_frame(self) -> pd.DataFrame:
+        """The problems by kind as a table for the page, the most frequent first."""
+        kinds = sorted(self.kinds, key=lambda k: -k.count)  # stable: ties keep the file's order
+        return pd.DataFrame(
+            [{"Столбец": k.column or "", "Ошибка": k.message, "Строк": num(k.count), "Где": k.where(),
+              "Например": k.example or ""} for k in kinds],
+            columns=["Столбец", "Ошибка", "Строк", "Где", "Например"],
         )
 
 
@@ -193,6 +219,7 @@ def import_file(engine: Engine, kind: str, source: str | os.PathLike | bytes | B
             rows.close()
     except _Rejected:
         result = ImportResult(kind, file_name, ok=False, errors=problems.shown, error_count=problems.count,
+                              kinds=list(problems.kinds.values()), other_kinds=problems.other_kinds,
                               rows_rejected=len(problems.rows), user=user)
         _log(engine, result)
     progress(1.0, "Готово")

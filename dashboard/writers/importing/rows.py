@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from dashboard.core.formatting import num, plural
 from dashboard.writers.importing.columns import Header
 from dashboard.writers.importing.references import (
     MunicipalityMatcher,
@@ -19,6 +20,8 @@ from dashboard.writers.importing.references import (
 from dashboard.writers.importing.values import parse_platform, text
 
 MAX_ERRORS_SHOWN = 50
+MAX_KINDS = 20       # kinds of problem tallied per file (a column and a message); the rest counted together
+ROWS_PER_KIND = 5    # rows named for each kind
 _VALUE_SHOWN_CHARS = 80
 
 
@@ -58,21 +61,66 @@ class RowError:
         return f"{prefix}: {message}" if prefix else message
 
 
+@dataclass
+class ProblemKind:
+    """One kind of problem in a file (the same message in the same column): how many rows
+    have it, the first few of them and the first value, so ten thousand rows with one wrong
+    date format read as one line, not as a page of identical ones."""
+
+    column: str | None
+    message: str
+    count: int = 0
+    rows: list[int] = field(default_factory=list)  # the first ROWS_PER_KIND
+    example: str | None = None
+
+    def where(self) -> str:
+        """«строки 2, 3, 4, 5, 6 и ещё 9 995» / «строка 7» / «» (the file as a whole)."""
+        if not self.rows:
+            return ""
+        listed = ", ".join(str(r) for r in self.rows)
+        more = self.count - len(self.rows)
+        head = "строка" if self.count == 1 else "строки"
+        return f"{head} {listed}" + (f" и ещё {num(more)} {plural(more, 'строка', 'строки', 'строк')}"
+                                      if more > 0 else "")
+
+    def text(self) -> str:
+        """One line of the report: «столбец «Дата поступления», 10 000 раз (строки 2, 3, … и ещё 9 995):
+        ожидалась дата…»."""
+        where = [f"столбец «{self.column}»"] if self.column else []
+        where.append(f"{num(self.count)} раз" if self.count > 1 else "1 раз")
+        rows = self.where()
+        return f"{', '.join(where)}{f' ({rows})' if rows else ''}: {self.message}"
+
+
 class Problems:
-    """All problems of a file: the first MAX_ERRORS_SHOWN kept, every one counted."""
+    """All problems of a file: the first MAX_ERRORS_SHOWN kept, every one counted, and
+    tallied by kind (``kinds``; the first MAX_KINDS kinds, problems of any further kind in
+    ``other_kinds``)."""
 
     def __init__(self, limit: int = MAX_ERRORS_SHOWN):
         self.limit = limit
         self.shown: list[RowError] = []
         self.count = 0
         self.rows: set[int] = set()
+        self.kinds: dict[tuple[str | None, str], ProblemKind] = {}
+        self.other_kinds = 0
 
     def add(self, row: int | None, column: str | None, value, message: str) -> None:
         self.count += 1
         if row is not None:
             self.rows.add(row)
+        shown = None if value is None else shown_value(value)
         if len(self.shown) < self.limit:
-            self.shown.append(RowError(row, column, None if value is None else shown_value(value), message))
+            self.shown.append(RowError(row, column, shown, message))
+        kind = self.kinds.get((column, message))
+        if kind is None:
+            if len(self.kinds) >= MAX_KINDS:
+                self.other_kinds += 1
+                return
+            kind = self.kinds[column, message] = ProblemKind(column, message, example=shown or None)
+        kind.count += 1
+        if row is not None and len(kind.rows) < ROWS_PER_KIND:
+            kind.rows.append(row)
 
     def __bool__(self) -> bool:
         return self.count > 0
