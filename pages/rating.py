@@ -17,7 +17,7 @@ from dashboard.core.metrics import (
 from dashboard.core.reference_data import SHORT_NAMES_NOTE, short_name
 from dashboard.core.schema import MUNICIPALITY_KINDS
 from dashboard.presentation import charts
-from dashboard.ui import widgets
+from dashboard.ui import access, widgets
 from queries import REGIONAL, rating
 
 RANK_METRICS = ["score", "share_in_norm", "median_response_min", "subs_per_1000", "messages_per_1000",
@@ -108,7 +108,18 @@ with compare_tab:
     mode_col, pick_col = st.columns([1, 2], vertical_alignment="bottom")
     how = mode_col.radio("Кого сравнить", ["Выбрать вручную", "Такие же, как мой"], horizontal=True,
                          key="cmp_mode")
-    if how == "Выбрать вручную":
+    # A municipality user compares its own (the only one it sees) with peers among the other 34:
+    # no box offering all 35 as «Мой муниципалитет».
+    own = access.own_municipality()
+    own = own if own in names else None
+    if how == "Выбрать вручную" and own is not None:
+        others = [i for i in names if i != own]
+        picked = pick_col.multiselect(f"С кем сравнить {names[own]} (до {MAX_COMPARE - 1})", others,
+                                      format_func=names.get, max_selections=MAX_COMPARE - 1, key="cmp",
+                                      default=rating.peers_of(munis, own)[1:MAX_COMPARE],
+                                      placeholder="Выберите муниципалитеты")
+        chosen = [own, *picked]
+    elif how == "Выбрать вручную":
         # Never an empty tab: one's own municipality with its peers (it alone asked for «хотя бы
         # два»), or without one the urban okrugs.
         okrugs = [int(i) for i in munis.loc[munis["kind"] == "urban_okrug", "municipality_id"]][:MAX_COMPARE]
@@ -117,13 +128,16 @@ with compare_tab:
                                       max_selections=MAX_COMPARE, key="cmp", default=start,
                                       placeholder="Выберите муниципалитеты")
     else:
-        my = pick_col.selectbox("Мой муниципалитет", list(names), format_func=names.get, key="cmp_mine",
-                          index=list(names).index(mine) if mine in names else 0)
+        my = own if own is not None else pick_col.selectbox(
+            "Мой муниципалитет", list(names), format_func=names.get, key="cmp_mine",
+            index=list(names).index(mine) if mine in names else 0)
         chosen = rating.peers_of(munis, my)
         kind = MUNICIPALITY_KINDS[munis.loc[munis["municipality_id"] == my, "kind"].iloc[0]]
-        st.caption(f"Выбраны муниципалитеты того же типа ({kind}), ближайшие по численности населения.")
+        who = f"{names[my]} и муниципалитеты" if own is not None else "Выбраны муниципалитеты"
+        st.caption(f"{who} того же типа ({kind}), ближайшие по численности населения.")
     if len(chosen) < 2:
-        widgets.empty_note("Выберите хотя бы два муниципалитета.")
+        widgets.empty_note("Выберите хотя бы один муниципалитет для сравнения." if own is not None
+                           else "Выберите хотя бы два муниципалитета.")
     else:
         table_rows = rating.with_average(cur, chosen, COMPARE_METRICS)
         with widgets.section("Сравнение с другими муниципалитетами",

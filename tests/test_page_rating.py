@@ -238,3 +238,39 @@ def test_chosen_municipality_row_is_highlighted(app_db):
     assert [names[r] for r in sorted(rows)] == ["г. Новосибирск"]
     assert len({c for (r, c) in styler.ctx if r in rows}) == len(styler.data.columns)   # the whole row
     assert widgets.SELECTED_ROW.startswith("background-color: #fde7ea")
+
+
+def test_a_municipality_user_compares_its_own_with_peers_among_the_rest(signed_in_app):
+    """The «Мой муниципалитет» box offered all 35 to a municipality user, who sees only its
+    own: now its own is fixed — no box — and the peers are chosen among the other 34."""
+    at = signed_in_app("nsk@nso.ru", PAGE)
+    assert_ok(at)
+    picker = at.multiselect(key="cmp")
+    assert picker.label == "С кем сравнить город Новосибирск (до 4)"
+    assert len(picker.options) == 34 and "город Новосибирск" not in picker.options
+    assert sorted(picker.value) == [32, 33, 34, 35]      # the other urban okrugs, closest in population
+    names = list(table_with(at, "Ответ в срок")["Муниципалитет"])
+    assert names[0] == "город Новосибирск" and names[-1] == "Среднее по муниципалитетам" and len(names) == 6
+    picker.set_value([19]).run()
+    assert list(table_with(at, "Ответ в срок")["Муниципалитет"]) == ["город Новосибирск", "Новосибирский район",
+                                                                   "Среднее по муниципалитетам"]
+    at.multiselect(key="cmp").set_value([]).run()
+    assert "Выберите хотя бы один муниципалитет для сравнения." in texts(at)
+    at.radio(key="cmp_mode").set_value("Такие же, как мой").run()
+    assert_ok(at)
+    assert not [s for s in at.selectbox if s.label == "Мой муниципалитет"]
+    names = list(table_with(at, "Ответ в срок")["Муниципалитет"])
+    assert names[0] == "город Новосибирск" and set(names[1:5]) == {"город Бердск", "город Искитим", "город Обь",
+                                                                   "рабочий посёлок Кольцово"}
+    assert ("город Новосибирск и муниципалитеты того же типа (городской округ), ближайшие по численности "
+            "населения.") in texts(at)
+
+
+def test_the_leadership_still_chooses_among_all_35(signed_in_app):
+    at = signed_in_app("boss@nso.ru", PAGE)
+    assert_ok(at)
+    assert at.multiselect(key="cmp").label == "Муниципалитеты (от 2 до 5)"
+    assert len(at.multiselect(key="cmp").options) == 35
+    at.radio(key="cmp_mode").set_value("Такие же, как мой").run()
+    assert_ok(at)
+    assert len(at.selectbox(key="cmp_mine").options) == 35

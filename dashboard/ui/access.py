@@ -14,6 +14,7 @@ For pages and other modules::
     access.require(municipality_id=mid)     # ... unless the user may see that municipality's detail
     if access.may_see(mid): ...             # the same as a question
     ids = access.visible(ids)               # the municipalities whose detail the user may see
+    mid = access.own_municipality()         # a municipality user's own (None: the user sees all)
 
 Without an identity provider (no ``[auth]``) the app runs in local trusted mode: the scripts
 bind it to 127.0.0.1, the local visitor acts as ЦУР, and every page says that sign-in is not
@@ -110,6 +111,13 @@ def may_see(municipality_id: int | None) -> bool:
 
 def visible(ids) -> list[int]:
     return rules.visible_municipalities(current(), ids)
+
+
+def own_municipality() -> int | None:
+    """The municipality a municipality user is bound to; None for the roles that see every one
+    (a choice among all 35 means nothing to the former: its own is the only one it sees)."""
+    user = current()
+    return user.municipality_id if user is not None and user.role == rules.MUNICIPALITY else None
 
 
 # -- refusals ------------------------------------------------------------------------------------
