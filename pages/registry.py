@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.core import formatting as fmt
 from dashboard.core.schema import ORG_KINDS, ORG_SECTORS
 from dashboard.presentation import exports
-from dashboard.ui import signals_view, widgets
+from dashboard.ui import access, signals_view, widgets
 from queries import pages
 
 YES, NO = "✓", "✗"
@@ -32,10 +32,15 @@ rf = pages.RegistryFilter(search=search.strip() or None, include_closed=closed, 
 tab_pages, tab_check = st.tabs(["Страницы", "Проверка требований"])
 with tab_pages:
     total = widgets.cached(pages.registry_count, f, rf)
+    # A municipality user sees only its own pages: ordered by municipality they were in no
+    # order that helps; its largest pages come first (the ЦУР head's list stays grouped by
+    # municipality), and neither the sort nor a column names the one municipality again.
+    own = access.own_municipality() is not None
+    sorts = [k for k in pages.REGISTRY_SORTS if not (own and k == "municipality")]
     s1, s2, _ = st.columns([1.4, 1, 3], vertical_alignment="bottom")
-    sort = s1.selectbox("Сортировка", list(pages.REGISTRY_SORTS), format_func=pages.REGISTRY_SORTS.get,
-                        key="sort")
-    descending = s2.toggle("По убыванию", key="desc")
+    sort = s1.selectbox("Сортировка", sorts, format_func=pages.REGISTRY_SORTS.get, key="sort",
+                        index=sorts.index("subscribers" if own else "municipality"))
+    descending = s2.toggle("По убыванию", value=own, key="desc")
     st.markdown(f"Найдено **{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
     offset = widgets.pager("reg_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=(f, rf, sort, descending))
     reg = widgets.cached(pages.registry_page, f, rf, sort=sort, descending=descending, offset=offset)
@@ -51,7 +56,7 @@ with tab_pages:
         "title": st.column_config.TextColumn("Страница", width=300),
         "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width=80,
                                                help="Профиль страницы в дашборде"),
-        "municipality": st.column_config.TextColumn("Муниципалитет", width=160),
+        **({} if own else {"municipality": st.column_config.TextColumn("Муниципалитет", width=160)}),
         "platform_label": st.column_config.TextColumn("Платформа", width=118),
         "subscribers": st.column_config.NumberColumn("Подписчики", format="localized", width=96),
         "verified": st.column_config.CheckboxColumn("Госметка", width=84),

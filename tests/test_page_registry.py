@@ -185,3 +185,24 @@ def test_registry_of_the_example_pages_file(tmp_path, monkeypatch):
     assert_ok(at)
     assert len(table_with(at, "Госметка")) == 12
     assert "Найдено **12** страниц." in texts(at)
+
+
+def test_a_municipality_user_sees_its_largest_pages_first(signed_in_app):
+    """Sorted by municipality, a municipality user's own pages were in no useful order: its
+    list opens by subscribers, largest first (1 400, 540, 420, 350, 80), without «по
+    муниципалитету» to choose nor a «Муниципалитет» column repeating its name; the ЦУР head's
+    stays grouped by municipality."""
+    at = signed_in_app("nsk@nso.ru", PAGE)
+    assert_ok(at)
+    sort = at.selectbox(key="sort")
+    assert sort.value == "subscribers" and at.toggle(key="desc").value
+    assert "по муниципалитету" not in sort.options
+    reg = table_with(at, "Госметка")
+    assert list(reg["Страница"]) == ["Страница 1", "Страница 2", "Страница 8", "Страница 4", "Страница 3"]
+    assert list(reg["Подписчики"]) == [1400, 540, 420, 350, 80]
+    assert "Муниципалитет" not in reg.columns
+    at = signed_in_app("tsur@nso.ru", PAGE)
+    assert at.selectbox(key="sort").value == "municipality" and not at.toggle(key="desc").value
+    reg = table_with(at, "Госметка")
+    assert list(reg["Страница"])[:5] == ["Страница 7", "Страница 5", "Страница 6", "Страница 1", "Страница 2"]
+    assert "Муниципалитет" in reg.columns
