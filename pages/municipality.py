@@ -65,7 +65,8 @@ if not pd.isna(me.get("area_km2")):
 st.markdown(" · ".join(facts).capitalize())
 
 cur, prev = widgets.cached(kpis.headline_compare, f, now=widgets.pinned_now())
-rt = widgets.cached(rating.rating, f0.with_(municipality_ids=()), now=widgets.pinned_now())
+# «Рейтинг»'s own reading (one cache entry for both pages); the place and its change come from it.
+rt, _ = widgets.cached(rating.rating_and_previous, f0.with_(municipality_ids=()), now=widgets.pinned_now())
 mine = rt[rt["municipality_id"] == mid].iloc[0]
 n_ranked = int(rt["rank"].notna().sum())
 

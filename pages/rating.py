@@ -30,8 +30,7 @@ MAX_COMPARE = 5
 f = widgets.current_filters()
 widgets.page_header("Рейтинг муниципалитетов", f)
 everywhere = f.with_(municipality_ids=())  # the rating always covers all 35
-cur = widgets.cached(rating.rating, everywhere, now=widgets.pinned_now())
-prev = widgets.cached(rating.rating, everywhere.previous(), now=widgets.pinned_now())
+cur, prev = widgets.cached(rating.rating_and_previous, everywhere, now=widgets.pinned_now())  # prev: at the same age
 mine = f.municipality_ids[0] if len(f.municipality_ids) == 1 and f.municipality_ids[0] != REGIONAL else None
 
 table_tab, compare_tab = st.tabs(["Таблица рейтинга", "Сравнение"])
@@ -69,8 +68,9 @@ with table_tab:
     left, right = st.columns([2.6, 1])  # the table's columns need ~650 px (1366 px screen)
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, −1 — "
-                   "опустился на одно по сравнению с предыдущим равным периодом; «—» — сдвиг в пределах "
-                   "случайных колебаний или мало данных. " + (f"Цели: {widgets.status_legend()}" if target else ""))
+                   "опустился на одно; «—» — сдвиг в пределах случайных колебаний или мало данных. "
+                   f"{widgets.previous_caption(f, widgets.compared_until(f))} "
+                   + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
             "place": widgets.number_column("Место", "int", width=54),
             "change": widgets.rank_change_column(width=86,

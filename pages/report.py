@@ -22,7 +22,7 @@ from dashboard.presentation.reports.cache import FileCache
 from dashboard.presentation.reports.content import OBLAST_NAME, unfinished_note
 from dashboard.presentation.reports.theme import ReportError
 from dashboard.ui import access, widgets
-from queries import kpis, reference
+from queries import reference
 from queries.filters import Filters, Norm
 
 K_SCOPE, K_KIND, K_PERIOD, K_DATES = "report_scope", "report_kind", "report_period", "report_dates"
@@ -108,8 +108,7 @@ scope_name = OBLAST_NAME if municipality_id is None else widgets.cached(referenc
 norm = Norm.from_settings(get_settings())
 # What the changes compare with, in the files' words: while the period runs, as many days of
 # the previous one as have passed of it — which moves on each day, so the files' key has it.
-basis = change_basis(period.previous(), widgets.cached(kpis.compared_until, Filters(period.start, period.end),
-                                                       now=widgets.pinned_now()))
+basis = change_basis(period.previous(), widgets.compared_until(Filters(period.start, period.end)))
 st.caption(f"{scope_name} · {period.label()} ({fmt.d(period.start)} – {fmt.d(period.end)}) · "
            f"изменение {basis} · норма ответа {get_settings().norm_label}")
 if unfinished := unfinished_note(period, status.last_day, widgets.local_time(widgets.pinned_now() or utcnow()).date()):

@@ -64,7 +64,7 @@ def _municipality_rows(conn: Connection, f: Filters) -> pd.DataFrame:
 
 
 def by_municipality(conn: Connection, f: Filters, now: datetime | None = None,
-                    parts=ALL_PARTS) -> pd.DataFrame:
+                    parts=ALL_PARTS, as_of: datetime | None = None) -> pd.DataFrame:
     """One row per municipality (all 35, zeros where no data) plus, unless filtered out,
     a row municipality_id=0 'Региональные органы власти' (population NaN).
 
@@ -79,9 +79,10 @@ def by_municipality(conn: Connection, f: Filters, now: datetime | None = None,
     messages_per_1000 ('messages_per_1000') = messages / population × 1000.
 
     ``parts`` (queries.aggregate.sums) narrows the sums read, e.g. MESSAGE_PARTS: then only
-    the columns computed from them (no pages, subscribers, posts or what derives from them)."""
+    the columns computed from them (no pages, subscribers, posts or what derives from them).
+    ``as_of`` (UTC): the message figures as they stood at that moment (queries.aggregate.sums)."""
     base = _municipality_rows(conn, f)
-    data = sums(conn, f, now, by=("municipality_id",), parts=parts)
+    data = sums(conn, f, now, by=("municipality_id",), parts=parts, as_of=as_of)
     df = base.merge(data, on="municipality_id", how="left")
     df = add_kpis(fill_zeros(df, keep=("municipality_id", "name", "kind", "population")), f)
     if "subscribers" in df.columns:

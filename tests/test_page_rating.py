@@ -63,6 +63,20 @@ def test_single_kpi_ranking(app_db):
     assert list(df["Место"].head(4)) == [1, 2, 3, 4]
 
 
+def test_changes_of_place_compare_the_previous_period_at_the_same_age(app_db):
+    # November runs on 28.11 (19:00 local): October is taken to 28.10, 19:00 (the KPI cards'
+    # «столько же дней»), when Баганский район's only October message (29.10) had not come yet.
+    # October to then: город 5 messages, район 1, everyone else 0 (Баганский shares 3rd) — so
+    # Баганский, 3rd now, has not moved. Against the whole of October (Баганский 1, 2nd with
+    # район) it read «−1», a fall made by the two days November has not had.
+    at = run_page(app_db, PAGE, now=NOW)
+    at.selectbox(key="metric").set_value("messages").run()
+    assert_ok(at)
+    df = league(at).set_index("Муниципалитет")
+    assert df.loc[["город Новосибирск", "Новосибирский район", "Баганский район"], "Изменение"].tolist() == [0, 0, 0]
+    assert "Изменение — к 01.10.2026 – 28.10.2026 (столько же дней)." in texts(at)
+
+
 def test_median_ranking_prints_durations_as_the_cards_do(app_db):
     """The league by «Медиана ответа» printed «120» under «Медиана ответа, мин» while the
     cards say «2 ч»: now the values read as the KPI prints them and still sort as minutes."""

@@ -44,6 +44,24 @@ def test_rating_fixture(fixture_engine):
     assert df["name"].iloc[2] == "Баганский район"
 
 
+def test_previous_rating_is_the_previous_period_at_the_same_age(fixture_engine):
+    # November runs at NOW (28.11, 19:00 local), so October is taken as it stood on 28.10 at
+    # 19:00 local (kpis.same_age): message 108 (29.10, Баганский район) had not come yet, and
+    # the October figures are the KPI cards' previous ones.
+    from queries import kpis
+    from queries.breakdowns import by_municipality
+    from tests.fixture_data import BAGAN, NSK, OCT
+    with fixture_engine.connect() as conn:
+        prev = rating.previous_rating(conn, NOV.with_(municipality_ids=(NSK,)), NOW).set_index("municipality_id")
+        settled = by_municipality(conn, OCT, NOW).set_index("municipality_id")
+        cards = kpis.headline(conn, OCT.with_(municipality_ids=(BAGAN,)), NOW, as_of=kpis.same_age(NOV, NOW))
+    assert len(prev) == 35 and REGIONAL not in prev.index  # every municipality, whatever the filter
+    assert settled.loc[BAGAN, "messages"] == 1
+    assert prev.loc[BAGAN, "messages"] == cards.messages == 0
+    assert prev.loc[NSK, "messages"] == 5 and prev["messages"].sum() == 6  # 101–104, 106, 107; 105 is regional
+    assert {"score", "rank", "enough_data", "share_in_norm_adj"} <= set(prev.columns)
+
+
 def test_rank_change():
     nan = float("nan")
 

@@ -215,7 +215,7 @@ def test_summary_slide_states_conclusions_from_the_queries(pptx_file, expected, 
     assert any(t.startswith(f"Ниже цели по ответу в срок (не ниже 90,0{fmt.NBSP}%) — {len(ranked)} из {len(ranked)} ")
                and f"{low['name']} ({fmt.pct(low['share_in_norm'])})" in t for t in said)
     assert (f"Подписчиков — {fmt.num(cur.subscribers)}: {KPIS['subscribers'].change(cur.subscribers, prev.subscribers).text} "
-            "к периоду «октябрь 2026».") in said
+            "к периоду «октябрь 2026 по 28.10».") in said  # November runs: the cards' previous values, named alike
     # October has too few messages for a like-for-like change: no «improved/declined» sentence.
     assert not any("улучшился" in t or "ухудшился" in t for t in said)
 

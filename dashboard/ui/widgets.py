@@ -604,8 +604,7 @@ def change_caption(f: Filters, codes: Sequence[str]) -> None:
     working days and hours) are behind its help icon (previous_help)."""
     settings = get_settings()
     legend = f" Цели: {status_legend()}" if any(c in settings.targets for c in codes) else ""
-    until = cached(kpis.compared_until, f, now=pinned_now())
-    st.caption(f"{previous_caption(f, until)} Норма ответа: {settings.norm_short}.{legend}",
+    st.caption(f"{previous_caption(f, compared_until(f))} Норма ответа: {settings.norm_short}.{legend}",
                help=f"{previous_help(f)}\n\nНорма ответа: {settings.norm_label}.")
 
 
@@ -816,6 +815,12 @@ def section(title: str, caption: str | None = None):
     if caption:
         box.caption(caption)
     return box
+
+
+def compared_until(f: Filters) -> date | None:
+    """The last day of the previous period that f's changes count (queries.kpis.compared_until):
+    None once f's period is over."""
+    return cached(kpis.compared_until, f, now=pinned_now())
 
 
 def previous_caption(f: Filters, until: date | None = None) -> str:

@@ -165,8 +165,7 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
         names = reference.municipalities(conn).set_index("id")["name"]
         cur, prev = kpis.headline_compare(conn, f, now)
         grain = trend_grain(period, cur.messages)  # as the pages: a district's month by weeks
-        rating_df = rating_with_changes(rating.rating(conn, oblast_f, now),
-                                        rating.rating(conn, oblast_f.previous(), now))
+        rating_df = rating_with_changes(*rating.rating_and_previous(conn, oblast_f, now))
         return ReportContent(
             period=period,
             previous=period.previous(),

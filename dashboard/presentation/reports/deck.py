@@ -309,7 +309,7 @@ def _change(c: ReportContent, code: str) -> str:
 def conclusions(c: ReportContent) -> list[str]:
     """Three to five sentences a governor reads first: who improved, who declined, the overdue
     backlog, who is below the target, how subscribers changed — each with its numbers."""
-    h, prev = c.headline, f"к периоду «{c.previous.label()}»"
+    h, prev = c.headline, f"к периоду «{c.previous_label}»"
     target = c.targets.get("share_in_norm")
     out: list[str] = []
     if c.is_oblast:
@@ -461,7 +461,7 @@ def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
     change = rank_change_cell(row["rank_change"])
     lines = (Line("Место в рейтинге", theme.CARD_LABEL_PT, color=theme.MUTED),
              Line(f"{rank} из {len(ranked)}", theme.CARD_VALUE_PT, bold=True, color=theme.NAVY),
-             Line(f"{change.text} к периоду «{c.previous.label()}»" if change.text not in ("=", fmt.NA)
+             Line(f"{change.text} к периоду «{c.previous_label}»" if change.text not in ("=", fmt.NA)
                   else "место не изменилось" if change.text == "=" else "нет данных за прошлый период",
                   theme.CARD_NOTE_PT, color=change.color or theme.MUTED))
     pos = ranked.index.get_loc(row.name)
@@ -715,7 +715,7 @@ def movers_slide(c: ReportContent) -> Slide:
             blocks.append(Table(Box(body.x, body.y, body.w, 0.55 * (len(df) + 1)), cols, rows(df), pt=13))
     note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.5, CONTENT.w, 0.5)
     blocks.append(Text(note, (Line(
-        f"Место в рейтинге: {c.previous.label()} → {c.period.label()}. Изменение балла рейтинга (0–100) и доли "
+        f"Место в рейтинге: {c.previous_label} → {c.period.label()}. Изменение балла рейтинга (0–100) и доли "
         "ответов в срок (п.п.) — к прошлому периоду.", 12, color=theme.MUTED),)))
     return Slide("Динамика рейтинга", blocks, subtitle="Муниципалитеты, сильнее всего изменившие место",
                  notes=kpi_notes("share_in_norm", extra=RATING_NOTE))
