@@ -73,7 +73,7 @@ def test_changes_of_place_compare_the_previous_period_at_the_same_age(app_db):
     at.selectbox(key="metric").set_value("messages").run()
     assert_ok(at)
     df = league(at).set_index("Муниципалитет")
-    assert df.loc[["город Новосибирск", "Новосибирский район", "Баганский район"], "Изменение"].tolist() == [0, 0, 0]
+    assert df.loc[["г. Новосибирск", "Новосибирский р-н", "Баганский р-н"], "Изменение"].tolist() == [0, 0, 0]
     assert "Изменение — к 01.10.2026 – 28.10.2026 (столько же дней)." in texts(at)
 
 
