@@ -215,3 +215,55 @@ def test_postgres_statement_timeout(short_timeouts):
         assert str(db.database_error(e.value, engine.url)) == db.NOT_ANSWERING
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def newer_schema(tmp_path):
+    """A database upgraded by a newer version of the app: at a revision this one does not know."""
+    from dashboard.core import migrate
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    engine.dispose()
+    return url
+
+
+def test_a_newer_schema_is_refused_unchanged(newer_schema, caplog):
+    from dashboard.core import migrate
+
+    engine = make_engine(newer_schema)
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master ORDER BY name").all()
+    with pytest.raises(migrate.SchemaTooNew) as e:
+        migrate.upgrade(engine)
+    assert str(e.value) == migrate.SCHEMA_TOO_NEW
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT name, sql FROM sqlite_master ORDER BY name").all() == before
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0099"
+    assert "revision 0099, unknown to this app" in caplog.text
+
+
+def test_app_start_on_a_newer_schema(newer_schema, monkeypatch):
+    """Not «внутренняя ошибка приложения»: the visitor is told the app is older than its database."""
+    from dashboard.core import migrate
+
+    monkeypatch.setenv("DATABASE_URL", newer_schema)
+    get_settings.cache_clear()
+    at = fresh_app(newer_schema)
+    at.run(timeout=60)
+    assert not at.exception
+    assert [e.value for e in at.error] == [migrate.SCHEMA_TOO_NEW]
+    assert not at.title
+
+
+def test_cli_on_a_newer_schema(newer_schema):
+    from dashboard.core import migrate
+
+    env = {**os.environ, "DATABASE_URL": newer_schema, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "dashboard", "db", "upgrade"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == f"Ошибка: {migrate.SCHEMA_TOO_NEW}"

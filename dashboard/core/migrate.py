@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from dashboard.core.db import DatabaseUnavailable
 from dashboard.core.reference_data import load_reference
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SCHEMA_TOO_NEW = ("База данных создана более новой версией приложения, и эта версия не может с ней работать. "
+                  "Обновите приложение (подробности — в журнале сервера).")
+
+
+class SchemaTooNew(DatabaseUnavailable):
+    """The database's schema revision is unknown to this version of the app (a newer one
+    upgraded it): nothing is changed, and the message says to update the app."""
 
 
 def alembic_config(connection=None) -> Config:
@@ -21,9 +33,18 @@ def alembic_config(connection=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` and (re)load municipalities and topics."""
+    """Apply migrations up to ``revision`` and (re)load municipalities and topics; SchemaTooNew
+    when the database is at a revision this app does not know."""
     with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+        cfg = alembic_config(conn)
+        current = MigrationContext.configure(conn).get_current_heads()
+        script = ScriptDirectory.from_config(cfg)
+        unknown = [rev for rev in current if _missing(script, rev)]
+        if unknown:
+            log.error("database schema at revision %s, unknown to this app (head %s)",
+                      ", ".join(unknown), script.get_current_head())
+            raise SchemaTooNew(SCHEMA_TOO_NEW)
+        command.upgrade(cfg, revision)
     with engine.begin() as conn:
         load_reference(conn)
 
@@ -32,3 +53,10 @@ def revision(engine: Engine, message: str) -> None:  # pragma: no cover - develo
     """Autogenerate a new migration from the difference between schema.py and ``engine``."""
     with engine.begin() as conn:
         command.revision(alembic_config(conn), message=message, autogenerate=True)
+
+
+def _missing(script: ScriptDirectory, rev: str) -> bool:
+    try:
+        return script.get_revision(rev) is None
+    except Exception:  # alembic.util.CommandError / ResolutionError: no such revision
+        return True
