@@ -39,6 +39,10 @@ def test_preview_refuses_what_the_import_refuses():
     assert big.problem.startswith("Файл слишком большой")
     assert importer.inspect_upload(b"", "e.csv", "stats", settings=SETTINGS).problem == "Файл пустой."
     assert "повреждён" in importer.inspect_upload(b"PK\x03\x04xx", "b.xlsx", "stats", settings=SETTINGS).problem
+    rows = [["Выгрузка обращений"], [], MESSAGES_HEADER]
+    header_only = importer.inspect_upload(xlsx_bytes({"Лист1": rows}), "h.xlsx", "messages", settings=SETTINGS)
+    assert header_only.problem == "В файле только заголовок (строка 3), строк с данными нет."
+    assert header_only.preview.n_rows == 0
 
 
 def test_columns_help_names_required_columns():

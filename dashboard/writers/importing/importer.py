@@ -343,7 +343,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
             finally:
                 reading.cancel()
             if not n_rows:
-                problems.add(None, None, None, f"В файле только заголовок (строка {header.row}), строк с данными нет.")
+                problems.add(None, None, None, header_only(header.row))
             if problems:
                 raise _Rejected
             progress(0.9, "Обновление сводных таблиц…")
@@ -506,6 +506,11 @@ class Preview:
     recognised: dict[str, str]    # header as written → the column it was taken for
     ignored: list[str]
     n_rows: int | None            # data rows in the file; None: more than the preview read
+    header_row: int = 1           # where the header was found (as numbered in Excel)
+
+
+def header_only(row: int) -> str:
+    return f"В файле только заголовок (строка {row}), строк с данными нет."
 
 
 def preview(source, file_name: str, kind: str, sheet: str | None = None, n: int = 10,
@@ -528,7 +533,8 @@ def preview(source, file_name: str, kind: str, sheet: str | None = None, n: int 
     frame = pd.DataFrame([b[:len(names)] for b in body], columns=names)
     frame.insert(0, "Строка", [str(number) for number, _ in rows[pos + 1:pos + 1 + n]])
     recognised = {header.written[f]: spec.column(f).label for f in header.index}
-    return Preview(frame, recognised, header.ignored, len(rows) - pos - 1 if len(rows) < budget else None)
+    return Preview(frame, recognised, header.ignored, len(rows) - pos - 1 if len(rows) < budget else None,
+                   header.row)
 
 
 @dataclass
@@ -553,7 +559,9 @@ def inspect_upload(source, file_name: str, kind: str, sheet: str | None = None,
             head = stream.read(8)
         if head.strip() and file_format(head, file_name) == "xlsx":
             sheets = sheet_names(source, limits)
-        return Upload(sheets, preview(source, file_name, kind, sheet, limits=limits), None)
+        view = preview(source, file_name, kind, sheet, limits=limits)
+        # Said before «Импортировать» (which is then disabled), not after it.
+        return Upload(sheets, view, header_only(view.header_row) if view.n_rows == 0 else None)
     except FileRejected as e:
         return Upload(sheets, None, str(e))
 
