@@ -341,17 +341,21 @@ def _share_label(share, due, few: bool) -> str:
 def _line_segments(points: pd.DataFrame, flag: str, flagged) -> pd.DataFrame:
     """The line between each two neighbouring points of a run (``run``, ``_runs``: it breaks
     where a bucket has no share), two rows a segment (``seg``), with the column ``flag`` =
-    ``flagged(start, end)`` of the segment's two rows (drawn lighter)."""
+    ``flagged(starts, ends)`` — the segments' first and second rows, aligned — on both rows
+    of each (drawn lighter). Column-wise: a frame a segment cost 0.2 s a chart for 30 days."""
     k = points.reset_index(drop=True)
-    pairs = [i for i in range(len(k) - 1) if k["run"].iat[i] == k["run"].iat[i + 1]]
-    rows = [k.iloc[[i, i + 1]].assign(seg=i, **{flag: bool(flagged(k.iloc[i], k.iloc[i + 1]))}) for i in pairs]
-    return pd.concat(rows, ignore_index=True) if rows else k.iloc[:0].assign(seg=0, **{flag: False})
+    run = k["run"].to_numpy()
+    starts = np.flatnonzero(run[:-1] == run[1:])
+    marks = np.asarray(flagged(k.iloc[starts].reset_index(drop=True), k.iloc[starts + 1].reset_index(drop=True)),
+                       dtype=bool)
+    rows = k.iloc[np.column_stack([starts, starts + 1]).ravel()].reset_index(drop=True)
+    return rows.assign(seg=np.repeat(starts, 2), **{flag: np.repeat(marks, 2)})
 
 
 def _segments(known: pd.DataFrame) -> pd.DataFrame:
     """The trend's own line (not the grey reference's): ``into_pending`` where its later point's
     messages are not all due yet (PENDING_LABEL), as PowerPoint styles a segment by its end."""
-    return _line_segments(known, "into_pending", lambda a, b: b["point_kind"] == PENDING_LABEL)
+    return _line_segments(known, "into_pending", lambda a, b: b["point_kind"].to_numpy() == PENDING_LABEL)
 
 
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
@@ -414,7 +418,7 @@ def _reference_segments(df: pd.DataFrame) -> pd.DataFrame:
     """The oblast's line between each two neighbouring buckets with a share (a gap where one
     has none), lighter (``lighter``) where either end is lighter: a partial first week too."""
     k = df.assign(run=_runs(df["oblast_share"]).values).dropna(subset=["oblast_share"])
-    return _line_segments(k, "lighter", lambda a, b: a["oblast_lighter"] or b["oblast_lighter"])
+    return _line_segments(k, "lighter", lambda a, b: a["oblast_lighter"].to_numpy(bool) | b["oblast_lighter"].to_numpy(bool))
 
 
 def _timeliness(series_df: pd.DataFrame, reference: pd.DataFrame | None, norm_share_target: float | None,
