@@ -312,8 +312,16 @@ def test_hollow_and_lighter_markers_are_drawn_so_in_powerpoint_and_libreoffice()
     d = deck.Deck("t", False, [deck.Slide("t", [deck.timeliness_chart(c, b"")])])
     chart = next(sh.chart for sh in Presentation(io.BytesIO(pptx_render(d))).slides[0].shapes if sh.has_chart)
     green, light = deck._hex(screen_charts.GOOD), deck._hex(screen_charts.GOOD_LIGHT)
-    main, discs, holes = chart.plots[0].series
+    main, line, full, discs, holes = chart.plots[0].series
     assert list(main.values) == [0.8, 0.8, 0.8, 0.8, None]
+    # LibreOffice draws a line in one colour: the lighter segments (into the days with messages
+    # not due yet) again in the lighter colour, the full hollow marker at their start over them.
+    assert list(line.values) == [None, 0.8, 0.8, 0.8, None]
+    assert line._element.xpath("c:spPr/a:ln/a:solidFill/a:srgbClr/@val") == [light]
+    assert line._element.xpath("c:marker/c:symbol/@val") == ["none"]
+    assert list(full.values) == [None, 0.8, None, None, None]
+    assert full._element.xpath("c:marker/c:size/@val") == ["10"]
+    assert full._element.xpath("c:marker/c:spPr/a:solidFill/a:srgbClr/@val") == [green]
 
     def marker(ps, i):
         """(size, fill, ring) of a point's own marker, None where it has none."""
@@ -334,7 +342,7 @@ def test_hollow_and_lighter_markers_are_drawn_so_in_powerpoint_and_libreoffice()
     assert [marker(holes, i) for i in range(5)] == [None, None, None, None, None]   # the series' own
     assert holes._element.xpath("c:marker/c:size/@val") == ["6"]
     assert holes._element.xpath("c:marker/c:spPr/a:solidFill/a:srgbClr/@val") == ["FFFFFF"]
-    for overlay in (discs, holes):   # markers only: no line, no legend entry
+    for overlay in (full, discs, holes):   # markers only: no line, no legend entry
         assert overlay._element.xpath("c:spPr/a:ln/a:noFill")
     # The line into a point whose messages are not all due yet in its lighter colour (PowerPoint
     # draws a segment in its end point's c:spPr line).
@@ -342,8 +350,45 @@ def test_hollow_and_lighter_markers_are_drawn_so_in_powerpoint_and_libreoffice()
              for d in main._element.xpath("c:dPt")}
     assert {i: v for i, v in lines.items() if v} == {2: [light], 3: [light]}
     legend = chart.legend._element
-    assert legend.xpath("c:legendEntry[c:delete/@val=1]/c:idx/@val") == ["1", "2"]
+    assert legend.xpath("c:legendEntry[c:delete/@val=1]/c:idx/@val") == ["1", "2", "3", "4"]
     assert [e.tag.split("}")[1] for e in legend][:3] == ["legendPos", "legendEntry", "legendEntry"]
+
+
+def test_the_oblast_line_out_of_a_partial_first_week_is_lighter_as_on_the_screen():
+    """The screen draws the oblast's grey line lighter where either end is lighter; the slide
+    lightened the line into a lighter point only (PowerPoint styles a segment by its end), so a
+    partial first week's marker was light and its outgoing line full while the partial last
+    week's incoming line was light. Now both edges as on the screen; the municipality's own
+    line as on the screen too (lighter only into a bucket with messages not due yet)."""
+    c = _series_content([10, 10, 10, 10], [10, 10, 10, 10], partial=[True, False, False, True], grain="week")
+    c.scope_name = "Баганский район"
+    c.oblast_series = pd.DataFrame({"period": c.series["period"], "messages": [100, 120, 110, 60],
+                                    "due": [100, 120, 110, 60], "share_in_norm": [0.9, 0.8, 0.85, 0.7],
+                                    "partial": [True, False, False, True]})
+    chart = deck.timeliness_chart(c, b"")
+    own, grey = chart.series[0], chart.series[1]
+    light, full = deck._hex(screen_charts.REFERENCE_LIGHT), deck._hex(screen_charts.REFERENCE_COLOR)
+    assert grey.point_colors == (light, full, full, light)
+    assert grey.into_colors == ("", light, "", light)     # out of the first week, into the last
+    assert own.into_colors == ("", "", "", "")              # every message due: a full line
+    # The screen's segments, which the slide follows: lighter the first and the last.
+    spec = screen_charts.timeliness_vs_oblast(c.series, c.oblast_series, grain="week").to_dict()
+    rows = [r for d in spec["datasets"].values() for r in d if "lighter" in r]
+    assert [bool(r["lighter"]) for r in rows[::2]] == [True, False, True]
+    d = deck.Deck("t", False, [deck.Slide("t", [chart])])
+    pptx_chart = next(sh.chart for sh in Presentation(io.BytesIO(pptx_render(d))).slides[0].shapes if sh.has_chart)
+    oblast_line = pptx_chart.plots[0].series[1]._element
+    lines = {int(p.xpath("c:idx/@val")[0]): p.xpath("c:spPr/a:ln/a:solidFill/a:srgbClr/@val")
+             for p in oblast_line.xpath("c:dPt")}
+    assert {i: v for i, v in lines.items() if v} == {1: [light], 3: [light]}
+    # LibreOffice draws a line in one colour: each run of lighter segments again, lighter (two
+    # runs: the full segment between them stays full), the full markers at their ends over them.
+    o = [0.9, 0.8, 0.85, 0.7]
+    assert [(ps.name, list(ps.values)) for ps in pptx_chart.plots[0].series if ps.name.startswith("Вся область:")] == [
+        ("Вся область: светлая линия", [o[0], o[1], None, None]),
+        ("Вся область: светлая линия", [None, None, o[2], o[3]]),
+        ("Вся область: точки", [None, o[1], o[2], None]),
+        ("Вся область: светлые точки", [o[0], None, None, o[3]])]
 
 
 def test_the_slides_trend_names_its_hollow_points_whole():
@@ -384,7 +429,8 @@ def test_markers_of_buckets_with_messages_not_due_yet_are_lighter_and_named():
     chart = deck.timeliness_chart(c, b"")
     good, light = deck._hex(screen_charts.GOOD), deck._hex(screen_charts.GOOD_LIGHT)
     assert chart.series[0].point_colors == (good, light, light, light)
-    assert chart.series[0].light_into == (False, True, True, True)   # the line into them lighter too
+    # The line into them lighter too (the last has no share: no line into it).
+    assert chart.series[0].into_colors == ("", light, light, "")
     assert deck.pending_note(c) == ("Светлые точки — срок ответа ещё не наступил у части обращений "
                                     "(26.11: у 10 из 100; 27.11: у 64 из 94): доля ещё изменится.")
     assert deck.pending_note(_series_content([201, 100], [201, 100])) == ""
@@ -518,7 +564,8 @@ def test_municipality_timeliness_slide_draws_the_oblast_beside_it(report_engine,
     light, full = screen_charts.REFERENCE_LIGHT.lstrip("#").upper(), screen_charts.REFERENCE_COLOR.lstrip("#").upper()
     assert grey.color == full
     assert [days[i] for i, colour in enumerate(grey.point_colors) if colour == light] == ["27.11", "28.11"]
-    assert [days[i] for i, flag in enumerate(grey.light_into) if flag] == ["27.11", "28.11"]
+    # No line into 28.11: 27.11 has no share, the line breaks there.
+    assert [days[i] for i, colour in enumerate(grey.into_colors) if colour] == []
     prs = Presentation(io.BytesIO(_build(report_engine, "pptx", NSK)))
     slide = next(s for s in prs.slides if slide_title(s) == "Ответ в срок по дням")
     pptx_chart = next(sh.chart for sh in slide.shapes if sh.has_chart and sh.name == "chart:timeliness")

@@ -352,10 +352,29 @@ def _line_segments(points: pd.DataFrame, flag: str, flagged) -> pd.DataFrame:
     return rows.assign(seg=np.repeat(starts, 2), **{flag: np.repeat(marks, 2)})
 
 
+def _into_flags(segments: pd.DataFrame, flag: str, n: int) -> tuple[bool, ...]:
+    """Per point of ``n`` (``segments`` from _line_segments of points numbered in ``pos``):
+    ``flag`` of the segment ending at it, False where none ends (a first point, one after a
+    gap): for a chart that styles a segment by its end point (PowerPoint's c:dPt)."""
+    into = [False] * n
+    for _seg, rows in segments.groupby("seg"):
+        into[int(rows["pos"].iloc[-1])] = bool(rows[flag].iloc[-1])
+    return tuple(into)
+
+
 def _segments(known: pd.DataFrame) -> pd.DataFrame:
     """The trend's own line (not the grey reference's): ``into_pending`` where its later point's
     messages are not all due yet (PENDING_LABEL), as PowerPoint styles a segment by its end."""
     return _line_segments(known, "into_pending", lambda a, b: b["point_kind"].to_numpy() == PENDING_LABEL)
+
+
+def trend_lighter_into(series_df: pd.DataFrame) -> tuple[bool, ...]:
+    """Per bucket of the «Ответ в срок» trend: is the line into it from the bucket before drawn
+    lighter — _segments, the screen's rule, for the slides' chart."""
+    pending = trend_marks(series_df)["pending"].values
+    df = pd.DataFrame({"run": _runs(series_df["share_in_norm"]).values, "share": series_df["share_in_norm"].values,
+                       "point_kind": np.where(pending, PENDING_LABEL, ""), "pos": range(len(series_df))})
+    return _into_flags(_segments(df.dropna(subset=["share"])), "into_pending", len(df))
 
 
 def timeliness_trend(series_df: pd.DataFrame, norm_share_target: float | None = None,
@@ -404,7 +423,7 @@ def _reference_columns(df: pd.DataFrame, ref: pd.DataFrame, grain: str) -> pd.Da
                         "oblast_label": [_share_label(v, d, few) for v, d, few in
                                          zip(ref["share_in_norm"], marks["due"], marks["few"])],
                         "oblast_kind": np.where(marks["pending"], PENDING_LABEL, ref["bucket_kind"]),
-                        "oblast_lighter": (ref["partial"] | marks["pending"]).values})
+                        "oblast_lighter": lighter_buckets(ref).values})
     out = df[["period"]].merge(ref, on="period", how="left")
     out["oblast_kind"] = out["oblast_kind"].fillna(pd.Series(df["bucket_kind"].values))
     out["oblast_lighter"] = out["oblast_lighter"].fillna(False).astype(bool)
@@ -414,11 +433,28 @@ def _reference_columns(df: pd.DataFrame, ref: pd.DataFrame, grain: str) -> pd.Da
     return out.drop(columns="period").set_index(df.index)
 
 
+def lighter_buckets(series_df: pd.DataFrame) -> pd.Series:
+    """The buckets of a share's trend drawn lighter: partial (cut by the period; a bucket
+    without the column or without a row is not) or with messages not due yet (trend_marks)."""
+    partial = series_df["partial"] if "partial" in series_df else pd.Series(False, index=series_df.index)
+    return partial.fillna(False).astype(bool) | trend_marks(series_df)["pending"]
+
+
 def _reference_segments(df: pd.DataFrame) -> pd.DataFrame:
     """The oblast's line between each two neighbouring buckets with a share (a gap where one
     has none), lighter (``lighter``) where either end is lighter: a partial first week too."""
     k = df.assign(run=_runs(df["oblast_share"]).values).dropna(subset=["oblast_share"])
     return _line_segments(k, "lighter", lambda a, b: a["oblast_lighter"].to_numpy(bool) | b["oblast_lighter"].to_numpy(bool))
+
+
+def reference_lighter_into(oblast_df: pd.DataFrame) -> tuple[bool, ...]:
+    """Per bucket of the oblast's grey line (``oblast_df``: its share and marks on the
+    municipality's buckets): is the line into it from the bucket before drawn lighter —
+    _reference_segments, the screen's rule (either end lighter: out of a partial first week
+    too, not only into a partial last one), for the slides' chart."""
+    df = pd.DataFrame({"oblast_share": oblast_df["share_in_norm"].astype(float).values,
+                       "oblast_lighter": lighter_buckets(oblast_df).values, "pos": range(len(oblast_df))})
+    return _into_flags(_reference_segments(df), "lighter", len(df))
 
 
 def _timeliness(series_df: pd.DataFrame, reference: pd.DataFrame | None, norm_share_target: float | None,

@@ -156,7 +156,9 @@ class Series:
     dashed: bool = False
     point_colors: tuple[str, ...] = ()    # one colour per category (bars coloured by status)
     hollow: tuple[bool, ...] = ()         # line markers drawn hollow (a value from too few cases)
-    light_into: tuple[bool, ...] = ()     # the line into these points in their (lighter) colour
+    # Per point: the colour of the line into it from the point before ("": the series' own);
+    # PowerPoint styles a segment by its end point.
+    into_colors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -557,6 +559,12 @@ def _partial_colours(c: ReportContent, full: str, partial: str, pending=None) ->
     return tuple(_hex(partial if p else full) for p in flags)
 
 
+def _into_colors(lighter_into, light: str) -> tuple[str, ...]:
+    """Series.into_colors: ``light`` into the buckets whose incoming line the screen draws
+    lighter (charts.trend_lighter_into / reference_lighter_into), the series' own elsewhere."""
+    return tuple(_hex(light) if x else "" for x in lighter_into)
+
+
 def messages_chart(c: ReportContent, png: bytes) -> Chart:
     """Messages per bucket as columns, as the screen's and the PDF's chart draws them: every
     bucket of the period (0 where none), partial buckets lighter (the note under the chart
@@ -575,21 +583,21 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
     yet lighter (and the line into the latter), of a share from too few messages due hollow
     (as on «Обзор»). A municipality's report: its line named by the municipality and the
     oblast's share beside it in grey (as on «Муниципалитет»), its partial and not-yet-due
-    buckets lighter, the line into them too."""
+    buckets lighter, the line into and out of them too. Which segments are lighter is the
+    screen's rule (charts.trend_lighter_into, reference_lighter_into)."""
     s = c.series
     marks = charts.trend_marks(s)
     cats = tuple(bucket_label(p, c.grain) for p in s["period"])
     series = [Series("Ответ в срок" if c.oblast_series is None else c.scope_name, _values(s["share_in_norm"]),
                      _hex(charts.GOOD), point_colors=_partial_colours(c, charts.GOOD, charts.GOOD_LIGHT, marks["pending"]),
                      hollow=tuple(bool(few) for few in marks["few"]),
-                     light_into=tuple(bool(p) for p in marks["pending"]))]
+                     into_colors=_into_colors(charts.trend_lighter_into(s), charts.GOOD_LIGHT))]
     if c.oblast_series is not None:
         o = s[["period"]].merge(c.oblast_series, on="period", how="left")
-        lighter = [bool(p or q) for p, q in zip(o["partial"].fillna(False), charts.trend_marks(o)["pending"])]
         series.append(Series(charts.REFERENCE_NAME, _values(o["share_in_norm"]), _hex(charts.REFERENCE_COLOR),
                              point_colors=tuple(_hex(charts.REFERENCE_LIGHT if x else charts.REFERENCE_COLOR)
-                                                for x in lighter),
-                             light_into=tuple(lighter)))
+                                                for x in charts.lighter_buckets(o)),
+                             into_colors=_into_colors(charts.reference_lighter_into(o), charts.REFERENCE_LIGHT)))
     target = c.targets.get("share_in_norm")
     if target is not None:
         series.append(Series(target.label, (target.goal,) * len(cats), _hex(charts.MUTED), dashed=True))

@@ -134,21 +134,56 @@ class Overlay:
     one colour, its point's, which the series' line colour overrides, so the lighter and the
     hollow markers of a point (c:dPt, as PowerPoint reads them) came out filled in the line's
     colour. ``discs`` repeats the lighter markers, ``holes`` puts a white disc inside the
-    hollow ones: both programs then draw the same. Not in the legend."""
+    hollow ones: both programs then draw the same. Or, with ``line``, a run of lighter
+    segments drawn again in that colour without markers: LibreOffice draws a line in one
+    colour whatever its points' (c:dPt) say. Not in the legend."""
 
     name: str
     values: tuple[float | None, ...]
     colours: tuple[str | None, ...]     # per point: the marker's fill (None: no marker)
     size: tuple[int, ...]
+    line: str | None = None             # a line in this colour, no markers
+    marker: str | None = None           # every point's marker in this colour (size[0])
+
+
+def _lighter_runs(s) -> list[list[int]]:
+    """The lighter segments of a line series (``into_colors``, each named by its end point),
+    in runs of neighbours: one overlay line each, as a gap between two runs must stay a gap."""
+    n = len(s.values)
+    ends = [i for i in range(1, n) if i < len(s.into_colors) and s.into_colors[i]
+            and s.values[i] is not None and s.values[i - 1] is not None]
+    runs: list[list[int]] = []
+    for i in ends:
+        if runs and runs[-1][-1] == i - 1 and s.into_colors[i] == s.into_colors[i - 1]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _overlays(s) -> list[Overlay]:
-    """The overlays of a (solid) line series with lighter or hollow markers; none without."""
+    """The overlays of a (solid) line series with lighter or hollow markers or lighter
+    segments; none without. The lines first: the markers are drawn over them (a full marker
+    at a lighter segment's end too)."""
     n = len(s.values)
     colours = s.point_colors or (s.color,) * n
     hollow = tuple(i < len(s.hollow) and s.hollow[i] and s.values[i] is not None for i in range(n))
-    light = tuple(colours[i] != s.color and s.values[i] is not None for i in range(n))
     out = []
+    ends: set[int] = set()
+    for run in _lighter_runs(s):
+        points = {run[0] - 1, *run}
+        ends |= points
+        out.append(Overlay(f"{s.name}: светлая линия", tuple(v if i in points else None for i, v in enumerate(s.values)),
+                           (None,) * n, (MARKER,) * n, line=s.into_colors[run[0]]))
+    light = tuple(colours[i] != s.color and s.values[i] is not None for i in range(n))
+    for size in (MARKER, MARKER_HOLLOW):
+        # The full markers at a lighter segment's end again, over it: in the series' marker
+        # (LibreOffice drew a point's own one white).
+        full = tuple(i in ends and not light[i] and (MARKER_HOLLOW if hollow[i] else MARKER) == size
+                     for i in range(n))
+        if any(full):
+            out.append(Overlay(f"{s.name}: точки", tuple(v if f else None for v, f in zip(s.values, full)),
+                               (None,) * n, (size,) * n, marker=s.color))
     if any(light):
         out.append(Overlay(f"{s.name}: светлые точки", tuple(v if f else None for v, f in zip(s.values, light)),
                            tuple(c if f else None for c, f in zip(colours, light)),
@@ -190,6 +225,7 @@ def _chart(slide, block: Chart) -> None:
     for s in block.series:
         data.add_series(s.name, s.values)
     overlays = [o for s in block.series if block.kind == "line" and not s.dashed for o in _overlays(s)]
+    overlays = [o for o in overlays if o.line] + [o for o in overlays if not o.line]   # lines under markers
     for o in overlays:
         data.add_series(o.name, o.values)
     b = block.box
@@ -242,9 +278,9 @@ def _chart(slide, block: Chart) -> None:
                         _marker(ps.points[i].marker, MARKER_HOLLOW if hollow else MARKER_LIGHT,
                                 theme.WHITE if hollow else colour, colour)
                         ps.points[i].marker.format.line.width = Pt(1.5)
-                    if i < len(s.light_into) and s.light_into[i] and s.values[i] is not None:
+                    if i < len(s.into_colors) and s.into_colors[i] and s.values[i] is not None:
                         # PowerPoint draws the segment ending at a point in the point's line.
-                        ps.points[i].format.line.color.rgb = _color(colour)
+                        ps.points[i].format.line.color.rgb = _color(s.into_colors[i])
                         ps.points[i].format.line.width = Pt(2.5)
         else:
             ps.format.fill.solid()
@@ -255,7 +291,15 @@ def _chart(slide, block: Chart) -> None:
                 point.format.fill.fore_color.rgb = _color(colour)
     for o, ps in zip(overlays, list(plot.series)[len(block.series):]):
         ps.smooth = False
+        if o.line:
+            ps.format.line.color.rgb = _color(o.line)
+            ps.format.line.width = Pt(2.5)
+            ps.marker.style = XL_MARKER_STYLE.NONE
+            continue
         ps.format.line.fill.background()
+        if o.marker:
+            _marker(ps.marker, o.size[0], o.marker)
+            continue
         _marker(ps.marker, MARKER_HOLE, theme.WHITE)
         for i, (colour, size) in enumerate(zip(o.colours, o.size)):
             if colour is not None and (colour, size) != (theme.WHITE, MARKER_HOLE):   # a point's own: a disc
