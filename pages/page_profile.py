@@ -10,6 +10,7 @@ from dashboard.core import formatting as fmt
 from dashboard.core import platforms
 from dashboard.core.metrics import KPIS
 from dashboard.presentation import page_charts
+from dashboard.presentation.plaintext import literal
 from dashboard.ui import access, signals_view, widgets
 from queries import page_profile, pages
 
@@ -19,20 +20,19 @@ PICK_LIMIT = 100  # pages offered in the choice at once
 f = widgets.current_filters()
 
 
-def chosen_page() -> int | None:
-    raw = st.query_params.get(PARAM)
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
-
-
-page_id = chosen_page()
+raw_id = st.query_params.get(PARAM)
+try:
+    page_id = int(raw_id) if raw_id is not None else None
+except ValueError:
+    page_id = None
 card = widgets.cached(page_profile.page_card, page_id) if page_id is not None else None
 if card is None:
     widgets.page_header("Профиль страницы")
     if page_id is not None:
         st.warning(f"Страницы с номером {page_id} нет в реестре.", icon=":material/warning:")
+    elif raw_id is not None:  # a link cut short or mistyped: said, not silently ignored
+        st.warning(f"В ссылке номер страницы «{literal(raw_id)}» не распознан: выберите страницу в списке.",
+                   icon=":material/warning:")
     # Country-wide the registry holds 70 000 pages: the choice lists one page of the search
     # result (searched in SQL), never the whole registry.
     needle = st.text_input("Поиск", placeholder="Название, организация или адрес страницы",

@@ -62,6 +62,14 @@ def test_without_a_page_offers_a_choice(app_db):
     assert "Страницы с номером 999 нет в реестре." in [w.value for w in at.warning]
 
 
+def test_a_page_number_that_is_not_a_number_is_said(app_db):
+    at = run_page(app_db, PAGE, now=NOW, query_params={"page": "12**x**"})
+    assert_ok(at)
+    assert [w.value for w in at.warning if "ссылке" in w.value] == [
+        "В ссылке номер страницы «12\\*\\*x\\*\\*» не распознан: выберите страницу в списке."]
+    assert at.selectbox(key="profile_page_pick").value is None
+
+
 def test_weekly_table_holds_numbers_and_dates(app_db):
     """The «По неделям» table keeps numbers and dates (Russian format from the column
     configuration): its numeric columns sort as numbers, weeks as dates."""
