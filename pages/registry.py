@@ -53,7 +53,9 @@ with tab_pages:
     # at 1366 px the names were cut to «Администрация Баганского рай» and «Профиль» was
     # off screen, past «Последняя публикация».
     event = widgets.table(reg, {
-        "title": st.column_config.TextColumn("Страница", width=300),
+        # A municipality user's list has no «Муниципалитет» column: the titles get its 160 px
+        # («МБУК Библиотека № 1 рабочего посёлка Кольцо…» was cut in 300).
+        "title": st.column_config.TextColumn("Страница", width=300 + 160 * own),
         "profile": st.column_config.LinkColumn("Профиль", display_text="профиль", width=80,
                                                help="Профиль страницы в дашборде"),
         **({} if own else {"municipality": st.column_config.TextColumn("Муниципалитет", width=160)}),

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 
 from dashboard.core import formatting as fmt
-from tests.apptest_utils import assert_ok, run_page, table_with, texts
+from tests.apptest_utils import assert_ok, run_page, shown, table_with, texts
 from tests.fixture_data import NOW
 
 PAGE = "pages/registry.py"
@@ -187,6 +187,12 @@ def test_registry_of_the_example_pages_file(tmp_path, monkeypatch):
     assert "Найдено **12** страниц." in texts(at)
 
 
+def _registry_config(at) -> dict:
+    import json
+
+    return json.loads(next(f for f in at.dataframe if "Госметка" in shown(f).columns).proto.columns)
+
+
 def test_a_municipality_user_sees_its_largest_pages_first(signed_in_app):
     """Sorted by municipality, a municipality user's own pages were in no useful order: its
     list opens by subscribers, largest first (1 400, 540, 420, 350, 80), without «по
@@ -201,8 +207,14 @@ def test_a_municipality_user_sees_its_largest_pages_first(signed_in_app):
     assert list(reg["Страница"]) == ["Страница 1", "Страница 2", "Страница 8", "Страница 4", "Страница 3"]
     assert list(reg["Подписчики"]) == [1400, 540, 420, 350, 80]
     assert "Муниципалитет" not in reg.columns
+    # The titles get the column's 160 px: «МБУК Библиотека № 1 рабочего посёлка Кольцово» (45
+    # characters, 340 px) was cut in 300.
+    widths = {c.get("label"): c.get("width") for c in _registry_config(at).values()}
+    assert widths["Страница"] == 460
     at = signed_in_app("tsur@nso.ru", PAGE)
     assert at.selectbox(key="sort").value == "municipality" and not at.toggle(key="desc").value
     reg = table_with(at, "Госметка")
     assert list(reg["Страница"])[:5] == ["Страница 7", "Страница 5", "Страница 6", "Страница 1", "Страница 2"]
     assert "Муниципалитет" in reg.columns
+    widths = {c.get("label"): c.get("width") for c in _registry_config(at).values()}
+    assert (widths["Страница"], widths["Муниципалитет"]) == (300, 160)
