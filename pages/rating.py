@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.core import formatting as fmt
@@ -55,6 +56,13 @@ with table_tab:
     lg = lg.assign(status_text=["●" if mk and own else f"● {status_kpi.text(v)}" if mk else ""
                                 for mk, v in zip(marks, lg[status_kpi.column])])
     ranked = int(lg["place"].notna().sum())
+    if mine is not None and (lg["municipality_id"] == mine).any():
+        # The chosen municipality's (a municipality user's own) place where the page opens: its
+        # row is highlighted, but below the method and down the 35 rows.
+        me = lg[lg["municipality_id"] == mine].iloc[0]
+        value = "" if pd.isna(me[metric]) else f" ({m.text(me[metric])})"
+        where = f"{int(me['place'])}-е место из {ranked}" if pd.notna(me["place"]) else f"без места — {LOW_DATA}"
+        pick.markdown(f"**{me['name']}**: {where}{value}.")
     with method, widgets.section("Как считается"):
         if metric == "score":
             weights = " · ".join(f"{KPIS[c].name} — **{fmt.pct(w, 0)}**" for c, w in RATING_WEIGHTS.items())

@@ -288,3 +288,17 @@ def test_the_leadership_still_chooses_among_all_35(signed_in_app):
     at.radio(key="cmp_mode").set_value("Такие же, как мой").run()
     assert_ok(at)
     assert len(at.selectbox(key="cmp_mine").options) == 35
+
+
+def test_the_chosen_municipality_reads_its_place_where_the_page_opens(app_db):
+    """A municipality (a municipality user's own) looked for its row below the method and down
+    the 35 rows: its place is named beside the metric's choice, with the value the table shows."""
+    at = run_page(app_db, PAGE, now=NOW, query_params={"mo": "город Новосибирск"})
+    assert_ok(at)
+    assert "**город Новосибирск**: 2-е место из 2 (30,0)." in texts(at)
+    at.selectbox(key="metric").set_value("messages").run()
+    assert "**город Новосибирск**: 1-е место из 35 (15)." in texts(at)
+    at = run_page(app_db, PAGE, now=NOW, query_params={"mo": "Баганский район"})
+    assert "**Баганский район**: без места — мало данных." in texts(at)
+    at = run_page(app_db, PAGE, now=NOW)
+    assert "-е место из" not in texts(at) and "без места" not in texts(at)
