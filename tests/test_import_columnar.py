@@ -218,6 +218,7 @@ def _book_rows(data: bytes, monkeypatch=None) -> list:
 
 
 def test_plain_xlsx_rows_equal_openpyxl(monkeypatch, tmp_path):
+    from dashboard.writers.importing.values import Uncomputed
     from tests.big_files import write_xlsx
     from tests.import_helpers import xlsx_bytes
 
@@ -229,7 +230,8 @@ def test_plain_xlsx_rows_equal_openpyxl(monkeypatch, tmp_path):
     book = xlsx_bytes({"Лист": rows})
     fast = _book_rows(book)
     assert fast == _book_rows(book, monkeypatch)
-    assert fast[1] == (2, ["a1", 17, 2.5, datetime(2026, 11, 2, 8, 15), True, "Дороги"])  # a formula: no cached value
+    # a formula with no cached value: kept as such (values.Uncomputed), refused if imported
+    assert fast[1] == (2, ["a1", 17, 2.5, datetime(2026, 11, 2, 8, 15), True, "Дороги", None, Uncomputed("=1+1")])
     monkeypatch.undo()
     streamed = write_xlsx(tmp_path / "inline.xlsx", [["ID", "N"], ["b1", 3], ["", 4.25], ["b3", "текст & <знаки>"]])
     data = streamed.read_bytes()

@@ -148,3 +148,57 @@ def test_rows_after_a_sep_line_are_numbered_as_excel_shows_them(db):
     rows[1][2] = "завтра"
     result = run(db, "messages", b"sep=;\r\n" + csv_bytes(MESSAGES_HEADER, rows))
     assert (result.errors[0].row, result.errors[0].column) == (3, "Дата поступления")
+
+
+def with_cached_values(book: bytes, values: dict[str, str]) -> bytes:
+    """The workbook with the value a spreadsheet program stores beside a formula written into
+    the formula cells named in ``values`` (openpyxl writes formulas without them)."""
+    import io
+    import re
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(book)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode()
+                for ref, value in values.items():
+                    kind = "" if re.fullmatch(r"[\d.]+", value) else ' t="str"'  # a text result
+                    xml, n = re.subn(rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/?>(</v>)?',
+                                     rf'<c r="{ref}"{kind}\g<1>>\g<2><v>{value}</v>', xml)
+                    assert n == 1, ref
+                data = xml.encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+FORMULA_ROWS = [
+    MESSAGES_HEADER + ["Комментарий"],
+    # a date cell (read by openpyxl's own parser) and a formula in the optional «Дата ответа»
+    ["m1", "https://vk.com/club101", datetime(2026, 11, 2, 8, 15), "Дороги", "=B2+1", "дан ответ", "да", "=1+1"],
+    # plain cells (the fast reader) and a formula in the topic
+    ["m2", "https://vk.com/club101", "02.11.2026 21:00", '="Д"&"ороги"', "", "новое", "нет", "=1+1"],
+]
+
+
+def test_formulas_without_values_are_refused_not_read_as_blanks(db):
+    """A workbook written by a program that stores formulas without their values: read as blank,
+    the answer's date and the topic would be lost without a word (the message «без ответа»)."""
+    from dashboard.writers.importing.values import UNCOMPUTED
+
+    result = run(db, "messages", xlsx_bytes({"Лист1": FORMULA_ROWS}), "f.xlsx")
+    assert not result.ok
+    assert [(e.row, e.column, e.value, e.message) for e in result.errors] == [
+        (2, "Дата ответа", "=B2+1", UNCOMPUTED), (3, "Тема", '="Д"&"ороги"', UNCOMPUTED)]
+    assert stored_messages(db) == []
+
+
+def test_formulas_with_their_values_import_the_values(db):
+    """As Excel and LibreOffice save them; a formula in a column not imported is no matter."""
+    book = with_cached_values(xlsx_bytes({"Лист1": FORMULA_ROWS}),
+                              {"E2": "46328.4375", "D3": "Дороги", "H2": "2"})
+    result = run(db, "messages", book, "f.xlsx")
+    assert result.ok, result.report()
+    assert stored_messages(db) == [("m1", datetime(2026, 11, 2, 1, 15), datetime(2026, 11, 2, 3, 30), "answered", True),
+                                   ("m2", datetime(2026, 11, 2, 14, 0), None, "new", False)]

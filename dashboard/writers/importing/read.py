@@ -26,6 +26,7 @@ from pathlib import PurePath
 from typing import BinaryIO
 
 from dashboard.core.formatting import num
+from dashboard.writers.importing.values import Uncomputed
 
 Row = tuple[int, list]  # (row number as in Excel, cell values)
 Progress = Callable[[float, str], None]
@@ -418,6 +419,9 @@ def _sheet_rows(ws) -> Iterator[tuple[int, tuple]]:
                 plain = _plain_row(element, ws._shared_strings, parser.date_formats)
                 if plain is None:
                     number, cells = parser.parse_row(element)
+                    for i in [i for i, cell in enumerate(cells) if cell["value"] is None]:  # rare: styled blanks
+                        if (formula := element[i].find(_F)) is not None:
+                            cells[i]["value"] = _uncomputed(formula)
                     values = ws._get_row(cells, 1, None, values_only=True)
                 else:
                     number, values = plain
@@ -428,7 +432,12 @@ def _sheet_rows(ws) -> Iterator[tuple[int, tuple]]:
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_C, _V, _IS, _T = (_MAIN_NS + tag for tag in ("c", "v", "is", "t"))
+_C, _V, _IS, _T, _F = (_MAIN_NS + tag for tag in ("c", "v", "is", "t", "f"))
+
+
+def _uncomputed(formula) -> Uncomputed:
+    """A formula cell without a value; a shared formula's followers carry no text of their own."""
+    return Uncomputed(f"={formula.text}" if formula.text else "")
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
@@ -459,7 +468,8 @@ def _plain_row(row, shared: list, date_styles) -> tuple[int, tuple] | None:
         else:
             v = c.findtext(_V) or None
             if v is None:
-                value = None
+                formula = c.find(_F)
+                value = None if formula is None else _uncomputed(formula)
             elif t == "n":
                 s = c.get("s")
                 if s and int(s) in date_styles:

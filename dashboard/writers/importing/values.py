@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -34,10 +35,29 @@ def norm(s) -> str:
     return " ".join(s.split())
 
 
+@dataclass(frozen=True)
+class Uncomputed:
+    """A workbook cell holding a formula without its value: written by a program that does not
+    compute formulas (Excel and LibreOffice store the value beside the formula). Read as
+    empty, the cell would silently drop what the user sees in it (a topic, an answer's date);
+    every parser refuses it instead (``text``), naming the formula."""
+
+    formula: str
+
+    def __str__(self) -> str:  # the value shown in the error list
+        return self.formula or "формула"
+
+
+UNCOMPUTED = ("в ячейке формула без сохранённого значения: откройте файл в Excel или LibreOffice и "
+              "сохраните его — значения формул запишутся в файл")
+
+
 def text(v) -> str | None:
     """The cell as stripped text, or None when it is empty (or a dash)."""
     if v is None:
         return None
+    if v.__class__ is Uncomputed:
+        raise ValueError(UNCOMPUTED)
     if isinstance(v, float) and math.isnan(v):
         return None
     if isinstance(v, float) and v.is_integer():
