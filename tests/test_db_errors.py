@@ -175,6 +175,7 @@ def test_locked_sqlite_on_app_start(locked_sqlite, monkeypatch):
     at = fresh_app(locked_sqlite)
     at.run(timeout=60)
     assert [e.value for e in at.error] == [db.BUSY]
+    assert at.error[0].proto.icon == ":material/error:"  # drawn by the app (an emoji needs a font)
 
 
 def test_import_into_a_database_being_written(tmp_path, short_timeouts):
@@ -257,6 +258,7 @@ def test_app_start_on_a_newer_schema(newer_schema, monkeypatch):
     assert not at.exception
     assert [e.value for e in at.error] == [migrate.SCHEMA_TOO_NEW]
     assert not at.title
+    assert at.error[0].proto.icon == ":material/error:"
 
 
 def test_cli_on_a_newer_schema(newer_schema):

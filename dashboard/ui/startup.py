@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard.core import db, migrate
 from dashboard.presentation import maps
-from dashboard.ui.widgets import get_engine
+from dashboard.ui.widgets import ERROR_ICON, get_engine
 from queries import reference
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"  # served at /app/static/...
@@ -30,7 +30,7 @@ def ensure_database() -> None:
     try:
         db.check_connection(engine)
     except db.DatabaseUnavailable as e:
-        st.error(str(e), icon="🛑")  # Russian, without connection details (those go to the log)
+        st.error(str(e), icon=ERROR_ICON)  # Russian, without connection details (those go to the log)
         st.stop()
     _upgrade_schema_once()
 

@@ -98,6 +98,11 @@ def _resolve(qualname: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
+# The icon of the app's own error messages: a Material symbol, served with the app (an emoji
+# such as 🛑 needs a colour-emoji font, missing on many closed-network workstations: a box).
+ERROR_ICON = ":material/error:"
+
+
 @contextmanager
 def visitor_errors():
     """Errors of the page script become a Russian message; the traceback goes to the server
@@ -106,12 +111,12 @@ def visitor_errors():
     try:
         yield
     except db.DatabaseUnavailable as e:
-        st.error(str(e), icon="🛑")
+        st.error(str(e), icon=ERROR_ICON)
     except OperationalError as e:
-        st.error(str(db.database_error(e, get_engine().url)), icon="🛑")
+        st.error(str(db.database_error(e, get_engine().url)), icon=ERROR_ICON)
     except Exception:
         log.exception("page script failed")
-        st.error(PAGE_FAILED, icon="🛑")
+        st.error(PAGE_FAILED, icon=ERROR_ICON)
 
 
 def current_filters() -> Filters:
