@@ -6,6 +6,7 @@ and its numbers are compared with the query functions' results for the same filt
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import subprocess
@@ -507,7 +508,20 @@ def test_overflow_check_can_fail():
 
 def test_pptx_movers_slide_says_when_nobody_moved(pptx_file):
     # October has too few messages for any ranked municipality, so no rank changes.
-    assert "Нет муниципалитетов с изменением места." in slide_text(pptx_file.slides[9])
+    text = slide_text(pptx_file.slides[9])
+    assert text.count("Нет муниципалитетов с изменением места: в прошлом периоде мало данных для рейтинга.") == 2
+
+
+def test_movers_slide_says_why_one_side_is_empty(report_engine):
+    # Ranked before, and a climb but no fall beyond the noise: the empty side says so.
+    c = content.gather(report_engine, NOV, None, NORM, fixture_data.NOW)
+    c = dataclasses.replace(c, rating=pd.DataFrame({"municipality_id": [1, 2], "name": ["А", "Б"], "enough_data": [True, True],
+                             "rank": [1.0, 2.0], "prev_rank": [2.0, 1.0], "rank_change": [1.0, float("nan")],
+                             "score_change": [5.0, -1.0], "share_in_norm": [0.9, 0.8],
+                             "prev_share_in_norm": [0.8, 0.85]}))
+    said = " ".join(line.text for b in deck.movers_slide(c).blocks if isinstance(b, deck.Text) for line in b.lines)
+    assert "Ни один муниципалитет не опустился в рейтинге сильнее случайных колебаний." in said
+    assert "поднялся" not in said
 
 
 def test_pptx_method_slide_prints_kpi_formulas(pptx_file):

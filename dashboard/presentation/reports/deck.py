@@ -712,13 +712,19 @@ def movers_slide(c: ReportContent) -> Slide:
             for r in df.itertuples())
 
     up, down = movers(c)
+    # An empty side says why: nobody was ranked in the previous period, or nobody's score moved
+    # beyond its noise that way (a place is not changed by chance: with_previous_rank) — a
+    # bare «нет» under «Наибольшее снижение» beside a climb of 17 places read as an error.
+    ranked_before = bool(c.rating["prev_rank"].notna().any())
     blocks: list[Block] = []
-    for box, title, df, color in ((HALF_LEFT, "Лучшая динамика", up, theme.GOOD),
-                                  (HALF_RIGHT, "Наибольшее снижение", down, theme.BAD)):
+    for box, title, df, color, moved in ((HALF_LEFT, "Лучшая динамика", up, theme.GOOD, "поднялся"),
+                                         (HALF_RIGHT, "Наибольшее снижение", down, theme.BAD, "опустился")):
         head, body = box.split_v(0.5, box.h - 0.7, gap=0.2)
         blocks.append(Text(head, (Line(title, 20, bold=True, color=color),)))
         if df.empty:
-            blocks.append(Text(body, (Line("Нет муниципалитетов с изменением места.", 16, color=theme.MUTED),)))
+            why = (f"Ни один муниципалитет не {moved} в рейтинге сильнее случайных колебаний." if ranked_before
+                   else "Нет муниципалитетов с изменением места: в прошлом периоде мало данных для рейтинга.")
+            blocks.append(Text(body, (Line(why, 16, color=theme.MUTED),)))
         else:
             blocks.append(Table(Box(body.x, body.y, body.w, 0.55 * (len(df) + 1)), cols, rows(df), pt=13))
     note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.5, CONTENT.w, 0.5)
