@@ -127,6 +127,11 @@ def _municipality_id(engine, name: str) -> int | None:
         return None
 
 
+# Commands that read or write data without upgrading the schema themselves: on a database not
+# brought to this app's schema they say so (run «db upgrade»), not fail with a driver's traceback.
+NEEDS_SCHEMA = {"import", "collect", "alerts", "recipients", "report"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -138,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             migrate.upgrade(engine)
             print("База данных в актуальном состоянии.")
             return 0
+        if args.command in NEEDS_SCHEMA:
+            from dashboard.core import migrate
+
+            migrate.check_current(engine)
         if args.command == "demo":
             from dashboard.writers import demo
 

@@ -269,3 +269,27 @@ def test_cli_on_a_newer_schema(newer_schema):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == f"Ошибка: {migrate.SCHEMA_TOO_NEW}"
+
+
+@pytest.mark.parametrize("revision", [None, "0010"])
+def test_cli_on_a_database_not_upgraded(tmp_path, capsys, revision):
+    """An empty database, or one of an older schema: the data commands say to run «db upgrade»
+    (exit 2, nothing written), not a driver's traceback about a missing table."""
+    from dashboard.cli import main
+    from dashboard.core import migrate
+    from tests.import_helpers import EXAMPLES
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    engine = make_engine(url)
+    if revision:
+        migrate.upgrade(engine, revision)
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql("SELECT name FROM sqlite_master ORDER BY name").all()
+    for command in (["import", "pages", str(EXAMPLES / "pages.csv")], ["alerts", "--dry-run"],
+                    ["report", "--period", "2026-Q3", "--format", "xlsx", "--out", str(tmp_path / "r.xlsx")]):
+        assert main(["--database-url", url, *command]) == 2, command
+        assert capsys.readouterr().err.strip() == f"Ошибка: {migrate.SCHEMA_NOT_READY}"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT name FROM sqlite_master ORDER BY name").all() == tables
+    assert main(["--database-url", url, "db", "upgrade"]) == 0
+    assert main(["--database-url", url, "import", "pages", str(EXAMPLES / "pages.csv")]) == 0

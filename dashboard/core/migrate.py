@@ -25,6 +25,14 @@ class SchemaTooNew(DatabaseUnavailable):
     upgraded it): nothing is changed, and the message says to update the app."""
 
 
+SCHEMA_NOT_READY = ("В базе данных нет таблиц приложения или их версия устарела: выполните "
+                    "python -m dashboard db upgrade.")
+
+
+class SchemaNotReady(DatabaseUnavailable):
+    """The database has not been brought to this app's schema (empty, or an older revision)."""
+
+
 def alembic_config(connection=None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -37,13 +45,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     when the database is at a revision this app does not know."""
     with engine.begin() as conn:
         cfg = alembic_config(conn)
-        current = MigrationContext.configure(conn).get_current_heads()
-        script = ScriptDirectory.from_config(cfg)
-        unknown = [rev for rev in current if _missing(script, rev)]
-        if unknown:
-            log.error("database schema at revision %s, unknown to this app (head %s)",
-                      ", ".join(unknown), script.get_current_head())
-            raise SchemaTooNew(SCHEMA_TOO_NEW)
+        _known_revisions(conn, ScriptDirectory.from_config(cfg))
         command.upgrade(cfg, revision)
     with engine.begin() as conn:
         load_reference(conn)
@@ -53,6 +55,27 @@ def revision(engine: Engine, message: str) -> None:  # pragma: no cover - develo
     """Autogenerate a new migration from the difference between schema.py and ``engine``."""
     with engine.begin() as conn:
         command.revision(alembic_config(conn), message=message, autogenerate=True)
+
+
+def check_current(engine: Engine) -> None:
+    """SchemaNotReady unless the database is at this app's schema (SchemaTooNew when newer):
+    for the commands that read or write data, which do not upgrade it themselves."""
+    with engine.connect() as conn:
+        script = ScriptDirectory.from_config(alembic_config(conn))
+        current = _known_revisions(conn, script)
+    if current != set(script.get_heads()):
+        raise SchemaNotReady(SCHEMA_NOT_READY)
+
+
+def _known_revisions(conn, script: ScriptDirectory) -> set[str]:
+    """The database's current revisions; SchemaTooNew when one of them is unknown to this app."""
+    current = set(MigrationContext.configure(conn).get_current_heads())
+    unknown = sorted(rev for rev in current if _missing(script, rev))
+    if unknown:
+        log.error("database schema at revision %s, unknown to this app (head %s)",
+                  ", ".join(unknown), script.get_current_head())
+        raise SchemaTooNew(SCHEMA_TOO_NEW)
+    return current
 
 
 def _missing(script: ScriptDirectory, rev: str) -> bool:
