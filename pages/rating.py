@@ -72,7 +72,9 @@ with table_tab:
         else:
             st.markdown(KPIS[m.code].formula)
         if metric in rating.MESSAGE_METRICS:
-            st.caption(rating_method_text())
+            # Eleven lines of it pushed the table below a 1366×768 screen: folded, named.
+            with st.expander("Как учитывается число обращений"):
+                st.caption(rating_method_text())
     left, right = st.columns([2.6, 1])  # the table's columns need ~650 px (1366 px screen)
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, −1 — "

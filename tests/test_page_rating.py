@@ -302,3 +302,13 @@ def test_the_chosen_municipality_reads_its_place_where_the_page_opens(app_db):
     assert "**Баганский район**: без места — мало данных." in texts(at)
     at = run_page(app_db, PAGE, now=NOW)
     assert "-е место из" not in texts(at) and "без места" not in texts(at)
+
+
+def test_how_small_samples_count_is_folded_under_its_name(app_db):
+    # Eleven lines of it stood above the table and pushed it below a 1366×768 screen.
+    at = run_page(app_db, PAGE, now=NOW)
+    folded = [e for e in at.expander if e.label == "Как учитывается число обращений"]
+    assert len(folded) == 1
+    assert "байесовская оценка" in folded[0].caption[0].value
+    at.selectbox(key="metric").set_value("subscribers").run()  # not a message metric: no such rule
+    assert not [e for e in at.expander if e.label == "Как учитывается число обращений"]
