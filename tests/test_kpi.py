@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from dashboard.core import formatting as fmt
@@ -145,6 +146,8 @@ def test_numbers_and_shares():
 def test_dates_and_durations():
     assert fmt.d(date(2026, 11, 28)) == "28.11.2026"
     assert fmt.d(None) == "—"
+    # a date column of a frame with an empty cell holds NaT: «—», as for None
+    assert [fmt.d(pd.NaT), fmt.dt(pd.NaT), fmt.num(pd.NA), fmt.pct(float("nan"))] == ["—"] * 4
     assert fmt.dt(datetime(2026, 11, 28, 14, 5)) == "28.11.2026 14:05"
     assert fmt.duration(45) == f"45{NB}мин"
     assert fmt.duration(59.6) == f"1{NB}ч"

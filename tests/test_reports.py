@@ -556,6 +556,25 @@ def test_municipality_pages_slide_names_the_date_of_its_list(report_engine):
     assert slide.subtitle == f"город Новосибирск, на {fmt.d(c.data_date)}"
 
 
+def test_a_page_that_never_posted_reads_a_dash_in_the_municipality_report(tmp_path):
+    """A page registered but never posting beside pages that have: its «Последняя публикация» is
+    «—» (the column's empty cell is NaT, which fmt.d formatted by crashing the whole report)."""
+    from sqlalchemy import update
+
+    eng, cleanup = new_database("sqlite", tmp_path)
+    try:
+        with eng.begin() as conn:
+            fixture_data.build(conn)
+            conn.execute(update(schema.page).where(schema.page.c.id == 1).values(last_post_at=None))
+        c = content.gather(eng, NOV, NSK, NORM, fixture_data.NOW)
+        assert c.pages["last_post_at"].isna().sum() == 1 and c.pages["last_post_at"].notna().any()
+        rows = {r[1].text: r[3].text for r in deck.pages_slide(c).blocks[0].rows}
+        assert rows["Страница 1"] == "—"
+        assert Presentation(io.BytesIO(build_report(eng, NOV, NSK, "pptx", norm=NORM, now=fixture_data.NOW)))
+    finally:
+        cleanup()
+
+
 def test_municipality_timeliness_slide_draws_the_oblast_beside_it(report_engine, pptx_file):
     """As on «Муниципалитет»: the municipality's «Ответ в срок» per day (its line named by the
     municipality) and the oblast's share in grey (series.messages_series of the whole oblast);

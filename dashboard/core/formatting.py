@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
 NBSP = "\u00a0"  # narrow enough, and keeps "1 234" on one line
@@ -10,7 +9,13 @@ NA = "—"
 
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """None, NaN, and pandas' NaT and NA (a date column with an empty cell holds NaT)."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x)  # NaN and NaT differ from themselves
+    except TypeError:  # pandas.NA: its comparisons are NA, whose truth is ambiguous
+        return True
 
 
 def num(x, digits: int = 0) -> str:
@@ -45,12 +50,12 @@ def pp(delta_share, digits: int = 1) -> str:
 
 def d(x: date | datetime | None) -> str:
     """28.11.2026"""
-    return NA if x is None else x.strftime("%d.%m.%Y")
+    return NA if _missing(x) else x.strftime("%d.%m.%Y")
 
 
 def dt(x: datetime | None) -> str:
     """28.11.2026 14:05"""
-    return NA if x is None else x.strftime("%d.%m.%Y %H:%M")
+    return NA if _missing(x) else x.strftime("%d.%m.%Y %H:%M")
 
 
 def duration(minutes) -> str:
