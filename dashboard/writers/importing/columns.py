@@ -8,6 +8,7 @@ README.md lists every alias; tests/test_import_docs.py keeps the two in step.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -229,6 +230,23 @@ def missing_columns(header: Header, spec: Spec) -> list[str]:
     return out
 
 
+def near_misses(header: Header, spec: Spec) -> list[tuple[str, str]]:
+    """(header as written, the missing column it looks like): a required column (or one of a
+    required group) absent from ``header`` whose name, or an alias, differs from a skipped
+    header by a letter or two («Дата поступлния» for «Дата поступления»)."""
+    skipped = {norm(h): h for h in header.ignored}
+    missing = [c for c in spec.columns if c.required and not header.has(c.field)]
+    missing += [spec.column(f) for g in spec.one_of if not any(header.has(f) for f in g) for f in g]
+    out = []
+    for c in missing:
+        for name in c.names:
+            close = difflib.get_close_matches(norm(name), list(skipped), n=1, cutoff=0.85)
+            if close:
+                out.append((skipped.pop(close[0]), c.label))
+                break
+    return out
+
+
 def expected_columns(spec: Spec) -> str:
     required = [f"«{c.label}»" for c in spec.columns if c.required]
     required += [" или ".join(f"«{spec.column(f).label}»" for f in g) for g in spec.one_of]
@@ -255,8 +273,9 @@ def find_header(rows: list[Row], spec: Spec) -> tuple[int, Header]:
     pos, header = best
     number, cells = rows[pos]
     found = ", ".join(f"«{' '.join(str(c).split())}»" for c in cells if c is not None and str(c).strip())
+    typos = "".join(f" Возможно, опечатка: «{written}» вместо «{label}»." for written, label in near_misses(header, spec))
     raise FileRejected(
-        f"Это не похоже на файл «{spec.title}»: нет столбцов {', '.join(missing_columns(header, spec))}. "
+        f"Это не похоже на файл «{spec.title}»: нет столбцов {', '.join(missing_columns(header, spec))}.{typos} "
         f"Ожидаются столбцы — {expected_columns(spec)}. "
         f"В файле (строка {number}): {found or 'пусто'}."
     )
