@@ -101,11 +101,13 @@ with widgets.section("Загрузка файла"):
             st.error(literal(view.problem), icon=":material/error:")
         else:
             p = view.preview
+            # Named: a file the browser refuses (too large) leaves the previous one chosen, beside it.
+            shown = f"**Предпросмотр «{literal(upload.name)}»:** первые строки"
             if p.n_rows is None:
-                st.markdown(f"**Предпросмотр:** первые строки; в файле больше {fmt.num(importer.PREVIEW_READ_ROWS)} "
+                st.markdown(f"{shown}; в файле больше {fmt.num(importer.PREVIEW_READ_ROWS)} "
                             "строк, все они будут проверены при импорте.")
             else:
-                st.markdown(f"**Предпросмотр:** первые строки из {fmt.num(p.n_rows)}.")
+                st.markdown(f"{shown} из {fmt.num(p.n_rows)}.")
             st.dataframe(p.frame, hide_index=True, width="stretch")
             st.caption("Распознаны столбцы: " + ", ".join(
                 f"«{literal(written)}» → {literal(label)}" if written != label else f"«{literal(label)}»"

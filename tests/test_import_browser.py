@@ -45,7 +45,7 @@ def test_upload_preview_import_and_history(tmp_path):
         page.get_by_text("Сообщения жителей", exact=True).click()
         browser.wait_idle(page)
         upload(page, EXAMPLES / "messages.csv")
-        assert page.get_by_text("Предпросмотр:").count() == 1
+        assert page.get_by_text("Предпросмотр «messages.csv»:").count() == 1
         assert page.get_by_text("первые строки из 12").count() == 1
 
         page.get_by_role("button", name="Импортировать").click()

@@ -90,15 +90,27 @@ def test_a_too_large_file_is_refused_in_russian(app, tmp_path):
     big = tmp_path / "big.csv"
     with big.open("wb") as f:
         f.write(b"a;b\n" + b"1;2\n" * ((LIMIT_MB + 1) * 1024 * 1024 // 4))
+    from tests.import_helpers import EXAMPLES
+
+    small = EXAMPLES / "pages.csv"
     with sync_api.sync_playwright() as p:
         chromium, page = open_data_page(p, base)
         try:
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+            uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+            uploader.set_input_files(str(small))
+            browser.wait_idle(page)
+            uploader.set_input_files(str(big))
             chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]')
             chip.wait_for(timeout=30_000)
             shown = chip.locator('[data-testid="stFileChipName"] + div').evaluate(
                 "e => getComputedStyle(e, '::after').content")
             assert shown == f'"Файл не принят: больше {LIMIT_MB} МБ или не CSV/XLSX"'
+            # The browser keeps the file chosen before beside the refused one: what the page
+            # shows, and would import, names it.
+            browser.wait_idle(page)
+            main = page.locator('[data-testid="stMain"]').inner_text()
+            assert "big.csv" in main
+            assert "Предпросмотр «pages.csv»: первые строки из 12." in main
         finally:
             chromium.close()
 
