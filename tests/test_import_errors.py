@@ -276,3 +276,15 @@ def test_kinds_are_bounded():
         problems.add(i + 2, "Тема", "x", f"ошибка {i}")
         problems.add(i + 2, "Тема", "x", f"ошибка {i}")
     assert (len(problems.kinds), problems.other_kinds, problems.count) == (MAX_KINDS, 10, 2 * (MAX_KINDS + 5))
+
+
+
+def test_a_kind_reads_in_russian():
+    from dashboard.writers.importing.rows import Problems
+
+    problems = Problems()
+    for row in (7, 9, 12):
+        problems.add(row, "Тема", "Луна", "неизвестная тема")
+    problems.add(None, None, None, "Файл пустой.")
+    assert [k.text() for k in problems.kinds.values()] == [
+        "столбец «Тема», 3 раза (строки 7, 9, 12): неизвестная тема", "1 раз: Файл пустой."]

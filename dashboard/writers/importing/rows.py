@@ -87,7 +87,7 @@ class ProblemKind:
         """One line of the report: «столбец «Дата поступления», 10 000 раз (строки 2, 3, … и ещё 9 995):
         ожидалась дата…»."""
         where = [f"столбец «{self.column}»"] if self.column else []
-        where.append(f"{num(self.count)} раз" if self.count > 1 else "1 раз")
+        where.append(f"{num(self.count)} {plural(self.count, 'раз', 'раза', 'раз')}")
         rows = self.where()
         return f"{', '.join(where)}{f' ({rows})' if rows else ''}: {self.message}"
 
