@@ -153,7 +153,7 @@ def test_good_rows_are_not_written_when_one_row_is_bad(db):
     ("stats", csv_bytes(["Источник", "Дата", "Подписчики"], [["a", "b", "c"]]), "other.csv",
      "нет столбцов «Ссылка» или «ID страницы». Ожидаются"),
     ("messages", b"PK\x03\x04 not really a zip", "broken.xlsx", "повреждён"),
-    ("messages", b"garbage", "broken.xlsx", "повреждён"),
+    ("messages", b"\x00\x01garbage", "broken.xlsx", "повреждён"),
     ("messages", bytes(range(256)) * 40, "binary.csv", "UTF-8 или Windows-1251"),
     ("messages", b"\xd0\xcf\x11\xe0" + b"\0" * 100, "old.xls", "XLS"),
     ("stats", csv_bytes(["Ссылка", "URL", "Дата", "Подписчики"], [["a", "b", "c", "d"]]), "dup.csv",

@@ -70,6 +70,19 @@ def test_xlsx_first_sheet(db):
     assert stored_messages(db) == EXPECTED_MESSAGES
 
 
+def test_a_csv_named_xlsx_is_read_as_csv(db):
+    """A CSV saved (or renamed) as .xlsx: not a zip, so not a book — read as what it is, not
+    refused as a broken workbook."""
+    from dashboard.writers.importing import importer
+
+    data = csv_bytes(MESSAGES_HEADER, MESSAGES_ROWS, encoding="cp1251")
+    view = importer.inspect_upload(data, "m.xlsx", "messages")
+    assert (view.problem, view.sheets, view.preview.n_rows) == (None, [], 3)
+    result = run(db, "messages", data, "m.xlsx")
+    assert result.ok, result.report()
+    assert stored_messages(db) == EXPECTED_MESSAGES
+
+
 def test_xlsx_named_sheet(db):
     data = xlsx_bytes({"Пояснения": [["Выгрузка ЦУР"]], "Обращения": [MESSAGES_HEADER, *MESSAGES_ROWS]})
     result = run(db, "messages", data, "messages.xlsx", sheet="Обращения")

@@ -136,9 +136,21 @@ def file_format(head: bytes, file_name: str) -> str:
             f"Формат {what} не поддерживается: сохраните файл как «Книга Excel (*.xlsx)» "
             "или «CSV UTF-8 (разделитель — запятая)»."
         )
-    if ext in (".xlsx", ".xlsm") or head.startswith(_XLSX_MAGIC):
+    if head.startswith(_XLSX_MAGIC):
+        return "xlsx"
+    # A book is a zip archive: a «.xlsx» of plain text is a CSV saved under that name (read as
+    # one); anything else under that name is a broken book, and is refused as such.
+    if ext in (".xlsx", ".xlsm") and not _is_text(head):
         return "xlsx"
     return "csv"
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        _csv_encoding(head)
+    except FileRejected:
+        return False
+    return True
 
 
 def _head(stream: BinaryIO, n: int = _SAMPLE_BYTES) -> bytes:
