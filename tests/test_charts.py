@@ -613,11 +613,15 @@ def test_a_share_from_few_messages_due_is_a_hollow_point_named_in_legend_and_too
                              "range": [charts.GOOD, "white"]}
     assert fill["legend"]["values"] == [few]           # the hollow point named, whole
     assert fill["legend"]["labelLimit"] >= 400 and few in svg_texts(charts.timeliness_trend(df, 0.9, "day", 600))
-    assert [(r["sample_kind"] == few, r["due"], r["messages"], r["share_label"]) for r in rows] == [
-        (True, 1, 1, f"100,0{NBSP}% из 1 обращения, срок ответа по которому наступил — мало данных"),
-        (True, 4, 4, f"75,0{NBSP}% из 4 обращений, срок ответа по которым наступил — мало данных"),
-        (False, 6, 10, f"100,0{NBSP}% из 6 обращений, срок ответа по которым наступил"),
-        (True, 3, 94, f"100,0{NBSP}% из 3 обращений, срок ответа по которым наступил — мало данных")]
+    assert [(r["sample_kind"] == few, r["due_label"], r["share_label"]) for r in rows] == [
+        (True, "наступил для всех", f"100,0{NBSP}% из 1 обращения, срок ответа по которому наступил — мало данных"),
+        (True, "наступил для всех", f"75,0{NBSP}% из 4 обращений, срок ответа по которым наступил — мало данных"),
+        (False, "ещё не наступил: 4 из 10", f"100,0{NBSP}% из 6 обращений, срок ответа по которым наступил"),
+        (True, "ещё не наступил: 91 из 94",
+         f"100,0{NBSP}% из 3 обращений, срок ответа по которым наступил — мало данных")]
+    # Each layer's rows carry the fields it draws, not the series' other columns.
+    assert set(rows[0]) == {"x_label", "share_in_norm", "point_kind", "sample_kind", "period_label", "bucket_kind",
+                            "share_label", "due_label"}
     enough = df.assign(messages=[0, 6, 10, 7, 94], due=[0, 6, 10, 7, 94])
     spec = charts.timeliness_trend(enough, 0.9, grain="day").to_dict()
     assert not any("fill" in layer.get("encoding", {}) for layer in spec["layer"])   # no legend then
@@ -636,10 +640,10 @@ def test_a_bucket_with_messages_not_due_yet_is_lighter_and_says_how_many():
     pending = "срок ответа наступил не у всех"
     assert points["encoding"]["opacity"]["scale"] == {"type": "ordinal", "domain": ["полный день", pending],
                                                       "range": [1, 0.4]}
-    assert [(r["x_label"], r["point_kind"], r["messages"], r["due"], r["due_label"]) for r in rows] == [
-        ("26.11", "полный день", 201, 201, "наступил для всех"),
-        ("27.11", pending, 100, 90, "ещё не наступил: 10 из 100"),
-        ("28.11", pending, 94, 30, "ещё не наступил: 64 из 94")]
+    assert [(r["x_label"], r["point_kind"], r["due_label"]) for r in rows] == [
+        ("26.11", "полный день", "наступил для всех"),
+        ("27.11", pending, "ещё не наступил: 10 из 100"),
+        ("28.11", pending, "ещё не наступил: 64 из 94")]
     assert {"field": "due_label", "title": "Срок ответа", "type": "nominal"} in points["encoding"]["tooltip"]
     assert pending in svg_texts(charts.timeliness_trend(df, 0.9, "day", 600))
     # The line into such a point is as light as it: 26.11–27.11 and 27.11–28.11.
@@ -688,16 +692,23 @@ def test_timeliness_vs_oblast_draws_the_oblast_grey_with_the_difference_in_the_t
                            "due": [400, 0, 380, 200], "in_norm": [320, 0, 342, 170],
                            "share_in_norm": [0.8, None, 0.9, 0.85]})
     spec = charts.timeliness_vs_oblast(mine, oblast, 0.9, grain="week").to_dict()
-    rows = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    rows = spec["datasets"][spec["layer"][0]["data"]["name"]]     # the tooltips' layer: every bucket
     pending = "срок ответа наступил не у всех"
-    assert [(r["x_label"], r["share_in_norm"], r["oblast_share"], r["gap_label"], r["oblast_lighter"])
-            for r in rows] == [
-        ("02.11", 0.7, 0.8, f"−10,0{NBSP}п.п.", False),
-        ("09.11", 1.0, None, "—", False),
-        ("16.11", None, 0.9, "—", False),
-        ("23.11", 0.75, 0.85, f"−10,0{NBSP}п.п.", True)]
+    assert [(r["x_label"], r["gap_label"]) for r in rows] == [
+        ("02.11", f"−10,0{NBSP}п.п."), ("09.11", "—"), ("16.11", "—"), ("23.11", f"−10,0{NBSP}п.п.")]
     assert rows[0]["oblast_label"] == f"80,0{NBSP}% из 400 обращений, срок ответа по которым наступил"
-    assert rows[1]["sample_kind"] == charts.FEW_LABELS[1]         # 3 due: the municipality's point hollow
+
+    def points_of(color: str) -> list[dict]:
+        layer = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point"
+                     and layer["mark"].get("color") == color)
+        return spec["datasets"][layer["data"]["name"]]
+
+    assert [(r["x_label"], r["oblast_share"], r["oblast_lighter"]) for r in points_of(charts.REFERENCE_COLOR)] == [
+        ("02.11", 0.8, False), ("16.11", 0.9, False), ("23.11", 0.85, True)]
+    assert [(r["x_label"], r["share_in_norm"], r["sample_kind"]) for r in points_of(charts.GOOD)] == [
+        ("02.11", 0.7, charts.FEW_LABELS[0]),
+        ("09.11", 1.0, charts.FEW_LABELS[1]),                       # 3 due: the municipality's point hollow
+        ("23.11", 0.75, charts.FEW_LABELS[0])]
     assert {t["title"]: t["field"] for t in spec["layer"][0]["encoding"]["tooltip"]} == {
         "Период с": "period_label", "Интервал": "bucket_kind", "Ответ в срок": "share_label",
         "Срок ответа": "due_label", "Вся область": "oblast_label", "Разница с областью": "gap_label"}
