@@ -422,6 +422,7 @@ def test_chart_values_are_altairs_for_every_kind_of_column():
 
     df = pd.DataFrame({
         "name": pd.Series(["Бердск", None, "Обь"], dtype="str"),
+        "label": pd.Series(["а", pd.NA, "в"], dtype="string"),
         "share": [0.5, float("nan"), float("inf")],
         "n": [1, 2, 3],
         "ok": [True, False, True],
@@ -432,7 +433,7 @@ def test_chart_values_are_altairs_for_every_kind_of_column():
     }, index=[7, 8, 9])
     values = charts.chart_values(df)
     assert values == to_values(df)
-    assert values["values"][1] == {"name": None, "share": None, "n": 2, "ok": False, "at": "", "day": None,
+    assert values["values"][1] == {"name": None, "label": None, "share": None, "n": 2, "ok": False, "at": "", "day": None,
                                    "id": None, "group": "b"}
     assert values["values"][0]["at"] == "2026-11-01T10:00:00" and values["values"][2]["share"] is None
     assert type(values["values"][0]["n"]) is int and type(values["values"][0]["id"]) is int
