@@ -487,9 +487,9 @@ def _timeliness(series_df: pd.DataFrame, reference: pd.DataFrame | None, norm_sh
 
     def drawn(rows: pd.DataFrame, *fields: str) -> pd.DataFrame:
         """A layer's rows with only the fields it draws: x, ``fields`` (its y and the flags
-        its opacity, fill or detail read) and the tooltip's. With every column of the series in
-        each of the six layers a month of days made 270 KB of spec at national scale, most
-        of the chart's to_dict time."""
+        its opacity, fill or detail read) and the tooltip's. Every column of the series was in
+        each of the six layers; now only in the first (``axis_only``), whose rows are the
+        chart's table, every bucket whole."""
         return rows[["x_label", *fields, *tips]]
 
     x = _bucket_x(df, grain)           # every bucket keeps its place on the axis, data or not
@@ -497,7 +497,7 @@ def _timeliness(series_df: pd.DataFrame, reference: pd.DataFrame | None, norm_sh
     y = alt.Y("share_in_norm:Q", title="Ответ в срок", scale=alt.Scale(domain=[0, 1]),
               axis=alt.Axis(labelExpr=PCT_LABEL, tickCount=5))
     # Every layer names its tooltip: a layer without one would show raw field names («period»).
-    axis_only = alt.Chart(drawn(df)).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
+    axis_only = alt.Chart(df).mark_point(opacity=0).encode(x=x, tooltip=tooltip)
     layers = [axis_only]
     if reference is not None:
         # Under the municipality's marks, thinner, grey; no legend of its own (the section's
