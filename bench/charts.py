@@ -1,6 +1,7 @@
 """Chart times of the pages: for each chart a page draws through ``widgets.chart`` on its cold
-run, the CPU time of building the Altair chart and of its ``to_dict`` (the Vega-Lite spec the
-browser gets), and the spec's size.
+run, the CPU time of building the Altair chart, of its ``to_dict`` (the Vega-Lite spec the
+browser gets) and of the whole ``widgets.chart`` call (those two, the cache's hashing of the
+data, the datasets to Arrow and Streamlit's drawing), and the spec's size.
 
     .venv/bin/python bench/charts.py --database-url sqlite:///bench/out/national.db [--rounds 5]
         [--pages municipality overview rating]
@@ -31,16 +32,24 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_PAGES = ["overview", "municipality", "rating", "messages"]
 
 
-def chart_times(rounds: int, only: list[str]) -> dict[str, dict[str, list[tuple[int, float, float, int]]]]:
-    """page file -> builder -> per cold run (charts, build s, to_dict s, spec bytes)."""
+def chart_times(rounds: int, only: list[str]) -> dict[str, dict[str, list[tuple[int, float, float, int, float]]]]:
+    """page title -> builder -> per cold run (charts, build s, to_dict s, spec bytes, chart call s)."""
     import altair as alt
 
     from bench.pages import _app, _clear_caches, pages
     from dashboard.ui import widgets
     from tests.apptest_utils import switch_page
 
-    runs: list[list] = []       # the current run's [builder, build, to_dict, bytes]
-    resolve, to_dict = widgets._resolve, alt.TopLevelMixin.to_dict
+    runs: list[list] = []       # the current run's [builder, build, to_dict, bytes, whole call]
+    resolve, to_dict, chart = widgets._resolve, alt.TopLevelMixin.to_dict, widgets.chart
+
+    def timed_chart(*args, **kwargs):
+        t, before = time.thread_time(), len(runs)
+        try:
+            return chart(*args, **kwargs)
+        finally:
+            if len(runs) > before:  # a chart built here (not a ready Altair chart)
+                runs[-1][4] = time.thread_time() - t
 
     def timed_resolve(qualname: str):
         fn = resolve(qualname)
@@ -50,7 +59,7 @@ def chart_times(rounds: int, only: list[str]) -> dict[str, dict[str, list[tuple[
         def build(*args, **kwargs):
             t = time.thread_time()
             chart = fn(*args, **kwargs)
-            runs.append([qualname.rsplit(".", 1)[1], time.thread_time() - t, 0.0, 0])
+            runs.append([qualname.rsplit(".", 1)[1], time.thread_time() - t, 0.0, 0, 0.0])
             return chart
         return build
 
@@ -68,7 +77,7 @@ def chart_times(rounds: int, only: list[str]) -> dict[str, dict[str, list[tuple[
             runs[-1][3] = len(json.dumps(spec, ensure_ascii=False).encode())
         return spec
 
-    widgets._resolve, alt.TopLevelMixin.to_dict = timed_resolve, timed_to_dict
+    widgets._resolve, alt.TopLevelMixin.to_dict, widgets.chart = timed_resolve, timed_to_dict, timed_chart
     out: dict = {}
     try:
         for file, title, url in pages():
@@ -84,18 +93,19 @@ def chart_times(rounds: int, only: list[str]) -> dict[str, dict[str, list[tuple[
                 runs.clear()
                 switch_page(at, file)
                 at.run()
-                sums: dict[str, list] = defaultdict(lambda: [0, 0.0, 0.0, 0])
-                for name, build, spec, size in runs:
+                sums: dict[str, list] = defaultdict(lambda: [0, 0.0, 0.0, 0, 0.0])
+                for name, build, spec, size, whole in runs:
                     s = sums[name]
                     s[0] += 1
                     s[1] += build
                     s[2] += spec
                     s[3] += size
+                    s[4] += whole
                 for name, s in sums.items():
                     per[name].append(tuple(s))
             out[title] = per
     finally:
-        widgets._resolve, alt.TopLevelMixin.to_dict = resolve, to_dict
+        widgets._resolve, alt.TopLevelMixin.to_dict, widgets.chart = resolve, to_dict, chart
     return out
 
 
@@ -108,17 +118,16 @@ def main() -> None:
     os.environ["DATABASE_URL"] = args.database_url
     times = chart_times(args.rounds, args.pages)
     print(f"Chart CPU time on a cold page run, ms: median of {args.rounds}; spec size in KB (UTF-8 JSON)\n")
-    print("| page | chart | charts | build | to_dict | spec, KB |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| page | chart | charts | build | to_dict | whole chart call | spec, KB |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for title, per in times.items():
-        total_build = total_dict = 0.0
+        totals = [0.0, 0.0, 0.0]
         for name, runs in per.items():
-            build = statistics.median(r[1] for r in runs) * 1000
-            spec = statistics.median(r[2] for r in runs) * 1000
-            total_build += build
-            total_dict += spec
-            print(f"| {title} | {name} | {runs[0][0]} | {build:.1f} | {spec:.1f} | {runs[-1][3] / 1024:.0f} |")
-        print(f"| {title} | **all** | | **{total_build:.1f}** | **{total_dict:.1f}** | |")
+            build, spec, whole = (statistics.median(r[i] for r in runs) * 1000 for i in (1, 2, 4))
+            totals = [totals[0] + build, totals[1] + spec, totals[2] + whole]
+            print(f"| {title} | {name} | {runs[0][0]} | {build:.1f} | {spec:.1f} | {whole:.1f} | "
+                  f"{runs[-1][3] / 1024:.0f} |")
+        print(f"| {title} | **all** | | **{totals[0]:.1f}** | **{totals[1]:.1f}** | **{totals[2]:.1f}** | |")
 
 
 if __name__ == "__main__":
