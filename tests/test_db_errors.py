@@ -71,10 +71,13 @@ def short_timeouts(monkeypatch):
     get_settings.cache_clear()
 
 
-def fresh_app(url: str):
-    """An AppTest of the entry point with no engine cached from an earlier test."""
+def fresh_app(url: str, monkeypatch):
+    """An AppTest of the entry point on ``url`` (DATABASE_URL, settings read again) with no
+    engine cached from an earlier test."""
     from tests.apptest_utils import _clear_streamlit_caches, new_app
 
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
     _clear_streamlit_caches()
     return new_app(url)
 
@@ -129,9 +132,7 @@ def test_details_go_to_the_log(black_hole, short_timeouts, caplog):
 
 def test_app_start_with_a_black_hole(black_hole, short_timeouts, monkeypatch):
     url = pg_url(black_hole)
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    at = fresh_app(url)
+    at = fresh_app(url, monkeypatch)
     at.run(timeout=60)
     assert not at.exception
     assert [e.value for e in at.error] == [db.NOT_ANSWERING]
@@ -170,9 +171,7 @@ def test_locked_sqlite_is_busy_not_unavailable(locked_sqlite):
 
 
 def test_locked_sqlite_on_app_start(locked_sqlite, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", locked_sqlite)
-    get_settings.cache_clear()
-    at = fresh_app(locked_sqlite)
+    at = fresh_app(locked_sqlite, monkeypatch)
     at.run(timeout=60)
     assert [e.value for e in at.error] == [db.BUSY]
     assert at.error[0].proto.icon == ":material/error:"  # drawn by the app (an emoji needs a font)
@@ -251,9 +250,7 @@ def test_app_start_on_a_newer_schema(newer_schema, monkeypatch):
     """Not «внутренняя ошибка приложения»: the visitor is told the app is older than its database."""
     from dashboard.core import migrate
 
-    monkeypatch.setenv("DATABASE_URL", newer_schema)
-    get_settings.cache_clear()
-    at = fresh_app(newer_schema)
+    at = fresh_app(newer_schema, monkeypatch)
     at.run(timeout=60)
     assert not at.exception
     assert [e.value for e in at.error] == [migrate.SCHEMA_TOO_NEW]
