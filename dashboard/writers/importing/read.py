@@ -445,12 +445,12 @@ def _sheet_rows(ws) -> Iterator[tuple[int, tuple]]:
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _C, _V, _IS, _T, _F = (_MAIN_NS + tag for tag in ("c", "v", "is", "t", "f"))
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
 def _uncomputed(formula) -> Uncomputed:
     """A formula cell without a value; a shared formula's followers carry no text of their own."""
     return Uncomputed(f"={formula.text}" if formula.text else "")
-_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
 def _plain_row(row, shared: list, date_styles) -> tuple[int, tuple] | None:
