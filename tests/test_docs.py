@@ -85,7 +85,21 @@ def test_every_function_the_docs_name_exists():
     assert not missing, f"README/docs name code that is not there: {missing}"
 
 
+def _glued_to_a_table(text: str) -> list[str]:
+    """Lines of text that follow a table row without a blank line: Markdown reads them as one
+    more row of the table, so the paragraph disappears into it."""
+    lines = text.splitlines()
+    return [line for before, line in zip(lines, lines[1:])
+            if before.startswith("|") and line.strip() and not line.startswith("|")]
+
+
+def test_every_table_ends_before_the_text_after_it():
+    glued = [line[:60] for text in DOCS for line in _glued_to_a_table(text)]
+    assert not glued, f"text glued to the table above it: {glued}"
+
+
 def test_the_docs_checks_can_fail():
+    assert _glued_to_a_table("| a |\n|---|\n| 1 |\nText.\n\n| b |\n\nMore.") == ["Text."]
     assert _named_paths("see `dashboard/reports/figures.py`, `test_maps.py` and tests/test_page_*.py") == {
         "dashboard/reports/figures.py", "tests/test_maps.py"}
     assert not (ROOT / "dashboard/reports/figures.py").exists()
