@@ -37,7 +37,7 @@ mine = f.municipality_ids[0] if len(f.municipality_ids) == 1 and f.municipality_
 table_tab, compare_tab = st.tabs(["Таблица рейтинга", "Сравнение"])
 
 with table_tab:
-    pick, method = st.columns([1, 2])
+    pick, method = widgets.stacking_columns("league_top", [1, 2])
     metric = pick.selectbox("Показатель", RANK_METRICS, format_func=lambda c: charts.METRICS[c].label,
                             key="metric", bind="query-params")
     m = charts.METRICS[metric]
@@ -75,7 +75,9 @@ with table_tab:
             # Eleven lines of it pushed the table below a 1366×768 screen: folded, named.
             with st.expander("Как учитывается число обращений"):
                 st.caption(rating_method_text())
-    left, right = st.columns([2.6, 1])  # the table's columns need ~650 px (1366 px screen)
+    # The table's columns need ~650 px: at 1366 px the chart has the rest beside it; narrower,
+    # (1024 px with the sidebar open) the chart goes under the table, full width.
+    left, right = widgets.stacking_columns("league", [2.6, 1])
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, −1 — "
                    "опустился на одно; «—» — сдвиг в пределах случайных колебаний или мало данных. "

@@ -87,6 +87,29 @@ def test_cut_value_check_can_fail(app_url, chromium, outside):
         page.context.close()
 
 
+@pytest.mark.parametrize("width, beside", [(1024, False), (1366, True), (1920, True)])
+def test_rating_chart_has_room_for_its_bars(app_url, chromium, outside, width, beside):
+    """«Рейтинг»: the league table needs ~650 px. At 1366 and 1920 px (sidebar open) its bar chart
+    stands beside it; at 1024 px the main area is ~560 px and the chart, a quarter of it beside the
+    table, had ~130 px for names and bars — no bars at all: there it goes under the table, full width."""
+    page = browser.new_page(chromium, width, 768, outside)
+    try:
+        open_(page, app_url, "Рейтинг")
+        table = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+        chart = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
+        assert sidebar_open(page)
+        if beside:
+            assert chart["x"] >= table["x"] + table["width"] and abs(chart["y"] - table["y"]) < 80, (table, chart)
+            assert table["width"] >= 640   # the table's fixed columns, not scrolled sideways
+            assert chart["width"] >= 200
+        else:
+            assert chart["y"] >= table["y"] + table["height"], (table, chart)
+            assert chart["width"] >= table["width"] - 40   # the table's full width, less the box's padding
+        assert browser.page_errors(page) == []
+    finally:
+        page.context.close()
+
+
 def visible_labels(frame, css: str) -> list[dict]:
     return frame.locator(f".map-label.{css}").evaluate_all(
         """els => els.filter(e => getComputedStyle(e).visibility !== 'hidden')

@@ -128,6 +128,11 @@ def data_status():
     return cached(reference.data_status)
 
 
+# stacking_columns: the key prefix of their row, and the main area's width below which they stack.
+STACK_KEY = "stack-"
+STACK_BELOW_PX = 880
+_STACK_ROW = f'[class*="st-key-{STACK_KEY}"] > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"]'
+
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
 _KPI_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
 _CSS = f"""
@@ -150,6 +155,13 @@ _CSS = f"""
     flex-wrap: wrap; }}
   [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] iframe[title="streamlit_folium.st_folium"])
       > [data-testid="stColumn"] {{ flex: 1 1 100%; min-width: 100%; }}
+}}
+/* A row of stacking_columns: one column under another when the main area is narrower than
+   its columns need (1024 px with the sidebar open: a league table of 650 px and its chart). */
+[class*="st-key-{STACK_KEY}"] {{ container-type: inline-size; }}
+@container (max-width: {STACK_BELOW_PX - 1}px) {{
+  {_STACK_ROW} {{ flex-wrap: wrap; }}
+  {_STACK_ROW} > [data-testid="stColumn"] {{ flex: 1 1 100%; min-width: 100%; }}
 }}
 /* Phones: two cards a row, values whole (never «4 443…»); less padding around the page. */
 @media (max-width: 640px) {{
@@ -827,6 +839,15 @@ def _rounded_as_shown(df: pd.DataFrame, column_config: dict) -> pd.DataFrame:
 def table_height(rows: int) -> int:
     """Pixel height that shows ``rows`` rows and the header without scrolling."""
     return 35 * (rows + 1) + 3
+
+
+def stacking_columns(key: str, spec, **kwargs) -> list:
+    """st.columns that stand one under another when the main area is narrower than
+    STACK_BELOW_PX (a CSS container query: the server does not know the screen): at 1024 px
+    with the sidebar open a side column of a quarter of ~560 px had no room for a chart's bars.
+    ``key`` names the row (unique on the page)."""
+    with st.container(key=f"{STACK_KEY}{key}"):
+        return st.columns(spec, **kwargs)
 
 
 def section(title: str, caption: str | None = None):
