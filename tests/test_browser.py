@@ -76,6 +76,22 @@ def test_shared_link_is_the_first_visit_of_a_fresh_server(demo_db, chromium, out
             page.context.close()
 
 
+def test_unknown_address_says_so_in_russian(app_url, page, outside):
+    """A misspelt link: a Russian page that offers the likely page (keeping the link's
+    parameters), not Streamlit's English «Page not found» dialog over the overview."""
+    browser.open_page(page, app_url, "munitsipalitt", "m=1")
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("h1").first.inner_text().strip() == "Страница не найдена"
+    assert "По адресу «/munitsipalitt» в дашборде страницы нет" in main.inner_text()
+    assert browser.page_errors(page) == []  # no «Page not found» dialog either
+    page.get_by_text("Возможно, вы искали страницу «Муниципалитет»", exact=True).click()
+    page.wait_for_url(re.compile(r"/munitsipalitet\?m=1(&|$)"), timeout=20_000)
+    browser.wait_idle(page)
+    assert main.locator("h1").first.inner_text().strip() not in ("Страница не найдена", "Обзор", "")
+    assert browser.page_errors(page) == []
+    assert outside == []
+
+
 def test_map_draws_all_municipalities_offline(app_url, page, outside):
     browser.open_page(page, app_url, MAP_URL)
     shapes = browser.count_map_shapes(page, minimum=35)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core import access as rules
-from dashboard.ui import access, startup, widgets
+from dashboard.ui import access, notfound, startup, widgets
 
 # (group, [(file in pages/, title, url_path, icon)]).
 # The default page (url_path "") is served at the app's root.
@@ -53,9 +53,10 @@ FILTERS_USED = {
     "reestr": frozenset({widgets.K_PLATFORMS, widgets.K_MUNICIPALITY}),
     "dannye": frozenset(), "dostup": frozenset(), "metodika": frozenset(), "otchet": frozenset(),
     "signaly": frozenset(), "poluchateli": frozenset(), "stranitsa": frozenset({widgets.K_PERIOD}),
+    notfound.KEY: frozenset(),
 }
 # Pages that work on an empty database (the others show the onboarding screen instead).
-WITHOUT_DATA = {"dannye", "dostup", "metodika", "poluchateli"}
+WITHOUT_DATA = {"dannye", "dostup", "metodika", "poluchateli", notfound.KEY}
 # Page key (url_path as listed, "obzor" for the overview) by title; titles are unique.
 KEY_BY_TITLE = {title: url or DEFAULT_PAGE_KEY for pages in NAVIGATION.values() for _f, title, url, _i in pages}
 
@@ -78,6 +79,19 @@ def build_navigation(user: rules.User | None = None) -> dict[str, list]:
                        visibility="visible" if shown else "hidden")
 
     return {group: [page(*p) for p in pages] for group, pages in NAVIGATION.items()}
+
+
+def add_not_found(nav: dict[str, list], pages_by_key: dict, user: rules.User | None) -> None:
+    """When the browser's URL names no page, register a hidden page at that path which says
+    so in Russian (dashboard/ui/notfound.py): Streamlit's own answer is an English dialog."""
+    path = notfound.stray_path(notfound.requested_path(st.context.url, st.get_option("server.baseUrlPath")),
+                               known={p.url_path for group in nav.values() for p in group},
+                               default_key=DEFAULT_PAGE_KEY)
+    if path is None:
+        return
+    titles = {key: p.title for key, p in pages_by_key.items() if user is None or rules.may_open(user, key)}
+    home = rules.home_page(user) if user is not None else DEFAULT_PAGE_KEY
+    nav[next(reversed(nav))].append(notfound.page(path, pages_by_key, titles, home))
 
 
 HOME_OPENED = "home_opened"
@@ -109,10 +123,12 @@ with widgets.visitor_errors():  # a Russian message on screen, the traceback in 
     user = access.gate()  # the sign-in screen, or a refusal, stops here
     nav = build_navigation(user)
     pages_by_key = {KEY_BY_TITLE[p.title]: p for group in nav.values() for p in group}
+    add_not_found(nav, pages_by_key, user)
     pg = st.navigation(nav, expanded=True)  # every page listed (no «View N more» after ten)
-    key = KEY_BY_TITLE[pg.title]
+    key = notfound.KEY if pg.title == notfound.TITLE else KEY_BY_TITLE[pg.title]
     open_home(user, key, pages_by_key)
-    access.require(key)  # a page hidden from the menu but asked for by a deep link: «Нет доступа»
+    if key != notfound.KEY:
+        access.require(key)  # a page hidden from the menu but asked for by a deep link: «Нет доступа»
     if key not in WITHOUT_DATA and startup.is_empty():
         access.show_identity(user)
         startup.onboarding(pages_by_key["dannye"] if rules.may_open(user, "dannye") else None)
