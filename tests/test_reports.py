@@ -274,14 +274,39 @@ def test_kpi_cards_keep_each_value_in_one_piece(report_engine, expected):
 def test_native_charts_have_no_automatic_title_and_print_shares_as_the_tables(pptx_file):
     """PowerPoint titles a chart without c:autoTitleDeleted with its series' name («Обращения»
     over the topic bars, «Доля обращений» over the response times); a share's label reads
-    «47,9 %» as the table beside it, not «48%»."""
+    «47,9 %» as the table beside it, not «48%», nor «47.9 %» in an English PowerPoint."""
     charts = {sh.name: sh.chart for slide in pptx_file.slides for sh in slide.shapes if sh.has_chart}
     for name, chart in charts.items():
         assert chart._chartSpace.chart.autoTitleDeleted.val is True, name
     responses = charts["chart:responses"]
-    assert responses.plots[0].data_labels.number_format == "0.0\\ %" == deck.PCT_LABEL
-    assert responses.value_axis.tick_labels.number_format == "0\\ %"
-    assert charts["chart:timeliness"].value_axis.tick_labels.number_format == "0\\ %"
+    shares = list(responses.series[0].values)
+    labels = [responses.series[0].points[i].data_label for i in range(len(shares))]
+    assert [label.text_frame.text for label in labels] == [fmt.pct(v) for v in shares]
+    assert all("," in label.text_frame.text for label in labels)   # one decimal, as the table prints
+    assert responses.value_axis.tick_labels.number_format == f"0\\{fmt.NBSP}%" == deck.PCT_AXIS
+    assert charts["chart:timeliness"].value_axis.tick_labels.number_format == deck.PCT_AXIS
+
+
+# «1 234 567» and «20 %» whatever the viewer's locale: separators spelt out, never «,» or «.».
+COUNT_CODE = "[>=1000000]0\\\u00a0000\\\u00a0000;[>=1000]0\\\u00a0000;0"
+PCT_AXIS_CODE = "0\\\u00a0%"
+
+
+def test_chart_number_formats_do_not_follow_the_viewers_locale(pptx_file):
+    """Every format code in the charts' XML (axes, data labels, the embedded data's cells)
+    spells its separators out: a «,» or «.» in one prints the viewer's separators, so an
+    English PowerPoint or LibreOffice read «1,234» and «47.9 %» beside the slide's «1 234»."""
+    codes = {}
+    for slide in pptx_file.slides:
+        for sh in slide.shapes:
+            if sh.has_chart:
+                xml = sh.chart._chartSpace
+                codes[sh.name] = set(xml.xpath(".//c:numFmt/@formatCode")) | {
+                    c for c in xml.xpath(".//c:numCache/c:formatCode/text()") if c != "General"}
+    assert codes == {"chart:messages": {COUNT_CODE}, "chart:timeliness": {PCT_AXIS_CODE},
+                     "chart:topics": {COUNT_CODE}, "chart:responses": {PCT_AXIS_CODE}}
+    assert (deck.COUNT, deck.PCT_AXIS) == (COUNT_CODE, PCT_AXIS_CODE)
+    assert not any("," in code or "." in code for found in codes.values() for code in found)
 
 
 def test_timeliness_points_from_few_messages_due_are_hollow(pptx_file, report_engine):

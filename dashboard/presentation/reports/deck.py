@@ -171,19 +171,25 @@ class Chart:
     kind: str                    # line | column | bar (horizontal)
     categories: tuple[str, ...]
     series: tuple[Series, ...]
-    number_format: str           # Excel number format of the values (axis): '#,##0', PCT_AXIS
+    number_format: str           # Excel number format of the values (axis, labels): COUNT, PCT_AXIS
     png: bytes = b""
     axis_title: str = ""
     axis_max: float | None = None
     data_labels: bool = False
     legend: bool = False
-    label_format: str = ""       # of the data labels, when not number_format's (a share's decimal)
+    label_texts: tuple[str, ...] = ()  # the first series' data labels as text, when a format cannot print them
 
 
-# Excel number formats of shares as the screens print them («47,9 %», «20 %»: PowerPoint puts
-# the viewer's decimal mark in; the escaped space is a literal one before the sign).
-PCT_AXIS = "0\\ %"
-PCT_LABEL = "0.0\\ %"
+# Excel number formats of the native charts' axes and labels. A format's «,» and «.» print the
+# viewer's separators (an English PowerPoint or LibreOffice: «1,234», «47.9 %»), so these spell
+# the separators out and print as the screens do whatever the viewer's locale: a count's
+# thousands by conditional sections with a literal no-break space («1 234 567»: Excel's digit
+# placeholders around a literal, as in its «000-00-0000»), a share's axis in whole percents
+# («20 %»). A share with a decimal («47,9 %») has no such format (a format prints its decimal
+# mark as the viewer's, and the ×10 a literal comma would need is not among a format's
+# scalings: % ×100, a trailing «,» ÷1000): its data labels are text (Chart.label_texts).
+COUNT = f"[>=1000000]0\\{fmt.NBSP}000\\{fmt.NBSP}000;[>=1000]0\\{fmt.NBSP}000;0"
+PCT_AXIS = f"0\\{fmt.NBSP}%"
 
 
 Block = Rect | Text | Picture | Table | Chart
@@ -574,7 +580,7 @@ def messages_chart(c: ReportContent, png: bytes) -> Chart:
     return Chart(CHART_BOXES["messages"], "messages", "column", cats,
                  (Series("Обращения", _values(s["messages"]), _hex(charts.ACCENT),
                          point_colors=_partial_colours(c, charts.ACCENT, charts.ACCENT_LIGHT)),),
-                 "#,##0", png, axis_title="Обращений")
+                 COUNT, png, axis_title="Обращений")
 
 
 def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
@@ -608,7 +614,7 @@ def timeliness_chart(c: ReportContent, png: bytes) -> Chart:
 def topics_chart(c: ReportContent, png: bytes) -> Chart:
     t = c.topics
     return Chart(CHART_BOXES["topics"], "topics", "bar", tuple(t["topic"]),
-                 (Series("Обращения", _values(t["messages"]), _hex(charts.ACCENT)),), "#,##0", png,
+                 (Series("Обращения", _values(t["messages"]), _hex(charts.ACCENT)),), COUNT, png,
                  data_labels=True)
 
 
@@ -620,7 +626,7 @@ def responses_chart(c: ReportContent, png: bytes) -> Chart:
                  (Series("Доля обращений", _values(r["share"]), _hex(charts.ACCENT),
                          point_colors=tuple(_hex(colours.get(st, charts.NEUTRAL)) for st in status)),),
                  PCT_AXIS, png, axis_title=f"Доля обращений; норма ответа {c.norm.hours} ч", data_labels=True,
-                 label_format=PCT_LABEL)
+                 label_texts=tuple(fmt.pct(v) for v in r["share"]))
 
 
 def few_messages_note(c: ReportContent) -> str:

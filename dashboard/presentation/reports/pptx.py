@@ -218,8 +218,8 @@ def _drop_from_legend(chart, indices) -> None:
 
 
 def _chart(slide, block: Chart) -> None:
-    """A native chart: categories and series as chart data, our colours, Russian number formats
-    (Excel format codes; PowerPoint prints them with the viewer's separators)."""
+    """A native chart: categories and series as chart data, our colours, Russian numbers
+    whatever the viewer's locale (deck.COUNT, deck.PCT_AXIS, Chart.label_texts)."""
     data = CategoryChartData(number_format=block.number_format)
     data.categories = block.categories
     for s in block.series:
@@ -307,10 +307,15 @@ def _chart(slide, block: Chart) -> None:
     if block.data_labels:
         plot.has_data_labels = True
         labels = plot.data_labels
-        labels.number_format = block.label_format or block.number_format
+        labels.number_format = block.number_format
         labels.number_format_is_linked = False
         labels.position = XL_LABEL_POSITION.OUTSIDE_END
         labels.font.size = Pt(CHART_PT)
+        for i, text in enumerate(block.label_texts):  # a label a format cannot print: the text itself
+            label = plot.series[0].points[i].data_label
+            label.text_frame.text = text
+            label.position = XL_LABEL_POSITION.OUTSIDE_END
+            _style_run(label.text_frame.paragraphs[0].runs[0], Line(text, CHART_PT, color=theme.TEXT))
 
 
 def _title(slide, block: Text) -> None:
