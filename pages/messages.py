@@ -26,7 +26,7 @@ cur, prev = widgets.headline_header(f, [
 ])
 
 grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("by", 2)
 with left, widgets.section("По платформам", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.by_platform_area, widgets.cached(series.messages_series_by, f, by="platform", grain=grain),
                                           grain=grain)
@@ -35,7 +35,7 @@ with right, widgets.section("По темам", f"Пять крупнейших �
     widgets.chart(charts.by_topic_lines, widgets.cached(series.messages_series_by, f, by="topic", grain=topic_grain),
                                         top=5, grain=topic_grain)
 
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("when", 2)
 with left, widgets.section("Когда пишут", "Обращения по дням недели и часам, местное время"):
     widgets.chart(charts.weekday_hour_heatmap, widgets.cached(responses.weekday_hour, f))
 with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):

@@ -93,7 +93,7 @@ signals_view.attention(first, counts=counts, caption=f"Открытые сигн
 # oblast's share beside it) → why (response times, topics); subscribers, the slowest figure, last.
 grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
 trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("trends", 2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)
 with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, {widgets.GRAIN_LABELS[grain]}; "
@@ -103,7 +103,7 @@ with right, widgets.section("Ответ в срок", f"Доля обращен�
     target = widgets.get_settings().targets.get("share_in_norm")
     widgets.chart(charts.timeliness_vs_oblast, trend, oblast, target.goal if target else None, grain=grain)
 
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("answers", 2)
 with left, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
     widgets.chart(charts.response_distribution, widgets.cached(responses.response_distribution, f), f.norm.hours)
 with right, widgets.section("Темы обращений"):

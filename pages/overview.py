@@ -22,7 +22,7 @@ signals_view.attention_in_scope(f)
 
 grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
 trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("trends", 2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)
 with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, "
@@ -41,7 +41,7 @@ chosen = f.municipality_ids[0] if len(f.municipality_ids) == 1 else None
 top = max([*everyone["share_in_norm"].astype(float), target.goal if target else 0.0, 0.01])
 bars = dict(domain_max=top, target=target, highlight_id=chosen, height=TOP_N * 34)
 
-c1, c2 = st.columns(2)
+c1, c2 = widgets.stacking_columns("best_worst", 2)
 with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", "Муниципалитеты с достаточным числом обращений"):
     if best.empty:
         widgets.empty_note()
@@ -57,7 +57,7 @@ if chosen in set(everyone["municipality_id"]) - set(best["municipality_id"]) - s
     row = everyone[everyone["municipality_id"] == chosen].iloc[0]
     st.caption(f"{row['name']}: {place}-е место из {len(everyone)} по ответу в срок "
                f"({KPIS['share_in_norm'].text(row['share_in_norm'])}).")
-c1, c2 = st.columns([1.4, 1])
+c1, c2 = widgets.stacking_columns("topics", [1.4, 1])
 with c1, widgets.section("Темы обращений", "Число обращений и доля от всех за период"):
     widgets.chart(charts.topic_bars, widgets.cached(breakdowns.by_topic, f), top=8)
 with c2, widgets.section("Платформы", "Telegram — только публикации, обращений в нём нет"):

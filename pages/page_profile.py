@@ -87,12 +87,12 @@ mine = mine[mine["page_id"].eq(page_id).fillna(False).astype(bool)]
 if not mine.empty:
     signals_view.attention(mine, limit=10, caption="Открытые сигналы этой страницы")
 
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("weekly", 2)
 with left, widgets.section("Подписчики", "Уровень на конец недели (последний снимок)"):
     widgets.chart(page_charts.weekly_line(weeks, "subscribers", "Подписчиков"))
 with right, widgets.section("Публикации", "В неделю; серым — неполные недели периода"):
     widgets.chart(page_charts.weekly_bars(weeks, "posts", "Публикаций"))
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("weekly_er", 2)
 with left, widgets.section("ER", KPIS["er"].formula):
     widgets.chart(page_charts.weekly_line(weeks, "er", "ER", share=True))
 with right, widgets.section("Обращения", "В неделю, по дате поступления"):

@@ -87,6 +87,9 @@ def test_cut_value_check_can_fail(app_url, chromium, outside):
         page.context.close()
 
 
+CHART = '[data-testid="stVegaLiteChart"]'
+
+
 @pytest.mark.parametrize("width, beside", [(1024, False), (1366, True), (1920, True)])
 def test_rating_chart_has_room_for_its_bars(app_url, chromium, outside, width, beside):
     """«Рейтинг»: the league table needs ~650 px. At 1366 and 1920 px (sidebar open) its bar chart
@@ -96,7 +99,7 @@ def test_rating_chart_has_room_for_its_bars(app_url, chromium, outside, width, b
     try:
         open_(page, app_url, "Рейтинг")
         table = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
-        chart = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
+        chart = page.locator(CHART).first.bounding_box()
         assert sidebar_open(page)
         if beside:
             assert chart["x"] >= table["x"] + table["width"] and abs(chart["y"] - table["y"]) < 80, (table, chart)
@@ -105,7 +108,41 @@ def test_rating_chart_has_room_for_its_bars(app_url, chromium, outside, width, b
         else:
             assert chart["y"] >= table["y"] + table["height"], (table, chart)
             assert chart["width"] >= table["width"] - 40   # the table's full width, less the box's padding
+            # «Сравнение»: four charts to a row left the first, with the names, no room for bars.
+            page.get_by_role("tab", name="Сравнение").click()
+            page.locator('[data-testid="stTabPanel"]').nth(1).locator(CHART).nth(6).wait_for(timeout=30_000)
+            widths = page.locator('[data-testid="stTabPanel"]').nth(1).locator(CHART).evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect().width)")
+            assert len(widths) == 7 and min(widths) >= table["width"] - 40, widths
         assert browser.page_errors(page) == []
+    finally:
+        page.context.close()
+
+
+PAIRED = (("Обзор", ""), ("Обращения", ""), ("Муниципалитет", "m=31"), ("Профиль страницы", "page=5"))
+
+
+@pytest.mark.parametrize("width, paired", [(1024, False), (1366, True)])
+def test_charts_in_pairs_stack_when_the_page_is_narrow(app_url, chromium, outside, width, paired):
+    """Charts drawn in pairs or a grid: at 1024 px with the sidebar open a half of the ~560 px main
+    area cut their legends («срок ответ…») and values («2 269 939 · 51», «81,6 ⁰»); there each
+    stands alone, the main area wide. At 1366 px they stay side by side."""
+    page = browser.new_page(chromium, width, 768, outside)
+    try:
+        for title, query in PAIRED:
+            open_(page, app_url, title, query)
+            page.locator(CHART).nth(3).wait_for(timeout=30_000)   # the pairs, drawn before the rest
+            boxes = page.locator(CHART).evaluate_all(
+                "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width]; })")
+            main = page.locator('[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]').first
+            full = main.bounding_box()["width"]
+            side_by_side = [b for a, b in zip(boxes, boxes[1:]) if b[0] > a[0] + 100 and abs(b[1] - a[1]) < 60]
+            if paired:
+                assert side_by_side, f"{title} {width}: ни одной пары графиков"
+            else:
+                assert side_by_side == [], f"{title} {width}"
+                assert min(w for _, _, w in boxes) >= full - 60, (title, full, boxes)
+            assert browser.page_errors(page) == [], title
     finally:
         page.context.close()
 

@@ -843,9 +843,10 @@ def table_height(rows: int) -> int:
 
 def stacking_columns(key: str, spec, **kwargs) -> list:
     """st.columns that stand one under another when the main area is narrower than
-    STACK_BELOW_PX (a CSS container query: the server does not know the screen): at 1024 px
-    with the sidebar open a side column of a quarter of ~560 px had no room for a chart's bars.
-    ``key`` names the row (unique on the page)."""
+    STACK_BELOW_PX (a CSS container query: the server does not know the screen). At 1024 px
+    with the sidebar open the main area is ~560 px: «Рейтинг»'s chart beside its table had no
+    room for bars, charts in pairs cut their legends and values. ``key`` names the row (unique
+    on the page)."""
     with st.container(key=f"{STACK_KEY}{key}"):
         return st.columns(spec, **kwargs)
 
@@ -965,10 +966,12 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
 
 def comparison_grid(rows: pd.DataFrame, metrics: Sequence[str], reference_name: str, per_row: int = 3) -> None:
     """charts.comparison_bars for each metric, ``per_row`` to a row; names on the first of a row,
-    whose column is wider by the names' width, so every plot (and its title) gets about as much room."""
+    whose column is wider by the names' width, so every plot (and its title) gets about as much room.
+    A narrow main area (stacking_columns) has each chart full width, in the same order and colours
+    under the one that names them: at 1024 px four to a row left the named one no room for bars."""
     widths = [1.6] + [1] * (per_row - 1)
     for i in range(0, len(metrics), per_row):
         chunk = metrics[i:i + per_row]
-        for j, (col, metric) in enumerate(zip(st.columns(widths), chunk)):
+        for j, (col, metric) in enumerate(zip(stacking_columns(f"grid_{i}", widths), chunk)):
             with col:
                 chart(charts.comparison_bars, rows, metric, reference_name=reference_name, show_names=(j == 0))
