@@ -9,7 +9,7 @@ Writers call these in the same transaction as the raw rows they write, then
   per key, whatever the size of the database::
 
       summary.begin_message_delta(conn)
-      summary.stage_message_ids(conn, changed_ids, -1)     # stored versions out
+      summary.stage_message_ids(conn, changed_ids, -1)     # stored versions out (or stage_messages_in)
       ...insert / update messages...
       summary.stage_message_ids(conn, changed_ids, +1)     # written versions in
       summary.stage_message_keys(conn, new_keys, +1)
@@ -279,6 +279,17 @@ def stage_messages(conn: Connection, where, sign: int) -> None:
     names = [c.name for c in MESSAGE_DELTA.c if c.name != "sign"]
     conn.execute(insert(MESSAGE_DELTA).from_select(
         [*names, "sign"], select(*[m.c[n] for n in names], literal(sign, Integer)).where(where)))
+
+
+def stage_messages_in(conn: Connection, ids: Table, sign: int) -> None:
+    """stage_messages of the messages whose ids the table ``ids`` holds (column ``id``: the rows
+    a writer staged to update them all at once, bulk.update_from): one statement, the
+    messages looked up by primary key from ``ids`` (compiled once per dialect)."""
+    m = schema.message
+    names = [c.name for c in MESSAGE_DELTA.c if c.name != "sign"]
+    conn.exec_driver_sql(sql_text(conn, ("stage_messages_in", ids.name, sign), lambda: insert(MESSAGE_DELTA).from_select(
+        [*names, "sign"], select(*[m.c[n] for n in names], literal(sign, Integer)).select_from(
+            _KeysFirst(ids, m, m.c.id == ids.c.id))), literal_binds=True))
 
 
 def stage_message_ids(conn: Connection, ids: Iterable[int], sign: int) -> None:

@@ -295,7 +295,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                                 handler.write(conn, ctx, plan, state)
                             wrote = True
                     result.added += plan.added
-                    result.updated += len(plan.changed)
+                    result.updated += plan.updated
                     result.unchanged += plan.unchanged
                 done = "проверено" if problems else "проверено и записано в транзакцию"
                 progress(0.03 + 0.85 * chunk.read_share, f"Строк {done}: {num(chunk.n_rows)}…")

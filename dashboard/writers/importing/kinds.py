@@ -77,14 +77,19 @@ class Plan:
     side_writes: int = 0   # other rows to change: organisations, pages' last post time
     bulk: dict[str, np.ndarray] = field(default_factory=dict)  # more new rows, column-wise (bulk.insert_columns)
     prepared: bulk.Prepared | None = None  # those rows staged as the driver takes them, if built ahead
+    changes: dict[str, np.ndarray] = field(default_factory=dict)  # more changed rows, column-wise: id, fields
 
     @property
     def added(self) -> int:
         return len(self.new) + len(next(iter(self.bulk.values()), ()))
 
     @property
+    def updated(self) -> int:
+        return len(self.changed) + len(self.changes.get("id", ()))
+
+    @property
     def writes(self) -> bool:
-        return bool(self.added or self.changed or self.side_writes)
+        return bool(self.added or self.updated or self.side_writes)
 
 
 def _chunks(items: list, size: int = _CHUNK):
@@ -551,7 +556,7 @@ class MessagesKind:
         existing = _load_by_platform_key(conn, schema.message, wanted) if wanted else {}
         plan = self._plan_rows(ctx, cands, existing)
         plan.unchanged += int(compared.same.sum())
-        plan.changed += compared.rows
+        plan.changes = compared.columns
         if len(batch.positions):
             new = batch.as_new if batch.as_new is not None and not stored.any() else \
                 self._new_rows(batch, ~stored)
@@ -724,9 +729,15 @@ class MessagesKind:
         importer checks the next chunk in its other thread: ``ahead()`` starts it, once the
         rows have crossed (importer._import_rows). For a chunk of new rows that thread has also
         built what the driver takes (``plan.prepared``, from ``check_chunk``), so this one only
-        sends it."""
+        sends it.
+
+        The changed rows (``plan.changes``, built column-wise by ``stored.compare``, and the
+        per-row plan's few in ``plan.changed``) are written the same way: staged with their ids
+        into a table of their own (``_CHANGES``), then the stored versions staged out of
+        ``message`` with sign −1, one UPDATE … FROM joined by id, the written versions staged in
+        with +1 — three statements the database runs while the next chunk is checked, not an
+        UPDATE per row with SQLAlchemy processing each row's parameters."""
         m, staged = schema.message, summary.MESSAGE_DELTA
-        changed = [r["id"] for r in plan.changed]
         if not state.get("delta"):
             summary.begin_message_delta(conn)
             state["delta"] = True
@@ -737,19 +748,26 @@ class MessagesKind:
             names = tuple(plan.bulk)
             conn.exec_driver_sql(sql_text(conn, ("copy_staged", names), lambda: insert(m).from_select(
                 list(names), select(*[staged.c[k] for k in names]))))
-        summary.stage_message_ids(conn, changed, -1)
+        if plan.updated:
+            bulk.stage_changes(conn, _CHANGES, plan.changes, plan.changed)
+            ahead()
+            summary.stage_messages_in(conn, _CHANGES, -1)
+            bulk.update_from(conn, m, _CHANGES)
+            summary.stage_messages_in(conn, _CHANGES, +1)
         if plan.new:
             conn.execute(insert(m), [{k: r[k] for k in ("platform", "external_id", *self.fields)}
                                      for r in plan.new])
-        _update_by_id(conn, m, plan.changed, self.fields)
-        summary.stage_message_ids(conn, changed, +1)
-        summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in plan.new), +1)
+            summary.stage_message_keys(conn, ((r["platform"], r["external_id"]) for r in plan.new), +1)
         summary.fold_message_delta(conn)
 
     def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
         if state.get("delta"):
             summary.apply_message_delta(conn)
         return []
+
+
+# The changed messages of a chunk, staged to be updated at once (MessagesKind.write).
+_CHANGES = bulk.changes_table(schema.message, MessagesKind.fields)
 
 
 @dataclass

@@ -10,7 +10,9 @@ moment reset, the derived times — and compares it with the stored row field by
 (``MessagesKind.fields``).
 
 The unchanged rows are counted, and no dict is built for them; the changed ones (moved to
-another page too) are built from the arrays, as the per-row plan would build them. The
+another page too) are built from the arrays, as the per-row plan would build them, and kept
+as arrays: the write stages them as they are and updates them in one statement
+(``MessagesKind.write``). The
 rows that break a rule, and those stored with a value the arrays do not hold exactly (a
 moment with a fraction of a second), go through the per-row plan, which owns the rules'
 messages — as ``columnar.py`` only decides which rows are certainly clean.
@@ -101,12 +103,13 @@ class Compared:
 
     same: np.ndarray     # stored and unchanged: counted
     changed: np.ndarray  # stored and changed, consistent: built as the per-row plan builds them
-    rows: list[dict]     # those rows, in the chunk's order: ``id`` and the fields compared
+    columns: dict[str, np.ndarray]  # those rows, in the chunk's order, column-wise: ``id`` and the
+    #                                 fields compared (empty: none)
 
     @classmethod
     def none(cls, n: int) -> "Compared":
         """No row decided here: every stored row goes through the per-row plan."""
-        return cls(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), [])
+        return cls(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), {})
 
 
 def compare(fields: tuple[str, ...], batch: "MessageBatch", stored: StoredMessages, at: np.ndarray,
@@ -178,14 +181,8 @@ def compare(fields: tuple[str, ...], batch: "MessageBatch", stored: StoredMessag
     write = ok & ~same
     if write.any():
         out.changed[take[write]] = True
-        values = [old["id"][write].tolist()] + [_python(new[name][write]) for name in fields]
-        out.rows = [dict(zip(("id", *fields), row)) for row in zip(*values)]
+        out.columns = {"id": old["id"][write], **{name: new[name][write] for name in fields}}
     return out
-
-
-def _python(a: np.ndarray) -> list:
-    """Values as the per-row plan holds them: datetime / date (None for NaT), int, bool, str, None."""
-    return a.astype(object).tolist() if a.dtype.kind == "M" else a.tolist()
 
 
 def _same_minutes(derived: np.ndarray, stored: np.ndarray) -> np.ndarray:
