@@ -1,7 +1,7 @@
 """Import speed and peak memory for large message files (CSV and XLSX, SQLite and PostgreSQL).
 
     .venv/bin/python bench/imports.py [--rows 100000,1000000] [--formats csv,xlsx] [--postgres URL]
-                                      [--code DIR,DIR] [--rounds N] [--reimport]
+                                      [--code DIR,DIR] [--rounds N] [--reimport] [--cases first,again,changed]
 
 For every (rows, format, database) it writes a message file over the example pages
 (cached under bench/out/), then imports it in a fresh Python process into a fresh
@@ -22,7 +22,8 @@ it (ЦУР exports are cumulative: most rows of a monthly file are stored alread
 file («again») and the same keys with a tenth of the rows answered since («a tenth changed»:
 rows 0, 10, 20, … answered an hour later than stored, or answered where stored unanswered).
 The first import runs in a process of its own; the figures are the second import's, in a
-fresh process.
+fresh process. ``--cases`` runs only some of the three (``changed``: a tenth changed), e.g. to
+measure what a changed row costs with more rounds in the same time.
 
 ``--code`` imports with the code of other checkouts too (e.g. the commit before a
 change: ``git worktree add /tmp/before <commit>``), one after the other for every case and
@@ -202,15 +203,20 @@ def measure(path: Path, postgres: str, code: Path = ROOT, stored: Path | None = 
         return _run_child(path, url, code, "measure")
 
 
-def _cases(n: int, fmt: str, reimport: bool) -> list[tuple[str, Path | None, Path, tuple[int, int, int]]]:
-    """(name, file stored before, file imported, expected added / updated / unchanged)."""
+CASES = {"first": "first", "again": "again", "changed": "a tenth changed"}
+
+
+def _cases(n: int, fmt: str, reimport: bool,
+           only: set[str] | None = None) -> list[tuple[str, Path | None, Path, tuple[int, int, int]]]:
+    """(name, file stored before, file imported, expected added / updated / unchanged); ``only``:
+    the keys of ``CASES`` to run (default: the first import, and with ``reimport`` the others)."""
+    only = only or ({"first", "again", "changed"} if reimport else {"first"})
     path = _message_file(n, fmt)
-    out = [("first", None, path, (n, 0, 0))]
-    if reimport:
-        changed = len(range(0, n, CHANGED_EVERY))
-        out += [("again", path, path, (0, 0, n)),
-                ("a tenth changed", path, _message_file(n, fmt, changed=True), (0, changed, n - changed))]
-    return out
+    changed = len(range(0, n, CHANGED_EVERY))
+    out = [("first", None, lambda: path, (n, 0, 0)),
+           ("again", path, lambda: path, (0, 0, n)),
+           ("changed", path, lambda: _message_file(n, fmt, changed=True), (0, changed, n - changed))]
+    return [(CASES[key], stored, file(), expected) for key, stored, file, expected in out if key in only]
 
 
 def main() -> None:
@@ -221,7 +227,11 @@ def main() -> None:
     ap.add_argument("--code", default=str(ROOT), help="checkouts whose importer to run, comma-separated")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--reimport", action="store_true", help="also import each file again (and a tenth changed)")
+    ap.add_argument("--cases", default="", help="only these of first,again,changed (a tenth changed)")
     args = ap.parse_args()
+    only = {c for c in args.cases.split(",") if c}
+    if only - set(CASES):
+        ap.error(f"--cases: one or more of {','.join(CASES)}")
     codes = [Path(c).resolve() for c in args.code.split(",")]
     if args.postgres:
         print(f"PostgreSQL server settings: {server_settings(args.postgres)}\n")
@@ -230,7 +240,7 @@ def main() -> None:
     print("|---:|---|---|---|---|---:|---:|---:|---:|---:|")
     for n in [int(x) for x in args.rows.split(",")]:
         for fmt in args.formats.split(","):
-            for case, stored, path, expected in _cases(n, fmt, args.reimport):
+            for case, stored, path, expected in _cases(n, fmt, args.reimport, only):
                 size = path.stat().st_size / 1024 / 1024
                 databases = [("SQLite", "")] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
                 for label, postgres in databases:
