@@ -89,6 +89,14 @@ def test_unknown_address_says_so_in_russian(app_url, page, outside):
     browser.wait_idle(page)
     assert main.locator("h1").first.inner_text().strip() not in ("Страница не найдена", "Обзор", "")
     assert browser.page_errors(page) == []
+    # The overview's key is no address either: it is served at the root only.
+    browser.open_page(page, app_url, "obzor")
+    assert main.locator("h1").first.inner_text().strip() == "Страница не найдена"
+    assert browser.page_errors(page) == []
+    page.get_by_text("Перейти на страницу «Обзор»", exact=True).click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/$"), timeout=20_000)
+    browser.wait_idle(page)
+    assert main.locator("h1").first.inner_text().strip() == "Обзор"
     assert outside == []
 
 

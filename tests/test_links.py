@@ -41,7 +41,7 @@ def open_link(url: str, page: str, query: dict):
     at = new_app(url, query, NOW)
     url_path = {file: path for path, file in FILES.items()}[page]
     # AppTest.switch_page cannot name a page before the first run; st.Page hashes its url_path.
-    at._page_hash = calc_hash(url_path or "obzor")  # app.DEFAULT_PAGE_KEY
+    at._page_hash = calc_hash(url_path)  # the overview's url_path is "" (dashboard/ui/app.py)
     at.run()
     assert at._finished_page_script_hash == at._page_hash, "the app did not open that page"
     return at

@@ -42,8 +42,9 @@ NAVIGATION = {
         ("method.py", "Методика", "metodika", ":material/menu_book:"),
     ],
 }
-# The default page is served at the root; its url_path only names it (and must differ
-# from the file stem, see above).
+# The default page's key in the access rules and FILTERS_USED. Its st.Page has the url_path ""
+# (it is served at the root): a name would be the one address a not-found page cannot take
+# (notfound.py), and «…/obzor» would open Streamlit's English «Page not found».
 DEFAULT_PAGE_KEY = "obzor"
 # The municipality profile: the map links to it with ?m=<id>.
 PROFILE = "munitsipalitet"
@@ -75,7 +76,7 @@ def build_navigation(user: rules.User | None = None) -> dict[str, list]:
     def page(file, title, url, icon):
         key = url or DEFAULT_PAGE_KEY
         shown = user is None or rules.may_open(user, key)
-        return st.Page(widgets.PAGES_DIR / file, title=title, url_path=key, icon=icon, default=(key == DEFAULT_PAGE_KEY),
+        return st.Page(widgets.PAGES_DIR / file, title=title, url_path=url, icon=icon, default=(key == DEFAULT_PAGE_KEY),
                        visibility="visible" if shown else "hidden")
 
     return {group: [page(*p) for p in pages] for group, pages in NAVIGATION.items()}
@@ -85,8 +86,7 @@ def add_not_found(nav: dict[str, list], pages_by_key: dict, user: rules.User | N
     """When the browser's URL names no page, register a hidden page at that path which says
     so in Russian (dashboard/ui/notfound.py): Streamlit's own answer is an English dialog."""
     path = notfound.stray_path(notfound.requested_path(st.context.url, st.get_option("server.baseUrlPath")),
-                               known={p.url_path for group in nav.values() for p in group},
-                               default_key=DEFAULT_PAGE_KEY)
+                               known={p.url_path for group in nav.values() for p in group})
     if path is None:
         return
     titles = {key: p.title for key, p in pages_by_key.items() if user is None or rules.may_open(user, key)}

@@ -8,10 +8,9 @@ browser's URL (``st.context.url``) and, when no page has it, registers one more,
 at exactly that path. Streamlit then finds a page, sends no ``page_not_found``, and this
 page tells the visitor in Russian that there is no such page and links to the likely one.
 
-Two paths stay with Streamlit: the overview's own name (``obzor``: the default page is
-registered under it but served at the root, so no other page may take it) and a nested
-path (``a/b``: a page's url_path cannot contain «/»; the browser shows a blank page there,
-as the relative links of Streamlit's index.html then ask for its scripts under ``a/``).
+A nested path stays with Streamlit (``a/b``: a page's url_path cannot contain «/»; the browser
+shows a blank page there, as the relative links of Streamlit's index.html then ask for its
+scripts under ``a/``).
 """
 
 from __future__ import annotations
@@ -41,9 +40,9 @@ def requested_path(url: str | None, base_url_path: str = "") -> str:
     return path
 
 
-def stray_path(path: str, known: set[str], default_key: str) -> str | None:
+def stray_path(path: str, known: set[str]) -> str | None:
     """``path`` when no page answers it and a page may be registered there; otherwise None."""
-    if not path or path in known or path == default_key or "/" in path or path != path.strip():
+    if not path or path in known or "/" in path or path != path.strip():
         return None
     return path
 
