@@ -147,6 +147,25 @@ def test_charts_in_pairs_stack_when_the_page_is_narrow(app_url, chromium, outsid
         page.context.close()
 
 
+# Every text element of a button whose text does not fit its box (cut or clipped).
+CUT_BUTTONS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] button'))
+  .filter(b => Array.from(b.querySelectorAll('*')).some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(b => b.innerText)"""
+
+
+@pytest.mark.parametrize("width", [1024, 1366])
+def test_municipality_names_to_choose_from_are_whole(app_url, chromium, outside, width):
+    """«Муниципалитет» without one chosen lists the 35 names, four to a row: at 1024 px they read
+    «Барабинский рай…», «рабочий посёлок…»; a name too long for its column takes two lines."""
+    page = browser.new_page(chromium, width, 768, outside)
+    try:
+        browser.open_page(page, app_url, PAGES["Муниципалитет"])
+        assert page.locator('[class*="st-key-pick_"] button').count() == 35
+        assert page.evaluate(CUT_BUTTONS_JS) == []
+    finally:
+        page.context.close()
+
+
 def visible_labels(frame, css: str) -> list[dict]:
     return frame.locator(f".map-label.{css}").evaluate_all(
         """els => els.filter(e => getComputedStyle(e).visibility !== 'hidden')

@@ -163,6 +163,11 @@ _CSS = f"""
   {_STACK_ROW} {{ flex-wrap: wrap; }}
   {_STACK_ROW} > [data-testid="stColumn"] {{ flex: 1 1 100%; min-width: 100%; }}
 }}
+/* «Муниципалитет»'s names to choose from wrap onto a second line rather than «Барабинский рай…»
+   (four to a row in ~560 px at 1024 px with the sidebar open). */
+[class*="st-key-pick_"] button [data-testid="stMarkdownContainer"],
+[class*="st-key-pick_"] button [data-testid="stMarkdownContainer"] p {{
+  white-space: normal; overflow: visible; text-overflow: clip; text-align: left; }}
 /* Phones: two cards a row, values whole (never «4 443…»); less padding around the page. */
 @media (max-width: 640px) {{
   {_KPI_ROW} > [data-testid="stColumn"] {{ flex: 1 1 calc(50% - 0.5rem); min-width: calc(50% - 0.5rem); }}
