@@ -17,15 +17,17 @@ widgets.page_header("Реестр госпабликов")
 st.caption("Официальные страницы органов власти и подведомственных учреждений. "
            "Фильтры платформ и муниципалитета действуют, период — нет.")
 
-c1, c2, c3, c4 = st.columns([1.9, 1.2, 1.2, 1.1], vertical_alignment="bottom")  # «С закрытыми» whole
-search = c1.text_input("Поиск", placeholder="Название, организация или адрес страницы", key="q",
-                       bind="query-params")
-kinds = c2.multiselect("Тип организации", list(ORG_KINDS), format_func=ORG_KINDS.get,
-                       placeholder="Все типы", key="kind")
-mark = c3.selectbox("Госметка", ["all", "yes", "no"],
-                    format_func={"all": "Все страницы", "yes": "Есть госметка", "no": "Нет госметки"}.get,
-                    key="mark")
-closed = c4.toggle("С закрытыми", key="closed", help="Показать и закрытые страницы")
+# Controls as wide as their texts, wrapping onto a second line when the page is narrow: in four
+# columns at 1024 px they read «Все страни», «С за…».
+filters_row = st.container(horizontal=True, vertical_alignment="bottom")
+search = filters_row.text_input("Поиск", placeholder="Название, организация или адрес страницы", key="q",
+                                bind="query-params", width=310)
+kinds = filters_row.multiselect("Тип организации", list(ORG_KINDS), format_func=ORG_KINDS.get,
+                                placeholder="Все типы", key="kind", width=200)
+mark = filters_row.selectbox("Госметка", ["all", "yes", "no"],
+                             format_func={"all": "Все страницы", "yes": "Есть госметка", "no": "Нет госметки"}.get,
+                             key="mark", width=180)
+closed = filters_row.toggle("С закрытыми", key="closed", help="Показать и закрытые страницы", width="content")
 rf = pages.RegistryFilter(search=search.strip() or None, include_closed=closed, org_kinds=tuple(kinds),
                           verified=None if mark == "all" else mark == "yes")
 
@@ -37,10 +39,10 @@ with tab_pages:
     # municipality), and neither the sort nor a column names the one municipality again.
     own = access.own_municipality() is not None
     sorts = [k for k in pages.REGISTRY_SORTS if not (own and k == "municipality")]
-    s1, s2, _ = st.columns([1.4, 1, 3], vertical_alignment="bottom")
-    sort = s1.selectbox("Сортировка", sorts, format_func=pages.REGISTRY_SORTS.get, key="sort",
-                        index=sorts.index("subscribers" if own else "municipality"))
-    descending = s2.toggle("По убыванию", value=own, key="desc")
+    sort_row = st.container(horizontal=True, vertical_alignment="bottom")
+    sort = sort_row.selectbox("Сортировка", sorts, format_func=pages.REGISTRY_SORTS.get, key="sort",
+                              index=sorts.index("subscribers" if own else "municipality"), width=220)
+    descending = sort_row.toggle("По убыванию", value=own, key="desc", width="content")
     st.markdown(f"Найдено **{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
     offset = widgets.pager("reg_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=(f, rf, sort, descending))
     reg = widgets.cached(pages.registry_page, f, rf, sort=sort, descending=descending, offset=offset)

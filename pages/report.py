@@ -95,7 +95,7 @@ if status.first_day is None or status.last_day is None:
     st.info("В базе пока нет данных: загрузите выгрузки на странице «Данные».")
     st.stop()
 
-left, right = st.columns(2)
+left, right = widgets.stacking_columns("scope", 2)  # at 1024 px a half cut «Свой период»
 with left:
     municipality_id = _scope_picker()
 with right:
@@ -119,7 +119,8 @@ files = st.session_state.setdefault(FILES, {})
 # not the one to hand out after it, even when no data came in between.
 base_key = (municipality_id, period.start, period.end, norm.hours, norm.mode, widgets.data_version(), unfinished,
             basis)
-for col, fmt_ in zip(st.columns(len(BUTTONS)), BUTTONS):
+# One under another when the page is narrow: a third of it at 1024 px cut «Сформировать: Презентация PPTX».
+for col, fmt_ in zip(widgets.stacking_columns("build", len(BUTTONS)), BUTTONS):
     with col:
         key = (*base_key, fmt_)
         if st.button(f"Сформировать: {BUTTONS[fmt_]}", icon=ICONS[fmt_], key=f"build_{fmt_}", width="stretch"):

@@ -32,14 +32,16 @@ places = [EVERY_MUNICIPALITY, *sorted(df["municipality"].dropna().unique(), key=
 # One municipality's signals (a municipality user sees only its own): a choice between «Все» and
 # it alone would change nothing, so there is none.
 choose_place = len(places) > 2
-cols = iter(st.columns([1.2, 1.6, 1.4, 1] if choose_place else [1.2, 1.6, 1], vertical_alignment="bottom"))
-severity = next(cols).multiselect("Важность", list(SEVERITIES), format_func=SEVERITIES.get,
-                                  placeholder="Любая", key="sev", bind="query-params")
-kinds = next(cols).multiselect("Вид", list(KINDS), format_func=KINDS.get, placeholder="Все виды", key="kind",
-                               bind="query-params")
-place = (next(cols).selectbox("Муниципалитет", places, key=signals_view.WHERE_PARAM, bind="query-params")
+# Controls as wide as their texts, wrapping onto a second line when the page is narrow: in four
+# columns at 1024 px «Впервые» read «за всё вр».
+row = st.container(horizontal=True, vertical_alignment="bottom")
+severity = row.multiselect("Важность", list(SEVERITIES), format_func=SEVERITIES.get,
+                           placeholder="Любая", key="sev", bind="query-params", width=200)
+kinds = row.multiselect("Вид", list(KINDS), format_func=KINDS.get, placeholder="Все виды", key="kind",
+                        bind="query-params", width=240)
+place = (row.selectbox("Муниципалитет", places, key=signals_view.WHERE_PARAM, bind="query-params", width=230)
          if choose_place else EVERY_MUNICIPALITY)
-since = next(cols).selectbox("Впервые", list(SINCE), format_func=SINCE.get, key="since", bind="query-params")
+since = row.selectbox("Впервые", list(SINCE), format_func=SINCE.get, key="since", bind="query-params", width=170)
 
 shown = df
 if severity:

@@ -151,6 +151,33 @@ def test_charts_in_pairs_stack_when_the_page_is_narrow(app_url, chromium, outsid
 CUT_BUTTONS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] button'))
   .filter(b => Array.from(b.querySelectorAll('*')).some(e => e.scrollWidth > e.clientWidth + 1))
   .map(b => b.innerText)"""
+# Texts of the page's controls cut to their boxes: a label, a button, a toggle's words («С за…»)
+# or the value a box shows («Все страни»). Tables and charts draw on canvases, not here.
+CUT_TEXTS_JS = """() => [
+  ...Array.from(document.querySelectorAll('[data-testid="stMain"] *'))
+    .filter(e => (e.children.length === 0 || e.getAttribute('data-testid') === 'stMarkdownContainer')
+                 && e.innerText && e.innerText.trim() && e.offsetParent !== null)
+    .filter(e => { const s = getComputedStyle(e);
+                   return (s.textOverflow === 'ellipsis' || s.overflowX === 'hidden') && e.scrollWidth > e.clientWidth + 1; })
+    .map(e => e.innerText),
+  ...Array.from(document.querySelectorAll('[data-testid="stMain"] input:not([type=file])'))
+    .filter(e => e.offsetParent !== null && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.value)]"""
+
+
+@pytest.mark.parametrize("width", [1024, 1366])
+def test_no_control_reads_cut(app_url, chromium, outside, width):
+    """Every page at 1024 and 1366 px, the sidebar open: no label, button or chosen value cut. At
+    1024 px «Реестр» read «Все страни», «С за…», «По уб…» and «Ск…», «Ск…» for its downloads,
+    «Сигналы» «за всё вр», «Отчёт» «Сформировать: Презентац…»."""
+    page = browser.new_page(chromium, width, 768, outside)
+    try:
+        for title, url in PAGES.items():
+            browser.open_page(page, app_url, url)
+            page.wait_for_timeout(300)
+            assert page.evaluate(CUT_TEXTS_JS) == [], f"{title} {width}"
+    finally:
+        page.context.close()
 
 
 @pytest.mark.parametrize("width", [1024, 1366])

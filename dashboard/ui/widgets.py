@@ -919,11 +919,12 @@ def download_buttons(file_stem: str, sheet: str, shape: Callable, fn: Callable, 
     The file is built only when a button is clicked (Streamlit runs the callable then, off
     the page script) and cached by data version, so a page run never pays for it."""
     key = (_qualname(shape), _qualname(fn), args, tuple(sorted(kwargs.items())), data_version())
-    d1, d2, _ = st.columns([1, 1, 4])
-    d1.download_button("Скачать CSV", partial(export_bytes, "csv", sheet, *key), f"{file_stem}.csv",
-                       "text/csv", icon=":material/download:", width="stretch", on_click="ignore")
-    d2.download_button("Скачать Excel", partial(export_bytes, "xlsx", sheet, *key), f"{file_stem}.xlsx",
-                       XLSX_MIME, icon=":material/download:", width="stretch", on_click="ignore")
+    # Each as wide as its text: a sixth of the page each, at 1024 px they read «Ск…», «Ск…».
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("Скачать CSV", partial(export_bytes, "csv", sheet, *key), f"{file_stem}.csv",
+                           "text/csv", icon=":material/download:", width="content", on_click="ignore")
+        st.download_button("Скачать Excel", partial(export_bytes, "xlsx", sheet, *key), f"{file_stem}.xlsx",
+                           XLSX_MIME, icon=":material/download:", width="content", on_click="ignore")
 
 
 def pager(key: str, total: int, page_size: int, reset_on) -> int:
