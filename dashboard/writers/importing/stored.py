@@ -12,10 +12,10 @@ moment reset, the derived times — and compares it with the stored row field by
 The unchanged rows are counted, and no dict is built for them; the changed ones (moved to
 another page too) are built from the arrays, as the per-row plan would build them, and kept
 as arrays: the write stages them as they are and updates them in one statement
-(``MessagesKind.write``). The
-rows that break a rule, and those stored with a value the arrays do not hold exactly (a
-moment with a fraction of a second), go through the per-row plan, which owns the rules'
-messages — as ``columnar.py`` only decides which rows are certainly clean.
+(``MessagesKind.write``). The rows that break a rule, and those stored with a value the
+arrays do not hold exactly (a moment with a fraction of a second), go through the per-row
+plan, which owns the rules' messages — as ``columnar.py`` only decides which rows are
+certainly clean.
 """
 
 from __future__ import annotations
