@@ -59,7 +59,9 @@ if not access.may_see(card["municipality_id"]):  # a municipality user: its own 
     access.refuse("Профиль этой страницы вам недоступен: доступны только страницы вашего муниципалитета.")
 st.query_params[PARAM] = str(page_id)
 widgets.page_header(signals_view.plain(card["title"]), f.with_(municipality_ids=(), topic_ids=(), platforms=()))
-facts = [card["platform_label"], card["municipality"], card["organisation"]]
+# The organisation, unless it is the title again («Министерство труда …» under «Министерство труда …»).
+facts = [card["platform_label"], card["municipality"],
+         *([card["organisation"]] if card["organisation"] != card["title"] else [])]
 if card["closed_on"] is not None:
     facts.append(f"закрыта {fmt.d(card['closed_on'])}")
 st.markdown(" · ".join(signals_view.plain(x) for x in facts))
@@ -100,16 +102,17 @@ with right, widgets.section("Обращения", "В неделю, по дат�
 
 with widgets.section("По неделям", "Просмотры, реакции и ответы в срок"):
     table = weeks.assign(week_date=pd.to_datetime(weeks["week"]))
+    # The columns fit the ~870 px the section has at 1366 px («Ответ в срок» was cut at its edge).
     widgets.table(table, {
         "week_date": widgets.date_column("Неделя с", width=90),
-        "subscribers": widgets.number_column("Подписчики", "int", width=94),
-        "posts": widgets.number_column("Публикации", "int", width=94),
+        "subscribers": widgets.number_column("Подписчики", "int", width=90),
+        "posts": widgets.number_column("Публикации", "int", width=90),
         "views": widgets.number_column("Просмотры", "int", width=90),
         "likes": widgets.number_column("Лайки", "int", width=66),
         "comments": widgets.number_column("Комментарии", "int", width=108),
         "reposts": widgets.number_column("Репосты", "int", width=76),
         "er": widgets.kpi_column("er", "ER", width=66),
-        "messages": widgets.number_column("Обращения", "int", width=94),
+        "messages": widgets.number_column("Обращения", "int", width=86),
         "share_in_norm": widgets.kpi_column("share_in_norm", "Ответ в срок", width=104),
     }, muted=list(weeks["partial"].astype(bool)), key="profile_weeks",
         height=min(widgets.table_height(len(table)), 520))

@@ -84,3 +84,43 @@ def test_weekly_table_holds_numbers_and_dates(app_db):
     assert df["week_date"].dtype.kind == "M"
     assert sorted(df["posts"], reverse=True)[:3] == [16, 15, 14]          # not '16', '15', '14', '0'
     assert list(df.sort_values("week_date")["week_date"]) == list(df["week_date"])
+
+
+def test_weekly_table_fits_the_section_at_1366(app_db):
+    """At 1366 px with the sidebar open the section holds ~874 px: the fixed columns (882 px)
+    scrolled sideways and cut «Ответ в срок»; each still as wide as its header (about 7,2 px a
+    character and 16 of padding, as measured for «Рейтинг»)."""
+    at = run_page(app_db, PAGE, now=NOW, query_params={"page": "1"})
+    frame = next(f for f in at.dataframe if "week_date" in json.loads(f.proto.columns or "{}"))
+    config = json.loads(frame.proto.columns)
+    widths = {c: cfg["width"] for c, cfg in config.items() if isinstance(cfg.get("width"), int)}
+    assert len(widths) == 10 and sum(widths.values()) <= 866
+    assert all(7.2 * len(config[c]["label"]) + 16 <= w for c, w in widths.items()), widths
+
+
+def test_the_organisation_is_not_the_title_again(tmp_path, monkeypatch):
+    """A ministry's page is named as the ministry: the line under the title read «ВКонтакте ·
+    Региональные органы власти · Министерство …», the title again; it is left out then."""
+    from sqlalchemy import update
+
+    from dashboard.core import schema
+    from dashboard.core.db import make_engine
+    from dashboard.core.settings import get_settings
+    from tests.apptest_utils import fixture_db_url
+
+    url = fixture_db_url(tmp_path)
+    engine = make_engine(url)
+    with engine.begin() as conn:   # page 1 of «Мэрия города Новосибирска», named as it
+        conn.execute(update(schema.page).where(schema.page.c.id == 1).values(title="Мэрия города Новосибирска"))
+        conn.execute(update(schema.page).where(schema.page.c.id == 2).values(title="Мэрия в Одноклассниках"))
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        at = run_page(url, PAGE, now=NOW, query_params={"page": "1"})
+        assert_ok(at)
+        assert at.title[0].value == "Мэрия города Новосибирска"
+        assert "ВКонтакте · город Новосибирск" in [m.value for m in at.markdown]
+        at = run_page(url, PAGE, now=NOW, query_params={"page": "2"})
+        assert "Одноклассники · город Новосибирск · Мэрия города Новосибирска" in [m.value for m in at.markdown]
+    finally:
+        get_settings.cache_clear()
