@@ -621,7 +621,8 @@ def test_municipality_timeliness_slide_draws_the_oblast_beside_it(report_engine,
     assert (grey.values[at["09.11"]], grey.values[at["27.11"]], grey.values[at["28.11"]]) == (0.5, None, 1.0)
     light, full = screen_charts.REFERENCE_LIGHT.lstrip("#").upper(), screen_charts.REFERENCE_COLOR.lstrip("#").upper()
     assert grey.color == full
-    assert [days[i] for i, colour in enumerate(grey.point_colors) if colour == light] == ["27.11", "28.11"]
+    # 29.11 and 30.11 come after the data (content.cut_by_the_data): lighter, without points.
+    assert [days[i] for i, colour in enumerate(grey.point_colors) if colour == light] == ["27.11", "28.11", "29.11", "30.11"]
     # No line into 28.11: 27.11 has no share, the line breaks there.
     assert [days[i] for i, colour in enumerate(grey.into_colors) if colour] == []
     prs = Presentation(io.BytesIO(_build(report_engine, "pptx", NSK)))
@@ -1024,6 +1025,37 @@ def test_unfinished_period_is_said_on_every_sheet(xlsx_file, report_engine):
                                                     norm=NORM, now=fixture_data.NOW)))
     assert not any("не закончился" in str(c.value) for n in october.sheetnames
                    for row in october[n].iter_rows() for c in row)
+
+
+@pytest.mark.parametrize("grain, until, partial", [
+    ("day", date(2026, 11, 28), [False] * 28 + [True, True]),
+    ("week", date(2026, 11, 28), [True, False, False, False, True, True]),  # 26.10 … 30.11
+    ("week", date(2026, 11, 29), [True, False, False, False, False, True]),
+    ("month", date(2026, 11, 28), [True]),
+    ("day", date(2026, 11, 30), [False] * 30),                             # the data covers it
+    ("day", None, [False] * 30),
+])
+def test_buckets_past_the_data_are_partial(grain, until, partial):
+    """A report of a running November (data to 28.11): its last days, and the weeks holding
+    them, are partial as the weeks the period cuts are, so no bar reads as a fall."""
+    df = series.bucket_frame(Filters(NOV.start, NOV.end), grain)
+    assert list(content.cut_by_the_data(df, NOV, grain, until)["partial"]) == partial
+
+
+def test_the_trend_slides_say_where_the_data_stops(report_engine):
+    """The fixture's November seen on 28.11: 29.11 and 30.11 lighter in both trends' columns
+    and points, and the note under them says there is no data after 28.11 (the bars of
+    those days were empty with no word on the slide; only the footer named the last day)."""
+    c = content.gather(report_engine, NOV, None, NORM, fixture_data.NOW)
+    assert (c.grain, c.known_until) == ("day", date(2026, 11, 28))
+    assert list(c.series["partial"]) == [False] * 28 + [True, True]
+    assert deck.partial_buckets_note(c) == "После 28.11 данных ещё нет."
+    light = deck._hex(screen_charts.ACCENT_LIGHT)
+    assert [col == light for col in deck.messages_chart(c, b"").series[0].point_colors] == [False] * 28 + [True, True]
+    d = deck.build(c, {k: b"" for k in deck.CHART_BOXES})
+    notes = [b.lines[0].text for s in d.slides if s.title.startswith(("Обращения по", "Ответ в срок по дн"))
+             for b in s.blocks if isinstance(b, deck.Text) and b.box == deck.TREND_NOTE]
+    assert len(notes) == 2 and all("После 28.11 данных ещё нет." in n for n in notes), notes
 
 
 def test_kpi_slide_says_a_running_period_is_compared_for_as_many_days(report_engine):

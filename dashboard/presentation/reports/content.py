@@ -9,7 +9,7 @@ periods' query results (rating score change).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -93,6 +93,10 @@ class ReportContent:
         return previous_label(self.previous, self.compared_until)
 
     @property
+    def known_until(self) -> date | None:
+        return known_until(self.last_day, self.today)
+
+    @property
     def unfinished(self) -> str:
         """«Период ещё не закончился: …» when the period runs past the data, else ''."""
         return unfinished_note(self.period, self.last_day, self.today)
@@ -123,12 +127,27 @@ def data_date(status: reference.DataStatus, tz: ZoneInfo) -> date | None:
     return status.last_day
 
 
+def known_until(last_day: date | None, today: date) -> date | None:
+    """The last day the figures cover: the last day with data, today at the latest."""
+    return None if last_day is None else min(last_day, today)
+
+
 def unfinished_note(period: Period, last_day: date | None, today: date) -> str:
     """What the «Отчёт» page and every report file say of a period that is not over (it ends
     today or later) or runs past the last day with data: its figures are not final."""
     if last_day is None or (period.end < today and period.end <= last_day):
         return ""
-    return f"Период ещё не закончился: данные есть по {fmt.d(min(last_day, today))}."
+    return f"Период ещё не закончился: данные есть по {fmt.d(known_until(last_day, today))}."
+
+
+def cut_by_the_data(df: pd.DataFrame, period: Period, grain: str, until: date | None) -> pd.DataFrame:
+    """``df`` (series.messages_series of ``period``) with the buckets that run past ``until``
+    (``known_until``) marked ``partial`` too, as those the period cuts: a running period's
+    last days have no data yet, and a bucket drawn whole with them read as a fall."""
+    if until is None or until >= period.end:
+        return df
+    ends = [min(b.start + timedelta(days=b.length - 1), period.end) for b in period.buckets(grain)]
+    return df.assign(partial=df["partial"].values | (pd.Series(ends) > until).values)
 
 
 def check_period(period: Period, status: reference.DataStatus) -> None:
@@ -166,6 +185,12 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
         cur, prev = kpis.headline_compare(conn, f, now)
         grain = trend_grain(period, cur.messages)  # as the pages: a district's month by weeks
         rating_df = rating_with_changes(*rating.rating_and_previous(conn, oblast_f, now))
+        today = to_local(now, settings.tz).date()
+
+        def trend(filters: Filters) -> pd.DataFrame:
+            return cut_by_the_data(series.messages_series(conn, filters, grain, now), period, grain,
+                                   known_until(status.last_day, today))
+
         return ReportContent(
             period=period,
             previous=period.previous(),
@@ -173,7 +198,7 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             scope_name=OBLAST_NAME if municipality_id is None else str(names[municipality_id]),
             data_date=data_date(status, settings.tz),
             last_day=status.last_day,
-            today=to_local(now, settings.tz).date(),
+            today=today,
             is_demo=status.is_demo,
             norm=norm,
             norm_label=norm.label,
@@ -184,7 +209,7 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             oblast=None if municipality_id is None else kpis.headline(conn, oblast_f, now),
             municipalities=breakdowns.by_municipality(conn, oblast_f, now),
             rating=rating_df,
-            series=series.messages_series(conn, f, grain, now),
+            series=trend(f),
             topics=breakdowns.by_topic(conn, f),
             responses=responses.response_distribution(conn, f),
             platforms=breakdowns.by_platform(conn, f, now),
@@ -193,5 +218,5 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             pages_total=None if municipality_id is None else pages.registry_count(conn, f),
             targets=settings.targets,
             compared_until=kpis.compared_until(conn, f, now),
-            oblast_series=None if municipality_id is None else series.messages_series(conn, oblast_f, grain, now),
+            oblast_series=None if municipality_id is None else trend(oblast_f),
         )

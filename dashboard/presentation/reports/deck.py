@@ -521,21 +521,25 @@ def rating_slide(c: ReportContent, n: int = 10) -> Slide:
 
 
 def partial_buckets_note(c: ReportContent) -> str:
-    """'Первая и последняя недели периода неполные.' when the period cuts weeks or months."""
-    p = c.period
+    """'Первая и последняя недели периода неполные.' when the period cuts weeks or months, and
+    'После 28.11 данных ещё нет.' when it runs past the data (content.cut_by_the_data marks
+    those buckets partial too)."""
+    p, until = c.period, c.known_until
+    beyond = until is not None and until < p.end
+    first = last = False
     if c.grain == "week":
-        first, last = p.start.weekday() != 0, p.end.weekday() != 6
+        first, last = p.start.weekday() != 0, p.end.weekday() != 6 or beyond
         words = ("Первая", "последняя", "недели", "неполные", "неделя", "неполная")
     elif c.grain == "month":
-        first, last = p.start.day != 1, (p.end + timedelta(days=1)).day != 1
+        first, last = p.start.day != 1, (p.end + timedelta(days=1)).day != 1 or beyond
         words = ("Первый", "последний", "месяцы", "неполные", "месяц", "неполный")
-    else:
-        return ""
+    cut = ""
     if first and last:
-        return f"{words[0]} и {words[1]} {words[2]} периода {words[3]}."
-    if first or last:
-        return f"{words[0] if first else _cap(words[1])} {words[4]} периода {words[5]}."
-    return ""
+        cut = f"{words[0]} и {words[1]} {words[2]} периода {words[3]}."
+    elif first or last:
+        cut = f"{words[0] if first else _cap(words[1])} {words[4]} периода {words[5]}."
+    after = f"После {bucket_label(until, 'day')} данных ещё нет." if beyond else ""
+    return " ".join(filter(None, (cut, after)))
 
 
 # -- native charts: data for PowerPoint, the image for the PDF ---------------------------
