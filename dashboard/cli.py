@@ -29,14 +29,22 @@ from queries import users as user_queries
 
 
 def build_parser() -> argparse.ArgumentParser:
+    url_help = "адрес базы данных (по умолчанию DATABASE_URL)"
     p = argparse.ArgumentParser(prog="python -m dashboard", description="Дашборд госпабликов НСО")
-    p.add_argument("--database-url", help="адрес базы данных (по умолчанию DATABASE_URL)")
+    p.add_argument("--database-url", help=url_help)
+    # --database-url also after the command («import pages FILE --database-url URL», as the README
+    # writes it); SUPPRESS keeps a value given before the command when it is not repeated after.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help=url_help)
     sub = p.add_subparsers(dest="command", required=True)
 
-    db = sub.add_parser("db", help="схема базы данных")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    db = command("db", help="схема базы данных")
     db.add_argument("action", choices=["upgrade"])
 
-    demo = sub.add_parser("demo", help="заполнить пустую базу демонстрационными данными")
+    demo = command("demo", help="заполнить пустую базу демонстрационными данными")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--years", type=int, default=2)
     demo.add_argument("--scale", choices=["region", "national"], default="region")
@@ -47,38 +55,38 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--remove", action="store_true",
                       help="удалить демонстрационные данные и оставить пустую базу для настоящих")
 
-    imp = sub.add_parser("import", help="импорт файла CSV/XLSX")
+    imp = command("import", help="импорт файла CSV/XLSX")
     imp.add_argument("kind", choices=list(IMPORT_KINDS))
     imp.add_argument("file")
     imp.add_argument("--sheet", help="лист XLSX (по умолчанию первый)")
     imp.add_argument("--add-to-demo", action="store_true",
                      help="добавить файл к демонстрационным данным (для пробы; база останется демонстрационной)")
 
-    col = sub.add_parser("collect", help="сбор данных через API")
+    col = command("collect", help="сбор данных через API")
     col.add_argument("source", choices=COLLECTED)
     col.add_argument("--days", type=int, default=3, help="за сколько дней собирать публикации и комментарии")
     col.add_argument("--add-to-demo", action="store_true",
                      help="собирать в демонстрационную базу (для пробы; база останется демонстрационной)")
 
-    users = sub.add_parser("users", help="пользователи и роли")
+    users = command("users", help="пользователи и роли")
     users.add_argument("action", choices=["add", "list", "remove"])
     users.add_argument("email", nargs="?", help="адрес электронной почты (как его сообщает служба входа)")
     users.add_argument("--role", help="ЦУР, руководство или муниципалитет")
     users.add_argument("--municipality", help="муниципалитет (только для роли «муниципалитет»)")
 
-    rep = sub.add_parser("report", help="отчёт PPTX/PDF/XLSX")
+    rep = command("report", help="отчёт PPTX/PDF/XLSX")
     rep.add_argument("--period", required=True, help="2026-Q3, 2026-09, 2026 или 2026-07-01..2026-09-30")
     rep.add_argument("--municipality", help="название муниципалитета (по умолчанию вся область)")
     rep.add_argument("--format", choices=list(REPORT_FORMATS), required=True)
     rep.add_argument("--out", required=True)
 
-    al = sub.add_parser("alerts", help="сигналы и ежедневные сводки получателям")
+    al = command("alerts", help="сигналы и ежедневные сводки получателям")
     mode = al.add_mutually_exclusive_group()
     mode.add_argument("--send", action="store_true", help="отправить сводки (эл. почта, Telegram)")
     mode.add_argument("--dry-run", action="store_true",
                       help="только показать сигналы и сводки, ничего не записывая и не отправляя")
 
-    rc = sub.add_parser("recipients", help="получатели сводок")
+    rc = command("recipients", help="получатели сводок")
     rc.add_argument("action", choices=["list", "add", "remove"])
     rc.add_argument("--name", help="имя получателя (ключ: add с тем же именем изменяет его)")
     rc.add_argument("--municipality", help="муниципалитет получателя; без него — ЦУР (все сигналы)")

@@ -1,0 +1,42 @@
+"""The command line as the README writes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from dashboard import cli
+from dashboard.core import schema
+from dashboard.core.db import make_engine
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
+
+
+def _pages(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(schema.page)).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_database_url_after_the_command(tmp_path, monkeypatch, capsys):
+    """«Every command accepts --database-url»: also after the command, where a newcomer puts
+    it («import pages FILE --database-url URL»); argparse refused it there in English."""
+    default = tmp_path / "default.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{default}")
+    url = f"sqlite:///{tmp_path / 'given.db'}"
+    assert cli.main(["db", "upgrade", "--database-url", url]) == 0
+    assert cli.main(["import", "pages", str(EXAMPLES / "pages.csv"), "--database-url", url]) == 0
+    assert "добавлено 12" in capsys.readouterr().out
+    assert _pages(url) == 12
+    assert not default.exists()
+
+
+def test_database_url_before_the_command_is_kept():
+    parser = cli.build_parser()
+    assert parser.parse_args(["--database-url", "sqlite:///a.db", "users", "list"]).database_url == "sqlite:///a.db"
+    assert parser.parse_args(["users", "list", "--database-url", "sqlite:///b.db"]).database_url == "sqlite:///b.db"
+    assert parser.parse_args(["users", "list"]).database_url is None
