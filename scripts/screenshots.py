@@ -55,8 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--page", action="append", metavar="URL_PATH",
                     help="только эта страница (путь в адресе, '' — Обзор); можно несколько раз")
     args = ap.parse_args(argv)
-    if not browser.CHROMIUM.exists():
-        print(f"Нет браузера {browser.CHROMIUM}: установите пакет chromium.", file=sys.stderr)
+    try:  # a test dependency: scripts/start.sh does not install it, scripts/setup.sh --dev does
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        playwright_missing = True
+    else:
+        playwright_missing = False
+    if playwright_missing or not browser.CHROMIUM.exists():
+        what = "Playwright" if playwright_missing else f"браузера {browser.CHROMIUM}"
+        print(f"Нет {what}: снимкам нужны Chromium и Playwright — выполните scripts/setup.sh --dev "
+              "(их ставит и scripts/test.sh).", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db
