@@ -67,6 +67,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dashboard.ui.notfound import TITLE as NOT_FOUND  # noqa: E402
 from tests import browser  # noqa: E402
 
 TIMEOUT_S = 120
@@ -364,6 +365,8 @@ class ProtocolClient(Client):
             error = run.error
             if error is None and not run.title:
                 error = "нет заголовка страницы"
+            if error is None and run.title == NOT_FOUND:  # the app's answer to an unknown address
+                error = NOT_FOUND
             if error is None and self.pages.get(title) != self.page_hash:
                 error = f"открылась другая страница, не «{title}»"
         except Exception as e:  # a timeout, a refused connection, a closed socket
