@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from dashboard.core import formatting as fmt
 from dashboard.core import periods
 from dashboard.core.periods import Period
+from dashboard.core.reference_data import short_name
 from dashboard.core.settings import get_settings
 from dashboard.presentation.reports.theme import ReportError
 from queries import reference
@@ -114,28 +115,19 @@ def file_name(scope_name: str, period: Period, fmt: str) -> str:
 GENERIC_WORDS = {"город", "район", "рабочий", "поселок"}
 
 
-# The screens' short names (reference_data.short_name: «г. Бердск», «Коченёвский р-н»,
-# «р. п. Кольцово») and their usual spellings, read back as the full names' words.
-_ABBREVIATIONS = ((re.compile(r"(^|\s)г\.\s*"), r"\1город "),
-                  (re.compile(r"(^|\s)р\.\s*п\.\s*"), r"\1рабочий поселок "),
-                  (re.compile(r"(^|\s)р-н(?=\s|$)"), r"\1район"))
-
-
 def _norm_name(s: str) -> str:
-    s = s.strip().lower().replace("ё", "е")
-    for short, full in _ABBREVIATIONS:
-        s = short.sub(full, s)
-    return re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"\.(?=\S)", ". ", s.strip().lower().replace("ё", "е"))  # «р.п.» reads «р. п.»
+    return re.sub(r"\s+", " ", s)
 
 
 def resolve_municipality(names: dict[int, str], query: str) -> int:
     """The id of the municipality called ``query``: case and ё/е do not matter, the screens'
-    short forms are the full names ('г. Бердск', 'Коченёвский р-н', 'р.п. Кольцово'), and a
+    short names name it too ('г. Бердск', 'Коченёвский р-н', 'р.п. Кольцово': ``short_name``), and a
     unique whole-word part of a name is enough ('бердск' → 'город Бердск'). Unknown or ambiguous
     names raise ReportError listing the close matches."""
     q = _norm_name(query)
     normed = {mid: _norm_name(n) for mid, n in names.items()}
-    exact = [mid for mid, n in normed.items() if n == q]
+    exact = [mid for mid, n in names.items() if q in (normed[mid], _norm_name(short_name(n)))]
     if exact:
         return exact[0]
     pattern = re.compile(rf"(^|\s){re.escape(q)}(\s|$)")
