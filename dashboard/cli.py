@@ -148,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             from dashboard.core import migrate
 
-            migrate.upgrade(engine)
-            print("База данных в актуальном состоянии.")
+            print(migrate.upgrade_report(migrate.upgrade(engine)))
             return 0
         if args.command in NEEDS_SCHEMA:
             from dashboard.core import migrate

@@ -40,3 +40,27 @@ def test_database_url_before_the_command_is_kept():
     assert parser.parse_args(["--database-url", "sqlite:///a.db", "users", "list"]).database_url == "sqlite:///a.db"
     assert parser.parse_args(["users", "list", "--database-url", "sqlite:///b.db"]).database_url == "sqlite:///b.db"
     assert parser.parse_args(["users", "list"]).database_url is None
+
+
+def test_db_upgrade_says_what_it_did(tmp_path, capsys):
+    """A new file, an older schema and a current one: «в актуальном состоянии» was printed
+    for all three, also when every table had just been created."""
+    from alembic.script import ScriptDirectory
+
+    from dashboard.core import migrate
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    head = script.get_current_head()
+    before = script.get_revision(head).down_revision
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    assert cli.main(["db", "upgrade", "--database-url", url]) == 0
+    assert capsys.readouterr().out == f"Схема базы данных создана (версия {head}).\n"
+    assert cli.main(["db", "upgrade", "--database-url", url]) == 0
+    assert capsys.readouterr().out == f"База данных в актуальном состоянии (версия {head}).\n"
+
+    older = f"sqlite:///{tmp_path / 'older.db'}"
+    engine = make_engine(older)
+    migrate.upgrade(engine, before)
+    engine.dispose()
+    assert cli.main(["db", "upgrade", "--database-url", older]) == 0
+    assert capsys.readouterr().out == f"Схема базы данных обновлена: версия {before} → {head}.\n"

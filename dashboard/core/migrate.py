@@ -40,15 +40,27 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> set[str]:
     """Apply migrations up to ``revision`` and (re)load municipalities and topics; SchemaTooNew
-    when the database is at a revision this app does not know."""
+    when the database is at a revision this app does not know. Returns the revisions the
+    database was at before (empty: it had no schema)."""
     with engine.begin() as conn:
         cfg = alembic_config(conn)
-        _known_revisions(conn, ScriptDirectory.from_config(cfg))
+        before = _known_revisions(conn, ScriptDirectory.from_config(cfg))
         command.upgrade(cfg, revision)
     with engine.begin() as conn:
         load_reference(conn)
+    return before
+
+
+def upgrade_report(before: set[str]) -> str:
+    """What ``db upgrade`` did, in Russian: created, upgraded from which revision, or nothing."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if not before:
+        return f"Схема базы данных создана (версия {head})."
+    if before != {head}:
+        return f"Схема базы данных обновлена: версия {', '.join(sorted(before))} → {head}."
+    return f"База данных в актуальном состоянии (версия {head})."
 
 
 def revision(engine: Engine, message: str) -> None:  # pragma: no cover - developer tool
