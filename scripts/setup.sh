@@ -9,10 +9,14 @@ cd "$(dirname "$0")/.."
 DEV=0
 [ "${1:-}" = "--dev" ] && DEV=1
 
-# Debian packages: DejaVu fonts for Cyrillic in PDF/PNG reports; for tests also the
-# browser, pdftoppm and the database server.
+PY=${PYTHON:-python3}
+
+# Debian packages: DejaVu fonts for Cyrillic in PDF/PNG reports; venv for Debian's own
+# python3 (without it `python3 -m venv` stops: «ensurepip is not available»); for tests also
+# the browser, pdftoppm and the database server.
 pkgs=()
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs+=(fonts-dejavu-core)
+[ -x .venv/bin/python ] || "$PY" -c "import ensurepip" 2>/dev/null || pkgs+=(python3-venv)
 if [ "$DEV" = 1 ]; then
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   command -v pdftoppm >/dev/null || pkgs+=(poppler-utils)
@@ -26,7 +30,6 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
 
-PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 req=requirements.txt
 [ "$DEV" = 1 ] && req=requirements-dev.txt
