@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--name", help="имя получателя (ключ: add с тем же именем изменяет его)")
     rc.add_argument("--municipality", help="муниципалитет получателя; без него — ЦУР (все сигналы)")
     rc.add_argument("--email", help="адрес эл. почты")
-    rc.add_argument("--telegram", help="Telegram chat id")
+    rc.add_argument("--telegram", help="ID чата в Telegram (число; у групп и каналов начинается с -100)")
     rc.add_argument("--telegram-token", help="свой токен бота (по умолчанию TELEGRAM_BOT_TOKEN)")
     rc.add_argument("--disabled", action="store_true", help="сохранить отключённым (сводки не отправляются)")
     return p

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 import streamlit as st
 
@@ -23,6 +26,14 @@ from dashboard.ui import widgets
 EXAMPLES = {"int": 1234, "num1": 12.34, "num2": 1.234, "pct": 0.1234, "pct2": 0.01234, "minutes": 200}
 DIRECTION = {"higher": "чем больше, тем лучше", "lower": "чем меньше, тем лучше", "neutral": "не оценивается"}
 
+
+def utc_offset(tz: ZoneInfo) -> str:
+    """«UTC+7» for Asia/Novosibirsk now (a zone name alone is English to the reader)."""
+    minutes = round(datetime.now(tz).utcoffset().total_seconds() / 60)
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes >= 0 else '−'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 settings = get_settings()
 widgets.page_header("Методика", subtitle="Как считается каждый показатель. Тексты формул — те же, "
                     "по которым считают запросы, отчёты и рейтинг.")
@@ -36,8 +47,9 @@ with widgets.section("Норма ответа"):
         "Обращение без ответа, у которого срок уже истёк, — не в срок. Обращения, срок ответа по "
         "которым ещё не наступил, в долю «в срок» не входят."
     )
-    st.caption(f"Часовой пояс отображения: {settings.display_tz}. Норма задаётся настройками "
-               "RESPONSE_NORM_HOURS и RESPONSE_NORM_MODE.")
+    st.caption(f"Время на экранах и в отчётах — {utc_offset(settings.tz)} (часовой пояс {settings.display_tz}, "
+               "настройка DISPLAY_TZ). Норма задаётся настройками RESPONSE_NORM_HOURS и RESPONSE_NORM_MODE "
+               "(README, раздел «Configuration»).")
 
 with widgets.section("Сравнение с предыдущим периодом"):
     st.markdown(COMPARISON_RULE)
@@ -48,7 +60,7 @@ with widgets.section("Цели и статус"):
                 + "  \n".join(f"- {t.description}." for t in settings.targets.values()))
     st.caption("Цели задаются настройкой KPI_TARGETS (переменная окружения или .streamlit/secrets.toml), "
                "например: KPI_TARGETS=\"share_in_norm=90%/75%; median_response=8ч/24ч; overdue=0/10\" — "
-               "цель и граница жёлтого; см. README.")
+               "цель и граница жёлтого (README, раздел «Targets and status»).")
 
 st.markdown("### Показатели")
 columns = st.columns(2)

@@ -12,6 +12,11 @@ from dashboard.writers.alerts import recipients
 from queries import reference
 
 TSUR = -1  # the selector's "ЦУР: все сигналы" option
+CHAT_LABEL = "ID чата в Telegram"
+CHAT_HELP = ("Число; у групп и каналов оно начинается с -100, для открытого канала можно указать "
+             "@имя_канала. Как узнать число: добавьте бота в группу или канал (в канал — администратором), "
+             "отправьте туда любое сообщение и откройте в браузере "
+             "https://api.telegram.org/bot<токен бота>/getUpdates — число стоит в поле \"chat\": {\"id\": …}.")
 
 access.require("poluchateli", write=True)  # also refused by the entry point; never rely on the menu
 widgets.page_header("Получатели сводок", subtitle="Каждое утро команда `python -m dashboard alerts --send` "
@@ -68,8 +73,7 @@ with widgets.section("Добавить или изменить", "Получат
         scope = c2.selectbox("Сигналы", list(names), format_func=names.get, key="r_scope")
         c1, c2, c3 = st.columns(3)
         email = c1.text_input("Эл. почта", key="r_email")
-        chat = c2.text_input("Telegram chat id", key="r_chat", help="Число (у групп и каналов начинается с -100) "
-                             "или @имя_канала; бот должен быть добавлен в чат.")
+        chat = c2.text_input(CHAT_LABEL, key="r_chat", help=CHAT_HELP)
         token = c3.text_input("Свой токен бота", key="r_token", type="password",
                               help="Необязательно: по умолчанию — бот из настройки TELEGRAM_BOT_TOKEN.")
         active = st.checkbox("Включён", value=True, key="r_active")
@@ -96,5 +100,6 @@ if people:
             st.session_state["r_done"] = f"Получатель «{gone}» удалён."
             st.rerun()
 
-st.caption("То же из командной строки: `python -m dashboard recipients list | add | remove` (README, «Signals "
-           "and daily digests»). Настройки SMTP и Telegram — в переменных окружения или .streamlit/secrets.toml.")
+st.caption("То же из командной строки: `python -m dashboard recipients list | add | remove`. Настройки почты "
+           "(SMTP) и бота Telegram — в переменных окружения или .streamlit/secrets.toml. Подробнее о сигналах "
+           "и ежедневных сводках — в README, раздел «Signals and daily digests».")

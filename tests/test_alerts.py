@@ -276,11 +276,11 @@ def test_split_text_keeps_lines_whole():
 
 
 def test_recipient_validation():
-    with pytest.raises(recipients.RecipientError, match="эл. почты или Telegram"):
+    with pytest.raises(recipients.RecipientError, match="эл. почты или ID чата в Telegram: иначе"):
         recipients.validate("X", "", "", None)
     with pytest.raises(recipients.RecipientError, match="не похож на адрес"):
         recipients.validate("X", "нет-адреса", None, None)
-    with pytest.raises(recipients.RecipientError, match="chat id"):
+    with pytest.raises(recipients.RecipientError, match="ID чата в Telegram .abc def.: ожидалось число"):
         recipients.validate("X", None, "abc def", None)
     assert recipients.validate(" ЦУР ", " a@b.ru ", "-100123", None)["email"] == "a@b.ru"
 

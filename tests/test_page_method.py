@@ -45,3 +45,14 @@ def test_targets_are_listed(app_db):
     assert "- Медиана первого ответа: цель — не дольше 8\u00a0ч, жёлтый — до 24\u00a0ч." in body
     assert "- Просрочено без ответа: цель — 0, жёлтый — до 10." in body
     assert "KPI_TARGETS" in body
+
+
+def test_time_zone_is_named_in_words_a_reader_knows(app_db, monkeypatch):
+    """«UTC+7» first; the zone's English name only as the value of its setting."""
+    at = run_page(app_db, PAGE)
+    assert ("Время на экранах и в отчётах — UTC+7 (часовой пояс Asia/Novosibirsk, настройка DISPLAY_TZ). "
+            "Норма задаётся настройками RESPONSE_NORM_HOURS и RESPONSE_NORM_MODE (README, раздел "
+            "«Configuration»).") in texts(at)
+    monkeypatch.setenv("DISPLAY_TZ", "Asia/Kolkata")  # no daylight saving either: +5:30 all year
+    at = run_page(app_db, PAGE)
+    assert "Время на экранах и в отчётах — UTC+5:30 (часовой пояс Asia/Kolkata" in texts(at)

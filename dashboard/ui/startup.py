@@ -84,5 +84,6 @@ def onboarding(import_page=None) -> None:
         st.markdown("Только в отдельной, пробной базе — демонстрационные цифры нельзя смешивать с "
                     "настоящими:")
         st.code("DATABASE_URL=sqlite:///data/demo.db python -m dashboard demo", language="bash")
-    st.caption("Подробности — в README, разделы «Importing ЦУР exports» и «Collection».")
+    st.caption("Подробнее о загрузке выгрузок и о сборе через API — в README, разделы "
+               "«Importing ЦУР exports» и «Collection from VK and OK».")
 

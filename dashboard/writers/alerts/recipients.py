@@ -55,12 +55,12 @@ def validate(name: str, email: str | None, chat_id: str | None, token: str | Non
     if email and not EMAIL_RE.match(email):
         raise RecipientError(f"Адрес эл. почты {email!r} не похож на адрес (ожидалось имя@домен).")
     if chat_id and not CHAT_RE.match(chat_id):
-        raise RecipientError(f"Telegram chat id {chat_id!r}: ожидалось число (например -1001234567890) "
+        raise RecipientError(f"ID чата в Telegram {chat_id!r}: ожидалось число (например -1001234567890) "
                              "или @имя_канала.")
     if token and not TOKEN_RE.match(token):
         raise RecipientError("Токен бота Telegram: ожидалось «123456:ABC…» (как выдаёт @BotFather).")
     if not email and not chat_id:
-        raise RecipientError("Укажите адрес эл. почты или Telegram chat id: иначе сводку некуда отправлять.")
+        raise RecipientError("Укажите адрес эл. почты или ID чата в Telegram: иначе сводку некуда отправлять.")
     return {"name": name, "email": email, "telegram_chat_id": chat_id, "telegram_token": token}
 
 
