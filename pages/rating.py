@@ -26,6 +26,13 @@ RANK_METRICS = ["score", "share_in_norm", "median_response_min", "subs_per_1000"
 COMPARE_METRICS = ["score", "share_in_norm", "median_response_min", "subs_per_1000",
                    "messages_per_1000", "photo_share", "posts_per_week"]
 MAX_COMPARE = 5
+# The league's value header: the selector above names the metric whole, the header's help too.
+# At 1024 px with the sidebar open the table has ~562 px: its value column is 72 px (88 for a
+# duration, «13 ч 45 мин»), where «Ответ в срок», «Публикаций в неделю» or «Подписчики» were cut.
+VALUE_HEADERS = {"score": "Баллы", "share_in_norm": "В срок", "median_response_min": "Медиана",
+                 "subs_per_1000": "На 1000", "messages_per_1000": "На 1000", "photo_share": "С фото",
+                 "posts_per_week": "В неделю", "er": "ER", "subscribers": "Всего", "messages": "Всего",
+                 "overdue": "Всего"}
 
 
 f = widgets.current_filters()
@@ -75,35 +82,35 @@ with table_tab:
             # Eleven lines of it pushed the table below a 1366×768 screen: folded, named.
             with st.expander("Как учитывается число обращений"):
                 st.caption(rating_method_text())
-    # The table's columns need ~650 px: at 1366 px the chart has the rest beside it; narrower,
-    # (1024 px with the sidebar open) the chart goes under the table, full width.
+    # The table's columns need ~560 px, all of the main area at 1024 px with the sidebar open:
+    # the columns that matter first (place, its change, name, value, target), the sample behind
+    # the value last. At 1366 px the chart has the rest beside the table; narrower, it goes under.
     left, right = widgets.stacking_columns("league", [2.6, 1])
     with left:
-        st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Изменение»: +2 — поднялся на два места, −1 — "
-                   "опустился на одно; «—» — сдвиг в пределах случайных колебаний или мало данных. "
+        st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Сдвиг» — изменение места: +2 — поднялся на два места, "
+                   "−1 — опустился на одно; «—» — сдвиг в пределах случайных колебаний или мало данных. "
                    f"{widgets.previous_caption(f, widgets.compared_until(f))} "
                    + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
-            "place": widgets.number_column("Место", "int", width=54),
-            "change": widgets.rank_change_column(width=86,
-                                                 help="На сколько мест поднялся (+) или опустился (−) по "
-                                                      "сравнению с предыдущим периодом; «—» — в одном из "
-                                                      "периодов мало данных или место сдвинулось в пределах "
-                                                      "случайных колебаний (см. «Как считается»)"),
-            # Short names: «рабочий посёлок Кольцово» was cut in its 176 px.
-            "short_name": st.column_config.TextColumn("Муниципалитет", width=176,
+            "place": widgets.number_column("Место", "int", width=48),
+            "change": widgets.rank_change_column("Сдвиг", width=52,
+                                                 help="Изменение места: на сколько мест поднялся (+) или "
+                                                      "опустился (−) по сравнению с предыдущим периодом; «—» — "
+                                                      "в одном из периодов мало данных или место сдвинулось в "
+                                                      "пределах случайных колебаний (см. «Как считается»)"),
+            # Short names: «рабочий посёлок Кольцово» was cut; «Новосибирский р-н» is the longest.
+            "short_name": st.column_config.TextColumn("Муниципалитет", width=136,
                                                       help=f"Сокращения: {SHORT_NAMES_NOTE}"),
-            # «Медиана ответа» and «13 ч 45 мин» would not fit the 650 px the table has at 1366 px
-            "value": widgets.kpi_column(metric, "Баллы" if metric == "score" else "Медиана" if m.kind == "minutes"
-                                        else m.short, width=90 if m.kind == "minutes" else 72),
-            "messages": widgets.number_column("Обращений", "int", width=84),
-            "reliability_text": st.column_config.TextColumn(
-                "Надёжность", width=96, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
-                                              f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
+            "value": widgets.kpi_column(metric, VALUE_HEADERS[metric], width=88 if m.kind == "minutes" else 72,
+                                        help=f"{m.label}: {metrics.by_column(metric).formula}"),
             "status_text": st.column_config.TextColumn(
-                "К цели", width=60 if own else 78,
+                "К цели", width=56 if own else 74,
                 help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
+            "messages": widgets.number_column("Обращений", "int", width=82),
+            "reliability_text": st.column_config.TextColumn(
+                "Надёжность", width=94, help=f"«высокая» — от {RATING_RELIABLE_MESSAGES} обращений за период, "
+                                              f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
         }, arrows=["change"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
             style=widgets.selected_rows((lg["municipality_id"] == mine).tolist()), key="league")
     with right:
