@@ -22,6 +22,17 @@ def test_env_overrides_secrets(tmp_path):
     assert (s.database_url, s.norm_hours, s.norm_mode) == ("postgresql://x/y", 12, "working")
 
 
+def test_secrets_take_the_variables_names_in_lower_case(tmp_path):
+    """README: «.streamlit/secrets.toml (same names in lower case)». The keys read were the
+    fields' names, so `response_norm_hours = 8` (RESPONSE_NORM_HOURS) was silently ignored."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('response_norm_hours = 8\nresponse_norm_mode = "working"\nrating_min_messages = 30\n'
+                       'kpi_targets = "share_in_norm=85%/70%"\n', encoding="utf-8")
+    s = load_settings(env={}, secrets_path=secrets)
+    assert (s.norm_hours, s.norm_mode, s.rating_min_messages) == (8, "working", 30)
+    assert s.kpi_targets == "share_in_norm=85%/70%"
+
+
 @pytest.mark.parametrize("env, fragment", [
     ({"RESPONSE_NORM_HOURS": "10"}, "норма ответа должна быть одной из"),
     ({"RESPONSE_NORM_HOURS": "сутки"}, "ожидалось целое число"),

@@ -249,7 +249,8 @@ def load_settings(env: dict | None = None, secrets_path: Path = SECRETS_FILE) ->
     for field, var in names.items():
         raw = env.get(var)
         if raw is None or raw == "":
-            raw = secrets.get(field, secrets.get(var))
+            # secrets.toml: the variable's name in lower case (README), the field's name, or as is
+            raw = next((secrets[k] for k in (var.lower(), field, var) if k in secrets), None)
         if raw is None or raw == "":
             continue
         values[field] = _parse(field, var, raw)
