@@ -295,9 +295,21 @@ def test_cli(fixture_engine, capsys, monkeypatch):
                  "--municipality", "город Бердск", "--email", "berdsk@example.org"]) == 0
     assert main(["--database-url", url, "recipients", "add", "--name", "X", "--municipality", "Нигде",
                  "--email", "x@example.org"]) == 2
-    assert "Муниципалитет 'Нигде' не найден" in capsys.readouterr().err
+    assert "Муниципалитет «Нигде» не найден" in capsys.readouterr().err
+    # the names report and users take: the screens' short name, a unique word (only the exact
+    # «город Бердск» was found before)
+    assert main(["--database-url", url, "recipients", "add", "--name", "Бердск 2",
+                 "--municipality", "г. Бердск", "--email", "b2@example.org"]) == 0
+    assert main(["--database-url", url, "recipients", "add", "--name", "Коченёво",
+                 "--municipality", "коченевский", "--email", "k@example.org"]) == 0
+    assert main(["--database-url", url, "recipients", "add", "--name", "X", "--municipality", "район",
+                 "--email", "x@example.org"]) == 2
+    assert "подходит к нескольким муниципалитетам" in capsys.readouterr().err
     assert main(["--database-url", url, "recipients", "list"]) == 0
-    assert "Бердск — город Бердск — berdsk@example.org" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "Бердск — город Бердск — berdsk@example.org" in listed
+    assert "Бердск 2 — город Бердск — b2@example.org" in listed
+    assert "Коченёво — Коченёвский район — k@example.org" in listed
     assert main(["--database-url", url, "alerts", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "--- Бердск (эл. почта) ---" in out and "пробный запуск" in out

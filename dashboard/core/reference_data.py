@@ -6,7 +6,9 @@ Loading is idempotent: rows are matched by OKTMO and topic code.
 from __future__ import annotations
 
 import csv
+import difflib
 import json
+import re
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -56,6 +58,51 @@ def bare_name(name: str) -> str:
     for full, _short in NAME_ABBREVIATIONS:
         name = name.replace(full, "")
     return name
+
+
+class UnknownMunicipality(ValueError):
+    """A municipality name that names none or several of them (message in Russian)."""
+
+
+# Words that do not tell municipalities apart in close-match hints.
+GENERIC_WORDS = {"город", "район", "рабочий", "поселок"}
+
+
+def _norm_name(s: str) -> str:
+    s = re.sub(r"\.(?=\S)", ". ", s.strip().lower().replace("ё", "е"))  # «р.п.» reads «р. п.»
+    return re.sub(r"\s+", " ", s)
+
+
+def resolve_municipality(names: dict[int, str], query: str) -> int:
+    """The id of the municipality called ``query``: case and ё/е do not matter, the screens'
+    short names name it too ('г. Бердск', 'Коченёвский р-н', 'р.п. Кольцово': ``short_name``), and a
+    unique whole-word part of a name is enough ('бердск' → 'город Бердск'). Unknown or ambiguous
+    names raise UnknownMunicipality listing the close matches."""
+    q = _norm_name(query)
+    normed = {mid: _norm_name(n) for mid, n in names.items()}
+    exact = [mid for mid, n in names.items() if q in (normed[mid], _norm_name(short_name(n)))]
+    if exact:
+        return exact[0]
+    pattern = re.compile(rf"(^|\s){re.escape(q)}(\s|$)")
+    partial = [mid for mid, n in normed.items() if q and pattern.search(n)]
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        hint = ", ".join(f"«{names[mid]}»" for mid in sorted(partial, key=names.get))
+        raise UnknownMunicipality(f"Название «{query}» подходит к нескольким муниципалитетам: {hint}. "
+                                  "Уточните название.")
+    # Close matches against whole names and their distinctive words ('бердск', 'баганский').
+    variants = {}
+    for mid, n in normed.items():
+        for v in [n, *(w for w in n.split() if w not in GENERIC_WORDS)]:
+            variants.setdefault(v, mid)
+    close = difflib.get_close_matches(q, list(variants), n=8, cutoff=0.6)
+    options = list(dict.fromkeys(variants[v] for v in close))[:5]
+    if options:
+        hint = ", ".join(f"«{names[mid]}»" for mid in options)
+        raise UnknownMunicipality(f"Муниципалитет «{query}» не найден. Возможно, имелось в виду: {hint}.")
+    raise UnknownMunicipality(f"Муниципалитет «{query}» не найден. Название — как в справочнике, например "
+                              "«город Бердск» или «Баганский район».")
 
 
 def read_municipalities() -> list[dict]:

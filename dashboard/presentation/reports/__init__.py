@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 import time
@@ -21,9 +20,8 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from dashboard.core import formatting as fmt
-from dashboard.core import periods
+from dashboard.core import periods, reference_data
 from dashboard.core.periods import Period
-from dashboard.core.reference_data import short_name
 from dashboard.core.settings import get_settings
 from dashboard.presentation.reports.theme import ReportError
 from queries import reference
@@ -112,43 +110,12 @@ def file_name(scope_name: str, period: Period, fmt: str) -> str:
 
 # -- municipality names ---------------------------------------------------------------
 
-GENERIC_WORDS = {"город", "район", "рабочий", "поселок"}
-
-
-def _norm_name(s: str) -> str:
-    s = re.sub(r"\.(?=\S)", ". ", s.strip().lower().replace("ё", "е"))  # «р.п.» reads «р. п.»
-    return re.sub(r"\s+", " ", s)
-
-
 def resolve_municipality(names: dict[int, str], query: str) -> int:
-    """The id of the municipality called ``query``: case and ё/е do not matter, the screens'
-    short names name it too ('г. Бердск', 'Коченёвский р-н', 'р.п. Кольцово': ``short_name``), and a
-    unique whole-word part of a name is enough ('бердск' → 'город Бердск'). Unknown or ambiguous
-    names raise ReportError listing the close matches."""
-    q = _norm_name(query)
-    normed = {mid: _norm_name(n) for mid, n in names.items()}
-    exact = [mid for mid, n in names.items() if q in (normed[mid], _norm_name(short_name(n)))]
-    if exact:
-        return exact[0]
-    pattern = re.compile(rf"(^|\s){re.escape(q)}(\s|$)")
-    partial = [mid for mid, n in normed.items() if q and pattern.search(n)]
-    if len(partial) == 1:
-        return partial[0]
-    if partial:
-        hint = ", ".join(f"«{names[mid]}»" for mid in sorted(partial, key=names.get))
-        raise ReportError(f"Название «{query}» подходит к нескольким муниципалитетам: {hint}. Уточните название.")
-    # Close matches against whole names and their distinctive words ('бердск', 'баганский').
-    variants = {}
-    for mid, n in normed.items():
-        for v in [n, *(w for w in n.split() if w not in GENERIC_WORDS)]:
-            variants.setdefault(v, mid)
-    close = difflib.get_close_matches(q, list(variants), n=8, cutoff=0.6)
-    options = list(dict.fromkeys(variants[v] for v in close))[:5]
-    if options:
-        hint = ", ".join(f"«{names[mid]}»" for mid in options)
-        raise ReportError(f"Муниципалитет «{query}» не найден. Возможно, имелось в виду: {hint}.")
-    raise ReportError(f"Муниципалитет «{query}» не найден. Название — как в справочнике, например "
-                      "«город Бердск» или «Баганский район».")
+    """``reference_data.resolve_municipality`` with its Russian message as a ReportError."""
+    try:
+        return reference_data.resolve_municipality(names, query)
+    except reference_data.UnknownMunicipality as e:
+        raise ReportError(str(e)) from e
 
 
 # -- CLI ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from dashboard.core import schema
+from dashboard.core import reference_data, schema
 from dashboard.core.db import utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -65,16 +65,17 @@ def validate(name: str, email: str | None, chat_id: str | None, token: str | Non
 
 
 def municipality_id_by_name(conn: Connection, name: str | None) -> int | None:
-    """None for an empty name (the ЦУР); RecipientError for an unknown one."""
+    """None for an empty name (the ЦУР); RecipientError for an unknown or ambiguous one. Names
+    are read as by ``report`` and ``users`` (``reference_data.resolve_municipality``)."""
     name = _clean(name)
     if name is None:
         return None
     mu = schema.municipality
-    mid = conn.execute(select(mu.c.id).where(mu.c.name == name)).scalar()
-    if mid is None:
-        raise RecipientError(f"Муниципалитет {name!r} не найден (названия — как в справочнике, "
-                             "например «город Бердск»).")
-    return mid
+    names = dict(conn.execute(select(mu.c.id, mu.c.name)).all())
+    try:
+        return reference_data.resolve_municipality(names, name)
+    except reference_data.UnknownMunicipality as e:
+        raise RecipientError(str(e)) from e
 
 
 def save(conn: Connection, *, name: str, municipality_id: int | None, email: str | None = None,
