@@ -283,3 +283,27 @@ def test_print_view_of_the_overview_is_two_a4_pages_without_the_sidebar(app_url,
         assert 1 <= pages <= 2, f"печать «Обзора»: {pages} стр."
     finally:
         page.context.close()
+
+
+# What a typing user reads under the field: the English span hidden (0 px), the Russian one drawn.
+ENTER_HINT_JS = """e => { const s = e.querySelector('span'); return [getComputedStyle(s).fontSize,
+  getComputedStyle(s, '::after').content, getComputedStyle(s, '::after').fontSize]; }"""
+
+
+def test_enter_hint_in_a_text_field_is_russian(app_url, chromium, outside):
+    """Typing into a text field, Streamlit writes «Press Enter to apply» into it (in a form «Press
+    Enter to submit form»: «Получатели сводок», «Доступ»); it reads in Russian."""
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        for title, label, hint in (("Получатели сводок", "Эл. почта", "Enter — сохранить"),
+                                   ("Реестр госпабликов", "Поиск", "Enter — применить")):
+            open_(page, app_url, title)
+            field = page.get_by_label(label).first
+            field.click()
+            field.type("abc")
+            shown = page.locator('[data-testid="InputInstructions"]').first
+            shown.wait_for(timeout=10_000)
+            assert shown.evaluate(ENTER_HINT_JS) == ["0px", f'"{hint}"', "12px"], title
+        assert browser.page_errors(page) == []
+    finally:
+        page.context.close()

@@ -133,6 +133,10 @@ STACK_KEY = "stack-"
 STACK_BELOW_PX = 880
 _STACK_ROW = f'[class*="st-key-{STACK_KEY}"] > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"]'
 
+# What Enter does in a text field (Streamlit's own hint is English): outside a form, in a form.
+ENTER_HINT = "Enter — применить"
+ENTER_HINT_FORM = "Enter — сохранить"
+
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
 _KPI_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
 _CSS = f"""
@@ -157,12 +161,17 @@ _CSS = f"""
       > [data-testid="stColumn"] {{ flex: 1 1 100%; min-width: 100%; }}
 }}
 /* A row of stacking_columns: one column under another when the main area is narrower than
-   its columns need (1024 px with the sidebar open: a league table of 650 px and its chart). */
+   its columns need (1024 px with the sidebar open: a league table of ~560 px and its chart). */
 [class*="st-key-{STACK_KEY}"] {{ container-type: inline-size; }}
 @container (max-width: {STACK_BELOW_PX - 1}px) {{
   {_STACK_ROW} {{ flex-wrap: wrap; }}
   {_STACK_ROW} > [data-testid="stColumn"] {{ flex: 1 1 100%; min-width: 100%; }}
 }}
+/* The hint Streamlit writes into a text field being typed in, «Press Enter to apply» (in a form
+   «… to submit form»; no setting for it), in Russian; a length counter after it stays. */
+[data-testid="InputInstructions"] > span:first-child {{ font-size: 0; }}
+[data-testid="InputInstructions"] > span:first-child::after {{ content: "{ENTER_HINT}"; font-size: 0.75rem; }}
+[data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child::after {{ content: "{ENTER_HINT_FORM}"; }}
 /* «Муниципалитет»'s names to choose from wrap onto a second line rather than «Барабинский рай…»
    (four to a row in ~560 px at 1024 px with the sidebar open). */
 [class*="st-key-pick_"] button [data-testid="stMarkdownContainer"],
