@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -154,10 +155,12 @@ def test_digests_reach_each_recipient_with_their_signals(world):
         "🔴 Критично: Баганский район: у администрации нет открытой страницы в Одноклассниках "
         "(обязательные платформы)",
         f"   {APP}/munitsipalitet?m=1"]
-    assert body.splitlines()[-1] == f"Все сигналы: {APP}/signaly"
+    # its own signals on «Сигналы» (the ЦУР's: all of them); was …/signaly for everyone
+    assert body.splitlines()[-1] == f"Все сигналы: {APP}/signaly?{urlencode({'where': 'Баганский район'})}"
     cur_subject, cur_body = mail["cur@example.org"]
     assert cur_subject.startswith("Госпаблики НСО, сигналы на 28.11.2026 (вся область): новых 36, открыто 36")
     assert "город Новосибирск: 2 обращения без ответа" in cur_body and "Баганский район: у администрации" in cur_body
+    assert cur_body.splitlines()[-1] == f"Все сигналы: {APP}/signaly"
 
     # The ЦУР's digest is longer than Telegram's 4096 characters: it goes in two messages.
     assert [(path, body["chat_id"]) for path, body in tg.calls] == [

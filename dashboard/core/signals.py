@@ -70,7 +70,9 @@ PATH_MESSAGES = "obrashcheniya"
 PATH_MUNICIPALITY = "munitsipalitet"
 PATH_PAGE = "stranitsa"
 PATH_DATA = "dannye"
+PATH_SIGNALS = "signaly"
 PAGE_PARAM = "page"          # ?page=<page id> opens the page profile
+WHERE_PARAM = "where"        # «Сигналы» ?where=<municipality name>: its signals only
 REGIONAL_NAME = "Региональные органы власти"
 WEEKDAYS_GEN = ("понедельников", "вторников", "сред", "четвергов", "пятниц", "суббот", "воскресений")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +24,7 @@ LINK_PAGES = {
     "reestr": "registry.py",
 }
 PAGE_PARAM = "page"
-WHERE_PARAM = "where"  # «Сигналы» ?where=<municipality name>: its signals only
+WHERE_PARAM = rules.WHERE_PARAM  # «Сигналы» ?where=<municipality name>: its signals only
 NO_MUNICIPALITY = -1  # stands for an empty municipality_id (regional bodies, the whole oblast)
 BADGE_COLORS = {"critical": "red", "warning": "orange", "info": "blue"}
 
@@ -123,7 +123,7 @@ def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None, coun
         st.caption(f"Всего открыто {fmt.num(total)}: {summary}.")
         signal_rows(df.head(limit))
         if total > limit:
-            link = "signaly" + (f"?{urlencode({WHERE_PARAM: where})}" if where else "")
+            link = rules.link(rules.PATH_SIGNALS, **{WHERE_PARAM: where})
             app_link(link, f"Все сигналы ({fmt.num(total)})", icon=":material/notifications:")
 
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dashboard.core import formatting as fmt
-from dashboard.core.signals import KINDS, SEVERITIES, SEVERITY_ICONS
+from dashboard.core.signals import KINDS, PATH_SIGNALS, SEVERITIES, SEVERITY_ICONS, WHERE_PARAM, link
 from dashboard.writers.alerts.state import StoredSignal
 
 EVERYTHING = "вся область"
-SIGNALS_PATH = "signaly"
+SIGNALS_PATH = PATH_SIGNALS
 
 
 @dataclass(frozen=True)
@@ -67,5 +67,7 @@ def compose(scope: str, day: date, new: list[StoredSignal], still: list[StoredSi
         for x in items:
             lines += line(x, mark)
         lines.append("")
-    lines.append(f"Все сигналы: {base}/{SIGNALS_PATH}")
+    # a municipality's digest: «Сигналы» with its signals only, as «Все сигналы (N)» on the screens
+    where = {} if scope == EVERYTHING else {WHERE_PARAM: scope}
+    lines.append(f"Все сигналы: {base}/{link(SIGNALS_PATH, **where)}")
     return Digest(subject, "\n".join(lines), len(new), n_open, len(resolved))
