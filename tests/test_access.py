@@ -136,7 +136,7 @@ def test_users_cli(sqlite_engine, capsys, monkeypatch):
                      "--municipality", "Атлантида"]) == 1
     assert "не найден" in capsys.readouterr().err
     assert cli.main(["--database-url", url, "users", "remove", "glava@berdsk.ru"]) == 0
-    assert "удалён" in capsys.readouterr().out
+    assert capsys.readouterr().out == "Пользователь glava@berdsk.ru удалён: после входа он увидит только «Нет доступа».\n"
     assert [row[:3] for row in _log(sqlite_engine)] == [
         ("командная строка: ivanov", "add", "glava@berdsk.ru"),
         ("командная строка: ivanov", "add", "tsur@nso.ru"),

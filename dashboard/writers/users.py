@@ -22,7 +22,8 @@ class Change:
         return {
             "add": f"Пользователь {self.email} добавлен.",
             "change": f"Роль пользователя {self.email} изменена.",
-            "remove": f"Пользователь {self.email} удалён: войти он больше не сможет.",
+            # sign-in is the provider's: a removed user still signs in, and sees no data
+            "remove": f"Пользователь {self.email} удалён: после входа он увидит только «Нет доступа».",
             "none": f"Пользователь {self.email}: ничего не изменилось.",
         }[self.action]
 
