@@ -162,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.if_empty and _has_pages(engine):
                 print("В базе уже есть данные: демонстрационные данные не создаются.")
                 return 0
+            if args.if_empty and demo.was_removed(engine):
+                print("Демонстрационные данные из этой базы удалены (demo --remove): она остаётся пустой "
+                      "для настоящих данных.")
+                return 0
             return demo.run_cli(engine, args)
         if args.command == "import":
             from dashboard.writers.importing import importer

@@ -89,6 +89,27 @@ def test_demo_remove_leaves_a_clean_database_for_real_data(demo_db, capsys):
     assert _count(demo_db, schema.page) == 12
 
 
+def test_start_sh_does_not_refill_a_database_cleared_by_demo_remove(demo_db, capsys):
+    """scripts/start.sh runs «demo --if-empty» at every start: on the database «demo --remove»
+    had just emptied for real data it generated the 942 demo pages again."""
+    url = _url(demo_db)
+    assert cli.main(["--database-url", url, "demo", "--remove"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--database-url", url, "demo", "--if-empty"]) == 0
+    assert capsys.readouterr().out == ("Демонстрационные данные из этой базы удалены (demo --remove): она остаётся "
+                                       "пустой для настоящих данных.\n")
+    assert _count(demo_db, schema.page) == 0 and not _is_demo(demo_db)
+    # asked for explicitly, demo data comes back, and the mark goes: the next remove sets it again
+    demo.generate(demo_db, seed=1, **SMALL)
+    assert _is_demo(demo_db) and not demo.was_removed(demo_db)
+
+
+def test_demo_if_empty_fills_a_new_database(sqlite_engine, capsys):
+    assert cli.main(["--database-url", _url(sqlite_engine), "demo", "--if-empty", "--years", "1"]) == 0
+    assert "Демонстрационные данные созданы" in capsys.readouterr().out
+    assert _is_demo(sqlite_engine) and _count(sqlite_engine, schema.page) > 0
+
+
 def test_demo_remove_never_deletes_real_data(sqlite_engine, capsys):
     importer.import_file(sqlite_engine, "pages", EXAMPLES / "pages.csv")
     assert cli.main(["--database-url", _url(sqlite_engine), "demo", "--remove"]) == 1

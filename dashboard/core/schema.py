@@ -313,6 +313,7 @@ meta = Table(
 # Keys used in `meta`.
 META_DEMO = "demo"                 # "1" while the database holds generated demo data
 META_DEMO_SEED = "demo_seed"
+META_DEMO_REMOVED = "demo_removed"  # "1" after «demo --remove»: «demo --if-empty» (start.sh) leaves it empty
 META_UPDATED_AT = "data_updated_at"  # ISO UTC time of the last successful write
 META_DATA_AS_OF = "data_as_of"      # ISO UTC moment the data stops (a demo's snapshot); see db.figures_now
 

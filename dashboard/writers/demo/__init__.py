@@ -17,7 +17,8 @@ from dashboard.writers.demo.generator import (
     run_cli,
     run_remove,
     snapshot_moment,
+    was_removed,
 )
 
 __all__ = ["SCALES", "DemoError", "DemoResult", "default_end", "generate", "period_start", "remove", "run_cli", "run_remove",
-           "snapshot_moment"]
+           "snapshot_moment", "was_removed"]

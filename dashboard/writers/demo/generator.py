@@ -152,6 +152,7 @@ def generate(engine: Engine, seed: int = 1, years: int = 2, scale: str = "region
             summary.refresh_subscribers(conn)
             db.set_meta(conn, schema.META_DEMO, "1")
             db.set_meta(conn, schema.META_DEMO_SEED, str(seed))
+            conn.execute(delete(schema.meta).where(schema.meta.c.key == schema.META_DEMO_REMOVED))
             db.set_meta(conn, schema.META_DATA_AS_OF, snapshot_moment(end).isoformat(timespec="seconds"))
             db.touch_updated(conn)
         _analyze(conn)
@@ -394,8 +395,15 @@ def remove(engine: Engine) -> bool:
         if db.get_meta(conn, schema.META_DEMO) != "1":
             return False
         _wipe(conn)
+        db.set_meta(conn, schema.META_DEMO_REMOVED, "1")  # kept for real data: start.sh no longer refills it
         db.touch_updated(conn)
     return True
+
+
+def was_removed(engine: Engine) -> bool:
+    """The demo data of this database was deleted by ``demo --remove`` (and none generated since)."""
+    with engine.connect() as conn:
+        return db.get_meta(conn, schema.META_DEMO_REMOVED) == "1"
 
 
 # -- command line ---------------------------------------------------------------------------
