@@ -307,3 +307,35 @@ def test_enter_hint_in_a_text_field_is_russian(app_url, chromium, outside):
         assert browser.page_errors(page) == []
     finally:
         page.context.close()
+
+
+EMPTY_LIST_JS = """() => { const s = document.querySelector(
+  '[role="listbox"][data-empty="true"] [role="option"] > span');
+  return s && [getComputedStyle(s).fontSize, getComputedStyle(s, '::after').content]; }"""
+
+
+def test_a_list_with_nothing_to_offer_says_so_in_russian(app_url, chromium, outside):
+    """«Рейтинг → Сравнение» opens with its 5 municipalities, the most it takes: a click on the box
+    read «You can only select up to 5 options. Remove an option first.»; a search for a name that
+    is not there, «No results»."""
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        open_(page, app_url, "Рейтинг")
+        page.get_by_role("tab", name="Сравнение").click()
+        box = page.locator('[data-testid="stTabPanel"]').nth(1).locator('[data-testid="stMultiSelect"] input').first
+        box.wait_for(timeout=30_000)
+        box.click()
+        page.wait_for_timeout(300)
+        assert page.evaluate(EMPTY_LIST_JS) == ["0px", '"Больше выбрать нельзя: сначала уберите один из выбранных"']
+        page.keyboard.type("Москва")
+        page.wait_for_timeout(300)
+        assert page.evaluate(EMPTY_LIST_JS) == ["0px", '"Ничего не найдено или уже выбрано наибольшее число"']
+        page.keyboard.press("Escape")
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.keyboard.type("Москва")
+        page.wait_for_timeout(300)
+        assert page.evaluate(EMPTY_LIST_JS) == ["0px", '"Ничего не найдено"']
+        page.keyboard.press("Escape")
+        assert browser.page_errors(page) == []
+    finally:
+        page.context.close()

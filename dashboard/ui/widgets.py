@@ -137,6 +137,12 @@ _STACK_ROW = f'[class*="st-key-{STACK_KEY}"] > [data-testid="stLayoutWrapper"] >
 ENTER_HINT = "Enter — применить"
 ENTER_HINT_FORM = "Enter — сохранить"
 
+# A choice list with nothing to offer (Streamlit's own words are English).
+NOTHING_FOUND = "Ничего не найдено"
+NOTHING_FOUND_OR_FULL = "Ничего не найдено или уже выбрано наибольшее число"
+LIST_FULL = "Больше выбрать нельзя: сначала уберите один из выбранных"
+_EMPTY_LIST = '[data-testid="{}"] [role="listbox"][data-empty="true"] [role="option"] > span'
+
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
 _KPI_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
 _CSS = f"""
@@ -172,6 +178,16 @@ _CSS = f"""
 [data-testid="InputInstructions"] > span:first-child {{ font-size: 0; }}
 [data-testid="InputInstructions"] > span:first-child::after {{ content: "{ENTER_HINT}"; font-size: 0.75rem; }}
 [data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child::after {{ content: "{ENTER_HINT_FORM}"; }}
+/* A choice list with nothing to offer says so in Russian («No results»; a multiselect at its
+   max_selections «You can only select up to 5 options. Remove an option first.», whatever is
+   typed: so with nothing typed it can only be that). */
+{_EMPTY_LIST.format("stSelectboxVirtualDropdown")},
+{_EMPTY_LIST.format("stMultiSelectDropdown")} {{ font-size: 0; }}
+{_EMPTY_LIST.format("stSelectboxVirtualDropdown")}::after,
+{_EMPTY_LIST.format("stMultiSelectDropdown")}::after {{ content: "{NOTHING_FOUND}"; font-size: 0.875rem; }}
+{_EMPTY_LIST.format("stMultiSelectDropdown")}::after {{ content: "{NOTHING_FOUND_OR_FULL}"; }}
+body:has([data-testid="stMultiSelect"] input[aria-expanded="true"][value=""]) {_EMPTY_LIST.format("stMultiSelectDropdown")}::after {{
+  content: "{LIST_FULL}"; }}
 /* «Муниципалитет»'s names to choose from wrap onto a second line rather than «Барабинский рай…»
    (four to a row in ~560 px at 1024 px with the sidebar open). */
 [class*="st-key-pick_"] button [data-testid="stMarkdownContainer"],
