@@ -16,7 +16,8 @@ CHAT_LABEL = "ID чата в Telegram"
 CHAT_HELP = ("Число; у групп и каналов оно начинается с -100, для открытого канала можно указать "
              "@имя_канала. Как узнать число: добавьте бота в группу или канал (в канал — администратором), "
              "отправьте туда любое сообщение и откройте в браузере "
-             "https://api.telegram.org/bot<токен бота>/getUpdates — число стоит в поле \"chat\": {\"id\": …}.")
+             "`https://api.telegram.org/bot<токен бота>/getUpdates` (или тот же путь на сервере из "
+             "TELEGRAM_API_URL) — число стоит в поле `\"chat\": {\"id\": …}`.")
 
 access.require("poluchateli", write=True)  # also refused by the entry point; never rely on the menu
 widgets.page_header("Получатели сводок", subtitle="Каждое утро команда `python -m dashboard alerts --send` "
