@@ -17,6 +17,7 @@ printed in Russian and the exit code is non-zero.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from dashboard.core.db import DatabaseUnavailable, check_connection, make_engine
@@ -27,14 +28,59 @@ from dashboard.presentation.reports import FORMATS as REPORT_FORMATS
 from queries import reference
 from queries import users as user_queries
 
+# argparse's own texts (Python 3.11) in Russian: a mistyped command in a terminal or a cron log
+# read «error: argument --format: invalid choice: 'docx' (choose from …)».
+ARGPARSE_ERRORS_RU = (
+    (r"the following arguments are required: command", "не указана команда (список: python -m dashboard --help)"),
+    (r"argument command: invalid choice: '(.*)' \(choose from (.+)\)", r"неизвестная команда «\1» (допустимо: \2)"),
+    (r"the following arguments are required: (.+)", r"не указаны обязательные аргументы: \1"),
+    (r"unrecognized arguments: (.+)", r"непонятные аргументы: \1"),
+    (r"argument (\S+): invalid choice: '(.*)' \(choose from (.+)\)", r"\1: недопустимое значение «\2» (допустимо: \3)"),
+    (r"argument (\S+): invalid int value: '(.*)'", r"\1: ожидалось целое число, указано «\2»"),
+    (r"argument (\S+): expected one argument", r"\1: не указано значение"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"\1 нельзя указывать вместе с \2"),
+)
+ARGPARSE_HELP_RU = (("positional arguments:", "аргументы:"), ("options:", "параметры:"),
+                    ("show this help message and exit", "показать эту справку"))
+
+
+class RussianHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="Использование: " if prefix is None else prefix)
+
+
+class RussianArgumentParser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", RussianHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):
+        for english, russian in ARGPARSE_ERRORS_RU:
+            if re.fullmatch(english, message):
+                message = re.sub(english, russian, message)
+                break
+        self.exit(2, f"Ошибка: {message}\nСправка: {self.prog} --help\n")
+
+    def format_usage(self) -> str:
+        return _russian_help(super().format_usage())
+
+    def format_help(self) -> str:
+        return _russian_help(super().format_help())
+
+
+def _russian_help(text: str) -> str:
+    for english, russian in ARGPARSE_HELP_RU:
+        text = text.replace(english, russian)
+    return text
+
 
 def build_parser() -> argparse.ArgumentParser:
     url_help = "адрес базы данных (по умолчанию DATABASE_URL)"
-    p = argparse.ArgumentParser(prog="python -m dashboard", description="Дашборд госпабликов НСО")
+    p = RussianArgumentParser(prog="python -m dashboard", description="Дашборд госпабликов НСО")
     p.add_argument("--database-url", help=url_help)
     # --database-url also after the command («import pages FILE --database-url URL», as the README
     # writes it); SUPPRESS keeps a value given before the command when it is not repeated after.
-    common = argparse.ArgumentParser(add_help=False)
+    common = RussianArgumentParser(add_help=False)
     common.add_argument("--database-url", default=argparse.SUPPRESS, help=url_help)
     sub = p.add_subparsers(dest="command", required=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from dashboard import cli
@@ -64,3 +65,33 @@ def test_db_upgrade_says_what_it_did(tmp_path, capsys):
     engine.dispose()
     assert cli.main(["db", "upgrade", "--database-url", older]) == 0
     assert capsys.readouterr().out == f"Схема базы данных обновлена: версия {before} → {head}.\n"
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["report", "--period", "2026-Q3", "--format", "docx", "--out", "x.docx"],
+     "Ошибка: --format: недопустимое значение «docx» (допустимо: 'pptx', 'pdf', 'xlsx')\n"
+     "Справка: python -m dashboard report --help\n"),
+    (["import", "pages"], "Ошибка: не указаны обязательные аргументы: file\nСправка: python -m dashboard import --help\n"),
+    (["demo", "--years", "два"], "Ошибка: --years: ожидалось целое число, указано «два»\n"
+                                 "Справка: python -m dashboard demo --help\n"),
+    (["users", "list", "--bogus"], "Ошибка: непонятные аргументы: --bogus\nСправка: python -m dashboard --help\n"),
+    (["report2"], "Ошибка: неизвестная команда «report2» (допустимо: 'db', 'demo', 'import', 'collect', 'users', "
+                  "'report', 'alerts', 'recipients')\nСправка: python -m dashboard --help\n"),
+    ([], "Ошибка: не указана команда (список: python -m dashboard --help)\nСправка: python -m dashboard --help\n"),
+])
+def test_command_line_mistakes_are_explained_in_russian(argv, said, capsys):
+    """argparse's own English («error: argument --format: invalid choice: 'docx' (choose from …)»)
+    was what a mistyped command printed, in a terminal or a cron log."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == said
+
+
+def test_help_speaks_russian(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--help"])
+    text = capsys.readouterr().out
+    assert text.startswith("Использование: python -m dashboard report ")
+    assert "параметры:" in text and "показать эту справку" in text
+    assert not any(w in text for w in ("usage:", "options:", "show this help"))
