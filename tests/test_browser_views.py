@@ -339,3 +339,31 @@ def test_a_list_with_nothing_to_offer_says_so_in_russian(app_url, chromium, outs
         assert browser.page_errors(page) == []
     finally:
         page.context.close()
+
+
+TOOLTIP_JS = """() => { const p = document.querySelector('[role="tooltip"] [data-testid="stTooltipContent"] p');
+  return p && [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content]; }"""
+
+
+def test_buttons_over_a_table_and_a_chart_say_what_they_do_in_russian(app_url, chromium, outside):
+    """Hovering the buttons over «Рейтинг»'s table and chart showed «Download as CSV», «Search»,
+    «Fullscreen», «Download as PNG»: the ЦУР head takes tables and charts for slides from there."""
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        open_(page, app_url, "Рейтинг")
+        seen = {}
+        for element, labels in (('[data-testid="stDataFrame"]', ("Download as CSV", "Search", "Fullscreen")),
+                                (CHART, ("Download as PNG", "Show data"))):
+            page.locator(element).first.scroll_into_view_if_needed()
+            for label in labels:
+                page.locator(element).first.hover()
+                page.wait_for_timeout(400)
+                page.locator(f'[data-testid="stElementToolbar"] button[aria-label="{label}"]').first.hover()
+                page.locator('[role="tooltip"] [data-testid="stTooltipContent"] p').first.wait_for(timeout=5_000)
+                seen[label] = page.evaluate(TOOLTIP_JS)
+        assert seen == {"Download as CSV": ["0px", '"Скачать CSV"'], "Search": ["0px", '"Поиск"'],
+                        "Fullscreen": ["0px", '"Во весь экран"'], "Download as PNG": ["0px", '"Скачать PNG"'],
+                        "Show data": ["0px", '"Показать данные"']}
+        assert browser.page_errors(page) == []
+    finally:
+        page.context.close()

@@ -143,6 +143,22 @@ NOTHING_FOUND_OR_FULL = "Ничего не найдено или уже выбр
 LIST_FULL = "Больше выбрать нельзя: сначала уберите один из выбранных"
 _EMPTY_LIST = '[data-testid="{}"] [role="listbox"][data-empty="true"] [role="option"] > span'
 
+# The tooltips of the buttons over a table or chart (Streamlit's words, English), by aria-label.
+TOOLBAR_WORDS = {
+    "Download as CSV": "Скачать CSV", "Download as PNG": "Скачать PNG", "Search": "Поиск",
+    "Fullscreen": "Во весь экран", "Close fullscreen": "Выйти из полноэкранного режима",
+    "Show/hide columns": "Показать или скрыть столбцы", "Show data": "Показать данные",
+    "Show chart": "Показать график", "Copy Vega-Lite spec": "Копировать описание графика (Vega-Lite)",
+    "Clear selection": "Снять выделение",
+}
+_TOOLTIP = '[role="tooltip"] [data-testid="stTooltipContent"] p'
+_TOOLBAR_CSS = "\n".join(
+    f'body:has([data-testid="stElementToolbar"] button[aria-label="{en}"]:is(:hover, :focus-visible)) {_TOOLTIP} '
+    f'{{ font-size: 0; }}\n'
+    f'body:has([data-testid="stElementToolbar"] button[aria-label="{en}"]:is(:hover, :focus-visible)) {_TOOLTIP}::after '
+    f'{{ content: "{ru}"; font-size: 0.875rem; }}'
+    for en, ru in TOOLBAR_WORDS.items())
+
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
 _KPI_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
 _CSS = f"""
@@ -188,6 +204,8 @@ _CSS = f"""
 {_EMPTY_LIST.format("stMultiSelectDropdown")}::after {{ content: "{NOTHING_FOUND_OR_FULL}"; }}
 body:has([data-testid="stMultiSelect"] input[aria-expanded="true"][value=""]) {_EMPTY_LIST.format("stMultiSelectDropdown")}::after {{
   content: "{LIST_FULL}"; }}
+/* The buttons over a table or chart: their tooltips in Russian (TOOLBAR_WORDS). */
+{_TOOLBAR_CSS}
 /* «Муниципалитет»'s names to choose from wrap onto a second line rather than «Барабинский рай…»
    (four to a row in ~560 px at 1024 px with the sidebar open). */
 [class*="st-key-pick_"] button [data-testid="stMarkdownContainer"],
