@@ -38,6 +38,11 @@ widgets.page_header(
 )
 
 
+DEMO_HELD = ("В базе демонстрационные данные: без отметки выше файл в неё не загружается — настоящие "
+             "данные не смешиваются с выдуманными. Для работы с настоящими данными нужна чистая база "
+             "(python -m dashboard demo --remove, README, раздел «Importing ЦУР exports»).")
+
+
 def show_result(result: importer.ImportResult) -> None:
     if result.ok:
         st.success(literal(result.headline()), icon=":material/check_circle:")
@@ -115,13 +120,15 @@ with widgets.section("Загрузка файла"):
             if p.ignored:
                 st.caption("Будут пропущены: " + ", ".join(f"«{literal(h)}»" for h in p.ignored) + ".")
         run_key = f"{kind}:{upload.file_id}:{sheet}"
-        add_to_demo = widgets.data_status().is_demo and st.checkbox(
+        is_demo = widgets.data_status().is_demo
+        add_to_demo = is_demo and st.checkbox(
             "Добавить к демонстрационным данным (для пробы: база останется демонстрационной)",
-            key="add_to_demo",
-            help="Без этой отметки файл в демонстрационную базу не загружается: настоящие данные "
-                 "не смешиваются с выдуманными. Для работы с настоящими данными нужна чистая база "
-                 "(python -m dashboard demo --remove).")
-        if st.button("Импортировать", type="primary", disabled=bool(view.problem), key="import_run"):
+            key="add_to_demo")
+        # Without the mark a demo database refuses the file: say so before, not as a file error after.
+        if is_demo and not add_to_demo:
+            st.caption(DEMO_HELD)
+        if st.button("Импортировать", type="primary", disabled=bool(view.problem) or (is_demo and not add_to_demo),
+                     key="import_run"):
             bar = st.progress(0.0, text="Начинаем…")
             try:
                 result = importer.import_file(engine, kind, data, upload.name, sheet=sheet, settings=settings,

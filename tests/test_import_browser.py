@@ -6,8 +6,11 @@ AppTest cannot upload files, so this drives ``streamlit run app.py`` through Chr
 
 from __future__ import annotations
 
-from dashboard.core import migrate
+from sqlalchemy import func, select
+
+from dashboard.core import db, migrate, schema
 from dashboard.core.db import make_engine
+from dashboard.writers import demo
 from tests import browser
 from tests.import_helpers import EXAMPLES, MESSAGES_HEADER, csv_bytes, log_rows, run
 
@@ -74,3 +77,40 @@ def test_upload_preview_import_and_history(tmp_path):
     assert log_rows(make_engine(url))[-1].message.splitlines()[1:3] == [
         "По видам:", "  столбец «Дата поступления», 12 раз (строки 2, 3, 4, 5, 6 и ещё 7 строк): ожидались дата и "
         "время вида 28.11.2026 14:05, 28.11.2026 14:05:30, 2026-11-28T14:05:30+07:00 или число Excel"]
+
+
+def test_a_demo_database_takes_a_file_only_when_marked(tmp_path):
+    """On a demo database «Импортировать» waits for «Добавить к демонстрационным данным», the
+    reason beside it (before, a click answered «Найдено: 1 ошибка» with an empty row and
+    column); marked, the file goes in and the database stays labelled demo."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    demo.generate(engine, seed=1, years=1, messages_per_year=2000)
+    with engine.connect() as conn:
+        pages_before = conn.scalar(select(func.count()).select_from(schema.page))
+    engine.dispose()
+
+    outside: list[str] = []
+    with browser.running_app(url, tmp_path / "streamlit.log") as base, sync_api.sync_playwright() as p:
+        chromium = browser.launch_chromium(p)
+        page = browser.new_page(chromium, 1366, 768, outside)
+        browser.open_page(page, base, DATA_URL)
+        upload(page, EXAMPLES / "pages.csv")
+        button = page.get_by_role("button", name="Импортировать")
+        assert button.is_disabled()
+        assert page.get_by_text("В базе демонстрационные данные: без отметки выше").count() == 1
+        browser.screenshot(page, "data-demo-held", full=True)
+        page.get_by_text("Добавить к демонстрационным данным", exact=False).click()
+        browser.wait_idle(page)
+        assert button.is_enabled()
+        assert page.get_by_text("В базе демонстрационные данные: без отметки выше").count() == 0
+        button.click()
+        page.get_by_text("импортирован: добавлено 12").wait_for(timeout=60_000)
+        assert browser.page_errors(page) == []
+        chromium.close()
+    assert outside == []
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(schema.page)) == pages_before + 12
+        assert db.get_meta(conn, schema.META_DEMO) == "1"
