@@ -272,13 +272,23 @@ def fold_message_delta(conn: Connection) -> None:
     _recreate(conn, MESSAGE_DELTA)
 
 
+def _staging(sign: int, where=None, from_=None):
+    """INSERT into MESSAGE_DELTA of ``message``'s rows (those matching ``where``, read from
+    ``from_`` when given) with ``sign``."""
+    m = schema.message
+    names = [c.name for c in MESSAGE_DELTA.c if c.name != "sign"]
+    rows = select(*[m.c[n] for n in names], literal(sign, Integer))
+    if from_ is not None:
+        rows = rows.select_from(from_)
+    if where is not None:
+        rows = rows.where(where)
+    return insert(MESSAGE_DELTA).from_select([*names, "sign"], rows)
+
+
 def stage_messages(conn: Connection, where, sign: int) -> None:
     """Stage the stored messages matching ``where``: sign −1 for the version about to be
     changed (before the write), +1 for the version written (after it)."""
-    m = schema.message
-    names = [c.name for c in MESSAGE_DELTA.c if c.name != "sign"]
-    conn.execute(insert(MESSAGE_DELTA).from_select(
-        [*names, "sign"], select(*[m.c[n] for n in names], literal(sign, Integer)).where(where)))
+    conn.execute(_staging(sign, where=where))
 
 
 def stage_messages_in(conn: Connection, ids: Table, sign: int) -> None:
@@ -286,10 +296,8 @@ def stage_messages_in(conn: Connection, ids: Table, sign: int) -> None:
     a writer staged to update them all at once, bulk.update_from): one statement, the
     messages looked up by primary key from ``ids`` (compiled once per dialect)."""
     m = schema.message
-    names = [c.name for c in MESSAGE_DELTA.c if c.name != "sign"]
-    conn.exec_driver_sql(sql_text(conn, ("stage_messages_in", ids.name, sign), lambda: insert(MESSAGE_DELTA).from_select(
-        [*names, "sign"], select(*[m.c[n] for n in names], literal(sign, Integer)).select_from(
-            _KeysFirst(ids, m, m.c.id == ids.c.id))), literal_binds=True))
+    conn.exec_driver_sql(sql_text(conn, ("stage_messages_in", ids.name, sign), lambda: _staging(
+        sign, from_=_KeysFirst(ids, m, m.c.id == ids.c.id)), literal_binds=True))
 
 
 def stage_message_ids(conn: Connection, ids: Iterable[int], sign: int) -> None:
