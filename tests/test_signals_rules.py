@@ -211,12 +211,10 @@ def test_links_name_the_app_pages():
     import ast
     from pathlib import Path
 
-    from dashboard.writers.alerts.digest import SIGNALS_PATH
-
     tree = ast.parse((Path(__file__).resolve().parents[1] / "dashboard" / "ui" / "app.py").read_text())
     nav = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "NAVIGATION")
     paths = {entry[2] for group in ast.literal_eval(nav).values() for entry in group}
-    for path in (R.PATH_MESSAGES, R.PATH_MUNICIPALITY, R.PATH_PAGE, R.PATH_DATA, SIGNALS_PATH):
+    for path in (R.PATH_MESSAGES, R.PATH_MUNICIPALITY, R.PATH_PAGE, R.PATH_DATA, R.PATH_SIGNALS):
         assert path in paths, path
 
 

@@ -10,7 +10,6 @@ from dashboard.core.signals import KINDS, PATH_SIGNALS, SEVERITIES, SEVERITY_ICO
 from dashboard.writers.alerts.state import StoredSignal
 
 EVERYTHING = "вся область"
-SIGNALS_PATH = PATH_SIGNALS
 
 
 @dataclass(frozen=True)
@@ -69,5 +68,5 @@ def compose(scope: str, day: date, new: list[StoredSignal], still: list[StoredSi
         lines.append("")
     # a municipality's digest: «Сигналы» with its signals only, as «Все сигналы (N)» on the screens
     where = {} if scope == EVERYTHING else {WHERE_PARAM: scope}
-    lines.append(f"Все сигналы: {base}/{link(SIGNALS_PATH, **where)}")
+    lines.append(f"Все сигналы: {base}/{link(PATH_SIGNALS, **where)}")
     return Digest(subject, "\n".join(lines), len(new), n_open, len(resolved))
