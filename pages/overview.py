@@ -36,7 +36,7 @@ ranked = widgets.cached(rating.norm_standing, f.with_(municipality_ids=()), now=
 best, worst = rating.best_and_worst(ranked, "share_in_norm", TOP_N)
 # One scale for both charts (59 % is never drawn longer than 100 %); colours by the target;
 # the municipality chosen in the sidebar is outlined where it appears.
-everyone, _ = rating.best_and_worst(ranked, "share_in_norm", len(ranked))
+everyone = rating.standing(ranked, "share_in_norm")
 chosen = f.municipality_ids[0] if len(f.municipality_ids) == 1 else None
 top = max([*everyone["share_in_norm"].astype(float), target.goal if target else 0.0, 0.01])
 bars = dict(domain_max=top, target=target, highlight_id=chosen, height=TOP_N * 34)
@@ -49,7 +49,8 @@ with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", 
         widgets.chart(charts.municipality_bars, best, "share_in_norm", **bars)
 with c2, widgets.section(f"{TOP_N} отстающих по ответу в срок", "Сначала — с самой низкой долей"):
     if worst.empty:
-        widgets.empty_note()
+        widgets.empty_note("Других муниципалитетов с достаточным числом обращений нет." if len(best)
+                           else "За выбранный период данных нет.")
     else:
         widgets.chart(charts.municipality_bars, worst, "share_in_norm", worst_first=True, **bars)
 if chosen in set(everyone["municipality_id"]) - set(best["municipality_id"]) - set(worst["municipality_id"]):

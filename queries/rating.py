@@ -278,16 +278,25 @@ def league(cur: pd.DataFrame, prev: pd.DataFrame, metric: str, lower_is_better: 
     return df.sort_values(["place", "name"], na_position="last")
 
 
-def best_and_worst(df: pd.DataFrame, metric: str = "share_in_norm",
-                   n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``n`` best and ``n`` worst municipalities of a rating on ``metric`` (higher is
-    better), among those with enough messages and a value, ordered by the shrunk estimate
-    where there is one (small samples cannot win); the worst start from the lowest. Ties
-    are broken by name."""
+def standing(df: pd.DataFrame, metric: str = "share_in_norm") -> pd.DataFrame:
+    """The municipalities of a rating with enough messages and a value on ``metric`` (higher
+    is better), best first, by the shrunk estimate where there is one (small samples cannot
+    win); ties broken by name."""
     ranked = df[df["enough_data"].astype(bool) & (df["municipality_id"] != REGIONAL)]
     by = f"{metric}_adj" if f"{metric}_adj" in df.columns else metric  # shrunk: small samples cannot win
-    ranked = ranked.dropna(subset=[metric]).sort_values([by, "name"], ascending=[False, True])
-    return ranked.head(n), ranked.tail(n).iloc[::-1]
+    return ranked.dropna(subset=[metric]).sort_values([by, "name"], ascending=[False, True])
+
+
+def best_and_worst(df: pd.DataFrame, metric: str = "share_in_norm",
+                   n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Up to ``n`` best and ``n`` worst municipalities of ``standing``; the worst start from the
+    lowest. No municipality is in both: with fewer than 2n ranked the better half (the middle
+    one too) are the best and the rest the worst, as the report's «Первые» and «Последние» —
+    with two ranked (a platform or a topic) «Обзор» had drawn the same two bars as the five
+    best and as the five worst."""
+    ranked = standing(df, metric)
+    k = min(n, (len(ranked) + 1) // 2)
+    return ranked.head(k), ranked.iloc[k:].tail(n).iloc[::-1]
 
 
 def peers_of(df: pd.DataFrame, mid: int, n: int = PEERS) -> list[int]:

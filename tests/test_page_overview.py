@@ -203,3 +203,20 @@ def test_timeliness_trend_marks_the_days_whose_messages_are_not_all_due(app_db):
     full = {r["x_label"]: r for r in rows}["24.11"]
     assert (full["point_kind"], full["due_label"]) == ("полный день", "наступил для всех")
     assert '"срок ответа наступил не у всех"' in json.dumps(spec, ensure_ascii=False)   # in the legend
+
+
+def test_best_and_worst_do_not_show_one_municipality_twice(app_db):
+    """In November only 19 (6/9 in the norm) and 31 (9/14) have enough messages: 19 is the
+    best, 31 the worst — each drawn once (both were drawn as the five best and again as the
+    five worst). With MAX chosen on the demo, «Обзор» had shown the same two bars twice."""
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    bars = []
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    for e in at.get("vega_lite_chart"):
+        for d in e.proto.datasets:
+            df = convert_arrow_bytes_to_pandas_df(d.data.data)
+            if "municipality_id" in df and "share_in_norm" in df:
+                bars.append(sorted(df["municipality_id"].astype(int)))
+    assert bars == [[19], [31]]

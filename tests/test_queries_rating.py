@@ -163,7 +163,21 @@ def test_best_and_worst():
                                              "enough_data": True, "share_in_norm": 1.0}])])
     best, worst = rating.best_and_worst(df, "share_in_norm", n=2)
     assert list(best["name"]) == ["Альфа", "Дельта"]   # Гамма has too few messages
-    assert list(worst["name"]) == ["Бета", "Дельта"]
+    # Three ranked: Дельта, the middle one, is among the best and not again among the worst.
+    assert list(worst["name"]) == ["Бета"]
+    assert list(rating.standing(df, "share_in_norm")["name"]) == ["Альфа", "Дельта", "Бета"]
+
+
+@pytest.mark.parametrize("ranked, n, best, worst", [
+    (1, 5, [1], []), (2, 5, [1], [2]), (3, 5, [1, 2], [3]), (7, 5, [1, 2, 3, 4], [7, 6, 5]),
+    (10, 5, [1, 2, 3, 4, 5], [10, 9, 8, 7, 6]), (12, 5, [1, 2, 3, 4, 5], [12, 11, 10, 9, 8]),
+])
+def test_best_and_worst_never_name_one_municipality_twice(ranked, n, best, worst):
+    # Municipality i has share 1 − i/100: 1 is the best, ``ranked`` the worst.
+    df = pd.DataFrame({"municipality_id": range(1, ranked + 1), "name": [f"М{i:02}" for i in range(1, ranked + 1)],
+                       "enough_data": True, "share_in_norm": [1 - i / 100 for i in range(1, ranked + 1)]})
+    b, w = rating.best_and_worst(df, "share_in_norm", n)
+    assert (list(b["municipality_id"]), list(w["municipality_id"])) == (best, worst)
 
 
 def test_peers_and_averages():
@@ -272,5 +286,5 @@ def test_norm_standing_is_the_ratings_view_of_best_and_worst(fixture_engine):
                     assert list(a["share_in_norm"]) == pytest.approx(list(b["share_in_norm"]), nan_ok=True)
         # November: only 19 (6/9) and 31 (9/14) have enough messages; 19 is the better.
         best, worst = rating.best_and_worst(rating.norm_standing(conn, NOV, NOW), "share_in_norm", 5)
-    assert list(best["municipality_id"]) == [19, 31] and list(worst["municipality_id"]) == [31, 19]
-    assert list(best["share_in_norm"]) == pytest.approx([6 / 9, 9 / 14])
+    assert list(best["municipality_id"]) == [19] and list(worst["municipality_id"]) == [31]
+    assert list(best["share_in_norm"]) == pytest.approx([6 / 9])
