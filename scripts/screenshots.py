@@ -5,7 +5,7 @@
     .venv/bin/python scripts/screenshots.py --full       # also the whole scrolled page
     .venv/bin/python scripts/screenshots.py --page karta # only some pages (URL path; "" = Обзор)
 
-Starts ``streamlit run dashboard/ui/app.py`` on a free localhost port, opens each page in Debian's
+Starts ``streamlit run dashboard/ui/serve.py`` on a free localhost port, opens each page in Debian's
 Chromium (headless, no internet: other hosts are blocked and listed), waits for the page
 to finish and saves artifacts/screenshots/<page>_<width>x<height>.png.
 """

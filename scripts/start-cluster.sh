@@ -28,7 +28,7 @@ upstreams=""
 for i in $(seq 1 "$N"); do
   p=$((PORT + i))
   # PGAPPNAME names the server's connections in pg_stat_activity (bench/load.py counts their CPU)
-  PGAPPNAME="dashboard-app$i" "$PY" -m streamlit run dashboard/ui/app.py --server.headless true \
+  PGAPPNAME="dashboard-app$i" "$PY" -m streamlit run dashboard/ui/serve.py --server.headless true \
     --server.address 127.0.0.1 --server.port "$p" --browser.gatherUsageStats false \
     --server.fileWatcherType none >"$DIR/app$i.log" 2>&1 &
   pids+=($!)

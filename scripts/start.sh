@@ -29,4 +29,4 @@ case "$ADDRESS" in
     echo "Приложение слушает все сетевые адреса этого компьютера (порт 8501, если не задан --server.port)."
     ;;
 esac
-exec .venv/bin/streamlit run dashboard/ui/app.py --server.address "$ADDRESS" "${QUIET[@]}" "$@"
+exec .venv/bin/streamlit run dashboard/ui/serve.py --server.address "$ADDRESS" "${QUIET[@]}" "$@"

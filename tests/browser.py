@@ -22,6 +22,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 APP = ROOT / "dashboard" / "ui" / "app.py"
+# What scripts/start.sh runs: the app behind the server's middleware (dashboard/ui/serve.py).
+SERVER = ROOT / "dashboard" / "ui" / "serve.py"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
     "--no-first-run", "--disable-component-update", "--disable-sync",
@@ -84,7 +86,7 @@ def build_demo_database(url: str) -> None:
 @contextmanager
 def running_app(database_url: str, log_path: Path, timeout_s: float = 90, port: int | None = None,
                 extra_args: tuple[str, ...] = ()):
-    """``streamlit run dashboard/ui/app.py`` on a localhost port (free, unless given); yields the base
+    """``streamlit run dashboard/ui/serve.py`` on a localhost port (free, unless given); yields the base
     URL. ``extra_args`` go to ``streamlit run`` (e.g. ``--secrets.files PATH``)."""
     from dashboard.ui import startup
 
@@ -92,7 +94,7 @@ def running_app(database_url: str, log_path: Path, timeout_s: float = 90, port: 
     port = port or free_port()
     # PYTHONPATH: the checkout under test, not whichever one the editable install points at.
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP.relative_to(ROOT)), "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(SERVER.relative_to(ROOT)), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args]
     with log_path.open("wb") as log:

@@ -100,6 +100,26 @@ def test_unknown_address_says_so_in_russian(app_url, page, outside):
     assert outside == []
 
 
+@pytest.mark.parametrize("address, shown, offered", [
+    ("karta/x?m=1", "/karta/x", "Карта"), ("a/b/c/", "/a/b/c", None),
+    ("%D0%BA%D0%B0%D1%80%D1%82%D0%B0/2026", "/карта/2026", "Карта"),
+])
+def test_a_nested_address_says_so_in_russian(app_url, page, outside, address, shown, offered):
+    """«/karta/x» was a blank page: Streamlit's index.html asked for its scripts under «/karta/»."""
+    page.goto(f"{app_url}/{address}", wait_until="domcontentloaded")
+    browser.wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("h1").first.inner_text().strip() == "Страница не найдена"
+    assert f"По адресу «{shown}» в дашборде страницы нет" in main.inner_text()
+    assert browser.page_errors(page) == []
+    if offered:
+        page.get_by_text(f"Возможно, вы искали страницу «{offered}»", exact=True).click()
+        page.wait_for_url(re.compile(r"/karta(\?m=1)?$"), timeout=20_000)
+        browser.wait_idle(page)
+        assert main.locator("h1").first.inner_text().strip() == offered
+    assert outside == []
+
+
 def test_map_draws_all_municipalities_offline(app_url, page, outside):
     browser.open_page(page, app_url, MAP_URL)
     shapes = browser.count_map_shapes(page, minimum=35)

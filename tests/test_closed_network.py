@@ -118,7 +118,7 @@ def test_start_and_page_visit_stay_on_localhost(tmp_path, mode):
     env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1", "NET_AUDIT_LOG": str(log),
            "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(ROOT)])}
     # As scripts/start.sh without SERVER_ADDRESS: the address comes from .streamlit/config.toml.
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/ui/app.py", "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/ui/serve.py", "--server.port", str(port),
            "--server.fileWatcherType", "none", *START_MODES[mode]]
     out = tmp_path / "server.log"
     with out.open("wb") as server_log:
@@ -140,7 +140,7 @@ def test_start_and_page_visit_stay_on_localhost(tmp_path, mode):
         finally:
             browser.stop(proc)
     text = log.read_text(encoding="utf-8")
-    assert "dashboard/ui/app.py" in text  # the hook ran inside the server
+    assert "dashboard/ui/serve.py" in text  # the hook ran inside the server
     assert outside(log) == [], out.read_text()[-2000:]
     if mode != "all-interfaces":
         assert "URL: http://127.0.0.1:" in out.read_text()

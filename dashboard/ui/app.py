@@ -1,4 +1,5 @@
-"""Entry point: ``streamlit run dashboard/ui/app.py`` (from the repository root).
+"""Entry point: ``streamlit run dashboard/ui/app.py`` (from the repository root); scripts/start.sh
+runs it behind one middleware, ``streamlit run dashboard/ui/serve.py`` (nested addresses).
 
 Page config, navigation, the shared sidebar filters (bound to the URL), the demo-data
 banner and the footer. Pages read the filters with ``widgets.current_filters()``.

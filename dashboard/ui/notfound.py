@@ -8,16 +8,20 @@ browser's URL (``st.context.url``) and, when no page has it, registers one more,
 at exactly that path. Streamlit then finds a page, sends no ``page_not_found``, and this
 page tells the visitor in Russian that there is no such page and links to the likely one.
 
-A nested path stays with Streamlit (``a/b``: a page's url_path cannot contain «/»; the browser
-shows a blank page there, as the relative links of Streamlit's index.html then ask for its
-scripts under ``a/``).
+A nested path (``/karta/x``) never reaches the app as it is: Streamlit's server answers it with
+its index.html, whose relative links then ask for the scripts under ``karta/`` and get the
+index.html again, so the browser shows a blank page. The server (dashboard/ui/serve.py) redirects
+such an address to the same path in one segment, its slashes encoded (``/karta%2Fx``): the
+browser loads the app from the root, the frontend asks for the page «karta/x» (decoded), and the
+hidden page registered at exactly that path answers it. st.Page refuses a «/» in ``url_path``
+(Streamlit's own pages are one segment), so ``page`` sets it after the check.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import streamlit as st
 
@@ -42,20 +46,70 @@ def requested_path(url: str | None, base_url_path: str = "") -> str:
 
 def stray_path(path: str, known: set[str]) -> str | None:
     """``path`` when no page answers it and a page may be registered there; otherwise None."""
-    if not path or path in known or "/" in path or path != path.strip():
+    if not path or path in known or path != path.strip() or "//" in path:
         return None
     return path
 
 
+# First segments of the addresses Streamlit's server answers itself (its routes and the folder of
+# its scripts): never a page, so never redirected.
+SERVER_PREFIXES = frozenset({"_stcore", "static", "media", "component", "app", "auth", "oauth2callback"})
+
+
+def flat_address(path: str, base_url_path: str = "") -> str | None:
+    """The one-segment address to redirect a nested ``path`` (as requested, percent-encoded)
+    to, with its slashes encoded (``/karta/x`` -> ``/karta%2Fx``); None for any other path."""
+    base = base_url_path.strip("/")
+    rest = path.strip("/")
+    if base:
+        if rest != base and not rest.startswith(base + "/"):
+            return None
+        rest = rest[len(base):].strip("/")
+    segments = rest.split("/")  # before decoding: an encoded «%2F» is no separator (no loop)
+    if len(segments) < 2 or unquote(segments[0]) in SERVER_PREFIXES or "" in segments:
+        return None
+    return "/" + (base + "/" if base else "") + quote(unquote(rest), safe="")
+
+
+class NestedPathRedirect:
+    """ASGI middleware: a browser's GET of a nested address is redirected to ``flat_address``,
+    the link's parameters kept (see the module's docstring)."""
+
+    def __init__(self, app, base_url_path: str | None = None) -> None:
+        self.app = app
+        self.base_url_path = base_url_path
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            base = self.base_url_path
+            if base is None:
+                base = st.get_option("server.baseUrlPath")
+            raw = scope.get("raw_path")  # as requested; scope["path"] is decoded
+            target = flat_address(raw.decode("latin-1").split("?", 1)[0], base) if raw else None
+            if target is not None:
+                query = scope.get("query_string", b"").decode("latin-1")
+                location = (target + ("?" + query if query else "")).encode("latin-1")
+                await send({"type": "http.response.start", "status": 302,
+                            "headers": [(b"location", location), (b"cache-control", b"no-cache"),
+                                        (b"content-length", b"0")]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self.app(scope, receive, send)
+
+
 def likely_page(path: str, titles: Mapping[str, str]) -> str | None:
     """The key of the page a misspelt ``path`` most likely meant, by its url_path or its
-    title (``titles``: key -> title); None when nothing is close."""
+    title (``titles``: key -> title); a nested path also by its first segment («karta/2026/x»:
+    «Карта»); None when nothing is close."""
     names = {}
     for key, title in titles.items():
         names[key.lower()] = key
         names[title.lower()] = key
-    found = difflib.get_close_matches(path.lower(), list(names), n=1, cutoff=0.6)
-    return names[found[0]] if found else None
+    for candidate in dict.fromkeys((path.lower(), path.split("/")[0].lower())):
+        found = difflib.get_close_matches(candidate, list(names), n=1, cutoff=0.6)
+        if found:
+            return names[found[0]]
+    return None
 
 
 def page(path: str, pages_by_key: Mapping, titles: Mapping[str, str], home: str):
@@ -74,4 +128,7 @@ def page(path: str, pages_by_key: Mapping, titles: Mapping[str, str], home: str)
                      icon=":material/home:", query_params=params if guess == home else None)
         st.caption("Все страницы дашборда — в меню слева.")
 
-    return st.Page(view, title=TITLE, url_path=path, icon=":material/link_off:", visibility="hidden")
+    found = st.Page(view, title=TITLE, url_path=path.replace("/", "_"), icon=":material/link_off:",
+                    visibility="hidden")
+    found._url_path = path  # a nested address: st.Page refuses «/», Streamlit matches it all the same
+    return found
