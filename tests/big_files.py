@@ -181,3 +181,37 @@ def write_messages_xlsx(path: Path, rows: Iterable[list[str]], header: list[str]
         yield header
         yield from rows
     return write_xlsx(path, all_rows())
+
+
+PAGES_HEADER = ["Муниципалитет", "Организация", "Площадка", "Ссылка", "Название страницы", "Госметка",
+                "Госпаблики", "Дата создания"]
+STATS_HEADER = ["Ссылка", "Дата", "Подписчики", "Публикации", "Просмотры", "Лайки", "Комментарии", "Репосты"]
+
+
+def page_rows(n: int, municipalities: list[str], retitled_every: int = 0) -> Iterator[list[str]]:
+    """``n`` registry rows of generated pages, two pages an organisation (a VK and an OK page),
+    over ``municipalities`` in turn; ``retitled_every``: every that many rows (0, k, 2k, …) a
+    page renamed since (its title gets « (новое название)»)."""
+    for i in range(n):
+        org = i // 2
+        url = f"https://vk.com/club{300_000_000 + org}" if i % 2 == 0 else f"https://ok.ru/group/{80_000_000_000_000 + org}"
+        title = f"Учреждение № {org}" + (" (новое название)" if retitled_every and i % retitled_every == 0 else "")
+        yield [municipalities[org % len(municipalities)], f"Учреждение № {org}", "ВКонтакте" if i % 2 == 0 else
+               "Одноклассники", url, title, "да" if org % 3 else "нет", "да" if org % 5 else "нет",
+               (datetime(2015, 1, 1) + timedelta(days=org % 3000)).strftime("%d.%m.%Y")]
+
+
+def stats_rows(page_urls: list[str], dates: list, grown_every: int = 0) -> Iterator[list[str]]:
+    """A snapshot of every page on every date (date by date), with growing subscribers; ``grown_every``:
+    every that many rows (0, k, 2k, …) one subscriber more than otherwise."""
+    i = 0
+    for d, on in enumerate(dates):
+        for p, url in enumerate(page_urls):
+            subscribers = 1_000 + (p % 5_000) + 7 * d + (1 if grown_every and i % grown_every == 0 else 0)
+            yield [url, on.strftime("%d.%m.%Y"), str(subscribers), str(3 + p % 4), str(500 + p % 900),
+                   str(40 + p % 60), str(p % 9), str(p % 5)]
+            i += 1
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[list[str]]) -> Path:
+    return write_messages_csv(path, rows, header)
