@@ -64,6 +64,28 @@ def test_a_chunk_looks_its_pages_up_together(engine):
     assert_summaries_match_a_full_rebuild(engine)
 
 
+def test_a_registry_looks_its_stored_pages_up_per_platform_and_takes_new_organisations_ids_from_the_insert(
+        engine):
+    """1 200 new pages of 600 new organisations in one chunk: the stored pages are looked up by
+    one statement per platform on PostgreSQL (one array of ids: lists of 500 bound values made
+    it scan the platform's rows per list) and per 500 ids on SQLite; the organisations' ids
+    come back from their INSERT, not from a SELECT by name; every page is its organisation's."""
+    from tests.big_files import PAGES_HEADER, page_rows
+
+    rows = list(page_rows(1_200, ["Область", "Баганский район"]))
+    with Statements(engine) as st:
+        result = run(engine, "pages", csv_bytes(PAGES_HEADER, rows))
+    assert (result.ok, result.added) == (True, 1_200), result.report()
+    lookups = st.count("FROM page", "external_id IN (") + st.count("FROM page", "external_id = ANY (")
+    assert lookups == (2 if engine.dialect.name == "postgresql" else 2 * 2)
+    assert st.count("FROM organisation WHERE organisation.name IN") == 0
+    with engine.connect() as conn:
+        owners = dict(conn.execute(text(
+            "SELECT p.url, o.name FROM page p JOIN organisation o ON o.id = p.organisation_id")).all())
+    assert owners == {cells[3]: cells[1] for cells in rows}
+    assert len(set(owners.values())) == 600
+
+
 def test_a_messages_import_reads_no_stored_messages_for_the_summaries(engine):
     """The summaries take the sums of the rows written: no statement rebuilds msg_daily
     from the message table, and the result equals a full rebuild — also when the second

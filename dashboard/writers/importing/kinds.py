@@ -25,7 +25,8 @@ from functools import partial
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import String, any_, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
@@ -98,15 +99,22 @@ def _chunks(items: list, size: int = _CHUNK):
 
 
 def _load_by_platform_key(conn: Connection, table, keys: Iterable[tuple[str, str]]) -> dict[tuple, dict]:
-    """Stored rows of ``table`` by (platform, external_id)."""
+    """Stored rows of ``table`` by (platform, external_id): on PostgreSQL one statement per
+    platform whose ids are one array (a list of 500 bound values is planned on the statistics
+    of the table before the import: a scan of the platform's rows for each list, a hundred
+    seconds for a registry of 100 000 new pages), on SQLite IN lists of 500."""
     by_platform: dict[str, list[str]] = defaultdict(list)
     for platform, ext in set(keys):
         by_platform[platform].append(ext)
     out = {}
     for platform, ids in by_platform.items():
-        for chunk in _chunks(sorted(ids)):
-            rows = conn.execute(select(table).where(table.c.platform == platform,
-                                                    table.c.external_id.in_(chunk)))
+        if is_postgres(conn):
+            chunks = [sorted(ids)]
+            match = lambda chunk: table.c.external_id == any_(literal(chunk, ARRAY(String)))  # noqa: E731
+        else:
+            chunks, match = _chunks(sorted(ids)), table.c.external_id.in_
+        for chunk in chunks:
+            rows = conn.execute(select(table).where(table.c.platform == platform, match(chunk)))
             out.update({(r.platform, r.external_id): dict(r._mapping) for r in rows})
     return out
 
@@ -266,12 +274,10 @@ class PagesKind:
     def write(self, conn: Connection, ctx: Context, plan: Plan, state: dict) -> None:
         o, p = schema.organisation, schema.page
         new_orgs = plan.extra["new_orgs"]
-        if new_orgs:
-            conn.execute(insert(o), list(new_orgs.values()))
-            names = [v["name"] for v in new_orgs.values()]
-            ids = {}
-            for chunk in _chunks(names):
-                ids.update({norm(n): i for i, n in conn.execute(select(o.c.id, o.c.name).where(o.c.name.in_(chunk)))})
+        if new_orgs:  # their ids as the INSERT returns them, not looked up by name
+            created = conn.execute(insert(o).returning(o.c.id, sort_by_parameter_order=True),
+                                   list(new_orgs.values())).scalars().all()
+            ids = dict(zip(new_orgs, created))
             orgs = self._organisations(conn, state)
             for key, org in new_orgs.items():
                 orgs[key] = _Org(ids[key], org["name"], org["kind"], org["sector"], org["municipality_id"])
