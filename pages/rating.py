@@ -35,11 +35,50 @@ VALUE_HEADERS = {"score": "Баллы", "share_in_norm": "В срок", "median_
                  "overdue": "Всего"}
 
 
+
+
+def _points_change(x) -> str:
+    """«▲ 2,0», «▼ 20,0», «±0,0» (as shown, one decimal); «—» without a previous period."""
+    if pd.isna(x):
+        return "—"
+    shown = round(float(x), 1)
+    return "±0,0" if shown == 0 else f"{'▲' if shown > 0 else '▼'} {fmt.num(abs(shown), 1)}"
+
+
+def score_parts_section(parts: pd.DataFrame, name: str) -> None:
+    """Why the chosen municipality has its score and what moved it: the five components'
+    values now and before, their points and the change (rating.score_parts), the largest
+    change first — «where am I and why did I move» answered without reading all 35 rows."""
+    if parts.empty:
+        return
+    shown = parts.assign(
+        weight_text=parts["weight"].map(lambda w: fmt.pct(w, 0)),
+        value_text=[KPIS[c].text(v) for c, v in zip(parts["code"], parts["value"])],
+        prev_text=[KPIS[c].text(v) for c, v in zip(parts["code"], parts["prev_value"])],
+        points_text=parts["points"].map(lambda v: fmt.num(v, 1)),
+        change_text=parts["change"].map(_points_change),
+    )
+    with widgets.section(f"Из чего балл: {name}",
+                         f"Баллы показателя — его место между лучшим (100) и худшим (0) из ранжируемых, "
+                         f"умноженное на вес; сумма — сводный балл ({fmt.num(parts['points'].sum(), 1)}). "
+                         "Баллы меняются и когда меняются другие муниципалитеты. Сначала — что изменилось "
+                         "сильнее всего."):
+        widgets.table(shown, {
+            "name": st.column_config.TextColumn("Показатель", width=190),
+            "weight_text": st.column_config.TextColumn("Вес", width=52),
+            "value_text": st.column_config.TextColumn("Сейчас", width=100),
+            "prev_text": st.column_config.TextColumn("Было", width=100),
+            "points_text": st.column_config.TextColumn("Баллы", width=64),
+            "change_text": st.column_config.TextColumn("Изменение баллов", width=130),
+        }, arrows=["change_text"], key="score_parts", height=widgets.table_height(len(shown)))
+
+
 f = widgets.current_filters()
 widgets.page_header("Рейтинг муниципалитетов", f)
 everywhere = f.with_(municipality_ids=())  # the rating always covers all 35
 cur, prev = widgets.cached(rating.rating_and_previous, everywhere, now=widgets.pinned_now())  # prev: at the same age
 mine = f.municipality_ids[0] if len(f.municipality_ids) == 1 and f.municipality_ids[0] != REGIONAL else None
+names_by_id = dict(zip(cur["municipality_id"], cur["name"]))
 
 table_tab, compare_tab = st.tabs(["Таблица рейтинга", "Сравнение"])
 
@@ -69,7 +108,9 @@ with table_tab:
         me = lg[lg["municipality_id"] == mine].iloc[0]
         value = "" if pd.isna(me[metric]) else f" ({m.text(me[metric])})"
         where = f"{int(me['place'])}-е место из {ranked}" if pd.notna(me["place"]) else f"без места — {LOW_DATA}"
-        pick.markdown(f"**{me['name']}**: {where}{value}.")
+        before = (f" В прошлом периоде — {int(me['prev_place'])}-е." if pd.notna(me["place"])
+                  and pd.notna(me["prev_place"]) else "")
+        pick.markdown(f"**{me['name']}**: {where}{value}.{before}")
     with method, widgets.section("Как считается"):
         if metric == "score":
             weights = " · ".join(f"{KPIS[c].name} — **{fmt.pct(w, 0)}**" for c, w in RATING_WEIGHTS.items())
@@ -82,6 +123,8 @@ with table_tab:
             # Eleven lines of it pushed the table below a 1366×768 screen: folded, named.
             with st.expander("Как учитывается число обращений"):
                 st.caption(rating_method_text())
+    if metric == "score" and mine is not None:
+        score_parts_section(rating.score_parts(cur, prev, mine), names_by_id.get(mine, ""))
     # The table's columns need ~560 px, all of the main area at 1024 px with the sidebar open:
     # the columns that matter first (place, its change, name, value, target), the sample behind
     # the value last. At 1366 px the chart has the rest beside the table; narrower, it goes under.

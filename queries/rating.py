@@ -299,6 +299,33 @@ def best_and_worst(df: pd.DataFrame, metric: str = "share_in_norm",
     return ranked.head(k), ranked.iloc[k:].tail(n).iloc[::-1]
 
 
+def score_parts(cur: pd.DataFrame, prev: pd.DataFrame, mid: int) -> pd.DataFrame:
+    """Why a municipality's composite score is what it is and what moved it: one row per
+    rating component (code, name, weight, value and prev_value as the KPI shows them, points
+    and prev_points — weight × the component's 0–100 points, their sum the score — and
+    change = points − prev_points), the largest change either way first. The prev_* and
+    change are NaN where the municipality was not ranked in ``prev``; empty when it is not
+    ranked in ``cur``. A component's points are its place among the ranked between the best
+    (100) and the worst (0): they move when the others move too."""
+    columns = ["code", "name", "weight", "value", "prev_value", "points", "prev_points", "change"]
+    now = cur[(cur["municipality_id"] == mid) & cur["enough_data"].astype(bool)]
+    if now.empty:
+        return pd.DataFrame(columns=columns)
+    before = prev[(prev["municipality_id"] == mid) & prev["enough_data"].astype(bool)]
+    rows = []
+    for code, weight in RATING_WEIGHTS.items():
+        column = COMPONENT_COLUMNS[code]
+        was = before.iloc[0] if len(before) else None
+        points = weight * float(now.iloc[0][f"score_{code}"])
+        prev_points = float("nan") if was is None else weight * float(was[f"score_{code}"])
+        rows.append({"code": code, "name": KPIS[code].name, "weight": weight, "value": now.iloc[0][column],
+                     "prev_value": float("nan") if was is None else was[column], "points": points,
+                     "prev_points": prev_points, "change": points - prev_points})
+    df = pd.DataFrame(rows, columns=columns)
+    order = df["change"].abs().fillna(-1).sort_values(ascending=False, kind="stable").index
+    return df.loc[order].reset_index(drop=True)
+
+
 def peers_of(df: pd.DataFrame, mid: int, n: int = PEERS) -> list[int]:
     """``mid`` and the ``n`` municipalities of the same kind closest to it in population
     (ties by name)."""

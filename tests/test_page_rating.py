@@ -354,3 +354,27 @@ def test_how_small_samples_count_is_folded_under_its_name(app_db):
     assert "байесовская оценка" in folded[0].caption[0].value
     at.selectbox(key="metric").set_value("subscribers").run()  # not a message metric: no such rule
     assert not [e for e in at.expander if e.label == "Как учитывается число обращений"]
+
+
+def test_the_chosen_municipality_sees_what_its_score_is_made_of(app_db):
+    """«Where am I and why»: город Новосибирск, 2nd of 2 with 30 points (the module's
+    docstring): 20 for the median (the better of two), 10 for posts a week, 0 for the three
+    where район is better; October ranked nobody, so nothing to compare with («—»)."""
+    from tests.fixture_data import NSK
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="mo").set_value(NSK).run()
+    assert_ok(at)
+    df = table_with(at, "Изменение баллов")
+    assert list(df["Показатель"]) == ["Ответ в срок", "Медиана первого ответа", "Подписки на 1000 жителей",
+                                      "Ответы с фотоотчётом", "Публикаций в неделю"]
+    assert list(df["Вес"]) == ["40\u00a0%", "20\u00a0%", "20\u00a0%", "10\u00a0%", "10\u00a0%"]
+    assert list(df["Баллы"]) == ["0,0", "20,0", "0,0", "0,0", "10,0"]
+    assert list(df["Сейчас"][:2]) == ["64,3\u00a0%", "1\u00a0ч 45\u00a0мин"]   # 9/14; 105 min
+    assert set(df["Было"]) == {"—"} and set(df["Изменение баллов"]) == {"—"}
+    assert "#### Из чего балл: город Новосибирск" in texts(at)
+    assert "сумма — сводный балл (30,0)" in texts(at)
+    assert "**город Новосибирск**: 2-е место из 2 (30,0)." in texts(at)   # not ranked in October: no «было»
+    # Without a municipality chosen there is no such table.
+    at.sidebar.selectbox(key="mo").set_value(-1).run()   # widgets.ALL
+    assert all("Изменение баллов" not in f.value.columns for f in at.dataframe)

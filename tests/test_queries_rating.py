@@ -288,3 +288,44 @@ def test_norm_standing_is_the_ratings_view_of_best_and_worst(fixture_engine):
         best, worst = rating.best_and_worst(rating.norm_standing(conn, NOV, NOW), "share_in_norm", 5)
     assert list(best["municipality_id"]) == [19] and list(worst["municipality_id"]) == [31]
     assert list(best["share_in_norm"]) == pytest.approx([6 / 9])
+
+
+def _parts_row(mid, enough, share, median, subs, photo, posts, values=(0.5, 60.0, 10.0, 0.2, 2.0)):
+    return {"municipality_id": mid, "enough_data": enough, "score_share_in_norm": share,
+            "score_median_response": median, "score_subs_per_1000": subs, "score_photo_share": photo,
+            "score_posts_per_week": posts, "share_in_norm": values[0], "median_response_min": values[1],
+            "subs_per_1000": values[2], "photo_share": values[3], "posts_per_week": values[4]}
+
+
+def test_score_parts_say_what_moved_the_score():
+    # Points = weight × component points (40/20/20/10/10 %): now 0,4·50 + 0,2·100 + 0 + 0,1·20 +
+    # 0,1·40 = 46; before 0,4·100 + 0,2·100 + 0 + 0,1·20 + 0,1·70 = 69. «Ответ в срок» lost
+    # 20 points, «Публикаций в неделю» 3: the largest change first, the unchanged after.
+    cur = pd.DataFrame([_parts_row(1, True, 50, 100, 0, 20, 40, (0.55, 300.0, 12.0, 0.25, 3.0)),
+                        _parts_row(2, True, 100, 0, 100, 100, 100)])
+    prev = pd.DataFrame([_parts_row(1, True, 100, 100, 0, 20, 70, (0.9, 290.0, 11.0, 0.25, 4.0)),
+                         _parts_row(2, False, 0, 0, 0, 0, 0)])
+    parts = rating.score_parts(cur, prev, 1)
+    assert list(parts["code"]) == ["share_in_norm", "posts_per_week", "median_response", "subs_per_1000",
+                                   "photo_share"]
+    assert list(parts["name"][:2]) == ["Ответ в срок", "Публикаций в неделю"]
+    assert list(parts["points"]) == pytest.approx([20, 4, 20, 0, 2])
+    assert list(parts["prev_points"]) == pytest.approx([40, 7, 20, 0, 2])
+    assert list(parts["change"]) == pytest.approx([-20, -3, 0, 0, 0])
+    assert parts["points"].sum() == pytest.approx(46) and parts["prev_points"].sum() == pytest.approx(69)
+    assert list(parts["value"][:2]) == pytest.approx([0.55, 3.0])
+    assert list(parts["prev_value"][:2]) == pytest.approx([0.9, 4.0])
+    # Not ranked before: the points now, nothing to compare with; not ranked now: no rows.
+    fresh = rating.score_parts(cur, prev, 2)
+    assert list(fresh["points"]) == pytest.approx([40, 0, 20, 10, 10])
+    assert fresh["prev_points"].isna().all() and fresh["change"].isna().all()
+    assert rating.score_parts(prev, cur, 2).empty
+
+
+def test_score_parts_add_up_to_the_score():
+    df = _frame([(1, 200, 200, 150, 60.0, 200), (2, 200, 200, 120, 90.0, 200), (3, 200, 200, 100, 30.0, 200)])
+    scored = rating.score_table(df, min_messages=20)
+    for mid in (1, 2, 3):
+        parts = rating.score_parts(scored, scored, mid)
+        score = float(scored.loc[scored["municipality_id"] == mid, "score"].iloc[0])
+        assert parts["points"].sum() == pytest.approx(score) and (parts["change"] == 0).all()
