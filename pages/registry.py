@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 import streamlit as st
 
 from dashboard.core import formatting as fmt
+from dashboard.core.localtime import to_naive_utc
 from dashboard.core.schema import ORG_KINDS, ORG_SECTORS
 from dashboard.presentation import exports
 from dashboard.ui import access, signals_view, widgets
 from queries import pages
 
 YES, NO = "✓", "✗"
+# «Без публикаций»: days without a post (0: any page).
+SILENT = {0: "Не важно", 14: "14 дней и больше", 30: "30 дней и больше", 90: "90 дней и больше"}
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The start of ``day`` in the display time zone, as naive UTC (how the database stores times)."""
+    return to_naive_utc(datetime.combine(day, time.min, tzinfo=widgets.get_settings().tz))
+
 
 f = widgets.current_filters()
 widgets.page_header("Реестр госпабликов")
@@ -27,9 +38,16 @@ kinds = filters_row.multiselect("Тип организации", list(ORG_KINDS)
 mark = filters_row.selectbox("Госметка", ["all", "yes", "no"],
                              format_func={"all": "Все страницы", "yes": "Есть госметка", "no": "Нет госметки"}.get,
                              key="mark", width=180)
+silent_days = filters_row.selectbox("Без публикаций", list(SILENT), format_func=SILENT.get, key="silent",
+                                    width=190, help="Страницы, где не было публикаций столько дней и больше "
+                                                    "или не было совсем: список для рассылки — кнопки "
+                                                    "«Скачать» под таблицей")
 closed = filters_row.toggle("С закрытыми", key="closed", help="Показать и закрытые страницы", width="content")
+today = widgets.local_now().date()
+silent_since = today - timedelta(days=silent_days) if silent_days else None
 rf = pages.RegistryFilter(search=search.strip() or None, include_closed=closed, org_kinds=tuple(kinds),
-                          verified=None if mark == "all" else mark == "yes")
+                          verified=None if mark == "all" else mark == "yes",
+                          silent_before=None if silent_since is None else local_midnight_utc(silent_since))
 
 tab_pages, tab_check = st.tabs(["Страницы", "Проверка требований"])
 with tab_pages:
@@ -43,7 +61,9 @@ with tab_pages:
     sort = sort_row.selectbox("Сортировка", sorts, format_func=pages.REGISTRY_SORTS.get, key="sort",
                               index=sorts.index("subscribers" if own else "municipality"), width=220)
     descending = sort_row.toggle("По убыванию", value=own, key="desc", width="content")
-    st.markdown(f"Найдено **{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}.")
+    st.markdown(f"Найдено **{fmt.num(total)}** {fmt.plural(total, 'страница', 'страницы', 'страниц')}"
+                + (f" без публикаций с {fmt.d(silent_since)} (за {silent_days} дней и больше)" if silent_since else "")
+                + ".")
     offset = widgets.pager("reg_page", total, pages.REGISTRY_PAGE_SIZE, reset_on=(f, rf, sort, descending))
     reg = widgets.cached(pages.registry_page, f, rf, sort=sort, descending=descending, offset=offset)
     reg = reg.assign(
@@ -85,7 +105,6 @@ with tab_pages:
                              pages.registry_page, f, rf, sort=sort, descending=descending, limit=None)
 
 with tab_check:
-    today = widgets.local_now().date()
     comp = widgets.cached(pages.compliance, today, f)
     ok = int(comp["compliant"].astype(bool).sum())
     st.markdown(f"Соответствуют всем требованиям: **{ok} из {len(comp)}** муниципалитетов. "

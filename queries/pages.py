@@ -39,12 +39,15 @@ class RegistryFilter:
 
     search: substring of title, organisation or URL, case-insensitive (Cyrillic too);
     org_kinds: organisation kinds (empty: all); verified: True/False/None (any);
-    include_closed: closed pages (closed_on set) too."""
+    include_closed: closed pages (closed_on set) too; silent_before (naive UTC): only pages
+    whose last post is before that moment or that never posted (the list of silent pages
+    to send out; None: any)."""
 
     search: str | None = None
     include_closed: bool = False
     org_kinds: tuple[str, ...] = ()
     verified: bool | None = None
+    silent_before: datetime | None = None
 
 
 def _fold(conn: Connection, expr):
@@ -63,6 +66,8 @@ def _registry_where(conn: Connection, f: Filters | None, rf: RegistryFilter) -> 
         where.append(o.c.kind.in_(rf.org_kinds))
     if rf.verified is not None:
         where.append(p.c.verified.is_(rf.verified))
+    if rf.silent_before is not None:
+        where.append(or_(p.c.last_post_at.is_(None), p.c.last_post_at < rf.silent_before))
     needle = (rf.search or "").strip().lower()
     if needle:
         where.append(or_(*[_fold(conn, c).contains(needle, autoescape=True)

@@ -218,3 +218,35 @@ def test_a_municipality_user_sees_its_largest_pages_first(signed_in_app):
     assert "Муниципалитет" in reg.columns
     widths = {c.get("label"): c.get("width") for c in _registry_config(at).values()}
     assert (widths["Страница"], widths["Муниципалитет"]) == (300, 160)
+
+
+def test_silent_pages_as_a_list_to_send_out(app_db):
+    """«Без публикаций»: at NOW (28.11 19:00 local) «14 дней и больше» is no post since
+    14.11.2026 00:00 local — page 6 alone (last post 01.11); with closed pages, 10 too (19.10);
+    «90 дней» finds none open. The downloads carry the same filter."""
+    from dashboard.ui import widgets
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.selectbox(key="silent").set_value(14).run()
+    assert_ok(at)
+    assert list(table_with(at, "Госметка")["Страница"]) == ["Страница 6"]
+    assert "Найдено **1** страница без публикаций с 14.11.2026 (за 14 дней и больше)." in texts(at)
+    at.toggle(key="closed").set_value(True).run()
+    assert sorted(table_with(at, "Госметка")["Страница"]) == ["Страница 10", "Страница 6"]
+    at.toggle(key="closed").set_value(False).run()
+    at.selectbox(key="silent").set_value(90).run()
+    assert "Найдено **0** страниц без публикаций с 30.08.2026 (за 90 дней и больше)." in texts(at)
+    at.selectbox(key="silent").set_value(0).run()
+    assert "Найдено **9** страниц." in texts(at)
+    # The file is built from the filter the screen shows (the builder's arguments).
+    at.selectbox(key="silent").set_value(14).run()
+    from queries import pages
+
+    rf = pages.RegistryFilter(silent_before=pd.Timestamp(2026, 11, 13, 17, 0).to_pydatetime())
+    widgets.get_engine.clear()
+    from tests.fixture_data import NOV
+
+    raw = widgets.export_bytes("csv", "Реестр", "dashboard.presentation.exports.registry_export",
+                               "queries.pages.registry_page", (NOV, rf), (("limit", None),), "test")
+    assert list(pd.read_csv(io.BytesIO(raw), sep=";", encoding="utf-8-sig")["Страница"]) == ["Страница 6"]
+    widgets.get_engine.clear()

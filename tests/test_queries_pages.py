@@ -77,3 +77,36 @@ def test_compliance(fixture_engine):
     # 10.12: recent means from 26.11; page 2 last posted 20.11. Only 31 is listed.
     assert list(later["municipality_id"]) == [31]
     assert not bool(later["posted_recently"].iloc[0])
+
+
+def test_registry_of_silent_pages(fixture_engine):
+    # Last posts (UTC): 1 27.11 05:00, 2 20.11, 3 27.11 06:00, 4 28.11, 5 25.11, 6 01.11, 7 26.11,
+    # 8 24.11, 9 27.11 02:00; 10 (closed 20.10) 19.10.
+    from datetime import datetime
+
+    def silent(before, **kw):
+        with fixture_engine.connect() as conn:
+            rf = pages.RegistryFilter(silent_before=before, **kw)
+            return (sorted(pages.registry_page(conn, None, rf, limit=None)["page_id"]),
+                    pages.registry_count(conn, None, rf))
+
+    # 14 days before 28.11 in Novosibirsk: since 14.11 00:00 local, 13.11 17:00 UTC.
+    assert silent(datetime(2026, 11, 13, 17, 0)) == ([6], 1)
+    assert silent(datetime(2026, 11, 13, 17, 0), include_closed=True) == ([6, 10], 2)
+    assert silent(datetime(2026, 11, 27, 5, 30)) == ([1, 2, 5, 6, 7, 8, 9], 7)
+    assert silent(datetime(2026, 11, 1, 4, 0)) == ([], 0)   # 6's post at 04:00 is not before it
+    assert silent(None) == ([1, 2, 3, 4, 5, 6, 7, 8, 9], 9)
+
+
+def test_a_page_that_never_posted_is_silent(fixture_engine):
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    from dashboard.core import schema
+
+    with fixture_engine.begin() as conn:
+        conn.execute(update(schema.page).where(schema.page.c.id == 3).values(last_post_at=None))
+    with fixture_engine.connect() as conn:
+        found = pages.registry_page(conn, None, pages.RegistryFilter(silent_before=datetime(2026, 11, 13, 17, 0)))
+    assert sorted(found["page_id"]) == [3, 6]
