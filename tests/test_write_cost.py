@@ -86,6 +86,30 @@ def test_a_registry_looks_its_stored_pages_up_per_platform_and_takes_new_organis
     assert len(set(owners.values())) == 600
 
 
+def test_a_page_url_named_in_several_chunks_is_parsed_once(engine, monkeypatch):
+    """A month of stats names every page once a date, in a chunk per date: each URL is parsed
+    (and looked up) in the first chunk only, the later ones take the page from the first's
+    answer; the snapshots are all stored against the right pages."""
+    from dashboard.writers.importing import importer, references
+
+    load_pages(engine)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    parsed = []
+    parse = references.parse_page_url
+    monkeypatch.setattr(references, "parse_page_url", lambda v: parsed.append(v) or parse(v))
+    urls = ["https://vk.com/club101", "https://ok.ru/group/555", "https://t.me/nso_gov"]
+    rows = [[url, f"{d:02d}.11.2026", str(1000 + 10 * d + k), "1"] for d in (2, 9, 16)
+            for k, url in enumerate(urls)]
+    result = run(engine, "stats", csv_bytes(STATS_HEADER, rows))
+    assert (result.ok, result.added) == (True, 9), result.report()
+    assert sorted(parsed) == sorted(urls)
+    with engine.connect() as conn:
+        stored = conn.execute(text('SELECT p.url, s.subscribers FROM page_stats s JOIN page p ON p.id = s.page_id'
+                                   ' ORDER BY s."on", s.subscribers')).all()
+    assert [tuple(r) for r in stored] == [(url, int(subs)) for url, _, subs, _ in rows]
+    assert_summaries_match_a_full_rebuild(engine)
+
+
 def test_a_messages_import_reads_no_stored_messages_for_the_summaries(engine):
     """The summaries take the sums of the rows written: no statement rebuilds msg_daily
     from the message table, and the result equals a full rebuild — also when the second

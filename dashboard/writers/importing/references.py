@@ -53,6 +53,7 @@ def memoised(fn: Callable) -> Callable:
             raise ValueError(answer)
         return answer
 
+    wrapper.answered = cache.__contains__  # whether a raw value was matched already (its (type, value) key)
     return wrapper
 
 
@@ -205,12 +206,15 @@ class PageIndex:
 
     def preload(self, values: Iterable) -> None:
         """Look the pages of these URL cells up in a few queries (a chunk's worth at a time);
-        values that are not page URLs are left to the row's own check."""
+        values that are not page URLs are left to the row's own check, values an earlier chunk
+        named are answered already (a month of stats names every page once a date: each URL
+        is parsed once, not once per chunk it is in)."""
         wanted: dict[str, set[str]] = {}
         self._refs = {}  # the previous chunk's are memoised by now
+        answered = self.by_url_value.answered
         for value in values:
             key = (type(value), value)
-            if key in self._refs:
+            if key in self._refs or answered(key):
                 continue
             try:
                 ref = parse_page_url(value)
