@@ -410,6 +410,7 @@ def main() -> None:
     ap.add_argument("--national", default="", help="a SQLite database (copied for every import, never written): "
                     "its registry and its last month of snapshots imported again, instead of --rows")
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))  # tests.big_files writes the files
     only = {c for c in args.cases.split(",") if c}
     if only - set(CASES):
         ap.error(f"--cases: one or more of {','.join(CASES)}")
