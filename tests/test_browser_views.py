@@ -367,3 +367,69 @@ def test_buttons_over_a_table_and_a_chart_say_what_they_do_in_russian(app_url, c
         assert browser.page_errors(page) == []
     finally:
         page.context.close()
+
+
+RESIZE_STEP_PX = 2
+
+
+def open_column_menu(page, table):
+    """Open the menu (⋮) of the table's first column that can be resized: the header is a canvas,
+    so its first column edge is found where the pointer turns into «col-resize»; the menu button
+    sits just left of it on a hovered header."""
+    table.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    box = table.bounding_box()
+    canvas = table.locator("canvas").first
+    y = box["y"] + 18
+    for x in range(int(box["x"]) + 20, int(box["x"] + box["width"]), RESIZE_STEP_PX):
+        page.mouse.move(x, y)
+        if canvas.evaluate("c => c.style.cursor") == "col-resize":
+            break
+    else:
+        raise AssertionError("no column edge in the table's header")
+    menu = page.locator('[data-testid="stDataFrameColumnMenu"]')
+    for _ in range(3):  # the button shows once the header has noticed the hover
+        page.mouse.move(x - 40, y)
+        page.wait_for_timeout(400)
+        page.mouse.click(x - 18, y)
+        try:
+            menu.wait_for(timeout=3_000)
+            return menu
+        except sync_api.TimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError("the column menu did not open")
+
+
+def menu_items(menu) -> list[str]:
+    """The entries a user sees in an open column menu (without the names of their icons)."""
+    return [" ".join(line for line in e.inner_text().splitlines() if not re.fullmatch(r"[a-z_0-9]+", line))
+            for e in menu.locator('[role="menuitem"]').all() if e.is_visible()]
+
+
+def test_table_column_menus_are_russian(app_url, chromium, outside):
+    """A table's column menu read «Sort ascending», «Statistics», «Format» (with $, € and ¥),
+    «Autosize», «Pin column», «Hide column»; its statistics «Values», «Median», «Sum»."""
+    page = browser.new_page(chromium, 1366, 768, outside)
+    try:
+        seen = {}
+        for title in ("Рейтинг", "Реестр госпабликов", "Муниципалитет"):
+            open_(page, app_url, title, "m=31" if title == "Муниципалитет" else "")
+            menu = open_column_menu(page, page.locator('[data-testid="stDataFrame"]').first)
+            seen[title] = menu_items(menu)
+            assert menu.locator('[aria-label="Копировать название столбца"]').count() == 1, title
+            if title == "Рейтинг":  # «Место»: a number column, the one kind with «Format»
+                menu.locator('[role="menuitem"]', has_text="Статистика").hover()
+                stats = page.locator('[data-testid="stDataFrameStatisticsMetrics"]')
+                stats.wait_for(timeout=5_000)
+                labels = stats.inner_text()
+            page.keyboard.press("Escape")
+        russian = ["По возрастанию", "По убыванию", "Статистика", "Ширина по содержимому", "Закрепить столбец",
+                   "Скрыть столбец"]
+        assert seen == {"Рейтинг": russian, "Реестр госпабликов": russian, "Муниципалитет": russian}
+        for word in ("Значений", "Пустых", "Разных", "Среднее", "Стандартное отклонение", "Минимум",
+                     "25-й процентиль", "Медиана", "75-й процентиль", "Максимум", "Сумма"):
+            assert word in labels.splitlines(), labels
+        assert not re.search(r"[A-Za-z]", labels), labels
+        assert browser.page_errors(page) == []
+    finally:
+        page.context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import io
+import json
 import logging
 import math
 from contextlib import contextmanager
@@ -159,6 +160,51 @@ _TOOLBAR_CSS = "\n".join(
     f'{{ content: "{ru}"; font-size: 0.875rem; }}'
     for en, ru in TOOLBAR_WORDS.items())
 
+# The menu a table's column header opens (⋮) and its «Statistics» panel (Streamlit's words,
+# English). Its entries are bare text beside an icon, which CSS cannot tell apart (unlike the
+# toolbar's aria-labels), so a script in the page translates them as they appear.
+COLUMN_MENU_WORDS = {
+    "Sort ascending": "По возрастанию", "Sort descending": "По убыванию", "Statistics": "Статистика",
+    "Autosize": "Ширина по содержимому", "Pin column": "Закрепить столбец", "Unpin column": "Открепить столбец",
+    "Hide column": "Скрыть столбец", "Copy column name": "Копировать название столбца", "Copied": "Скопировано",
+    "Values": "Значений", "Empty": "Пустых", "Distinct": "Разных", "Average": "Среднее",
+    "Standard deviation": "Стандартное отклонение", "Minimum": "Минимум", "25th percentile": "25-й процентиль",
+    "Median": "Медиана", "75th percentile": "75-й процентиль", "Maximum": "Максимум", "Sum": "Сумма",
+    "Minimum length": "Наименьшая длина", "Maximum length": "Наибольшая длина", "Average length": "Средняя длина",
+    "Range": "Размах", "No data": "Нет данных", "Based on sample": "По выборке", "True": "Да", "False": "Нет",
+    # The hint of the column-type icon at the menu's top:
+    "text": "Текст", "number": "Число", "date": "Дата", "datetime": "Дата и время", "time": "Время",
+    "checkbox": "Да или нет", "link": "Ссылка", "list": "Список", "progress": "Шкала", "object": "Значение",
+}
+# Entries taken out: «Format» offers $, €, ¥ and English number styles for figures the table
+# already shows in Russian.
+COLUMN_MENU_HIDDEN = ("Format",)
+_COLUMN_MENU = '[data-testid="stDataFrameColumnMenu"], [data-testid="stDataFrameStatisticsMenu"]'
+_COLUMN_MENU_JS = """<script>
+(() => {
+  if (window.dashboardColumnMenu) return;
+  window.dashboardColumnMenu = true;
+  const words = %s, hidden = %s, scope = %s;
+  const russian = () => document.querySelectorAll(scope).forEach(menu => {
+    const texts = document.createTreeWalker(menu, NodeFilter.SHOW_TEXT);
+    for (let t = texts.nextNode(); t; t = texts.nextNode()) {
+      const word = t.nodeValue.trim();
+      if (hidden.includes(word)) {
+        const item = t.parentElement.closest('[role="menuitem"]');
+        const box = item && item.parentElement.getAttribute('role') === 'presentation' ? item.parentElement : item;
+        if (box) box.style.display = 'none';
+      } else if (words[word]) {
+        t.nodeValue = words[word];
+      }
+    }
+    menu.querySelectorAll('[title], [aria-label]').forEach(e => ['title', 'aria-label'].forEach(a => {
+      if (words[e.getAttribute(a)]) e.setAttribute(a, words[e.getAttribute(a)]);
+    }));
+  });
+  new MutationObserver(russian).observe(document.body, {childList: true, subtree: true, characterData: true});
+})();
+</script>""" % (json.dumps(COLUMN_MENU_WORDS, ensure_ascii=False), json.dumps(COLUMN_MENU_HIDDEN), json.dumps(_COLUMN_MENU))
+
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
 _KPI_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
 _CSS = f"""
@@ -241,10 +287,10 @@ _LANG_JS = "<script>document.documentElement.lang = 'ru';</script>"
 
 def page_style() -> None:
     """A few layout tweaks the theme cannot express (font sizes of KPI cards, phone and print
-    layouts), and the document language."""
+    layouts), the document language, and tables' column menus in Russian."""
     st.html(_CSS)
     with st.sidebar:
-        st.html(_LANG_JS, unsafe_allow_javascript=True)
+        st.html(_LANG_JS + _COLUMN_MENU_JS, unsafe_allow_javascript=True)
 
 
 def russian_file_uploader(instructions: str, refused: str = "") -> None:
