@@ -209,7 +209,8 @@ def test_summary_slide_states_conclusions_from_the_queries(pptx_file, expected, 
         m = breakdowns.by_municipality(conn, f, fixture_data.NOW)
     worst = m[m["municipality_id"] > 0].sort_values("overdue", ascending=False).iloc[0]
     assert cur.overdue == 2 and worst["name"] == "город Новосибирск"
-    assert (f"Без ответа сверх нормы — 2 обращения; больше всего: город Новосибирск "
+    # The card's words («Просрочено без ответа»), not «Без ответа сверх нормы» beside the card saying 2.
+    assert (f"Просрочено без ответа — 2 обращения; больше всего: город Новосибирск "
             f"({fmt.num(worst['overdue'])}).") in said
     ranked = expected["rating"][expected["rating"]["enough_data"]].sort_values("share_in_norm")
     low = ranked.iloc[0]
@@ -566,6 +567,8 @@ def test_municipality_deck_compares_with_the_oblast(report_engine, expected):
     assert f"Область: {fmt.num(expected['cur'].messages)}" in kpi
     row = expected["rating"].set_index("municipality_id").loc[NSK]
     assert f"{int(row['rank'])} из {int(expected['rating']['enough_data'].sum())}" in slide_text(prs.slides[3])
+    # «Главное» names the overdue as the card does (город Новосибирск's 2 of the oblast's 2).
+    assert "Просрочено без ответа — 2 обращения." in bullets(prs.slides[1])
     pages = table_rows(prs.slides[titles.index("Страницы муниципалитета")])
     assert len(pages) - 1 == 5  # the city administration's four pages and the school's
     assert pages[1][1] == "Страница 1"  # most subscribers first

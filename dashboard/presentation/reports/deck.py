@@ -335,7 +335,7 @@ def conclusions(c: ReportContent) -> list[str]:
         m = c.municipalities[c.municipalities["municipality_id"] > 0]
         if h.overdue:
             worst = m.sort_values(["overdue", "name"], ascending=[False, True]).iloc[0]
-            out.append(f"Без ответа сверх нормы — {metrics.messages_text(h.overdue)}; больше всего: {worst['name']} "
+            out.append(f"{KPIS['overdue'].name} — {metrics.messages_text(h.overdue)}; больше всего: {worst['name']} "
                        f"({fmt.num(worst['overdue'])}).")
         else:
             out.append("Просроченных обращений без ответа нет.")
@@ -360,7 +360,7 @@ def conclusions(c: ReportContent) -> list[str]:
             move = rank_change_cell(row["rank_change"]).text
             tail = f" ({move} {prev})" if move not in ("=", fmt.NA) else ""
             out.append(f"{c.scope_name} — {int(row['rank'])} место в рейтинге из {n}{tail}.")
-        out.append(f"Без ответа сверх нормы — {metrics.messages_text(h.overdue)}." if h.overdue
+        out.append(f"{KPIS['overdue'].name} — {metrics.messages_text(h.overdue)}." if h.overdue
                    else "Просроченных обращений без ответа нет.")
         out.append(f"Медиана первого ответа — {_ht(h, 'median_response')}.")
     out.append(f"Подписчиков — {_t('subscribers', h.subscribers)}: {_change(c, 'subscribers')} {prev}.")
