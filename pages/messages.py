@@ -71,14 +71,15 @@ with widgets.section("Просроченные обращения без отв�
         # the full ones were cut («Новосибирский район»); the topic column gets 20 px more
         # («Тепло- и водоснабжение» was cut too), from the date and hours columns' spare room.
         od = od.assign(received_local=pd.to_datetime(od["received_at"]),  # already local time
+                       minutes_overdue=od["hours_overdue"] * 60,  # shown as «12 дн 1 ч», not «289» hours
                        municipality=od["municipality"].map(short_name))
         # One municipality chosen (a municipality user's own): no column repeating it in every
         # row; the page title, cut at 193 px («Администрация города Бердс…»), gets its width.
         one = len(f.municipality_ids) == 1
         widgets.table(od, {
             "received_local": widgets.datetime_column("Поступило", width=118),
-            "hours_overdue": widgets.number_column("Просрочено, ч", "int", width=104,
-                                                   help="Часов сверх нормы ответа"),
+            "minutes_overdue": widgets.number_column("Просрочено на", "minutes", width=104,
+                                                     help=f"Сколько прошло сверх нормы ответа ({f.norm.label})"),
             **({} if one else {"municipality": st.column_config.TextColumn("Муниципалитет", width=140,
                                                                         help=f"Сокращения: {SHORT_NAMES_NOTE}")}),
             "page_title": st.column_config.TextColumn("Страница", width=193 + 140 * one),

@@ -200,7 +200,7 @@ def test_leadership_sees_every_screen_but_no_writes(signed_in_app):
         assert at.error[0].value == "Эта страница недоступна для роли «руководство»."
     switch_page(at, "pages/messages.py").run()
     assert_ok(at)
-    assert list(table_with(at, "Просрочено, ч")["Страница"]) == ["Страница 1", "Страница 2"]
+    assert list(table_with(at, "Просрочено на")["Страница"]) == ["Страница 1", "Страница 2"]
 
 
 def test_municipality_opens_its_profile_and_sees_only_its_own_lists(signed_in_app):
@@ -209,7 +209,7 @@ def test_municipality_opens_its_profile_and_sees_only_its_own_lists(signed_in_ap
     assert _titles(at)[0] == "город Новосибирск"  # its profile opens first
     assert at.sidebar.selectbox(key="mo").options == ["город Новосибирск"]
     switch_page(at, "pages/messages.py").run()
-    overdue = table_with(at, "Просрочено, ч")
+    overdue = table_with(at, "Просрочено на")
     assert list(overdue["Страница"]) == ["Страница 1", "Страница 2"]   # its own, one municipality:
     assert "Муниципалитет" not in overdue.columns                       # no column repeating it
     # Another municipality: no overdue list of Баганский район even when the link asks for it.

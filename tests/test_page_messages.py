@@ -26,15 +26,20 @@ def test_cards(app_db):
 
 def test_overdue_list_has_no_resident_data(app_db):
     at = run_page(app_db, PAGE, now=NOW)
-    od = table_with(at, "Просрочено, ч")
+    od = table_with(at, "Просрочено на")
     # 17 received Mon 23.11 10:00, due 24.11 10:00 -> 105 h late; 18 received 26.11 10:00 -> 33 h.
     assert [t.strftime("%d.%m.%Y %H:%M") for t in od["Поступило"]] == ["23.11.2026 10:00", "26.11.2026 10:00"]
-    assert list(od["Просрочено, ч"]) == [105, 33]     # numbers: sorted as numbers
+    assert list(od["Просрочено на"]) == [105 * 60, 33 * 60]     # minutes: sorted as numbers
+    # … printed as durations, as the signals and the cards print them: «289» hours read as a count.
+    from tests.apptest_utils import display_texts
+
+    frame = next(d for d in at.dataframe if "minutes_overdue" in d.value.columns)
+    assert list(display_texts(frame)["minutes_overdue"]) == ["4\u00a0дн 9\u00a0ч", "33\u00a0ч"]
     assert list(od["Страница"]) == ["Страница 1", "Страница 2"]
     assert list(od["Тема"]) == ["Дороги", "Дороги"]
     # The charts' short names: the full ones were cut at 1366 px.
     assert list(od["Муниципалитет"]) == ["г. Новосибирск", "г. Новосибирск"]   # «город Новосибирск»
-    assert list(od.columns) == ["Поступило", "Просрочено, ч", "Муниципалитет", "Страница", "Открыть",
+    assert list(od.columns) == ["Поступило", "Просрочено на", "Муниципалитет", "Страница", "Открыть",
                                 "Тема", "Статус"]   # «Открыть» names the host: vk.com, ok.ru
     assert "**2** обращения." in texts(at)
 
@@ -75,7 +80,7 @@ def test_platform_summary_and_filter(app_db):
     assert_ok(at)
     # OK pages 2 and 6: messages 6, 7, 18 and 12, 25, 26; page 10 closed.
     assert metrics(at)["Обращения"] == "6"
-    od = table_with(at, "Просрочено, ч")
+    od = table_with(at, "Просрочено на")
     assert list(od["Страница"]) == ["Страница 2"]
 
 
@@ -96,8 +101,8 @@ def test_overdue_list_of_one_municipality_has_no_municipality_column(app_db):
     at = run_page(app_db, PAGE, now=NOW, query_params={"mo": "город Новосибирск"})
     assert_ok(at)
     assert at.session_state["filters"].municipality_ids == (NSK,)
-    od = table_with(at, "Просрочено, ч")
-    assert list(od.columns) == ["Поступило", "Просрочено, ч", "Страница", "Открыть", "Тема", "Статус"]
+    od = table_with(at, "Просрочено на")
+    assert list(od.columns) == ["Поступило", "Просрочено на", "Страница", "Открыть", "Тема", "Статус"]
     assert list(od["Страница"]) == ["Страница 1", "Страница 2"]
-    config = next(json.loads(d.proto.columns) for d in at.dataframe if "hours_overdue" in json.loads(d.proto.columns))
+    config = next(json.loads(d.proto.columns) for d in at.dataframe if "minutes_overdue" in json.loads(d.proto.columns))
     assert config["page_title"]["width"] == 193 + 140
