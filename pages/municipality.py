@@ -75,11 +75,13 @@ def rank_card() -> widgets.Card:
     if not bool(mine["enough_data"]) or pd.isna(mine["rank"]):
         return widgets.Card("Место в рейтинге", "мало данных", help="Меньше обращений, чем нужно для рейтинга.")
     change = mine["rank_change"]
-    text = None if pd.isna(change) else charts.rank_change_label(change)
+    text = charts.rank_card_change(change, mine["prev_rank"])
     color = "gray" if pd.isna(change) or change == 0 else ("green" if change > 0 else "red")
     # The label already carries ▲/▼: no second arrow.
     return widgets.Card("Место в рейтинге", f"{fmt.num(mine['rank'])} из {n_ranked}", text, color, "off",
-                        "Сводный рейтинг муниципалитетов, см. «Рейтинг» и «Методика».")
+                        "Сводный рейтинг муниципалитетов. Стрелка — сдвиг сильнее случайных колебаний; "
+                        "«было» — место в прошлом периоде, когда сдвиг в их пределах. Из чего балл и что "
+                        "его изменило — «Рейтинг» с выбранным муниципалитетом; формулы — «Методика».")
 
 
 CARDS = ["subscribers", "messages", "share_in_norm", "median_response", "overdue"]

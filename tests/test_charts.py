@@ -266,6 +266,15 @@ def test_rank_change_label():
     assert [charts.rank_change_label(c) for c in (2, -1, 0, None)] == ["▲ 2", "▼ 1", "=", "—"]
 
 
+def test_rank_card_change_says_where_it_was_when_the_move_is_not_marked():
+    nan = float("nan")
+    assert charts.rank_card_change(2.0, 30.0) == "▲ 2"           # a move beyond the noise: the arrow
+    assert charts.rank_card_change(-1.0, 27.0) == "▼ 1"
+    assert charts.rank_card_change(nan, 26.0) == "было 26-е"      # within the noise: where it was
+    assert charts.rank_card_change(nan, nan) is None               # not ranked before: nothing
+    assert charts.rank_card_change(None, None) is None
+
+
 def test_platform_bars_in_platform_colours_without_empty_platforms():
     df = pd.DataFrame({"platform": ["ok", "vk", "tg"], "platform_label": ["Одноклассники", "ВКонтакте", "Telegram"],
                        "messages": [100, 300, 0], "subscribers": [10, 30, 5]})

@@ -895,6 +895,18 @@ def comparison(df: pd.DataFrame, metrics: Sequence[str], name_col: str = "name",
 
 # -- league-table helpers ----------------------------------------------------------
 
+def rank_card_change(rank_change, prev_rank) -> str | None:
+    """The line under a municipality's «Место в рейтинге» card: «▲ 2» / «▼ 1» / «=» for a move
+    beyond random variation (rank_change set), «было 26-е» when it was ranked before but the
+    move is within it (rank_change empty), None when it was not ranked before — the profile
+    had answered «where was I» with nothing whenever the move was not marked."""
+    if rank_change is not None and not pd.isna(rank_change):
+        return rank_change_label(rank_change)
+    if prev_rank is None or pd.isna(prev_rank):
+        return None
+    return f"было {int(prev_rank)}-е"
+
+
 def rank_change_label(change) -> str:
     """'▲ 2' (moved up), '▼ 1' (down), '=' (same), '—' (not ranked before or now)."""
     if change is None or pd.isna(change):
