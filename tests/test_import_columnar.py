@@ -238,3 +238,106 @@ def test_plain_xlsx_rows_equal_openpyxl(monkeypatch, tmp_path):
     fast = _book_rows(data)
     assert fast == _book_rows(data, monkeypatch)
     assert fast == [(1, ["ID", "N"]), (2, ["b1", 3]), (3, [None, 4.25]), (4, ["b3", "текст & <знаки>"])]
+
+
+# --- stats: whole numbers column-wise, a chunk's snapshots against the per-row check -----------------
+
+INTEGERS = ["0", "7", "1234", "00012", "123456789012345678", "1234567890123456789", "1 234", "1\u00a0234",
+            "12.0", "12,00", "12.5", "-1", "-0", " 5", "5 ", "abc", "", "-", "нет данных", None, 5, 0, -3, 5.0,
+            5.5, -2.0, 1e20, float("nan"), True, False, "٣", "²", "1" * 30, "+5"]
+
+
+def per_int(v):
+    from dashboard.writers.importing.values import parse_int
+
+    try:
+        return parse_int(v)
+    except ValueError:
+        return BAD
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_integers_equal_parse_int_cell_by_cell(required):
+    from dashboard.writers.importing.columns import STATS
+
+    h = match_header(1, ["Ссылка", "Дата", "Подписчики"], STATS)
+    cols = Columns(h, [(i + 2, [URLS[0], "02.11.2026", v]) for i, v in enumerate(INTEGERS)])
+    got = cols.integers("subscribers", required=required)
+    for i, v in enumerate(INTEGERS):
+        want = per_int(v)
+        if want is None and required:
+            want = BAD
+        assert (got[i], bool(cols.ok[i])) == (want, want is not BAD), v
+        assert got[i] is BAD or got[i] is None or got[i].__class__ is int, v
+
+
+STATS_URLS = [*URLS, "https://t.me/nso_gov"]
+STATS_COLUMNS = ["Ссылка", "Дата", "Подписчики", "Публикации", "Просмотры", "Лайки", "Последняя публикация"]
+
+
+def stats_rows(dates: int) -> list[list[str]]:
+    """Every registered page on ``dates`` weekly dates, date by date."""
+    days = [date(2026, 6, 1) + timedelta(weeks=d) for d in range(dates)]
+    return [[url, on.strftime("%d.%m.%Y"), str(1000 + 37 * k + d), str(k + d), "" if k == 1 else str(100 * d),
+             str(d), (on - timedelta(days=1)).strftime(f"%d.%m.%Y {10 + k}:30") if k % 2 == 0 else ""]
+            for d, on in enumerate(days) for k, url in enumerate(STATS_URLS)]
+
+
+@pytest.mark.parametrize("index, value, column, message", [
+    (0, "https://vk.com/club999", "Ссылка", "страница с такой ссылкой не найдена в реестре"),
+    (1, "31.11.2026", "Дата", "такой даты"),
+    (2, "-5", "Подписчики", "число не может быть отрицательным"),
+    (2, "", "Подписчики", "не заполнено"),
+    (3, "3,5", "Публикации", "ожидалось целое число"),
+    (6, "вчера", "Последняя публикация", ""),
+])
+def test_a_stats_problem_in_a_later_chunk_names_its_row_and_column(engine, small_chunks, index, value, column,
+                                                                   message):
+    load_pages(engine)
+    before = dump(engine)
+    rows = stats_rows(20)  # 80 rows: four chunks of 25
+    rows[77][index] = value  # row 79 of the file
+    result = run(engine, "stats", csv_bytes(STATS_COLUMNS, rows))
+    assert not result.ok
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(79, column, value)]
+    assert message in result.errors[0].message
+    assert dump(engine) == before
+
+
+def test_a_repeated_snapshot_is_reported_at_its_later_row(engine, small_chunks):
+    load_pages(engine)
+    rows = stats_rows(20)
+    rows[60] = list(rows[3])  # the snapshot of row 5 again at row 62, in the third chunk
+    result = run(engine, "stats", csv_bytes(STATS_COLUMNS, rows))
+    assert [(e.row, e.column) for e in result.errors] == [(62, "Дата")]
+    assert "строке 5" in result.errors[0].message
+
+
+def test_clean_stats_chunks_write_the_same_as_one_by_one(engine, small_chunks, monkeypatch, tmp_path):
+    """A stats file imported column-wise gives the same rows, pages' latest figures and
+    summaries as the per-row path (the chunk check switched off); also a second file of the
+    same snapshots, some changed, and new ones."""
+    from dashboard.writers.importing import kinds
+
+    load_pages(engine)
+    first = stats_rows(12)
+    second = [list(r) for r in first[:30]] + stats_rows(16)[48:]
+    for i in range(0, 30, 4):
+        second[i][2] = str(int(second[i][2]) + 5)
+    files = [csv_bytes(STATS_COLUMNS, first), csv_bytes(STATS_COLUMNS, second)]
+    fast = [run(engine, "stats", data) for data in files]
+
+    (tmp_path / "slow").mkdir()
+    other, cleanup = new_database(engine.dialect.name, tmp_path / "slow")
+    try:
+        load_pages(other)
+        monkeypatch.delattr(kinds.StatsKind, "check_chunk")
+        slow_results = [run(other, "stats", data) for data in files]
+        slow = dump(other, skip=("import_log", "meta"))
+    finally:
+        cleanup()
+    counts = [(r.ok, r.added, r.updated, r.unchanged) for r in fast]
+    assert counts == [(r.ok, r.added, r.updated, r.unchanged) for r in slow_results]
+    assert counts == [(True, 48, 0, 0), (True, 16, 8, 22)]
+    assert dump(engine, skip=("import_log", "meta")) == slow
+    assert len(slow["page_stats"]) == 64

@@ -1,4 +1,4 @@
-"""Checking a chunk of file rows column by column (the fast path of the messages import).
+"""Checking a chunk of file rows column by column (the fast path of the messages and stats imports).
 
 A chunk of rows is turned into columns and each column is checked at once:
 
@@ -6,6 +6,7 @@ A chunk of rows is turned into columns and each column is checked at once:
   distinct value — or combination, for the page's URL / ID / platform — is checked once, with
   the very code the per-row check uses (a ``RowReader`` over a one-row stand-in);
 - identifiers by a plain-token test (no spaces, not too long, not a dash);
+- whole numbers written as plain digits by ``int``;
 - moments written as exports write them (``28.11.2026 14:05``) by numpy on the characters,
   date-and-time cells of a workbook as they are; local → UTC once per distinct local hour;
   any other form cell by cell with ``values.parse_datetime``.
@@ -29,7 +30,7 @@ from dashboard.core.message_fields import SECOND
 from dashboard.writers.importing.columns import Header
 from dashboard.writers.importing.read import Row
 from dashboard.writers.importing.rows import Problems, RowReader
-from dashboard.writers.importing.values import _EMPTY, parse_datetime
+from dashboard.writers.importing.values import _EMPTY, parse_datetime, parse_int
 
 BAD = object()  # a cell (or combination) the per-row check would report
 
@@ -141,6 +142,27 @@ class Columns:
                else BAD for v in col]
         slow = [i for i, v in enumerate(out) if v is BAD]
         for pos, value in self.each(slow, name, lambda r: r.text(name, max_len, required=True)).items():
+            out[pos] = value
+        return out
+
+    # --- whole numbers -------------------------------------------------------------------------
+
+    def integers(self, name: str, required: bool = False) -> list:
+        """A column of non-negative whole numbers (``values.parse_int``): cells of plain ASCII
+        digits (up to 18) as ints, whole non-negative number cells of a workbook as they are,
+        empty cells None (unless ``required``); anything else cell by cell with ``parse_int``.
+        An absent column: None for every row."""
+        col = self.raw(name)
+        if col is None:
+            return [None] * self.n
+        empty = BAD if required else None
+        out = [int(v) if v.__class__ is str and len(v) <= 18 and v.isascii() and v.isdigit()
+               else v if v.__class__ is int and v >= 0
+               else int(v) if v.__class__ is float and v >= 0 and v.is_integer() and v < 1e18
+               else empty if v is None or v == ""
+               else BAD for v in col]
+        slow = [i for i, v in enumerate(out) if v is BAD]
+        for pos, value in self.each(slow, name, lambda r: r.get(name, parse_int, required=required)).items():
             out[pos] = value
         return out
 

@@ -355,6 +355,31 @@ class StatsKind:
 
     duplicate = ("on", "Снимок этой страницы на эту дату")
 
+    def check_chunk(self, header: Header, chunk: list[Row], ctx: Context, problems: Problems,
+                    seen: SeenKeys) -> list[Candidate]:
+        """The chunk checked column by column (columnar.py): the page and the date once per
+        distinct value, the numbers column-wise; rows with a problem are checked again one by
+        one by ``parse``, which records the problems. The candidates ``parse`` would give."""
+        cols = Columns(header, chunk)
+        pages = cols.by_value(("page_url", "page_id", "platform"), lambda r: resolve_page(r, ctx))
+        dates = cols.by_value(("on",), lambda r: r.get("on", parse_date, required=True))
+        subscribers = cols.integers("subscribers", required=True)
+        flows = {name: cols.integers(name) for name in self.flows if cols.has(name)}
+        last_post = cols.moments("last_post_at", ctx.tz).tolist()  # datetimes, None where empty
+        cands = []
+        for pos, ok in enumerate(cols.ok.tolist()):
+            if not ok:
+                c = self.parse(cols.reader(pos, problems), ctx)
+                if c is not None:  # not expected: the fast checks only fail on a problem
+                    cands.append(c)
+                continue
+            values = {"subscribers": subscribers[pos]}
+            for name, column in flows.items():
+                values[name] = column[pos] or 0
+            cands.append(Candidate(cols.reader(pos, problems), (pages[pos].id, dates[pos]), values,
+                                   {"last_post_at": last_post[pos]}))
+        return seen.check(cands, *self.duplicate)
+
     def plan(self, conn: Connection, ctx: Context, cands: list[Candidate], state: dict) -> Plan:
         ps = schema.page_stats
         keys = {c.key for c in cands}
