@@ -728,6 +728,22 @@ def test_xlsx_dates_and_info_sheet(xlsx_file):
     assert info["Период"] == "ноябрь 2026"
     assert info["Данные на"].date() == date(2026, 11, 28)
     assert theme.DEMO_LABEL not in info
+    # Made at the pinned NOW (28.11 12:00 UTC), written in local time as every other time.
+    assert info["Отчёт сформирован"] == datetime(2026, 11, 28, 19, 0)
+
+
+def test_workbook_says_when_it_was_made_not_the_demo_snapshot(report_engine, monkeypatch):
+    """A demo database's figures stop at its snapshot (db.figures_now caps the clock at
+    meta.data_as_of); the workbook's «Отчёт сформирован» is still the clock's, in local time
+    (it had printed the snapshot, in UTC)."""
+    from dashboard.core import db
+
+    monkeypatch.setattr(db, "utcnow", lambda: datetime(2026, 12, 1, 4, 30, 15, 123456))
+    monkeypatch.setattr(db, "figures_now", lambda conn, now=None: now or fixture_data.NOW)
+    wb = load_workbook(io.BytesIO(build_report(report_engine, NOV, None, "xlsx", norm=NORM)))
+    info = {r[0].value: r[1].value for r in wb["Сведения"].iter_rows() if r[0].value and len(r) > 1}
+    assert info["Отчёт сформирован"] == datetime(2026, 12, 1, 11, 30, 15)   # 04:30 UTC, Novosibirsk +7
+    assert info["Данные на"].date() == date(2026, 11, 28)                   # the figures: the snapshot's
 
 
 def test_municipality_workbook_lists_its_pages(report_engine):

@@ -67,6 +67,10 @@ class ReportContent:
     # Municipality reports: series.messages_series of the whole oblast, the municipality's
     # «Ответ в срок» trend draws its share beside the municipality's (charts.timeliness_vs_oblast).
     oblast_series: pd.DataFrame | None = None
+    # When the report was made, local time: the clock (``now`` when a caller pins it). Not
+    # ``now``, which a demo database caps at its snapshot: a workbook made on 01.12 had said
+    # «сформирован 29.11.2026 17:00», in UTC beside local dates.
+    made_at: datetime | None = None
 
     @property
     def is_oblast(self) -> bool:
@@ -177,6 +181,7 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
     norm = norm or Norm.from_settings(settings)
     f = scope_filters(period, municipality_id, norm)
     oblast_f = scope_filters(period, None, norm)
+    made_at = to_local(now or db.utcnow(), settings.tz).replace(microsecond=0)
     with engine.connect() as conn:
         now = db.figures_now(conn, now)
         status = reference.data_status(conn)
@@ -219,4 +224,5 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             targets=settings.targets,
             compared_until=kpis.compared_until(conn, f, now),
             oblast_series=None if municipality_id is None else trend(oblast_f),
+            made_at=made_at,
         )

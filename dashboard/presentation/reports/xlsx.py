@@ -294,7 +294,7 @@ def _write_info(wb: Workbook, c: ReportContent, sheets: list[tuple[str, str]]) -
         ("Изменение", c.change_basis, "text"),
         ("Данные на", c.data_date, "date"),
         ("Норма ответа", c.norm_label, "text"),
-        ("Отчёт сформирован (UTC)", c.now.replace(microsecond=0), "datetime"),
+        ("Отчёт сформирован", c.made_at, "datetime"),
         ("Источник", theme.SOURCE_NOTE, "text"),
     ]
     for k, v, kind in info:
