@@ -39,20 +39,24 @@ best, worst = rating.best_and_worst(ranked, "share_in_norm", TOP_N)
 everyone = rating.standing(ranked, "share_in_norm")
 chosen = f.municipality_ids[0] if len(f.municipality_ids) == 1 else None
 top = max([*everyone["share_in_norm"].astype(float), target.goal if target else 0.0, 0.01])
-bars = dict(domain_max=top, target=target, highlight_id=chosen, height=TOP_N * 34)
+# Bars as thick in both charts whatever their number: one municipality's bar filled all five's
+# height (a platform or a topic ranks few).
+bars = dict(domain_max=top, target=target, highlight_id=chosen)
+bar_px = 34
 
 c1, c2 = widgets.stacking_columns("best_worst", 2)
 with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", "Муниципалитеты с достаточным числом обращений"):
     if best.empty:
         widgets.empty_note()
     else:
-        widgets.chart(charts.municipality_bars, best, "share_in_norm", **bars)
+        widgets.chart(charts.municipality_bars, best, "share_in_norm", height=bar_px * max(len(best), 2), **bars)
 with c2, widgets.section(f"{TOP_N} отстающих по ответу в срок", "Сначала — с самой низкой долей"):
     if worst.empty:
         widgets.empty_note("Других муниципалитетов с достаточным числом обращений нет." if len(best)
                            else "За выбранный период данных нет.")
     else:
-        widgets.chart(charts.municipality_bars, worst, "share_in_norm", worst_first=True, **bars)
+        widgets.chart(charts.municipality_bars, worst, "share_in_norm", worst_first=True,
+                      height=bar_px * max(len(worst), 2), **bars)
 if chosen in set(everyone["municipality_id"]) - set(best["municipality_id"]) - set(worst["municipality_id"]):
     place = list(everyone["municipality_id"]).index(chosen) + 1
     row = everyone[everyone["municipality_id"] == chosen].iloc[0]
