@@ -211,7 +211,7 @@ def test_best_and_worst_do_not_show_one_municipality_twice(app_db):
     five worst). With MAX chosen on the demo, «Обзор» had shown the same two bars twice."""
     at = run_page(app_db, PAGE, now=NOW)
     assert_ok(at)
-    bars = []
+    bars, heights = [], []
     from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
     for e in at.get("vega_lite_chart"):
@@ -219,4 +219,7 @@ def test_best_and_worst_do_not_show_one_municipality_twice(app_db):
             df = convert_arrow_bytes_to_pandas_df(d.data.data)
             if "municipality_id" in df and "share_in_norm" in df:
                 bars.append(sorted(df["municipality_id"].astype(int)))
+                heights.append(json.loads(e.proto.spec).get("height"))
     assert bars == [[19], [31]]
+    # One bar each, as thick as one of five (34 px; two bars' room for the axis): it had filled 170 px.
+    assert heights == [68, 68]
