@@ -156,6 +156,12 @@ with table_tab:
                                               f"«средняя» — от {metrics.rating_min_messages()}, меньше — «{LOW_DATA}»"),
         }, arrows=["change"], status={"status_text": marks}, height=widgets.table_height(len(lg)),
             style=widgets.selected_rows((lg["municipality_id"] == mine).tolist()), key="league")
+        # For a meeting: the rating as a workbook with the period and the data's date written in
+        # it is the report's; a reader of this table looked for it here.
+        st.page_link(widgets.PAGES_DIR / "report.py", label="Рейтинг в Excel — «Отчёт», «Таблицы XLSX»",
+                     icon=":material/table_view:")
+        st.caption("Лист «Рейтинг»: места, баллы, показатели и изменения мест; период, дата данных и норма — "
+                   "на листе «Сведения». Период выберите там же (месяц, квартал, год или свой).")
     with right:
         if ranked:
             with widgets.section(m.label):

@@ -378,3 +378,13 @@ def test_the_chosen_municipality_sees_what_its_score_is_made_of(app_db):
     # Without a municipality chosen there is no such table.
     at.sidebar.selectbox(key="mo").set_value(-1).run()   # widgets.ALL
     assert all("Изменение баллов" not in f.value.columns for f in at.dataframe)
+
+
+def test_the_rating_points_to_its_workbook(app_db):
+    """Task «the quarter's rating as Excel for a meeting»: the page links «Отчёт», whose XLSX
+    has the «Рейтинг» sheet and the period and data date on «Сведения»."""
+    at = run_page(app_db, PAGE, now=NOW)
+    assert_ok(at)
+    links = [(e.proto.label, e.proto.page) for e in at.get("page_link")]
+    assert ("Рейтинг в Excel — «Отчёт», «Таблицы XLSX»", "otchet") in links
+    assert "Лист «Рейтинг»: места, баллы" in texts(at)
