@@ -85,7 +85,7 @@ def rank_card() -> widgets.Card:
 
 
 CARDS = ["subscribers", "messages", "share_in_norm", "median_response", "overdue"]
-widgets.metric_row([rank_card(), *widgets.headline_cards(cur, prev, CARDS)])
+widgets.metric_row([rank_card(), *widgets.headline_cards(cur, prev, CARDS, f)])
 widgets.change_caption(f, CARDS)
 counts, first = signals_view.attention_signals(mid)
 signals_view.attention(first, counts=counts, caption=f"Открытые сигналы: {signals_view.plain(me['name'])} и его "

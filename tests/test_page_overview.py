@@ -223,3 +223,19 @@ def test_best_and_worst_do_not_show_one_municipality_twice(app_db):
     assert bars == [[19], [31]]
     # One bar each, as thick as one of five (34 px; two bars' room for the axis): it had filled 170 px.
     assert heights == [68, 68]
+
+
+def test_a_topic_leaves_pages_and_subscribers_and_the_cards_say_so(app_db):
+    """With «Дороги» chosen the messages are the topic's; the 9 pages and 8 370 subscribers are
+    everyone's and their cards say «(все темы)» — they had read as the topic's."""
+    from tests.fixture_data import TOPIC_ID
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.sidebar.selectbox(key="topic").set_value(TOPIC_ID["roads"]).run()
+    assert_ok(at)
+    m = metrics(at)
+    assert (m["Госпаблики (все темы)"], m["Подписчики (все темы)"]) == ("9", "8\u00a0370")
+    assert "Обращения" in m and "Обращения (все темы)" not in m
+    assert "Тема обращений на это число не влияет" in next(x.help for x in at.metric if x.label == "Подписчики (все темы)")
+    at.sidebar.selectbox(key="topic").set_value(-1).run()   # widgets.ALL
+    assert {"Госпаблики", "Подписчики"} <= set(metrics(at))

@@ -681,16 +681,26 @@ def status_legend() -> str:
     return " ".join(f":{STATUS_MARKS[s]}[● {text}]" for s, text in STATUS_LABELS.items())
 
 
-def headline_cards(cur, prev, codes: Sequence[str]) -> list[Card]:
+# KPIs of pages, not of messages: a topic filter leaves them as they are.
+TOPICLESS = ("pages", "subscribers")
+
+
+def headline_cards(cur, prev, codes: Sequence[str], f: Filters | None = None) -> list[Card]:
     """Cards for headline KPIs (queries.kpis.Headline of this and the previous period):
     value text and change from the metric registry, like the report's KPI slide; KPIs with
-    a target get a green/amber/red dot and the target in their help text."""
+    a target get a green/amber/red dot and the target in their help text. With a topic in
+    ``f`` the cards of pages and subscribers say «все темы»: with «Снег и уборка» chosen
+    «Подписчики 4 376 239» beside «Обращения 186» read as the topic's."""
     targets = get_settings().targets
     cards = []
     for code in codes:
         k = KPIS[code]
         change = k.change(cur.value(code), prev.value(code), cur.sample(code), prev.sample(code))
         card = change_card(code, k.text(cur.value(code), cur.sample(code)), change)
+        if f is not None and f.topic_ids and code in TOPICLESS:
+            card = dataclasses.replace(card, label=f"{card.label} (все темы)",
+                                       help=f"{card.help}\n\nТема обращений на это число не влияет: у страниц "
+                                            "и подписчиков темы нет.")
         status = kpi_status(code, cur.value(code), cur.sample(code))
         if code in targets:
             card = dataclasses.replace(card, label=status_label(card.label, status),
@@ -703,7 +713,7 @@ def headline_header(f: Filters, codes: Sequence[str]):
     """KPI cards for ``codes`` with their change against the previous equal period, and the
     caption naming that period and the norm; returns (current, previous) Headline."""
     cur, prev = cached(kpis.headline_compare, f, now=pinned_now())
-    metric_row(headline_cards(cur, prev, codes))
+    metric_row(headline_cards(cur, prev, codes, f))
     change_caption(f, codes)
     return cur, prev
 
