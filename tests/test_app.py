@@ -86,6 +86,20 @@ def test_custom_period(app_db):
     assert metrics(at)["Обращения"] == "8"  # messages 101-108
 
 
+def test_custom_period_with_only_its_first_day_picked_says_how_to_finish(app_db):
+    """After the first click in the calendar the field holds one day and the pages show it; the
+    sidebar said only «01.10.2026 – 01.10.2026», as if a period had been chosen."""
+    at = run_page(app_db, "pages/overview.py", now=NOW)
+    at.sidebar.selectbox(key="period").set_value("custom").run()
+    at.sidebar.date_input(key="dates").set_value((date(2026, 10, 1),)).run()
+    assert_ok(at)
+    assert [c.value for c in at.sidebar.caption if "01.10.2026" in c.value] == [
+        "01.10.2026 — один день. Чтобы задать период, выберите в календаре и его последний день."]
+    assert "Период: 01.10.2026" in texts(at)
+    at.sidebar.date_input(key="dates").set_value((date(2026, 10, 1), date(2026, 10, 31))).run()
+    assert [c.value for c in at.sidebar.caption if "01.10.2026" in c.value] == ["01.10.2026 – 31.10.2026"]
+
+
 def test_regional_bodies_filter(app_db):
     at = run_page(app_db, "pages/overview.py", now=NOW)
     at.sidebar.selectbox(key="mo").set_value(0).run()

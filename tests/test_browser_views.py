@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+from dashboard.core.periods import MONTHS_RU
 from tests import browser
 
 sync_api = browser.require_chromium()
@@ -430,6 +431,47 @@ def test_table_column_menus_are_russian(app_url, chromium, outside):
                      "25-й процентиль", "Медиана", "75-й процентиль", "Максимум", "Сумма"):
             assert word in labels.splitlines(), labels
         assert not re.search(r"[A-Za-z]", labels), labels
+        assert browser.page_errors(page) == []
+    finally:
+        page.context.close()
+
+
+def test_custom_period_calendar_is_russian(app_url, chromium, outside):
+    """«Свой период»: the field reads 28.11.2026; the calendar (months and weekdays in the browser's
+    language, Monday first) had English quick ranges «Past Week» … and an empty end read «dd.mm.yyyy»;
+    after the first click the sidebar did not say that the period's end was still to be picked."""
+    page = browser.new_page(chromium, 1366, 1000, outside)
+    try:
+        open_(page, app_url, "Рейтинг", "period=Свой+период")
+        side = page.locator('[data-testid="stSidebar"]')
+        field = side.locator('[data-testid="stDateInputField"]')
+        shown = re.sub(r"\s", "", field.inner_text())
+        assert re.fullmatch(r"\d\d\.\d\d\.\d{4}–\d\d\.\d\d\.\d{4}", shown), shown
+        assert side.get_by_text(shown.replace("–", " – "), exact=True).count() == 1  # the caption agrees
+        month, year = int(shown[3:5]), shown[6:10]
+        button = side.locator('[data-testid="stDateInputCalendarButton"]')
+        assert button.get_attribute("aria-label") == "Выбрать даты в календаре"
+        button.click()
+        calendar = page.locator('[data-testid="stDateInputCalendar"]')
+        calendar.wait_for(timeout=10_000)
+        assert [th.inner_text() for th in calendar.locator("thead th").all()] == ["П", "В", "С", "Ч", "П", "С", "В"]
+        assert calendar.locator('button[aria-haspopup="listbox"]').first.inner_text().strip() == MONTHS_RU[month - 1]
+        assert not page.locator('[data-testid="stDateInputQuickSelect"]').is_visible()
+        assert calendar.get_by_text("Past Week").count() == 0
+        calendar.locator('[role="gridcell"] [role="button"]:not([data-outside-month])').get_by_text(
+            "12", exact=True).click()
+        first, last = f"12.{month:02d}.{year}", f"20.{month:02d}.{year}"
+        hint = side.get_by_text(f"{first} — один день. Чтобы задать период, выберите в календаре и его "
+                                "последний день.", exact=True)
+        hint.wait_for(timeout=30_000)
+        assert re.sub(r"\s", "", field.inner_text()) == f"{first}–дд.мм.гггг"
+        if not calendar.is_visible():
+            button.click()
+        calendar.locator('[role="gridcell"] [role="button"]:not([data-outside-month])').get_by_text(
+            "20", exact=True).click()
+        side.get_by_text(f"{first} – {last}", exact=True).wait_for(timeout=30_000)
+        assert re.sub(r"\s", "", field.inner_text()) == f"{first}–{last}"
+        browser.wait_idle(page)
         assert browser.page_errors(page) == []
     finally:
         page.context.close()

@@ -134,6 +134,10 @@ STACK_KEY = "stack-"
 STACK_BELOW_PX = 880
 _STACK_ROW = f'[class*="st-key-{STACK_KEY}"] > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"]'
 
+# «Свой период» after the first click in its calendar: the field takes one day and the pages
+# show it, until the second click sets the period's end.
+ONE_DAY_PICKED = "{day} — один день. Чтобы задать период, выберите в календаре и его последний день."
+
 # What Enter does in a text field (Streamlit's own hint is English): outside a form, in a form.
 ENTER_HINT = "Enter — применить"
 ENTER_HINT_FORM = "Enter — сохранить"
@@ -179,14 +183,30 @@ COLUMN_MENU_WORDS = {
 # Entries taken out: «Format» offers $, €, ¥ and English number styles for figures the table
 # already shows in Russian.
 COLUMN_MENU_HIDDEN = ("Format",)
-_COLUMN_MENU = '[data-testid="stDataFrameColumnMenu"], [data-testid="stDataFrameStatisticsMenu"]'
-_COLUMN_MENU_JS = """<script>
+# The date field and its calendar (st.date_input): the calendar's months and weekdays follow the
+# browser's language, but the field is always English: «dd.mm.yyyy» in an empty half of a range,
+# and the names screen readers say.
+DATE_INPUT_WORDS = {
+    "dd": "дд", "mm": "мм", "yyyy": "гггг",
+    "Choose date range": "Выбрать даты в календаре", "Choose date": "Выбрать дату в календаре",
+    "Clear dates": "Очистить даты", "Clear date": "Очистить дату",
+    "Previous month": "Предыдущий месяц", "Next month": "Следующий месяц", "month": "месяц", "year": "год",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.":
+        "Стрелки — выбор дня, Enter — выбрать, Esc — закрыть.",
+}
+# (where, words, entries to take out): translated by a script in the page as they appear.
+_TRANSLATED = (
+    ('[data-testid="stDataFrameColumnMenu"], [data-testid="stDataFrameStatisticsMenu"]', COLUMN_MENU_WORDS,
+     COLUMN_MENU_HIDDEN),
+    ('[data-testid="stDateInput"], [data-testid="stDateInputCalendar"]', DATE_INPUT_WORDS, ()),
+)
+_TRANSLATE_JS = """<script>
 (() => {
-  if (window.dashboardColumnMenu) return;
-  window.dashboardColumnMenu = true;
-  const words = %s, hidden = %s, scope = %s;
-  const russian = () => document.querySelectorAll(scope).forEach(menu => {
-    const texts = document.createTreeWalker(menu, NodeFilter.SHOW_TEXT);
+  if (window.dashboardTranslate) return;
+  window.dashboardTranslate = true;
+  const rules = %s;
+  const russian = () => rules.forEach(([scope, words, hidden]) => document.querySelectorAll(scope).forEach(part => {
+    const texts = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
     for (let t = texts.nextNode(); t; t = texts.nextNode()) {
       const word = t.nodeValue.trim();
       if (hidden.includes(word)) {
@@ -197,13 +217,13 @@ _COLUMN_MENU_JS = """<script>
         t.nodeValue = words[word];
       }
     }
-    menu.querySelectorAll('[title], [aria-label]').forEach(e => ['title', 'aria-label'].forEach(a => {
+    part.querySelectorAll('[title], [aria-label]').forEach(e => ['title', 'aria-label'].forEach(a => {
       if (words[e.getAttribute(a)]) e.setAttribute(a, words[e.getAttribute(a)]);
     }));
-  });
+  }));
   new MutationObserver(russian).observe(document.body, {childList: true, subtree: true, characterData: true});
 })();
-</script>""" % (json.dumps(COLUMN_MENU_WORDS, ensure_ascii=False), json.dumps(COLUMN_MENU_HIDDEN), json.dumps(_COLUMN_MENU))
+</script>""" % json.dumps([[scope, words, list(hidden)] for scope, words, hidden in _TRANSLATED], ensure_ascii=False)
 
 # Big numbers that still fit six cards in a row on a 1366 px screen; less empty space on top.
 _KPI_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
@@ -250,6 +270,9 @@ _CSS = f"""
 {_EMPTY_LIST.format("stMultiSelectDropdown")}::after {{ content: "{NOTHING_FOUND_OR_FULL}"; }}
 body:has([data-testid="stMultiSelect"] input[aria-expanded="true"][value=""]) {_EMPTY_LIST.format("stMultiSelectDropdown")}::after {{
   content: "{LIST_FULL}"; }}
+/* The calendar's quick ranges («Past Week» … «Past 2 Years», counted from today): the «Период»
+   list above the field offers the same in Russian, counted from the data's last day. */
+[data-testid="stDateInputQuickSelect"] {{ display: none; }}
 /* The buttons over a table or chart: their tooltips in Russian (TOOLBAR_WORDS). */
 {_TOOLBAR_CSS}
 /* «Муниципалитет»'s names to choose from wrap onto a second line rather than «Барабинский рай…»
@@ -290,7 +313,7 @@ def page_style() -> None:
     layouts), the document language, and tables' column menus in Russian."""
     st.html(_CSS)
     with st.sidebar:
-        st.html(_LANG_JS + _COLUMN_MENU_JS, unsafe_allow_javascript=True)
+        st.html(_LANG_JS + _TRANSLATE_JS, unsafe_allow_javascript=True)
 
 
 def russian_file_uploader(instructions: str, refused: str = "") -> None:
@@ -464,7 +487,10 @@ def sidebar_filters(status, *, uses: frozenset[str] = ALL_FILTERS, on_profile: b
         else:
             p = periods.preset(preset, last_day)
             start, end = p.start, p.end
-        st.caption(f"{fmt.d(start)} – {fmt.d(end)}")
+        if preset == "custom" and isinstance(picked, (tuple, list)) and len(picked) == 1:
+            st.caption(ONE_DAY_PICKED.format(day=fmt.d(start)))
+        else:
+            st.caption(f"{fmt.d(start)} – {fmt.d(end)}")
     with box(K_PLATFORMS):
         platforms = st.multiselect(
             "Платформы", list(PLATFORM_CODES), format_func=platform_label,
