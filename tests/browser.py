@@ -142,9 +142,10 @@ def is_local(url: str) -> bool:
     return (parts.hostname or "") in LOCAL_HOSTS
 
 
-def new_page(browser, width: int, height: int, outside: list[str]):
-    """A page of the given viewport that blocks and records any request to a non-local host."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU",
+def new_page(browser, width: int, height: int, outside: list[str], locale: str = "ru-RU"):
+    """A page of the given viewport (and browser language) that blocks and records any request
+    to a non-local host."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
                                   timezone_id="Asia/Novosibirsk")
 
     def guard(route):

@@ -436,11 +436,13 @@ def test_table_column_menus_are_russian(app_url, chromium, outside):
         page.context.close()
 
 
-def test_custom_period_calendar_is_russian(app_url, chromium, outside):
-    """«Свой период»: the field reads 28.11.2026; the calendar (months and weekdays in the browser's
-    language, Monday first) had English quick ranges «Past Week» … and an empty end read «dd.mm.yyyy»;
-    after the first click the sidebar did not say that the period's end was still to be picked."""
-    page = browser.new_page(chromium, 1366, 1000, outside)
+@pytest.mark.parametrize("locale", ["ru-RU", "en-US"])
+def test_custom_period_calendar_is_russian(app_url, chromium, outside, locale):
+    """«Свой период»: the field reads 28.11.2026; the calendar took months, weekdays and the week's
+    first day from the browser's language (an English browser: «October», «S M T W T F S»), had
+    English quick ranges «Past Week» … and an empty end read «dd.mm.yyyy»; after the first click
+    the sidebar did not say that the period's end was still to be picked."""
+    page = browser.new_page(chromium, 1366, 1000, outside, locale=locale)
     try:
         open_(page, app_url, "Рейтинг", "period=Свой+период")
         side = page.locator('[data-testid="stSidebar"]')
@@ -454,6 +456,7 @@ def test_custom_period_calendar_is_russian(app_url, chromium, outside):
         button.click()
         calendar = page.locator('[data-testid="stDateInputCalendar"]')
         calendar.wait_for(timeout=10_000)
+        assert calendar.get_attribute("aria-label") == "Выбрать даты в календаре"
         assert [th.inner_text() for th in calendar.locator("thead th").all()] == ["П", "В", "С", "Ч", "П", "С", "В"]
         assert calendar.locator('button[aria-haspopup="listbox"]').first.inner_text().strip() == MONTHS_RU[month - 1]
         assert not page.locator('[data-testid="stDateInputQuickSelect"]').is_visible()
