@@ -110,6 +110,29 @@ def test_a_page_url_named_in_several_chunks_is_parsed_once(engine, monkeypatch):
     assert_summaries_match_a_full_rebuild(engine)
 
 
+def test_new_snapshots_are_inserted_by_the_driver_and_only_changed_ones_upserted(engine):
+    """A first stats file is one driver-level insert (no upsert through SQLAlchemy's per-row
+    parameters); a second one with changed and new snapshots upserts the changed ones and
+    inserts the new; the stored rows and the summaries are right."""
+    load_pages(engine)
+    urls = ["https://vk.com/club101", "https://ok.ru/group/555", "https://t.me/nso_gov"]
+    rows = [[url, f"{d:02d}.11.2026", str(1000 + 10 * d + k), "1"] for d in (2, 9) for k, url in enumerate(urls)]
+    with Statements(engine) as st:
+        assert run(engine, "stats", csv_bytes(STATS_HEADER, rows)).added == 6
+    assert st.count("INSERT INTO page_stats", "ON CONFLICT") == 0  # SQLite: a plain INSERT; PostgreSQL: COPY
+    rows[0][2] = "5000"
+    rows.append([urls[0], "16.11.2026", "5100", "2"])
+    with Statements(engine) as st:
+        result = run(engine, "stats", csv_bytes(STATS_HEADER, rows))
+    assert (result.added, result.updated, result.unchanged) == (1, 1, 5), result.report()
+    assert st.count("INSERT INTO page_stats", "ON CONFLICT") == 1
+    with engine.connect() as conn:
+        club101 = conn.execute(text('SELECT s.subscribers FROM page_stats s JOIN page p ON p.id = s.page_id'
+                                    ' WHERE p.url = :u ORDER BY s."on"'), {"u": urls[0]}).scalars().all()
+    assert club101 == [5000, 1090, 5100]
+    assert_summaries_match_a_full_rebuild(engine)
+
+
 def test_a_messages_import_reads_no_stored_messages_for_the_summaries(engine):
     """The summaries take the sums of the rows written: no statement rebuilds msg_daily
     from the message table, and the result equals a full rebuild — also when the second

@@ -413,7 +413,9 @@ class StatsKind:
         rows = plan.new + plan.changed
         pages, dates = {r["page_id"] for r in rows}, {r["on"] for r in rows}
         delta = bool(rows) and summary.begin_subscriber_delta(conn, pages, dates)
-        upsert(conn, schema.page_stats, rows, ["page_id", "on"], self.fields)
+        if plan.new:  # at the driver level (bulk.py), not through SQLAlchemy's per-row parameters
+            bulk.insert_columns(conn, schema.page_stats, self._columns(plan.new))
+        upsert(conn, schema.page_stats, plan.changed, ["page_id", "on"], self.fields)
         _raise_last_post(conn, plan.extra["last_post"])
         if delta:
             summary.apply_subscriber_delta(conn)
@@ -421,6 +423,15 @@ class StatsKind:
             first = min(dates)
             state["since"] = min(state.get("since", first), first)
             state.setdefault("pages", set()).update(pages)
+
+    def _columns(self, rows: list[dict]) -> dict[str, np.ndarray]:
+        """New snapshots column-wise, as bulk.insert_columns takes them (the numbers as the
+        Python ints they are: a value too large for the column fails in the database, as before)."""
+        out = {"page_id": np.array([r["page_id"] for r in rows], dtype=np.int64),
+               "on": np.array([r["on"] for r in rows], dtype="datetime64[D]")}
+        for name in self.fields:
+            out[name] = np.array([r[name] for r in rows], dtype=object)
+        return out
 
     def finish(self, conn: Connection, ctx: Context, state: dict) -> list[str]:
         if "since" in state:
