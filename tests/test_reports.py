@@ -824,6 +824,22 @@ def test_resolve_municipality(query, mid):
     assert resolve_municipality(NAMES, query) == mid
 
 
+def test_resolve_municipality_by_the_start_of_a_word():
+    """«карасук» (as one types it for `users add --municipality`) had been «не найден»: the unique
+    start of a word, of four letters or more, names the municipality; a start several share is
+    asked about; a shorter one is not taken."""
+    from dashboard.core.reference_data import read_municipalities
+
+    names = {r["id"]: r["name"] for r in read_municipalities()}
+    assert names[resolve_municipality(names, "карасук")] == "Карасукский район"
+    assert names[resolve_municipality(names, "КОЧЕ")] == "Коченёвский район"
+    assert names[resolve_municipality(names, "бердск")] == "город Бердск"   # a whole word first
+    with pytest.raises(ReportError, match="нескольким муниципалитетам: «Новосибирский район», «город Новосибирск»"):
+        resolve_municipality(names, "ново")
+    with pytest.raises(ReportError, match="«кар» не найден"):
+        resolve_municipality(names, "кар")
+
+
 def test_resolve_municipality_unknown_lists_close_matches():
     with pytest.raises(ReportError, match="«Бердк» не найден.*«город Бердск»"):
         resolve_municipality(NAMES, "Бердк")

@@ -73,10 +73,14 @@ def _norm_name(s: str) -> str:
     return re.sub(r"\s+", " ", s)
 
 
+MIN_PREFIX = 4  # letters of a word's start that may name a municipality: fewer name several or a wrong one
+
+
 def resolve_municipality(names: dict[int, str], query: str) -> int:
     """The id of the municipality called ``query``: case and ё/е do not matter, the screens'
     short names name it too ('г. Бердск', 'Коченёвский р-н', 'р.п. Кольцово': ``short_name``), and a
-    unique whole-word part of a name is enough ('бердск' → 'город Бердск'). Unknown or ambiguous
+    unique whole-word part of a name is enough ('бердск' → 'город Бердск'), else the unique start of
+    a word of at least MIN_PREFIX letters ('карасук' → 'Карасукский район'). Unknown or ambiguous
     names raise UnknownMunicipality listing the close matches."""
     q = _norm_name(query)
     normed = {mid: _norm_name(n) for mid, n in names.items()}
@@ -87,6 +91,12 @@ def resolve_municipality(names: dict[int, str], query: str) -> int:
     partial = [mid for mid, n in normed.items() if q and pattern.search(n)]
     if len(partial) == 1:
         return partial[0]
+    if not partial and len(q) >= MIN_PREFIX:
+        # The start of a word: 'карасук' → 'Карасукский район' (it had been «не найден»).
+        starts = re.compile(rf"(^|\s){re.escape(q)}")
+        partial = [mid for mid, n in normed.items() if starts.search(n)]
+        if len(partial) == 1:
+            return partial[0]
     if partial:
         hint = ", ".join(f"«{names[mid]}»" for mid in sorted(partial, key=names.get))
         raise UnknownMunicipality(f"Название «{query}» подходит к нескольким муниципалитетам: {hint}. "
