@@ -45,12 +45,15 @@ bars = dict(domain_max=top, target=target, highlight_id=chosen)
 bar_px = 34
 
 c1, c2 = widgets.stacking_columns("best_worst", 2)
-with c1, widgets.section(f"{TOP_N} лучших по ответу в срок", "Муниципалитеты с достаточным числом обращений"):
+# «5 лучших» over one bar said more than it showed: the number only when there are five.
+with c1, widgets.section(f"{TOP_N} лучших по ответу в срок" if len(best) == TOP_N else "Лучшие по ответу в срок",
+                         "Муниципалитеты с достаточным числом обращений"):
     if best.empty:
         widgets.empty_note()
     else:
         widgets.chart(charts.municipality_bars, best, "share_in_norm", height=bar_px * max(len(best), 2), **bars)
-with c2, widgets.section(f"{TOP_N} отстающих по ответу в срок", "Сначала — с самой низкой долей"):
+with c2, widgets.section(f"{TOP_N} отстающих по ответу в срок" if len(worst) == TOP_N else "Отстающие по ответу в срок",
+                         "Сначала — с самой низкой долей"):
     if worst.empty:
         widgets.empty_note("Других муниципалитетов с достаточным числом обращений нет." if len(best)
                            else "За выбранный период данных нет.")
