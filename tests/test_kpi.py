@@ -114,6 +114,37 @@ def test_presets():
         periods.preset("decade", today)
 
 
+@pytest.mark.parametrize("last_day, month_label, quarter_label, month_, quarter_", [
+    # The 1st of a month: the running month is the new one, a day old — never the one just over.
+    (date(2026, 12, 1), "Декабрь 2026 (по 01.12)", "IV квартал 2026 (по 01.12)", (2026, 12), (2026, 4)),
+    (date(2026, 11, 29), "Ноябрь 2026 (по 29.11)", "IV квартал 2026 (по 29.11)", (2026, 11), (2026, 4)),
+    (date(2026, 9, 30), "Сентябрь 2026 (по 30.09)", "III квартал 2026 (по 30.09)", (2026, 9), (2026, 3)),
+    (date(2027, 1, 1), "Январь 2027 (по 01.01)", "I квартал 2027 (по 01.01)", (2027, 1), (2027, 1)),
+])
+def test_running_month_and_quarter(last_day, month_label, quarter_label, month_, quarter_):
+    """The running month and quarter: named with the data's last day, their period the
+    whole calendar month and quarter, so they are compared as the report compares them
+    (the previous month or quarter whole, at the same age)."""
+    labels = periods.preset_labels(last_day)
+    assert (labels["this_month"], labels["this_quarter"]) == (month_label, quarter_label)
+    assert labels["month"] == "Прошлый месяц" and list(labels) == list(periods.PRESETS)
+    assert periods.preset("this_month", last_day) == periods.month(*month_)
+    assert periods.preset("this_quarter", last_day) == periods.quarter(*quarter_)
+    assert periods.preset("this_month", last_day) == periods.parse(f"{month_[0]}-{month_[1]:02d}")
+    assert periods.preset("this_month", last_day).previous() == periods.preset("month", last_day)
+    assert periods.preset("this_quarter", last_day).previous() == periods.preset("quarter", last_day)
+    assert periods.running_preset(month_label) == "this_month"
+    assert periods.running_preset(quarter_label) == "this_quarter"
+
+
+def test_running_preset_reads_labels_of_any_day():
+    assert periods.running_preset("Октябрь 2026 (по 12.10)") == "this_month"
+    assert periods.running_preset("II квартал 2025 (по 03.05)") == "this_quarter"
+    for other in ("Прошлый месяц", "Свой период", "Ноябрище 2026 (по 29.11)", "V квартал 2026 (по 29.11)",
+                  "Ноябрь 2026"):
+        assert periods.running_preset(other) is None, other
+
+
 def test_parse():
     assert periods.parse("2026-Q3") == periods.quarter(2026, 3)
     assert periods.parse(" 2026q4 ") == periods.quarter(2026, 4)

@@ -10,10 +10,16 @@ from datetime import date, timedelta
 MONTHS_RU = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
              "сентябрь", "октябрь", "ноябрь", "декабрь")
 
+QUARTERS_RU = ("I", "II", "III", "IV")
+
+# The filter's presets: the key is the code's name, the value the filter's label. The labels
+# of the running month and quarter name them with the data's last day (preset_labels).
 PRESETS = {
     "7d": "Последние 7 дней",
     "30d": "Последние 30 дней",
+    "this_month": "Текущий месяц",
     "month": "Прошлый месяц",
+    "this_quarter": "Текущий квартал",
     "quarter": "Прошлый квартал",
     "year": "Последние 12 месяцев",
     "custom": "Свой период",
@@ -95,7 +101,7 @@ class Period:
             return f"{MONTHS_RU[self.start.month - 1]} {self.start.year}"
         if months == 3 and self.start.month in (1, 4, 7, 10):
             q = (self.start.month - 1) // 3
-            return f"{('I', 'II', 'III', 'IV')[q]} квартал {self.start.year}"
+            return f"{QUARTERS_RU[q]} квартал {self.start.year}"
         if months == 12 and self.start.month == 1:
             return f"{self.start.year} год"
         return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
@@ -166,6 +172,10 @@ def preset(name: str, today: date) -> Period:
         return Period(today - timedelta(days=6), today)
     if name == "30d":
         return Period(today - timedelta(days=29), today)
+    if name == "this_month":
+        return month(today.year, today.month)
+    if name == "this_quarter":
+        return quarter(today.year, (today.month - 1) // 3 + 1)
     if name == "month":
         return month(*(_add_months(date(today.year, today.month, 1), -1).timetuple()[:2]))
     if name == "quarter":
@@ -175,6 +185,33 @@ def preset(name: str, today: date) -> Period:
         start = _add_months(date(today.year, today.month, 1), -11)
         return Period(start, today)
     raise ValueError(f"Неизвестный период: {name}")
+
+
+def preset_labels(today: date) -> dict[str, str]:
+    """The filter's labels of PRESETS for data up to ``today``: the running month and
+    quarter are named with their dates, so nobody takes them for another on the 1st of a
+    month — «Декабрь 2026 (по 01.12)» beside «Прошлый месяц»; «Ноябрь 2026 (по 29.11)»,
+    «IV квартал 2026 (по 29.11)». Their periods are the whole calendar month and quarter
+    (``preset``), compared with the previous ones at the same age, like the report's."""
+    until = f"(по {today:%d.%m})"
+    return {**PRESETS,
+            "this_month": f"{MONTHS_RU[today.month - 1].capitalize()} {today.year} {until}",
+            "this_quarter": f"{QUARTERS_RU[(today.month - 1) // 3]} квартал {today.year} {until}"}
+
+
+_RUNNING = re.compile(r"^(?:(?P<month>[А-Я][а-я]+)|(?:I{1,3}|IV) квартал) \d{4} \(по \d{2}\.\d{2}\)$")
+
+
+def running_preset(label: str) -> str | None:
+    """The preset a label of the running month or quarter names, whatever its last day
+    («Ноябрь 2026 (по 28.11)» → "this_month"): a shared link keeps the label of the day it
+    was made, and opens the running month of the day it is opened."""
+    m = _RUNNING.match(label.strip())
+    if not m:
+        return None
+    if m["month"] is not None:
+        return "this_month" if m["month"].lower() in MONTHS_RU else None
+    return "this_quarter"
 
 
 _Q = re.compile(r"^(\d{4})-?Q([1-4])$", re.I)

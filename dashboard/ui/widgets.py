@@ -477,10 +477,14 @@ def sidebar_filters(status, *, uses: frozenset[str] = ALL_FILTERS, on_profile: b
     def box(key: str):
         return used if key in uses else unused
 
+    preset_labels = periods.preset_labels(last_day)
+    linked = (opened_with or {}).get(K_PERIOD, [""])[0]
+    if linked not in preset_labels.values() and (running := periods.running_preset(linked)):
+        st.session_state[K_PERIOD] = running  # a link of an earlier day: the running month of today's data
     with box(K_PERIOD):
         preset = st.selectbox(
             "Период", list(periods.PRESETS), index=list(periods.PRESETS).index(DEFAULT_PRESET),
-            format_func=periods.PRESETS.get, key=K_PERIOD, bind="query-params",
+            format_func=preset_labels.get, key=K_PERIOD, bind="query-params",
         )
         if preset == "custom":
             default = periods.preset(DEFAULT_PRESET, last_day)
@@ -519,7 +523,7 @@ def sidebar_filters(status, *, uses: frozenset[str] = ALL_FILTERS, on_profile: b
         topic = st.selectbox("Тема обращений", t_opts, format_func=t_labels.get,
                              key=K_TOPIC, bind="query-params")
     if opened_with:
-        _check_link(opened_with, preset, (start, end), (first_day, last_day), m_labels, t_labels)
+        _check_link(opened_with, preset, (start, end), (first_day, last_day), preset_labels, m_labels, t_labels)
     f = Filters(
         start=start, end=end,
         platforms=tuple(platforms),
@@ -573,13 +577,13 @@ def _link_on_first_run() -> dict[str, list[str]] | None:
 
 
 def _check_link(link: dict[str, list[str]], preset: str, shown: tuple[date, date],
-                available: tuple[date, date], m_labels: dict, t_labels: dict) -> None:
+                available: tuple[date, date], p_labels: dict, m_labels: dict, t_labels: dict) -> None:
     """Notices for the parameters of ``link`` the filters could not take."""
     def unknown(key: str, known) -> list[str]:
         return [v for v in link.get(key, []) if v not in set(known)]
 
     shown_text = f"{fmt.d(shown[0])} – {fmt.d(shown[1])}"
-    if bad := unknown(K_PERIOD, periods.PRESETS.values()):
+    if (bad := unknown(K_PERIOD, p_labels.values())) and not periods.running_preset(bad[0]):
         link_notice(f"В ссылке неизвестный период «{literal(bad[0])}»: показан период {shown_text}.")
     if preset == "custom" and K_DATES in link:
         dates = []
