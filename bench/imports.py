@@ -225,6 +225,9 @@ def measure(path: Path, postgres: str, code: Path = ROOT, stored: Path | None = 
             shutil.copyfile(database, copy)
             return _run_child(path, f"sqlite:///{copy}", code, "measure", kind, None)
     with _fresh_database(postgres) as url:
+        if pages not in (None, PAGES):  # a generated registry: imported in a process of its own too,
+            _run_child(pages, url, code, "setup", "pages", None)  # so the measured one's memory is its own
+            pages = None
         if stored is not None:
             _run_child(stored, url, code, "setup", kind, pages)
         return _run_child(path, url, code, "measure", kind, None if stored is not None else pages)
