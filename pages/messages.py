@@ -28,11 +28,11 @@ cur, prev = widgets.headline_header(f, [
 grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
 left, right = widgets.stacking_columns("by", 2)
 with left, widgets.section("По платформам", f"Число обращений {widgets.grain_words(f, grain)}"):
-    widgets.chart(charts.by_platform_area, widgets.cached(series.messages_series_by, f, by="platform", grain=grain),
+    widgets.chart(charts.by_platform_area, widgets.trend_data(series.messages_series_by, f, grain, by="platform"),
                                           grain=grain)
 topic_grain = "week" if grain == "day" else grain  # daily lines of many topics are unreadable
 with right, widgets.section("По темам", f"Пять крупнейших тем, {widgets.GRAIN_LABELS[topic_grain]}"):
-    widgets.chart(charts.by_topic_lines, widgets.cached(series.messages_series_by, f, by="topic", grain=topic_grain),
+    widgets.chart(charts.by_topic_lines, widgets.trend_data(series.messages_series_by, f, topic_grain, by="topic"),
                                         top=5, grain=topic_grain)
 
 left, right = widgets.stacking_columns("when", 2)

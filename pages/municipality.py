@@ -94,14 +94,14 @@ signals_view.attention(first, counts=counts, caption=f"Открытые сигн
 # How am I doing (the cards) → when (messages and the share within the norm per bucket, the
 # oblast's share beside it) → why (response times, topics); subscribers, the slowest figure, last.
 grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
-trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
+trend = widgets.trend_data(series.messages_series, f, grain, now=widgets.pinned_now())
 left, right = widgets.stacking_columns("trends", 2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)
 with right, widgets.section("Ответ в срок", f"Доля обращений с ответом в пределах нормы, {widgets.GRAIN_LABELS[grain]}; "
                                             "серая линия — вся область"):
     # The oblast: the same platforms and topics, every municipality and the regional bodies.
-    oblast = widgets.cached(series.messages_series, f.with_(municipality_ids=()), grain=grain, now=widgets.pinned_now())
+    oblast = widgets.trend_data(series.messages_series, f.with_(municipality_ids=()), grain, now=widgets.pinned_now())
     target = widgets.get_settings().targets.get("share_in_norm")
     widgets.chart(charts.timeliness_vs_oblast, trend, oblast, target.goal if target else None, grain=grain)
 

@@ -21,7 +21,7 @@ cur, prev = widgets.headline_header(f, [
 signals_view.attention_in_scope(f)
 
 grain = trend_grain(f.period, cur.messages)  # days, or weeks where days would hold too few
-trend = widgets.cached(series.messages_series, f, grain=grain, now=widgets.pinned_now())
+trend = widgets.trend_data(series.messages_series, f, grain, now=widgets.pinned_now())
 left, right = widgets.stacking_columns("trends", 2)
 with left, widgets.section("Обращения", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.messages_trend, trend, grain=grain)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
-from dashboard.core.periods import bucket_start
+from dashboard.core.periods import Period, bucket_start, past_the_data
 from dashboard.core.sql_dates import GRAINS, period_start
 from queries.aggregate import add_kpis, key_column, message_sums, message_table, pending_sums, ratio
 from queries.filters import Filters
@@ -26,6 +26,18 @@ def bucket_frame(f: Filters, grain: str) -> pd.DataFrame:
     b = f.period.buckets(grain)
     return pd.DataFrame({"period": [x.start for x in b], "days": [x.days for x in b],
                          "partial": [x.partial for x in b]})
+
+
+def cut_by_the_data(df: pd.DataFrame, period: Period, grain: str, until: date | None) -> pd.DataFrame:
+    """``df`` (a series of ``period`` with columns period and partial: messages_series,
+    messages_series_by) with the buckets that run past ``until`` (periods.known_until)
+    marked ``partial`` too, as those the period cuts: the screens and the report draw them
+    lighter, not as a fall to zero."""
+    late = past_the_data(period, grain, until)
+    if not late:
+        return df
+    starts = pd.Series([pd.Timestamp(d).date() for d in df["period"]], index=df.index)
+    return df.assign(partial=df["partial"].astype(bool).values | starts.isin(late).values)
 
 
 def messages_series(conn: Connection, f: Filters, grain: str = "week", now: datetime | None = None) -> pd.DataFrame:

@@ -4,13 +4,17 @@ cards, the same change text and the same words under them."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from dashboard.core import periods
 from dashboard.core.db import make_engine
 from dashboard.core.metrics import KPIS, REPORT_CARDS
 from dashboard.presentation.reports import content, deck
 from dashboard.ui import widgets
 from queries import reference
-from tests.apptest_utils import assert_ok, run_page
+from tests.apptest_utils import assert_ok, run_page, texts
 from tests.fixture_data import NOV, NOW
 from tests.test_links import FILES, open_link, warnings
 
@@ -54,3 +58,67 @@ def test_a_link_of_an_earlier_day_opens_the_running_month(app_db):
     assert (f.start, f.end) == (NOV.start, NOV.end)
     assert not [w for w in warnings(at) if "период" in w]
     assert at.sidebar.selectbox(key=widgets.K_PERIOD).value == "this_month"
+
+
+def _rows(at, column: str) -> list[list[dict]]:
+    """The rows of every chart dataset on the page that has ``column``."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    out = []
+    for e in at.get("vega_lite_chart"):
+        for d in e.proto.datasets:
+            df = convert_arrow_bytes_to_pandas_df(d.data.data)
+            if column in df:
+                out.append(df.to_dict("records"))
+    return out
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/messages.py", "pages/municipality.py"])
+def test_days_after_the_data_are_marked_not_drawn_as_zeros(app_db, page):
+    """The running November with data to 28.11: the period line says how far the data goes,
+    and 29.11 and 30.11 are partial in every series chart (lighter, «неполный день» in the
+    legend), as the deck marks them (content.cut_by_the_data) — not two full days of zero."""
+    # The fixture holds data to 30.11 and its clock says 28.11 (NOW): the figures go to 28.11.
+    assert NOW.date() == date(2026, 11, 28)
+    query = {"period": periods.preset_labels(last_day(app_db))["this_month"]}
+    at = run_page(app_db, page, query, now=NOW)
+    if page == "pages/municipality.py":
+        at.sidebar.selectbox(key="mo").set_value(31).run()
+    assert_ok(at)
+    assert "Период: ноябрь 2026 (данные есть по 28.11)" in texts(at)
+    charts = _rows(at, "bucket_kind")
+    assert charts, page
+    for rows in charts:
+        kinds = {}
+        for r in rows:
+            kinds.setdefault(r["x_label"], set()).add(r["bucket_kind"])
+        if "29.11" not in kinds:
+            continue  # the topics' weeks: the week of 30.11 is cut by the period already
+        assert kinds["29.11"] == kinds["30.11"] == {"неполный день"}, page
+        assert kinds["28.11"] == kinds["01.11"] == {"полный день"}, page
+
+
+def test_a_period_the_data_covers_says_nothing_more(app_db):
+    at = run_page(app_db, "pages/overview.py", {"period": "Прошлый месяц"}, now=NOW)
+    assert_ok(at)
+    assert "Период: октябрь 2026" in texts(at) and "данные есть по" not in texts(at)
+    for rows in _rows(at, "bucket_kind"):
+        assert not any(r["bucket_kind"].startswith("неполн") for r in rows)
+
+
+def test_cut_by_the_data_marks_every_key_of_a_late_bucket():
+    """A series by platform (a row per bucket and key): every key's row of a bucket after
+    the data is partial, the others keep theirs (a week the period cuts stays partial)."""
+    import pandas as pd
+
+    from queries import series
+
+    nov = periods.month(2026, 11)
+    weeks = [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 23), date(2026, 11, 30)]
+    df = pd.DataFrame({"period": weeks * 2, "key": ["vk"] * 4 + ["ok"] * 4, "messages": [1] * 8,
+                       "partial": [True, False, False, True] * 2})
+    out = series.cut_by_the_data(df, nov, "week", date(2026, 11, 26))
+    assert list(out["partial"]) == [True, False, True, True] * 2
+    assert series.cut_by_the_data(df, nov, "week", date(2026, 11, 30)) is df
+    assert series.cut_by_the_data(df, nov, "week", None) is df
+    assert periods.past_the_data(nov, "day", date(2026, 11, 28)) == {date(2026, 11, 29), date(2026, 11, 30)}

@@ -214,6 +214,22 @@ def running_preset(label: str) -> str | None:
     return "this_quarter"
 
 
+def known_until(last_day: date | None, today: date) -> date | None:
+    """The last day the figures cover: the last day with data, today at the latest (the
+    report's footer and the screens' «данные есть по 29.11»)."""
+    return None if last_day is None else min(last_day, today)
+
+
+def past_the_data(period: Period, grain: str, until: date | None) -> set[date]:
+    """The first days of ``period``'s buckets (``Period.buckets``) that run past ``until``
+    (``known_until``): a running period's last days have no data yet, and a bucket drawn
+    whole with them reads as a fall. Empty when the data covers the period."""
+    if until is None or until >= period.end:
+        return set()
+    return {b.start for b in period.buckets(grain)
+            if min(b.start + timedelta(days=b.length - 1), period.end) > until}
+
+
 _Q = re.compile(r"^(\d{4})-?Q([1-4])$", re.I)
 _M = re.compile(r"^(\d{4})-(\d{2})$")
 _Y = re.compile(r"^(\d{4})$")

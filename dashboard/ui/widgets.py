@@ -32,7 +32,7 @@ from dashboard.core.platforms import label as platform_label
 from dashboard.core.settings import get_settings
 from dashboard.presentation import charts
 from dashboard.presentation.plaintext import literal
-from queries import kpis, reference
+from queries import kpis, reference, series
 from queries.filters import REGIONAL, Filters, Norm
 
 QUERY_TTL_S = 300
@@ -127,6 +127,19 @@ def current_filters() -> Filters:
 
 def data_status():
     return cached(reference.data_status)
+
+
+def data_until() -> date | None:
+    """The last day the figures cover (periods.known_until): the last day with data, today
+    at the latest; None without data."""
+    return periods.known_until(data_status().last_day, local_now().date())
+
+
+def trend_data(query: Callable, f: Filters, grain: str, **kwargs) -> pd.DataFrame:
+    """``query(conn, f, grain=grain, **kwargs)`` (queries.series), cached, with the buckets
+    after the last day with data marked partial (series.cut_by_the_data), as the report
+    marks them: a running month's last days are drawn lighter, not as a fall to zero."""
+    return series.cut_by_the_data(cached(query, f, grain=grain, **kwargs), f.period, grain, data_until())
 
 
 # stacking_columns: the key prefix of their row, and the main area's width below which they stack.
@@ -646,8 +659,11 @@ def _date_range(picked, default: periods.Period) -> tuple[date, date]:
 
 
 def filters_caption(f: Filters) -> str:
-    """One line saying what is shown: period, platforms, municipality, topic."""
-    parts = [f"Период: {f.period.label()}"]
+    """One line saying what is shown: period, platforms, municipality, topic; a period that
+    runs past the data says how far it goes: «Период: ноябрь 2026 (данные есть по 29.11)»."""
+    until = data_until()
+    known = f" (данные есть по {until:%d.%m})" if until is not None and f.start <= until < f.end else ""
+    parts = [f"Период: {f.period.label()}{known}"]
     if f.platforms:
         parts.append(", ".join(platform_label(p) for p in f.platforms))
     if f.municipality_ids:

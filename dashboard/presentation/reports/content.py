@@ -9,7 +9,7 @@ periods' query results (rating score change).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -20,13 +20,14 @@ from dashboard.core import db
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local, to_local_series
 from dashboard.core.metrics import change_basis, previous_label, trend_grain
-from dashboard.core.periods import Period
+from dashboard.core.periods import Period, known_until
 from dashboard.core.settings import get_settings
 from dashboard.presentation.maps import Choropleth, map_classes
 from dashboard.presentation.reports.theme import ReportError
 from queries import breakdowns, kpis, pages, rating, reference, responses, series
 from queries.filters import Filters, Norm
 from queries.kpis import Headline
+from queries.series import cut_by_the_data
 
 OBLAST_NAME = "Новосибирская область"
 PAGES_SHOWN = 14  # pages listed on the slide of a municipality report
@@ -131,27 +132,12 @@ def data_date(status: reference.DataStatus, tz: ZoneInfo) -> date | None:
     return status.last_day
 
 
-def known_until(last_day: date | None, today: date) -> date | None:
-    """The last day the figures cover: the last day with data, today at the latest."""
-    return None if last_day is None else min(last_day, today)
-
-
 def unfinished_note(period: Period, last_day: date | None, today: date) -> str:
     """What the «Отчёт» page and every report file say of a period that is not over (it ends
     today or later) or runs past the last day with data: its figures are not final."""
     if last_day is None or (period.end < today and period.end <= last_day):
         return ""
     return f"Период ещё не закончился: данные есть по {fmt.d(known_until(last_day, today))}."
-
-
-def cut_by_the_data(df: pd.DataFrame, period: Period, grain: str, until: date | None) -> pd.DataFrame:
-    """``df`` (series.messages_series of ``period``) with the buckets that run past ``until``
-    (``known_until``) marked ``partial`` too, as those the period cuts: a running period's
-    last days have no data yet, and a bucket drawn whole with them read as a fall."""
-    if until is None or until >= period.end:
-        return df
-    ends = [min(b.start + timedelta(days=b.length - 1), period.end) for b in period.buckets(grain)]
-    return df.assign(partial=df["partial"].values | (pd.Series(ends) > until).values)
 
 
 def check_period(period: Period, status: reference.DataStatus) -> None:
