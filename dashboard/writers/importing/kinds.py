@@ -6,7 +6,7 @@ does these steps, keeping what spans chunks in ``state`` (a dict per import):
 - ``parse``: one file row → ``Candidate`` (key + values of the columns present), or
   None after recording the row's problems; a key repeated in the file is reported by
   the importer in the column ``duplicate`` names (``check_chunk`` does both for a chunk; the
-  messages kind checks its chunks column by column, see ``columnar.py``);
+  messages and stats kinds check their chunks column by column, see ``columnar.py``);
 - ``plan``: compare a chunk's candidates with the rows already stored under their keys;
   the file's values win, columns absent from the file keep the stored values (or
   defaults for new rows); consistency problems are recorded against the row;
