@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/imports.py [--rows 100000,1000000] [--formats csv,xlsx] [--postgres URL]
                                       [--kinds messages,pages,stats] [--code DIR,DIR] [--rounds N]
-                                      [--reimport] [--cases first,again,changed] [--national DB]
+                                      [--reimport] [--cases first,again,changed] [--national DB [--scratch DIR]]
 
 For every (rows, format, database) it writes a message file over the example pages
 (cached under bench/out/), then imports it in a fresh Python process into a fresh
@@ -38,7 +38,8 @@ N / 4 generated pages on 4 weekly dates (a month), imported into a database hold
 («a tenth changed»: every tenth snapshot a subscriber more).
 
 ``--national DB`` (a SQLite database such as the national one of 70 682 pages) measures on a
-copy of it, made beside it for every import (the database itself is only read): its whole
+copy of it, made for every import in ``--scratch`` (default: the system's temporary directory;
+the database itself is only read): its whole
 registry exported and imported again («again», and «a tenth changed» renamed), its last 4
 dates of snapshots exported and imported again (and a tenth a subscriber more), and 4 weekly
 dates of snapshots of every page after them («first»). ``--rows`` and ``--postgres`` do not
@@ -215,12 +216,13 @@ def _fresh_database(postgres: str):
 
 
 def measure(path: Path, postgres: str, code: Path = ROOT, stored: Path | None = None, kind: str = "messages",
-            pages: Path | None = PAGES, database: Path | None = None) -> dict:
+            pages: Path | None = PAGES, database: Path | None = None, scratch: str | None = None) -> dict:
     """One import of ``path`` (a file of ``kind``) in a fresh process into a fresh database
     holding the file ``pages`` and, if given, the file ``stored`` (imported before, in a process
-    of its own); or into a copy of the SQLite ``database`` (made beside it, dropped after)."""
+    of its own); or into a copy of the SQLite ``database`` (made in ``scratch``, default the
+    system's temporary directory, dropped after)."""
     if database is not None:
-        with tempfile.TemporaryDirectory(dir=database.parent) as tmp:
+        with tempfile.TemporaryDirectory(dir=scratch) as tmp:
             copy = Path(tmp) / "bench.db"
             shutil.copyfile(database, copy)
             return _run_child(path, f"sqlite:///{copy}", code, "measure", kind, None)
@@ -386,11 +388,11 @@ def _report(n: int, label: str, case: Case, codes: list[Path], got: dict[Path, l
 
 
 def _run(case: Case, label: str, postgres: str, codes: list[Path], rounds: int,
-         database: Path | None = None) -> None:
+         database: Path | None = None, scratch: str | None = None) -> None:
     got: dict[Path, list[dict]] = {c: [] for c in codes}
     for _ in range(rounds):
         for code in codes:
-            one = measure(case.path, postgres, code, case.stored, case.kind, case.pages, database)
+            one = measure(case.path, postgres, code, case.stored, case.kind, case.pages, database, scratch)
             if not one["ok"] or (one["added"], one["updated"], one["unchanged"]) != case.expected:
                 raise SystemExit(f"{case.kind} {case.name}: import failed or miscounted (expected {case.expected}, "
                                  f"got {(one['added'], one['updated'], one['unchanged'])}): {one['report']}")
@@ -413,6 +415,8 @@ def main() -> None:
     ap.add_argument("--cases", default="", help="only these of first,again,changed (a tenth changed)")
     ap.add_argument("--national", default="", help="a SQLite database (copied for every import, never written): "
                     "its registry and its last month of snapshots imported again, instead of --rows")
+    ap.add_argument("--scratch", default=None, help="where --national copies the database (default: the "
+                    "system's temporary directory; never beside a database others read)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))  # tests.big_files writes the files
     only = {c for c in args.cases.split(",") if c}
@@ -430,7 +434,7 @@ def main() -> None:
     if args.national:
         database = Path(args.national).resolve()
         for case in _national_cases(database, [k for k in kinds if k != "messages"], only):
-            _run(case, f"SQLite {database.name}", "", codes, args.rounds, database)
+            _run(case, f"SQLite {database.name}", "", codes, args.rounds, database, args.scratch)
         return
     for kind in kinds:
         for n in [int(x) for x in args.rows.split(",")]:
