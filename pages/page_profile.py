@@ -12,7 +12,7 @@ from dashboard.core.metrics import KPIS
 from dashboard.presentation import page_charts
 from dashboard.presentation.plaintext import literal
 from dashboard.ui import access, signals_view, widgets
-from queries import page_profile, pages
+from queries import page_profile, pages, series
 
 PARAM = signals_view.PAGE_PARAM
 PICK_LIMIT = 100  # pages offered in the choice at once
@@ -69,6 +69,8 @@ if link := platforms.safe_link(card["url"]):  # http(s) only: never a javascript
     st.link_button("Открыть страницу", link, icon=":material/open_in_new:")
 
 weeks = widgets.cached(page_profile.weekly, page_id, f.start, f.end, f.norm, now=widgets.pinned_now())
+# The weeks after the last day with data are partial, as on the other pages and in the report.
+weeks = series.cut_by_the_data(weeks, f.period, "week", widgets.data_until(), column="week")
 t = page_profile.totals(weeks)
 widgets.metric_row([
     widgets.Card("Подписчики", fmt.num(card["subscribers"]),

@@ -28,15 +28,17 @@ def bucket_frame(f: Filters, grain: str) -> pd.DataFrame:
                          "partial": [x.partial for x in b]})
 
 
-def cut_by_the_data(df: pd.DataFrame, period: Period, grain: str, until: date | None) -> pd.DataFrame:
-    """``df`` (a series of ``period`` with columns period and partial: messages_series,
-    messages_series_by) with the buckets that run past ``until`` (periods.known_until)
-    marked ``partial`` too, as those the period cuts: the screens and the report draw them
-    lighter, not as a fall to zero."""
+def cut_by_the_data(df: pd.DataFrame, period: Period, grain: str, until: date | None,
+                    column: str = "period") -> pd.DataFrame:
+    """``df`` (a series of ``period`` with the buckets' first days in ``column`` and a
+    partial column: messages_series, messages_series_by, page_profile.weekly by "week")
+    with the buckets that run past ``until`` (periods.known_until) marked ``partial`` too,
+    as those the period cuts: the screens and the report draw them lighter, not as a fall
+    to zero."""
     late = past_the_data(period, grain, until)
     if not late:
         return df
-    starts = pd.Series([pd.Timestamp(d).date() for d in df["period"]], index=df.index)
+    starts = pd.Series([pd.Timestamp(d).date() for d in df[column]], index=df.index)
     return df.assign(partial=df["partial"].astype(bool).values | starts.isin(late).values)
 
 

@@ -122,3 +122,18 @@ def test_cut_by_the_data_marks_every_key_of_a_late_bucket():
     assert series.cut_by_the_data(df, nov, "week", date(2026, 11, 30)) is df
     assert series.cut_by_the_data(df, nov, "week", None) is df
     assert periods.past_the_data(nov, "day", date(2026, 11, 28)) == {date(2026, 11, 29), date(2026, 11, 30)}
+
+
+def test_page_profile_weeks_after_the_data_are_partial(app_db):
+    """«Профиль страницы» for the running November (figures to 28.11): the week of 23.11
+    ends on 29.11, after the data — «неполная неделя», like the week of 30.11 the period cuts."""
+    query = {"period": periods.preset_labels(last_day(app_db))["this_month"], "page": "1"}
+    at = run_page(app_db, "pages/page_profile.py", query, now=NOW)
+    assert_ok(at)
+    assert "Период: ноябрь 2026 (данные есть по 28.11)" in texts(at)
+    charts = [rows for rows in _rows(at, "kind") if rows and "week_short" in rows[0]]
+    assert charts
+    for rows in charts:
+        kinds = {r["week_short"]: r["kind"] for r in rows}
+        assert (kinds["16.11"], kinds["23.11"], kinds["30.11"]) == ("полная неделя", "неполная неделя",
+                                                                    "неполная неделя")
