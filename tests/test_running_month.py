@@ -45,6 +45,11 @@ def test_running_month_cards_and_line_equal_the_deck(app_db):
         value, change = deck.kpi_card_lines(c, code)
         card = shown[KPIS[code].name]
         assert (card.value, card.proto.delta or None) == (value, change.text), code
+    # «Главное» of the deck prints the cards' values and changes in its sentences.
+    said = deck.conclusions(c)
+    subs, overdue = shown[KPIS["subscribers"].name], shown[KPIS["overdue"].name]
+    assert f"Подписчиков — {subs.value}: {subs.proto.delta} к периоду «октябрь 2026 по 28.10»." in said
+    assert any(line.startswith(f"{KPIS['overdue'].name} — {overdue.value} ") for line in said), said
     # The line under the cards: the deck's words (the month to the same day, not 35 days back).
     assert c.change_basis == "к 01.10.2026 – 28.10.2026 (столько же дней)"
     line = [cap.value for cap in at.caption if cap.value.startswith("Изменение — ")]
