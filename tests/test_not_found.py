@@ -114,7 +114,7 @@ def test_the_server_module_wraps_the_app_with_the_redirect():
     found = discover_asgi_app(SERVER)
     assert (found.is_asgi_app, found.app_name) == (True, "app")
     text = SERVER.read_text(encoding="utf-8")
-    assert 'st.App("app.py", middleware=[Middleware(NestedPathRedirect)])' in text
+    assert 'st.App("app.py", middleware=[Middleware(NestedPathRedirect), Middleware(RussianDocument)])' in text
     assert "dashboard/ui/serve.py" in (ROOT / "scripts" / "start.sh").read_text(encoding="utf-8")
 
 

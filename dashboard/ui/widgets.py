@@ -317,18 +317,9 @@ body:has([data-testid="stMultiSelect"] input[aria-expanded="true"][value=""]) {_
 </style>
 """
 # The document language: Streamlit has no option for <html lang>; screen readers and
-# hyphenation need "ru". The calendar of st.date_input names months and weekdays, and picks the
-# week's first day, in the browser's language (navigator.language; Streamlit has no option):
-# in an English browser it read «October», «S M T W T F S», Sunday first. The page says it is
-# Russian to the browser's scripts too, and tells them the language has changed.
-_LANG_JS = """<script>
-document.documentElement.lang = 'ru';
-if (!navigator.language.startsWith('ru')) {
-  Object.defineProperty(navigator, 'language', {get: () => 'ru-RU', configurable: true});
-  Object.defineProperty(navigator, 'languages', {get: () => ['ru-RU', 'ru'], configurable: true});
-  window.dispatchEvent(new Event('languagechange'));
-}
-</script>"""
+# hyphenation need "ru". The server sets it before the app's scripts run, with the language
+# they read (dashboard/ui/document.py); this covers `streamlit run dashboard/ui/app.py`.
+_LANG_JS = "<script>document.documentElement.lang = 'ru';</script>"
 
 
 def page_style() -> None:
