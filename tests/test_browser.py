@@ -157,6 +157,8 @@ def first_metric_value(page) -> str:
 
 def test_sidebar_filter_changes_a_kpi_on_the_overview(app_url, page):
     browser.open_page(page, app_url, OVERVIEW_URL)
+    # The cards are drawn after the title: once (on a clean-clone CI run) the list was read empty.
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=30_000)
     before = [v.inner_text() for v in page.locator('[data-testid="stMetricValue"]').all()]
     assert before
     page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Муниципалитет").click()
