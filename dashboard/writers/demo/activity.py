@@ -157,10 +157,14 @@ def last_post_at(pages: Pages, stats: PageStats, end: date, zone: Zone, rng: np.
     on = stats.on[with_posts]
     last = np.flatnonzero(np.r_[idx[1:] != idx[:-1], True]) if len(idx) else idx
     page, on = idx[last], on[last]
-    week_before = on.astype("datetime64[s]") - rng.integers(3600, 7 * 86400, len(page)) * SECOND
+    offset = rng.integers(3600, 7 * 86400, len(page))
+    week_before = on.astype("datetime64[s]") - offset * SECOND
     gap = np.minimum(rng.exponential(7 * 86400 / pages.posts_per_week[page]), 14 * 86400).astype(np.int64)
     day_after_end = np.datetime64(end) + DAY
-    recent = np.maximum(day_after_end.astype("datetime64[s]") - gap * SECOND, on.astype("datetime64[s]"))
+    # Not before the snapshot's day, and at a working hour of it (08:00–20:00, from the same
+    # draw): clamped to the date itself, a rarely posting page read «30.11.2026 00:00».
+    that_day = on.astype("datetime64[s]") + (8 * 3600 + offset % (12 * 3600)) * SECOND
+    recent = np.maximum(day_after_end.astype("datetime64[s]") - gap * SECOND, that_day)
     local = np.where(on == last_snapshot[page], recent, week_before)
     out[page] = zone.to_utc(local)
     return out
