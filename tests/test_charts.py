@@ -128,10 +128,17 @@ def test_topic_lines_mark_partial_weeks_and_keep_the_legend_below():
     points = spec["layer"][1]
     assert points["encoding"]["opacity"]["scale"]["domain"] == ["полная неделя", "неполная неделя"]
     assert spec["layer"][0]["encoding"]["color"]["legend"]["orient"] == "bottom"
-    rows = next(iter(spec["datasets"].values()))
+    rows = spec["datasets"][points["data"]["name"]]
     assert [(r["x_label"], r["label"], r["bucket_kind"]) for r in rows][:2] == [
         ("26.10", "Дороги", "неполная неделя"), ("26.10", "ЖКХ", "неполная неделя")]
     assert "неполная неделя" in svg_texts(charts.by_topic_lines(df, top=5, width=400))
+    # The lines: per topic, 26.10→02.11 lighter (out of the partial week), 02.11→09.11 not.
+    line = spec["layer"][0]
+    assert line["encoding"]["opacity"]["condition"] == {"test": "datum.lighter", "value": charts.LIGHTER}
+    segs = spec["datasets"][line["data"]["name"]]
+    assert [(r["label"], r["x_label"], r["lighter"]) for r in segs] == [
+        ("Дороги", "26.10", True), ("Дороги", "02.11", True), ("Дороги", "02.11", False), ("Дороги", "09.11", False),
+        ("ЖКХ", "26.10", True), ("ЖКХ", "02.11", True), ("ЖКХ", "02.11", False), ("ЖКХ", "09.11", False)]
 
 
 def test_month_axis_uses_russian_month_names():

@@ -583,8 +583,9 @@ def by_platform_area(series_by_df: pd.DataFrame, grain: str = "week", width="con
 def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week",
                    width="container", height=260, title: str | None = None) -> alt.Chart:
     """Messages per bucket for the ``top`` largest topics (messages_series_by(by='topic')):
-    a band per bucket as in the other trends, partial buckets as lighter points (a week cut
-    by the period is not a fall), the legend below the plot."""
+    a band per bucket as in the other trends, partial buckets as lighter points and the lines
+    into and out of them lighter too (a week cut by the period is not a fall: a full-strength
+    line down to it read as one), the legend below the plot."""
     if series_by_df.empty:
         return _empty(width=width, height=height)
     totals = series_by_df.groupby("label")["messages"].sum().sort_values(ascending=False)
@@ -600,10 +601,14 @@ def by_topic_lines(series_by_df: pd.DataFrame, top: int = 6, grain: str = "week"
                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=200))
     tooltip = [alt.Tooltip("period_label:N", title="Период с"), alt.Tooltip("bucket_kind:N", title="Интервал"),
                alt.Tooltip("label:N", title="Тема"), alt.Tooltip("messages_label:N", title="Обращений")]
-    base = alt.Chart(df)
-    line = base.mark_line(interpolate="linear").encode(x=x, y=y, color=colour, tooltip=tooltip)
-    points = base.mark_point(filled=True, size=40).encode(x=x, y=y, color=colour, tooltip=tooltip,
-                                                           **_partial_opacity(df, grain, orient="top"))
+    # One run a topic (its buckets in order): a segment is lighter where either end is partial.
+    by_topic = df.sort_values(["label", "period"]).assign(run=lambda d: d["label"].map(keep.index))
+    segments = _line_segments(by_topic, "lighter", lambda a, b: a["partial"].to_numpy(bool) | b["partial"].to_numpy(bool))
+    line = alt.Chart(segments).mark_line(interpolate="linear").encode(
+        x=x, y=y, color=colour, detail=alt.Detail("seg:N"), tooltip=tooltip,
+        opacity=alt.OpacityValue(1, condition={"test": "datum.lighter", "value": LIGHTER}))
+    points = alt.Chart(df).mark_point(filled=True, size=40).encode(x=x, y=y, color=colour, tooltip=tooltip,
+                                                                  **_partial_opacity(df, grain, orient="top"))
     return alt.layer(line, points, title=title or alt.Undefined, width=width, height=height)
 
 
