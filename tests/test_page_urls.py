@@ -36,6 +36,26 @@ def test_web_urls_on_platform_hosts_are_accepted(url, platform):
     assert page_ref(url).platform == platform
 
 
+@pytest.mark.parametrize("url", [
+    "https://vk.com/club1", "HTTP://WWW.VK.COM/Public77", "https://m.vk.com/wall-5_9", "https://vk.com./Name",
+    "https://vkontakte.ru/club3", "https://ok.ru/group/12", "https://OK.RU/Group/12/", "https://web.ok.ru/name",
+    "https://max.ru/a/b", "https://max.ru//Adm_Bagan//", "https://t.me/s/chan", "https://t.me/@Chan",
+    "https://vk.com", "https://vk.com/", "https://example.com/club1", "https://vk.com/%41bc",
+])
+def test_plain_urls_read_as_urlsplit_reads_them(url):
+    """page_ref reads a plain http(s) URL (host and path only) off one pattern instead of
+    urlsplit: the same URL with a query string, which goes through urlsplit, points to the same
+    page (or is refused the same way)."""
+    def ref(u):
+        try:
+            r = page_ref(u)
+        except ValueError as e:
+            return str(e)
+        return r.platform, r.external_id
+
+    assert ref(url) == ref(url + "?utm=1")
+
+
 def test_other_hosts_are_refused():
     with pytest.raises(ValueError, match="ссылка должна вести на vk.com"):
         page_ref("https://evil.example/vk.com/club1")

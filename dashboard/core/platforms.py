@@ -9,16 +9,20 @@ here; the CLI offers the platforms that have a collector.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+_NUMERIC_ID = re.compile(r"(?:club|public|event|group)?-?(\d+)")
+_VK_WALL = re.compile(r"wall-(\d+)_\d+", re.I)
+
 
 def _numeric_or_lower(value: str) -> str:
     """'club123', 'public123', 'event123', 'group123', '-123' → '123'; other ids lower-cased."""
     s = value.strip().lower().lstrip("@")
-    m = re.fullmatch(r"(?:club|public|event|group)?-?(\d+)", s)
+    m = _NUMERIC_ID.fullmatch(s)
     return m.group(1) if m else s
 
 
@@ -28,7 +32,7 @@ def _lower(value: str) -> str:
 
 def _vk_path(seg: list[str]) -> str:
     """vk.com/club123, /public123, /name, or a post link /wall-123_45 (→ the community 123)."""
-    wall = re.fullmatch(r"wall-(\d+)_\d+", seg[0], re.I)
+    wall = _VK_WALL.fullmatch(seg[0])
     return wall.group(1) if wall else seg[0]
 
 
@@ -117,8 +121,10 @@ def ordered(codes: Iterable[str]) -> list[str]:
     return [c for c in CODES if c in codes] + sorted(c for c in codes if c not in PLATFORMS)
 
 
+@functools.lru_cache(maxsize=1024)
 def host_platform(host: str) -> str | None:
-    """The platform a URL host belongs to ('www.vk.com' → 'vk'), or None."""
+    """The platform a URL host belongs to ('www.vk.com' → 'vk'), or None (memoised: a file
+    names a handful of hosts thousands of times)."""
     host = (host or "").lower().rstrip(".")
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix):
@@ -133,6 +139,15 @@ def normalise_external_id(code: str, value: str) -> str:
 
 WEB_SCHEMES = ("http", "https")
 _HOST_PORT = re.compile(r"^[a-z0-9.-]+:\d+(/|$)", re.I)  # vk.com:443/club1 is a host and a port
+_SPACE = re.compile(r"\s")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
+_WEB_SCHEME = re.compile(r"^https?://", re.I)
+# The usual page URL: http(s), a plain ASCII host (no user, port or brackets), a path, no
+# query or fragment. For these urlsplit's host is the host lower-cased and its path the rest,
+# so page_ref reads them off this match; any other URL goes through urlsplit. A national file
+# names ~9 000 distinct pages: 7.7 → 2.4 µs a URL with the compiled patterns and the memoised
+# host (tests/test_page_urls.py checks the two ways agree).
+_PLAIN_URL = re.compile(r"https?://([a-z0-9.-]+)(/[^?#]*)?", re.I | re.A)
 
 
 def safe_link(url) -> str | None:
@@ -168,19 +183,24 @@ def page_ref(url: str) -> PageRef:
     MAX: max.ru/<path> → the path.
     """
     u = url.strip()
-    if re.search(r"\s", u):
+    if _SPACE.search(u):
         raise ValueError("в ссылке не должно быть пробелов")
-    scheme = re.match(r"^([a-z][a-z0-9+.-]*):", u, re.I)
-    if scheme and scheme.group(1).lower() not in WEB_SCHEMES and not _HOST_PORT.match(u):
-        raise ValueError("ссылка должна начинаться с https:// или http://")
-    if not re.match(r"^https?://", u, re.I):
-        u = "https://" + u
-    parts = urlsplit(u)
-    code = host_platform(parts.hostname or "")
+    plain = _PLAIN_URL.fullmatch(u)
+    if plain:
+        host, path = plain.group(1).lower(), plain.group(2) or ""
+    else:
+        scheme = _SCHEME.match(u)
+        if scheme and scheme.group(1).lower() not in WEB_SCHEMES and not _HOST_PORT.match(u):
+            raise ValueError("ссылка должна начинаться с https:// или http://")
+        if not _WEB_SCHEME.match(u):
+            u = "https://" + u
+        parts = urlsplit(u)
+        host, path = parts.hostname or "", parts.path
+    code = host_platform(host)
     if code is None:
         hosts = [host for p in PLATFORMS.values() for host in p.hosts]
         raise ValueError(f"ссылка должна вести на {', '.join(hosts[:-1])} или {hosts[-1]}")
-    segments = [s for s in parts.path.split("/") if s]
+    segments = [s for s in path.split("/") if s]
     if not segments:
         raise ValueError("в ссылке нет адреса страницы (после имени сайта)")
     platform = PLATFORMS[code]
