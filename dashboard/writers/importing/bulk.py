@@ -80,12 +80,12 @@ def by_external_id(conn: Connection, table: Table, columns: tuple[str, ...], pla
     name, cols = _quoted(conn, table, columns)
     if is_postgres(conn):
         sql = f"SELECT {cols} FROM {name} WHERE platform = %(p)s AND external_id = ANY(%(ids)s::text[])"
-        return [tuple(r) for r in conn.exec_driver_sql(sql, {"p": platform, "ids": _text_array(ids)})]
+        return [tuple(r) for r in conn.exec_driver_sql(sql, {"p": platform, "ids": _text_array(ids)}).fetchall()]
     out: list[tuple] = []
     for i in range(0, len(ids), _SQLITE_IN):
         part = ids[i:i + _SQLITE_IN]
         sql = f"SELECT {cols} FROM {name} WHERE platform = ? AND external_id IN ({', '.join('?' * len(part))})"
-        out += [tuple(r) for r in conn.exec_driver_sql(sql, (platform, *part))]
+        out += [tuple(r) for r in conn.exec_driver_sql(sql, (platform, *part)).fetchall()]
     return out
 
 
