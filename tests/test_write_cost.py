@@ -110,6 +110,51 @@ def test_a_page_url_named_in_several_chunks_is_parsed_once(engine, monkeypatch):
     assert_summaries_match_a_full_rebuild(engine)
 
 
+def test_the_pages_a_file_named_are_kept_compactly_across_chunks(engine, monkeypatch):
+    """What later chunks need of the pages a file named is one PageMemo answer per distinct
+    URL cell (33 bytes, not Python objects per page), whatever the number of rows and chunks;
+    the objects of a chunk's lookups live until the next chunk starts. A second way of
+    writing a page's URL is one answer more, the same page."""
+    from dashboard.writers.importing import importer
+
+    load_pages(engine)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    indexes = []
+    context = importer._context
+    monkeypatch.setattr(importer, "_context", lambda *a: indexes.append(ctx := context(*a)) or ctx)
+    urls = ["https://vk.com/club101", "https://ok.ru/group/555", "https://t.me/nso_gov"]
+    rows = [[url, f"{d:02d}.11.2026", str(1000 + 10 * d + k), "1"] for d in range(1, 21)
+            for k, url in enumerate(urls)]
+    rows[-3][0] = "vk.com/club101"  # the last date names club101 another way
+    result = run(engine, "stats", csv_bytes(STATS_HEADER, rows))
+    assert (result.ok, result.added) == (True, 60), result.report()
+    index = indexes[0].pages
+    assert len(index._memo) == 4  # 20 chunks, 60 rows: one answer per distinct cell
+    assert set(index._chunk) == {(str, "vk.com/club101"), (str, urls[1]), (str, urls[2])}  # the last chunk's
+    assert index._by_url is None  # every page found by its id: the map of stored URLs never built
+    with engine.connect() as conn:
+        per_page = dict(conn.execute(text(
+            "SELECT p.url, count(*) FROM page_stats s JOIN page p ON p.id = s.page_id GROUP BY p.url")).all())
+    assert per_page == dict.fromkeys(urls, 20)
+    assert_summaries_match_a_full_rebuild(engine)
+
+
+def test_a_page_memo_answers_what_it_was_told_and_keeps_a_first_answer():
+    from dashboard.writers.importing.references import UNKNOWN, PageInfo, PageMemo
+
+    memo = PageMemo()
+    digest = [bytes([i]) * 16 for i in range(5)]
+    digest[4] = bytes(15) + b"\1"  # digests are compared whole, whatever their trailing bytes
+    assert memo.get(digest) == [UNKNOWN] * 5
+    memo.add([digest[2], digest[0]], [PageInfo(7, "vk", 3), None])
+    memo.add([digest[1], digest[2], digest[4]], [PageInfo(9, "ok", None), PageInfo(8, "vk", 1),
+                                                 PageInfo(2**40, "max", 2**33)])
+    assert len(memo) == 4
+    assert memo.get(digest) == [None, PageInfo(9, "ok", None), PageInfo(7, "vk", 3), UNKNOWN,
+                                PageInfo(2**40, "max", 2**33)]
+    assert memo.get([]) == []
+
+
 def test_new_snapshots_are_inserted_by_the_driver_and_only_changed_ones_upserted(engine):
     """A first stats file is one driver-level insert (no upsert through SQLAlchemy's per-row
     parameters); a second one with changed and new snapshots upserts the changed ones and

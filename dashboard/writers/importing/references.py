@@ -7,11 +7,13 @@ close name exists), like the cell parsers in ``importer_values``.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -53,7 +55,6 @@ def memoised(fn: Callable) -> Callable:
             raise ValueError(answer)
         return answer
 
-    wrapper.answered = cache.__contains__  # whether a raw value was matched already (its (type, value) key)
     return wrapper
 
 
@@ -162,29 +163,99 @@ class TopicMatcher:
         return found
 
 
-@dataclass(frozen=True)
-class PageInfo:
+class PageInfo(NamedTuple):
     id: int
     platform: str
     municipality_id: int | None
 
 
+UNKNOWN = object()  # not looked up yet
+_PLATFORM_AT = {code: i for i, code in enumerate(CODES)}
+
+
+def _digest(kind: bytes, text: str) -> bytes:
+    """The 16 bytes a PageMemo knows a looked-up text by: a URL cell (``kind`` b"u") or a
+    platform and external id (b"k")."""
+    return hashlib.blake2b(kind + text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class PageMemo:
+    """Answers of page lookups kept for the rest of a file, compactly: each by the 16-byte
+    BLAKE2 digest of what was looked up, in a sorted numpy array, with the page's id,
+    platform and municipality in arrays beside it — 33 bytes an answer, where Python objects
+    (the cell's text, key tuples, a PageInfo, dict slots) took about 600 bytes a page: 150 MB
+    for a stats file naming 250 000 pages. A digest stands for one text (two texts of one
+    file sharing 128 bits is not to be expected), so an answer is exact, not a guess."""
+
+    def __init__(self) -> None:
+        # (digests, page ids or -1 for no such page, platforms' places in CODES, municipality ids
+        # or -1 for none), replaced as one value: a reader never sees arrays of different lengths
+        self._arrays = (np.empty(0, dtype="S16"), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8),
+                        np.empty(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self._arrays[0])
+
+    def get(self, digests: list[bytes]) -> list:
+        """For each digest its page (PageInfo), None (looked up: no such page) or UNKNOWN."""
+        known, ids, platforms, municipalities = self._arrays
+        out: list = [UNKNOWN] * len(digests)
+        if not digests or not len(known):
+            return out
+        wanted = np.array(digests, dtype="S16")
+        at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
+        hits = np.flatnonzero(known[at] == wanted)
+        at = at[hits]
+        for i, pid, platform, mun in zip(hits.tolist(), ids[at].tolist(), platforms[at].tolist(),
+                                         municipalities[at].tolist()):
+            out[i] = None if pid < 0 else PageInfo(pid, CODES[platform], None if mun < 0 else mun)
+        return out
+
+    def add(self, digests: list[bytes], pages: list[PageInfo | None]) -> None:
+        """Remember these answers (a digest known already keeps its answer)."""
+        entries = [(d, p) for d, p in zip(digests, pages) if p is None or p.platform in _PLATFORM_AT]
+        if not entries:
+            return
+        known, ids, platforms, municipalities = self._arrays
+        new, first = np.unique(np.array([d for d, _ in entries], dtype="S16"), return_index=True)
+        pages = [entries[i][1] for i in first.tolist()]
+        at = np.searchsorted(known, new)
+        fresh = known[np.minimum(at, len(known) - 1)] != new if len(known) else np.ones(len(new), dtype=bool)
+        pages = [p for p, f in zip(pages, fresh.tolist()) if f]
+        new, at = new[fresh], at[fresh]
+        self._arrays = (
+            np.insert(known, at, new),
+            np.insert(ids, at, np.array([-1 if p is None else p.id for p in pages], dtype=np.int64)),
+            np.insert(platforms, at, np.array([0 if p is None else _PLATFORM_AT[p.platform] for p in pages],
+                                              dtype=np.int8)),
+            np.insert(municipalities, at, np.array(
+                [-1 if p is None or p.municipality_id is None else p.municipality_id for p in pages],
+                dtype=np.int64)),
+        )
+
+
 class PageIndex:
     """Registered pages by (platform, external id), by their URL and by bare external id.
 
-    Looked up in the database on demand, memoised: a file costs lookups of the pages it
-    names, not a read of the whole registry (70 000 pages at national scale, each URL
-    parsed). ``preload`` looks a chunk's URLs up together (one query per 500 pages); any
-    other value is looked up alone. Only a value found no other way (a URL whose id is not
-    the page's stored id, e.g. vk.com/name for a page stored by number) builds the map of
-    every stored URL, once."""
+    Looked up in the database on demand: a file costs lookups of the pages it names, not a
+    read of the whole registry (70 000 pages at national scale, each URL parsed).
+    ``preload`` looks a chunk's URLs up together (one query per 500 pages); any other value
+    is looked up alone. Only a value found no other way (a URL whose id is not the page's
+    stored id, e.g. vk.com/name for a page stored by number) builds the map of every stored
+    URL, once.
+
+    What a chunk looked up is kept as objects until the next chunk's ``preload`` (the
+    importer calls it once a chunk, after the check of the one before); what the rest of
+    the file needs of it — the pages its URL cells and ids were found to be — in a PageMemo,
+    33 bytes an answer: a stats file names every page once a date, and its URLs are parsed
+    and looked up once, not once a chunk, in memory that does not grow by objects per page."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
-        self._by_key: dict[tuple[str, str], PageInfo | None] = {}
+        self._memo = PageMemo()
+        self._chunk: dict = {}  # (type, cell) → PageInfo, None (an empty cell) or the problem's text
+        self._keys: dict[tuple[str, str], PageInfo | None] = {}  # this chunk's (platform, external id) → page
         self._by_url: dict[tuple[str, str], PageInfo] | None = None
-        self._refs: dict = {}  # URL cell → its parsed reference, from preload (used once)
-        self.by_url_value = memoised(self._by_url_value)
         # Held while reading the database: a chunk is checked in another thread while the
         # importer writes the chunk before it, holding this lock, on the same connection.
         self.lock = threading.RLock()
@@ -196,32 +267,40 @@ class PageIndex:
     def _key(self, platform: str, external_id: str) -> PageInfo | None:
         """The page stored as (platform, external id), external id in its stored form."""
         key = (platform, external_id)
-        if key not in self._by_key:
+        if key in self._keys:
+            return self._keys[key]
+        digest = _digest(b"k", f"{platform}\0{external_id}")
+        found = self._memo.get([digest])[0]
+        if found is UNKNOWN:
             p = schema.page
             with self.lock:
                 row = self.conn.execute(select(p.c.id, p.c.platform, p.c.municipality_id).where(
                     p.c.platform == platform, p.c.external_id == external_id)).first()
-            self._by_key[key] = PageInfo(*row) if row else None
-        return self._by_key[key]
+            found = PageInfo(*row) if row else None
+            self._memo.add([digest], [found])
+        self._keys[key] = found
+        return found
 
     def preload(self, values: Iterable) -> None:
-        """Look the pages of these URL cells up in a few queries (a chunk's worth at a time);
-        values that are not page URLs are left to the row's own check, values an earlier chunk
-        named are answered already (a month of stats names every page once a date: each URL
-        is parsed once, not once per chunk it is in)."""
+        """Start a chunk: look the pages of its URL cells up in a few queries. Cells an
+        earlier chunk named are answered by the memo (a month of stats names every page once
+        a date: each URL is parsed once, not once per chunk it is in); cells that are not
+        page URLs are left to the row's own check."""
+        self._chunk, self._keys = {}, {}
+        cells = [v for v in values if v.__class__ is str]
+        digests = [_digest(b"u", v) for v in cells]
+        refs = {}
         wanted: dict[str, set[str]] = {}
-        self._refs = {}  # the previous chunk's are memoised by now
-        answered = self.by_url_value.answered
-        for value in values:
-            key = (type(value), value)
-            if key in self._refs or answered(key):
+        for cell, digest, found in zip(cells, digests, self._memo.get(digests)):
+            if found is not UNKNOWN:
+                self._chunk[(str, cell)] = found
                 continue
             try:
-                ref = parse_page_url(value)
+                ref = parse_page_url(cell)
             except (ValueError, TypeError):
                 continue
-            self._refs[key] = ref
-            if ref is not None and (ref.platform, ref.external_id) not in self._by_key:
+            if ref is not None:
+                refs[cell] = (digest, ref)
                 wanted.setdefault(ref.platform, set()).add(ref.external_id)
         for platform, ids in sorted(wanted.items()):
             ids = sorted(ids)
@@ -229,7 +308,15 @@ class PageIndex:
                 rows = bulk.by_external_id(self.conn, schema.page, ("id", "platform", "municipality_id", "external_id"),
                                            platform, ids)
             found = {ext: PageInfo(pid, pl, mun) for pid, pl, mun, ext in rows}
-            self._by_key.update({(platform, ext): found.get(ext) for ext in ids})
+            self._keys.update({(platform, ext): found.get(ext) for ext in ids})
+        learnt, pages = [], []
+        for cell, (digest, ref) in refs.items():
+            page = self._keys[(ref.platform, ref.external_id)]
+            if page is not None:  # else by_url_value looks further, or words the problem
+                self._chunk[(str, cell)] = page
+                learnt.append(digest)
+                pages.append(page)
+        self._memo.add(learnt, pages)
 
     def _url_map(self) -> dict[tuple[str, str], PageInfo]:
         if self._by_url is None:
@@ -247,15 +334,33 @@ class PageIndex:
                     self._by_url.setdefault((ref.platform, ref.external_id), PageInfo(pid, platform, mun))
         return self._by_url
 
-    def _by_url_value(self, value) -> PageInfo | None:
-        """The page a URL cell points to (None for an empty cell)."""
+    def by_url_value(self, value) -> PageInfo | None:
+        """The page a URL cell points to (None for an empty cell); ValueError (Russian) when
+        it is not a page URL or no registered page has it."""
         key = (type(value), value)
-        ref = self._refs.pop(key) if key in self._refs else parse_page_url(value)
-        if ref is None:
-            return None
-        found = self._key(ref.platform, ref.external_id) or self._url_map().get((ref.platform, ref.external_id))
-        if found is None:
-            raise ValueError("страница с такой ссылкой не найдена в реестре; сначала импортируйте страницы")
+        answer = self._chunk.get(key, UNKNOWN)
+        if answer is UNKNOWN:
+            answer = self._chunk[key] = self._answer(value)
+        if answer.__class__ is str:
+            raise ValueError(answer)
+        return answer
+
+    def _answer(self, value) -> PageInfo | str | None:
+        """by_url_value's answer for a cell the chunk has not met: the page, None, or the problem."""
+        digest = _digest(b"u", value) if value.__class__ is str else None
+        if digest is not None and (found := self._memo.get([digest])[0]) is not UNKNOWN:
+            return found
+        try:
+            ref = parse_page_url(value)
+            if ref is None:
+                return None
+            found = self._key(ref.platform, ref.external_id) or self._url_map().get((ref.platform, ref.external_id))
+            if found is None:
+                raise ValueError("страница с такой ссылкой не найдена в реестре; сначала импортируйте страницы")
+        except ValueError as e:
+            return str(e)
+        if digest is not None:
+            self._memo.add([digest], [found])
         return found
 
     def by_external_id(self, value, platform: str | None) -> PageInfo | None:
