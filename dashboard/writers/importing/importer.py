@@ -64,6 +64,7 @@ from dashboard.writers.importing.read import (
 from dashboard.writers.importing.references import (
     MunicipalityMatcher,
     PageIndex,
+    Recalled,
     TopicMatcher,
 )
 from dashboard.writers.importing.rows import (
@@ -307,7 +308,7 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
             # time, in order, in this thread's one transaction.
             batches = _batches(data, CHUNK_ROWS)
             at_url = header.index.get("page_url")
-            reading = ahead.submit(_next, batches, at_url)
+            reading = ahead.submit(_next, batches, at_url, ctx.pages)
             pending: _Checked | None = None
             try:
                 while True:
@@ -324,14 +325,14 @@ def _import_rows(engine: Engine, kind: str, file_name: str, rows: Iterator[Row],
                             write(pending, _no_ahead)
                         raise too_many_rows(limits, chunk[limits.max_rows - n_rows][0])
                     n_rows += len(chunk)
-                    ctx.pages.preload(urls)  # the chunk's pages in a few queries, not one per page
+                    ctx.pages.preload(urls)  # the chunk's new pages in a few queries, not one per page
                     held = HeldProblems()
                     started: list[Future] = []
 
                     def ahead_go(chunk=chunk, held=held, started=started) -> None:
                         if not started:  # once: check this chunk, then read the next
                             started.append(ahead.submit(check_chunk, handler, header, chunk, ctx, held, seen))
-                            started.append(ahead.submit(_next, batches, at_url))
+                            started.append(ahead.submit(_next, batches, at_url, ctx.pages))
 
                     if pending:
                         write(pending, ahead_go)
@@ -420,10 +421,12 @@ def _no_ahead() -> None:
     """Nothing to start: the file has no chunk after this one."""
 
 
-def _next(batches: Iterator[list[Row]], at: int | None) -> tuple[list[Row], list] | BaseException | None:
-    """The next chunk of rows and the distinct values of its column ``at`` (page URLs, for
-    PageIndex.preload), None after the last chunk, or what reading it raised (FileRejected):
-    returned, so that it is raised after the chunks before it are written and reported."""
+def _next(batches: Iterator[list[Row]], at: int | None,
+          pages: PageIndex) -> tuple[list[Row], Recalled | list] | BaseException | None:
+    """The next chunk of rows and the distinct values of its column ``at`` (page URLs) as
+    ``pages.recall`` splits them for PageIndex.preload, None after the last chunk, or what
+    reading it raised (FileRejected): returned, so that it is raised after the chunks before it
+    are written and reported."""
     try:
         chunk = next(batches, None)
     except Exception as e:  # noqa: BLE001 - handed over, raised by the importer
@@ -432,7 +435,7 @@ def _next(batches: Iterator[list[Row]], at: int | None) -> tuple[list[Row], list
         return None
     if at is None:
         return chunk, []
-    return chunk, [v for _, v in dict.fromkeys((type(c[at]), c[at]) for _, c in chunk if at < len(c))]
+    return chunk, pages.recall(v for _, v in dict.fromkeys((type(c[at]), c[at]) for _, c in chunk if at < len(c)))
 
 
 @dataclass

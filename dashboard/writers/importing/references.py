@@ -234,6 +234,13 @@ class PageMemo:
         )
 
 
+class Recalled(NamedTuple):
+    """A chunk's URL cells as ``PageIndex.recall`` found them in the memo."""
+
+    pages: dict   # (str, cell) → PageInfo: the cells an earlier chunk named
+    others: list  # (cell, its digest): the cells to look up
+
+
 class PageIndex:
     """Registered pages by (platform, external id), by their URL and by bare external id.
 
@@ -245,7 +252,8 @@ class PageIndex:
     URL, once.
 
     What a chunk looked up is kept as objects until the next chunk's ``preload`` (the
-    importer calls it once a chunk, after the check of the one before); what the rest of
+    importer calls it once a chunk, after the check of the one before, with what ``recall``
+    found of the chunk's URL cells in the checking thread); what the rest of
     the file needs of it — the pages its URL cells and ids were found to be — in a PageMemo,
     33 bytes an answer: a stats file names every page once a date, and its URLs are parsed
     and looked up once, not once a chunk, in memory that does not grow by objects per page."""
@@ -281,20 +289,31 @@ class PageIndex:
         self._keys[key] = found
         return found
 
-    def preload(self, values: Iterable) -> None:
-        """Start a chunk: look the pages of its URL cells up in a few queries. Cells an
-        earlier chunk named are answered by the memo (a month of stats names every page once
-        a date: each URL is parsed once, not once per chunk it is in); cells that are not
-        page URLs are left to the row's own check."""
-        self._chunk, self._keys = {}, {}
+    def recall(self, values: Iterable) -> Recalled:
+        """These URL cells (a chunk's, distinct) split into the pages the memo knows them to
+        be and the cells to look up (with their digests): what ``preload`` takes. Reads no
+        database, so the importer runs it in the checking thread while the chunk before is
+        written (after that chunk's check, so the memo holds all the file's chunks before)."""
         cells = [v for v in values if v.__class__ is str]
         digests = [_digest(b"u", v) for v in cells]
+        known, others = {}, []
+        for cell, digest, found in zip(cells, digests, self._memo.get(digests)):
+            if found is UNKNOWN:
+                others.append((cell, digest))
+            else:
+                known[(str, cell)] = found
+        return Recalled(known, others)
+
+    def preload(self, values: Recalled | Iterable) -> None:
+        """Start a chunk: look the pages of its URL cells (or what ``recall`` left of them) up
+        in a few queries. Cells an earlier chunk named are answered by the memo (a month of
+        stats names every page once a date: each URL is parsed once, not once per chunk it is
+        in); cells that are not page URLs are left to the row's own check."""
+        recalled = values if isinstance(values, Recalled) else self.recall(values)
+        self._chunk, self._keys = recalled.pages, {}
         refs = {}
         wanted: dict[str, set[str]] = {}
-        for cell, digest, found in zip(cells, digests, self._memo.get(digests)):
-            if found is not UNKNOWN:
-                self._chunk[(str, cell)] = found
-                continue
+        for cell, digest in recalled.others:
             try:
                 ref = parse_page_url(cell)
             except (ValueError, TypeError):
