@@ -247,14 +247,14 @@ def resolve_page(r: RowReader, ctx: Context) -> PageInfo | None:
 class SeenKeys:
     """Keys met so far in a file read in chunks, to report a key repeated anywhere in it.
 
-    Holds 16 bytes per key (its hash and its row, in sorted numpy arrays), not the keys,
-    so a million-row file costs ~16 MB. Within a chunk keys are compared exactly; against
+    Holds 12 bytes per key (its 8-byte hash and its row as 4 bytes — a file's rows are far
+    fewer than 2³² —, in sorted numpy arrays), not the keys, so a million-row file costs ~12 MB. Within a chunk keys are compared exactly; against
     earlier chunks by 64-bit hash (a false match needs a collision: ~1e-8 for 10⁶ keys).
     """
 
     def __init__(self) -> None:
         self._hashes = np.empty(0, dtype=np.int64)
-        self._rows = np.empty(0, dtype=np.int64)
+        self._rows = np.empty(0, dtype=np.uint32)
 
     def check(self, cands: list[Candidate], name: str, what: str) -> list[Candidate]:
         """Report the chunk's repeated keys at the later row (column ``name``); the others, remembered."""
@@ -282,7 +282,7 @@ class SeenKeys:
             if met != row:
                 out[i] = met
         new_hashes = np.fromiter(map(hash, first), dtype=np.int64, count=len(first))
-        new_rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        new_rows = np.fromiter(first.values(), dtype=np.uint32, count=len(first))
         order = np.argsort(new_hashes, kind="stable")
         new_hashes, new_rows = new_hashes[order], new_rows[order]
         where = np.searchsorted(self._hashes, new_hashes)
