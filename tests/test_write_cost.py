@@ -155,6 +155,26 @@ def test_a_page_memo_answers_what_it_was_told_and_keeps_a_first_answer():
     assert memo.get([]) == []
 
 
+def test_a_page_memo_merges_answers_learnt_one_at_a_time_in_batches(monkeypatch):
+    """A file keyed by platform and ID looks its pages up one by one: each answer copied into
+    the arrays on its own was quadratic in the pages; they wait in a dict, answered from
+    there, and are merged MERGE_AT at a time (and a first answer still wins)."""
+    from dashboard.writers.importing.references import PageInfo, PageMemo
+
+    monkeypatch.setattr(PageMemo, "MERGE_AT", 3)
+    memo = PageMemo()
+    digest = [i.to_bytes(16, "big") for i in range(7)]
+    merged = []
+    real_flush = memo.flush
+    monkeypatch.setattr(memo, "flush", lambda: (merged.append(len(memo._pending)), real_flush()))
+    for i, d in enumerate(digest):
+        memo.add([d], [PageInfo(i, "vk", None)])
+    assert merged == [3, 3]  # twice three answers merged, the seventh waits
+    memo.add([digest[0]], [PageInfo(99, "vk", None)])
+    assert memo.get(digest) == [PageInfo(i, "vk", None) for i in range(7)]
+    assert len(memo) == 7 and len(memo._arrays[0]) == 7
+
+
 def test_new_snapshots_are_inserted_by_the_driver_and_only_changed_ones_upserted(engine):
     """A first stats file is one driver-level insert (no upsert through SQLAlchemy's per-row
     parameters); a second one with changed and new snapshots upserts the changed ones and

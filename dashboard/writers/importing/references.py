@@ -192,14 +192,22 @@ class PageMemo:
         # or -1 for none), replaced as one value: a reader never sees arrays of different lengths
         self._arrays = (np.empty(0, dtype="S16"), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8),
                         np.empty(0, dtype=np.int64))
+        # Answers not merged into the arrays yet: merging copies them (np.insert), so answers
+        # learnt one at a time (a file keyed by platform and ID, looked up page by page) wait
+        # here and are merged MERGE_AT at a time, not one by one (quadratic in the pages).
+        self._pending: dict[bytes, PageInfo | None] = {}
+
+    MERGE_AT = 4096
 
     def __len__(self) -> int:
+        self.flush()
         return len(self._arrays[0])
 
     def get(self, digests: list[bytes]) -> list:
         """For each digest its page (PageInfo), None (looked up: no such page) or UNKNOWN."""
         known, ids, platforms, municipalities = self._arrays
-        out: list = [UNKNOWN] * len(digests)
+        pending = self._pending
+        out: list = [pending.get(d, UNKNOWN) for d in digests] if pending else [UNKNOWN] * len(digests)
         if not digests or not len(known):
             return out
         wanted = np.array(digests, dtype="S16")
@@ -213,8 +221,18 @@ class PageMemo:
 
     def add(self, digests: list[bytes], pages: list[PageInfo | None]) -> None:
         """Remember these answers (a digest known already keeps its answer)."""
-        entries = [(d, p) for d, p in zip(digests, pages) if p is None or p.platform in _PLATFORM_AT]
+        for digest, page in zip(digests, pages):
+            self._pending.setdefault(digest, page)
+        if len(self._pending) >= self.MERGE_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Merge the pending answers into the arrays (a reader meanwhile may miss one of them
+        and look it up again: a query more, not a wrong answer)."""
+        pending = list(self._pending.items())  # one step under the GIL: another thread may add
+        entries = [(d, p) for d, p in pending if p is None or p.platform in _PLATFORM_AT]
         if not entries:
+            self._pending = {}
             return
         known, ids, platforms, municipalities = self._arrays
         new, first = np.unique(np.array([d for d, _ in entries], dtype="S16"), return_index=True)
@@ -232,6 +250,7 @@ class PageMemo:
                 [-1 if p is None or p.municipality_id is None else p.municipality_id for p in pages],
                 dtype=np.int64)),
         )
+        self._pending = {}
 
 
 class Recalled(NamedTuple):
