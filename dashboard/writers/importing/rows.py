@@ -247,9 +247,10 @@ def resolve_page(r: RowReader, ctx: Context) -> PageInfo | None:
 class SeenKeys:
     """Keys met so far in a file read in chunks, to report a key repeated anywhere in it.
 
-    Holds 12 bytes per key (its 8-byte hash and its row as 4 bytes — a file's rows are far
-    fewer than 2³² —, in sorted numpy arrays), not the keys, so a million-row file costs ~12 MB. Within a chunk keys are compared exactly; against
-    earlier chunks by 64-bit hash (a false match needs a collision: ~1e-8 for 10⁶ keys).
+    Holds 12 bytes per key (its 8-byte hash and its row as 4 bytes: a file's rows are far
+    fewer than 2³²) in sorted numpy arrays, not the keys, so a million-row file costs ~12 MB.
+    Within a chunk keys are compared exactly; against earlier chunks by 64-bit hash (a false
+    match needs a collision: ~1e-8 for 10⁶ keys).
     """
 
     def __init__(self) -> None:
