@@ -35,8 +35,6 @@ VALUE_HEADERS = {"score": "Баллы", "share_in_norm": "В срок", "median_
                  "overdue": "Всего"}
 
 
-
-
 def _points_change(x) -> str:
     """«▲ 2,0», «▼ 20,0», «±0,0» (as shown, one decimal); «—» without a previous period."""
     if pd.isna(x):

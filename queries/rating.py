@@ -312,10 +312,10 @@ def score_parts(cur: pd.DataFrame, prev: pd.DataFrame, mid: int) -> pd.DataFrame
     if now.empty:
         return pd.DataFrame(columns=columns)
     before = prev[(prev["municipality_id"] == mid) & prev["enough_data"].astype(bool)]
+    was = before.iloc[0] if len(before) else None
     rows = []
     for code, weight in RATING_WEIGHTS.items():
         column = COMPONENT_COLUMNS[code]
-        was = before.iloc[0] if len(before) else None
         points = weight * float(now.iloc[0][f"score_{code}"])
         prev_points = float("nan") if was is None else weight * float(was[f"score_{code}"])
         rows.append({"code": code, "name": KPIS[code].name, "weight": weight, "value": now.iloc[0][column],

@@ -160,3 +160,13 @@ def test_a_new_kpi_reaches_cards_method_and_report(fake_kpi, app_db, fixture_sql
     at.run()
     assert_ok(at)
     assert FAKE.name in texts(at)
+
+
+def test_a_topic_narrows_the_kpis_of_messages_only():
+    """The cards of pages and subscribers say «все темы» with a topic chosen (KPI.by_topic):
+    pages, subscribers and posts have no topic."""
+    from dashboard.core.metrics import KPIS
+
+    assert {c for c, k in KPIS.items() if not k.by_topic} == {
+        "pages", "subscribers", "subscriber_growth", "subs_per_1000", "posts_per_week", "er"}
+    assert KPIS["messages"].by_topic and KPIS["share_in_norm"].by_topic

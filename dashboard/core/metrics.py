@@ -134,6 +134,12 @@ class KPI:
         return self.name
 
     @property
+    def by_topic(self) -> bool:
+        """Whether a topic filter narrows it: KPIs of residents' messages do; those of pages,
+        their subscribers and posts have no topic (their cards say «все темы»)."""
+        return self.source == SRC_MSG
+
+    @property
     def with_unit(self) -> str:
         """The name with the unit where a bare number would not say it (workbook columns,
         whose cells hold minutes as numbers)."""

@@ -728,10 +728,6 @@ def status_legend() -> str:
     return " ".join(f":{STATUS_MARKS[s]}[● {text}]" for s, text in STATUS_LABELS.items())
 
 
-# KPIs of pages, not of messages: a topic filter leaves them as they are.
-TOPICLESS = ("pages", "subscribers")
-
-
 def headline_cards(cur, prev, codes: Sequence[str], f: Filters | None = None) -> list[Card]:
     """Cards for headline KPIs (queries.kpis.Headline of this and the previous period):
     value text and change from the metric registry, like the report's KPI slide; KPIs with
@@ -744,7 +740,7 @@ def headline_cards(cur, prev, codes: Sequence[str], f: Filters | None = None) ->
         k = KPIS[code]
         change = k.change(cur.value(code), prev.value(code), cur.sample(code), prev.sample(code))
         card = change_card(code, k.text(cur.value(code), cur.sample(code)), change)
-        if f is not None and f.topic_ids and code in TOPICLESS:
+        if f is not None and f.topic_ids and not k.by_topic:
             card = dataclasses.replace(card, label=f"{card.label} (все темы)",
                                        help=f"{card.help}\n\nТема обращений на это число не влияет: у страниц "
                                             "и подписчиков темы нет.")
