@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from dashboard.core import formatting as fmt
-from dashboard.core.localtime import to_naive_utc
+from dashboard.core.localtime import day_start_utc
 from dashboard.core.schema import ORG_KINDS, ORG_SECTORS
 from dashboard.presentation import exports
 from dashboard.ui import access, signals_view, widgets
@@ -16,11 +16,6 @@ from queries import pages
 YES, NO = "✓", "✗"
 # «Без публикаций»: days without a post (0: any page).
 SILENT = {0: "Не важно", 14: "14 дней и больше", 30: "30 дней и больше", 90: "90 дней и больше"}
-
-
-def local_midnight_utc(day: date) -> datetime:
-    """The start of ``day`` in the display time zone, as naive UTC (how the database stores times)."""
-    return to_naive_utc(datetime.combine(day, time.min, tzinfo=widgets.get_settings().tz))
 
 
 f = widgets.current_filters()
@@ -47,7 +42,7 @@ today = widgets.local_now().date()
 silent_since = today - timedelta(days=silent_days) if silent_days else None
 rf = pages.RegistryFilter(search=search.strip() or None, include_closed=closed, org_kinds=tuple(kinds),
                           verified=None if mark == "all" else mark == "yes",
-                          silent_before=None if silent_since is None else local_midnight_utc(silent_since))
+                          silent_before=None if silent_since is None else day_start_utc(silent_since, widgets.get_settings().tz))
 
 tab_pages, tab_check = st.tabs(["Страницы", "Проверка требований"])
 with tab_pages:

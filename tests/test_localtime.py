@@ -26,3 +26,13 @@ def test_to_naive_utc():
     aware = datetime(2026, 11, 29, 3, 30, tzinfo=timezone(timedelta(hours=7)))
     assert to_naive_utc(aware) == datetime(2026, 11, 28, 20, 30)
     assert to_naive_utc(datetime(2026, 11, 28, 20, 30)) == datetime(2026, 11, 28, 20, 30)
+
+
+def test_a_local_day_starts_at_its_midnight_in_utc():
+    """«Без публикаций с 01.12.2026» in Novosibirsk (UTC+7) counts from 30.11 17:00 UTC."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from dashboard.core.localtime import day_start_utc
+
+    assert day_start_utc(date(2026, 12, 1), ZoneInfo("Asia/Novosibirsk")) == datetime(2026, 11, 30, 17, 0)

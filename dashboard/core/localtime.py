@@ -3,7 +3,7 @@ use the display time zone (``Settings.tz``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -25,3 +25,8 @@ def to_local_series(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
 def to_naive_utc(when: datetime) -> datetime:
     """An aware time, or a naive one taken as UTC, as naive UTC (how the database stores it)."""
     return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+
+
+def day_start_utc(day: date, tz: ZoneInfo) -> datetime:
+    """The start of ``day`` in ``tz``, as naive UTC (how the database stores times)."""
+    return to_naive_utc(datetime.combine(day, time.min, tzinfo=tz))
