@@ -25,8 +25,6 @@ from dashboard.core.platforms import COLLECTED
 from dashboard.core.schema import IMPORT_KINDS
 from dashboard.core.settings import SettingsError
 from dashboard.presentation.reports import FORMATS as REPORT_FORMATS
-from queries import reference
-from queries import users as user_queries
 
 # argparse's own texts (Python 3.11) in Russian: a mistyped command in a terminal or a cron log
 # read «error: argument --format: invalid choice: 'docx' (choose from …)».
@@ -146,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _list_users(engine) -> int:
     """``users list``: e-mail, role and municipality of every user."""
     from dashboard.core import migrate
+    from queries import users as user_queries
 
     migrate.upgrade(engine)
     with engine.connect() as conn:
@@ -160,6 +159,8 @@ def _list_users(engine) -> int:
 
 
 def _has_pages(engine) -> bool:
+    from queries import reference
+
     with engine.connect() as conn:
         return reference.has_pages(conn)
 

@@ -95,3 +95,26 @@ def test_help_speaks_russian(capsys):
     assert text.startswith("Использование: python -m dashboard report ")
     assert "параметры:" in text and "показать эту справку" in text
     assert not any(w in text for w in ("usage:", "options:", "show this help"))
+
+
+def test_imports_from_the_command_line_do_not_load_pandas(tmp_path):
+    """pandas is ~75 MB of a process: the import of every kind, from the command line (or a
+    collection run, the same importer), leaves it unloaded; the page's tables load it."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    script = (
+        "import sys\n"
+        "from dashboard.cli import main\n"
+        f"assert main(['db', 'upgrade', '--database-url', {url!r}]) == 0\n"
+        f"for kind, name in [('pages', 'pages.csv'), ('messages', 'messages.csv'), ('stats', 'stats.xlsx')]:\n"
+        f"    assert main(['import', kind, {str(EXAMPLES)!r} + '/' + name, '--database-url', {url!r}]) == 0\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    from dashboard.writers.importing import importer  # the page's tables still build
+    assert list(importer.columns_frame("pages").columns)[0] == "Столбец"

@@ -4,14 +4,16 @@ use the display time zone (``Settings.tz``)."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def to_local(utc: datetime | None, tz: ZoneInfo) -> datetime | None:
     """A naive UTC time → the naive local time in ``tz``; None/NaT stay None."""
-    if utc is None or pd.isna(utc):
+    if utc is None or utc != utc:  # NaT, pandas' empty time, is the one time unequal to itself
         return None
     return utc.replace(tzinfo=timezone.utc).astimezone(tz).replace(tzinfo=None)
 
@@ -19,6 +21,8 @@ def to_local(utc: datetime | None, tz: ZoneInfo) -> datetime | None:
 def to_local_series(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
     """A column of naive UTC times → naive local times in ``tz``, vectorised; empty values
     stay NaT."""
+    import pandas as pd
+
     return pd.to_datetime(utc).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
 
 

@@ -24,7 +24,6 @@ from dashboard.core import periods, reference_data
 from dashboard.core.periods import Period
 from dashboard.core.settings import get_settings
 from dashboard.presentation.reports.theme import ReportError
-from queries import reference
 from queries.filters import Norm
 
 FORMATS = {
@@ -122,6 +121,8 @@ def resolve_municipality(names: dict[int, str], query: str) -> int:
 
 def run_cli(engine: Engine, args) -> int:
     """``python -m dashboard report --period P [--municipality NAME] --format F --out FILE``."""
+    from queries import reference
+
     try:
         try:
             period = periods.parse(args.period)

@@ -28,9 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import pandas as pd
 from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -76,6 +75,9 @@ from dashboard.writers.importing.rows import (
     SeenKeys,
     shown_value,
 )
+
+if TYPE_CHECKING:  # pandas (~75 MB) only where a table is built for the page: an import
+    import pandas as pd  # from the command line or a collection run does not load it
 
 Progress = Callable[[float, str], None]
 SUMMARY_FROM = 10  # more problems than this, some repeated: summed up by kind first
@@ -140,6 +142,8 @@ class ImportResult:
 
     def errors_frame(self) -> pd.DataFrame:
         """The listed problems as a table for the page."""
+        import pandas as pd
+
         return pd.DataFrame(
             [{"Строка": "" if e.row is None else str(e.row), "Столбец": e.column or "",
               "Значение": e.value or "", "Ошибка": e.message} for e in self.errors],
@@ -148,6 +152,8 @@ class ImportResult:
 
     def kinds_frame(self) -> pd.DataFrame:
         """The problems by kind as a table for the page, the most frequent first."""
+        import pandas as pd
+
         kinds = sorted(self.kinds, key=lambda k: -k.count)  # stable: ties keep the file's order
         return pd.DataFrame(
             [{"Столбец": k.column or "", "Ошибка": k.message, "Строк": num(k.count), "Где": k.where(),
@@ -522,6 +528,8 @@ def preview(source, file_name: str, kind: str, sheet: str | None = None, n: int 
 
     Only the first PREVIEW_READ_ROWS rows of the file are read, however long it is.
     """
+    import pandas as pd
+
     budget = max(PREVIEW_READ_ROWS, HEADER_SEARCH_ROWS + n + 1)
     stream = iter_rows(source, file_name, sheet, limits)
     try:
@@ -571,6 +579,8 @@ def inspect_upload(source, file_name: str, kind: str, sheet: str | None = None,
 
 def columns_frame(kind: str) -> pd.DataFrame:
     """The accepted columns of a kind: header, aliases, required, values (the page's help table)."""
+    import pandas as pd
+
     spec = SPECS[kind]
     groups = {f: g for g in spec.one_of for f in g}
 
