@@ -73,3 +73,26 @@ def test_stored_rows_are_found_by_exactly_their_keys_whatever_their_characters_t
         keys.drop(conn)
     assert sorted(found) == sorted([("vk", e) for e in stored] + [("ok", "a")])
     assert none == []
+
+
+def test_whole_rows_by_key_are_typed_as_sqlalchemy_reads_them(engine):
+    """``rows_by_key`` (the per-row plan's read of stored pages and messages) gives each row
+    as SQLAlchemy's own select would: datetimes, dates and bools, not SQLite's text or 0/1."""
+    table = Table("tmp_bulk_typed", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("platform", String(8)), Column("external_id", String(64)), Column("flag", Boolean),
+                  Column("on", Date), Column("at", DateTime), prefixes=["TEMPORARY"])
+    with engine.begin() as conn:
+        table.create(conn)
+        conn.execute(table.insert(), [
+            {"platform": "vk", "external_id": "1", "flag": True, "on": date(2026, 11, 28),
+             "at": datetime(2026, 11, 28, 14, 5, 7, 250)},
+            {"platform": "vk", "external_id": "2", "flag": False, "on": None, "at": None},
+            {"platform": "ok", "external_id": "1", "flag": None, "on": date(2025, 1, 1),
+             "at": datetime(2025, 1, 1)},
+        ])
+        got = bulk.rows_by_key(conn, table, [("vk", "1"), ("vk", "2"), ("ok", "1"), ("ok", "2"), ("vk", "1")])
+        expected = {(r.platform, r.external_id): dict(r._mapping) for r in conn.execute(select(table))}
+        table.drop(conn)
+    assert got == expected
+    assert got["vk", "1"]["at"] == datetime(2026, 11, 28, 14, 5, 7, 250) and got["vk", "1"]["flag"] is True
+    assert got["vk", "2"]["on"] is None and got["ok", "1"]["on"] == date(2025, 1, 1)

@@ -18,6 +18,8 @@ parameters SQLAlchemy processes row by row (SQLite supports ``UPDATE … FROM`` 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +88,24 @@ def by_external_id(conn: Connection, table: Table, columns: tuple[str, ...], pla
         part = ids[i:i + _SQLITE_IN]
         sql = f"SELECT {cols} FROM {name} WHERE platform = ? AND external_id IN ({', '.join('?' * len(part))})"
         out += [tuple(r) for r in conn.exec_driver_sql(sql, (platform, *part)).fetchall()]
+    return out
+
+
+def rows_by_key(conn: Connection, table: Table, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    """Whole stored rows of ``table`` by (platform, external_id), each a dict of its columns
+    typed as SQLAlchemy reads them (datetimes, dates, bools: the per-row plan compares them
+    with the file's values): ``by_external_id`` per platform, each value through its column
+    type's result processor for this database (SQLite hands back text for moments)."""
+    names = tuple(table.c.keys())
+    convert = [c.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None) for c in table.c]
+    ids: dict[str, set[str]] = defaultdict(set)
+    for platform, external_id in keys:
+        ids[platform].add(external_id)
+    out = {}
+    for platform, some in ids.items():
+        for raw in by_external_id(conn, table, names, platform, sorted(some)):
+            row = {name: f(v) if f else v for name, f, v in zip(names, convert, raw)}
+            out[platform, row["external_id"]] = row
     return out
 
 

@@ -17,7 +17,6 @@ does these steps, keeping what spans chunks in ``state`` (a dict per import):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +24,7 @@ from functools import partial
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import String, any_, bindparam, func, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dashboard.core import platforms, schema
@@ -96,27 +94,6 @@ class Plan:
 def _chunks(items: list, size: int = _CHUNK):
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-def _load_by_platform_key(conn: Connection, table, keys: Iterable[tuple[str, str]]) -> dict[tuple, dict]:
-    """Stored rows of ``table`` by (platform, external_id): on PostgreSQL one statement per
-    platform whose ids are one array (a list of 500 bound values is planned on the statistics
-    of the table before the import: a scan of the platform's rows for each list, a hundred
-    seconds for a registry of 100 000 new pages), on SQLite IN lists of 500."""
-    by_platform: dict[str, list[str]] = defaultdict(list)
-    for platform, ext in set(keys):
-        by_platform[platform].append(ext)
-    out = {}
-    for platform, ids in by_platform.items():
-        if is_postgres(conn):
-            chunks = [sorted(ids)]
-            match = lambda chunk: table.c.external_id == any_(literal(chunk, ARRAY(String)))  # noqa: E731
-        else:
-            chunks, match = _chunks(sorted(ids)), table.c.external_id.in_
-        for chunk in chunks:
-            rows = conn.execute(select(table).where(table.c.platform == platform, match(chunk)))
-            out.update({(r.platform, r.external_id): dict(r._mapping) for r in rows})
-    return out
 
 
 def _update_by_id(conn: Connection, table, rows: list[dict], fields: Iterable[str]) -> None:
@@ -214,7 +191,7 @@ class PagesKind:
 
     def plan(self, conn: Connection, ctx: Context, cands: list[Candidate], state: dict) -> Plan:
         orgs = self._organisations(conn, state)
-        existing = _load_by_platform_key(conn, schema.page, (c.key for c in cands))
+        existing = bulk.rows_by_key(conn, schema.page, (c.key for c in cands))
         plan = Plan(extra={"new_orgs": {}, "org_updates": {}})
         decided = state.setdefault("orgs_decided", set())  # names: the organisation's first row in the file decides
         for c in cands:
@@ -595,7 +572,7 @@ class MessagesKind:
             cands += [self._candidate(batch, j) for j in np.flatnonzero(one_by_one).tolist()]
             cands.sort(key=lambda c: c.row)
         wanted = [c.key for c in cands if c.key in found.index]
-        existing = _load_by_platform_key(conn, schema.message, wanted) if wanted else {}
+        existing = bulk.rows_by_key(conn, schema.message, wanted) if wanted else {}
         plan = self._plan_rows(ctx, cands, existing)
         plan.unchanged += int(compared.same.sum())
         plan.changes = compared.columns
