@@ -90,7 +90,7 @@ def test_days_after_the_data_are_marked_not_drawn_as_zeros(app_db, page):
     if page == "pages/municipality.py":
         at.sidebar.selectbox(key="mo").set_value(31).run()
     assert_ok(at)
-    assert "Период: ноябрь 2026 (данные есть по 28.11)" in texts(at)
+    assert "Период: ноябрь 2026 (данные есть по 28.11.2026)" in texts(at)
     charts = _rows(at, "bucket_kind")
     assert charts, page
     for rows in charts:
@@ -135,7 +135,7 @@ def test_page_profile_weeks_after_the_data_are_partial(app_db):
     query = {"period": periods.preset_labels(last_day(app_db))["this_month"], "page": "1"}
     at = run_page(app_db, "pages/page_profile.py", query, now=NOW)
     assert_ok(at)
-    assert "Период: ноябрь 2026 (данные есть по 28.11)" in texts(at)
+    assert "Период: ноябрь 2026 (данные есть по 28.11.2026)" in texts(at)
     charts = [rows for rows in _rows(at, "kind") if rows and "week_short" in rows[0]]
     assert charts
     for rows in charts:

@@ -215,9 +215,14 @@ def running_preset(label: str) -> str | None:
 
 
 def known_until(last_day: date | None, today: date) -> date | None:
-    """The last day the figures cover: the last day with data, today at the latest (the
-    report's footer and the screens' «данные есть по 29.11»)."""
+    """The last day the figures cover: the last day with data, today at the latest."""
     return None if last_day is None else min(last_day, today)
+
+
+def data_until_text(until: date) -> str:
+    """«данные есть по 29.11.2026»: how the screens' period line and every report say how far
+    a running period's figures go (one text for the same date on a screen and a slide)."""
+    return f"данные есть по {until:%d.%m.%Y}"
 
 
 def past_the_data(period: Period, grain: str, until: date | None) -> set[date]:

@@ -651,9 +651,9 @@ def _date_range(picked, default: periods.Period) -> tuple[date, date]:
 
 def filters_caption(f: Filters) -> str:
     """One line saying what is shown: period, platforms, municipality, topic; a period that
-    runs past the data says how far it goes: «Период: ноябрь 2026 (данные есть по 29.11)»."""
+    runs past the data says how far it goes: «Период: ноябрь 2026 (данные есть по 29.11.2026)»."""
     until = data_until()
-    known = f" (данные есть по {until:%d.%m})" if until is not None and f.start <= until < f.end else ""
+    known = f" ({periods.data_until_text(until)})" if until is not None and f.start <= until < f.end else ""
     parts = [f"Период: {f.period.label()}{known}"]
     if f.platforms:
         parts.append(", ".join(platform_label(p) for p in f.platforms))

@@ -20,7 +20,7 @@ from dashboard.core import db
 from dashboard.core import formatting as fmt
 from dashboard.core.localtime import to_local, to_local_series
 from dashboard.core.metrics import change_basis, previous_label, trend_grain
-from dashboard.core.periods import Period, known_until
+from dashboard.core.periods import Period, data_until_text, known_until
 from dashboard.core.settings import get_settings
 from dashboard.presentation.maps import Choropleth, map_classes
 from dashboard.presentation.reports.theme import ReportError
@@ -137,7 +137,7 @@ def unfinished_note(period: Period, last_day: date | None, today: date) -> str:
     today or later) or runs past the last day with data: its figures are not final."""
     if last_day is None or (period.end < today and period.end <= last_day):
         return ""
-    return f"Период ещё не закончился: данные есть по {fmt.d(known_until(last_day, today))}."
+    return f"Период ещё не закончился: {data_until_text(known_until(last_day, today))}."
 
 
 def check_period(period: Period, status: reference.DataStatus) -> None:
