@@ -1125,3 +1125,17 @@ def test_workbook_names_the_days_compared_as_the_screen_does(report_engine):
     assert "Главные показатели (Новосибирская область) и изменение к 01.10.2026 – 28.10.2026 (столько же дней)" in {
         c.value for row in nov["Сведения"].iter_rows() for c in row}
     assert about(octo)["Изменение"] == "к периоду 01.09.2026 – 30.09.2026"
+
+
+@pytest.mark.parametrize("change, prev, said", [
+    (2.0, 28.0, "▲ 2 к периоду «II квартал 2026»"),
+    (-1.0, 25.0, "▼ 1 к периоду «II квартал 2026»"),
+    (0.0, 26.0, "место не изменилось"),
+    # ranked before, the move within random variation: the card's «было 26-е», not «no data»
+    (float("nan"), 26.0, "было 26-е в периоде «II квартал 2026»"),
+    (float("nan"), float("nan"), "в периоде «II квартал 2026» не было в рейтинге"),
+])
+def test_the_slides_place_in_the_rating_says_what_the_municipality_card_says(change, prev, said):
+    assert deck.rank_move_text(change, prev, "II квартал 2026") == said
+    card = screen_charts.rank_card_change(change, prev)
+    assert card is None or card in said or (card == "=" and said == "место не изменилось")

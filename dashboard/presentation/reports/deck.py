@@ -275,6 +275,21 @@ def rank_change_cell(x) -> Cell:
     return Cell("=", theme.MUTED)
 
 
+def rank_move_text(rank_change, prev_rank, previous_label: str) -> str:
+    """The line under the place in the rating, in the words of the «Муниципалитет» card
+    (charts.rank_card_change) with the period they compare with: «▲ 2 к периоду «…»», «место
+    не изменилось», «было 26-е в периоде «…»» (a move within random variation), «в периоде
+    «…» не было в рейтинге»."""
+    said = charts.rank_card_change(rank_change, prev_rank)
+    if said is None:
+        return f"в периоде «{previous_label}» не было в рейтинге"
+    if said == "=":
+        return "место не изменилось"
+    if said.startswith("было"):
+        return f"{said} в периоде «{previous_label}»"
+    return f"{said} к периоду «{previous_label}»"
+
+
 def _cells(*values) -> tuple[Cell, ...]:
     return tuple(v if isinstance(v, Cell) else Cell(str(v)) for v in values)
 
@@ -466,12 +481,10 @@ def rank_panel(c: ReportContent, top: Box, table_box: Box) -> list[Block]:
                            Line(f"мало данных (< {metrics.rating_min_messages()} обращений)", 18, bold=True,
                                 color=theme.NAVY)))]
     rank = int(row["rank"])
-    change = rank_change_cell(row["rank_change"])
     lines = (Line("Место в рейтинге", theme.CARD_LABEL_PT, color=theme.MUTED),
              Line(f"{rank} из {len(ranked)}", theme.CARD_VALUE_PT, bold=True, color=theme.NAVY),
-             Line(f"{change.text} к периоду «{c.previous_label}»" if change.text not in ("=", fmt.NA)
-                  else "место не изменилось" if change.text == "=" else "нет данных за прошлый период",
-                  theme.CARD_NOTE_PT, color=change.color or theme.MUTED))
+             Line(rank_move_text(row["rank_change"], row["prev_rank"], c.previous_label), theme.CARD_NOTE_PT,
+                  color=rank_change_cell(row["rank_change"]).color or theme.MUTED))
     pos = ranked.index.get_loc(row.name)
     window = ranked.iloc[max(0, pos - 3):pos + 4]
     rows = tuple(_cells(str(int(r.rank)), r.name, fmt.num(r.score, 1)) for r in window.itertuples())
