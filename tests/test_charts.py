@@ -743,3 +743,20 @@ def test_timeliness_vs_oblast_draws_the_oblast_grey_with_the_difference_in_the_t
     # Without the oblast's frame it is timeliness_trend, as «Обзор» draws it.
     assert charts.timeliness_trend(mine, 0.9, "week").to_dict() == charts._timeliness(
         mine, None, 0.9, "week", "container", 260, None).to_dict()
+
+
+def test_topics_beyond_the_top_are_one_bar_of_the_rest():
+    """Eight of eleven topics printed shares summing to 85 % of all messages: the rest are
+    one grey bar «Другие темы (3)» last, with their sum; one left over keeps its name."""
+    names = [f"Тема {i}" for i in range(11)]
+    messages = [100 - 5 * i for i in range(11)]
+    total = sum(messages)
+    topics = pd.DataFrame({"topic": names, "messages": messages, "share": [m / total for m in messages]})
+    spec = charts.topic_bars(topics, top=8).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["topic"] for r in rows] == names[:8] + ["Другие темы (3)"]
+    assert rows[-1]["messages"] == sum(messages[8:]) and rows[-1]["rest"] is True
+    assert sum(r["messages"] for r in rows) == total
+    assert rows[-1]["text"] == f"{fmt.num(sum(messages[8:]))} · {charts.share_text(sum(messages[8:]) / total)}"
+    nine = next(iter(charts.topic_bars(topics.head(9), top=8).to_dict()["datasets"].values()))
+    assert [r["topic"] for r in nine] == names[:9] and not any(r["rest"] for r in nine)
