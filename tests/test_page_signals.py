@@ -123,14 +123,14 @@ def test_attention_blocks(app_db):
     assert rows(at)[0].startswith(":red-badge[Критично] город Новосибирск: 2 обращения без ответа")
     assert len(rows(at)) == 5  # the top five of 36
     assert "Все сигналы (36)" in [p.proto.label for p in at.get("page_link")]
-    assert "Всего открыто 36: Критично: 34 · Внимание: 2." in texts(at)
+    assert "Всего открыто 36 · Критично: 34 · Внимание: 2." in texts(at)
 
     at = run_page(app_db, "pages/municipality.py", now=NOW, query_params={"m": "19"})
     assert_ok(at)
     block = rows(at)
     # Новосибирский район: its OK page 6 (silent, no госметка); no overdue of its own at NOW.
     assert len(block) == 2 and all("Страница 6" in b for b in block)
-    assert "Всего открыто 2: Внимание: 2." in texts(at)
+    assert "Всего открыто 2 · Внимание: 2." in texts(at)
 
 
 def open_of(url: str, municipality_id: int) -> pd.DataFrame:
@@ -176,7 +176,7 @@ def test_overview_with_one_municipality_shows_its_signals(app_db):
         body = texts(at)
         assert "Открытые сигналы: Новосибирский район — сейчас, независимо от выбранного периода" in body
         assert "Главные открытые сигналы области" not in body
-        assert "Всего открыто 6: Внимание: 6." in body
+        assert "Всего открыто 6 · Внимание: 6." in body
         assert rows(at) == [f":orange-badge[Внимание] {t}" for t in expected["text"].head(5)]
         assert not any("город Новосибирск" in r for r in rows(at))
         more = next(p.proto for p in at.get("page_link") if p.proto.label.startswith("Все сигналы"))
@@ -204,7 +204,7 @@ def test_overview_for_the_regional_bodies_keeps_the_oblast_signals(app_db):
     at = run_page(app_db, "pages/overview.py", now=NOW, query_params={"mo": "Региональные органы власти"})
     assert_ok(at)
     assert "Главные открытые сигналы области — сейчас, независимо от выбранного периода" in texts(at)
-    assert "Всего открыто 36: Критично: 34 · Внимание: 2." in texts(at)
+    assert "Всего открыто 36 · Критично: 34 · Внимание: 2." in texts(at)
 
 
 def test_recipients_page_adds_and_validates(app_db):

@@ -120,7 +120,7 @@ def attention(df: pd.DataFrame, limit: int = 5, caption: str | None = None, coun
             return
         summary = " · ".join(f"{label}: {fmt.num(counts[code])}" for code, label in rules.SEVERITIES.items()
                              if counts.get(code, 0))
-        st.caption(f"Всего открыто {fmt.num(total)}: {summary}.")
+        st.caption(f"Всего открыто {fmt.num(total)} · {summary}.")
         signal_rows(df.head(limit))
         if total > limit:
             link = rules.link(rules.PATH_SIGNALS, **{WHERE_PARAM: where})
