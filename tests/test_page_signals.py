@@ -109,6 +109,9 @@ def test_recorded_first_seen_is_shown(app_db):
     try:
         at = run_page(app_db, PAGE, now=NOW)
         assert "Нет публикаций · Новосибирский район · впервые 20.11.2026 08:00" in captions(at)
+        # What «впервые» means, in words, not the name of a command (`alerts`).
+        notes = "\n".join(c.value for c in at.caption)
+        assert "записан ежедневной проверкой сигналов" in notes and "alerts" not in notes
     finally:
         with engine.begin() as conn:
             conn.execute(schema.signal_state.delete())
