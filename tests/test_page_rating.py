@@ -388,3 +388,18 @@ def test_the_rating_points_to_its_workbook(app_db):
     links = [(e.proto.label, e.proto.page) for e in at.get("page_link")]
     assert ("Рейтинг в Excel — «Отчёт», «Таблицы XLSX»", "otchet") in links
     assert "Лист «Рейтинг»: места, баллы" in texts(at)
+
+
+def test_comparison_has_a_legend_of_its_colours(app_db):
+    """Stacked at 1366 px, four of six comparison charts had no names: a line of swatches
+    above the grid names each colour, in the charts' order and colours, the average grey."""
+    from dashboard.presentation import charts
+
+    at = run_page(app_db, PAGE, now=NOW)
+    at.multiselect(key="cmp").set_value([31, 19]).run()
+    assert_ok(at)
+    legend = next(m.value for m in at.markdown if "background:" in m.value and "Среднее по муниципалитетам" in m.value)
+    names = ["город Новосибирск", "Новосибирский район", "Среднее по муниципалитетам"]
+    assert [legend.index(n) for n in names] == sorted(legend.index(n) for n in names)
+    for colour in (charts.PALETTE[0], charts.PALETTE[1], charts.NEUTRAL):
+        assert f"background:{colour}" in legend

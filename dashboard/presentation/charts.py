@@ -10,6 +10,7 @@ Nothing here needs a selection to be read, so PNG export keeps the meaning.
 
 from __future__ import annotations
 
+import html
 from typing import Sequence
 
 import altair as alt
@@ -871,6 +872,22 @@ def two_lines(title: str, one_line: int = 18) -> list[str]:
     return [title[:cut], title[cut + 1:]]
 
 
+def comparison_colours(names: Sequence[str], reference_name: str | None = None) -> list[str]:
+    """The colour of each row of comparison_bars: the palette in order, the average grey."""
+    return [NEUTRAL if n == reference_name else PALETTE[i % len(PALETTE)] for i, n in enumerate(names)]
+
+
+def comparison_legend_html(names: Sequence[str], reference_name: str | None = None) -> str:
+    """One line of colour swatches and names over a grid of comparison_bars: a chart without
+    its names (beside or, on a narrow screen, under the one that has them) is read by colour."""
+    items = "".join(
+        '<span style="display:inline-flex;align-items:center;gap:0.35rem;white-space:nowrap">'
+        f'<span style="display:inline-block;width:0.9rem;height:0.9rem;border-radius:2px;background:{c}">'
+        f"</span>{html.escape(str(n))}</span>"
+        for n, c in zip(names, comparison_colours(names, reference_name)))
+    return f'<div style="display:flex;flex-wrap:wrap;gap:0.25rem 1.1rem;font-size:0.9rem;margin-bottom:0.75rem">{items}</div>'
+
+
 def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
                     reference_name: str | None = None, show_names: bool = True,
                     width="container", height=None) -> alt.Chart:
@@ -878,7 +895,7 @@ def comparison_bars(df: pd.DataFrame, metric: str, name_col: str = "name",
     ``reference_name``, drawn grey): a bar each, titled with the metric's name."""
     m = METRICS[metric]
     names = list(df[name_col])
-    colors = [NEUTRAL if n == reference_name else PALETTE[i % len(PALETTE)] for i, n in enumerate(names)]
+    colors = comparison_colours(names, reference_name)
     part = pd.DataFrame({"name": names, "value": pd.to_numeric(df[metric], errors="coerce"),
                          "value_label": [m.format(v) for v in df[metric]]})
     vmax = part["value"].max()

@@ -1116,7 +1116,10 @@ def comparison_grid(rows: pd.DataFrame, metrics: Sequence[str], reference_name: 
     """charts.comparison_bars for each metric, ``per_row`` to a row; names on the first of a row,
     whose column is wider by the names' width, so every plot (and its title) gets about as much room.
     A narrow main area (stacking_columns) has each chart full width, in the same order and colours
-    under the one that names them: at 1024 px four to a row left the named one no room for bars."""
+    under the one that names them: at 1024 px four to a row left the named one no room for bars.
+    A legend of the colours above: stacked (at 1366 px), four of six charts had no names, the
+    last two a whole chart below the one that named them."""
+    st.markdown(charts.comparison_legend_html(list(rows["name"]), reference_name), unsafe_allow_html=True)
     widths = [1.6] + [1] * (per_row - 1)
     for i in range(0, len(metrics), per_row):
         chunk = metrics[i:i + per_row]
