@@ -103,9 +103,13 @@ with tab_check:
     comp = widgets.cached(pages.compliance, today, f)
     ok = int(comp["compliant"].astype(bool).sum())
     st.markdown(f"Соответствуют всем требованиям: **{ok} из {len(comp)}** муниципалитетов. "
-                f"Требования: у администрации есть открытые страницы ВКонтакте и в Одноклассниках, на них "
-                f"есть госметка, публикации были в последние {pages.POST_RECENCY_DAYS} дней "
+                f"Требования: у администрации есть открытые страницы ВКонтакте и в Одноклассниках, на каждой "
+                f"из них — госметка и публикации за последние {pages.POST_RECENCY_DAYS} дней "
                 f"(до {fmt.d(today)}).")
+    # ✗ in «За 14 дн.» beside yesterday's «Последняя публикация» read as a contradiction: the
+    # date is the latest of the administration's pages, the check wants every one of them.
+    st.caption(f"«Последняя публикация» — самая свежая на страницах администрации; ✗ в «За "
+               f"{pages.POST_RECENCY_DAYS} дн.» при недавней дате — молчит другая из этих страниц.")
     comp = comp.sort_values(["compliant", "name"])
     checks = ("compliant", "has_vk", "has_ok", "verified", "posted_recently")
     shown = comp.assign(
@@ -121,7 +125,8 @@ with tab_check:
         "has_ok": st.column_config.TextColumn("Одноклассники", width=124),
         "verified": st.column_config.TextColumn("Госметка", width=84),
         "posted_recently": st.column_config.TextColumn(f"За {pages.POST_RECENCY_DAYS} дн.", width=90,
-                                                       help=f"Публикации за последние {pages.POST_RECENCY_DAYS} дней"),
+                                                       help=f"Публикации за последние {pages.POST_RECENCY_DAYS} дней "
+                                                            "на каждой странице администрации"),
         "last_post_local": widgets.datetime_column("Последняя публикация", width=160,
                                                    help="Последняя публикация на страницах администрации"),
         "pages_total": widgets.number_column("Всего страниц", "int", width=110),

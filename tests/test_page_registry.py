@@ -97,6 +97,10 @@ def test_compliance(app_db):
     # Новосибирский район: its OK page has no госметка and last posted on 01.11.
     assert tuple(rows.loc["Новосибирский район", ["Итог", "Госметка"]]) == ("✗", "✗")
     assert "Соответствуют всем требованиям: **1 из 35**" in texts(at)
+    # The date is the latest of the administration's pages, the check is on every one of them.
+    assert "на каждой из них — госметка и публикации за последние 14 дней" in texts(at)
+    assert ("«Последняя публикация» — самая свежая на страницах администрации; ✗ в «За 14 дн.» при "
+            "недавней дате — молчит другая из этих страниц.") in texts(at)
 
 
 def test_downloads(app_db):
