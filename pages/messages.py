@@ -38,7 +38,10 @@ with right, widgets.section("По темам", f"Пять крупнейших �
 left, right = widgets.stacking_columns("when", 2)
 with left, widgets.section("Когда пишут", "Обращения по дням недели и часам, местное время"):
     widgets.chart(charts.weekday_hour_heatmap, widgets.cached(responses.weekday_hour, f))
-with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}"):
+# Its green bars summed 80,7 % under a card «Ответ в срок 81,8 %»: the shares here are of all
+# the period's messages, the card's of those whose time to answer has come.
+with right, widgets.section("Время первого ответа", f"Норма: {widgets.get_settings().norm_label}. Доли — от всех "
+                                                     "обращений; «Ответ в срок» — от тех, чей срок ответа наступил"):
     widgets.chart(charts.response_distribution, widgets.cached(responses.response_distribution, f), f.norm.hours)
 
 with widgets.section("По платформам: сводка"):

@@ -22,6 +22,9 @@ def test_cards(app_db):
         "Просрочено без ответа": "2",
         "Ответы с фотоотчётом": "18,2\u00a0%",
     }
+    # The histogram's shares (of all 28) and the card's (of those due) differ: it says so.
+    assert ("Доли — от всех обращений; «Ответ в срок» — от тех, чей срок ответа наступил"
+            in texts(at))
 
 
 def test_overdue_list_has_no_resident_data(app_db):
