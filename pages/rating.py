@@ -145,7 +145,8 @@ with table_tab:
             "value": widgets.kpi_column(metric, VALUE_HEADERS[metric], width=88 if m.kind == "minutes" else 72,
                                         help=f"{m.label}: {metrics.by_column(metric).formula}"),
             "status_text": st.column_config.TextColumn(
-                "К цели", width=56 if own else 74,
+                # «К цели ● 95,5 %» beside «Баллы 81,2» read as 95,5 % of a target: the value named.
+                "К цели" if own else "В срок", width=56 if own else 74,
                 help=f"{status_kpi.name}: {target.description}. Зелёный — цель достигнута, жёлтый — близко, красный — далеко."
                 if target else None),
             "messages": widgets.number_column("Обращений", "int", width=82),
