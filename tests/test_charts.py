@@ -398,7 +398,9 @@ def test_small_counts_get_whole_ticks_in_the_static_image(counts, ticks):
     """The report's PNGs come from vl-convert, whose Vega keeps half steps under tickMinStep."""
     df = pd.DataFrame({"period": [date(2026, 10, 1) + timedelta(days=i) for i in range(4)],
                        "messages": counts, "answered": counts})
-    for chart in (charts.messages_trend(df, "day", width=600, height=460),
+    # No message at all: messages_trend says so in words (test_no_messages_at_all_is_said_in_words).
+    trend = [charts.messages_trend(df, "day", width=600, height=460)] if any(counts) else []
+    for chart in (*trend,
                   charts.by_topic_lines(df.assign(label="Дороги"), grain="day", width=600, height=460),
                   charts.by_platform_area(df.assign(key="vk", label="ВКонтакте"), grain="day", width=600, height=460)):
         assert [t for t in svg_texts(chart) if re.fullmatch(r"[\d,]+", t)] == ticks
@@ -760,3 +762,15 @@ def test_topics_beyond_the_top_are_one_bar_of_the_rest():
     assert rows[-1]["text"] == f"{fmt.num(sum(messages[8:]))} · {charts.share_text(sum(messages[8:]) / total)}"
     nine = next(iter(charts.topic_bars(topics.head(9), top=8).to_dict()["datasets"].values()))
     assert [r["topic"] for r in nine] == names[:9] and not any(r["rest"] for r in nine)
+
+
+def test_no_messages_at_all_is_said_in_words():
+    """Telegram alone: weeks of zero messages drew an axis of a single «0» over nothing, beside
+    «Ответ в срок»'s «Нет данных»; the platform chart with nothing kept its title."""
+    weeks = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(4)]
+    zeros = pd.DataFrame({"period": weeks, "messages": [0] * 4, "answered": [0] * 4, "share_in_norm": [None] * 4})
+    assert charts.messages_trend(zeros).to_dict()["datasets"].popitem()[1] == [{"t": charts.NO_MESSAGES}]
+    some = zeros.assign(messages=[0, 1, 0, 0], answered=[0, 1, 0, 0])
+    assert charts.messages_trend(some).to_dict()["mark"]["type"] == "bar"
+    none = pd.DataFrame({"platform": ["tg"], "platform_label": ["Telegram"], "messages": [0], "subscribers": [5]})
+    assert charts.platform_bars(none, "messages", title="Обращения").to_dict()["title"] == "Обращения"

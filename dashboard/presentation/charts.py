@@ -184,6 +184,9 @@ def _size(chart: alt.Chart, width, height) -> alt.Chart:
     return chart.properties(width=width, height=height)
 
 
+NO_MESSAGES = "Обращений за выбранный период нет"
+
+
 def _empty(title: str = "Нет данных за выбранный период", width="container", height=200) -> alt.Chart:
     """A blank chart with a message, so callers never have to special-case empty frames."""
     return _size(alt.Chart(pd.DataFrame({"t": [title]})).mark_text(
@@ -286,9 +289,13 @@ def _partial_opacity(df: pd.DataFrame, grain: str, orient: str = "bottom", field
 def messages_trend(series_df: pd.DataFrame, grain: str = "week", width="container",
                    height=260, title: str | None = None) -> alt.Chart:
     """Messages per bucket (queries.series.messages_series): one bar per bucket, zeros
-    included; partial buckets (cut by the period) lighter, named in the legend."""
+    included; partial buckets (cut by the period) lighter, named in the legend. No message
+    at all (Telegram alone) is said in words, as beside it «Ответ в срок» does: an axis of
+    a single «0» over empty weeks looked broken."""
     if series_df.empty:
         return _empty(width=width, height=height)
+    if not series_df["messages"].fillna(0).any():
+        return _empty(NO_MESSAGES, width=width, height=height)
     df = _with_buckets(series_df, grain).assign(
         messages_label=series_df["messages"].map(fmt.num).values,
         answered_label=series_df["answered"].map(fmt.num).values,
@@ -692,8 +699,9 @@ def platform_bars(by_platform_df: pd.DataFrame, value: str = "messages", width="
     """Messages (or subscribers, pages) by platform (queries.breakdowns.by_platform), in the
     platform colours, with the count and share printed. Platforms with zero are left out."""
     df = by_platform_df[by_platform_df[value] > 0] if not by_platform_df.empty else by_platform_df
-    if df.empty:
-        return _empty(width=width, height=height or 160)
+    if df.empty:  # titled as the chart would be: «Нет данных» under «Подписчики» read as no subscribers
+        empty = _empty(width=width, height=height or 160)
+        return empty.properties(title=title) if title else empty
     total = df[value].sum()
     order = platforms.ordered(df["platform"])
     # Only the columns drawn: Altair converts every column of the data of every layer.
