@@ -18,6 +18,8 @@ OVERDUE_PAGE_SIZE = 100
 # four overdue messages sat in 400 px of empty rows).
 OVERDUE_HEIGHT = 400
 
+SHORT_PERIOD_DAYS = 14  # «По темам» by days up to two weeks
+
 f = widgets.current_filters()
 widgets.page_header("Обращения жителей", f)
 
@@ -30,7 +32,9 @@ left, right = widgets.stacking_columns("by", 2)
 with left, widgets.section("По платформам", f"Число обращений {widgets.grain_words(f, grain)}"):
     widgets.chart(charts.by_platform_area, widgets.trend_data(series.messages_series_by, f, grain, by="platform"),
                                           grain=grain)
-topic_grain = "week" if grain == "day" else grain  # daily lines of many topics are unreadable
+# Daily lines of many topics are unreadable over a month; a week by weeks was two partial
+# points (6 days and 1), a plunge from 160 to 20 that never was: short periods stay by days.
+topic_grain = "week" if grain == "day" and f.period.days > SHORT_PERIOD_DAYS else grain
 with right, widgets.section("По темам", f"Пять крупнейших тем, {widgets.GRAIN_LABELS[topic_grain]}"):
     widgets.chart(charts.by_topic_lines, widgets.trend_data(series.messages_series_by, f, topic_grain, by="topic"),
                                         top=5, grain=topic_grain)

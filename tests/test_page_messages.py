@@ -109,3 +109,13 @@ def test_overdue_list_of_one_municipality_has_no_municipality_column(app_db):
     assert list(od["Страница"]) == ["Страница 1", "Страница 2"]
     config = next(json.loads(d.proto.columns) for d in at.dataframe if "minutes_overdue" in json.loads(d.proto.columns))
     assert config["page_title"]["width"] == 193 + 140
+
+
+def test_topics_of_a_short_period_are_by_days(app_db):
+    """Seven days by weeks were two partial weeks (6 days and 1): a plunge that never was.
+    Up to two weeks «По темам» is by days; a month stays by weeks."""
+    at = run_page(app_db, PAGE, now=NOW)
+    assert "Пять крупнейших тем, по неделям" in texts(at)
+    at.sidebar.selectbox(key="period").set_value("7d").run()
+    assert_ok(at)
+    assert "Пять крупнейших тем, по дням" in texts(at)
