@@ -255,6 +255,9 @@ def test_heatmap_fills_the_week():
     values = next(iter(data["datasets"].values()))
     assert len(values) == 7 * 24
     assert {v["day"] for v in values} == set(charts.WEEKDAYS_SHORT)
+    # No message (Telegram alone): 168 cells of 0 were all mid-blue, as if there were some.
+    for none in (df.iloc[:0], df.assign(messages=0)):
+        assert charts.NO_MESSAGES in svg_texts(charts.weekday_hour_heatmap(none).properties(width=300))
 
 
 def test_empty_frames_give_a_message_not_an_error(weekly):

@@ -772,10 +772,12 @@ def response_distribution(dist_df: pd.DataFrame, norm_hours: int, width="contain
 
 def weekday_hour_heatmap(df: pd.DataFrame, width="container", height=230,
                          title: str | None = None) -> alt.Chart:
-    """Messages by local weekday × hour (queries.responses.weekday_hour); empty cells are 0."""
+    """Messages by local weekday × hour (queries.responses.weekday_hour); empty cells are 0.
+    No message at all is said in words: 168 cells of 0 were all mid-blue, as if there were."""
+    if df.empty or not df["messages"].fillna(0).any():
+        return _empty(NO_MESSAGES, width=width, height=height)
     full = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"]).to_frame(index=False)
-    data = full.merge(df, on=["weekday", "hour"], how="left").fillna({"messages": 0}) if not df.empty \
-        else full.assign(messages=0)
+    data = full.merge(df, on=["weekday", "hour"], how="left").fillna({"messages": 0})
     data = data.assign(day=[WEEKDAYS_SHORT[int(w)] for w in data["weekday"]],
                        hour_label=[f"{int(h):02d}:00–{int(h):02d}:59" for h in data["hour"]],
                        messages_label=data["messages"].map(fmt.num))
