@@ -779,7 +779,7 @@ def change_caption(f: Filters, codes: Sequence[str]) -> None:
     settings = get_settings()
     legend = f" Цели: {status_legend()}" if any(c in settings.targets for c in codes) else ""
     first = data_before(f)  # one line at 1366 px: the previous period's dates are in the help
-    changes = f"Изменений нет: данные — только с {fmt.d(first)}." if first else previous_caption(f, compared_until(f))
+    changes = f"Изменения не показаны: данные — только с {fmt.d(first)}." if first else previous_caption(f, compared_until(f))
     st.caption(f"{changes} Норма ответа: {settings.norm_short}.{legend}",
                help=f"{previous_help(f)}\n\nНорма ответа: {settings.norm_label}.")
 
