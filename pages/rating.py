@@ -130,7 +130,7 @@ with table_tab:
     with left:
         st.caption(f"Ранжировано: {ranked} из {len(lg)}. «Сдвиг» — изменение места: +2 — поднялся на два места, "
                    "−1 — опустился на одно; «—» — сдвиг в пределах случайных колебаний или мало данных. "
-                   f"{widgets.previous_caption(f, widgets.compared_until(f))} "
+                   f"{widgets.previous_caption(f, widgets.compared_until(f), widgets.data_from(f))} "
                    + (f"Цели: {widgets.status_legend()}" if target else ""))
         widgets.table(lg, {
             "place": widgets.number_column("Место", "int", width=48),

@@ -11,10 +11,11 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core.db import figures_now
 from dashboard.core.localtime import to_local
-from dashboard.core.metrics import KPIS
+from dashboard.core.metrics import KPIS, before_the_data
 from dashboard.core.settings import get_settings
 from queries.aggregate import late_sums, measures, none_if_nan
 from queries.filters import Filters
+from queries.reference import first_day
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class Headline:
     er: float | None                 # share, 0.012 = 1,2 %
     rated: int = 0                   # messages with a known satisfaction mark (sat_pos + sat_neg)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # other sums/KPIs
+
+    @classmethod
+    def blank(cls) -> "Headline":
+        """Every figure missing: the previous period when there is none to compare with."""
+        return cls(**{f.name: None for f in fields(cls) if f.name not in ("rated", "extra")})
 
     def value(self, code: str):
         """The value of KPI ``code`` (dashboard.core.metrics.KPIS) — a field or, for a KPI
@@ -122,6 +128,13 @@ def compared_until(conn: Connection, f: Filters, now: datetime | None = None) ->
     return to_local(same_age(f, now), get_settings().tz).date() if _running(f, now) else None
 
 
+def data_from(conn: Connection, f: Filters) -> date | None:
+    """The first day with data when f's previous period starts before it (no change is then
+    shown: metrics.before_the_data), else None. The line under the cards and the report say
+    it through metrics.change_basis."""
+    return before_the_data(f.previous(), first_day(conn))
+
+
 def whole_weeks_back(f: Filters) -> timedelta:
     """How far back the overdue figure is compared (``headline_compare``): the distance
     between f's period and the previous one, rounded up to whole weeks — 7 days for 7
@@ -144,8 +157,13 @@ def headline_compare(conn: Connection, f: Filters, now: datetime | None = None) 
     Overdue is a stock at a moment, and it follows the week (answers given in office hours
     wait over the weekend): a Sunday night holds about twice a Friday night's. So its
     previous value is the same window shifted back by whole weeks (``whole_weeks_back``),
-    as it stood at ``now`` shifted back as far — the same weekday and hour."""
+    as it stood at ``now`` shifted back as far — the same weekday and hour.
+
+    A previous period that starts before the data (``data_from``) is no base: its headline
+    is blank (``Headline.blank``), so every change reads «—»."""
     now = figures_now(conn, now)
+    if data_from(conn, f) is not None:
+        return headline(conn, f, now), Headline.blank()
     prev = headline(conn, f.previous(), now, as_of=same_age(f, now))
     back = whole_weeks_back(f)
     weeks = f.with_(start=f.start - back, end=f.end - back)

@@ -22,7 +22,7 @@ from dashboard.core.schema import MUNICIPALITY_KINDS
 from queries.aggregate import MESSAGE_PARTS
 from queries.breakdowns import by_municipality
 from queries.filters import REGIONAL, Filters
-from queries.kpis import same_age
+from queries.kpis import data_from, same_age
 
 # Rating component -> by_municipality column.
 COMPONENT_COLUMNS = {
@@ -179,11 +179,13 @@ def previous_rating(conn: Connection, f: Filters, now: datetime | None = None) -
     to get: a running November's median (its slow answers still to come) against October's
     final one read about two hours faster for that alone on the demo data, and a
     municipality's share within the norm up to 8.6 п.п. apart. Columns as ``score_table``;
-    the municipality filter is ignored, as in ``rating``."""
+    the municipality filter is ignored, as in ``rating``. No rows when the previous period
+    starts before the data (queries.kpis.data_from): no place changes against it."""
     now = figures_now(conn, now)
     everyone = f.with_(municipality_ids=())
     prev = by_municipality(conn, everyone.previous(), now, as_of=same_age(everyone, now))
-    return score_table(_municipalities_only(prev))
+    table = score_table(_municipalities_only(prev))
+    return table.iloc[0:0] if data_from(conn, f) is not None else table
 
 
 # What norm_standing returns: best_and_worst's inputs, as ``rating`` has them.

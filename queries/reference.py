@@ -65,21 +65,28 @@ def data_status(conn: Connection) -> DataStatus:
     this, and the rollup is an eighth of ``msg_daily`` at national scale; ``n_messages``
     is the total of its ``n_received``."""
     md, sd = schema.msg_daily_mp, schema.subs_daily
-    m_first, m_last, n_messages = conn.execute(
-        select(func.min(md.c.day), func.max(md.c.day), func.sum(md.c.n_received))).one()
-    s_first, s_last = conn.execute(select(func.min(sd.c.on), func.max(sd.c.on))).one()
+    m_last, n_messages = conn.execute(select(func.max(md.c.day), func.sum(md.c.n_received))).one()
+    s_last = conn.execute(select(func.max(sd.c.on))).scalar()
     n_pages = conn.execute(select(func.count()).select_from(schema.page)).scalar()
     updated = get_meta(conn, schema.META_UPDATED_AT)
-    firsts = [d for d in (m_first, s_first) if d is not None]
     lasts = [d for d in (m_last, s_last) if d is not None]
     return DataStatus(
         is_demo=get_meta(conn, schema.META_DEMO) == "1",
         updated_at=_utc_naive(updated),
-        first_day=min(firsts) if firsts else None,
+        first_day=first_day(conn),
         last_day=max(lasts) if lasts else None,
         n_pages=int(n_pages or 0),
         n_messages=int(n_messages or 0),
     )
+
+
+def first_day(conn: Connection) -> date | None:
+    """The first local day with messages or subscriber figures (``DataStatus.first_day``):
+    where the data begin, which the changes of a period must not reach before
+    (metrics.before_the_data)."""
+    firsts = [conn.execute(select(func.min(t.c[c]))).scalar()
+              for t, c in ((schema.msg_daily_mp, "day"), (schema.subs_daily, "on"))]
+    return min((d for d in firsts if d is not None), default=None)
 
 
 def has_pages(conn: Connection) -> bool:

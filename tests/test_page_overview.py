@@ -148,8 +148,8 @@ def test_the_line_under_the_cards_is_short_and_keeps_the_key(app_db):
     at.sidebar.selectbox(key="period").set_value("month").run()  # October, over: September whole
     # The data start on 01.10.2026: September's zeros are no previous period (a year of the demo
     # printed «Подписчики +3 862 415» against a year before its data), no change is shown.
-    line = next(c for c in at.caption if c.value.startswith("Изменения не показаны"))
-    assert line.value.startswith("Изменения не показаны: данные — только с 01.10.2026. Норма ответа: 24\u00a0ч. ")
+    line = next(c for c in at.caption if c.value.startswith("Изменение — не показано"))
+    assert line.value.startswith("Изменение — не показано: данные — только с 01.10.2026. Норма ответа: 24\u00a0ч. ")
     assert len(re.sub(r":\w+\[(.*?)\]", r"\1", line.value)) <= 136
     assert not [m.delta for m in at.metric if m.delta]
     at.sidebar.selectbox(key="period").set_value("30d").run()

@@ -35,6 +35,7 @@ from sqlalchemy import insert
 
 from dashboard.core import schema
 from dashboard.core.message_fields import message_times
+from dashboard.core.metrics import NO_CHANGE
 from dashboard.core.worktime import subtract_work_minutes
 from dashboard.writers import summary
 from queries import REGIONAL, Norm, kpis
@@ -117,6 +118,23 @@ def test_headline_compare_previous_month(fixture_engine):
     assert prev.er == pytest.approx(1124 / 90 / 7600)
     # Subscriber growth = 8370 − 7600.
     assert cur.subscribers - prev.subscribers == 770
+
+
+def test_no_previous_period_before_the_data(fixture_engine):
+    """The fixture's data begin on 01.10.2026: October's previous period (September) is no
+    base, so its headline is blank and the previous rating has no rows — every change reads
+    «—», not growth from zeros; November's previous (October) is compared as usual."""
+    from queries import rating
+
+    with fixture_engine.connect() as conn:
+        assert kpis.data_from(conn, OCT) == date(2026, 10, 1)
+        assert kpis.data_from(conn, NOV) is None
+        cur, prev = kpis.headline_compare(conn, OCT, NOW)
+        assert cur == kpis.headline(conn, OCT, NOW)
+        assert prev == kpis.Headline.blank() and prev.value("subscribers") is None
+        assert rating.previous_rating(conn, OCT, NOW).empty
+        assert not rating.previous_rating(conn, NOV, NOW).empty
+    assert kpis.KPIS["subscribers"].change(cur.subscribers, prev.subscribers) == NO_CHANGE
 
 
 def test_headline_platform_filter(fixture_engine):

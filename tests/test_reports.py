@@ -24,7 +24,7 @@ from pptx.util import Inches
 from dashboard.cli import main
 from dashboard.core import db, periods, schema
 from dashboard.core import formatting as fmt
-from dashboard.core.metrics import KPIS
+from dashboard.core.metrics import KPIS, REPORT_CARDS
 from dashboard.presentation import charts as screen_charts
 from dashboard.presentation.reports import (
     build_report,
@@ -41,6 +41,7 @@ from tests import fixture_data
 from tests.conftest import new_database
 
 NOV = periods.month(2026, 11)
+FIRST_HALF_NOV = periods.Period(date(2026, 11, 1), date(2026, 11, 14))  # over at fixture_data.NOW
 NORM = Norm()
 NSK = fixture_data.NSK
 
@@ -1108,7 +1109,11 @@ def test_kpi_slide_says_a_running_period_is_compared_for_as_many_days(report_eng
     # The words of the line under the screen's cards (metrics.change_basis), dates and all.
     assert under_the_cards(NOV) == ["Изменение — к 01.10.2026 – 28.10.2026 (столько же дней). "
                                     "Норма ответа: 24 ч календарных."]
-    assert under_the_cards(periods.month(2026, 10)) == ["Изменение — к периоду 01.09.2026 – 30.09.2026. "
+    # Two weeks of November, over: the two weeks before whole.
+    assert under_the_cards(FIRST_HALF_NOV) == ["Изменение — к периоду 18.10.2026 – 31.10.2026. "
+                                               "Норма ответа: 24 ч календарных."]
+    # October: September is before the fixture's data (from 01.10.2026), no base at all.
+    assert under_the_cards(periods.month(2026, 10)) == ["Изменение — не показано: данные — только с 01.10.2026. "
                                                         "Норма ответа: 24 ч календарных."]
 
 
@@ -1120,11 +1125,11 @@ def test_workbook_names_the_days_compared_as_the_screen_does(report_engine):
     def about(wb):
         return {r[0].value: r[1].value for r in wb["Сведения"].iter_rows() if r[0].value and len(r) > 1}
 
-    nov, octo = book(NOV), book(periods.month(2026, 10))
+    nov, half = book(NOV), book(FIRST_HALF_NOV)
     assert about(nov)["Изменение"] == "к 01.10.2026 – 28.10.2026 (столько же дней)"
     assert "Главные показатели (Новосибирская область) и изменение к 01.10.2026 – 28.10.2026 (столько же дней)" in {
         c.value for row in nov["Сведения"].iter_rows() for c in row}
-    assert about(octo)["Изменение"] == "к периоду 01.09.2026 – 30.09.2026"
+    assert about(half)["Изменение"] == "к периоду 18.10.2026 – 31.10.2026"
 
 
 @pytest.mark.parametrize("change, prev, said", [
@@ -1139,3 +1144,31 @@ def test_the_slides_place_in_the_rating_says_what_the_municipality_card_says(cha
     assert deck.rank_move_text(change, prev, "II квартал 2026") == said
     card = screen_charts.rank_card_change(change, prev)
     assert card is None or card in said or (card == "=" and said == "место не изменилось")
+
+
+def test_a_report_whose_previous_period_starts_before_the_data_shows_no_change(report_engine):
+    """The fixture's data begin on 01.10.2026: October's report has no base in September. Its
+    cards, conclusions, workbook and movers say so in the words of the screen's line under the
+    cards (metrics.change_basis), not growth from zeros («Подписчики +7 600»)."""
+    october = periods.month(2026, 10)
+    c = content.gather(report_engine, october, None, NORM, fixture_data.NOW)
+    assert c.data_from == date(2026, 10, 1)
+    assert c.change_basis == "не показано: данные — только с 01.10.2026"
+    assert all(deck.kpi_card_lines(c, code)[1].text is None for code in REPORT_CARDS)
+    said = " ".join(deck.conclusions(c))
+    assert "к периоду" not in said and "Подписчиков — 7 600." in said.replace("\u00a0", " ")
+    kpi_slide = deck_text(deck.kpi_slide(c))
+    assert "Изменение — не показано: данные — только с 01.10.2026." in kpi_slide
+    assert "Изменения мест не показаны: прошлый период начинается раньше данных (они — только с 01.10.2026)." \
+        in deck_text(deck.movers_slide(c))
+    from dashboard.presentation.reports import xlsx
+
+    frame, _ = xlsx.kpi_frame(c)
+    assert frame["change"].isna().all() and frame["prev"].isna().all()
+    muni = content.gather(report_engine, october, NSK, NORM, fixture_data.NOW)
+    assert not [t for t in deck.conclusions(muni) if "к периоду" in t]
+
+
+def deck_text(slide: deck.Slide) -> str:
+    """Every line of a deck slide's text blocks (before rendering), one string."""
+    return " ".join(line.text for block in slide.blocks if isinstance(block, deck.Text) for line in block.lines)

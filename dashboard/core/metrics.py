@@ -276,7 +276,9 @@ COMPARISON_RULE = (
     "кварталов и лет его сравнивают с тем же окном, сдвинутым назад на целое число недель, — на тот же "
     "день недели и час. Для демонстрационных данных «сейчас» — момент, на котором они заканчиваются. "
     "Госпаблики и подписчики — значения на конец каждого периода. Так же сравниваются места в «Рейтинге»: "
-    "изменение места — к предыдущему периоду в том же «возрасте».")
+    "изменение места — к предыдущему периоду в том же «возрасте». Если предыдущий период начинается "
+    "раньше первого дня с данными, сравнивать не с чем: изменения и сдвиги мест не показываются "
+    "(иначе год данных против года нулей дал бы рост на все подписчики и обращения).")
 
 
 # The messages a trend's bucket should hold on average (trend_grain): the share's minimum sample.
@@ -291,11 +293,23 @@ def trend_grain(period: Period, messages: int) -> str:
     return period.grain_for(int(messages or 0), TREND_MIN_PER_BUCKET)
 
 
-def change_basis(previous: Period, until: date | None = None) -> str:
+def before_the_data(previous: Period, first_day: date | None) -> date | None:
+    """``first_day`` (the first day with data) when the previous period starts before it, else
+    None: such a period is not a like-for-like base — «Последние 12 месяцев» of a year of data
+    against a year of zeros read «Подписчики +3 862 415», «Обращения +54 986» — so no change is
+    shown against it (queries.kpis.headline_compare, queries.rating.previous_rating)."""
+    return first_day if first_day is not None and previous.start < first_day else None
+
+
+def change_basis(previous: Period, until: date | None = None, data_from: date | None = None) -> str:
     """What the changes compare with, in the words of the line under the cards and of the
     report: «к периоду 01.10.2026 – 31.10.2026» — the previous period whole, once this one
     is over; while it runs, the days of the previous one up to ``until``, the local day at
-    the same age (queries.kpis.compared_until): «к 01.10.2026 – 30.10.2026 (столько же дней)»."""
+    the same age (queries.kpis.compared_until): «к 01.10.2026 – 30.10.2026 (столько же дней)»;
+    none before the data (``data_from``, before_the_data): «не показано: данные — только с
+    01.12.2025»."""
+    if data_from is not None:
+        return f"не показано: данные — только с {fmt.d(data_from)}"
     if until is None:
         return f"к периоду {fmt.d(previous.start)} – {fmt.d(previous.end)}"
     return f"к {fmt.d(previous.start)} – {fmt.d(until)} (столько же дней)"

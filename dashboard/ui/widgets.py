@@ -25,7 +25,7 @@ from dashboard.core import db, periods, schema, spreadsheet
 from dashboard.core import formatting as fmt
 from dashboard.core.db import make_engine
 from dashboard.core.localtime import to_local, to_local_series
-from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, NO_CHANGE, Change, change_basis, format_value
+from dashboard.core.metrics import COMPARISON_RULE_SHORT, KPIS, Change, change_basis, format_value
 from dashboard.core.periods import GRAIN_LABELS
 from dashboard.core.platforms import CODES as PLATFORM_CODES
 from dashboard.core.platforms import label as platform_label
@@ -728,14 +728,6 @@ def status_legend() -> str:
     return " ".join(f":{STATUS_MARKS[s]}[● {text}]" for s, text in STATUS_LABELS.items())
 
 
-def data_before(f: Filters) -> date | None:
-    """The first day of data when f's previous period starts before it, else None: «Последние
-    12 месяцев» of a year of data compared with a previous year of zeros and printed
-    «Подписчики +3 862 415», «Обращения +54 986» — growth that never was."""
-    first = data_status().first_day
-    return first if first is not None and f.previous().start < first else None
-
-
 def headline_cards(cur, prev, codes: Sequence[str], f: Filters | None = None) -> list[Card]:
     """Cards for headline KPIs (queries.kpis.Headline of this and the previous period):
     value text and change from the metric registry, like the report's KPI slide; KPIs with
@@ -743,12 +735,10 @@ def headline_cards(cur, prev, codes: Sequence[str], f: Filters | None = None) ->
     ``f`` the cards of pages and subscribers say «все темы»: with «Снег и уборка» chosen
     «Подписчики 4 376 239» beside «Обращения 186» read as the topic's."""
     targets = get_settings().targets
-    compare = f is None or data_before(f) is None
     cards = []
     for code in codes:
         k = KPIS[code]
-        change = (k.change(cur.value(code), prev.value(code), cur.sample(code), prev.sample(code))
-                  if compare else NO_CHANGE)
+        change = k.change(cur.value(code), prev.value(code), cur.sample(code), prev.sample(code))
         card = change_card(code, k.text(cur.value(code), cur.sample(code)), change)
         if f is not None and f.topic_ids and not k.by_topic:
             card = dataclasses.replace(card, label=f"{card.label} (все темы)",
@@ -778,9 +768,7 @@ def change_caption(f: Filters, codes: Sequence[str]) -> None:
     working days and hours) are behind its help icon (previous_help)."""
     settings = get_settings()
     legend = f" Цели: {status_legend()}" if any(c in settings.targets for c in codes) else ""
-    first = data_before(f)  # one line at 1366 px: the previous period's dates are in the help
-    changes = f"Изменения не показаны: данные — только с {fmt.d(first)}." if first else previous_caption(f, compared_until(f))
-    st.caption(f"{changes} Норма ответа: {settings.norm_short}.{legend}",
+    st.caption(f"{previous_caption(f, compared_until(f), data_from(f))} Норма ответа: {settings.norm_short}.{legend}",
                help=f"{previous_help(f)}\n\nНорма ответа: {settings.norm_label}.")
 
 
@@ -1025,12 +1013,19 @@ def compared_until(f: Filters) -> date | None:
     return cached(kpis.compared_until, f, now=pinned_now())
 
 
-def previous_caption(f: Filters, until: date | None = None) -> str:
+def data_from(f: Filters) -> date | None:
+    """The first day with data when f's previous period starts before it (queries.kpis.data_from):
+    then no change is shown."""
+    return cached(kpis.data_from, f)
+
+
+def previous_caption(f: Filters, until: date | None = None, data_from: date | None = None) -> str:
     """What the changes compare with (metrics.change_basis, the report's words): «Изменение —
     к периоду 26.09.2026 – 25.10.2026.»; while f's period runs, up to ``until`` (the day of
     the same age, queries.kpis.compared_until): «Изменение — к 01.10.2026 – 30.10.2026
-    (столько же дней).»"""
-    return f"Изменение — {change_basis(f.period.previous(), until)}."
+    (столько же дней).»; before the data (``data_from``): «Изменение — не показано: данные —
+    только с 01.12.2025.»"""
+    return f"Изменение — {change_basis(f.period.previous(), until, data_from)}."
 
 
 def previous_help(f: Filters) -> str:

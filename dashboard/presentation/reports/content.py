@@ -65,6 +65,9 @@ class ReportContent:
     # The last day of the previous period the headline counts while this one runs (the same
     # age, queries.kpis.compared_until); None: the previous period whole.
     compared_until: date | None = None
+    # The first day with data when the previous period starts before it (queries.kpis.data_from):
+    # the headline's previous figures are then blank and no change is shown.
+    data_from: date | None = None
     # Municipality reports: series.messages_series of the whole oblast, the municipality's
     # «Ответ в срок» trend draws its share beside the municipality's (charts.timeliness_vs_oblast).
     oblast_series: pd.DataFrame | None = None
@@ -89,7 +92,7 @@ class ReportContent:
         screen's cards (metrics.change_basis): «к периоду 01.10.2026 – 31.10.2026»; while the
         period runs, the previous one as far into it as this one is (queries.kpis.same_age):
         «к 01.10.2026 – 28.10.2026 (столько же дней)»."""
-        return change_basis(self.previous, self.compared_until)
+        return change_basis(self.previous, self.compared_until, self.data_from)
 
     @property
     def previous_label(self) -> str:
@@ -209,6 +212,7 @@ def gather(engine: Engine, period: Period, municipality_id: int | None = None,
             pages_total=None if municipality_id is None else pages.registry_count(conn, f),
             targets=settings.targets,
             compared_until=kpis.compared_until(conn, f, now),
+            data_from=kpis.data_from(conn, f),
             oblast_series=None if municipality_id is None else trend(oblast_f),
             made_at=made_at,
         )

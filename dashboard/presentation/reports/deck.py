@@ -367,8 +367,9 @@ def conclusions(c: ReportContent) -> list[str]:
     else:
         goal = f"; цель — {target.text()}" if target is not None else ""
         oblast = f", по области — {_ht(c.oblast, 'share_in_norm')}" if c.oblast is not None else ""
-        out.append(f"Ответ в срок — {_ht(h, 'share_in_norm')} ({_change(c, 'share_in_norm')} "
-                   f"{prev}){goal}{oblast}.")
+        change = _change(c, "share_in_norm")
+        out.append(f"Ответ в срок — {_ht(h, 'share_in_norm')}{f' ({change} {prev})' if change != fmt.NA else ''}"
+                   f"{goal}{oblast}.")
         row = c.rating_row()
         if row is not None and bool(row["enough_data"]):
             n = int(c.rating["enough_data"].sum())
@@ -378,7 +379,8 @@ def conclusions(c: ReportContent) -> list[str]:
         out.append(f"{KPIS['overdue'].name} — {metrics.messages_text(h.overdue)}." if h.overdue
                    else "Просроченных обращений без ответа нет.")
         out.append(f"Медиана первого ответа — {_ht(h, 'median_response')}.")
-    out.append(f"Подписчиков — {_t('subscribers', h.subscribers)}: {_change(c, 'subscribers')} {prev}.")
+    change = _change(c, "subscribers")  # none before the data (c.data_from): the figure alone
+    out.append(f"Подписчиков — {_t('subscribers', h.subscribers)}{f': {change} {prev}' if change != fmt.NA else ''}.")
     return out[:5]
 
 
@@ -746,6 +748,8 @@ def movers_slide(c: ReportContent) -> Slide:
         blocks.append(Text(head, (Line(title, 20, bold=True, color=color),)))
         if df.empty:
             why = (f"Ни один муниципалитет не {moved} в рейтинге сильнее случайных колебаний." if ranked_before
+                   else f"Изменения мест не показаны: прошлый период начинается раньше данных (они — только с "
+                        f"{fmt.d(c.data_from)})." if c.data_from
                    else "Нет муниципалитетов с изменением места: в прошлом периоде мало данных для рейтинга.")
             blocks.append(Text(body, (Line(why, 16, color=theme.MUTED),)))
         else:
@@ -785,7 +789,8 @@ def method_slide(c: ReportContent) -> Slide:
     weights = ", ".join(f"{KPIS[k].name.lower()} {int(w * 100)} %" for k, w in RATING_WEIGHTS.items())
     items.append(f"Рейтинг: взвешенная сумма показателей, каждый приведён к шкале 0–100 по муниципалитетам "
                  f"({weights}); при менее {metrics.rating_min_messages()} обращений — «мало данных», без места.")
-    items.append(f"Норма ответа: {c.norm_label}. Изменения — {c.change_basis}, в том же «возрасте».")
+    same_age = "" if c.data_from else ", в том же «возрасте»"
+    items.append(f"Норма ответа: {c.norm_label}. Изменения — {c.change_basis}{same_age}.")
     if c.targets:
         items.append("Цели: " + "; ".join(t.description for t in c.targets.values()) + ".")
     lines = [Line(t, 15, bullet=True, space_before=8) for t in items]
