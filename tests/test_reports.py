@@ -1159,6 +1159,7 @@ def test_a_report_whose_previous_period_starts_before_the_data_shows_no_change(r
     assert "к периоду" not in said and "Подписчиков — 7 600." in said.replace("\u00a0", " ")
     kpi_slide = deck_text(deck.kpi_slide(c))
     assert "Изменение — не показано: данные — только с 01.10.2026." in kpi_slide
+    assert "сентябрь 2026" not in kpi_slide  # no «сентябрь 2026: —» under every card
     assert "Изменения мест не показаны: прошлый период начинается раньше данных (они — только с 01.10.2026)." \
         in deck_text(deck.movers_slide(c))
     from dashboard.presentation.reports import xlsx

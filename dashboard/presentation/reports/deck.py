@@ -432,8 +432,8 @@ def kpi_slide(c: ReportContent) -> Slide:
         value, change = kpi_card_lines(c, code)
         prev = c.headline_prev
         # The value in one piece: «сентябрь 2026: 5 ч» and «9 мин» on two lines read as two numbers.
-        notes = [Line(f"{c.previous_label}: {_ht(prev, code)}",
-                      theme.CARD_NOTE_PT, color=theme.MUTED, space_before=4)]
+        notes = [] if c.data_from else [Line(f"{c.previous_label}: {_ht(prev, code)}",  # none before the data
+                                             theme.CARD_NOTE_PT, color=theme.MUTED, space_before=4)]
         if c.oblast is not None:
             notes.insert(0, Line(f"Область: {_ht(c.oblast, code)}",
                                  theme.CARD_NOTE_PT, color=theme.MUTED, space_before=6))
@@ -754,10 +754,11 @@ def movers_slide(c: ReportContent) -> Slide:
             blocks.append(Text(body, (Line(why, 16, color=theme.MUTED),)))
         else:
             blocks.append(Table(Box(body.x, body.y, body.w, 0.55 * (len(df) + 1)), cols, rows(df), pt=13))
-    note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.5, CONTENT.w, 0.5)
-    blocks.append(Text(note, (Line(
-        f"Место в рейтинге: {c.previous_label} → {c.period.label()}. Изменение балла рейтинга (0–100) и доли "
-        "ответов в срок (п.п.) — к прошлому периоду.", 12, color=theme.MUTED),)))
+    if not c.data_from:  # what the tables compare; before the data there are none
+        note = Box(CONTENT.x, CONTENT.y + CONTENT.h - 0.5, CONTENT.w, 0.5)
+        blocks.append(Text(note, (Line(
+            f"Место в рейтинге: {c.previous_label} → {c.period.label()}. Изменение балла рейтинга (0–100) и доли "
+            "ответов в срок (п.п.) — к прошлому периоду.", 12, color=theme.MUTED),)))
     return Slide("Динамика рейтинга", blocks, subtitle="Муниципалитеты, сильнее всего изменившие место",
                  notes=kpi_notes("share_in_norm", extra=RATING_NOTE))
 
