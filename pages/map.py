@@ -104,6 +104,9 @@ def ranked_table(ch: maps.Choropleth, selected: int | None) -> None:
         styler.apply(lambda col: [f"color: {c}" for c in colours], subset=["swatch"])))
     if selected:
         st.caption(maps.place_line(ch, selected))
+    if ch.shrunk:
+        st.caption("Места — как в «Рейтинге»: с поправкой на малое число обращений (значение меньшей "
+                   "выборки ближе к среднему по области), поэтому порядок может расходиться с показанными долями.")
     if ch.few:
         st.caption(f"«—» в графе № — меньше {ch.min_messages} обращений за период: значение "
                    "показано (на карте — бледно, в пунктирной границе), но места нет, как в «Рейтинге».")

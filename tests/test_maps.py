@@ -345,3 +345,30 @@ def test_no_small_sample_marks_without_the_threshold_or_for_counts():
     assert maps.choropleth(df, "share_in_norm").few == {}
     counts = maps.choropleth(df, "messages", min_messages=20)
     assert counts.few == {} and counts.min_messages is None
+
+
+def test_ranking_places_as_the_rating_does_by_the_shrunk_share():
+    """«Карта» numbered a district with 100 % of 21 messages first where «Рейтинг» (the shrunk
+    share: 21 messages weigh less than 400) put it below 97 % of 400. Hand-computed with the
+    prior of RATING_PRIOR (30) messages: p0 = Σ in_norm / Σ due; 1: (21 + 20 p0) / 41, 2: (388 + 20 p0) / 420."""
+    from dashboard.core.metrics import RATING_PRIOR
+    from queries import rating
+
+    due = {1: 21, 2: 400}
+    in_norm = {1: 21, 2: 388}
+    df = frame(due=lambda i: due.get(i, 100), in_norm=lambda i: in_norm.get(i, 80),
+               messages=lambda i: due.get(i, 100))
+    df["share_in_norm"] = df["in_norm"] / df["due"]
+    ch = maps.choropleth(df, "share_in_norm", min_messages=20)
+    munis = df[df["municipality_id"] > 0]
+    p0 = munis["in_norm"].sum() / munis["due"].sum()
+    assert ch.order[1] == pytest.approx((21 + RATING_PRIOR * p0) / (21 + RATING_PRIOR))
+    assert ch.order[2] == pytest.approx((388 + RATING_PRIOR * p0) / (400 + RATING_PRIOR))
+    r = maps.ranking(ch)
+    assert r["municipality_id"].tolist()[:2] == [2, 1] and r["place"].tolist()[:2] == [1, 2]
+    assert r.loc[r["municipality_id"] == 1, "value"].iloc[0] == 1.0  # the value shown stays the share
+    # The same order as «Рейтинг»'s standing of the share (queries.rating, the shrunk column).
+    scored = munis.assign(enough_data=True, share_in_norm_adj=rating.shrunk(munis, "share_in_norm"))
+    assert rating.standing(scored)["municipality_id"].tolist()[:2] == [2, 1]
+    # A count has no shrunk estimate: ordered by the value.
+    assert maps.choropleth(df, "messages").order is None

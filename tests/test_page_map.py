@@ -259,15 +259,17 @@ def test_per_1000_value_column_is_headed_by_its_unit(app_db, metric, name):
 def test_chosen_municipality_place_is_named_under_the_ranking(app_db):
     """35 rows scroll: the chosen municipality's place is printed under the table. By hand
     (November, every message due by now, rating threshold 10 messages): город Новосибирск 9 of
-    its 15 messages answered within the norm, 60,0 %, ahead of Новосибирский район; Баганский
-    район below the threshold: its value, no place."""
+    its 15 messages answered within the norm, 60,0 %; placed as «Рейтинг» places it, by the
+    shrunk share (queries.rating.shrunk), after Новосибирский район; Баганский район below the
+    threshold: its value, no place."""
     fake = FakeStFolium()
     at = open_map(app_db, fake)
     with mock.patch("streamlit_folium.st_folium", fake):
         at.sidebar.selectbox(key="mo").set_value(NSK).run()
     assert_ok(at)
     captions = [c.value for c in at.caption]
-    assert "город Новосибирск, «Ответ в срок»: 1-е место из 2 (60,0\xa0%)." in captions
+    assert "город Новосибирск, «Ответ в срок»: 2-е место из 2 (60,0\xa0%)." in captions
+    assert any(c.startswith("Места — как в «Рейтинге»: с поправкой на малое число обращений") for c in captions)
     with mock.patch("streamlit_folium.st_folium", fake):
         at.sidebar.selectbox(key="mo").set_value(BAGAN).run()
     line = next(c.value for c in at.caption if c.value.startswith("Баганский район,"))

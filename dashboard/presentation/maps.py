@@ -34,7 +34,7 @@ from dashboard.core import formatting as fmt
 from dashboard.core import metrics
 from dashboard.core.metrics import KPIS, LOW_DATA, low_data_messages
 from dashboard.core.reference_data import BOUNDARIES_ATTRIBUTION, bare_name, boundaries
-from queries.rating import MESSAGE_METRICS
+from queries.rating import MESSAGE_METRICS, shrunk
 
 # -- static assets ------------------------------------------------------------
 
@@ -185,6 +185,14 @@ class Choropleth:
     # municipality_id -> its number of messages; drawn pale with a dashed border.
     few: dict[int, int] = field(default_factory=dict)
     min_messages: int | None = None   # the rating's threshold behind ``few``
+    # What ``ranking`` orders by, when not the value: the rating's shrunk estimate of a
+    # message-based share or median (queries.rating.shrunk), so the places are «Рейтинг»'s.
+    order: dict[int, float | None] | None = None
+
+    @property
+    def shrunk(self) -> bool:
+        """True when the places follow the shrunk estimate, not the value shown."""
+        return self.order is not None
 
     @property
     def few_label(self) -> str:
@@ -244,7 +252,18 @@ def choropleth(df: pd.DataFrame, metric_code: str, targets: dict | None = None,
         few = {int(i): int(n) for i, n in zip(rows["municipality_id"], rows["messages"])
                if n < min_messages and values[int(i)] is not None}
     ch = _classified(metric, values, names, targets)
-    return replace(ch, few=few, min_messages=min_messages if few else None)
+    return replace(ch, few=few, min_messages=min_messages if few else None, order=_shrunk_order(rows, metric.code))
+
+
+def _shrunk_order(rows: pd.DataFrame, code: str) -> dict[int, float | None] | None:
+    """The rating's shrunk estimate of a message-based share or median per municipality
+    (queries.rating.shrunk, RATING_SHRUNK), when the frame has its counts; else None. «Карта»
+    had numbered «Чистоозёрный р-н 100,0 %» (21 messages) first where «Рейтинг» put it ninth."""
+    need = metrics.RATING_SHRUNK.get(code)
+    if need is None or not all(c in rows for c in need if c):
+        return None
+    adj = shrunk(rows, code)
+    return {int(i): None if pd.isna(a) else float(a) for i, a in zip(rows["municipality_id"], adj)}
 
 
 def map_classes(df: pd.DataFrame, metric_code: str = DEFAULT_METRIC, targets: dict | None = None) -> Choropleth:
@@ -285,21 +304,23 @@ def _classified(metric: MapMetric, values: dict[int, float | None], names: dict[
 
 
 def ranking(ch: Choropleth) -> pd.DataFrame:
-    """Municipalities ranked best first (largest first for neutral metrics); then, without a
+    """Municipalities ranked best first (largest first for neutral metrics) — by the rating's
+    shrunk estimate where ``ch.order`` has it, as «Рейтинг» places them —; then, without a
     place, those with too few messages (``ch.few``, in the same order); no-data last.
 
     Columns: municipality_id, place (1.. or None), name, value, value_label, colour.
     Equal values share a place."""
     ascending = ch.metric.better == "lower"
-    known = sorted(((v, mid) for mid, v in ch.values.items() if v is not None),
-                   key=lambda t: (t[1] in ch.few, t[0] if ascending else -t[0], ch.names[t[1]]))
+    order = ch.order or {}
+    known = sorted(((v if order.get(mid) is None else order[mid], v, mid) for mid, v in ch.values.items() if v is not None),
+                   key=lambda t: (t[2] in ch.few, t[0] if ascending else -t[0], ch.names[t[2]]))
     rows, place, prev = [], 0, None
-    for i, (v, mid) in enumerate(known, start=1):
+    for i, (k, v, mid) in enumerate(known, start=1):
         if mid in ch.few:
             rows.append((mid, None, ch.names[mid], v, ch.labels[mid], ch.colours[mid]))
             continue
-        if v != prev:
-            place, prev = i, v
+        if k != prev:
+            place, prev = i, k
         rows.append((mid, place, ch.names[mid], v, ch.labels[mid], ch.colours[mid]))
     for mid in sorted((m for m, v in ch.values.items() if v is None), key=ch.names.get):
         rows.append((mid, None, ch.names[mid], None, ch.labels[mid], ch.colours[mid]))
